@@ -1,0 +1,88 @@
+"""Advocate Portal: the application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from portal import config as config_module
+
+
+def create_app(config_overrides: dict | None = None, config_class=None) -> Flask:
+    """Build the portal: configure, then register extensions, blueprints, errors and commands."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    config_class = config_class or config_module.Config
+    app.config.from_object(config_class(app.instance_path))
+    if config_overrides:
+        app.config.update(config_overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from portal.auth.session import load_user
+    from portal.database import enable_sqlite_pragmas
+    from portal.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        enable_sqlite_pragmas(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.staff_views import bp as accounts_bp
+    from portal.advocates.staff_views import bp as advocates_bp
+    from portal.api import bp as api_bp
+    from portal.audit.views import bp as audit_bp
+    from portal.auth.admin_views import bp as users_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(advocates_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

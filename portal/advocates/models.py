@@ -1,0 +1,97 @@
+"""Advocates (customer contacts), their preferences and blackout periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import TimestampMixin, enum_column, now_utc
+from portal.extensions import db
+from portal.vocab import ADVOCATE_STATUSES, CONTACT_CHANNELS, SENIORITIES
+
+
+class Advocate(TimestampMixin, db.Model):
+    __tablename__ = "advocates"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "max_per_month IS NULL OR max_per_month BETWEEN 0 AND 50", name="max_per_month_range"
+        ),
+        sa.CheckConstraint(
+            "max_per_quarter IS NULL OR max_per_quarter BETWEEN 0 AND 50",
+            name="max_per_quarter_range",
+        ),
+        sa.CheckConstraint(
+            "max_per_year IS NULL OR max_per_year BETWEEN 0 AND 50", name="max_per_year_range"
+        ),
+        sa.CheckConstraint(
+            "min_days_between IS NULL OR min_days_between BETWEEN 0 AND 365",
+            name="min_days_between_range",
+        ),
+        sa.Index("ix_advocates_account_status", "account_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="RESTRICT"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    title: Mapped[str | None] = mapped_column(sa.String(120))
+    seniority: Mapped[str | None] = mapped_column(enum_column(*SENIORITIES, name="seniority"))
+    products: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    use_cases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(
+        enum_column(*ADVOCATE_STATUSES, name="advocate_status"), default="nominated", index=True
+    )
+    nominated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    nomination_reason: Mapped[str | None] = mapped_column(sa.Text)
+    consent_at: Mapped[dt.datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(sa.String(32))
+    # Preferences: what the advocate accepts and how often (null limit: program default).
+    activity_types: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    max_per_month: Mapped[int | None]
+    max_per_quarter: Mapped[int | None]
+    max_per_year: Mapped[int | None]
+    min_days_between: Mapped[int | None]
+    preferred_contact: Mapped[str] = mapped_column(
+        enum_column(*CONTACT_CHANNELS, name="contact_channel"), default="email"
+    )
+    paused_until: Mapped[dt.date | None]
+
+    account: Mapped[Account] = relationship(back_populates="advocates")  # noqa: F821
+    user: Mapped[User | None] = relationship(  # noqa: F821
+        back_populates="advocate", foreign_keys=[user_id]
+    )
+    nominated_by: Mapped[User | None] = relationship(foreign_keys=[nominated_by_id])  # noqa: F821
+    blackouts: Mapped[list[Blackout]] = relationship(
+        back_populates="advocate", cascade="all, delete-orphan", order_by="Blackout.start"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Advocate {self.email}>"
+
+
+class Blackout(db.Model):
+    """A period in which an advocate must not be asked."""
+
+    __tablename__ = "blackouts"
+    __table_args__ = (sa.CheckConstraint('"end" >= start', name="end_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advocates.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[dt.date]
+    end: Mapped[dt.date]
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    advocate: Mapped[Advocate] = relationship(back_populates="blackouts")

@@ -1,0 +1,103 @@
+"""Reference requests and the asks placed to advocates for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import TimestampMixin, enum_column, now_utc
+from portal.extensions import db
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    ASK_STATUSES,
+    DECLINE_REASONS,
+    OPPORTUNITY_OUTCOMES,
+    REQUEST_STATUSES,
+)
+
+
+class ReferenceRequest(TimestampMixin, db.Model):
+    """A requester's need for references (not named Request: Flask's request is everywhere)."""
+
+    __tablename__ = "reference_requests"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "advocates_needed BETWEEN 1 AND 20", name="advocates_needed_range"
+        ),
+        sa.CheckConstraint(
+            "opportunity_amount IS NULL OR opportunity_amount >= 0", name="amount_not_negative"
+        ),
+        sa.Index("ix_reference_requests_status_needed_by", "status", "needed_by"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    manager_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    activity_type: Mapped[str] = mapped_column(enum_column(*ACTIVITY_TYPES, name="activity_type"))
+    opportunity_name: Mapped[str | None] = mapped_column(sa.String(200))
+    opportunity_crm_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    opportunity_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    opportunity_stage: Mapped[str | None] = mapped_column(sa.String(64))
+    opportunity_close_date: Mapped[dt.date | None]
+    opportunity_outcome: Mapped[str] = mapped_column(
+        enum_column(*OPPORTUNITY_OUTCOMES, name="opportunity_outcome"), default="open"
+    )
+    prospect_company: Mapped[str | None] = mapped_column(sa.String(200))
+    criteria: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    needed_by: Mapped[dt.date]
+    advocates_needed: Mapped[int] = mapped_column(default=1)
+    context: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(
+        enum_column(*REQUEST_STATUSES, name="request_status"), default="submitted"
+    )
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])  # noqa: F821
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])  # noqa: F821
+    asks: Mapped[list[Ask]] = relationship(back_populates="request", order_by="Ask.asked_at")
+
+
+class Ask(TimestampMixin, db.Model):
+    """One request placed to one advocate."""
+
+    __tablename__ = "asks"
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "advocate_id", name="uq_asks_request_advocate"),
+        sa.CheckConstraint(
+            "requester_rating IS NULL OR requester_rating BETWEEN 1 AND 5", name="rating_range"
+        ),
+        # Overuse and fairness count an advocate's asks by status and time.
+        sa.Index("ix_asks_advocate_status_asked_at", "advocate_id", "status", "asked_at"),
+        sa.Index("ix_asks_status_respond_by", "status", "respond_by"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reference_requests.id", ondelete="RESTRICT")
+    )
+    advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("advocates.id", ondelete="RESTRICT"))
+    placed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(
+        enum_column(*ASK_STATUSES, name="ask_status"), default="pending"
+    )
+    asked_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    respond_by: Mapped[dt.datetime]
+    responded_at: Mapped[dt.datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(
+        enum_column(*DECLINE_REASONS, name="decline_reason")
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    scheduled_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    completed_at: Mapped[dt.datetime | None]
+    requester_rating: Mapped[int | None]
+    advocate_feedback: Mapped[str | None] = mapped_column(sa.Text)
+
+    request: Mapped[ReferenceRequest] = relationship(back_populates="asks")
+    advocate: Mapped[Advocate] = relationship()  # noqa: F821
+    placed_by: Mapped[User | None] = relationship()  # noqa: F821

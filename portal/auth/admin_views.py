@@ -1,0 +1,90 @@
+"""User administration: list, invite, change role, deactivate."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth import service
+from portal.auth.forms import EditUserForm, InviteUserForm
+from portal.auth.models import User
+from portal.auth.permissions import require
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.vocab import ROLES
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+@bp.get("/")
+@require("users.manage")
+def index():
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    query = sa.select(User).order_by(User.name)
+    if q:
+        query = query.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    page = db.paginate(query, per_page=25, error_out=False)
+    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("users.manage")
+def invite():
+    form = InviteUserForm()
+    if form.validate_on_submit():
+        try:
+            user = service.create_user(
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                team=form.team.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            for name, message in error.fields.items():
+                form[name].errors.append(message)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {user.email}.", "success")
+            return redirect(url_for("users.index"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@require("users.manage")
+def edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = EditUserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            service.update_user(
+                current_user,
+                user,
+                role=form.role.data,
+                team=form.team.data or None,
+                active=form.active.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            for name, message in error.fields.items():
+                form[name].errors.append(message)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("users.index"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.post("/<int:user_id>/invitation")
+@require("users.manage")
+def resend_invitation(user_id: int):
+    user = db.get_or_404(User, user_id)
+    service.send_invitation(current_user, user)
+    db.session.commit()
+    flash(f"A new invitation is on its way to {user.email}.", "success")
+    return redirect(url_for("users.index"))

@@ -1,0 +1,69 @@
+"""Sign-in, password and user administration forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from portal.vocab import ROLES, TEAMS, choices
+
+PASSWORD_HELP = "At least 10 characters. A sentence you can remember works well."
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField("Keep me signed in on this device")
+    submit = SubmitField("Sign in")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Send me a reset link")
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=10, max=128)],
+        description=PASSWORD_HELP,
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+    submit = SubmitField("Set password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=10, max=128)],
+        description=PASSWORD_HELP,
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
+    )
+    submit = SubmitField("Change password")
+
+
+class InviteUserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(
+        "Role",
+        choices=choices(ROLES),
+        description="An advocate login needs an advocate with the same e-mail.",
+    )
+    team = SelectField("Team", choices=[("", "None")] + choices(TEAMS), validators=[Optional()])
+    submit = SubmitField("Send invitation")
+
+
+class EditUserForm(FlaskForm):
+    role = SelectField("Role", choices=choices(ROLES))
+    team = SelectField("Team", choices=[("", "None")] + choices(TEAMS), validators=[Optional()])
+    active = BooleanField("Active (may sign in)")
+    submit = SubmitField("Save")

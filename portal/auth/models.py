@@ -1,0 +1,113 @@
+"""Users, API tokens and single-use link tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import TimestampMixin, enum_column, now_utc
+from portal.extensions import db
+from portal.vocab import ROLES, TEAMS, TOKEN_SCOPES
+
+_hasher = PasswordHasher()
+# A hash verified when the user does not exist, so a wrong e-mail costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(enum_column(*ROLES, name="role"), index=True)
+    team: Mapped[str | None] = mapped_column(enum_column(*TEAMS, name="team"))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_sign_in_at: Mapped[dt.datetime | None]
+
+    advocate: Mapped[Advocate | None] = relationship(  # noqa: F821
+        back_populates="user", foreign_keys="Advocate.user_id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            _verify_dummy(password)
+            return False
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+def _verify_dummy(password: str) -> None:
+    try:
+        _hasher.verify(_DUMMY_HASH, password)
+    except VerificationError:
+        pass
+
+
+def spend_password_check_time(password: str) -> None:
+    """Verify against a dummy hash: an unknown e-mail answers as slowly as a wrong password."""
+    _verify_dummy(password)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    scope: Mapped[str] = mapped_column(enum_column(*TOKEN_SCOPES, name="token_scope"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def is_usable(self, at: dt.datetime) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > at
+
+
+class LinkToken(db.Model):
+    """The server-side record of a signed e-mail link, so each link works once."""
+
+    __tablename__ = "link_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(sa.String(43), unique=True)
+    purpose: Mapped[str] = mapped_column(sa.String(32))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,53 @@
+"""Who may do what: one table of permissions, used by pages, API and services alike."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+STAFF = frozenset({"requester", "csm", "manager", "admin"})
+PROGRAM = frozenset({"manager", "admin"})
+
+# permission -> roles that hold it. Object-level checks (own advocate, own account) are in
+# the services on top of these.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "accounts.view": frozenset({"csm"}) | PROGRAM,
+    "accounts.edit": frozenset({"csm"}) | PROGRAM,
+    "advocates.view": frozenset({"csm"}) | PROGRAM,
+    "advocates.create": PROGRAM,
+    "advocates.edit": frozenset({"csm"}) | PROGRAM,
+    "advocate.self": frozenset({"advocate"}),
+    "requests.create": STAFF,
+    "program.manage": PROGRAM,
+    "users.manage": frozenset({"admin"}),
+    "audit.view": frozenset({"admin"}),
+    "tokens.own": STAFF | {"advocate"},
+}
+
+
+def can(user, permission: str) -> bool:
+    """True when `user` (possibly anonymous) holds `permission`."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS[permission]
+
+
+def require(permission: str):
+    """Decorate a view: 401 for visitors (redirect to sign-in), 403 without the permission."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

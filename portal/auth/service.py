@@ -1,0 +1,226 @@
+"""Users, sign-in, passwords, invitations and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.advocates.models import Advocate
+from portal.audit import service as audit
+from portal.auth.links import issue_link_token, peek_link_token, use_link_token
+from portal.auth.models import ApiToken, User, hash_token, spend_password_check_time
+from portal.database import now_utc
+from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.notifications.service import queue_email
+from portal.urls import external_url
+from portal.vocab import ROLES, TEAMS, TOKEN_SCOPES
+
+RESET = "password-reset"
+INVITATION = "invitation"
+PASSWORD_MAX_LENGTH = 128
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise ValidationFailed(f"Use at least {minimum} characters.", field=field)
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise ValidationFailed(f"Use at most {PASSWORD_MAX_LENGTH} characters.", field=field)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (and the same time spent)."""
+    user = find_user(email)
+    if user is None:
+        spend_password_check_time(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def record_sign_in(user: User) -> None:
+    user.last_sign_in_at = now_utc()
+    audit.record(user, "user.signed_in", user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise ValidationFailed("That is not your current password.", field="current_password")
+    check_password_rules(new, "new_password")
+    user.set_password(new)
+    audit.record(user, "user.password_changed", user)
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset e-mail when the address belongs to an active user; say nothing otherwise."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    token = issue_link_token(user, RESET, current_app.config["RESET_LINK_MAX_AGE"])
+    queue_email(
+        "password_reset",
+        user.email,
+        "Reset your password",
+        user=user,
+        link=external_url("auth.reset_password", token=token),
+        hours=current_app.config["RESET_LINK_MAX_AGE"] // 3600,
+    )
+    audit.record(None, "user.password_reset_requested", user)
+
+
+def check_reset_link(token: str) -> User:
+    return peek_link_token(token, RESET, current_app.config["RESET_LINK_MAX_AGE"]).user
+
+
+def reset_password(token: str, password: str) -> User:
+    check_password_rules(password)
+    user = use_link_token(token, RESET, current_app.config["RESET_LINK_MAX_AGE"])
+    user.set_password(password)
+    audit.record(user, "user.password_reset", user)
+    return user
+
+
+def create_user(
+    actor,
+    *,
+    email: str,
+    role: str,
+    name: str | None = None,
+    team: str | None = None,
+    password: str | None = None,
+    invite: bool = True,
+) -> User:
+    """Create a user; an advocate login is linked to the advocate with the same e-mail."""
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254:
+        raise ValidationFailed("Enter a valid e-mail address.", field="email")
+    if role not in ROLES:
+        raise ValidationFailed(f"Role must be one of: {', '.join(ROLES)}.", field="role")
+    if team is not None and team not in TEAMS:
+        raise ValidationFailed(f"Team must be one of: {', '.join(TEAMS)}.", field="team")
+    if find_user(email) is not None:
+        raise DomainError("A user with this e-mail already exists.", field="email")
+    advocate = None
+    if role == "advocate":
+        advocate = db.session.scalar(sa.select(Advocate).where(Advocate.email == email))
+        if advocate is None:
+            raise ValidationFailed(
+                "There is no advocate with this e-mail: add the advocate first.", field="email"
+            )
+        if advocate.user_id is not None:
+            raise DomainError("This advocate already has a login.", field="email")
+    if password is not None:
+        check_password_rules(password)
+    user = User(
+        email=email,
+        role=role,
+        team=team,
+        name=(name or (advocate.name if advocate else email.split("@")[0])).strip()[:120],
+        timezone=advocate.timezone if advocate else "UTC",
+    )
+    if password is not None:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    if advocate is not None:
+        advocate.user_id = user.id
+    audit.record(actor, "user.created", user, {"email": email, "role": role, "team": team})
+    if password is None and invite:
+        send_invitation(actor, user)
+    return user
+
+
+def send_invitation(actor, user: User) -> str:
+    """Queue an invitation e-mail with a link to set a password; return the link."""
+    token = issue_link_token(user, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"])
+    link = external_url("auth.accept_invitation", token=token)
+    queue_email(
+        "invitation",
+        user.email,
+        f"You are invited to {current_app.config['PROGRAM_NAME']}",
+        user=user,
+        link=link,
+        inviter=actor,
+        days=current_app.config["INVITATION_LINK_MAX_AGE"] // 86400,
+    )
+    audit.record(actor, "user.invited", user)
+    return link
+
+
+def check_invitation_link(token: str) -> User:
+    return peek_link_token(token, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"]).user
+
+
+def accept_invitation(token: str, password: str) -> User:
+    check_password_rules(password)
+    user = use_link_token(token, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"])
+    user.set_password(password)
+    user.active = True
+    audit.record(user, "user.invitation_accepted", user)
+    return user
+
+
+def update_user(actor, user: User, *, role: str, team: str | None, active: bool) -> None:
+    if role not in ROLES:
+        raise ValidationFailed(f"Role must be one of: {', '.join(ROLES)}.", field="role")
+    if user.id == getattr(actor, "id", None) and (role != user.role or not active):
+        raise DomainError("You can't change your own role or deactivate yourself.", field="role")
+    if role == "advocate" and user.advocate is None:
+        raise ValidationFailed("Only a user linked to an advocate can have that role.", field="role")
+    changed = audit.changes(user, {"role": role, "team": team, "active": active})
+    if changed:
+        audit.record(actor, "user.updated", user, changed)
+
+
+def create_api_token(
+    actor, user: User, *, name: str = "API token", scope: str = "read_write", expires_at=None
+) -> tuple[ApiToken, str]:
+    """Create a token for `user`; the plain token is returned once and never stored."""
+    if scope not in TOKEN_SCOPES:
+        raise ValidationFailed(f"Scope must be one of: {', '.join(TOKEN_SCOPES)}.", field="scope")
+    if expires_at is not None and expires_at <= now_utc():
+        raise ValidationFailed("The expiry must be in the future.", field="expires_at")
+    plain = "ap_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=(name or "API token")[:80],
+        token_hash=hash_token(plain),
+        prefix=plain[:10],
+        scope=scope,
+        expires_at=expires_at,
+    )
+    db.session.add(token)
+    audit.record(actor, "api_token.created", token, {"user_id": user.id, "scope": scope})
+    return token, plain
+
+
+def token_user(plain: str) -> tuple[ApiToken, User] | None:
+    """The usable token and its active user for a bearer value, or None."""
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    now = now_utc()
+    if token is None or not token.is_usable(now) or not token.user.active:
+        return None
+    # Touch last use at most once a minute: a busy client must not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return token, token.user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user

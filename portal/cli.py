@@ -1,0 +1,69 @@
+"""Command-line commands (flask --app portal ...), registered by the factory."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from portal.auth import service as auth_service
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.vocab import ROLES, TEAMS
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    detail = "; ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message
+    click.echo(f"Error: {detail}", err=True)
+    sys.exit(1)
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="Sign-in e-mail.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="The user's role.")
+@click.option("--password", help="Set this password; without it an invitation link is printed.")
+@click.option("--name", help="Display name (default: from the advocate or the e-mail).")
+@click.option("--team", type=click.Choice(TEAMS), help="Requester team.")
+def create_user_command(email, role, password, name, team):
+    """Create a user; with role advocate, link it to the advocate with that e-mail."""
+    try:
+        user = auth_service.create_user(
+            None, email=email, role=role, name=name, team=team, password=password, invite=False
+        )
+        link = None if password else auth_service.send_invitation(None, user)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+    if link:
+        click.echo(f"Invitation link (also queued as an e-mail): {link}")
+
+
+@click.command("create-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", default="Command line", show_default=True, help="A name to recognise it.")
+@click.option(
+    "--scope", type=click.Choice(("read", "read_write")), default="read_write", show_default=True
+)
+def create_token_command(email, name, scope):
+    """Create an API token for a user and print it once."""
+    user = auth_service.find_user(email)
+    if user is None:
+        click.echo(f"Error: email: no user with the e-mail {email}.", err=True)
+        sys.exit(1)
+    try:
+        _, plain = auth_service.create_api_token(None, user, name=name, scope=scope)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(plain)
+
+
+def register(app: Flask) -> None:
+    from portal.demo import seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_token_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,82 @@
+"""Configuration read from the environment (see DESIGN.md, Configuration)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return PORTAL_SECRET_KEY, or a key generated once and kept in the instance folder."""
+    key = _env("PORTAL_SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Settings for a running portal, each read from a PORTAL_* variable."""
+
+    def __init__(self, instance_path: str) -> None:
+        self.SECRET_KEY = load_secret_key(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = _env(
+            "PORTAL_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'portal.sqlite'}"
+        )
+        self.BASE_URL = _env("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.SMTP_HOST = _env("PORTAL_SMTP_HOST")
+        self.SMTP_PORT = int(_env("PORTAL_SMTP_PORT", "25"))
+        self.SMTP_USER = _env("PORTAL_SMTP_USER")
+        self.SMTP_PASSWORD = _env("PORTAL_SMTP_PASSWORD")
+        self.SMTP_TLS = _env("PORTAL_SMTP_TLS", "none")
+        self.MAIL_FROM = _env("PORTAL_MAIL_FROM", "Advocate Portal <portal@localhost>")
+        self.OIDC_ISSUER = _env("PORTAL_OIDC_ISSUER")
+        self.OIDC_CLIENT_ID = _env("PORTAL_OIDC_CLIENT_ID")
+        self.OIDC_CLIENT_SECRET = _env("PORTAL_OIDC_CLIENT_SECRET")
+        self.OIDC_ROLE_CLAIM = _env("PORTAL_OIDC_ROLE_CLAIM", "groups")
+        self.RATELIMIT_STORAGE_URI = _env("PORTAL_RATELIMIT_STORAGE_URL", "memory://")
+        self.UPLOAD_DIR = _env("PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads"))
+        # Cookies are Secure whenever the portal is served over https (anything but development).
+        self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BOOTSTRAP_SERVE_LOCAL = True
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_LIMIT = "10 per minute;50 per hour"
+    RESET_LINK_MAX_AGE = 2 * 3600
+    INVITATION_LINK_MAX_AGE = 14 * 24 * 3600
+    PASSWORD_MIN_LENGTH = 10
+    PROGRAM_NAME = "Advocate Portal"
+    PER_PAGE = 25
+
+
+class TestConfig(Config):
+    """Settings for the test suite: the database comes from PORTAL_TEST_DATABASE_URL."""
+
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+
+    def __init__(self, instance_path: str) -> None:
+        super().__init__(instance_path)
+        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.RATELIMIT_STORAGE_URI = "memory://"

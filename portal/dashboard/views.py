@@ -1,0 +1,40 @@
+"""Each role's home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from portal.dashboard import service
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/home")
+@login_required
+def home():
+    role = current_user.role
+    if role == "advocate":
+        if current_user.advocate is None:
+            abort(403)
+        return render_template(
+            "dashboard/advocate.html",
+            advocate=current_user.advocate,
+            **service.advocate_home(current_user.advocate),
+        )
+    if role == "requester":
+        return render_template("dashboard/requester.html", **service.requester_home(current_user))
+    if role == "csm":
+        return render_template("dashboard/csm.html", **service.csm_home(current_user))
+    return render_template(
+        "dashboard/program.html",
+        figures=service.program_figures(),
+        due=service.requests_due(),
+    )

@@ -1,0 +1,103 @@
+"""Program settings (with defaults) and the managed taxonomy."""
+
+from __future__ import annotations
+
+import copy
+
+import sqlalchemy as sa
+
+from portal.audit import service as audit
+from portal.extensions import db
+from portal.program.models import ProgramSetting, TaxonomyTerm
+
+DEFAULTS: dict[str, object] = {
+    "program_name": "Customer Advocate Program",
+    "terms_version": "2026-01",
+    "default_max_per_month": 2,
+    "default_max_per_quarter": 4,
+    "default_max_per_year": 12,
+    "default_min_days_between": 14,
+    "respond_within_days": 5,
+    "points_by_activity": {
+        "reference_call": 50,
+        "site_visit": 150,
+        "case_study": 300,
+        "quote": 40,
+        "video_testimonial": 250,
+        "press_interview": 150,
+        "analyst_briefing": 150,
+        "speaking": 300,
+        "webinar": 200,
+        "peer_review": 60,
+        "advisory_board": 200,
+        "beta_program": 100,
+        "social_post": 20,
+        "referral": 100,
+    },
+    "match_weights": {
+        "industry": 3,
+        "product": 3,
+        "use_case": 2,
+        "region": 2,
+        "segment": 1,
+        "seniority": 1,
+        "language": 1,
+    },
+    "self_service_activity_types": ["peer_review", "quote"],
+}
+
+
+def get_setting(key: str):
+    """The program's value for `key`, or its default."""
+    row = db.session.get(ProgramSetting, key)
+    if row is not None:
+        return row.value
+    return copy.deepcopy(DEFAULTS[key])
+
+
+def set_setting(actor, key: str, value) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = db.session.get(ProgramSetting, key)
+    old = row.value if row else DEFAULTS[key]
+    if row is None:
+        row = ProgramSetting(key=key, value=value)
+        db.session.add(row)
+    else:
+        row.value = value
+    db.session.flush()
+    audit.record(actor, "setting.changed", _SettingRef(key), {"key": key, "from": old, "to": value})
+
+
+class _SettingRef:
+    """Lets settings (keyed by name, not id) be audited like any entity."""
+
+    __tablename__ = "program_settings"
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.id = None
+
+
+def taxonomy(kind: str) -> list[TaxonomyTerm]:
+    """Active terms of one kind, in label order."""
+    return list(
+        db.session.scalars(
+            sa.select(TaxonomyTerm)
+            .where(TaxonomyTerm.kind == kind, TaxonomyTerm.active.is_(True))
+            .order_by(TaxonomyTerm.label)
+        )
+    )
+
+
+def taxonomy_values(kind: str) -> set[str]:
+    return {term.value for term in taxonomy(kind)}
+
+
+def taxonomy_choices(kind: str) -> list[tuple[str, str]]:
+    return [(term.value, term.label) for term in taxonomy(kind)]
+
+
+def taxonomy_labels() -> dict[tuple[str, str], str]:
+    """(kind, value) -> label for every term, active or not, to show stored values."""
+    return {(t.kind, t.value): t.label for t in db.session.scalars(sa.select(TaxonomyTerm))}

@@ -1,0 +1,52 @@
+"""Nurturing touchpoints and program targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import TimestampMixin, enum_column, now_utc
+from portal.extensions import db
+from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, TOUCHPOINT_KINDS
+
+
+class Touchpoint(db.Model):
+    __tablename__ = "touchpoints"
+    __table_args__ = (sa.Index("ix_touchpoints_follow_up", "follow_up_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advocates.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(enum_column(*TOUCHPOINT_KINDS, name="touchpoint_kind"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    follow_up_on: Mapped[dt.date | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    advocate: Mapped[Advocate] = relationship()  # noqa: F821
+
+
+class Target(TimestampMixin, db.Model):
+    """A program goal: so many active advocates matching a segment by a date."""
+
+    __tablename__ = "targets"
+    __table_args__ = (sa.CheckConstraint("target_count >= 1", name="target_count_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    industry: Mapped[str | None] = mapped_column(sa.String(64))
+    product: Mapped[str | None] = mapped_column(sa.String(64))
+    region: Mapped[str | None] = mapped_column(enum_column(*REGIONS, name="region"))
+    segment: Mapped[str | None] = mapped_column(enum_column(*SEGMENTS, name="segment"))
+    activity_type: Mapped[str | None] = mapped_column(
+        enum_column(*ACTIVITY_TYPES, name="activity_type")
+    )
+    target_count: Mapped[int]
+    due_on: Mapped[dt.date | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )

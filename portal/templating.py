@@ -1,0 +1,92 @@
+"""Template filters and globals: human labels, state colours, times in the viewer's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+from flask_login import current_user
+
+from portal.auth.permissions import can
+from portal.vocab import label
+
+# One colour per state, the same on every page (STYLE: states are badges from one macro).
+STATE_COLOURS = {
+    "active": "success",
+    "approved": "success",
+    "accepted": "success",
+    "completed": "success",
+    "fulfilled": "success",
+    "customer_approved": "success",
+    "sent": "success",
+    "won": "success",
+    "open": "primary",
+    "submitted": "primary",
+    "in_progress": "info",
+    "pending": "warning",
+    "requested": "warning",
+    "queued": "warning",
+    "nominated": "info",
+    "invited": "info",
+    "candidate": "info",
+    "waitlisted": "info",
+    "draft": "secondary",
+    "paused": "secondary",
+    "closed": "secondary",
+    "expired": "secondary",
+    "withdrawn": "secondary",
+    "cancelled": "secondary",
+    "retired": "dark",
+    "declined": "danger",
+    "failed": "danger",
+    "lost": "danger",
+    "do_not_contact": "danger",
+}
+
+
+def viewer_zone() -> ZoneInfo:
+    name = getattr(current_user, "timezone", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_datetime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(viewer_zone()).strftime(fmt)
+
+
+def local_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(viewer_zone()).date()
+    return value.strftime("%d %b %Y")
+
+
+def relative(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """'3 days ago', 'in 2 hours', 'just now'."""
+    if value is None:
+        return ""
+    now = now or dt.datetime.now(dt.UTC)
+    seconds = (value - now).total_seconds()
+    future, seconds = seconds > 0, abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            text = f"{count} {unit}{'' if count == 1 else 's'}"
+            return f"in {text}" if future else f"{text} ago"
+    return "just now"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["relative"] = relative
+    app.jinja_env.globals["state_colour"] = lambda state: STATE_COLOURS.get(state, "secondary")
+    app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
+    app.jinja_env.globals["program_name"] = app.config["PROGRAM_NAME"]

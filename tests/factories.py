@@ -1,0 +1,131 @@
+"""factory_boy factories for the models; they flush into the test's session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from portal.extensions import db
+from portal.models import (
+    Account,
+    Advocate,
+    Ask,
+    Benefit,
+    LedgerEntry,
+    ReferenceRequest,
+    User,
+)
+
+PASSWORD = "correct horse battery"
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Sequence(lambda n: f"User {n}")
+    role = "manager"
+    active = True
+    password_hash = None
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        if extracted is not False:
+            obj.set_password(extracted or PASSWORD)
+
+
+class AccountFactory(Base):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"Account {n} AG")
+    domain = factory.Sequence(lambda n: f"account{n}.example")
+    industry = "banking"
+    segment = "enterprise"
+    region = "emea"
+    country = "DE"
+    status = "active"
+    crm_id = factory.Sequence(lambda n: f"CRM-{n:05d}")
+    products = factory.LazyFunction(lambda: ["payments"])
+
+
+class AdvocateFactory(Base):
+    class Meta:
+        model = Advocate
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Advocate {n}")
+    email = factory.Sequence(lambda n: f"advocate{n}@customer.example")
+    title = "Head of Payments"
+    seniority = "director"
+    status = "active"
+    products = factory.LazyFunction(lambda: ["payments"])
+    use_cases = factory.LazyFunction(lambda: ["fraud_detection"])
+    languages = factory.LazyFunction(lambda: ["en"])
+    activity_types = factory.LazyFunction(lambda: ["reference_call", "case_study"])
+    timezone = "Europe/Berlin"
+
+
+def advocate_with_login(**kwargs) -> tuple[Advocate, User]:
+    """An advocate and the user it signs in as."""
+    advocate = AdvocateFactory(**kwargs)
+    user = UserFactory(email=advocate.email, name=advocate.name, role="advocate")
+    advocate.user = user
+    db.session.flush()
+    return advocate, user
+
+
+class ReferenceRequestFactory(Base):
+    class Meta:
+        model = ReferenceRequest
+
+    requester = factory.SubFactory(UserFactory, role="requester", team="sales")
+    activity_type = "reference_call"
+    prospect_company = factory.Sequence(lambda n: f"Prospect {n} Bank")
+    opportunity_name = "New payments platform"
+    needed_by = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=14))
+    advocates_needed = 1
+    criteria = factory.LazyFunction(dict)
+    context = "A 30-minute call about the migration."
+
+
+class AskFactory(Base):
+    class Meta:
+        model = Ask
+
+    request = factory.SubFactory(ReferenceRequestFactory)
+    advocate = factory.SubFactory(AdvocateFactory)
+    status = "pending"
+    respond_by = factory.LazyFunction(
+        lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
+    )
+
+
+class BenefitFactory(Base):
+    class Meta:
+        model = Benefit
+
+    kind = "speaking_slot"
+    title = factory.Sequence(lambda n: f"Speaking slot {n}")
+    capacity = 5
+    points_cost = 0
+    status = "open"
+
+
+class LedgerEntryFactory(Base):
+    class Meta:
+        model = LedgerEntry
+
+    advocate = factory.SubFactory(AdvocateFactory)
+    delta = 50
+    reason = "adjustment"
