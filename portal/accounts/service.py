@@ -1,0 +1,151 @@
+"""Accounts: who may see and change them, and the checks on their data."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.accounts.models import Account
+from portal.audit import service as audit
+from portal.auth.models import User
+from portal.auth.permissions import PROGRAM, can
+from portal.errors import DomainError, Forbidden, NotFound
+from portal.extensions import db
+from portal.program.service import taxonomy_values
+from portal.validation import Checker
+from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
+
+FIELDS = (
+    "name", "domain", "industry", "segment", "region", "country", "employees", "arr",
+    "crm_id", "csm_id", "status", "products", "notes",
+)
+
+
+def check_account_data(data: dict, *, partial: bool = False) -> dict:
+    """Clean account input (pages, API, imports) or raise ValidationFailed naming the fields."""
+    c = Checker(data, allowed=FIELDS, partial=partial)
+    c.text("name", max_length=200, required=True)
+    c.domain("domain")
+    c.choice("industry", taxonomy_values("industry"), required=True)
+    c.choice("segment", SEGMENTS, required=True)
+    c.choice("region", REGIONS, required=True)
+    c.country("country")
+    c.integer("employees", minimum=0, maximum=10_000_000)
+    c.integer("arr", minimum=0, maximum=10**15)
+    c.text("crm_id", max_length=64)
+    c.integer("csm_id", minimum=1)
+    c.choice("status", ACCOUNT_STATUSES)
+    c.choices("products", taxonomy_values("product"))
+    c.text("notes", max_length=10_000)
+    clean = c.done()
+    if clean.get("csm_id") is not None:
+        csm = db.session.get(User, clean["csm_id"])
+        if csm is None or csm.role not in ("csm", "manager", "admin"):
+            c.error("csm_id", "Must be a customer success manager.")
+    return c.done()
+
+
+def _check_unique_crm_id(clean: dict, account: Account | None = None) -> None:
+    crm_id = clean.get("crm_id")
+    if not crm_id:
+        return
+    other = db.session.scalar(sa.select(Account).where(Account.crm_id == crm_id))
+    if other is not None and other is not account:
+        raise DomainError("Another account has this CRM id.", field="crm_id")
+
+
+def can_edit_account(actor, account: Account) -> bool:
+    if not can(actor, "accounts.edit"):
+        return False
+    return actor.role in PROGRAM or account.csm_id == actor.id
+
+
+def create_account(actor, data: dict) -> Account:
+    clean = check_account_data(data)
+    _check_unique_crm_id(clean)
+    if actor is not None and actor.role == "csm":
+        # A CSM logs accounts they look after.
+        clean["csm_id"] = actor.id
+    clean["status"] = clean.get("status") or "candidate"
+    clean["products"] = clean.get("products") or []
+    account = Account(**clean)
+    db.session.add(account)
+    audit.record(actor, "account.created", account, clean)
+    return account
+
+
+def update_account(actor, account: Account, data: dict) -> dict:
+    """Apply a partial update; return {field: [old, new]}."""
+    if not can_edit_account(actor, account):
+        raise Forbidden("You can only change accounts you look after.")
+    clean = check_account_data(data, partial=True)
+    _check_unique_crm_id(clean, account)
+    if actor.role == "csm" and "csm_id" in clean and clean["csm_id"] != actor.id:
+        raise Forbidden("Only the program team can hand an account to another CSM.")
+    if "products" in clean and clean["products"] is None:
+        clean["products"] = []
+    for required in ("name", "industry", "segment", "region", "status"):
+        if required in clean and clean[required] is None:
+            raise DomainError("This field is required.", field=required)
+    changed = audit.changes(account, clean)
+    if changed:
+        audit.record(actor, "account.updated", account, changed)
+    return changed
+
+
+def get_account(actor, account_id: int) -> Account:
+    """An account the actor may see, or NotFound/Forbidden."""
+    if not can(actor, "accounts.view"):
+        raise Forbidden("You can't see accounts.")
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+def account_query(
+    actor,
+    *,
+    q: str | None = None,
+    industry: str | None = None,
+    region: str | None = None,
+    segment: str | None = None,
+    status: str | None = None,
+    mine: bool = False,
+    updated_since=None,
+    sort: str = "name",
+) -> sa.Select:
+    """Accounts matching the filters, for lists on pages and in the API."""
+    if not can(actor, "accounts.view"):
+        raise Forbidden("You can't see accounts.")
+    query = sa.select(Account)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(
+            sa.or_(Account.name.ilike(like), Account.domain.ilike(like), Account.crm_id.ilike(like))
+        )
+    for column, value in (
+        (Account.industry, industry),
+        (Account.region, region),
+        (Account.segment, segment),
+        (Account.status, status),
+    ):
+        if value:
+            query = query.where(column == value)
+    if mine:
+        query = query.where(Account.csm_id == actor.id)
+    if updated_since is not None:
+        query = query.where(Account.updated_at >= updated_since)
+    order = {
+        "name": Account.name,
+        "-updated": Account.updated_at.desc(),
+        "arr": Account.arr.desc().nulls_last(),
+    }.get(sort, Account.name)
+    return query.order_by(order, Account.id)
+
+
+def csm_choices() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == "csm", User.active.is_(True)).order_by(User.name)
+        )
+    )

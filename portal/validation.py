@@ -1,0 +1,173 @@
+"""Checking input for services: every problem is collected and named by its field.
+
+Pages and the API hand the same plain values (str, int, list, date) to a service; the service
+checks them here and raises ValidationFailed with {field: why}, so a rule is written once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from portal.errors import ValidationFailed
+
+_MISSING = object()
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class Checker:
+    """Collects cleaned values and errors for one input dict."""
+
+    def __init__(self, data: dict[str, Any], *, allowed: Iterable[str], partial: bool = False):
+        self.data = data if isinstance(data, dict) else {}
+        self.partial = partial
+        self.clean: dict[str, Any] = {}
+        self.errors: dict[str, str] = {}
+        if not isinstance(data, dict):
+            self.errors["body"] = "Send a JSON object."
+        for name in self.data:
+            if name not in set(allowed):
+                self.errors[name] = "Unknown field."
+
+    def _get(self, name: str, required: bool):
+        value = self.data.get(name, _MISSING)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is _MISSING or value is None or value == "":
+            if required and (not self.partial or name in self.data):
+                self.errors[name] = "This field is required."
+            elif name in self.data:
+                self.clean[name] = None
+            return _MISSING
+        return value
+
+    def text(self, name: str, *, max_length: int, required: bool = False) -> None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return
+        if not isinstance(value, str):
+            self.errors[name] = "Must be text."
+        elif len(value) > max_length:
+            self.errors[name] = f"Must be at most {max_length} characters (it has {len(value)})."
+        else:
+            self.clean[name] = value
+
+    def choice(self, name: str, allowed: Iterable[str], *, required: bool = False) -> None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return
+        allowed = list(allowed)
+        if value not in allowed:
+            self.errors[name] = f"Must be one of: {', '.join(sorted(allowed))}."
+        else:
+            self.clean[name] = value
+
+    def choices(self, name: str, allowed: Iterable[str], *, max_items: int = 50) -> None:
+        if name not in self.data:
+            if not self.partial:
+                self.clean[name] = []
+            return
+        value = self.data[name]
+        if value is None:
+            value = []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.errors[name] = "Must be a list of values."
+            return
+        allowed = set(allowed)
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            self.errors[name] = f"Unknown value: {', '.join(unknown[:5])}."
+        elif len(value) > max_items:
+            self.errors[name] = f"At most {max_items} values."
+        else:
+            self.clean[name] = list(dict.fromkeys(value))
+
+    def integer(
+        self, name: str, *, minimum: int | None = None, maximum: int | None = None,
+        required: bool = False,
+    ) -> None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.errors[name] = "Must be a whole number."
+        elif minimum is not None and value < minimum:
+            self.errors[name] = f"Must be at least {minimum}."
+        elif maximum is not None and value > maximum:
+            self.errors[name] = f"Must be at most {maximum}."
+        else:
+            self.clean[name] = value
+
+    def email(self, name: str, *, required: bool = False) -> None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return
+        if not isinstance(value, str) or len(value) > 254:
+            self.errors[name] = "Enter a valid e-mail address."
+            return
+        try:
+            result = validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            self.errors[name] = "Enter a valid e-mail address."
+        else:
+            self.clean[name] = result.normalized.lower()
+
+    def domain(self, name: str) -> None:
+        value = self._get(name, False)
+        if value is _MISSING:
+            return
+        if not isinstance(value, str) or not _DOMAIN.match(value.lower()):
+            self.errors[name] = "Enter a domain such as example.com."
+        else:
+            self.clean[name] = value.lower()
+
+    def country(self, name: str) -> None:
+        value = self._get(name, False)
+        if value is _MISSING:
+            return
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value):
+            self.errors[name] = "Use the two-letter ISO 3166-1 country code, such as DE."
+        else:
+            self.clean[name] = value.upper()
+
+    def date(self, name: str, *, required: bool = False, not_past: bool = False) -> None:
+        value = self._get(name, required)
+        if value is _MISSING:
+            return
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                self.errors[name] = "Use a date like 2026-12-31."
+                return
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            self.errors[name] = "Use a date like 2026-12-31."
+        elif not_past and value < dt.date.today():
+            self.errors[name] = "Must not be in the past."
+        else:
+            self.clean[name] = value
+
+    def timezone(self, name: str) -> None:
+        from zoneinfo import available_timezones
+
+        value = self._get(name, False)
+        if value is _MISSING:
+            return
+        if value not in available_timezones():
+            self.errors[name] = "Use a time zone name such as Europe/Berlin."
+        else:
+            self.clean[name] = value
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def done(self) -> dict[str, Any]:
+        """The cleaned values, or ValidationFailed naming every bad field."""
+        if self.errors:
+            first = next(iter(self.errors.items()))
+            raise ValidationFailed(f"{first[0]}: {first[1]}", fields=self.errors)
+        return self.clean
