@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wtforms.fields.choices import SelectChoice
+
 ROLES = ("advocate", "requester", "csm", "manager", "admin")
 TEAMS = ("sales", "pr", "ar", "ir", "events", "social")
 SEGMENTS = ("smb", "mid_market", "enterprise")
@@ -79,6 +81,7 @@ def label(value: str | None) -> str:
     return LABELS.get(value) or value.replace("_", " ").capitalize()
 
 
-def choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(value, label) pairs for a select field."""
-    return [(v, label(v)) for v in values]
+def choices(values, blank: str | None = None) -> list[SelectChoice]:
+    """Options for a select field, labelled in words; `blank` adds an empty first option."""
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(v, label(v)) for v in values]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import factory
+from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.extensions import db
@@ -19,6 +21,11 @@ from portal.models import (
 )
 
 PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def _common_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
 
 
 class Base(SQLAlchemyModelFactory):
@@ -40,8 +47,12 @@ class UserFactory(Base):
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):
-        if extracted is not False:
-            obj.set_password(extracted or PASSWORD)
+        if extracted is False:
+            return
+        if extracted:
+            obj.set_password(extracted)
+        else:  # one Argon2 hash of the common password, reused: hashing is slow on purpose
+            obj.password_hash = _common_hash()
 
 
 class AccountFactory(Base):

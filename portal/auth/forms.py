@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.vocab import ROLES, TEAMS, choices
 
+LENGTH_MESSAGE = "Use at least 10 characters (and at most 128)."
 PASSWORD_HELP = "At least 10 characters. A sentence you can remember works well."
 
 
@@ -26,7 +27,7 @@ class ForgotPasswordForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=10, max=128)],
+        validators=[DataRequired(), Length(min=10, max=128, message=LENGTH_MESSAGE)],
         description=PASSWORD_HELP,
     )
     confirm = PasswordField(
@@ -40,7 +41,7 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=10, max=128)],
+        validators=[DataRequired(), Length(min=10, max=128, message=LENGTH_MESSAGE)],
         description=PASSWORD_HELP,
     )
     confirm = PasswordField(
@@ -58,12 +59,12 @@ class InviteUserForm(FlaskForm):
         choices=choices(ROLES),
         description="An advocate login needs an advocate with the same e-mail.",
     )
-    team = SelectField("Team", choices=[("", "None")] + choices(TEAMS), validators=[Optional()])
+    team = SelectField("Team", choices=choices(TEAMS, blank="None"), validators=[Optional()])
     submit = SubmitField("Send invitation")
 
 
 class EditUserForm(FlaskForm):
     role = SelectField("Role", choices=choices(ROLES))
-    team = SelectField("Team", choices=[("", "None")] + choices(TEAMS), validators=[Optional()])
+    team = SelectField("Team", choices=choices(TEAMS, blank="None"), validators=[Optional()])
     active = BooleanField("Active (may sign in)")
     submit = SubmitField("Save")

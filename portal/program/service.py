@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import sqlalchemy as sa
+from wtforms.fields.choices import SelectChoice
 
 from portal.audit import service as audit
 from portal.extensions import db
@@ -94,8 +95,10 @@ def taxonomy_values(kind: str) -> set[str]:
     return {term.value for term in taxonomy(kind)}
 
 
-def taxonomy_choices(kind: str) -> list[tuple[str, str]]:
-    return [(term.value, term.label) for term in taxonomy(kind)]
+def taxonomy_choices(kind: str, blank: str | None = None) -> list[SelectChoice]:
+    """Options for a select field of one taxonomy kind; `blank` adds an empty first option."""
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(term.value, term.label) for term in taxonomy(kind)]
 
 
 def taxonomy_labels() -> dict[tuple[str, str], str]:
