@@ -3,11 +3,13 @@ migrated once with the real migrations, and emptied after every test."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from portal import create_app
@@ -18,26 +20,60 @@ PASSWORD = "correct horse battery"
 KEEP_TABLES = {"alembic_version"}
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A database of this run's own: a new PostgreSQL database, or a SQLite file."""
+def is_postgres() -> bool:
+    return bool(os.environ.get("PORTAL_TEST_DATABASE_URL"))
+
+
+@contextlib.contextmanager
+def new_database(folder):
+    """A new, empty database: a PostgreSQL database of its own, or a SQLite file in `folder`."""
     base = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite'}"
+        yield f"sqlite:///{folder / f'portal-{uuid.uuid4().hex[:8]}.sqlite'}"
         return
     name = f"portal_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """This run's database, so runs never collide (CI and a developer's run alike)."""
+    with new_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database of this test's own, with no schema at all."""
+    with new_database(tmp_path) as url:
+        yield url
+
+
+class RequestInOwnContextClient(FlaskClient):
+    """Run every request in an app context of its own, as in production.
+
+    Without this a request would reuse the test's app context, sharing `g` (Flask-Login's
+    cached user) and the database session between requests and clients.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def make_app(database_url, **overrides):
     config = {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
-    return create_app(config, config_class=TestConfig)
+    app = create_app(config, config_class=TestConfig)
+    app.test_client_class = RequestInOwnContextClient
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,35 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+PORT ?= 5000
+
+.PHONY: demo test test-postgres lint install install-test run
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+## Install, create the SQLite database with demo data, print the logins, and serve on PORT.
+demo: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
+	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(FLASK) run --port $(PORT)
+
+## Install the test dependencies and run the whole suite (SQLite; browser tests need Chromium).
+test: install-test
+	$(BIN)/ruff check portal tests bench
+	$(BIN)/python -m pytest
+
+## The same suite against PostgreSQL (PORTAL_TEST_DATABASE_URL, default the local server).
+test-postgres: install-test
+	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest
