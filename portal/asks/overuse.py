@@ -1,0 +1,239 @@
+"""Program rule 1, no overuse ever: may this advocate be asked for this activity now?
+
+The one place that decides it. Every path that places an ask (manager pages, requester
+self-service, API, imports) calls `check_can_ask` after `lock_advocate`, so two people asking
+the same advocate at the same instant cannot both pass a limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+
+from portal.accounts.models import Account
+from portal.advocates.models import Advocate, Blackout
+from portal.asks.models import Ask
+from portal.database import now_utc
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.program.service import get_setting
+from portal.vocab import label
+
+# An ask counts against the limits from the moment it is placed until it is declined,
+# expired or withdrawn.
+LIVE_ASK_STATUSES = ("pending", "accepted", "completed")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One broken rule, in words, and the first day it no longer applies (None: not by time)."""
+
+    rule: str
+    message: str
+    free_from: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_month: int
+    per_quarter: int
+    per_year: int
+    min_days_between: int
+
+
+class OveruseRefused(DomainError):
+    """Placing the ask would break program rule 1; `refusals` lists every broken rule."""
+
+    status = 409
+    code = "overuse"
+
+    def __init__(self, advocate: Advocate, refusals: list[Refusal]):
+        self.refusals = refusals
+        words = "; ".join(r.message for r in refusals)
+        super().__init__(f"{advocate.name} can't be asked: {words}.", field="advocate_id")
+
+
+def zone_of(advocate: Advocate) -> ZoneInfo:
+    try:
+        return ZoneInfo(advocate.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def effective_limits(advocate: Advocate) -> Limits:
+    """The advocate's own limits, or the program defaults where they set none."""
+
+    def pick(own, key):
+        return own if own is not None else int(get_setting(key))
+
+    return Limits(
+        per_month=pick(advocate.max_per_month, "default_max_per_month"),
+        per_quarter=pick(advocate.max_per_quarter, "default_max_per_quarter"),
+        per_year=pick(advocate.max_per_year, "default_max_per_year"),
+        min_days_between=pick(advocate.min_days_between, "default_min_days_between"),
+    )
+
+
+def window_starts(local_day: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
+    """First day of the calendar month, quarter and year containing `local_day`, and of the next."""
+    month = local_day.replace(day=1)
+    next_month = (month + dt.timedelta(days=32)).replace(day=1)
+    quarter = month.replace(month=3 * ((month.month - 1) // 3) + 1)
+    next_quarter = (quarter + dt.timedelta(days=95)).replace(day=1)
+    year = local_day.replace(month=1, day=1)
+    return {
+        "month": (month, next_month),
+        "quarter": (quarter, next_quarter),
+        "year": (year, year.replace(year=year.year + 1)),
+    }
+
+
+def _utc_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How much of each window an advocate has used, as of one instant."""
+
+    month: int
+    quarter: int
+    year: int
+    last_asked_at: dt.datetime | None
+
+
+def usage(advocate: Advocate, at: dt.datetime | None = None) -> Usage:
+    """Live asks in the current calendar month, quarter and year (advocate's zone), one query."""
+    at = at or now_utc()
+    zone = zone_of(advocate)
+    windows = window_starts(at.astimezone(zone).date())
+    starts = {name: _utc_start(first, zone) for name, (first, _) in windows.items()}
+
+    def in_window(name):
+        return sa.func.coalesce(sa.func.sum(sa.case((Ask.asked_at >= starts[name], 1), else_=0)), 0)
+
+    month, quarter, year, last = db.session.execute(
+        sa.select(
+            in_window("month"), in_window("quarter"), in_window("year"), sa.func.max(Ask.asked_at)
+        ).where(
+            Ask.advocate_id == advocate.id,
+            Ask.status.in_(LIVE_ASK_STATUSES),
+            Ask.asked_at <= at,
+        )
+    ).one()
+    if last is not None and last.tzinfo is None:  # SQLite returns aggregates untyped
+        last = last.replace(tzinfo=dt.UTC)
+    elif isinstance(last, str):
+        last = dt.datetime.fromisoformat(last).replace(tzinfo=dt.UTC)
+    return Usage(int(month), int(quarter), int(year), last)
+
+
+def refusals(
+    advocate: Advocate, activity_type: str | None, at: dt.datetime | None = None
+) -> list[Refusal]:
+    """Every rule that forbids asking `advocate` for `activity_type` at `at` (now by default)."""
+    at = at or now_utc()
+    zone = zone_of(advocate)
+    today = at.astimezone(zone).date()
+    found: list[Refusal] = []
+
+    if advocate.status != "active":
+        found.append(
+            Refusal("advocate_status", f"the advocate is {label(advocate.status).lower()}")
+        )
+    account = db.session.get(Account, advocate.account_id)
+    if account.status != "active":
+        found.append(
+            Refusal(
+                "account_status", f"the account {account.name} is {label(account.status).lower()}"
+            )
+        )
+    if activity_type is not None and activity_type not in (advocate.activity_types or []):
+        found.append(
+            Refusal("activity_type", f"not opted into {label(activity_type).lower()} requests")
+        )
+    if advocate.paused_until is not None and advocate.paused_until > today:
+        found.append(
+            Refusal("paused", f"paused until {_day(advocate.paused_until)}", advocate.paused_until)
+        )
+    blackout = db.session.scalar(
+        sa.select(Blackout)
+        .where(Blackout.advocate_id == advocate.id, Blackout.start <= today, Blackout.end >= today)
+        .order_by(Blackout.end.desc())
+    )
+    if blackout is not None:
+        why = f" ({blackout.reason})" if blackout.reason else ""
+        free = blackout.end + dt.timedelta(days=1)
+        found.append(
+            Refusal("blackout", f"in a blackout period{why} until {_day(blackout.end)}", free)
+        )
+
+    limits = effective_limits(advocate)
+    used = usage(advocate, at)
+    windows = window_starts(today)
+    for name, period, count, limit in (
+        ("monthly_limit", "month", used.month, limits.per_month),
+        ("quarterly_limit", "quarter", used.quarter, limits.per_quarter),
+        ("yearly_limit", "year", used.year, limits.per_year),
+    ):
+        if count >= limit:
+            free = windows[period][1]
+            adjective = name.split("_")[0]
+            found.append(
+                Refusal(name, f"{adjective} limit of {limit} reached until {_day(free)}", free)
+            )
+    if used.last_asked_at is not None and limits.min_days_between > 0:
+        last_day = used.last_asked_at.astimezone(zone).date()
+        free = last_day + dt.timedelta(days=limits.min_days_between)
+        if today < free:
+            days = (today - last_day).days
+            ago = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+            found.append(
+                Refusal(
+                    "cooldown",
+                    f"last asked {ago}, {limits.min_days_between} days must pass between asks, "
+                    f"free from {_day(free)}",
+                    free,
+                )
+            )
+    return found
+
+
+def free_from(found: list[Refusal]) -> dt.date | None:
+    """The first day every time-bound refusal has passed; None if one is not about time."""
+    if any(r.free_from is None for r in found):
+        return None
+    return max(r.free_from for r in found) if found else None
+
+
+def lock_advocate(advocate_id: int) -> None:
+    """Serialize ask placement for one advocate until the transaction ends.
+
+    PostgreSQL: a row lock. SQLite: a no-op UPDATE takes the database's write lock (SQLite has
+    no row locks), so a second writer waits for the first to commit before it counts.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(Advocate.id).where(Advocate.id == advocate_id).with_for_update()
+        )
+    else:
+        db.session.execute(
+            sa.update(Advocate)
+            .where(Advocate.id == advocate_id)
+            .values(id=Advocate.id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def check_can_ask(advocate: Advocate, activity_type: str | None, at: dt.datetime | None = None):
+    """Raise OveruseRefused naming every broken rule; call after lock_advocate."""
+    found = refusals(advocate, activity_type, at)
+    if found:
+        raise OveruseRefused(advocate, found)
