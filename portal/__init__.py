@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.staff_views import bp as accounts_bp
     from portal.advocates.staff_views import bp as advocates_bp
+    from portal.advocates.views import bp as me_bp
     from portal.api import bp as api_bp
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin_views import bp as users_bp
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(advocates_bp)
+    app.register_blueprint(me_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)

@@ -65,6 +65,7 @@ class Config:
     SIGN_IN_LIMIT = "10 per minute;50 per hour"
     RESET_LINK_MAX_AGE = 2 * 3600
     INVITATION_LINK_MAX_AGE = 14 * 24 * 3600
+    ASK_LINK_MAX_AGE = 60 * 24 * 3600  # the ask's own respond_by ends its links sooner
     PASSWORD_MIN_LENGTH = 10
     PROGRAM_NAME = "Advocate Portal"
     PER_PAGE = 25

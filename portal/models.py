@@ -2,7 +2,7 @@
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
-from portal.asks.models import Ask, ReferenceRequest
+from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.audit.models import AuditEvent
 from portal.auth.models import ApiToken, LinkToken, User
 from portal.benefits.models import Benefit, Claim, LedgerEntry
@@ -27,6 +27,7 @@ __all__ = [
     "OutboxMessage",
     "ProgramSetting",
     "ReferenceRequest",
+    "RequestComment",
     "Target",
     "TaxonomyTerm",
     "Touchpoint",

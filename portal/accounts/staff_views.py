@@ -1,20 +1,148 @@
 """Account pages for customer success and the program team."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts import service
+from portal.accounts.forms import AccountForm, show_service_errors
+from portal.accounts.models import Account
+from portal.advocates.models import Advocate
+from portal.advocates.service import advocate_query
+from portal.auth.permissions import PROGRAM, require
+from portal.errors import DomainError, Forbidden, NotFound
+from portal.extensions import db
+from portal.program.service import taxonomy_choices, taxonomy_labels
+from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
+SORTS = {"name": "Name", "-updated": "Recently updated"}
+
+
+def term_labeller():
+    """A template helper: the taxonomy label of a stored value (retired terms included)."""
+    labels = taxonomy_labels()
+    return lambda kind, value: labels.get((kind, value), value or "")
+
+
+def _account_or_404(account_id: int) -> Account:
+    try:
+        return service.get_account(current_user, account_id)
+    except NotFound:
+        abort(404)
+
 
 @bp.get("/")
+@require("accounts.view")
 def index():
-    return "accounts"
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "industry": request.args.get("industry", ""),
+        "region": request.args.get("region", ""),
+        "segment": request.args.get("segment", ""),
+        "status": request.args.get("status", ""),
+        "mine": request.args.get("mine") == "1",
+    }
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in SORTS else "name"
+    query = service.account_query(
+        current_user,
+        q=filters["q"] or None,
+        industry=filters["industry"] or None,
+        region=filters["region"] if filters["region"] in REGIONS else None,
+        segment=filters["segment"] if filters["segment"] in SEGMENTS else None,
+        status=filters["status"] if filters["status"] in ACCOUNT_STATUSES else None,
+        mine=filters["mine"],
+        sort=sort,
+    ).options(sa.orm.selectinload(Account.csm))
+    page = db.paginate(query, per_page=25, error_out=False)
+    ids = [account.id for account in page.items]
+    advocate_counts = dict(
+        db.session.execute(
+            sa.select(Advocate.account_id, sa.func.count())
+            .where(Advocate.account_id.in_(ids))
+            .group_by(Advocate.account_id)
+        ).all()
+    )
+    return render_template(
+        "accounts/index.html",
+        page=page,
+        filters=filters,
+        filtered=any(value for value in filters.values()),
+        sort=sort,
+        sorts=SORTS,
+        industries=taxonomy_choices("industry"),
+        regions=REGIONS,
+        segments=SEGMENTS,
+        statuses=ACCOUNT_STATUSES,
+        advocate_counts=advocate_counts,
+        term=term_labeller(),
+    )
 
 
-@bp.get("/new")
+@bp.route("/new", methods=["GET", "POST"])
+@require("accounts.edit")
 def create():
-    return "new"
+    form = AccountForm(choose_csm=current_user.role in PROGRAM)
+    if form.validate_on_submit():
+        try:
+            account = service.create_account(current_user, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Account {account.name} added.", "success")
+            return redirect(url_for("accounts.detail", account_id=account.id))
+    # Reaching here after a POST means the input was refused.
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/form.html", form=form, account=None), status
 
 
 @bp.get("/<int:account_id>")
-def detail(account_id):
-    return "detail"
+@require("accounts.view")
+def detail(account_id: int):
+    account = _account_or_404(account_id)
+    # CSMs see every account but only the advocates of their own (advocates.service decides).
+    advocates = db.session.scalars(
+        advocate_query(current_user, account_id=account.id, sort="name")
+    ).all()
+    may_see_advocates = current_user.role in PROGRAM or account.csm_id == current_user.id
+    return render_template(
+        "accounts/detail.html",
+        account=account,
+        advocates=advocates,
+        may_see_advocates=may_see_advocates,
+        may_edit=service.can_edit_account(current_user, account),
+        may_add_advocate=may_see_advocates,
+        term=term_labeller(),
+    )
+
+
+@bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
+@require("accounts.edit")
+def edit(account_id: int):
+    account = _account_or_404(account_id)
+    if not service.can_edit_account(current_user, account):
+        abort(403)
+    form = AccountForm(obj=account, choose_csm=current_user.role in PROGRAM)
+    form.keep_current_csm(account.csm)
+    if form.validate_on_submit():
+        try:
+            changed = service.update_account(current_user, account, form.to_data())
+        except Forbidden:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Account saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("accounts.detail", account_id=account.id))
+    # Reaching here after a POST means the input was refused.
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/form.html", form=form, account=account), status

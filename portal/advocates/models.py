@@ -65,6 +65,9 @@ class Advocate(TimestampMixin, db.Model):
         enum_column(*CONTACT_CHANNELS, name="contact_channel"), default="email"
     )
     paused_until: Mapped[dt.date | None]
+    # Data rights: the advocate asks for erasure; a manager confirms, which anonymizes them.
+    erasure_requested_at: Mapped[dt.datetime | None]
+    anonymized_at: Mapped[dt.datetime | None]
 
     account: Mapped[Account] = relationship(back_populates="advocates")  # noqa: F821
     user: Mapped[User | None] = relationship(  # noqa: F821

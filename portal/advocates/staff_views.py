@@ -1,15 +1,205 @@
 """Advocate pages for customer success and the program team."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.forms import show_service_errors
+from portal.accounts.models import Account
+from portal.advocates import service
+from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm
+from portal.advocates.models import Advocate
+from portal.asks.models import Ask, ReferenceRequest
+from portal.auth.permissions import PROGRAM, require
+from portal.benefits.models import LedgerEntry
+from portal.errors import DomainError, Forbidden, NotFound
+from portal.extensions import db
+from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
+from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
 
 bp = Blueprint("advocates", __name__, url_prefix="/advocates")
 
+SORTS = {"name": "Name", "account": "Account", "-updated": "Recently updated"}
+IN_FLIGHT = ("pending", "accepted")
+# The button for each move of the lifecycle, and the moves that ask to confirm first.
+MOVES = {
+    "nominated": "Back to nominated",
+    "invited": "Mark invited",
+    "active": "Activate",
+    "paused": "Pause",
+    "retired": "Retire",
+    "declined": "Mark as declined",
+}
+CONFIRM = {
+    "retired": "Retire this advocate? They will no longer be asked for references.",
+    "declined": "Mark this advocate as declined? They said no to joining the program.",
+}
+
+
+def term_labeller():
+    """A template helper: the taxonomy label of a stored value (retired terms included)."""
+    labels = taxonomy_labels()
+    return lambda kind, value: labels.get((kind, value), value or "")
+
+
+def _advocate_or_404(advocate_id: int) -> Advocate:
+    try:
+        return service.get_advocate(current_user, advocate_id)
+    except NotFound:
+        abort(404)
+
+
+def _account_choices() -> list[Account]:
+    """Accounts the viewer may put advocates at: all for the program team, own for a CSM."""
+    query = sa.select(Account).order_by(Account.name)
+    if current_user.role not in PROGRAM:
+        query = query.where(Account.csm_id == current_user.id)
+    return list(db.session.scalars(query))
+
 
 @bp.get("/")
+@require("advocates.view")
 def index():
-    return "advocates"
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "status": request.args.get("status", ""),
+        "seniority": request.args.get("seniority", ""),
+        "industry": request.args.get("industry", ""),
+        "region": request.args.get("region", ""),
+    }
+    account_id = request.args.get("account_id", type=int)
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in SORTS else "name"
+    query = service.advocate_query(
+        current_user,
+        q=filters["q"] or None,
+        account_id=account_id,
+        status=filters["status"] if filters["status"] in ADVOCATE_STATUSES else None,
+        seniority=filters["seniority"] if filters["seniority"] in SENIORITIES else None,
+        industry=filters["industry"] or None,
+        region=filters["region"] or None,
+        sort=sort,
+    ).options(sa.orm.contains_eager(Advocate.account))
+    page = db.paginate(query, per_page=25, error_out=False)
+    return render_template(
+        "advocates/index.html",
+        page=page,
+        filters=filters,
+        account=db.session.get(Account, account_id) if account_id else None,
+        filtered=any(filters.values()) or account_id is not None,
+        sort=sort,
+        sorts=SORTS,
+        statuses=ADVOCATE_STATUSES,
+        seniorities=SENIORITIES,
+        industries=taxonomy_choices("industry"),
+        regions=REGIONS,
+    )
 
 
-@bp.get("/new")
+@bp.route("/new", methods=["GET", "POST"])
+@require("advocates.edit")
 def create():
-    return "new"
+    program = current_user.role in PROGRAM
+    form = AdvocateForm(accounts=_account_choices(), choose_status=program)
+    if not form.is_submitted():
+        form.account_id.data = request.args.get("account_id", "")
+    if form.validate_on_submit():
+        try:
+            advocate = service.create_advocate(current_user, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            # A refusal (a CSM nominating at another's account) is about the account chosen.
+            show_service_errors(form, error, fallback="account_id")
+        else:
+            db.session.commit()
+            verb = "added" if program else "nominated"
+            flash(f"{advocate.name} {verb}.", "success")
+            return redirect(url_for("advocates.detail", advocate_id=advocate.id))
+    # Reaching here after a POST means the input was refused.
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "advocates/form.html", form=form, advocate=None, timezones=COMMON_TIMEZONES
+    ), status
+
+
+@bp.get("/<int:advocate_id>")
+@require("advocates.view")
+def detail(advocate_id: int):
+    advocate = _advocate_or_404(advocate_id)
+    asks = db.session.scalars(
+        sa.select(Ask)
+        .where(Ask.advocate_id == advocate.id)
+        .options(sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester))
+        .order_by(Ask.asked_at.desc(), Ask.id.desc())
+    ).all()
+    balance = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.delta), 0)).where(
+            LedgerEntry.advocate_id == advocate.id
+        )
+    )
+    limits = [
+        ("Per month", advocate.max_per_month, get_setting("default_max_per_month")),
+        ("Per quarter", advocate.max_per_quarter, get_setting("default_max_per_quarter")),
+        ("Per year", advocate.max_per_year, get_setting("default_max_per_year")),
+    ]
+    moves = service.allowed_statuses(advocate) if current_user.role in PROGRAM else ()
+    return render_template(
+        "advocates/detail.html",
+        advocate=advocate,
+        asks=asks,
+        in_flight=sum(1 for ask in asks if ask.status in IN_FLIGHT),
+        balance=balance,
+        limits=limits,
+        default_cooldown=get_setting("default_min_days_between"),
+        may_edit=service.can_edit_advocate(current_user, advocate),
+        moves=[(status, MOVES[status], CONFIRM.get(status)) for status in moves],
+        term=term_labeller(),
+    )
+
+
+@bp.route("/<int:advocate_id>/edit", methods=["GET", "POST"])
+@require("advocates.edit")
+def edit(advocate_id: int):
+    advocate = _advocate_or_404(advocate_id)
+    if not service.can_edit_advocate(current_user, advocate):
+        abort(403)
+    accounts = _account_choices()
+    if advocate.account not in accounts:
+        accounts.append(advocate.account)
+    form = AdvocateForm(obj=advocate, accounts=accounts, choose_status=False)
+    if form.validate_on_submit():
+        try:
+            changed = service.update_advocate(current_user, advocate, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            # A refusal names no field: it is about the account chosen.
+            fallback = "account_id" if isinstance(error, Forbidden) else None
+            show_service_errors(form, error, fallback=fallback)
+        else:
+            db.session.commit()
+            flash("Advocate saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("advocates.detail", advocate_id=advocate.id))
+    # Reaching here after a POST means the input was refused.
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "advocates/form.html", form=form, advocate=advocate, timezones=COMMON_TIMEZONES
+    ), status
+
+
+@bp.post("/<int:advocate_id>/status")
+@require("program.manage")
+def change_status(advocate_id: int):
+    advocate = _advocate_or_404(advocate_id)
+    status = request.form.get("status", "")
+    reason = request.form.get("reason", "").strip()[:500] or None
+    try:
+        service.change_status(current_user, advocate, status, reason)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{advocate.name} is now {label(status).lower()}.", "success")
+    return redirect(url_for("advocates.detail", advocate_id=advocate_id))

@@ -57,10 +57,31 @@ class ReferenceRequest(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(
         enum_column(*REQUEST_STATUSES, name="request_status"), default="submitted"
     )
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)  # why rejected or cancelled
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])  # noqa: F821
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])  # noqa: F821
     asks: Mapped[list[Ask]] = relationship(back_populates="request", order_by="Ask.asked_at")
+    comments: Mapped[list[RequestComment]] = relationship(
+        back_populates="request", order_by="RequestComment.created_at"
+    )
+
+
+class RequestComment(db.Model):
+    """A message in a request's thread (a manager's question, the requester's answer)."""
+
+    __tablename__ = "request_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reference_requests.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    request: Mapped[ReferenceRequest] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()  # noqa: F821
 
 
 class Ask(TimestampMixin, db.Model):
@@ -93,6 +114,7 @@ class Ask(TimestampMixin, db.Model):
         enum_column(*DECLINE_REASONS, name="decline_reason")
     )
     note: Mapped[str | None] = mapped_column(sa.Text)
+    proposed_times: Mapped[str | None] = mapped_column(sa.String(500))
     scheduled_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     completed_at: Mapped[dt.datetime | None]
     requester_rating: Mapped[int | None]

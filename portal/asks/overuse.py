@@ -114,10 +114,15 @@ def usage(advocate: Advocate, at: dt.datetime | None = None) -> Usage:
     at = at or now_utc()
     zone = zone_of(advocate)
     windows = window_starts(at.astimezone(zone).date())
-    starts = {name: _utc_start(first, zone) for name, (first, _) in windows.items()}
+    bounds = {
+        name: (_utc_start(first, zone), _utc_start(following, zone))
+        for name, (first, following) in windows.items()
+    }
 
     def in_window(name):
-        return sa.func.coalesce(sa.func.sum(sa.case((Ask.asked_at >= starts[name], 1), else_=0)), 0)
+        start, end = bounds[name]
+        inside = sa.and_(Ask.asked_at >= start, Ask.asked_at < end)
+        return sa.func.coalesce(sa.func.sum(sa.case((inside, 1), else_=0)), 0)
 
     month, quarter, year, last = db.session.execute(
         sa.select(
@@ -125,7 +130,6 @@ def usage(advocate: Advocate, at: dt.datetime | None = None) -> Usage:
         ).where(
             Ask.advocate_id == advocate.id,
             Ask.status.in_(LIVE_ASK_STATUSES),
-            Ask.asked_at <= at,
         )
     ).one()
     if last is not None and last.tzinfo is None:  # SQLite returns aggregates untyped

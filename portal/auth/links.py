@@ -34,18 +34,22 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"portal-link-{purpose}")
 
 
-def issue_link_token(user: User, purpose: str, max_age: int) -> str:
-    """Record a new link for `user` and return its signed token."""
+def issue_link_token(
+    user: User | None, purpose: str, max_age: int, target_id: int | None = None
+) -> str:
+    """Record a new link for `user` (and the record it acts on) and return its signed token."""
     jti = secrets.token_urlsafe(32)
+    user_id = user.id if user is not None else None
     db.session.add(
         LinkToken(
             jti=jti,
             purpose=purpose,
-            user_id=user.id,
+            user_id=user_id,
+            target_id=target_id,
             expires_at=now_utc() + dt.timedelta(seconds=max_age),
         )
     )
-    return _serializer(purpose).dumps({"jti": jti, "uid": user.id})
+    return _serializer(purpose).dumps({"jti": jti, "uid": user_id, "tid": target_id})
 
 
 def peek_link_token(token: str, purpose: str, max_age: int) -> LinkToken:
@@ -59,7 +63,7 @@ def peek_link_token(token: str, purpose: str, max_age: int) -> LinkToken:
     row = db.session.scalar(
         sa.select(LinkToken).where(LinkToken.jti == payload.get("jti"), LinkToken.purpose == purpose)
     )
-    if row is None or row.user_id != payload.get("uid"):
+    if row is None or row.user_id != payload.get("uid") or row.target_id != payload.get("tid"):
         raise LinkError("invalid", "This link is not valid.")
     if row.used_at is not None:
         raise LinkError("used", "This link has already been used.")
@@ -68,7 +72,7 @@ def peek_link_token(token: str, purpose: str, max_age: int) -> LinkToken:
     return row
 
 
-def use_link_token(token: str, purpose: str, max_age: int) -> User:
+def use_link_token(token: str, purpose: str, max_age: int) -> LinkToken:
     """Check and spend a link; the conditional UPDATE makes two clicks unable to both use it."""
     row = peek_link_token(token, purpose, max_age)
     spent = db.session.execute(
@@ -79,4 +83,4 @@ def use_link_token(token: str, purpose: str, max_age: int) -> User:
     )
     if spent.rowcount != 1:
         raise LinkError("used", "This link has already been used.")
-    return row.user
+    return row

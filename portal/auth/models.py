@@ -105,9 +105,13 @@ class LinkToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     jti: Mapped[str] = mapped_column(sa.String(43), unique=True)
     purpose: Mapped[str] = mapped_column(sa.String(32))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # The record the link acts on (an ask for one-click answers), when it is not the user.
+    target_id: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()

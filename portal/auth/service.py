@@ -87,7 +87,7 @@ def check_reset_link(token: str) -> User:
 
 def reset_password(token: str, password: str) -> User:
     check_password_rules(password)
-    user = use_link_token(token, RESET, current_app.config["RESET_LINK_MAX_AGE"])
+    user = use_link_token(token, RESET, current_app.config["RESET_LINK_MAX_AGE"]).user
     user.set_password(password)
     audit.record(user, "user.password_reset", user)
     return user
@@ -166,7 +166,7 @@ def check_invitation_link(token: str) -> User:
 
 def accept_invitation(token: str, password: str) -> User:
     check_password_rules(password)
-    user = use_link_token(token, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"])
+    user = use_link_token(token, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"]).user
     user.set_password(password)
     user.active = True
     audit.record(user, "user.invitation_accepted", user)

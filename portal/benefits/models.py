@@ -75,3 +75,5 @@ class LedgerEntry(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    advocate: Mapped[Advocate] = relationship()  # noqa: F821

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b852b0ec9e4e
+Revision ID: dd659a3738fa
 Revises: 
-Create Date: 2026-11-24 05:08:54.831756
+Create Date: 2026-11-24 05:17:34.071046
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b852b0ec9e4e'
+revision = 'dd659a3738fa'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -188,7 +188,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jti', sa.String(length=43), nullable=False),
     sa.Column('purpose', sa.String(length=32), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('target_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
@@ -215,7 +216,8 @@ def upgrade():
     sa.Column('needed_by', sa.Date(), nullable=False),
     sa.Column('advocates_needed', sa.Integer(), nullable=False),
     sa.Column('context', sa.Text(), nullable=True),
-    sa.Column('status', sa.Enum('submitted', 'in_progress', 'fulfilled', 'completed', 'cancelled', 'expired', name='request_status', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', 'in_progress', 'fulfilled', 'completed', 'cancelled', 'expired', name='request_status', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('status_reason', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('advocates_needed BETWEEN 1 AND 20', name=op.f('ck_reference_requests_advocates_needed_range')),
@@ -271,6 +273,8 @@ def upgrade():
     sa.Column('min_days_between', sa.Integer(), nullable=True),
     sa.Column('preferred_contact', sa.Enum('email', 'phone', 'video', name='contact_channel', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('paused_until', sa.Date(), nullable=True),
+    sa.Column('erasure_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('anonymized_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('max_per_month IS NULL OR max_per_month BETWEEN 0 AND 50', name=op.f('ck_advocates_max_per_month_range')),
@@ -289,6 +293,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_advocates_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_advocates_status'), ['status'], unique=False)
 
+    op.create_table('request_comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_request_comments_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['reference_requests.id'], name=op.f('fk_request_comments_request_id_reference_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_request_comments'))
+    )
+    with op.batch_alter_table('request_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_request_comments_request_id'), ['request_id'], unique=False)
+
     op.create_table('asks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -300,6 +317,7 @@ def upgrade():
     sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decline_reason', sa.Enum('too_busy', 'not_a_fit', 'topic', 'timing', 'other', name='decline_reason', native_enum=False, create_constraint=True), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('proposed_times', sa.String(length=500), nullable=True),
     sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('requester_rating', sa.Integer(), nullable=True),
@@ -478,6 +496,10 @@ def downgrade():
         batch_op.drop_index('ix_asks_advocate_status_asked_at')
 
     op.drop_table('asks')
+    with op.batch_alter_table('request_comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_request_comments_request_id'))
+
+    op.drop_table('request_comments')
     with op.batch_alter_table('advocates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_advocates_status'))
         batch_op.drop_index(batch_op.f('ix_advocates_name'))

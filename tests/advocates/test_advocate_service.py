@@ -1,0 +1,151 @@
+"""advocates.service: data checks, visibility, nominations and the status lifecycle."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.advocates import service
+from portal.advocates.models import Advocate
+from portal.audit.models import AuditEvent
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.vocab import ADVOCATE_STATUSES
+from tests.factories import AccountFactory, AdvocateFactory, UserFactory, advocate_with_login
+
+
+def data(account_id: int, **changes) -> dict:
+    return {"account_id": account_id, "name": "Greta Gold", "email": "greta@example.com", **changes}
+
+
+def test_check_advocate_data_names_every_bad_field(db):
+    with pytest.raises(ValidationFailed) as caught:
+        service.check_advocate_data(
+            {
+                "account_id": 999_999,
+                "name": "",
+                "email": "nope",
+                "seniority": "intern",
+                "products": ["teleportation"],
+                "use_cases": "fraud",
+                "languages": ["klingon"],
+                "timezone": "Mars/Olympus",
+                "status": "sleepy",
+                "activity_types": ["skydiving"],
+                "preferred_contact": "pigeon",
+                "bio": "b" * 2001,
+            }
+        )
+    fields = caught.value.fields
+    assert set(fields) == {
+        "name", "email", "seniority", "products", "use_cases", "languages", "timezone",
+        "status", "activity_types", "preferred_contact", "bio",
+    }  # fmt: skip
+    assert fields["timezone"] == "Use a time zone name such as Europe/Berlin."
+    assert fields["activity_types"] == "Unknown value: skydiving."
+
+
+def test_check_advocate_data_refuses_an_unknown_account(db):
+    with pytest.raises(ValidationFailed) as caught:
+        service.check_advocate_data(data(999_999))
+    assert caught.value.fields == {"account_id": "No such account."}
+
+
+def test_check_advocate_data_normalises_the_email(db):
+    account = AccountFactory()
+    clean = service.check_advocate_data(data(account.id, email="Greta@Example.COM"))
+    assert clean["email"] == "greta@example.com"
+
+
+@pytest.mark.parametrize("start", ADVOCATE_STATUSES)
+def test_change_status_allows_exactly_the_transitions(db, start):
+    manager = UserFactory(role="manager")
+    for target in ADVOCATE_STATUSES:
+        advocate = AdvocateFactory(status=start)
+        if target in service.TRANSITIONS[start]:
+            service.change_status(manager, advocate, target, "why")
+            assert advocate.status == target
+        else:
+            with pytest.raises(DomainError) as caught:
+                service.change_status(manager, advocate, target)
+            assert advocate.status == start
+            assert caught.value.fields["status"].startswith(
+                f"An advocate who is {start} can't become {target}"
+            )
+
+
+def test_change_status_is_audited_with_the_reason(db):
+    advocate = AdvocateFactory(status="nominated")
+    manager = UserFactory(role="admin")
+    service.change_status(manager, advocate, "invited", "Agreed on the phone")
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "advocate.status_changed")
+    )
+    assert event.entity_id == advocate.id and event.actor_id == manager.id
+    assert event.data == {"from": "nominated", "to": "invited", "reason": "Agreed on the phone"}
+
+
+def test_change_status_refuses_unknown_status_and_non_program_users(db):
+    csm = UserFactory(role="csm")
+    advocate = AdvocateFactory(account=AccountFactory(csm=csm), status="nominated")
+    with pytest.raises(Forbidden):
+        service.change_status(csm, advocate, "invited")
+    with pytest.raises(DomainError) as caught:
+        service.change_status(UserFactory(role="manager"), advocate, "famous")
+    assert "Unknown status" in caught.value.fields["status"]
+    assert advocate.status == "nominated"
+
+
+def test_csm_nomination_is_forced_to_nominated(db):
+    csm = UserFactory(role="csm")
+    account = AccountFactory(csm=csm)
+    advocate = service.create_advocate(csm, data(account.id, status="active"))
+    assert advocate.status == "nominated"
+    assert advocate.nominated_by_id == csm.id
+
+
+def test_csm_cannot_nominate_at_another_csms_account(db):
+    account = AccountFactory(csm=UserFactory(role="csm"))
+    with pytest.raises(Forbidden):
+        service.create_advocate(UserFactory(role="csm"), data(account.id))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Advocate)) == 0
+
+
+def test_create_advocate_refuses_a_duplicate_email(db):
+    existing = AdvocateFactory(email="greta@example.com")
+    with pytest.raises(DomainError) as caught:
+        service.create_advocate(UserFactory(role="manager"), data(existing.account_id))
+    assert caught.value.fields == {"email": "Another advocate has this e-mail."}
+
+
+def test_update_advocate_changes_status_only_along_the_lifecycle(db):
+    manager = UserFactory(role="manager")
+    advocate = AdvocateFactory(status="declined")
+    with pytest.raises(DomainError):
+        service.update_advocate(manager, advocate, {"status": "active"})
+    changed = service.update_advocate(manager, advocate, {"status": "nominated", "title": "CEO"})
+    assert changed["title"][1] == "CEO"
+    assert advocate.status == "nominated"
+
+
+def test_visibility_csm_own_accounts_advocate_self_program_all(db):
+    csm = UserFactory(role="csm")
+    mine = AdvocateFactory(account=AccountFactory(csm=csm))
+    theirs, login = advocate_with_login()
+    assert service.get_advocate(csm, mine.id) is mine
+    with pytest.raises(NotFound):
+        service.get_advocate(csm, theirs.id)
+    assert service.get_advocate(login, theirs.id) is theirs
+    with pytest.raises(NotFound):
+        service.get_advocate(login, mine.id)
+    assert service.get_advocate(UserFactory(role="manager"), theirs.id) is theirs
+    assert service.can_edit_advocate(csm, mine)
+    assert not service.can_edit_advocate(csm, theirs)
+
+
+def test_advocate_query_limits_a_csm_to_their_accounts(db):
+    csm = UserFactory(role="csm")
+    mine = AdvocateFactory(account=AccountFactory(csm=csm))
+    AdvocateFactory()
+    assert db.session.scalars(service.advocate_query(csm)).all() == [mine]
+    with pytest.raises(Forbidden):
+        service.advocate_query(UserFactory(role="requester"))
