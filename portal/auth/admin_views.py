@@ -52,7 +52,8 @@ def invite():
             db.session.commit()
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("users.index"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    status = 422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -77,7 +78,8 @@ def edit(user_id: int):
             db.session.commit()
             flash("Saved.", "success")
             return redirect(url_for("users.index"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    status = 422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
 
 
 @bp.post("/<int:user_id>/invitation")

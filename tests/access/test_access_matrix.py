@@ -30,6 +30,18 @@ def expect(default, anonymous=SIGN_IN, **per_role):
 
 ROUTES = [
     ("GET", "/", expect(302)),
+    # Forms sent empty: refused with the form again (422), never a write.
+    ("POST", "/auth/sign-in", expect(302, anonymous=200)),
+    ("POST", "/auth/password", expect(200)),
+    ("POST", "/auth/forgot", expect(200, anonymous=200)),
+    ("POST", "/auth/reset/not-a-token", expect(400, anonymous=400)),
+    ("POST", "/auth/invitation/not-a-token", expect(400, anonymous=400)),
+    ("POST", "/accounts/new", expect(422, **STAFF_ONLY)),
+    ("POST", "/accounts/{other_account}/edit", expect(422, **STAFF_ONLY, csm=403)),
+    ("POST", "/advocates/new", expect(422, **STAFF_ONLY)),
+    ("POST", "/advocates/{other_advocate}/edit", expect(422, **STAFF_ONLY, csm=404)),
+    ("POST", "/admin/users/new", expect(422, **ADMIN_ONLY)),
+    ("POST", "/admin/users/{requester_user}", expect(422, **ADMIN_ONLY)),
     ("GET", "/home", expect(200)),
     ("GET", "/auth/sign-in", expect(302, anonymous=200)),
     ("GET", "/auth/forgot", expect(200, anonymous=200)),
@@ -51,13 +63,16 @@ ROUTES = [
     ("GET", "/advocates/{self_advocate}", expect(200, **STAFF_ONLY, csm=404)),
     ("GET", "/advocates/{own_advocate}/edit", expect(200, **STAFF_ONLY)),
     ("GET", "/advocates/{other_advocate}/edit", expect(200, **STAFF_ONLY, csm=404)),
-    ("POST", "/advocates/{other_advocate}/status", expect(302, **STAFF_ONLY, csm=404)),
+    ("POST", "/advocates/{other_advocate}/status", expect(302, **STAFF_ONLY, csm=403)),
     ("GET", "/advocates/999999", expect(404, **STAFF_ONLY)),
     ("GET", "/admin/users/", expect(200, **ADMIN_ONLY)),
     ("GET", "/admin/users/new", expect(200, **ADMIN_ONLY)),
     ("GET", "/admin/users/{requester_user}", expect(200, **ADMIN_ONLY)),
     ("POST", "/admin/users/{requester_user}/invitation", expect(302, **ADMIN_ONLY)),
     ("GET", "/admin/audit/", expect(200, **ADMIN_ONLY)),
+    ("GET", "/me/asks/answer/accept/not-a-token", expect(400, anonymous=400)),
+    ("POST", "/me/asks/answer/decline/not-a-token", expect(400, anonymous=400)),
+    ("GET", "/me/asks/answered/accept", expect(200, anonymous=200)),
     # The API: bearer tokens, never a sign-in redirect.
     ("GET", "/api/v1/openapi.json", expect(200, anonymous=200)),
     ("GET", "/api/v1/accounts", expect(200, anonymous=401, **STAFF_ONLY)),
@@ -104,6 +119,9 @@ def world(db):
 
 
 BODIES = {
+    ("POST", "/admin/users/{requester_user}"): {"role": "emperor"},
+    ("POST", "/accounts/{other_account}/edit"): {"name": ""},
+    ("POST", "/advocates/{other_advocate}/edit"): {"name": ""},
     ("POST", "/advocates/{other_advocate}/status"): {"status": "invited"},
     ("PATCH", "/api/v1/accounts/{other_account}"): {"notes": "Renewal in March."},
     ("PATCH", "/api/v1/advocates/{other_advocate}"): {"title": "VP Payments"},
@@ -165,7 +183,7 @@ def _rule_shape(path: str) -> str:
     """'/accounts/<int:account_id>' and '/accounts/{own_account}' both read '/accounts/*'."""
     parts = []
     for part in path.split("/"):
-        if part.startswith(("<", "{")) or part.isdigit() or part in ("not-a-token",):
+        if part.startswith(("<", "{")) or part.isdigit() or part in ("not-a-token", "accept", "decline"):
             parts.append("*")
         else:
             parts.append(part)

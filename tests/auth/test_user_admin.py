@@ -33,7 +33,7 @@ def test_invite_with_duplicate_email_is_refused_at_the_field(db, client, auth):
         "/admin/users/new",
         data={"name": "Again", "email": "admin@example.com", "role": "requester", "team": ""},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert b"already exists" in response.data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
