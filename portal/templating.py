@@ -74,9 +74,15 @@ def relative(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.UTC)
     seconds = (value - now).total_seconds()
     future, seconds = seconds > 0, abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    for unit, size in (
+        ("year", 365 * 86400),
+        ("month", 60 * 86400),  # "3 months ago" only from two months on; days read better before
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
         if seconds >= size:
-            count = int(seconds // size)
+            count = int(seconds // (30 * 86400 if unit == "month" else size))
             text = f"{count} {unit}{'' if count == 1 else 's'}"
             return f"in {text}" if future else f"{text} ago"
     return "just now"

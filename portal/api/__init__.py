@@ -1,5 +1,12 @@
-"""The JSON API under /api/v1."""
+"""The JSON API under /api/v1.
 
-from flask import Blueprint
+A resource is one module here (`accounts.py`, `advocates.py`): views on `bp` from
+`portal.api.blueprint`, an OpenAPI operation in each view's docstring, schemas in `schemas.py`.
+Import the module below so its routes register; token auth (`auth.py`), paging and errors
+(`common.py`) and the OpenAPI document (`openapi.py`) apply to it without more wiring.
+"""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from portal.api import accounts, advocates, auth, openapi  # noqa: F401  (register the routes)
+from portal.api.blueprint import bp
+
+__all__ = ["bp"]

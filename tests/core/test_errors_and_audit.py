@@ -78,3 +78,6 @@ def test_relative_times_read_naturally():
     assert relative(now + dt.timedelta(days=3, hours=1), now) == "in 3 days"
     assert relative(now - dt.timedelta(hours=1), now) == "1 hour ago"
     assert relative(now, now) == "just now"
+    assert relative(now - dt.timedelta(days=45), now) == "45 days ago"
+    assert relative(now - dt.timedelta(days=100), now) == "3 months ago"
+    assert relative(now - dt.timedelta(days=800), now) == "2 years ago"

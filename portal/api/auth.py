@@ -1,0 +1,71 @@
+"""Bearer-token authentication: the one place an API request gets its user.
+
+Every view on the API blueprint needs `Authorization: Bearer <token>` unless it is marked
+`@public`. The token's user becomes `g.api_user` and `flask_login.current_user`; the session
+cookie is never read, so a signed-in browser gets no access to the API without a token.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from portal.api.blueprint import bp
+from portal.auth.models import User
+from portal.auth.service import token_user
+from portal.errors import Forbidden, json_error
+from portal.extensions import db
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def public(view):
+    """Mark an API view that answers without a token (the OpenAPI document)."""
+    view.api_public = True
+    return view
+
+
+def api_user() -> User:
+    """The user of the token that authenticated this request."""
+    return g.api_user
+
+
+def _unauthorized(message: str):
+    response = json_error(401, "unauthorized", message)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _bearer_value() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value or " " in value:
+        return None
+    return value
+
+
+@bp.before_request
+def authenticate():
+    """Resolve the bearer token; 401 without a usable one, 403 for a write with a read token."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "api_public", False):
+        return None
+    if "Authorization" not in request.headers:
+        return _unauthorized("Send an API token: Authorization: Bearer <token>.")
+    plain = _bearer_value()
+    if plain is None:
+        return _unauthorized("The Authorization header must read: Bearer <token>.")
+    found = token_user(plain)
+    if found is None:
+        return _unauthorized("This API token is unknown, revoked or expired.")
+    token, user = found
+    if db.session.dirty:
+        # token_user() touched last_used_at: record the use even if the request itself fails.
+        db.session.commit()
+    g.api_token = token
+    g.api_user = user
+    # Flask-Login reads g._login_user first: current_user is the token's user, not the session's.
+    g._login_user = user
+    if token.scope == "read" and request.method not in READ_METHODS:
+        raise Forbidden("This token may only read: use a read_write token to change data.")
+    return None

@@ -1,0 +1,70 @@
+"""What every API resource shares: the JSON body, query arguments, paging and 201 answers."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, request
+from marshmallow import Schema, ValidationError
+
+from portal.errors import DomainError
+from portal.extensions import db
+
+
+class BadRequest(DomainError):
+    """A request the API can't read at all (not JSON, a bad query argument): 400."""
+
+    status = 400
+    code = "bad_request"
+
+
+def json_body() -> dict:
+    """The request's JSON object, or 400 naming `body`."""
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("Send a JSON object as the request body.", field="body")
+    return data
+
+
+def _messages(errors) -> dict[str, str]:
+    """marshmallow's {field: [messages]} as the API's {field: why}."""
+    flat = {}
+    for name, messages in errors.items():
+        if isinstance(messages, list | tuple):
+            flat[name] = " ".join(str(m) for m in messages)
+        else:
+            flat[name] = str(messages)
+    return flat
+
+
+def query_args(schema: Schema) -> dict:
+    """Query arguments loaded with `schema` (paging and filters), or 400 naming each bad one."""
+    try:
+        return schema.load(request.args)
+    except ValidationError as error:
+        fields = _messages(error.normalized_messages())
+        first = next(iter(fields.items()))
+        raise BadRequest(f"{first[0]}: {first[1]}", fields=fields) from None
+
+
+def paginate(query: sa.Select, args: dict, list_schema: Schema):
+    """One page of `query` as {"items", "page", "per_page", "total"}, dumped with `list_schema`."""
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    body = {"items": items, "page": page, "per_page": per_page, "total": total}
+    return jsonify(list_schema.dump(body))
+
+
+def filters(args: dict) -> dict:
+    """The loaded query arguments without the paging ones, for a service's *_query()."""
+    return {name: value for name, value in args.items() if name not in ("page", "per_page")}
+
+
+def created(body: dict, location: str):
+    """A 201 answer with the new object and its address."""
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
