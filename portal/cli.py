@@ -61,9 +61,43 @@ def create_token_command(email, name, scope):
     click.echo(plain)
 
 
+@click.command("expire-asks")
+def expire_asks_command():
+    """Expire pending asks past their answer date, and open requests past their needed-by date."""
+    from portal.asks.service import expire_overdue_asks, expire_overdue_requests
+
+    asks = expire_overdue_asks()
+    requests = expire_overdue_requests()
+    db.session.commit()
+    click.echo(
+        f"Expired {asks} ask{'' if asks == 1 else 's'} and {requests} request"
+        f"{'' if requests == 1 else 's'}."
+    )
+
+
+@click.command("refresh-eligibility")
+@click.option(
+    "--all", "everyone", is_flag=True, help="Recompute every advocate (after a bulk load)."
+)
+def refresh_eligibility_command(everyone):
+    """Roll matching's fairness counts forward (run daily); --all rebuilds every advocate's row."""
+    from portal.asks.eligibility import rebuild_eligibility, refresh_fairness
+
+    if everyone:
+        count = rebuild_eligibility()
+        db.session.commit()
+        click.echo(f"Rebuilt matching data for {count} advocates.")
+        return
+    count = refresh_fairness()
+    db.session.commit()
+    click.echo(f"Refreshed fairness counts; recomputed {count} advocates whose blackout passed.")
+
+
 def register(app: Flask) -> None:
     from portal.demo import seed_demo_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(expire_asks_command)
+    app.cli.add_command(refresh_eligibility_command)

@@ -79,5 +79,5 @@ class TestConfig(Config):
 
     def __init__(self, instance_path: str) -> None:
         super().__init__(instance_path)
-        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
         self.RATELIMIT_STORAGE_URI = "memory://"

@@ -2,7 +2,13 @@
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
-from portal.asks.models import Ask, ReferenceRequest, RequestComment
+from portal.asks.models import (
+    AdvocateEligibility,
+    AdvocateTag,
+    Ask,
+    ReferenceRequest,
+    RequestComment,
+)
 from portal.audit.models import AuditEvent
 from portal.auth.models import ApiToken, LinkToken, User
 from portal.benefits.models import Benefit, Claim, LedgerEntry
@@ -14,6 +20,8 @@ from portal.recruiting.models import Target, Touchpoint
 __all__ = [
     "Account",
     "Advocate",
+    "AdvocateEligibility",
+    "AdvocateTag",
     "ApiToken",
     "Ask",
     "AuditEvent",

@@ -87,7 +87,11 @@ class Checker:
             self.clean[name] = list(dict.fromkeys(value))
 
     def integer(
-        self, name: str, *, minimum: int | None = None, maximum: int | None = None,
+        self,
+        name: str,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
         required: bool = False,
     ) -> None:
         value = self._get(name, required)

@@ -28,7 +28,15 @@ ACTIVITY_TYPES = (
     "social_post",
     "referral",
 )
-REQUEST_STATUSES = ("draft", "submitted", "in_progress", "fulfilled", "completed", "cancelled", "expired")
+REQUEST_STATUSES = (
+    "draft",
+    "submitted",
+    "in_progress",
+    "fulfilled",
+    "completed",
+    "cancelled",
+    "expired",
+)
 OPPORTUNITY_OUTCOMES = ("open", "won", "lost")
 ASK_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn", "completed")
 DECLINE_REASONS = ("too_busy", "not_a_fit", "topic", "timing", "other")

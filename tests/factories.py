@@ -117,9 +117,7 @@ class AskFactory(Base):
     request = factory.SubFactory(ReferenceRequestFactory)
     advocate = factory.SubFactory(AdvocateFactory)
     status = "pending"
-    respond_by = factory.LazyFunction(
-        lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
-    )
+    respond_by = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=5))
 
 
 class BenefitFactory(Base):

@@ -15,8 +15,19 @@ from portal.validation import Checker
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 
 FIELDS = (
-    "name", "domain", "industry", "segment", "region", "country", "employees", "arr",
-    "crm_id", "csm_id", "status", "products", "notes",
+    "name",
+    "domain",
+    "industry",
+    "segment",
+    "region",
+    "country",
+    "employees",
+    "arr",
+    "crm_id",
+    "csm_id",
+    "status",
+    "products",
+    "notes",
 )
 
 

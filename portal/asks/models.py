@@ -24,9 +24,7 @@ class ReferenceRequest(TimestampMixin, db.Model):
 
     __tablename__ = "reference_requests"
     __table_args__ = (
-        sa.CheckConstraint(
-            "advocates_needed BETWEEN 1 AND 20", name="advocates_needed_range"
-        ),
+        sa.CheckConstraint("advocates_needed BETWEEN 1 AND 20", name="advocates_needed_range"),
         sa.CheckConstraint(
             "opportunity_amount IS NULL OR opportunity_amount >= 0", name="amount_not_negative"
         ),
@@ -118,8 +116,48 @@ class Ask(TimestampMixin, db.Model):
     scheduled_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     completed_at: Mapped[dt.datetime | None]
     requester_rating: Mapped[int | None]
+    requester_feedback: Mapped[str | None] = mapped_column(sa.Text)
     advocate_feedback: Mapped[str | None] = mapped_column(sa.Text)
 
     request: Mapped[ReferenceRequest] = relationship(back_populates="asks")
     advocate: Mapped[Advocate] = relationship()  # noqa: F821
     placed_by: Mapped[User | None] = relationship()  # noqa: F821
+
+
+class AdvocateEligibility(db.Model):
+    """Per advocate, what matching needs without counting asks: kept current by a flush hook.
+
+    `askable_from` is the first instant every time-bound rule of the overuse service passes
+    (null: now); `blocked_from`/`blocked_until` the next blackout ahead. The 90-day and 12-month
+    counts feed fairness; only their rolling edge needs the scheduled refresh.
+    """
+
+    __tablename__ = "advocate_eligibility"
+    __table_args__ = (sa.Index("ix_advocate_eligibility_active_fairness", "active", "fairness"),)
+
+    advocate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
+    )
+    active: Mapped[bool] = mapped_column(default=False)  # advocate and account both active
+    askable_from: Mapped[dt.datetime | None]
+    blocked_from: Mapped[dt.datetime | None]
+    blocked_until: Mapped[dt.datetime | None]
+    account_key: Mapped[str] = mapped_column(sa.String(200), default="")  # casefolded name
+    asks_90d: Mapped[int] = mapped_column(default=0)
+    asks_12m: Mapped[int] = mapped_column(default=0)
+    last_asked_at: Mapped[dt.datetime | None]
+    fairness: Mapped[int] = mapped_column(default=0)  # tenths of a score point
+    refreshed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
+class AdvocateTag(db.Model):
+    """One matchable fact about an advocate (kind, value): industry, product, opted-in activity."""
+
+    __tablename__ = "advocate_tags"
+    __table_args__ = (sa.Index("ix_advocate_tags_advocate_id", "advocate_id"),)
+
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
+    )

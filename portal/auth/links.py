@@ -61,7 +61,9 @@ def peek_link_token(token: str, purpose: str, max_age: int) -> LinkToken:
     except BadSignature as exc:
         raise LinkError("invalid", "This link is not valid.") from exc
     row = db.session.scalar(
-        sa.select(LinkToken).where(LinkToken.jti == payload.get("jti"), LinkToken.purpose == purpose)
+        sa.select(LinkToken).where(
+            LinkToken.jti == payload.get("jti"), LinkToken.purpose == purpose
+        )
     )
     if row is None or row.user_id != payload.get("uid") or row.target_id != payload.get("tid"):
         raise LinkError("invalid", "This link is not valid.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 
@@ -58,10 +59,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 
 def _verify_dummy(password: str) -> None:
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, password)
-    except VerificationError:
-        pass
 
 
 def spend_password_check_time(password: str) -> None:

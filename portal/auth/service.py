@@ -179,7 +179,9 @@ def update_user(actor, user: User, *, role: str, team: str | None, active: bool)
     if user.id == getattr(actor, "id", None) and (role != user.role or not active):
         raise DomainError("You can't change your own role or deactivate yourself.", field="role")
     if role == "advocate" and user.advocate is None:
-        raise ValidationFailed("Only a user linked to an advocate can have that role.", field="role")
+        raise ValidationFailed(
+            "Only a user linked to an advocate can have that role.", field="role"
+        )
     changed = audit.changes(user, {"role": role, "team": team, "active": active})
     if changed:
         audit.record(actor, "user.updated", user, changed)

@@ -63,7 +63,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            service.change_password(current_user, form.current_password.data, form.new_password.data)
+            service.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
         except ValidationFailed as error:
             db.session.rollback()
             for name, message in error.fields.items():

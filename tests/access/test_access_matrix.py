@@ -78,14 +78,28 @@ ROUTES = [
     ("GET", "/api/v1/accounts", expect(200, anonymous=401, **STAFF_ONLY)),
     ("POST", "/api/v1/accounts", expect(422, anonymous=401, **STAFF_ONLY)),
     ("GET", "/api/v1/accounts/{own_account}", expect(200, anonymous=401, **STAFF_ONLY)),
-    ("PATCH", "/api/v1/accounts/{other_account}", expect(200, anonymous=401, **STAFF_ONLY, csm=403)),
+    (
+        "PATCH",
+        "/api/v1/accounts/{other_account}",
+        expect(200, anonymous=401, **STAFF_ONLY, csm=403),
+    ),
     ("GET", "/api/v1/advocates", expect(200, anonymous=401, requester=403)),
     ("POST", "/api/v1/advocates", expect(422, anonymous=401, advocate=403, requester=403)),
-    ("GET", "/api/v1/advocates/{self_advocate}", expect(200, anonymous=401, requester=403, csm=404)),
-    ("GET", "/api/v1/advocates/{other_advocate}", expect(
-        200, anonymous=401, advocate=404, requester=403, csm=404)),
-    ("PATCH", "/api/v1/advocates/{other_advocate}", expect(
-        200, anonymous=401, advocate=403, requester=403, csm=404)),
+    (
+        "GET",
+        "/api/v1/advocates/{self_advocate}",
+        expect(200, anonymous=401, requester=403, csm=404),
+    ),
+    (
+        "GET",
+        "/api/v1/advocates/{other_advocate}",
+        expect(200, anonymous=401, advocate=404, requester=403, csm=404),
+    ),
+    (
+        "PATCH",
+        "/api/v1/advocates/{other_advocate}",
+        expect(200, anonymous=401, advocate=403, requester=403, csm=404),
+    ),
 ]
 
 
@@ -166,9 +180,7 @@ def test_advocate_pages_never_show_another_advocates_data(app, client, auth, wor
 
 
 def test_every_route_is_in_the_matrix(app):
-    covered = {
-        (method, _rule_shape(template)) for method, template, _ in ROUTES
-    }
+    covered = {(method, _rule_shape(template)) for method, template, _ in ROUTES}
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "bootstrap.static"):
@@ -183,7 +195,11 @@ def _rule_shape(path: str) -> str:
     """'/accounts/<int:account_id>' and '/accounts/{own_account}' both read '/accounts/*'."""
     parts = []
     for part in path.split("/"):
-        if part.startswith(("<", "{")) or part.isdigit() or part in ("not-a-token", "accept", "decline"):
+        if (
+            part.startswith(("<", "{"))
+            or part.isdigit()
+            or part in ("not-a-token", "accept", "decline")
+        ):
             parts.append("*")
         else:
             parts.append(part)

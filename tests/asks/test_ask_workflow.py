@@ -218,8 +218,9 @@ def test_expired_tampered_and_swapped_links_are_refused(db, client, manager, adv
 def test_concurrent_asks_never_exceed_the_monthly_limit(app, db):
     """20 managers ask one advocate at the same instant; exactly the limit succeed."""
     manager = UserFactory(role="manager")
-    advocate = AdvocateFactory(max_per_month=3, max_per_quarter=50, max_per_year=50,
-                               min_days_between=0)
+    advocate = AdvocateFactory(
+        max_per_month=3, max_per_quarter=50, max_per_year=50, min_days_between=0
+    )
     requests = [ReferenceRequestFactory() for _ in range(20)]
     db.session.commit()
     ids = (manager.id, advocate.id, [r.id for r in requests])

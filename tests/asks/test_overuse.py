@@ -26,7 +26,9 @@ def at(text: str) -> dt.datetime:
 
 def ask(advocate, when: str, status="pending"):
     return AskFactory(
-        advocate=advocate, asked_at=at(when), respond_by=at(when) + dt.timedelta(days=5),
+        advocate=advocate,
+        asked_at=at(when),
+        respond_by=at(when) + dt.timedelta(days=5),
         status=status,
     )
 
@@ -111,7 +113,9 @@ def test_program_defaults_apply_when_the_advocate_sets_no_limit(db):
 def test_blackout_refuses_until_the_day_after_it_ends(db, advocate):
     db.session.add(
         Blackout(
-            advocate=advocate, start=dt.date(2026, 12, 20), end=dt.date(2027, 1, 3),
+            advocate=advocate,
+            start=dt.date(2026, 12, 20),
+            end=dt.date(2027, 1, 3),
             reason="on leave",
         )
     )

@@ -43,7 +43,9 @@ def test_reset_request_queues_an_email_with_a_working_link(db, client, auth):
 
 
 def test_reset_for_unknown_address_says_the_same_and_sends_nothing(db, client):
-    response = client.post("/auth/forgot", data={"email": "nobody@example.com"}, follow_redirects=True)
+    response = client.post(
+        "/auth/forgot", data={"email": "nobody@example.com"}, follow_redirects=True
+    )
     assert b"If that address has an account" in response.data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
 

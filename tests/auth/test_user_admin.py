@@ -18,7 +18,12 @@ def test_admin_invites_a_user_who_gets_an_email(db, client, auth):
     sign_in_admin(db, auth)
     response = client.post(
         "/admin/users/new",
-        data={"name": "Sam Sales", "email": "sam@example.com", "role": "requester", "team": "sales"},
+        data={
+            "name": "Sam Sales",
+            "email": "sam@example.com",
+            "role": "requester",
+            "team": "sales",
+        },
     )
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "sam@example.com"))
