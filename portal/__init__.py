@@ -25,6 +25,7 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
 
     register_extensions(app)
     register_blueprints(app)
+    register_consent_gate(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -57,9 +58,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.advocates.staff_views import bp as advocates_bp
     from portal.advocates.views import bp as me_bp
     from portal.api import bp as api_bp
+    from portal.asks.staff_views import bp as queue_bp
+    from portal.asks.staff_views import calendar_bp
+    from portal.asks.views import bp as requests_bp
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin_views import bp as users_bp
     from portal.auth.views import bp as auth_bp
+    from portal.benefits.staff_views import bp as benefits_admin_bp
+    from portal.benefits.views import bp as benefits_bp
     from portal.dashboard.views import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
@@ -69,7 +75,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(me_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(requests_bp)
+    app.register_blueprint(queue_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(benefits_bp)
+    app.register_blueprint(benefits_admin_bp)
     app.register_blueprint(api_bp)
+
+
+def register_consent_gate(app: Flask) -> None:
+    """After the blueprints: the API's hook must run after its token check."""
+    from portal.advocates.consent import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from portal.auth import service as auth_service
 from portal.errors import DomainError
@@ -62,6 +63,7 @@ def create_token_command(email, name, scope):
 
 
 @click.command("expire-asks")
+@with_appcontext
 def expire_asks_command():
     """Expire pending asks past their answer date, and open requests past their needed-by date."""
     from portal.asks.service import expire_overdue_asks, expire_overdue_requests
@@ -76,6 +78,7 @@ def expire_asks_command():
 
 
 @click.command("refresh-eligibility")
+@with_appcontext
 @click.option(
     "--all", "everyone", is_flag=True, help="Recompute every advocate (after a bulk load)."
 )
@@ -93,6 +96,18 @@ def refresh_eligibility_command(everyone):
     click.echo(f"Refreshed fairness counts; recomputed {count} advocates whose blackout passed.")
 
 
+@click.command("expire-points")
+@with_appcontext
+def expire_points_command():
+    """Expire points older than the program setting points_expiry_months (run daily) and tell
+    advocates whose points expire within 30 days. Does nothing while the setting is empty."""
+    from portal.benefits.service import expire_points
+
+    expired, told = expire_points()
+    db.session.commit()
+    click.echo(f"Expired points of {expired} advocates; told {told} about points expiring soon.")
+
+
 def register(app: Flask) -> None:
     from portal.demo import seed_demo_command
 
@@ -101,3 +116,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(expire_asks_command)
     app.cli.add_command(refresh_eligibility_command)
+    app.cli.add_command(expire_points_command)

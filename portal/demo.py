@@ -21,6 +21,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
+from portal.asks.eligibility import rebuild_eligibility
 from portal.database import now_utc
 from portal.extensions import db
 from portal.models import (
@@ -717,6 +718,8 @@ def seed_demo(
     builder = _Builder(advocates)
     builder.build()
     builder.write(show_progress)
+    # Bulk inserts skip the session hook that keeps matching's eligibility rows current.
+    rebuild_eligibility()
     return builder.counts()
 
 

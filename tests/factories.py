@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.extensions import db
+from portal.program.service import DEFAULTS
 from portal.models import (
     Account,
     Advocate,
@@ -88,7 +89,9 @@ class AdvocateFactory(Base):
 
 
 def advocate_with_login(**kwargs) -> tuple[Advocate, User]:
-    """An advocate and the user it signs in as."""
+    """An advocate who accepted the current program terms, and the user it signs in as."""
+    kwargs.setdefault("consent_at", dt.datetime.now(dt.UTC))
+    kwargs.setdefault("consent_version", DEFAULTS["terms_version"])
     advocate = AdvocateFactory(**kwargs)
     user = UserFactory(email=advocate.email, name=advocate.name, role="advocate")
     advocate.user = user

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.accounts.forms import Required, blank_to_none, id_or_raw, text_or_empty
 from portal.program.service import taxonomy_choices
-from portal.vocab import ACTIVITY_TYPES, ADVOCATE_STATUSES, CONTACT_CHANNELS, SENIORITIES, choices
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    ADVOCATE_STATUSES,
+    CONTACT_CHANNELS,
+    DECLINE_REASONS,
+    SENIORITIES,
+    choices,
+)
 
 # Offered in the time zone field's list; any IANA name is accepted.
 COMMON_TIMEZONES = (
@@ -61,6 +76,8 @@ TEXT_FIELDS = (
     "preferred_contact",
 )
 MULTI_HELP = "Hold Ctrl (Cmd on a Mac) to pick several."
+NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": 3}
+LIMIT_NAMES = ("max_per_month", "max_per_quarter", "max_per_year")
 
 
 class AdvocateForm(FlaskForm):
@@ -148,3 +165,159 @@ class AdvocateForm(FlaskForm):
         if "status" in self:
             data["status"] = blank_to_none(self.status.data)
         return data
+
+
+# The advocate's own pages ----------------------------------------------------------------
+
+
+class TermsForm(FlaskForm):
+    version = HiddenField()
+    agree = BooleanField("I have read the program terms and accept them", validators=[Required()])
+
+
+class ProfileForm(FlaskForm):
+    title = StringField("Job title", validators=[Optional()], render_kw={"maxlength": 120})
+    seniority = SelectField(
+        "Seniority",
+        choices=choices(SENIORITIES, blank="Rather not say"),
+        validate_choice=False,
+        coerce=text_or_empty,
+    )
+    products = SelectMultipleField(
+        "Products you use", validate_choice=False, description=MULTI_HELP
+    )
+    use_cases = SelectMultipleField(
+        "What you use them for", validate_choice=False, description=MULTI_HELP
+    )
+    languages = SelectMultipleField(
+        "Languages you speak", validate_choice=False, description=MULTI_HELP
+    )
+    timezone = StringField(
+        "Time zone",
+        default="UTC",
+        render_kw={"list": "timezones", "autocomplete": "off"},
+        description="A name such as Europe/Berlin; your limits per month count in this zone.",
+    )
+    preferred_contact = SelectField(
+        "How we should reach you",
+        choices=choices(CONTACT_CHANNELS),
+        validate_choice=False,
+        coerce=text_or_empty,
+    )
+    bio = TextAreaField(
+        "Short bio",
+        validators=[Optional()],
+        render_kw={"rows": 4, "maxlength": 2000},
+        description="A requester may see this; at most 2,000 characters, plain text.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products.choices = taxonomy_choices("product")
+        self.use_cases.choices = taxonomy_choices("use_case")
+        self.languages.choices = taxonomy_choices("language")
+
+    def to_data(self) -> dict:
+        data = {
+            name: blank_to_none(self[name].data)
+            for name in ("title", "seniority", "timezone", "preferred_contact", "bio")
+        }
+        for name in ("products", "use_cases", "languages"):
+            data[name] = list(self[name].data or [])
+        return data
+
+
+class PreferencesForm(FlaskForm):
+    activity_types = SelectMultipleField(
+        "What you are happy to do",
+        choices=choices(ACTIVITY_TYPES),
+        validate_choice=False,
+        description="We only ask you for what you tick.",
+    )
+    max_per_month = StringField("At most per month", render_kw=NUMBER)
+    max_per_quarter = StringField("At most per quarter", render_kw=NUMBER)
+    max_per_year = StringField("At most per year", render_kw=NUMBER)
+    min_days_between = StringField("Days between two asks, at least", render_kw=NUMBER)
+    preferred_contact = SelectField(
+        "How we should reach you",
+        choices=choices(CONTACT_CHANNELS),
+        validate_choice=False,
+        coerce=text_or_empty,
+    )
+
+    def to_data(self) -> dict:
+        data = {
+            name: blank_to_none(self[name].data)
+            for name in (*LIMIT_NAMES, "min_days_between", "preferred_contact")
+        }
+        data["activity_types"] = list(self.activity_types.data or [])
+        return data
+
+
+class BlackoutForm(FlaskForm):
+    start = StringField("From", validators=[Required()], render_kw={"type": "date"})
+    end = StringField("Until (included)", validators=[Required()], render_kw={"type": "date"})
+    reason = StringField(
+        "Reason (optional)",
+        validators=[Optional()],
+        render_kw={"list": "blackout-reasons", "maxlength": 200},
+        description='For example "on leave" or "quarter-end".',
+    )
+
+    def to_data(self) -> dict:
+        return {name: blank_to_none(self[name].data) for name in ("start", "end", "reason")}
+
+
+class PauseForm(FlaskForm):
+    until = StringField(
+        "Pause me until",
+        validators=[Required()],
+        render_kw={"type": "date"},
+        description="No one asks you before this date.",
+    )
+
+
+class AcceptAskForm(FlaskForm):
+    proposed_times = StringField(
+        "Times that suit you (optional)",
+        validators=[Optional()],
+        render_kw={"maxlength": 500},
+        description='For example: "Tue or Thu afternoon, CET".',
+    )
+    note = TextAreaField(
+        "A note for the team (optional)",
+        validators=[Optional()],
+        render_kw={"rows": 3, "maxlength": 2000},
+        id="accept-note",
+    )
+
+    def to_data(self) -> dict:
+        return {"proposed_times": self.proposed_times.data, "note": self.note.data}
+
+
+class DeclineAskForm(FlaskForm):
+    reason = SelectField(
+        "Why not this time?",
+        choices=choices(DECLINE_REASONS, blank="Choose a reason"),
+        validators=[Required()],
+        validate_choice=False,
+        coerce=text_or_empty,
+        description="Saying no never counts against you.",
+    )
+    note = TextAreaField(
+        "A note for the team (optional)",
+        validators=[Optional()],
+        render_kw={"rows": 3, "maxlength": 2000},
+        id="decline-note",
+    )
+
+    def to_data(self) -> dict:
+        return {"reason": blank_to_none(self.reason.data), "note": self.note.data}
+
+
+class LeaveForm(FlaskForm):
+    reason = TextAreaField(
+        "Anything you'd like to tell us? (optional)",
+        validators=[Optional()],
+        render_kw={"rows": 3, "maxlength": 1000},
+    )

@@ -203,3 +203,19 @@ def change_status(advocate_id: int):
         db.session.commit()
         flash(f"{advocate.name} is now {label(status).lower()}.", "success")
     return redirect(url_for("advocates.detail", advocate_id=advocate_id))
+
+
+@bp.post("/<int:advocate_id>/erasure")
+@require("program.manage")
+def confirm_erasure(advocate_id: int):
+    """A manager confirms an advocate's erasure request: they are anonymized."""
+    advocate = _advocate_or_404(advocate_id)
+    try:
+        service.confirm_erasure(current_user, advocate)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Erased: the person is anonymized; their activity stays in the figures.", "success")
+    return redirect(url_for("advocates.detail", advocate_id=advocate_id))

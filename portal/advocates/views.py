@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
 
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from portal.accounts.forms import show_service_errors
+from portal.advocates import service
+from portal.advocates.forms import (
+    COMMON_TIMEZONES,
+    LIMIT_NAMES,
+    AcceptAskForm,
+    BlackoutForm,
+    DeclineAskForm,
+    LeaveForm,
+    PauseForm,
+    PreferencesForm,
+    ProfileForm,
+    TermsForm,
+)
+from portal.advocates.models import Advocate
 from portal.asks import service as asks
+from portal.asks.models import Ask
 from portal.auth.links import LinkError
+from portal.auth.permissions import require
+from portal.dashboard.service import advocate_home as home_figures
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
-from portal.vocab import DECLINE_REASONS, choices
+from portal.program.service import get_setting
+from portal.templating import local_date
+from portal.urls import is_safe_next
+from portal.vocab import ACTIVITY_TYPES, DECLINE_REASONS, choices
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -44,8 +77,11 @@ def answer_by_link(action: str, token: str):
             if error.fields:
                 return render_template(
                     "advocates/portal/answer_by_link.html",
-                    ask=ask, action=action, reasons=choices(DECLINE_REASONS),
-                    errors=error.fields, form=request.form,
+                    ask=ask,
+                    action=action,
+                    reasons=choices(DECLINE_REASONS),
+                    errors=error.fields,
+                    form=request.form,
                 ), 422
         else:
             db.session.commit()
@@ -58,11 +94,358 @@ def answer_by_link(action: str, token: str):
             return redirect(url_for("me.answered", action=action))
     return render_template(
         "advocates/portal/answer_by_link.html",
-        ask=ask, action=action, reasons=choices(DECLINE_REASONS), problem=problem,
-        errors={}, form=request.form,
+        ask=ask,
+        action=action,
+        reasons=choices(DECLINE_REASONS),
+        problem=problem,
+        errors={},
+        form=request.form,
     )
 
 
 @bp.get("/asks/answered/<any(accept, decline):action>")
 def answered(action: str):
     return render_template("advocates/portal/answered.html", action=action)
+
+
+# The advocate's own pages ------------------------------------------------------------------
+
+
+def _me() -> Advocate:
+    """The signed-in advocate; a login without an advocate record gets 403."""
+    advocate = current_user.advocate
+    if advocate is None:
+        abort(403)
+    return advocate
+
+
+def _form_errors(form, error: DomainError) -> None:
+    show_service_errors(form, error)
+
+
+def _status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+@bp.get("/")
+@require("advocate.self")
+def home():
+    advocate = _me()
+    figures = home_figures(advocate)
+    db.session.commit()  # asks past their answer date were just marked expired
+    return render_template("dashboard/advocate.html", advocate=advocate, **figures)
+
+
+@bp.route("/terms", methods=["GET", "POST"])
+@require("advocate.self")
+def terms():
+    advocate = _me()
+    version = get_setting("terms_version")
+    form = TermsForm(version=version)
+    if form.validate_on_submit():
+        if not form.agree.data:
+            form.agree.errors.append("Tick the box to accept the terms, or sign out.")
+        else:
+            try:
+                service.accept_terms(current_user, advocate, form.version.data or None)
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                return redirect(url_for("me.terms"))
+            db.session.commit()
+            flash("Thank you for joining the program.", "success")
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else url_for("me.home"))
+    return render_template(
+        "advocates/portal/terms.html",
+        form=form,
+        advocate=advocate,
+        version=version,
+        needed=service.needs_consent(advocate),
+        renewal=advocate.consent_version is not None and advocate.consent_version != version,
+        defaults=_defaults(),
+    ), _status(form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@require("advocate.self")
+def profile():
+    advocate = _me()
+    form = ProfileForm(obj=advocate)
+    if form.validate_on_submit():
+        try:
+            changed = service.update_profile(current_user, advocate, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Your profile is saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("me.profile"))
+    return render_template(
+        "advocates/portal/profile.html",
+        form=form,
+        advocate=advocate,
+        timezones=COMMON_TIMEZONES,
+    ), _status(form)
+
+
+def _defaults() -> dict:
+    return {
+        "max_per_month": get_setting("default_max_per_month"),
+        "max_per_quarter": get_setting("default_max_per_quarter"),
+        "max_per_year": get_setting("default_max_per_year"),
+        "min_days_between": get_setting("default_min_days_between"),
+    }
+
+
+def _preferences_page(advocate, form=None, blackout_form=None, pause_form=None, status=200):
+    if form is None:
+        form = PreferencesForm(obj=advocate, formdata=None)
+        for name in (*LIMIT_NAMES, "min_days_between"):
+            value = getattr(advocate, name)
+            form[name].data = "" if value is None else str(value)
+    return render_template(
+        "advocates/portal/preferences.html",
+        advocate=advocate,
+        form=form,
+        blackout_form=blackout_form or BlackoutForm(formdata=None),
+        pause_form=pause_form or PauseForm(formdata=None),
+        blackouts=service.current_blackouts(advocate),
+        defaults=_defaults(),
+        today=service.local_today(advocate),
+        paused=advocate.paused_until
+        if advocate.paused_until and advocate.paused_until > service.local_today(advocate)
+        else None,
+    ), status
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@require("advocate.self")
+def preferences():
+    advocate = _me()
+    if request.method == "GET":
+        return _preferences_page(advocate)
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        try:
+            changed = service.update_preferences(
+                current_user, advocate, form.to_data(), partial=True
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Your preferences are saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("me.preferences"))
+    return _preferences_page(advocate, form=form, status=422)
+
+
+@bp.post("/blackouts")
+@require("advocate.self")
+def add_blackout():
+    advocate = _me()
+    form = BlackoutForm()
+    if form.validate_on_submit():
+        try:
+            service.add_blackout(current_user, advocate, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Blackout period added: we won't ask you then.", "success")
+            return redirect(url_for("me.preferences", _anchor="blackouts"))
+    return _preferences_page(advocate, blackout_form=form, status=422)
+
+
+@bp.post("/blackouts/<int:blackout_id>/remove")
+@require("advocate.self")
+def remove_blackout(blackout_id: int):
+    advocate = _me()
+    try:
+        service.remove_blackout(current_user, advocate, blackout_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash("Blackout period removed.", "success")
+    return redirect(url_for("me.preferences", _anchor="blackouts"))
+
+
+@bp.post("/pause")
+@require("advocate.self")
+def pause():
+    advocate = _me()
+    form = PauseForm()
+    if form.validate_on_submit():
+        try:
+            service.pause(current_user, advocate, form.until.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.until.errors.extend(error.fields.values() or [error.message])
+        else:
+            db.session.commit()
+            flash(
+                f"Paused: no one will ask you before {local_date(advocate.paused_until)}.",
+                "success",
+            )
+            return redirect(url_for("me.preferences", _anchor="pause"))
+    return _preferences_page(advocate, pause_form=form, status=422)
+
+
+@bp.post("/resume")
+@require("advocate.self")
+def resume():
+    advocate = _me()
+    if service.unpause(current_user, advocate):
+        db.session.commit()
+        flash("Welcome back: you can be asked again.", "success")
+    return redirect(url_for("me.preferences", _anchor="pause"))
+
+
+def _my_ask(ask_id: int) -> Ask:
+    """The advocate's own ask; another's (or none) is 404, never its data."""
+    try:
+        ask = asks.get_ask(current_user, ask_id)
+    except NotFound:
+        abort(404)
+    return ask
+
+
+def _ask_page(ask, accept_form=None, decline_form=None, status=200):
+    return render_template(
+        "advocates/portal/ask.html",
+        ask=ask,
+        accept_form=accept_form or AcceptAskForm(formdata=None),
+        decline_form=decline_form or DeclineAskForm(formdata=None),
+    ), status
+
+
+@bp.get("/asks/<int:ask_id>")
+@require("advocate.self")
+def ask(ask_id: int):
+    advocate = _me()
+    found = _my_ask(ask_id)
+    if asks.expire_overdue_asks(advocate_id=advocate.id):
+        db.session.commit()
+    return _ask_page(found)
+
+
+@bp.post("/asks/<int:ask_id>/<any(accept, decline):action>")
+@require("advocate.self")
+def answer(ask_id: int, action: str):
+    advocate = _me()
+    found = _my_ask(ask_id)
+    accept = action == "accept"
+    form = AcceptAskForm() if accept else DeclineAskForm()
+    if form.validate_on_submit():
+        try:
+            service.answer_my_ask(current_user, found, form.to_data(), accept=accept)
+        except DomainError as error:
+            db.session.rollback()
+            if not error.fields:
+                # Too late, or answered already: say so, and show the ask as it now is.
+                flash(error.message, "error")
+                asks.expire_overdue_asks(advocate_id=advocate.id)
+                db.session.commit()
+                return redirect(url_for("me.ask", ask_id=ask_id))
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                "Thank you: the team will be in touch to arrange the details."
+                if accept
+                else "Thanks for letting us know. Saying no never counts against you.",
+                "success",
+            )
+            return redirect(url_for("me.home"))
+    if accept:
+        return _ask_page(found, accept_form=form, status=422)
+    return _ask_page(found, decline_form=form, status=422)
+
+
+@bp.get("/history")
+@require("advocate.self")
+def history():
+    advocate = _me()
+    years = service.history_years(advocate)
+    year = request.args.get("year", type=int)
+    kind = request.args.get("type", "")
+    year = year if year in years else None
+    kind = kind if kind in ACTIVITY_TYPES else ""
+    return render_template(
+        "advocates/portal/history.html",
+        advocate=advocate,
+        years=years,
+        year=year,
+        kind=kind,
+        activity_types=choices(ACTIVITY_TYPES),
+        filtered=bool(year or kind),
+        **service.history(advocate, year=year, activity_type=kind or None),
+    )
+
+
+@bp.route("/leave", methods=["GET", "POST"])
+@require("advocate.self")
+def leave():
+    advocate = _me()
+    form = LeaveForm()
+    if form.validate_on_submit():
+        try:
+            withdrawn = service.leave_program(current_user, advocate, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            _form_errors(form, error)
+            if not error.fields:
+                return redirect(url_for("me.leave"))
+        else:
+            db.session.commit()
+            told = (
+                f" {withdrawn} open ask{'s were' if withdrawn != 1 else ' was'} withdrawn."
+                if withdrawn
+                else ""
+            )
+            flash(f"You have left the program. Thank you for all your help.{told}", "success")
+            return redirect(url_for("me.leave"))
+    return render_template(
+        "advocates/portal/leave.html",
+        advocate=advocate,
+        form=form,
+        live=service.live_asks(advocate),
+    ), _status(form)
+
+
+@bp.get("/data.json")
+@require("advocate.self")
+def download_data():
+    advocate = _me()
+    data = service.export_data(current_user, advocate)
+    db.session.commit()
+    response = current_app.response_class(
+        json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="my-advocate-data-{advocate.id}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/erasure")
+@require("advocate.self")
+def request_erasure():
+    advocate = _me()
+    try:
+        service.request_erasure(current_user, advocate)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            "We have your request. The program team will erase your personal details "
+            "and let you know.",
+            "success",
+        )
+    return redirect(url_for("me.leave"))

@@ -6,7 +6,17 @@ Import the module below so its routes register; token auth (`auth.py`), paging a
 (`common.py`) and the OpenAPI document (`openapi.py`) apply to it without more wiring.
 """
 
-from portal.api import accounts, advocates, auth, openapi  # noqa: F401  (register the routes)
+from portal.api import (  # noqa: F401  (register the routes)
+    accounts,
+    advocates,
+    ask_actions,
+    asks,
+    auth,
+    benefits,
+    openapi,
+    preferences,
+    requests,
+)
 from portal.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -13,7 +13,9 @@ from portal.vocab import (
     ACCOUNT_STATUSES,
     ACTIVITY_TYPES,
     ADVOCATE_STATUSES,
+    ASK_STATUSES,
     CONTACT_CHANNELS,
+    DECLINE_REASONS,
     REGIONS,
     SEGMENTS,
     SENIORITIES,
@@ -242,3 +244,383 @@ class AdvocateNewSchema(AdvocateInputSchema):
     account_id = fields.Integer(required=True)
     name = fields.String(required=True, validate=Length(max=120))
     email = fields.String(required=True)
+
+
+# Preferences (advocate self-service) -------------------------------------------------------
+
+LIMIT = "Whole number 0-50; null: the program default applies (see `defaults`)."
+
+
+class BlackoutSchema(AnswerSchema):
+    id = fields.Integer()
+    start = fields.Date()
+    end = fields.Date(metadata={"description": "The last day of the period, included."})
+    reason = fields.String(allow_none=True, metadata={"example": "On leave"})
+
+
+class ProgramLimitsSchema(AnswerSchema):
+    max_per_month = fields.Integer()
+    max_per_quarter = fields.Integer()
+    max_per_year = fields.Integer()
+    min_days_between = fields.Integer()
+
+
+class PreferencesSchema(AnswerSchema):
+    advocate_id = fields.Integer()
+    activity_types = fields.List(fields.String(validate=OneOf(ACTIVITY_TYPES)))
+    max_per_month = fields.Integer(allow_none=True, metadata={"description": LIMIT})
+    max_per_quarter = fields.Integer(allow_none=True, metadata={"description": LIMIT})
+    max_per_year = fields.Integer(allow_none=True, metadata={"description": LIMIT})
+    min_days_between = fields.Integer(
+        allow_none=True, metadata={"description": "Cooldown in days, 0-365; null: program default."}
+    )
+    preferred_contact = fields.String(validate=OneOf(CONTACT_CHANNELS))
+    paused_until = fields.Date(
+        allow_none=True, metadata={"description": "No asks before this day; null: not paused."}
+    )
+    blackouts = fields.List(
+        fields.Nested(BlackoutSchema),
+        metadata={"description": "Blackout periods that have not ended yet."},
+    )
+    defaults = fields.Nested(
+        ProgramLimitsSchema, metadata={"description": "The program's limits, used for nulls."}
+    )
+
+
+class BlackoutInputSchema(Schema):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True, metadata={"description": "On or after start, not past."})
+    reason = fields.String(allow_none=True, validate=Length(max=200))
+
+
+class PreferencesInputSchema(Schema):
+    """PUT replaces: a limit left out or null means the program default; `blackouts` replaces
+    the periods that have not ended; `paused_until` left out keeps the pause as it is."""
+
+    activity_types = fields.List(fields.String(validate=OneOf(ACTIVITY_TYPES)))
+    max_per_month = fields.Integer(allow_none=True, validate=Range(min=0, max=50))
+    max_per_quarter = fields.Integer(allow_none=True, validate=Range(min=0, max=50))
+    max_per_year = fields.Integer(allow_none=True, validate=Range(min=0, max=50))
+    min_days_between = fields.Integer(allow_none=True, validate=Range(min=0, max=365))
+    preferred_contact = fields.String(validate=OneOf(CONTACT_CHANNELS))
+    paused_until = fields.Date(allow_none=True, metadata={"description": "A day after today."})
+    blackouts = fields.List(fields.Nested(BlackoutInputSchema))
+
+
+# Asks ---------------------------------------------------------------------------------------
+
+
+class AskRequestSchema(AnswerSchema):
+    """What the ask is for: the request, as the advocate sees it."""
+
+    id = fields.Integer()
+    activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
+    prospect_company = fields.String(allow_none=True)
+    context = fields.String(allow_none=True, metadata={"description": "The requester's words."})
+    needed_by = fields.Date()
+    requester_id = fields.Integer()
+    requester_name = fields.String(attribute="requester.name")
+
+
+class AskSchema(AnswerSchema):
+    id = fields.Integer()
+    request_id = fields.Integer()
+    advocate_id = fields.Integer()
+    status = fields.String(validate=OneOf(ASK_STATUSES))
+    asked_at = fields.DateTime()
+    respond_by = fields.DateTime(metadata={"description": "Answers after this are refused."})
+    responded_at = fields.DateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True, validate=OneOf(DECLINE_REASONS))
+    note = fields.String(allow_none=True)
+    proposed_times = fields.String(allow_none=True)
+    scheduled_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    requester_rating = fields.Integer(allow_none=True)
+    advocate_feedback = fields.String(allow_none=True)
+    request = fields.Nested(AskRequestSchema)
+
+
+class AskListSchema(PageSchema):
+    items = fields.List(fields.Nested(AskSchema), required=True)
+
+
+class AskArgsSchema(PageArgsSchema):
+    status = fields.String(validate=OneOf(ASK_STATUSES))
+    activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
+    advocate_id = fields.Integer(validate=Range(min=1))
+    request_id = fields.Integer(validate=Range(min=1))
+
+
+class AcceptInputSchema(Schema):
+    proposed_times = fields.String(
+        allow_none=True, validate=Length(max=500), metadata={"example": "Tue or Thu, 2-5pm CET"}
+    )
+    note = fields.String(allow_none=True, validate=Length(max=2000))
+
+
+class DeclineInputSchema(Schema):
+    reason = fields.String(required=True, validate=OneOf(DECLINE_REASONS))
+    note = fields.String(allow_none=True, validate=Length(max=2000))
+
+
+# Reference requests and matching ------------------------------------------------------------
+
+
+class CriteriaSchema(Schema):
+    industries = _text_list(TAXONOMY.format("industry"))
+    products = _text_list(TAXONOMY.format("product"))
+    use_cases = _text_list(TAXONOMY.format("use case"))
+    regions = fields.List(fields.String(validate=OneOf(REGIONS)))
+    segments = fields.List(fields.String(validate=OneOf(SEGMENTS)))
+    seniorities = fields.List(fields.String(validate=OneOf(SENIORITIES)))
+    languages = _text_list(TAXONOMY.format("language"))
+
+
+class RequestSchema(AnswerSchema):
+    id = fields.Integer()
+    requester_id = fields.Integer()
+    manager_id = fields.Integer(allow_none=True)
+    activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
+    opportunity_name = fields.String(allow_none=True)
+    opportunity_crm_id = fields.String(allow_none=True)
+    opportunity_amount = fields.Decimal(allow_none=True, as_string=True, places=2)
+    opportunity_stage = fields.String(allow_none=True)
+    opportunity_close_date = fields.Date(allow_none=True)
+    opportunity_outcome = fields.String(metadata={"description": "open, won or lost."})
+    prospect_company = fields.String(allow_none=True)
+    criteria = fields.Nested(CriteriaSchema)
+    needed_by = fields.Date()
+    advocates_needed = fields.Integer()
+    context = fields.String(allow_none=True)
+    status = fields.String(
+        metadata={"description": "draft, submitted, in_progress, fulfilled, completed, ..."}
+    )
+    status_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class RequestListSchema(PageSchema):
+    items = fields.List(fields.Nested(RequestSchema), required=True)
+
+
+class RequestArgsSchema(PageArgsSchema):
+    status = fields.String(
+        validate=OneOf(
+            ("draft", "submitted", "in_progress", "fulfilled", "completed", "cancelled", "expired")
+        )
+    )
+    view = fields.String(
+        validate=OneOf(("new", "due_soon", "overdue", "assigned", "open", "mine")),
+        metadata={"description": "A queue view (the program team): new, due_soon, overdue, ..."},
+    )
+    q = fields.String(
+        validate=Length(max=200), metadata={"description": "Prospect or opportunity."}
+    )
+
+
+class RequestInputSchema(Schema):
+    activity_type = fields.String(required=True, validate=OneOf(ACTIVITY_TYPES))
+    opportunity_name = fields.String(allow_none=True, validate=Length(max=200))
+    opportunity_crm_id = fields.String(allow_none=True, validate=Length(max=64))
+    opportunity_amount = fields.Decimal(
+        allow_none=True, as_string=True, metadata={"description": "Not negative, such as 250000."}
+    )
+    opportunity_stage = fields.String(allow_none=True, validate=Length(max=64))
+    opportunity_close_date = fields.Date(allow_none=True)
+    prospect_company = fields.String(allow_none=True, validate=Length(max=200))
+    criteria = fields.Nested(CriteriaSchema)
+    needed_by = fields.Date(required=True, metadata={"description": "Today or later."})
+    advocates_needed = fields.Integer(required=True, validate=Range(min=1, max=20))
+    context = fields.String(allow_none=True, validate=Length(max=5000))
+    status = fields.String(
+        validate=OneOf(("submitted", "draft")),
+        metadata={"description": "draft keeps it as the requester's draft; default submitted."},
+    )
+
+
+class MatchAdvocateSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    title = fields.String(allow_none=True)
+    seniority = fields.String(allow_none=True)
+    account_id = fields.Integer()
+    account_name = fields.String()
+    industry = fields.String()
+    region = fields.String()
+    segment = fields.String()
+    timezone = fields.String()
+
+
+class MatchSchema(Schema):
+    advocate_id = fields.Integer(required=True)
+    advocate = fields.Nested(MatchAdvocateSchema, required=True)
+    score = fields.Float(required=True, metadata={"description": "Relevance plus fairness."})
+    relevance = fields.Float(metadata={"description": "Weighted overlap with the criteria."})
+    fairness = fields.Float(metadata={"description": "Never asked rise, often asked sink."})
+    reasons = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"example": ["same industry: Banking", "0 asks in 90 days, 1 in 12 months"]},
+    )
+
+
+class NearMissSchema(Schema):
+    advocate_id = fields.Integer(required=True)
+    advocate = fields.Nested(MatchAdvocateSchema, required=True)
+    excluded_because = fields.List(fields.String(), required=True)
+    free_from = fields.Date(
+        allow_none=True, metadata={"description": "Null: not a matter of time."}
+    )
+
+
+class MatchListSchema(Schema):
+    items = fields.List(fields.Nested(MatchSchema), required=True)
+    near_misses = fields.List(fields.Nested(NearMissSchema), required=True)
+
+
+class MatchArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=10, validate=Range(min=1, max=100))
+
+
+class PlaceAskInputSchema(Schema):
+    advocate_id = fields.Integer(required=True)
+    respond_by = fields.DateTime(
+        metadata={"description": "Answers after this are refused; default in 5 days."}
+    )
+
+
+class CompleteAskInputSchema(Schema):
+    rating = fields.Integer(
+        validate=Range(min=1, max=5), metadata={"description": "Required from the requester."}
+    )
+    feedback = fields.String(allow_none=True, validate=Length(max=5000))
+
+
+# Benefits, claims and the points ledger -------------------------------------------------------
+
+from portal.benefits.models import ELIGIBILITY_RULES  # noqa: E402
+from portal.vocab import BENEFIT_KINDS, CLAIM_STATUSES, LEDGER_REASONS  # noqa: E402
+
+
+class BenefitSchema(AnswerSchema):
+    id = fields.Integer()
+    kind = fields.String(validate=OneOf(BENEFIT_KINDS))
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    event_date = fields.Date(allow_none=True)
+    location = fields.String(allow_none=True)
+    capacity = fields.Integer(allow_none=True, metadata={"description": "Null: unlimited."})
+    points_cost = fields.Integer()
+    claim_deadline = fields.Date(allow_none=True)
+    requires_approval = fields.Boolean()
+    status = fields.String(metadata={"description": "open or closed."})
+    eligibility = fields.String(validate=OneOf(ELIGIBILITY_RULES))
+    min_completed = fields.Integer(allow_none=True)
+    allowed_advocate_ids = fields.Function(
+        lambda b: sorted(a.advocate_id for a in b.allowed),
+        metadata={"description": "Who may claim when eligibility is chosen."},
+    )
+    places_taken = fields.Function(
+        lambda b: _places_taken(b.id),
+        metadata={"description": "Claims requested, approved or fulfilled."},
+    )
+
+
+def _places_taken(benefit_id: int) -> int:
+    from portal.benefits.service import places_taken
+
+    return places_taken(benefit_id)
+
+
+class BenefitListSchema(PageSchema):
+    items = fields.List(fields.Nested(BenefitSchema), required=True)
+
+
+class BenefitArgsSchema(PageArgsSchema):
+    status = fields.String(validate=OneOf(("open", "closed")))
+    kind = fields.String(validate=OneOf(BENEFIT_KINDS))
+
+
+class BenefitInputSchema(Schema):
+    kind = fields.String(required=True, validate=OneOf(BENEFIT_KINDS))
+    title = fields.String(required=True, validate=Length(max=200))
+    description = fields.String(allow_none=True, validate=Length(max=5000))
+    event_date = fields.Date(allow_none=True)
+    location = fields.String(allow_none=True, validate=Length(max=200))
+    capacity = fields.Integer(
+        allow_none=True, validate=Range(min=0), metadata={"description": "Null: unlimited."}
+    )
+    points_cost = fields.Integer(validate=Range(min=0), metadata={"description": "Default 0."})
+    claim_deadline = fields.Date(
+        allow_none=True, metadata={"description": "On or before the event date."}
+    )
+    requires_approval = fields.Boolean()
+    eligibility = fields.String(validate=OneOf(ELIGIBILITY_RULES))
+    min_completed = fields.Integer(allow_none=True, validate=Range(min=1))
+    allowed_advocate_ids = fields.List(fields.Integer())
+
+
+class ClaimSchema(AnswerSchema):
+    id = fields.Integer()
+    benefit_id = fields.Integer()
+    advocate_id = fields.Integer()
+    status = fields.String(validate=OneOf(CLAIM_STATUSES))
+    details = fields.Dict(
+        metadata={"description": "talk_title and abstract (speaking slot), statement (board)."}
+    )
+    waitlist_position = fields.Function(
+        lambda c: _position(c), metadata={"description": "1 is next; null unless waitlisted."}
+    )
+    decided_at = fields.DateTime(allow_none=True)
+    decided_by_id = fields.Integer(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+def _position(claim):
+    from portal.benefits.service import waitlist_position
+
+    return waitlist_position(claim)
+
+
+class ClaimListSchema(PageSchema):
+    items = fields.List(fields.Nested(ClaimSchema), required=True)
+
+
+class ClaimArgsSchema(PageArgsSchema):
+    status = fields.String(validate=OneOf(CLAIM_STATUSES))
+    benefit_id = fields.Integer(validate=Range(min=1))
+    advocate_id = fields.Integer(validate=Range(min=1))
+
+
+class ClaimInputSchema(Schema):
+    talk_title = fields.String(validate=Length(max=200), metadata={"description": "Speaking."})
+    abstract = fields.String(validate=Length(max=5000), metadata={"description": "Speaking."})
+    statement = fields.String(validate=Length(max=2000), metadata={"description": "Board."})
+    note = fields.String(validate=Length(max=2000), metadata={"description": "Other kinds."})
+
+
+class DecisionInputSchema(Schema):
+    note = fields.String(allow_none=True, validate=Length(max=2000))
+
+
+class LedgerEntrySchema(AnswerSchema):
+    id = fields.Integer()
+    advocate_id = fields.Integer()
+    delta = fields.Integer()
+    reason = fields.String(validate=OneOf(LEDGER_REASONS))
+    ask_id = fields.Integer(allow_none=True)
+    claim_id = fields.Integer(allow_none=True)
+    memo = fields.String(allow_none=True)
+    created_by_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class LedgerSchema(PageSchema):
+    advocate_id = fields.Integer(required=True)
+    balance = fields.Integer(required=True, metadata={"description": "The sum of all entries."})
+    items = fields.List(fields.Nested(LedgerEntrySchema), required=True)

@@ -139,6 +139,9 @@ class AdvocateEligibility(db.Model):
         sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
     )
     active: Mapped[bool] = mapped_column(default=False)  # advocate and account both active
+    status: Mapped[str] = mapped_column(sa.String(16), default="")  # the advocate's
+    # Opted-in activity types, one bit each in vocab.ACTIVITY_TYPES order (a fixed list).
+    activity_bits: Mapped[int] = mapped_column(default=0)
     askable_from: Mapped[dt.datetime | None]
     blocked_from: Mapped[dt.datetime | None]
     blocked_until: Mapped[dt.datetime | None]
@@ -151,7 +154,7 @@ class AdvocateEligibility(db.Model):
 
 
 class AdvocateTag(db.Model):
-    """One matchable fact about an advocate (kind, value): industry, product, opted-in activity."""
+    """One matchable fact about an advocate (kind, value): industry, product, language..."""
 
     __tablename__ = "advocate_tags"
     __table_args__ = (sa.Index("ix_advocate_tags_advocate_id", "advocate_id"),)

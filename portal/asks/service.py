@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
 
 from portal.advocates.models import Advocate
-from portal.asks.models import Ask, ReferenceRequest
+from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.asks.overuse import check_can_ask, lock_advocate
 from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import PROGRAM, can
+from portal.benefits.models import LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.service import queue_email
-from portal.program.service import get_setting
+from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
-from portal.vocab import DECLINE_REASONS, label
+from portal.validation import Checker
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    DECLINE_REASONS,
+    OPPORTUNITY_OUTCOMES,
+    REGIONS,
+    SEGMENTS,
+    SENIORITIES,
+    label,
+)
 
 ASKABLE_REQUEST_STATUSES = ("submitted", "in_progress")
 ANSWER_PURPOSES = {"accept": "ask-accept", "decline": "ask-decline"}
 NOTE_MAX = 2000
 PROPOSED_TIMES_MAX = 500
+DUE_SOON_DAYS = 7
+_UNSET = object()
 
 
 def may_place_ask(actor, request: ReferenceRequest) -> bool:
@@ -230,6 +244,10 @@ def withdraw_ask(actor, ask: Ask, reason: str | None = None) -> Ask:
     """Take back a pending or accepted ask; it stops counting against the advocate's limits."""
     if actor is None or (actor.role not in PROGRAM and ask.placed_by_id != actor.id):
         raise Forbidden("Only the reference team or whoever placed the ask can withdraw it.")
+    return _withdraw(actor, ask, reason)
+
+
+def _withdraw(actor, ask: Ask, reason: str | None) -> Ask:
     if ask.status not in ("pending", "accepted"):
         raise DomainError(f"This ask is {label(ask.status).lower()}; it can't be withdrawn.")
     old = ask.status
@@ -280,3 +298,574 @@ def can_see_ask(actor, ask: Ask) -> bool:
     if actor.role == "advocate":
         return ask.advocate.user_id == actor.id
     return ask.request.requester_id == actor.id
+
+
+# -- reference requests -----------------------------------------------------------------------
+
+CONTEXT_MAX = 5000
+COMMENT_MAX = 5000
+REASON_MAX = 2000
+FEEDBACK_MAX = 5000
+AMOUNT_MAX = Decimal("999999999999.99")
+OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
+EDITABLE_REQUEST_STATUSES = ("draft", "submitted", "in_progress")
+REQUEST_FIELDS = (
+    "activity_type",
+    "opportunity_name",
+    "opportunity_crm_id",
+    "opportunity_amount",
+    "opportunity_stage",
+    "opportunity_close_date",
+    "prospect_company",
+    "criteria",
+    "needed_by",
+    "advocates_needed",
+    "context",
+)
+CRITERIA_ALLOWED = {
+    "industries": lambda: taxonomy_values("industry"),
+    "products": lambda: taxonomy_values("product"),
+    "use_cases": lambda: taxonomy_values("use_case"),
+    "languages": lambda: taxonomy_values("language"),
+    "regions": lambda: REGIONS,
+    "segments": lambda: SEGMENTS,
+    "seniorities": lambda: SENIORITIES,
+}
+
+
+def _amount(checker: Checker, data: dict) -> None:
+    if "opportunity_amount" not in data:
+        return
+    value = data["opportunity_amount"]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        checker.clean["opportunity_amount"] = None
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        checker.error("opportunity_amount", "Must be a number, such as 250000.")
+        return
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        checker.error("opportunity_amount", "Must be a number, such as 250000.")
+        return
+    if not amount.is_finite():
+        checker.error("opportunity_amount", "Must be a number, such as 250000.")
+    elif amount < 0:
+        checker.error("opportunity_amount", "Must not be negative.")
+    elif amount > AMOUNT_MAX:
+        checker.error("opportunity_amount", "Must be less than a trillion.")
+    else:
+        checker.clean["opportunity_amount"] = amount.quantize(Decimal("0.01"))
+
+
+def check_request_data(data: dict, *, partial: bool = False, draft: bool = False) -> dict:
+    """Cleaned request fields or ValidationFailed naming each bad one (criteria as criteria.x)."""
+    data = dict(data) if isinstance(data, dict) else data
+    criteria = data.pop("criteria", None) if isinstance(data, dict) else None
+    checker = Checker(data, allowed=[f for f in REQUEST_FIELDS if f != "criteria"], partial=partial)
+    checker.choice("activity_type", ACTIVITY_TYPES, required=True)
+    checker.text("opportunity_name", max_length=200)
+    checker.text("opportunity_crm_id", max_length=64)
+    checker.text("opportunity_stage", max_length=64)
+    checker.text("prospect_company", max_length=200)
+    checker.text("context", max_length=CONTEXT_MAX)
+    checker.date("opportunity_close_date")
+    checker.date("needed_by", required=True, not_past=True)
+    if draft and "advocates_needed" not in checker.data and not partial:
+        checker.clean["advocates_needed"] = 1
+    else:
+        checker.integer("advocates_needed", minimum=1, maximum=20, required=not draft)
+    if isinstance(checker.data, dict):
+        _amount(checker, checker.data)
+    if criteria is not None or not partial:
+        if criteria is None:
+            criteria = {}
+        if not isinstance(criteria, dict):
+            checker.error("criteria", 'Must be an object of lists, such as {"industries": [...]}.')
+        else:
+            clean = {}
+            for key in criteria:
+                if key not in CRITERIA_ALLOWED:
+                    checker.error(f"criteria.{key}", "Unknown criterion.")
+            for key, allowed in CRITERIA_ALLOWED.items():
+                sub = Checker({key: criteria.get(key) or []}, allowed=[key])
+                sub.choices(key, allowed())
+                if sub.errors:
+                    checker.error(f"criteria.{key}", sub.errors[key])
+                elif sub.clean.get(key):
+                    clean[key] = sub.clean[key]
+            checker.clean["criteria"] = clean
+    return checker.done()
+
+
+def _may_manage(actor) -> bool:
+    return actor is not None and actor.role in PROGRAM
+
+
+def _owns(actor, request: ReferenceRequest) -> bool:
+    return actor is not None and request.requester_id == actor.id
+
+
+def can_see_request(actor, request: ReferenceRequest) -> bool:
+    return _may_manage(actor) or _owns(actor, request)
+
+
+def _may_file(actor) -> None:
+    if actor is None or not can(actor, "requests.create"):
+        raise Forbidden("You can't file reference requests.")
+
+
+def get_request(actor, request_id: int) -> ReferenceRequest:
+    """A request the actor may see (own, or any for the program team), else NotFound."""
+    request = db.session.get(ReferenceRequest, request_id)
+    if request is None or not can_see_request(actor, request):
+        raise NotFound("No such request.")
+    return request
+
+
+def create_request(actor, data: dict, *, submit: bool = True) -> ReferenceRequest:
+    """File a request (submit) or keep it as the requester's draft."""
+    _may_file(actor)
+    clean = check_request_data(data, draft=not submit)
+    request = ReferenceRequest(
+        requester_id=actor.id,
+        status="submitted" if submit else "draft",
+        opportunity_outcome="open",
+        **clean,
+    )
+    db.session.add(request)
+    db.session.flush()
+    audit.record(
+        actor, "request.submitted" if submit else "request.drafted", request, _audit(clean)
+    )
+    return request
+
+
+def save_draft(actor, data: dict) -> ReferenceRequest:
+    return create_request(actor, data, submit=False)
+
+
+def _audit(clean: dict) -> dict:
+    return {k: v for k, v in clean.items() if k != "context"}
+
+
+def _may_edit(actor, request: ReferenceRequest) -> None:
+    if not (_may_manage(actor) or _owns(actor, request)):
+        raise NotFound("No such request.")
+    if request.status not in EDITABLE_REQUEST_STATUSES:
+        raise DomainError(f"The request is {label(request.status).lower()}; it can't be changed.")
+
+
+def update_request(actor, request: ReferenceRequest, data: dict) -> dict:
+    """Change the fields sent; a draft may stay incomplete, a filed request may not."""
+    _may_edit(actor, request)
+    clean = check_request_data(data, partial=True, draft=request.status == "draft")
+    if "needed_by" in clean and clean["needed_by"] is None:
+        raise ValidationFailed("needed_by: This field is required.", field="needed_by")
+    if clean.get("advocates_needed", 1) is None:
+        raise ValidationFailed(
+            "advocates_needed: This field is required.", field="advocates_needed"
+        )
+    changed = audit.changes(request, clean)
+    if changed:
+        audit.record(actor, "request.updated", request, _audit(changed))
+    return changed
+
+
+def submit_request(actor, request: ReferenceRequest) -> ReferenceRequest:
+    """Send a draft to the reference team, checked as a new request would be."""
+    _may_edit(actor, request)
+    if request.status != "draft":
+        raise DomainError("Only a draft can be submitted; this one already was.")
+    values = {name: getattr(request, name) for name in REQUEST_FIELDS}
+    values = {k: v for k, v in values.items() if v is not None}
+    if isinstance(values.get("opportunity_amount"), Decimal):
+        values["opportunity_amount"] = str(values["opportunity_amount"])
+    check_request_data(values)
+    request.status = "submitted"
+    audit.record(actor, "request.submitted", request, {"from": "draft"})
+    return request
+
+
+def copy_request(actor, source: ReferenceRequest) -> ReferenceRequest:
+    """A new draft with the fields of a request the actor may see (needed-by moved if past)."""
+    _may_file(actor)
+    if not can_see_request(actor, source):
+        raise NotFound("No such request.")
+    values = {name: getattr(source, name) for name in REQUEST_FIELDS}
+    today = dt.date.today()
+    if values["needed_by"] is None or values["needed_by"] < today:
+        values["needed_by"] = today + dt.timedelta(days=14)
+    values["criteria"] = copy.deepcopy(source.criteria or {})
+    request = ReferenceRequest(
+        requester_id=actor.id, status="draft", opportunity_outcome="open", **values
+    )
+    db.session.add(request)
+    db.session.flush()
+    audit.record(actor, "request.copied", request, {"from_request_id": source.id})
+    return request
+
+
+def assign_request(actor, request: ReferenceRequest, manager) -> ReferenceRequest:
+    """Give the request to a reference manager (None: nobody)."""
+    if not _may_manage(actor):
+        raise Forbidden("Only the reference team assigns requests.")
+    if manager is not None and manager.role not in PROGRAM:
+        raise ValidationFailed("Choose a reference manager.", field="manager_id")
+    old = request.manager_id
+    request.manager_id = manager.id if manager else None
+    if old != request.manager_id:
+        audit.record(actor, "request.assigned", request, {"from": old, "to": request.manager_id})
+    return request
+
+
+def _reason(reason: str | None, field: str = "reason", required: bool = True) -> str | None:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationFailed("Say why, for the requester.", field=field)
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(f"Must be at most {REASON_MAX} characters.", field=field)
+    return reason or None
+
+
+def _close(actor, request: ReferenceRequest, status: str, reason: str | None) -> None:
+    old = request.status
+    request.status = status
+    request.status_reason = reason
+    for ask in request.asks:
+        if ask.status in ("pending", "accepted"):
+            # Closing the request is the authority: asks placed by anyone are taken back.
+            _withdraw(actor, ask, reason or f"The request was {label(status).lower()}.")
+    audit.record(actor, f"request.{status}", request, {"from": old, "reason": reason})
+
+
+def reject_request(actor, request: ReferenceRequest, reason: str) -> ReferenceRequest:
+    """Triage: the reference team turns a request down, with the reason the requester reads."""
+    if not _may_manage(actor):
+        raise Forbidden("Only the reference team rejects requests.")
+    if request.status not in OPEN_REQUEST_STATUSES:
+        raise DomainError(f"The request is {label(request.status).lower()}; it can't be rejected.")
+    _close(actor, request, "cancelled", _reason(reason))
+    comment_on_request(actor, request, f"Rejected: {request.status_reason}")
+    return request
+
+
+def cancel_request(actor, request: ReferenceRequest, reason: str | None = None) -> ReferenceRequest:
+    """The requester (or the team) no longer needs it; open asks are withdrawn."""
+    if not (_may_manage(actor) or _owns(actor, request)):
+        raise NotFound("No such request.")
+    if request.status not in EDITABLE_REQUEST_STATUSES:
+        raise DomainError(f"The request is {label(request.status).lower()}; nothing to cancel.")
+    _close(actor, request, "cancelled", _reason(reason, required=False))
+    return request
+
+
+def comment_on_request(actor, request: ReferenceRequest, body: str) -> RequestComment:
+    """Add to the request's thread (a question from the team, the requester's answer)."""
+    if not can_see_request(actor, request):
+        raise NotFound("No such request.")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("Write a message.", field="body")
+    if len(body) > COMMENT_MAX:
+        raise ValidationFailed(f"Must be at most {COMMENT_MAX} characters.", field="body")
+    comment = RequestComment(request=request, author_id=actor.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(actor, "request.commented", request, {"comment_id": comment.id})
+    return comment
+
+
+def record_outcome(
+    actor, request: ReferenceRequest, outcome: str, amount=_UNSET
+) -> ReferenceRequest:
+    """Won or lost (and the amount): what influenced-revenue reports read; may change later."""
+    if not (_may_manage(actor) or _owns(actor, request)):
+        raise NotFound("No such request.")
+    data = {"opportunity_outcome": outcome}
+    if amount is not _UNSET:
+        data["opportunity_amount"] = amount
+    checker = Checker(data, allowed=["opportunity_outcome", "opportunity_amount"])
+    checker.choice("opportunity_outcome", OPPORTUNITY_OUTCOMES, required=True)
+    _amount(checker, data)
+    clean = checker.done()
+    changed = audit.changes(request, clean)
+    if changed:
+        audit.record(actor, "request.outcome", request, changed)
+    return request
+
+
+def requests_query(actor, filters: dict | None = None) -> sa.Select:
+    """Requests the actor may see, newest first, narrowed by `filters`:
+    status, view (new|due_soon|overdue|mine|assigned|open), q (prospect/opportunity)."""
+    filters = filters or {}
+    query = sa.select(ReferenceRequest)
+    if not _may_manage(actor):
+        query = query.where(ReferenceRequest.requester_id == actor.id)
+    status = filters.get("status")
+    if status:
+        query = query.where(ReferenceRequest.status == status)
+    today = dt.date.today()
+    view = filters.get("view")
+    is_open = ReferenceRequest.status.in_(OPEN_REQUEST_STATUSES)
+    if view == "new":
+        query = query.where(ReferenceRequest.status == "submitted")
+    elif view == "due_soon":
+        query = query.where(
+            is_open,
+            ReferenceRequest.needed_by >= today,
+            ReferenceRequest.needed_by <= today + dt.timedelta(days=DUE_SOON_DAYS),
+        )
+    elif view == "overdue":
+        query = query.where(is_open, ReferenceRequest.needed_by < today)
+    elif view == "assigned":
+        query = query.where(is_open, ReferenceRequest.manager_id == actor.id)
+    elif view == "open":
+        query = query.where(is_open)
+    elif view == "mine":
+        query = query.where(ReferenceRequest.requester_id == actor.id)
+    if filters.get("requester_id"):
+        query = query.where(ReferenceRequest.requester_id == filters["requester_id"])
+    text = (filters.get("q") or "").strip()
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(ReferenceRequest.prospect_company).like(like),
+                sa.func.lower(ReferenceRequest.opportunity_name).like(like),
+                sa.func.lower(ReferenceRequest.opportunity_crm_id).like(like),
+            )
+        )
+    if view in ("due_soon", "overdue", "new", "assigned", "open"):
+        return query.order_by(ReferenceRequest.needed_by, ReferenceRequest.id)
+    return query.order_by(ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc())
+
+
+def expire_overdue_requests(at: dt.datetime | None = None, *, request_id: int | None = None) -> int:
+    """Open requests past their needed-by date without enough accepted asks become expired."""
+    at = at or now_utc()
+    query = sa.select(ReferenceRequest).where(
+        ReferenceRequest.status.in_(OPEN_REQUEST_STATUSES),
+        ReferenceRequest.needed_by < at.date(),
+    )
+    if request_id is not None:
+        query = query.where(ReferenceRequest.id == request_id)
+    count = 0
+    for request in db.session.scalars(query):
+        old = request.status
+        request.status = "expired"
+        for ask in request.asks:
+            if ask.status == "pending":
+                ask.status = "expired"
+                audit.record(None, "ask.expired", ask, {"request_expired": True})
+        audit.record(
+            None, "request.expired", request, {"from": old, "needed_by": request.needed_by}
+        )
+        count += 1
+    return count
+
+
+def refresh_request(request: ReferenceRequest, at: dt.datetime | None = None) -> bool:
+    """Expire what is overdue on this request before it is shown (expiry on read)."""
+    changed = expire_overdue_asks(at, request_id=request.id)
+    changed += expire_overdue_requests(at, request_id=request.id)
+    return bool(changed)
+
+
+# -- asks after acceptance --------------------------------------------------------------------
+
+
+def _may_run_ask(actor, ask: Ask) -> None:
+    if not can_see_ask(actor, ask) or actor.role == "advocate":
+        raise NotFound("No such ask.")
+
+
+def schedule_ask(actor, ask: Ask, when: dt.datetime) -> Ask:
+    """Set (or move) the date and time of an accepted ask's activity."""
+    _may_run_ask(actor, ask)
+    if ask.status != "accepted":
+        raise DomainError(
+            f"This ask is {label(ask.status).lower()}; only an accepted one is scheduled."
+        )
+    if not isinstance(when, dt.datetime) or when.tzinfo is None:
+        raise ValidationFailed("Give a date and time.", field="scheduled_at")
+    if when < now_utc() - dt.timedelta(days=1):
+        raise ValidationFailed("Must not be in the past.", field="scheduled_at")
+    old = ask.scheduled_at
+    ask.scheduled_at = when
+    audit.record(
+        actor, "ask.rescheduled" if old else "ask.scheduled", ask, {"from": old, "to": when}
+    )
+    return ask
+
+
+def reschedule_ask(actor, ask: Ask, when: dt.datetime) -> Ask:
+    if ask.scheduled_at is None:
+        raise DomainError("This ask has no date yet; schedule it first.")
+    return schedule_ask(actor, ask, when)
+
+
+def _rating(rating, feedback, *, required: bool) -> tuple[int | None, str | None]:
+    errors = {}
+    if rating is None or rating == "":
+        if required:
+            errors["rating"] = "Rate the reference from 1 to 5."
+        rating = None
+    elif isinstance(rating, bool) or not (
+        isinstance(rating, int) or (isinstance(rating, str) and rating.strip().isdigit())
+    ):
+        errors["rating"] = "Must be a whole number from 1 to 5."
+    elif not 1 <= int(rating) <= 5:
+        errors["rating"] = "Must be from 1 to 5."
+    feedback = (feedback or "").strip() if isinstance(feedback, str | type(None)) else feedback
+    if not isinstance(feedback, str):
+        errors["feedback"] = "Must be text."
+    elif len(feedback) > FEEDBACK_MAX:
+        errors["feedback"] = f"Must be at most {FEEDBACK_MAX} characters (it has {len(feedback)})."
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    return (int(rating) if rating is not None else None), (feedback or None)
+
+
+def complete_ask(actor, ask: Ask, rating=None, feedback=None, at: dt.datetime | None = None) -> Ask:
+    """Close the loop: the activity happened. Awards the advocate the type's points; the
+    requester's rating (1-5) and comment are kept (a manager may leave rating for later)."""
+    _may_run_ask(actor, ask)
+    if ask.status != "accepted":
+        raise DomainError(
+            f"This ask is {label(ask.status).lower()}; only an accepted one completes."
+        )
+    rating, feedback = _rating(rating, feedback, required=not _may_manage(actor))
+    at = at or now_utc()
+    ask.status = "completed"
+    ask.completed_at = at
+    ask.requester_rating = rating
+    ask.requester_feedback = feedback
+    activity = ask.request.activity_type
+    points = int((get_setting("points_by_activity") or {}).get(activity, 0))
+    if points:
+        db.session.add(
+            LedgerEntry(
+                advocate_id=ask.advocate_id,
+                delta=points,
+                reason="activity",
+                ask_id=ask.id,
+                memo=f"{label(activity)} for {ask.request.prospect_company or 'a prospect'}",
+                created_by_id=actor.id,
+            )
+        )
+    audit.record(actor, "ask.completed", ask, {"rating": rating, "points": points})
+    _complete_request_if_done(actor, ask.request)
+    return ask
+
+
+def rate_ask(actor, ask: Ask, rating, feedback=None) -> Ask:
+    """The requester rates a completed ask (or changes the rating)."""
+    _may_run_ask(actor, ask)
+    if ask.status != "completed":
+        raise DomainError("Rate an ask once it is completed.")
+    rating, feedback = _rating(rating, feedback, required=True)
+    old = ask.requester_rating
+    ask.requester_rating = rating
+    ask.requester_feedback = feedback
+    audit.record(actor, "ask.rated", ask, {"from": old, "to": rating})
+    return ask
+
+
+def _complete_request_if_done(actor, request: ReferenceRequest) -> None:
+    statuses = [a.status for a in request.asks]
+    completed = statuses.count("completed")
+    if (
+        request.status in ("in_progress", "fulfilled")
+        and completed >= request.advocates_needed
+        and not any(s in ("pending", "accepted") for s in statuses)
+    ):
+        old = request.status
+        request.status = "completed"
+        audit.record(actor, "request.completed", request, {"from": old})
+
+
+def place_asks(actor, request: ReferenceRequest, advocates, *, respond_by=None):
+    """Place several asks, each checked alone: (placed asks, {advocate name: why refused})."""
+    placed, refused = [], {}
+    for advocate in advocates:
+        try:
+            with db.session.begin_nested():
+                placed.append(place_ask(actor, request, advocate, respond_by=respond_by))
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            refused[advocate.name] = error.message
+    return placed, refused
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+TIMELINE_WORDS = {
+    "request.drafted": "Draft saved",
+    "request.copied": "Started as a copy of an earlier request",
+    "request.submitted": "Submitted to the reference team",
+    "request.updated": "Details changed",
+    "request.assigned": "Assigned to a reference manager",
+    "request.commented": "Comment added",
+    "request.fulfilled": "Fulfilled: enough advocates accepted",
+    "request.completed": "Completed",
+    "request.cancelled": "Cancelled",
+    "request.expired": "Expired: the needed-by date passed",
+    "request.outcome": "Opportunity outcome recorded",
+    "ask.placed": "Asked {advocate}",
+    "ask.accepted": "{advocate} accepted",
+    "ask.declined": "{advocate} declined",
+    "ask.expired": "The ask to {advocate} expired unanswered",
+    "ask.withdrawn": "The ask to {advocate} was withdrawn",
+    "ask.scheduled": "Scheduled with {advocate}",
+    "ask.rescheduled": "Rescheduled with {advocate}",
+    "ask.completed": "Completed with {advocate}",
+    "ask.rated": "Rated the reference by {advocate}",
+}
+
+
+def request_timeline(request: ReferenceRequest) -> list[dict]:
+    """The request's history in words, oldest first, from its audit events and its asks'."""
+    from portal.audit.models import AuditEvent
+
+    asks = {ask.id: ask for ask in request.asks}
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            sa.or_(
+                sa.and_(
+                    AuditEvent.entity == ReferenceRequest.__tablename__,
+                    AuditEvent.entity_id == request.id,
+                ),
+                sa.and_(AuditEvent.entity == Ask.__tablename__, AuditEvent.entity_id.in_(asks)),
+            )
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    timeline = []
+    for event in events:
+        words = TIMELINE_WORDS.get(event.action)
+        if words is None:
+            continue
+        ask = asks.get(event.entity_id) if event.entity == Ask.__tablename__ else None
+        text = words.format(advocate=ask.advocate.name if ask else "")
+        if event.action == "request.cancelled" and (event.data or {}).get("reason"):
+            text += f": {event.data['reason']}"
+        timeline.append(
+            {"at": event.at, "text": text, "actor": event.actor, "action": event.action}
+        )
+    return timeline
+
+
+def scheduled_asks(start: dt.datetime, end: dt.datetime) -> list[Ask]:
+    """Accepted or completed asks with a date in [start, end), for the program calendar."""
+    return db.session.scalars(
+        sa.select(Ask)
+        .where(
+            Ask.scheduled_at >= start,
+            Ask.scheduled_at < end,
+            Ask.status.in_(("accepted", "completed")),
+        )
+        .order_by(Ask.scheduled_at)
+    ).all()

@@ -11,6 +11,10 @@ from portal.database import TimestampMixin, enum_column, now_utc
 from portal.extensions import db
 from portal.vocab import BENEFIT_KINDS, BENEFIT_STATUSES, CLAIM_STATUSES, LEDGER_REASONS
 
+# Who may claim a benefit: every active advocate, those with at least `min_completed`
+# completed activities, or the advocates on the benefit's chosen list.
+ELIGIBILITY_RULES = ("everyone", "min_completed", "chosen")
+
 
 class Benefit(TimestampMixin, db.Model):
     __tablename__ = "benefits"
@@ -32,8 +36,32 @@ class Benefit(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(
         enum_column(*BENEFIT_STATUSES, name="benefit_status"), default="open", index=True
     )
+    eligibility: Mapped[str] = mapped_column(
+        enum_column(*ELIGIBILITY_RULES, name="benefit_eligibility"),
+        default="everyone",
+        server_default="everyone",
+    )
+    min_completed: Mapped[int | None]
 
     claims: Mapped[list[Claim]] = relationship(back_populates="benefit")
+    allowed: Mapped[list[BenefitAllowedAdvocate]] = relationship(
+        cascade="all, delete-orphan", back_populates="benefit"
+    )
+
+
+class BenefitAllowedAdvocate(db.Model):
+    """One advocate on a benefit's chosen list (eligibility "chosen")."""
+
+    __tablename__ = "benefit_allowed_advocates"
+
+    benefit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("benefits.id", ondelete="CASCADE"), primary_key=True
+    )
+    advocate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    benefit: Mapped[Benefit] = relationship(back_populates="allowed")
 
 
 class Claim(TimestampMixin, db.Model):
@@ -53,6 +81,7 @@ class Claim(TimestampMixin, db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    decision_note: Mapped[str | None] = mapped_column(sa.String(2000))
 
     benefit: Mapped[Benefit] = relationship(back_populates="claims")
     advocate: Mapped[Advocate] = relationship()  # noqa: F821

@@ -2,42 +2,170 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
+from portal.asks.overuse import (
+    LIVE_ASK_STATUSES,
+    effective_limits,
+    usage,
+    window_starts,
+    zone_of,
+)
+from portal.asks.service import expire_overdue_asks
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.database import now_utc
 from portal.extensions import db
+from portal.vocab import label
 
 OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
 
 
-def advocate_home(advocate: Advocate) -> dict:
+# Words for counted activities where adding "s" would read wrong.
+_PLURALS = {"case_study": "case studies", "speaking": "speaking engagements"}
+_SINGULARS = {"speaking": "speaking engagement"}
+
+
+def counted(count: int, activity_type: str) -> str:
+    """'1 reference call', '2 case studies'."""
+    if count == 1:
+        return f"1 {_SINGULARS.get(activity_type, label(activity_type).lower())}"
+    return f"{count} {_PLURALS.get(activity_type, label(activity_type).lower() + 's')}"
+
+
+def _live_by_type(advocate: Advocate, start: dt.date, zone) -> list[tuple[str, int]]:
+    since = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
+    rows = db.session.execute(
+        sa.select(ReferenceRequest.activity_type, sa.func.count(Ask.id))
+        .join(Ask.request)
+        .where(
+            Ask.advocate_id == advocate.id,
+            Ask.status.in_(LIVE_ASK_STATUSES),
+            Ask.asked_at >= since,
+        )
+        .group_by(ReferenceRequest.activity_type)
+        .order_by(sa.func.count(Ask.id).desc(), ReferenceRequest.activity_type)
+    ).all()
+    return [(kind, int(n)) for kind, n in rows]
+
+
+def _usage_words(count: int, limit: int, period: str) -> str:
+    """'2 of 3 asks this quarter'; '2 asks this month (your limit is now 1)' when over."""
+    if count > limit:
+        return f"{count} asks this {period} (your limit is now {limit})"
+    return f"{count} of {limit} ask{'s' if limit != 1 else ''} this {period}"
+
+
+def advocate_usage(advocate: Advocate, at: dt.datetime | None = None) -> list[dict]:
+    """What the advocate has given per window against their own limits, in words:
+    [{"period": "this quarter", "used": 2, "limit": 4, "words": "2 of 4 asks this quarter",
+    "detail": "1 reference call, 1 case study", "own_limit": True}, ...]."""
+    at = at or now_utc()
+    zone = zone_of(advocate)
+    used = usage(advocate, at)
+    limits = effective_limits(advocate)
+    windows = window_starts(at.astimezone(zone).date())
+    lines = []
+    for period, count, limit, own in (
+        ("month", used.month, limits.per_month, advocate.max_per_month),
+        ("quarter", used.quarter, limits.per_quarter, advocate.max_per_quarter),
+        ("year", used.year, limits.per_year, advocate.max_per_year),
+    ):
+        kinds = _live_by_type(advocate, windows[period][0], zone)
+        lines.append(
+            {
+                "period": f"this {period}",
+                "used": count,
+                "limit": limit,
+                "own_limit": own is not None,
+                "full": count >= limit,
+                "words": _usage_words(count, limit, period),
+                "detail": ", ".join(counted(n, kind) for kind, n in kinds),
+            }
+        )
+    return lines
+
+
+def points_balance(advocate: Advocate) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.delta), 0)).where(
+                LedgerEntry.advocate_id == advocate.id
+            )
+        )
+    )
+
+
+def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
+    """The advocate's home: asks waiting, what is coming up, usage, points, benefits.
+
+    Pending asks past their answer date are marked expired first (the caller commits)."""
+    at = at or now_utc()
+    expire_overdue_asks(at, advocate_id=advocate.id)
+    with_request = sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester)
     waiting = db.session.scalars(
         sa.select(Ask)
         .where(Ask.advocate_id == advocate.id, Ask.status == "pending")
-        .order_by(Ask.respond_by)
+        .options(with_request)
+        .order_by(Ask.respond_by, Ask.id)
     ).all()
-    upcoming = db.session.scalars(
+    accepted = db.session.scalars(
         sa.select(Ask)
         .where(
             Ask.advocate_id == advocate.id,
             Ask.status == "accepted",
-            Ask.scheduled_at >= now_utc(),
+            sa.or_(Ask.scheduled_at.is_(None), Ask.scheduled_at >= at),
         )
-        .order_by(Ask.scheduled_at)
+        .options(with_request)
+        .order_by(Ask.scheduled_at, Ask.id)
     ).all()
-    balance = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.delta), 0)).where(
-            LedgerEntry.advocate_id == advocate.id
+    missed = db.session.scalars(
+        sa.select(Ask)
+        .where(
+            Ask.advocate_id == advocate.id,
+            Ask.status == "expired",
+            Ask.respond_by >= at - dt.timedelta(days=30),
+        )
+        .options(with_request)
+        .order_by(Ask.respond_by.desc())
+    ).all()
+    today = at.astimezone(zone_of(advocate)).date()
+    claimed = set(
+        db.session.scalars(
+            sa.select(Claim.benefit_id).where(
+                Claim.advocate_id == advocate.id,
+                Claim.status.in_(("requested", "approved", "waitlisted", "fulfilled")),
+            )
         )
     )
     benefits = db.session.scalars(
-        sa.select(Benefit).where(Benefit.status == "open").order_by(Benefit.event_date).limit(5)
+        sa.select(Benefit)
+        .where(
+            Benefit.status == "open",
+            sa.or_(Benefit.claim_deadline.is_(None), Benefit.claim_deadline >= today),
+        )
+        .order_by(Benefit.event_date.is_(None), Benefit.event_date, Benefit.id)
+        .limit(6)
     ).all()
-    return {"waiting": waiting, "upcoming": upcoming, "balance": balance, "benefits": benefits}
+    blackout = next((b for b in advocate.blackouts if b.start <= today <= b.end), None)
+    return {
+        "waiting": waiting,
+        "upcoming": [a for a in accepted if a.scheduled_at is not None],
+        "arranging": [a for a in accepted if a.scheduled_at is None],
+        "missed": missed,
+        "usage": advocate_usage(advocate, at),
+        "balance": points_balance(advocate),
+        "benefits": benefits,
+        "claimed": claimed,
+        "paused": advocate.paused_until
+        if advocate.paused_until and advocate.paused_until > today
+        else None,
+        "blackout": blackout,
+    }
 
 
 def requester_home(user) -> dict:

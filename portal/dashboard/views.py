@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.dashboard import service
@@ -22,13 +22,7 @@ def index():
 def home():
     role = current_user.role
     if role == "advocate":
-        if current_user.advocate is None:
-            abort(403)
-        return render_template(
-            "dashboard/advocate.html",
-            advocate=current_user.advocate,
-            **service.advocate_home(current_user.advocate),
-        )
+        return redirect(url_for("me.home"))
     if role == "requester":
         return render_template("dashboard/requester.html", **service.requester_home(current_user))
     if role == "csm":

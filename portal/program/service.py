@@ -45,6 +45,8 @@ DEFAULTS: dict[str, object] = {
         "language": 1,
     },
     "self_service_activity_types": ["peer_review", "quote"],
+    # Points expire this many months after they were earned; None: never.
+    "points_expiry_months": None,
 }
 
 

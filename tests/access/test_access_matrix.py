@@ -9,7 +9,16 @@ from __future__ import annotations
 import pytest
 
 from portal.auth.service import create_api_token
-from tests.factories import AccountFactory, AdvocateFactory, UserFactory, advocate_with_login
+from portal.benefits.models import Claim
+from tests.factories import (
+    AccountFactory,
+    AdvocateFactory,
+    AskFactory,
+    BenefitFactory,
+    ReferenceRequestFactory,
+    UserFactory,
+    advocate_with_login,
+)
 
 ROLES = ("anonymous", "advocate", "requester", "csm", "manager", "admin")
 SIGN_IN = 302  # a visitor is sent to the sign-in page
@@ -18,6 +27,7 @@ SIGN_IN = 302  # a visitor is sent to the sign-in page
 # another CSM's; {self_advocate} is the signed-in advocate's record, {other_advocate} another's.
 STAFF_ONLY = {"advocate": 403, "requester": 403}
 PROGRAM_ONLY = {"advocate": 403, "requester": 403, "csm": 403}
+ADVOCATE_ONLY = {"requester": 403, "csm": 403, "manager": 403, "admin": 403}
 ADMIN_ONLY = {"advocate": 403, "requester": 403, "csm": 403, "manager": 403}
 
 
@@ -42,7 +52,7 @@ ROUTES = [
     ("POST", "/advocates/{other_advocate}/edit", expect(422, **STAFF_ONLY, csm=404)),
     ("POST", "/admin/users/new", expect(422, **ADMIN_ONLY)),
     ("POST", "/admin/users/{requester_user}", expect(422, **ADMIN_ONLY)),
-    ("GET", "/home", expect(200)),
+    ("GET", "/home", expect(200, advocate=302)),  # advocates have their portal at /me/
     ("GET", "/auth/sign-in", expect(302, anonymous=200)),
     ("GET", "/auth/forgot", expect(200, anonymous=200)),
     ("GET", "/auth/password", expect(200)),
@@ -73,8 +83,38 @@ ROUTES = [
     ("GET", "/me/asks/answer/accept/not-a-token", expect(400, anonymous=400)),
     ("POST", "/me/asks/answer/decline/not-a-token", expect(400, anonymous=400)),
     ("GET", "/me/asks/answered/accept", expect(200, anonymous=200)),
+    # The advocate's own portal: advocates only; staff have their own pages.
+    ("GET", "/me/", expect(200, **ADVOCATE_ONLY)),
+    ("GET", "/me/terms", expect(200, **ADVOCATE_ONLY)),
+    ("POST", "/me/terms", expect(422, **ADVOCATE_ONLY)),
+    ("GET", "/me/profile", expect(200, **ADVOCATE_ONLY)),
+    ("POST", "/me/profile", expect(302, **ADVOCATE_ONLY)),
+    ("GET", "/me/preferences", expect(200, **ADVOCATE_ONLY)),
+    ("POST", "/me/preferences", expect(422, **ADVOCATE_ONLY)),
+    ("POST", "/me/blackouts", expect(422, **ADVOCATE_ONLY)),
+    ("POST", "/me/blackouts/999999/remove", expect(404, **ADVOCATE_ONLY)),
+    ("POST", "/me/pause", expect(422, **ADVOCATE_ONLY)),
+    ("POST", "/me/resume", expect(302, **ADVOCATE_ONLY)),
+    ("GET", "/me/asks/{self_ask}", expect(200, **ADVOCATE_ONLY)),
+    ("GET", "/me/asks/{other_ask}", expect(404, **ADVOCATE_ONLY)),
+    ("POST", "/me/asks/{other_ask}/accept", expect(404, **ADVOCATE_ONLY)),
+    ("GET", "/me/history", expect(200, **ADVOCATE_ONLY)),
+    ("GET", "/me/leave", expect(200, **ADVOCATE_ONLY)),
+    ("POST", "/me/leave", expect(302, **ADVOCATE_ONLY)),  # the GET page is the confirmation
+    ("GET", "/me/data.json", expect(200, **ADVOCATE_ONLY)),
+    ("POST", "/me/erasure", expect(302, **ADVOCATE_ONLY)),
+    ("POST", "/advocates/{other_advocate}/erasure", expect(302, **PROGRAM_ONLY)),
     # The API: bearer tokens, never a sign-in redirect.
     ("GET", "/api/v1/openapi.json", expect(200, anonymous=200)),
+    ("GET", "/api/v1/asks", expect(200, anonymous=401)),
+    ("GET", "/api/v1/asks/{self_ask}", expect(200, anonymous=401, requester=404, csm=404)),
+    ("GET", "/api/v1/asks/{other_ask}", expect(200, anonymous=401, advocate=404, requester=404, csm=404)),
+    ("POST", "/api/v1/asks/{other_ask}/accept", expect(403, anonymous=401, advocate=404)),
+    ("POST", "/api/v1/asks/{other_ask}/decline", expect(403, anonymous=401, advocate=404)),
+    ("GET", "/api/v1/advocates/{self_advocate}/preferences", expect(
+        200, anonymous=401, requester=403, csm=403)),
+    ("PUT", "/api/v1/advocates/{other_advocate}/preferences", expect(
+        422, anonymous=401, advocate=404, requester=403, csm=403)),
     ("GET", "/api/v1/accounts", expect(200, anonymous=401, **STAFF_ONLY)),
     ("POST", "/api/v1/accounts", expect(422, anonymous=401, **STAFF_ONLY)),
     ("GET", "/api/v1/accounts/{own_account}", expect(200, anonymous=401, **STAFF_ONLY)),
@@ -100,6 +140,94 @@ ROUTES = [
         "/api/v1/advocates/{other_advocate}",
         expect(200, anonymous=401, advocate=403, requester=403, csm=404),
     ),
+    # Reference requests, matching and asks. State-changing routes last: they move the request.
+    ("GET", "/requests/", expect(200, advocate=403)),
+    ("GET", "/requests/new", expect(200, advocate=403)),
+    ("GET", "/requests/{own_request}", expect(200, advocate=403, csm=404)),
+    ("GET", "/requests/{own_request}/edit", expect(200, advocate=403, csm=404)),
+    ("GET", "/program/queue", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/requests/{own_request}", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/calendar/", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/api/v1/requests", expect(200, anonymous=401, advocate=403)),
+    ("POST", "/api/v1/requests", expect(422, anonymous=401, advocate=403)),
+    ("GET", "/api/v1/requests/{own_request}", expect(200, anonymous=401, advocate=403, csm=404)),
+    (
+        "GET",
+        "/api/v1/requests/{own_request}/matches",
+        expect(200, anonymous=401, advocate=403, requester=403, csm=404),
+    ),
+    (
+        "POST",
+        "/api/v1/requests/{own_request}/asks",
+        expect(422, anonymous=401, advocate=403, requester=403, csm=404),
+    ),
+    ("POST", "/api/v1/asks/{own_ask}/complete", expect(409, anonymous=401, advocate=404, csm=404)),
+    ("POST", "/requests/asks/{own_ask}/rate", expect(422, advocate=403, csm=404)),
+    ("POST", "/requests/{own_request}/asks", expect(422, advocate=403, requester=403, csm=404)),
+    ("POST", "/program/requests/{own_request}/asks", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/asks/{own_ask}/schedule", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/asks/{own_ask}/complete", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/requests/{own_request}/comments", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/requests/{own_request}/outcome", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/requests/{own_request}/reject", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/requests/{own_request}/assign", expect(302, **PROGRAM_ONLY)),
+    ("POST", "/requests/new", expect(422, advocate=403)),
+    ("POST", "/requests/{own_request}/edit", expect(422, advocate=403, csm=404)),
+    ("POST", "/requests/{own_request}/comments", expect(302, advocate=403, csm=404)),
+    ("POST", "/requests/{own_request}/outcome", expect(302, advocate=403, csm=404)),
+    ("POST", "/requests/{own_request}/copy", expect(302, advocate=403, csm=404)),
+    ("POST", "/requests/{own_request}/submit", expect(302, advocate=403, csm=404)),
+    ("POST", "/program/asks/{own_ask}/withdraw", expect(302, **PROGRAM_ONLY)),
+    ("POST", "/requests/{own_request}/cancel", expect(302, advocate=403, csm=404)),
+    # Benefits, claims and the points ledger. State-changing routes last.
+    ("GET", "/benefits/", expect(403, advocate=200)),
+    ("GET", "/benefits/{own_benefit}", expect(403, advocate=200)),
+    ("GET", "/benefits/claims", expect(403, advocate=200)),
+    ("GET", "/benefits/points", expect(403, advocate=200)),
+    ("GET", "/program/benefits/", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/benefits/new", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/benefits/{own_benefit}", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/benefits/{own_benefit}/edit", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/benefits/claims", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/benefits/ledger/{self_advocate}", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/api/v1/benefits", expect(200, anonymous=401)),
+    ("GET", "/api/v1/benefits/{own_benefit}", expect(200, anonymous=401)),
+    ("GET", "/api/v1/claims", expect(200, anonymous=401, requester=403, csm=403)),
+    ("GET", "/api/v1/claims/{own_claim}", expect(200, anonymous=401, requester=404, csm=404)),
+    (
+        "GET",
+        "/api/v1/advocates/{self_advocate}/ledger",
+        expect(200, anonymous=401, requester=403, csm=403),
+    ),
+    ("POST", "/api/v1/benefits", expect(422, anonymous=401, **STAFF_ONLY, csm=403)),
+    (
+        "POST",
+        "/api/v1/benefits/{own_benefit}/claims",
+        expect(403, anonymous=401, advocate=409),
+    ),
+    (
+        "POST",
+        "/api/v1/claims/{own_claim}/approve",
+        expect(409, anonymous=401, **STAFF_ONLY, csm=403),
+    ),
+    (
+        "POST",
+        "/api/v1/claims/{own_claim}/decline",
+        expect(409, anonymous=401, **STAFF_ONLY, csm=403),
+    ),
+    ("POST", "/program/benefits/new", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/benefits/{own_benefit}/edit", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/benefits/ledger/{self_advocate}", expect(422, **PROGRAM_ONLY)),
+    ("POST", "/program/benefits/claims/approve", expect(302, **PROGRAM_ONLY)),
+    ("POST", "/program/benefits/{own_benefit}/status", expect(302, **PROGRAM_ONLY)),
+    ("POST", "/benefits/{own_benefit}/claim", expect(403, advocate=302)),
+    (
+        "POST",
+        "/api/v1/claims/{own_claim}/cancel",
+        expect(200, anonymous=401, requester=403, csm=403),
+    ),
+    ("POST", "/program/benefits/claims/{own_claim}/decline", expect(302, **PROGRAM_ONLY)),
+    ("POST", "/benefits/claims/{own_claim}/cancel", expect(403, advocate=302)),
 ]
 
 
@@ -119,6 +247,13 @@ def world(db):
     other_advocate = AdvocateFactory(account=other_account, status="nominated")
     self_advocate, advocate_user = advocate_with_login(account=other_account)
     users["advocate"] = advocate_user
+    own_request = ReferenceRequestFactory(requester=users["requester"])
+    own_ask = AskFactory(request=own_request, advocate=own_advocate)
+    own_benefit = BenefitFactory(kind="training", capacity=5)
+    own_claim = Claim(benefit=own_benefit, advocate=self_advocate, status="approved", details={})
+    db.session.add(own_claim)
+    self_ask = AskFactory(advocate=self_advocate)
+    other_ask = AskFactory(advocate=other_advocate)
     tokens = {role: create_api_token(None, user)[1] for role, user in users.items()}
     db.session.commit()
     ids = {
@@ -128,11 +263,28 @@ def world(db):
         "other_advocate": other_advocate.id,
         "self_advocate": self_advocate.id,
         "requester_user": users["requester"].id,
+        "self_ask": self_ask.id,
+        "other_ask": other_ask.id,
+        "own_request": own_request.id,
+        "own_ask": own_ask.id,
+        "own_benefit": own_benefit.id,
+        "own_claim": own_claim.id,
     }
     return users, tokens, ids
 
 
 BODIES = {
+    ("PUT", "/api/v1/advocates/{other_advocate}/preferences"): {"max_per_month": -1},
+    ("POST", "/api/v1/benefits"): {},
+    ("POST", "/api/v1/benefits/{own_benefit}/claims"): {},
+    ("POST", "/api/v1/claims/{own_claim}/approve"): {},
+    ("POST", "/api/v1/claims/{own_claim}/decline"): {},
+    ("POST", "/api/v1/claims/{own_claim}/cancel"): {},
+    ("POST", "/api/v1/requests"): {},
+    ("POST", "/api/v1/requests/{own_request}/asks"): {},
+    ("POST", "/api/v1/asks/{own_ask}/complete"): {},
+    ("POST", "/requests/{own_request}/comments"): {"body": "Any news?"},
+    ("POST", "/requests/{own_request}/outcome"): {"opportunity_outcome": "won"},
     ("POST", "/admin/users/{requester_user}"): {"role": "emperor"},
     ("POST", "/accounts/{other_account}/edit"): {"name": ""},
     ("POST", "/advocates/{other_advocate}/edit"): {"name": ""},

@@ -1,0 +1,52 @@
+"""Closing the loop on an ask: the requester (or the program team) marks it completed."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from portal.api.auth import api_user
+from portal.api.blueprint import bp
+from portal.api.common import json_body
+from portal.api.schemas import AskSchema
+from portal.asks import service as asks
+from portal.errors import ValidationFailed
+from portal.extensions import db
+
+
+@bp.post("/asks/<int:ask_id>/complete")
+def complete_ask(ask_id: int):
+    """Mark an accepted ask completed.
+    ---
+    post:
+      tags: [asks]
+      summary: The activity happened; awards the advocate the activity's points.
+      description: The requester rates it (1-5, required from them) and may comment; the
+        program team may complete without a rating.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: CompleteAskInputSchema
+      responses:
+        200:
+          description: The completed ask.
+          content:
+            application/json:
+              schema: AskSchema
+        400: BadRequest
+        401: Unauthorized
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    """
+    actor = api_user()
+    ask = asks.get_ask(actor, ask_id)
+    data = json_body()
+    unknown = sorted(set(data) - {"rating", "feedback"})
+    if unknown:
+        raise ValidationFailed(
+            f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
+        )
+    asks.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
+    db.session.commit()
+    return jsonify(AskSchema().dump(ask))

@@ -1,0 +1,306 @@
+"""Benefits, claims and the points ledger: the catalog for everyone signed in, claims for
+advocates (their own) and the program team, ledgers for the advocate themselves and the team."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, url_for
+
+from portal.api.auth import api_user
+from portal.api.blueprint import bp
+from portal.api.common import created, filters, json_body, paginate, query_args
+from portal.api.schemas import (
+    BenefitArgsSchema,
+    BenefitListSchema,
+    BenefitSchema,
+    ClaimArgsSchema,
+    ClaimListSchema,
+    ClaimSchema,
+    LedgerSchema,
+    PageArgsSchema,
+)
+from portal.benefits import service as benefits
+from portal.errors import Forbidden, ValidationFailed
+from portal.extensions import db
+
+
+def _only(data: dict, allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationFailed(
+            f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
+        )
+
+
+@bp.get("/benefits")
+def list_benefits():
+    """List benefits.
+    ---
+    get:
+      tags: [benefits]
+      summary: The catalog, soonest event first; advocates see open benefits only.
+      parameters:
+        - in: query
+          schema: BenefitArgsSchema
+      responses:
+        200:
+          description: One page of benefits.
+          content:
+            application/json:
+              schema: BenefitListSchema
+        400: BadRequest
+        401: Unauthorized
+    """
+    args = query_args(BenefitArgsSchema())
+    wanted = filters(args)
+    if api_user().role == "advocate":
+        wanted["status"] = "open"
+    return paginate(benefits.benefit_query(**wanted), args, BenefitListSchema())
+
+
+@bp.post("/benefits")
+def create_benefit():
+    """Add a benefit to the catalog.
+    ---
+    post:
+      tags: [benefits]
+      summary: The program team adds a benefit; it opens at once.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: BenefitInputSchema
+      responses:
+        201:
+          description: The new benefit; `Location` is its address.
+          headers:
+            Location:
+              schema: {type: string}
+          content:
+            application/json:
+              schema: BenefitSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        422: Invalid
+    """
+    actor = api_user()
+    if actor.role not in ("manager", "admin"):
+        raise Forbidden("Only the program team adds benefits.")
+    benefit = benefits.create_benefit(actor, json_body())
+    db.session.commit()
+    return created(BenefitSchema().dump(benefit), url_for("api.get_benefit", benefit_id=benefit.id))
+
+
+@bp.get("/benefits/<int:benefit_id>")
+def get_benefit(benefit_id: int):
+    """Show a benefit.
+    ---
+    get:
+      tags: [benefits]
+      summary: One benefit of the catalog.
+      responses:
+        200:
+          description: The benefit.
+          content:
+            application/json:
+              schema: BenefitSchema
+        401: Unauthorized
+        404: NotFound
+    """
+    return jsonify(BenefitSchema().dump(benefits.get_benefit(api_user(), benefit_id)))
+
+
+@bp.post("/benefits/<int:benefit_id>/claims")
+def claim_benefit(benefit_id: int):
+    """Claim a benefit.
+    ---
+    post:
+      tags: [benefits]
+      summary: The advocate claims it; approved, requested (approval needed) or waitlisted.
+      description: A speaking slot needs talk_title and abstract, an advisory board seat a
+        statement. Refused (409) when closed, past its deadline, not for you, claimed
+        already, or it costs more points than you have.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ClaimInputSchema
+      responses:
+        201:
+          description: The claim; `Location` is its address.
+          headers:
+            Location:
+              schema: {type: string}
+          content:
+            application/json:
+              schema: ClaimSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    """
+    actor = api_user()
+    advocate = actor.advocate if actor.role == "advocate" else None
+    if advocate is None:
+        raise Forbidden("Only advocates claim benefits.")
+    benefit = benefits.get_benefit(actor, benefit_id)
+    claim = benefits.claim_benefit(actor, benefit, advocate, json_body())
+    db.session.commit()
+    return created(ClaimSchema().dump(claim), url_for("api.get_claim", claim_id=claim.id))
+
+
+@bp.get("/claims")
+def list_claims():
+    """List claims.
+    ---
+    get:
+      tags: [benefits]
+      summary: Your own claims (advocate) or all (program team), oldest first.
+      parameters:
+        - in: query
+          schema: ClaimArgsSchema
+      responses:
+        200:
+          description: One page of claims.
+          content:
+            application/json:
+              schema: ClaimListSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+    """
+    args = query_args(ClaimArgsSchema())
+    return paginate(benefits.claim_query(api_user(), **filters(args)), args, ClaimListSchema())
+
+
+@bp.get("/claims/<int:claim_id>")
+def get_claim(claim_id: int):
+    """Show a claim.
+    ---
+    get:
+      tags: [benefits]
+      summary: One claim; another advocate's is not found.
+      responses:
+        200:
+          description: The claim.
+          content:
+            application/json:
+              schema: ClaimSchema
+        401: Unauthorized
+        404: NotFound
+    """
+    return jsonify(ClaimSchema().dump(benefits.get_claim(api_user(), claim_id)))
+
+
+def _decide(claim_id: int, decide):
+    actor = api_user()
+    if actor.role not in ("manager", "admin", "advocate"):
+        raise Forbidden("Only the program team decides claims.")
+    claim = benefits.get_claim(actor, claim_id)  # another advocate's: 404
+    data = json_body()
+    _only(data, ("note",))
+    decide(actor, claim, data.get("note"))
+    db.session.commit()
+    return jsonify(ClaimSchema().dump(claim))
+
+
+_DECISION_DOC = """{verb} a claim.
+    ---
+    post:
+      tags: [benefits]
+      summary: {summary}
+      requestBody:
+        content:
+          application/json:
+            schema: DecisionInputSchema
+      responses:
+        200:
+          description: The claim after the decision.
+          content:
+            application/json:
+              schema: ClaimSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    """
+
+
+@bp.post("/claims/<int:claim_id>/approve")
+def approve_claim(claim_id: int):
+    if api_user().role == "advocate":
+        raise Forbidden("Only the program team approves claims.")
+    return _decide(claim_id, benefits.approve_claim)
+
+
+@bp.post("/claims/<int:claim_id>/decline")
+def decline_claim(claim_id: int):
+    if api_user().role == "advocate":
+        raise Forbidden("Only the program team declines claims.")
+    return _decide(claim_id, benefits.decline_claim)
+
+
+@bp.post("/claims/<int:claim_id>/cancel")
+def cancel_claim(claim_id: int):
+    return _decide(claim_id, benefits.cancel_claim)
+
+
+approve_claim.__doc__ = _DECISION_DOC.format(
+    verb="Approve", summary="The program team approves a requested claim; its hold is spent."
+)
+decline_claim.__doc__ = _DECISION_DOC.format(
+    verb="Decline",
+    summary="The program team declines a requested or waitlisted claim; points are refunded "
+    "and the first waiting claim takes the place.",
+)
+cancel_claim.__doc__ = _DECISION_DOC.format(
+    verb="Cancel",
+    summary="The claim's advocate or the program team cancels before the event; points are "
+    "refunded and the first waiting claim takes the place.",
+)
+
+
+@bp.get("/advocates/<int:advocate_id>/ledger")
+def advocate_ledger(advocate_id: int):
+    """An advocate's points ledger.
+    ---
+    get:
+      tags: [benefits]
+      summary: Entries, newest first, and the balance (their sum). The advocate themselves or
+        the program team.
+      parameters:
+        - in: query
+          schema: PageArgsSchema
+      responses:
+        200:
+          description: One page of entries and the balance.
+          content:
+            application/json:
+              schema: LedgerSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+    """
+    args = query_args(PageArgsSchema())
+    advocate = benefits.ledger_advocate(api_user(), advocate_id)
+    query = benefits.ledger_query(advocate.id)
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    body = {
+        "advocate_id": advocate.id,
+        "balance": benefits.balance(advocate.id),
+        "items": items,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
+    return jsonify(LedgerSchema().dump(body))

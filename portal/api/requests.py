@@ -1,0 +1,229 @@
+"""Reference requests and their matches: requesters see their own, the program team all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import jsonify, url_for
+
+from portal.advocates.models import Advocate
+from portal.api.auth import api_user
+from portal.api.blueprint import bp
+from portal.api.common import created, filters, json_body, paginate, query_args
+from portal.api.schemas import (
+    AskSchema,
+    MatchArgsSchema,
+    MatchListSchema,
+    RequestArgsSchema,
+    RequestListSchema,
+    RequestSchema,
+)
+from portal.asks import matching
+from portal.asks import service as asks
+from portal.auth.permissions import PROGRAM, can
+from portal.errors import Forbidden, ValidationFailed
+from portal.extensions import db
+
+
+def _may_request(actor) -> None:
+    if not can(actor, "requests.create"):
+        raise Forbidden("You can't see or file reference requests.")
+
+
+def _request(actor, request_id: int):
+    _may_request(actor)
+    found = asks.get_request(actor, request_id)
+    if asks.refresh_request(found):
+        db.session.commit()  # expiry on read: the answer shows the true state
+    return found
+
+
+@bp.get("/requests")
+def list_requests():
+    """List reference requests.
+    ---
+    get:
+      tags: [requests]
+      summary: Your own requests (the program team sees all), newest first.
+      parameters:
+        - in: query
+          schema: RequestArgsSchema
+      responses:
+        200:
+          description: One page of requests.
+          content:
+            application/json:
+              schema: RequestListSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+    """
+    actor = api_user()
+    _may_request(actor)
+    args = query_args(RequestArgsSchema())
+    return paginate(asks.requests_query(actor, filters(args)), args, RequestListSchema())
+
+
+@bp.post("/requests")
+def create_request():
+    """File a reference request.
+    ---
+    post:
+      tags: [requests]
+      summary: File a request (or keep it as a draft with "status" "draft").
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: RequestInputSchema
+      responses:
+        201:
+          description: The new request; `Location` is its address.
+          headers:
+            Location:
+              schema: {type: string}
+          content:
+            application/json:
+              schema: RequestSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        422: Invalid
+    """
+    actor = api_user()
+    _may_request(actor)
+    data = json_body()
+    status = data.pop("status", "submitted")
+    if status not in ("submitted", "draft"):
+        raise ValidationFailed("status: Must be submitted or draft.", field="status")
+    found = asks.create_request(actor, data, submit=status == "submitted")
+    db.session.commit()
+    return created(RequestSchema().dump(found), url_for("api.get_request", request_id=found.id))
+
+
+@bp.get("/requests/<int:request_id>")
+def get_request(request_id: int):
+    """Show a reference request.
+    ---
+    get:
+      tags: [requests]
+      summary: One request; one that is not yours is not found (the program team sees all).
+      responses:
+        200:
+          description: The request.
+          content:
+            application/json:
+              schema: RequestSchema
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+    """
+    return jsonify(RequestSchema().dump(_request(api_user(), request_id)))
+
+
+@bp.get("/requests/<int:request_id>/matches")
+def list_matches(request_id: int):
+    """Ranked candidates for a request.
+    ---
+    get:
+      tags: [requests]
+      summary: The askable advocates by score with reasons in words, and the near misses.
+      description: The program team; a requester only for their own request of a self-service
+        activity type.
+      parameters:
+        - in: query
+          schema: MatchArgsSchema
+      responses:
+        200:
+          description: Candidates, best first.
+          content:
+            application/json:
+              schema: MatchListSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+    """
+    actor = api_user()
+    found = _request(actor, request_id)
+    if not asks.may_place_ask(actor, found):
+        raise Forbidden("Matches are for the reference team (and self-service activity types).")
+    args = query_args(MatchArgsSchema())
+    result = matching.match(found, args["limit"], near_misses=5 if actor.role in PROGRAM else 0)
+    body = {
+        "items": [matching.match_dict(m) for m in result.matches],
+        "near_misses": [matching.near_miss_dict(n) for n in result.near_misses],
+    }
+    return jsonify(MatchListSchema().dump(body))
+
+
+def _respond_by(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    problem = "Use an ISO 8601 date-time, such as 2026-12-01T17:00:00Z."
+    if not isinstance(value, str):
+        raise ValidationFailed(f"respond_by: {problem}", field="respond_by")
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(f"respond_by: {problem}", field="respond_by") from None
+    if len(value.strip()) == 10:  # a date: the end of that day
+        parsed = parsed.replace(hour=23, minute=59)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+@bp.post("/requests/<int:request_id>/asks")
+def place_ask(request_id: int):
+    """Ask an advocate to help with a request.
+    ---
+    post:
+      tags: [requests]
+      summary: Place an ask, within the overuse rules; the advocate gets an e-mail.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: PlaceAskInputSchema
+      responses:
+        201:
+          description: The ask; `Location` is its address.
+          headers:
+            Location:
+              schema: {type: string}
+          content:
+            application/json:
+              schema: AskSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409:
+          description: A program rule refuses the ask; the message names the rule (limit,
+            cooldown, blackout, pause, opt-in, status, prospect, already asked).
+          content:
+            application/json:
+              schema: ErrorSchema
+        422: Invalid
+    """
+    actor = api_user()
+    found = _request(actor, request_id)
+    if not asks.may_place_ask(actor, found):
+        raise Forbidden(
+            f"{found.activity_type.replace('_', ' ').capitalize()} asks go through the "
+            "reference team; a manager places them."
+        )
+    data = json_body()
+    unknown = sorted(set(data) - {"advocate_id", "respond_by"})
+    if unknown:
+        raise ValidationFailed(
+            f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
+        )
+    advocate_id = data.get("advocate_id")
+    if isinstance(advocate_id, bool) or not isinstance(advocate_id, int):
+        raise ValidationFailed("advocate_id: Must be an advocate's id.", field="advocate_id")
+    advocate = db.session.get(Advocate, advocate_id)
+    if advocate is None:
+        raise ValidationFailed("advocate_id: No such advocate.", field="advocate_id")
+    ask = asks.place_ask(actor, found, advocate, respond_by=_respond_by(data.get("respond_by")))
+    db.session.commit()
+    return created(AskSchema().dump(ask), url_for("api.get_ask", ask_id=ask.id))

@@ -1,0 +1,345 @@
+"""Per-advocate eligibility and matchable tags, kept current from one place: a flush hook.
+
+Matching must not count every candidate's asks per window at request time (program rule 2), so
+each advocate has one `advocate_eligibility` row: the first instant the overuse service lets
+them be asked again (computed by calling that service, so the rule is written once), whether
+advocate and account are active, the next blackout ahead, and the fairness counts. Their
+`advocate_tags` rows hold what relevance compares (industry, product, use case, region,
+segment, seniority, language) under an index on (kind, value, advocate_id); the opted-in
+activity types are a bit mask on the eligibility row.
+
+`listen()` installs a session hook: whenever a flush touches an ask, a blackout, an advocate or
+an account, the affected advocates' rows are recomputed in the same transaction, so every path
+(pages, API, imports, the advocate's own preference pages) keeps them true without calling
+this module. Bulk loads that write with Core inserts call `rebuild_eligibility()`; the rolling
+90-day and 12-month counts and passed blackouts are refreshed on a schedule by
+`flask refresh-eligibility`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached, selectinload
+
+from portal.accounts.models import Account
+from portal.advocates.models import Advocate, Blackout
+from portal.asks import overuse
+from portal.asks.models import AdvocateEligibility, AdvocateTag, Ask
+from portal.database import now_utc
+from portal.extensions import db
+from portal.program.models import ProgramSetting
+from portal.program.service import DEFAULTS
+from portal.vocab import ACTIVITY_TYPES
+
+# Request criteria key -> tag kind.
+CRITERIA_KINDS = {
+    "industries": "industry",
+    "products": "product",
+    "use_cases": "use_case",
+    "regions": "region",
+    "segments": "segment",
+    "seniorities": "seniority",
+    "languages": "language",
+}
+ACTIVITY_BITS = {activity: 1 << n for n, activity in enumerate(ACTIVITY_TYPES)}
+STATUS_RULES = frozenset({"advocate_status", "account_status"})
+# Fairness, in tenths of a score point: never asked rises most; each ask in the last 90 days
+# sinks an advocate by 0.6 in all (it also counts in the 12 months), an older one by 0.1.
+NEVER_ASKED = 15
+FAIRNESS_BASE = 10
+PER_ASK_90D = 5
+PER_ASK_12M = 1
+FAIRNESS_FLOOR = -30
+# Asks that weigh on an advocate for fairness (a withdrawn ask never reached them in earnest).
+FAIR_COUNTED = ("pending", "accepted", "declined", "expired", "completed")
+_PENDING = "portal.eligibility.pending"
+_ALL = "portal.eligibility.all"
+
+
+def fairness_sql(asks_90d, asks_12m, last_asked_at):
+    """The fairness points as a SQL expression of the three counts (one formula, bulk or not)."""
+    raw = FAIRNESS_BASE - PER_ASK_90D * asks_90d - PER_ASK_12M * asks_12m
+    return sa.case(
+        (last_asked_at.is_(None), NEVER_ASKED), (raw < FAIRNESS_FLOOR, FAIRNESS_FLOOR), else_=raw
+    )
+
+
+def tags_of(advocate: Advocate) -> set[tuple[str, str]]:
+    """What relevance compares for one advocate, the account's facts included."""
+    account = advocate.account
+    tags = {("industry", account.industry), ("region", account.region)}
+    tags.add(("segment", account.segment))
+    if advocate.seniority:
+        tags.add(("seniority", advocate.seniority))
+    for product in set(advocate.products or []) | set(account.products or []):
+        tags.add(("product", product))
+    tags.update(("use_case", value) for value in advocate.use_cases or [])
+    tags.update(("language", value) for value in advocate.languages or [])
+    return {(kind, value) for kind, value in tags if value}
+
+
+def activity_bits(activity_types) -> int:
+    bits = 0
+    for activity in activity_types or []:
+        bits |= ACTIVITY_BITS.get(activity, 0)
+    return bits
+
+
+def _local_start(day: dt.date, zone) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+def _row(advocate: Advocate, at: dt.datetime, blackouts: list) -> dict:
+    """The eligibility row of one advocate as of `at`, from the overuse service's refusals;
+    `blackouts` are the advocate's (start, end) not yet over, by start."""
+    found = overuse.refusals(advocate, None, at)
+    zone = overuse.zone_of(advocate)
+    active = not any(r.rule in STATUS_RULES for r in found)
+    timed = [r for r in found if r.rule not in STATUS_RULES]
+    day = overuse.free_from(timed)
+    if timed and day is None:  # a rule not bound by time: never askable until something changes
+        active = False
+    today = at.astimezone(zone).date()
+    ahead = next(((start, end) for start, end in blackouts if start > today), None)
+    return {
+        "advocate_id": advocate.id,
+        "active": active,
+        "askable_from": _local_start(day, zone) if day else None,
+        "blocked_from": _local_start(ahead[0], zone) if ahead else None,
+        "blocked_until": _local_start(ahead[1] + dt.timedelta(days=1), zone) if ahead else None,
+        "account_key": (advocate.account.name or "").strip().casefold()[:200],
+        "status": advocate.status,
+        "activity_bits": activity_bits(advocate.activity_types),
+        "refreshed_at": at,
+    }
+
+
+def _count_columns(at: dt.datetime):
+    recent = at - dt.timedelta(days=90)
+    year = at - dt.timedelta(days=365)
+    return (
+        sa.func.coalesce(sa.func.sum(sa.case((Ask.asked_at >= recent, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((Ask.asked_at >= year, 1), else_=0)), 0),
+        sa.func.max(Ask.asked_at),
+    )
+
+
+def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None) -> int:
+    """Recompute the eligibility and tag rows of these advocates (Core writes, no ORM flush)."""
+    ids = sorted({int(i) for i in advocate_ids if i is not None})
+    if not ids:
+        return 0
+    at = at or now_utc()
+    advocates = db.session.scalars(
+        sa.select(Advocate).where(Advocate.id.in_(ids)).options(selectinload(Advocate.account))
+    ).all()
+    counts = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            sa.select(Ask.advocate_id, *_count_columns(at))
+            .where(Ask.advocate_id.in_(ids), Ask.status.in_(FAIR_COUNTED))
+            .group_by(Ask.advocate_id)
+        )
+    }
+    blackouts: dict[int, list] = {}
+    for advocate_id, start, end in db.session.execute(
+        sa.select(Blackout.advocate_id, Blackout.start, Blackout.end)
+        .where(Blackout.advocate_id.in_(ids), Blackout.end >= at.date() - dt.timedelta(days=2))
+        .order_by(Blackout.start)
+    ):
+        blackouts.setdefault(advocate_id, []).append((start, end))
+    rows, tags = [], []
+    for advocate in advocates:
+        row = _row(advocate, at, blackouts.get(advocate.id, []))
+        asks_90d, asks_12m, last = counts.get(advocate.id, (0, 0, None))
+        if isinstance(last, str):  # SQLite hands aggregates back untyped
+            last = dt.datetime.fromisoformat(last)
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=dt.UTC)
+        row.update(asks_90d=int(asks_90d), asks_12m=int(asks_12m), last_asked_at=last)
+        row["fairness"] = 0
+        rows.append(row)
+        tags.extend(
+            {"advocate_id": advocate.id, "kind": kind, "value": value[:64]}
+            for kind, value in sorted(tags_of(advocate))
+        )
+    table, tag_table = AdvocateEligibility.__table__, AdvocateTag.__table__
+    db.session.execute(sa.delete(tag_table).where(tag_table.c.advocate_id.in_(ids)))
+    db.session.execute(sa.delete(table).where(table.c.advocate_id.in_(ids)))
+    if rows:
+        db.session.execute(sa.insert(table), rows)
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.advocate_id.in_(ids))
+            .values(
+                fairness=fairness_sql(table.c.asks_90d, table.c.asks_12m, table.c.last_asked_at)
+            )
+        )
+    if tags:
+        db.session.execute(sa.insert(tag_table), tags)
+    return len(rows)
+
+
+@contextlib.contextmanager
+def settings_in_memory():
+    """Settings without a row read as their defaults without a query each (bulk and read paths).
+
+    get_setting() asks the session for the row; an unset key costs a SELECT every time (four
+    per advocate in the overuse limits). Placing the defaults in the identity map (not in the
+    database, never flushed: they are clean) answers the same value from memory; they are
+    taken out again at the end so nothing can write them.
+    """
+    stored = set(db.session.scalars(sa.select(ProgramSetting.key)))
+    phantoms = []
+    for key, value in DEFAULTS.items():
+        if key not in stored:
+            phantom = ProgramSetting(key=key, value=value)
+            make_transient_to_detached(phantom)  # as if loaded: clean, never inserted
+            db.session.add(phantom)
+            phantoms.append(phantom)
+    try:
+        yield
+    finally:
+        for phantom in phantoms:
+            if phantom in db.session:
+                db.session.expunge(phantom)
+
+
+def rebuild_eligibility(batch: int = 500, at: dt.datetime | None = None) -> int:
+    """Recompute every advocate's rows (after a bulk load that bypassed the ORM); not committed."""
+    db.session.flush()
+    with settings_in_memory():
+        return _rebuild(batch, at or now_utc())
+
+
+def _rebuild(batch: int, at: dt.datetime) -> int:
+    last, done = 0, 0
+    while True:
+        ids = db.session.scalars(
+            sa.select(Advocate.id).where(Advocate.id > last).order_by(Advocate.id).limit(batch)
+        ).all()
+        if not ids:
+            return done
+        done += refresh_advocates(ids, at)
+        # Keep memory flat over 100k advocates: let go of what this batch loaded.
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Advocate | Account) and not db.session.is_modified(obj):
+                db.session.expunge(obj)
+        last = ids[-1]
+
+
+def refresh_fairness(at: dt.datetime | None = None) -> int:
+    """The scheduled refresh: roll the 90-day and 12-month counts forward for everyone, and
+    recompute advocates whose known blackout has passed (the next one may now be ahead)."""
+    at = at or now_utc()
+    table = AdvocateEligibility.__table__
+    mine = Ask.advocate_id == table.c.advocate_id
+    counted = Ask.status.in_(FAIR_COUNTED)
+
+    def count_since(since):
+        return (
+            sa.select(sa.func.count())
+            .select_from(Ask)
+            .where(mine, counted, Ask.asked_at >= since)
+            .scalar_subquery()
+        )
+
+    db.session.execute(
+        sa.update(table).values(
+            asks_90d=count_since(at - dt.timedelta(days=90)),
+            asks_12m=count_since(at - dt.timedelta(days=365)),
+            last_asked_at=sa.select(sa.func.max(Ask.asked_at))
+            .where(mine, counted)
+            .scalar_subquery(),
+        )
+    )
+    db.session.execute(
+        sa.update(table).values(
+            fairness=fairness_sql(table.c.asks_90d, table.c.asks_12m, table.c.last_asked_at)
+        )
+    )
+    passed = db.session.scalars(
+        sa.select(table.c.advocate_id).where(table.c.blocked_until <= at)
+    ).all()
+    missing = db.session.scalars(
+        sa.select(Advocate.id).where(~sa.exists().where(table.c.advocate_id == Advocate.id))
+    ).all()
+    for start in range(0, len(passed) + len(missing), 500):
+        refresh_advocates((list(passed) + list(missing))[start : start + 500], at)
+    return len(passed) + len(missing)
+
+
+def eligibility_of(advocate_id: int):
+    """The stored row (a Core row, never a stale ORM object), or None."""
+    table = AdvocateEligibility.__table__
+    return db.session.execute(sa.select(table).where(table.c.advocate_id == advocate_id)).first()
+
+
+def tag_set(advocate_id: int) -> set[tuple[str, str]]:
+    table = AdvocateTag.__table__
+    rows = db.session.execute(
+        sa.select(table.c.kind, table.c.value).where(table.c.advocate_id == advocate_id)
+    )
+    return {(kind, value) for kind, value in rows}
+
+
+# -- the hook ---------------------------------------------------------------------------------
+
+
+def _collect(session, flush_context, instances) -> None:
+    """Before a flush: note what touches eligibility (ids may not exist yet)."""
+    pending = session.info.setdefault(_PENDING, [])
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        watched = isinstance(obj, Ask | Blackout | Account)
+        if watched or (isinstance(obj, Advocate) and obj not in session.deleted):
+            pending.append(obj)
+    for obj in session.deleted:
+        if isinstance(obj, Ask | Blackout):
+            # Read the advocate id now: after the delete it may be gone from the object.
+            pending.append(("advocate", obj.advocate_id))
+
+
+def _advocate_ids(session, pending) -> set[int]:
+    ids, accounts = set(), set()
+    for obj in pending:
+        if isinstance(obj, tuple):
+            ids.add(obj[1])
+        elif isinstance(obj, Advocate):
+            ids.add(obj.id)
+        elif isinstance(obj, Account):
+            accounts.add(obj.id)
+        elif obj not in session.deleted:
+            ids.add(obj.advocate_id)
+    if accounts:
+        ids.update(session.scalars(sa.select(Advocate.id).where(Advocate.account_id.in_(accounts))))
+    return {i for i in ids if i is not None}
+
+
+def _apply(session, flush_context) -> None:
+    """After the flush wrote the change: recompute the advocates it touched, same transaction."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    ids = _advocate_ids(session, pending)
+    if ids:
+        refresh_advocates(ids)
+
+
+def _forget(session, *args) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def listen() -> None:
+    """Install the hook on the application's session (once; safe to call again)."""
+    target = db.session
+    for name, fn in (
+        ("before_flush", _collect),
+        ("after_flush_postexec", _apply),
+        ("after_soft_rollback", _forget),
+    ):
+        if not sa.event.contains(target, name, fn):
+            sa.event.listen(target, name, fn)

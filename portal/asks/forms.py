@@ -1,0 +1,154 @@
+"""Request and ask forms: they shape the input; asks.service checks it and words the messages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from portal.accounts.forms import Required, blank_to_none, text_or_empty
+from portal.errors import DomainError
+from portal.program.service import taxonomy_choices
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    OPPORTUNITY_OUTCOMES,
+    REGIONS,
+    SEGMENTS,
+    SENIORITIES,
+    choices,
+)
+
+TEXT_FIELDS = (
+    "activity_type",
+    "opportunity_name",
+    "opportunity_crm_id",
+    "opportunity_amount",
+    "opportunity_stage",
+    "prospect_company",
+    "context",
+)
+CRITERIA_FIELDS = (
+    "industries",
+    "products",
+    "use_cases",
+    "regions",
+    "segments",
+    "seniorities",
+    "languages",
+)
+PICK_SEVERAL = "Pick any number; hold Ctrl (Cmd on a Mac) to pick several."
+
+
+class RawDateField(DateField):
+    """A date whose unreadable input reaches the service, which names the problem."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0].strip() if valuelist else ""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = self.raw
+        if not self.raw:
+            self.data = None
+
+
+class RequestForm(FlaskForm):
+    activity_type = SelectField(
+        "What do you need?",
+        choices=choices(ACTIVITY_TYPES, blank="Choose an activity"),
+        validators=[Required()],
+        validate_choice=False,
+        coerce=text_or_empty,
+    )
+    prospect_company = StringField(
+        "Prospect company",
+        validators=[Optional()],
+        description="Advocates who work there are never suggested.",
+    )
+    opportunity_name = StringField("Opportunity", validators=[Optional()])
+    opportunity_crm_id = StringField("CRM opportunity id", validators=[Optional()])
+    opportunity_amount = StringField(
+        "Amount", validators=[Optional()], description="In whole currency units, such as 250000."
+    )
+    opportunity_stage = StringField(
+        "Stage", validators=[Optional()], description="As your CRM names it, such as Proposal."
+    )
+    opportunity_close_date = RawDateField("Expected close date", validators=[Optional()])
+    industries = SelectMultipleField("Industries", validate_choice=False, description=PICK_SEVERAL)
+    products = SelectMultipleField("Products", validate_choice=False, description=PICK_SEVERAL)
+    use_cases = SelectMultipleField("Use cases", validate_choice=False, description=PICK_SEVERAL)
+    regions = SelectMultipleField(
+        "Regions", choices=choices(REGIONS), validate_choice=False, description=PICK_SEVERAL
+    )
+    segments = SelectMultipleField(
+        "Segments", choices=choices(SEGMENTS), validate_choice=False, description=PICK_SEVERAL
+    )
+    seniorities = SelectMultipleField(
+        "Seniority", choices=choices(SENIORITIES), validate_choice=False, description=PICK_SEVERAL
+    )
+    languages = SelectMultipleField("Languages", validate_choice=False, description=PICK_SEVERAL)
+    needed_by = RawDateField(
+        "Needed by", validators=[Required()], description="The last day the reference helps you."
+    )
+    advocates_needed = StringField(
+        "How many advocates",
+        default="1",
+        validators=[Required()],
+        description="From 1 to 20.",
+    )
+    context = TextAreaField(
+        "Context for the advocate",
+        validators=[Optional()],
+        render_kw={"rows": 6},
+        description="What the advocate will read: the prospect's situation and what to talk "
+        "about (at most 5,000 characters).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.industries.choices = taxonomy_choices("industry")
+        self.products.choices = taxonomy_choices("product")
+        self.use_cases.choices = taxonomy_choices("use_case")
+        self.languages.choices = taxonomy_choices("language")
+
+    def fill_from(self, request) -> None:
+        """Show a stored request (editing a draft)."""
+        for name in TEXT_FIELDS:
+            value = getattr(request, name)
+            self[name].data = "" if value is None else str(value)
+        self.opportunity_close_date.data = request.opportunity_close_date
+        self.needed_by.data = request.needed_by
+        self.advocates_needed.data = str(request.advocates_needed)
+        for name in CRITERIA_FIELDS:
+            self[name].data = list((request.criteria or {}).get(name) or [])
+
+    def to_data(self) -> dict:
+        """The plain dict the service takes."""
+        data = {name: blank_to_none(self[name].data) for name in TEXT_FIELDS}
+        data["opportunity_close_date"] = blank_to_none(self.opportunity_close_date.data)
+        data["needed_by"] = blank_to_none(self.needed_by.data)
+        count = blank_to_none(self.advocates_needed.data)
+        data["advocates_needed"] = int(count) if count and count.lstrip("-").isdigit() else count
+        data["criteria"] = {name: list(self[name].data or []) for name in CRITERIA_FIELDS}
+        return data
+
+    def show_errors(self, error: DomainError) -> None:
+        """Each message of the service next to its field (criteria.x is the field x)."""
+        fields = error.fields or {"activity_type": error.message}
+        for name, message in fields.items():
+            name = name.removeprefix("criteria.")
+            target = self._fields.get(name, self.context)
+            target.errors = [*list(target.errors or []), message]
+
+
+def outcome_choices():
+    return choices(OPPORTUNITY_OUTCOMES)
+
+
+RATING_CHOICES = [("", "Choose"), *[(str(n), f"{n} of 5") for n in range(5, 0, -1)]]

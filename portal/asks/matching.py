@@ -1,0 +1,334 @@
+"""Program rule 2: the ranked, explained candidates for a request, found by the database.
+
+Hard rules filter on the `advocate_eligibility` rows (kept current by the flush hook in
+`portal.asks.eligibility` from the overuse service), relevance is a weighted overlap of the
+request's criteria with `advocate_tags` (an index on (kind, value, advocate_id)), fairness is a
+stored number; the database returns the top N (ORDER BY score DESC LIMIT N). Reasons in words
+are built for those N rows only, and near misses are explained with `overuse.refusals` for the
+few rows shown. No query loads all advocates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.advocates.models import Advocate
+from portal.asks import overuse
+from portal.asks.eligibility import (
+    ACTIVITY_BITS,
+    CRITERIA_KINDS,
+    NEVER_ASKED,
+    settings_in_memory,
+    tags_of,
+)
+from portal.asks.models import AdvocateEligibility, AdvocateTag, Ask, ReferenceRequest
+from portal.database import now_utc
+from portal.extensions import db
+from portal.program.service import get_setting, taxonomy_labels
+from portal.vocab import label
+
+NEAR_MISS_STATUSES = ("active", "paused")
+REASON_WORDS = {
+    "industry": "same industry",
+    "product": "uses product",
+    "use_case": "use case",
+    "region": "same region",
+    "segment": "same segment",
+    "seniority": "seniority",
+    "language": "speaks",
+}
+
+
+@dataclass
+class Match:
+    advocate: Advocate
+    score: float
+    relevance: float
+    fairness: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NearMiss:
+    advocate: Advocate
+    relevance: float
+    reasons: list[str]  # why they would fit
+    refusals: list[str]  # why they can't be asked, in words
+    free_from: dt.date | None  # None: not a matter of time
+
+
+@dataclass
+class MatchResult:
+    matches: list[Match]
+    near_misses: list[NearMiss]
+
+
+def requested_terms(criteria: dict | None) -> dict[str, list[str]]:
+    """{tag kind: requested values} for the criteria that name any value."""
+    criteria = criteria or {}
+    return {
+        kind: list(criteria.get(key) or [])
+        for key, kind in CRITERIA_KINDS.items()
+        if criteria.get(key)
+    }
+
+
+def _weights() -> dict[str, int]:
+    """Weights in tenths of a point, so scores add as integers on every database."""
+    weights = get_setting("match_weights") or {}
+    return {kind: round(float(weights.get(kind, 0)) * 10) for kind in CRITERIA_KINDS.values()}
+
+
+def _prospect_key(request: ReferenceRequest) -> str:
+    return (request.prospect_company or "").strip().casefold()
+
+
+def _asked_for(request: ReferenceRequest, advocate_id):
+    return sa.exists().where(Ask.request_id == request.id, Ask.advocate_id == advocate_id)
+
+
+def _askable(request: ReferenceRequest, at: dt.datetime):
+    """The hard rules on the eligibility row: status, every time-bound rule, the opt-in, the
+    prospect's company (not yet asked for this request is a join of its own)."""
+    e = AdvocateEligibility
+    bit = ACTIVITY_BITS.get(request.activity_type, 0)
+    rules = [
+        e.active.is_(True),
+        sa.or_(e.askable_from.is_(None), e.askable_from <= at),
+        sa.or_(e.blocked_from.is_(None), e.blocked_from > at, e.blocked_until <= at),
+        e.activity_bits.bitwise_and(bit) != 0,
+    ]
+    prospect = _prospect_key(request)
+    if prospect:
+        rules.append(e.account_key != prospect)
+    return sa.and_(*rules)
+
+
+def _wanted(terms: dict[str, list[str]]):
+    t = AdvocateTag
+    return sa.or_(*(sa.and_(t.kind == kind, t.value.in_(values)) for kind, values in terms.items()))
+
+
+def _relevance(terms: dict[str, list[str]], weights: dict[str, int]):
+    """advocate_id, relevance (tenths) for every advocate sharing at least one requested term:
+    index scans of the requested (kind, value) postings, aggregated once."""
+    t = AdvocateTag
+    # One weight per kind however many of its values overlap.
+    points = sum(sa.func.max(sa.case((t.kind == kind, weights[kind]), else_=0)) for kind in terms)
+    return (
+        sa.select(t.advocate_id.label("advocate_id"), points.label("relevance"))
+        .where(_wanted(terms))
+        .group_by(t.advocate_id)
+        .cte("relevance")
+    )
+
+
+def match(
+    request: ReferenceRequest,
+    limit: int = 10,
+    *,
+    near_misses: int = 5,
+    at: dt.datetime | None = None,
+) -> MatchResult:
+    """The top `limit` askable advocates for `request`, with reasons, and the near misses."""
+    at = at or now_utc()
+    e = AdvocateEligibility
+    terms = requested_terms(request.criteria)
+    weights = _weights()
+    not_asked = ~_asked_for(request, e.advocate_id)
+    askable = _askable(request, at)
+    scored: dict[int, tuple[int, int]] = {}  # advocate_id -> (relevance, fairness)
+    missed: list[tuple[int, int]] = []
+    if terms:
+        # One pass over the relevant advocates: the best askable by score, and the most relevant
+        # that a hard rule keeps out (near misses), from one aggregate.
+        rel = _relevance(terms, weights)
+        joined = (
+            sa.select(
+                e.advocate_id,
+                rel.c.relevance,
+                e.fairness,
+                sa.case((askable, 1), else_=0).label("askable"),
+            )
+            .join(rel, rel.c.advocate_id == e.advocate_id)
+            .where(not_asked, e.status.in_(NEAR_MISS_STATUSES))
+            .cte("joined")
+        )
+        j = joined.c
+        best = (
+            sa.select(j.advocate_id, j.relevance, j.fairness, j.askable)
+            .where(j.askable == 1)
+            .order_by((j.relevance + j.fairness).desc(), j.advocate_id)
+            .limit(limit)
+            .subquery()
+        )
+        near = (
+            sa.select(j.advocate_id, j.relevance, j.fairness, j.askable)
+            .where(j.askable == 0)
+            .order_by(j.relevance.desc(), j.advocate_id)
+            .limit(max(near_misses, 1))
+            .subquery()
+        )
+        for advocate_id, relevance, fairness, ok in db.session.execute(
+            sa.union_all(sa.select(best), sa.select(near))
+        ):
+            if ok:
+                scored[advocate_id] = (int(relevance), int(fairness))
+            elif near_misses:
+                missed.append((advocate_id, int(relevance)))
+        relevant = sa.exists().where(AdvocateTag.advocate_id == e.advocate_id, _wanted(terms))
+        others = sa.and_(askable, not_asked, ~relevant)
+    else:
+        others = sa.and_(askable, not_asked)
+    # Advocates who share no criterion score their fairness alone: the best of them by fairness
+    # (an index walk on (active, fairness)) fill the list when few are relevant.
+    rows = db.session.execute(
+        sa.select(e.advocate_id, e.fairness)
+        .where(others)
+        .order_by(e.fairness.desc(), e.advocate_id)
+        .limit(limit)
+    ).all()
+    for advocate_id, fairness in rows:
+        scored.setdefault(advocate_id, (0, int(fairness)))
+    top = sorted(scored.items(), key=lambda item: (-sum(item[1]), item[0]))[:limit]
+    advocates = _load([advocate_id for advocate_id, _ in top] + [row[0] for row in missed])
+    labels = taxonomy_labels()
+    counts = _counts([advocate_id for advocate_id, _ in top])
+    matches = []
+    for advocate_id, (relevance, fairness) in top:
+        advocate = advocates[advocate_id]
+        reasons = relevance_reasons(advocate, terms, labels)
+        reasons.append(fairness_reason(*counts.get(advocate_id, (0, 0, None))))
+        matches.append(
+            Match(advocate, (relevance + fairness) / 10, relevance / 10, fairness / 10, reasons)
+        )
+    return MatchResult(matches, _explain(request, missed, advocates, terms, labels, at))
+
+
+def _load(ids: list[int]) -> dict[int, Advocate]:
+    if not ids:
+        return {}
+    advocates = db.session.scalars(
+        sa.select(Advocate).where(Advocate.id.in_(ids)).options(selectinload(Advocate.account))
+    ).all()
+    return {advocate.id: advocate for advocate in advocates}
+
+
+def _counts(ids: list[int]) -> dict[int, tuple[int, int, dt.datetime | None]]:
+    if not ids:
+        return {}
+    e = AdvocateEligibility
+    rows = db.session.execute(
+        sa.select(e.advocate_id, e.asks_90d, e.asks_12m, e.last_asked_at).where(
+            e.advocate_id.in_(ids)
+        )
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def _words(kind: str, value: str, labels) -> str:
+    if kind in ("industry", "product", "use_case", "language"):
+        return labels.get((kind, value), value)
+    return label(value)
+
+
+def relevance_reasons(advocate: Advocate, terms: dict[str, list[str]], labels) -> list[str]:
+    """'same industry: Banking', 'uses product: Payments' for each requested kind that overlaps."""
+    have = tags_of(advocate)
+    reasons = []
+    for kind, values in terms.items():
+        shared = [value for value in values if (kind, value) in have]
+        if shared:
+            words = ", ".join(_words(kind, value, labels) for value in shared)
+            reasons.append(f"{REASON_WORDS[kind]}: {words}")
+    return reasons
+
+
+def fairness_reason(asks_90d: int, asks_12m: int, last_asked_at) -> str:
+    if last_asked_at is None:
+        return f"never asked before (+{NEVER_ASKED / 10:g})"
+    recent = f"{asks_90d} ask{'' if asks_90d == 1 else 's'} in 90 days"
+    return f"{recent}, {asks_12m} in 12 months"
+
+
+def hard_rule_refusals(
+    request: ReferenceRequest, advocate: Advocate, at: dt.datetime | None = None
+) -> list[overuse.Refusal]:
+    """Every hard rule that keeps `advocate` from `request`: the overuse service's, plus the
+    prospect's own company."""
+    found = list(overuse.refusals(advocate, request.activity_type, at))
+    prospect = _prospect_key(request)
+    if prospect and advocate.account.name.strip().casefold() == prospect:
+        found.append(
+            overuse.Refusal(
+                "prospect_company", f"works at the prospect, {request.prospect_company}"
+            )
+        )
+    return found
+
+
+def _explain(request, missed, advocates, terms, labels, at) -> list[NearMiss]:
+    if not missed:
+        return []
+    with settings_in_memory():
+        return _explain_each(request, missed, advocates, terms, labels, at)
+
+
+def _explain_each(request, missed, advocates, terms, labels, at) -> list[NearMiss]:
+    result = []
+    for advocate_id, relevance in missed:
+        advocate = advocates[advocate_id]
+        found = hard_rule_refusals(request, advocate, at)
+        if not found:  # the row was behind the truth (a blackout passed): not a near miss
+            continue
+        result.append(
+            NearMiss(
+                advocate,
+                int(relevance) / 10,
+                relevance_reasons(advocate, terms, labels),
+                [refusal.message for refusal in found],
+                overuse.free_from(found),
+            )
+        )
+    return result
+
+
+def match_dict(item: Match) -> dict:
+    """A match as the API shows it: {advocate_id, advocate, score, reasons}."""
+    return {
+        "advocate_id": item.advocate.id,
+        "advocate": advocate_dict(item.advocate),
+        "score": item.score,
+        "relevance": item.relevance,
+        "fairness": item.fairness,
+        "reasons": item.reasons,
+    }
+
+
+def near_miss_dict(item: NearMiss) -> dict:
+    return {
+        "advocate_id": item.advocate.id,
+        "advocate": advocate_dict(item.advocate),
+        "excluded_because": item.refusals,
+        "free_from": item.free_from,
+    }
+
+
+def advocate_dict(advocate: Advocate) -> dict:
+    """What a match shows of an advocate (no contact details: asks go through the portal)."""
+    return {
+        "id": advocate.id,
+        "name": advocate.name,
+        "title": advocate.title,
+        "seniority": advocate.seniority,
+        "account_id": advocate.account_id,
+        "account_name": advocate.account.name,
+        "industry": advocate.account.industry,
+        "region": advocate.account.region,
+        "segment": advocate.account.segment,
+        "timezone": advocate.timezone,
+    }

@@ -1,0 +1,324 @@
+"""The reference team's pages: the request queue, a request with its matches, asks, calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.staff_views import term_labeller
+from portal.advocates.models import Advocate
+from portal.asks import eligibility, matching, service
+from portal.asks.forms import RATING_CHOICES, outcome_choices
+from portal.asks.models import Ask, ReferenceRequest
+from portal.auth.models import User
+from portal.auth.permissions import PROGRAM, require
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.templating import viewer_zone
+
+bp = Blueprint("queue", __name__, url_prefix="/program")
+calendar_bp = Blueprint("calendar", __name__, url_prefix="/program/calendar")
+
+
+@bp.record_once
+def _install_eligibility_hook(state) -> None:
+    # Matching reads rows a session hook keeps current; installed once with the pages using them.
+    eligibility.listen()
+
+
+VIEWS = {
+    "new": "New",
+    "due_soon": "Due soon",
+    "overdue": "Overdue",
+    "assigned": "Assigned to me",
+    "open": "All open",
+    "all": "Everything",
+}
+MATCH_LIMIT = 20
+
+
+def request_or_404(request_id: int) -> ReferenceRequest:
+    try:
+        found = service.get_request(current_user, request_id)
+    except NotFound:
+        abort(404)
+    if service.refresh_request(found):
+        db.session.commit()  # expiry on read: the page shows the true state
+    return found
+
+
+def ask_or_404(ask_id: int) -> Ask:
+    try:
+        ask = service.get_ask(current_user, ask_id)
+    except NotFound:
+        abort(404)
+    if current_user.role == "advocate":
+        abort(404)
+    return ask
+
+
+def parse_local_datetime(value: str | None) -> dt.datetime | None:
+    """A datetime-local input ('2026-12-01T15:30') in the viewer's zone, as UTC."""
+    try:
+        local = dt.datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=viewer_zone())
+    return local.astimezone(dt.UTC)
+
+
+def parse_local_date_end(value: str | None) -> dt.datetime | None:
+    """A date input as the end of that day in the viewer's zone."""
+    try:
+        day = dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    end = dt.datetime.combine(day, dt.time(23, 59), viewer_zone())
+    return end.astimezone(dt.UTC)
+
+
+def managers() -> list[User]:
+    return db.session.scalars(
+        sa.select(User).where(User.role.in_(PROGRAM), User.active.is_(True)).order_by(User.name)
+    ).all()
+
+
+@bp.get("/queue")
+@require("program.manage")
+def index():
+    view = request.args.get("view", "new")
+    view = view if view in VIEWS else "new"
+    text = request.args.get("q", "").strip()
+    filters = {"view": None if view == "all" else view, "q": text}
+    page = db.paginate(service.requests_query(current_user, filters), per_page=25, error_out=False)
+    counts = {
+        name: db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                service.requests_query(current_user, {"view": name}).order_by(None).subquery()
+            )
+        )
+        for name in ("new", "due_soon", "overdue", "assigned")
+    }
+    return render_template(
+        "asks/staff/queue.html",
+        page=page,
+        view=view,
+        views=VIEWS,
+        counts=counts,
+        q=text,
+        today=dt.date.today(),
+    )
+
+
+def render_request(found: ReferenceRequest, errors: dict | None = None, status: int = 200):
+    result = (
+        matching.match(found, MATCH_LIMIT)
+        if found.status in service.OPEN_REQUEST_STATUSES
+        else None
+    )
+    return (
+        render_template(
+            "asks/staff/request.html",
+            req=found,
+            result=result,
+            timeline=service.request_timeline(found),
+            managers=managers(),
+            errors=errors or {},
+            form=request.form,
+            outcomes=outcome_choices(),
+            ratings=RATING_CHOICES,
+            default_respond_by=dt.date.today() + dt.timedelta(days=5),
+            term=term_labeller(),
+        ),
+        status,
+    )
+
+
+@bp.get("/requests/<int:request_id>")
+@require("program.manage")
+def request_detail(request_id: int):
+    return render_request(request_or_404(request_id))
+
+
+def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
+    """Run a service call; commit and go back on success, show the page with the errors if not."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        fields = error.fields or {"action": error.message}
+        if error.status in (403, 404):
+            abort(error.status)
+        return render_request(db.session.get(ReferenceRequest, found.id), fields, 422)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(url_for("queue.request_detail", request_id=found.id) + anchor)
+
+
+@bp.post("/requests/<int:request_id>/assign")
+@require("program.manage")
+def assign(request_id: int):
+    found = request_or_404(request_id)
+    raw = request.form.get("manager_id", "")
+    manager = db.session.get(User, int(raw)) if raw.isdigit() else None
+    if raw and manager is None:
+        return render_request(found, {"manager_id": "Choose a reference manager."}, 422)
+    return _act(found, lambda: service.assign_request(current_user, found, manager), "Assigned.")
+
+
+@bp.post("/requests/<int:request_id>/reject")
+@require("program.manage")
+def reject(request_id: int):
+    found = request_or_404(request_id)
+    reason = request.form.get("reason", "")
+    return _act(
+        found, lambda: service.reject_request(current_user, found, reason), "Request rejected."
+    )
+
+
+@bp.post("/requests/<int:request_id>/comments")
+@require("program.manage")
+def comment(request_id: int):
+    found = request_or_404(request_id)
+    body = request.form.get("body", "")
+    return _act(
+        found,
+        lambda: service.comment_on_request(current_user, found, body),
+        "Comment added; the requester sees it on the request.",
+        "#comments",
+    )
+
+
+@bp.post("/requests/<int:request_id>/outcome")
+@require("program.manage")
+def outcome(request_id: int):
+    found = request_or_404(request_id)
+    amount = request.form.get("opportunity_amount")
+    return _act(
+        found,
+        lambda: service.record_outcome(
+            current_user, found, request.form.get("opportunity_outcome", ""), amount
+        ),
+        "Outcome recorded.",
+    )
+
+
+@bp.post("/requests/<int:request_id>/asks")
+@require("program.manage")
+def place_asks(request_id: int):
+    found = request_or_404(request_id)
+    return place_selected(found, "queue.request_detail", render_request)
+
+
+def place_selected(found: ReferenceRequest, endpoint: str, render):
+    """Place asks to the advocates ticked on a match list (pages of both blueprints)."""
+    ids = [int(v) for v in request.form.getlist("advocate_id") if v.isdigit()]
+    if not ids:
+        return render(found, {"advocate_id": "Tick at least one advocate."}, 422)
+    respond_by = None
+    if request.form.get("respond_by"):
+        respond_by = parse_local_date_end(request.form["respond_by"])
+        if respond_by is None:
+            return render(found, {"respond_by": "Use a date like 2026-12-31."}, 422)
+    advocates = db.session.scalars(sa.select(Advocate).where(Advocate.id.in_(ids))).all()
+    try:
+        placed, refused = service.place_asks(current_user, found, advocates, respond_by=respond_by)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        return render(
+            db.session.get(ReferenceRequest, found.id),
+            dict(error.fields) or {"advocate_id": error.message},
+            422,
+        )
+    if not placed:
+        db.session.rollback()
+        found = db.session.get(ReferenceRequest, found.id)
+        words = " ".join(f"{name}: {why}" for name, why in refused.items())
+        return render(found, {"advocate_id": words}, 409)
+    db.session.commit()
+    names = ", ".join(ask.advocate.name for ask in placed)
+    flash(f"Asked {names}; they have an e-mail with one-click answers.", "success")
+    for why in refused.values():
+        flash(f"Not asked: {why}", "warning")
+    return redirect(url_for(endpoint, request_id=found.id) + "#asks")
+
+
+@bp.post("/asks/<int:ask_id>/withdraw")
+@require("program.manage")
+def withdraw(ask_id: int):
+    ask = ask_or_404(ask_id)
+    reason = request.form.get("reason") or None
+    return _act(
+        ask.request,
+        lambda: service.withdraw_ask(current_user, ask, reason),
+        f"The ask to {ask.advocate.name} was withdrawn.",
+        "#asks",
+    )
+
+
+@bp.post("/asks/<int:ask_id>/schedule")
+@require("program.manage")
+def schedule(ask_id: int):
+    ask = ask_or_404(ask_id)
+    when = parse_local_datetime(request.form.get("scheduled_at"))
+    if when is None:
+        return render_request(ask.request, {f"scheduled_at-{ask.id}": "Give a date and time."}, 422)
+
+    def run():
+        try:
+            service.schedule_ask(current_user, ask, when)
+        except DomainError as error:
+            error.fields = {f"{k}-{ask.id}": v for k, v in error.fields.items()}
+            raise
+
+    return _act(ask.request, run, f"Scheduled with {ask.advocate.name}.", "#asks")
+
+
+@bp.post("/asks/<int:ask_id>/complete")
+@require("program.manage")
+def complete(ask_id: int):
+    ask = ask_or_404(ask_id)
+
+    def run():
+        try:
+            service.complete_ask(
+                current_user, ask, request.form.get("rating") or None, request.form.get("feedback")
+            )
+        except DomainError as error:
+            error.fields = {f"{k}-{ask.id}": v for k, v in error.fields.items()}
+            raise
+
+    return _act(ask.request, run, f"Completed; {ask.advocate.name} earned their points.", "#asks")
+
+
+@calendar_bp.get("/", endpoint="index")
+@require("program.manage")
+def calendar_index():
+    """Scheduled activities of every team, listed by week."""
+    try:
+        start = dt.date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        start = dt.datetime.now(viewer_zone()).date()
+    start -= dt.timedelta(days=start.weekday())  # Monday
+    weeks = 6
+    zone = viewer_zone()
+    begin = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(start + dt.timedelta(weeks=weeks), dt.time(), zone).astimezone(dt.UTC)
+    by_week: dict[dt.date, list[Ask]] = {start + dt.timedelta(weeks=n): [] for n in range(weeks)}
+    for ask in service.scheduled_asks(begin, end):
+        local = ask.scheduled_at.astimezone(zone).date()
+        by_week[local - dt.timedelta(days=local.weekday())].append(ask)
+    return render_template(
+        "asks/staff/calendar.html",
+        by_week=by_week,
+        start=start,
+        previous=start - dt.timedelta(weeks=weeks),
+        following=start + dt.timedelta(weeks=weeks),
+        total=sum(len(asks) for asks in by_week.values()),
+    )

@@ -1,0 +1,247 @@
+"""The requester's pages: file a request (or keep a draft), follow it, rate the references."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.staff_views import term_labeller
+from portal.asks import matching, service
+from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
+from portal.asks.models import ReferenceRequest
+from portal.asks.staff_views import ask_or_404, place_selected, request_or_404
+from portal.auth.permissions import require
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.vocab import REQUEST_STATUSES
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+MATCH_LIMIT = 10
+
+
+@bp.get("/")
+@require("requests.create")
+def index():
+    status = request.args.get("status", "")
+    status = status if status in REQUEST_STATUSES else ""
+    text = request.args.get("q", "").strip()
+    query = service.requests_query(current_user, {"status": status, "q": text, "view": "mine"})
+    page = db.paginate(query, per_page=25, error_out=False)
+    return render_template(
+        "asks/index.html",
+        page=page,
+        status=status,
+        q=text,
+        statuses=REQUEST_STATUSES,
+        filtered=bool(status or text),
+    )
+
+
+def _save(form: RequestForm, found: ReferenceRequest | None):
+    """Create or change the request from the form; 'submit' files it, 'draft' keeps it."""
+    submit = request.form.get("action") == "submit"
+    data = form.to_data()
+    if found is None:
+        return service.create_request(current_user, data, submit=submit)
+    service.update_request(current_user, found, data)
+    if submit and found.status == "draft":
+        service.submit_request(current_user, found)
+    return found
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("requests.create")
+def create():
+    form = RequestForm()
+    if not form.is_submitted():
+        form.needed_by.data = dt.date.today() + dt.timedelta(days=14)
+    if form.validate_on_submit():
+        try:
+            found = _save(form, None)
+        except DomainError as error:
+            db.session.rollback()
+            form.show_errors(error)
+        else:
+            db.session.commit()
+            draft = found.status == "draft"
+            flash(
+                "Draft saved; submit it when it is ready."
+                if draft
+                else "Request filed; the reference team will pick it up.",
+                "success",
+            )
+            return redirect(url_for("requests.detail", request_id=found.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("asks/form.html", form=form, req=None), status
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@require("requests.create")
+def edit(request_id: int):
+    found = request_or_404(request_id)
+    if found.status not in service.EDITABLE_REQUEST_STATUSES:
+        flash(f"This request is {found.status.replace('_', ' ')}; it can't be changed.", "info")
+        return redirect(url_for("requests.detail", request_id=found.id))
+    form = RequestForm()
+    if not form.is_submitted():
+        form.fill_from(found)
+    if form.validate_on_submit():
+        try:
+            _save(form, found)
+        except DomainError as error:
+            db.session.rollback()
+            if error.status in (403, 404):
+                abort(error.status)
+            form.show_errors(error)
+        else:
+            db.session.commit()
+            flash("Request saved.", "success")
+            return redirect(url_for("requests.detail", request_id=found.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("asks/form.html", form=form, req=found), status
+
+
+def render_request(found: ReferenceRequest, errors: dict | None = None, status: int = 200):
+    may_ask = service.may_place_ask(current_user, found)
+    result = None
+    if may_ask and found.status in service.OPEN_REQUEST_STATUSES:
+        result = matching.match(found, MATCH_LIMIT, near_misses=0)
+    return (
+        render_template(
+            "asks/request.html",
+            req=found,
+            result=result,
+            may_ask=may_ask,
+            timeline=service.request_timeline(found),
+            errors=errors or {},
+            form=request.form,
+            ratings=RATING_CHOICES,
+            outcomes=outcome_choices(),
+            default_respond_by=dt.date.today() + dt.timedelta(days=5),
+            term=term_labeller(),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:request_id>")
+@require("requests.create")
+def detail(request_id: int):
+    return render_request(request_or_404(request_id))
+
+
+def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        fields = error.fields or {"action": error.message}
+        return render_request(db.session.get(ReferenceRequest, found.id), fields, 422)
+    db.session.commit()
+    flash(success, "success")
+    target = result if isinstance(result, ReferenceRequest) else found
+    return redirect(url_for("requests.detail", request_id=target.id) + anchor)
+
+
+@bp.post("/<int:request_id>/submit")
+@require("requests.create")
+def submit(request_id: int):
+    found = request_or_404(request_id)
+    try:
+        service.submit_request(current_user, found)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(f"Complete the request first: {error.message}", "error")
+        return redirect(url_for("requests.edit", request_id=found.id))
+    db.session.commit()
+    flash("Request filed; the reference team will pick it up.", "success")
+    return redirect(url_for("requests.detail", request_id=found.id))
+
+
+@bp.post("/<int:request_id>/copy")
+@require("requests.create")
+def copy(request_id: int):
+    found = request_or_404(request_id)
+    try:
+        draft = service.copy_request(current_user, found)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash("A copy is ready as a draft: check it, then submit.", "success")
+    return redirect(url_for("requests.edit", request_id=draft.id))
+
+
+@bp.post("/<int:request_id>/cancel")
+@require("requests.create")
+def cancel(request_id: int):
+    found = request_or_404(request_id)
+    reason = request.form.get("reason") or None
+    return _act(
+        found, lambda: service.cancel_request(current_user, found, reason), "Request cancelled."
+    )
+
+
+@bp.post("/<int:request_id>/comments")
+@require("requests.create")
+def comment(request_id: int):
+    found = request_or_404(request_id)
+    body = request.form.get("body", "")
+    return _act(
+        found,
+        lambda: service.comment_on_request(current_user, found, body),
+        "Comment added.",
+        "#comments",
+    )
+
+
+@bp.post("/<int:request_id>/outcome")
+@require("requests.create")
+def outcome(request_id: int):
+    found = request_or_404(request_id)
+    return _act(
+        found,
+        lambda: service.record_outcome(
+            current_user,
+            found,
+            request.form.get("opportunity_outcome", ""),
+            request.form.get("opportunity_amount"),
+        ),
+        "Outcome recorded: thank you, this is what shows the program's worth.",
+    )
+
+
+@bp.post("/<int:request_id>/asks")
+@require("requests.create")
+def place_asks(request_id: int):
+    """Self-service: a requester asks directly where the program allows the activity type."""
+    found = request_or_404(request_id)
+    if not service.may_place_ask(current_user, found):
+        abort(403)
+    return place_selected(found, "requests.detail", render_request)
+
+
+@bp.post("/asks/<int:ask_id>/rate")
+@require("requests.create")
+def rate(ask_id: int):
+    ask = ask_or_404(ask_id)
+    rating = request.form.get("rating") or None
+    feedback = request.form.get("feedback")
+
+    def run():
+        try:
+            if ask.status == "accepted":
+                service.complete_ask(current_user, ask, rating, feedback)
+            else:
+                service.rate_ask(current_user, ask, rating, feedback)
+        except DomainError as error:
+            error.fields = {f"{k}-{ask.id}": v for k, v in error.fields.items()}
+            raise
+
+    return _act(ask.request, run, "Thank you for rating the reference.", "#asks")

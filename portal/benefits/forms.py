@@ -1,0 +1,119 @@
+"""Forms of the benefits pages: values go to the service as sent; it names what is wrong."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from portal.accounts.forms import Required, blank_to_none
+from portal.advocates.models import Advocate
+from portal.benefits.models import ELIGIBILITY_RULES
+from portal.benefits.service import BENEFIT_FIELDS, detail_fields
+from portal.extensions import db
+from portal.vocab import BENEFIT_KINDS, choices
+
+ELIGIBILITY_WORDS = {
+    "everyone": "Every active advocate",
+    "min_completed": "Advocates with at least N completed activities",
+    "chosen": "Only the advocates chosen below",
+}
+
+
+def _number(value):
+    """A whole number as int; anything else goes to the service as sent, which says why."""
+    value = blank_to_none(value)
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+class BenefitForm(FlaskForm):
+    kind = SelectField("Kind", choices=choices(BENEFIT_KINDS), validators=[Required()])
+    title = StringField("Title", validators=[Required()], filters=[blank_to_none])
+    description = TextAreaField("Description", filters=[blank_to_none])
+    event_date = StringField("Event date", render_kw={"type": "date"}, filters=[blank_to_none])
+    location = StringField("Place", filters=[blank_to_none])
+    capacity = StringField(
+        "Capacity",
+        filters=[_number],
+        render_kw={"inputmode": "numeric"},
+        description="Places; leave empty for unlimited.",
+    )
+    points_cost = StringField(
+        "Points cost",
+        filters=[_number],
+        render_kw={"inputmode": "numeric"},
+        description="0 for free.",
+    )
+    claim_deadline = StringField(
+        "Claim deadline",
+        render_kw={"type": "date"},
+        filters=[blank_to_none],
+        description="Last day to claim; on or before the event.",
+    )
+    requires_approval = BooleanField("A manager approves each claim")
+    eligibility = SelectField(
+        "Who may claim", choices=[SelectChoice(k, ELIGIBILITY_WORDS[k]) for k in ELIGIBILITY_RULES]
+    )
+    min_completed = StringField(
+        "Completed activities needed", filters=[_number], render_kw={"inputmode": "numeric"}
+    )
+    allowed_advocate_ids = SelectMultipleField("Chosen advocates", coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed_advocate_ids.choices = [
+            SelectChoice(a.id, a.name)
+            for a in db.session.scalars(
+                sa.select(Advocate).where(Advocate.status == "active").order_by(Advocate.name)
+            )
+        ]
+
+    def to_data(self) -> dict:
+        data = {name: self[name].data for name in BENEFIT_FIELDS}
+        if data["points_cost"] is None:
+            data["points_cost"] = 0
+        return data
+
+
+class ClaimForm(FlaskForm):
+    talk_title = StringField("Talk title", filters=[blank_to_none])
+    abstract = TextAreaField(
+        "Abstract", filters=[blank_to_none], description="A few sentences: what people learn."
+    )
+    statement = TextAreaField(
+        "Short statement",
+        filters=[blank_to_none],
+        description="Why you want a seat and what you would bring.",
+    )
+    note = TextAreaField("Note to the team (optional)", filters=[blank_to_none])
+
+    def fields_for(self, kind: str):
+        """The form's fields this kind of benefit asks for, marked required where needed."""
+        shown = []
+        for name, _, _, required in detail_fields(kind):
+            field = self[name]
+            field.flags.required = required
+            shown.append(field)
+        return shown
+
+    def to_data(self, kind: str) -> dict:
+        return {
+            name: self[name].data for name, *_ in detail_fields(kind) if self[name].data is not None
+        }
+
+
+class DecisionForm(FlaskForm):
+    note = TextAreaField("Note to the advocate (optional)", filters=[blank_to_none])
+
+
+class AdjustForm(FlaskForm):
+    delta = StringField(
+        "Points",
+        validators=[Required()],
+        filters=[_number],
+        description="Positive to add, negative to take away, such as 50 or -20.",
+    )
+    memo = StringField("Why", validators=[Required()], filters=[blank_to_none])

@@ -1,0 +1,232 @@
+"""The program team's benefits pages (blueprint `benefits_admin`): catalog, claims to decide,
+waitlists, and any advocate's points ledger with adjustments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.forms import show_service_errors
+from portal.auth.permissions import require
+from portal.benefits import service
+from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES
+
+bp = Blueprint("benefits_admin", __name__, url_prefix="/program/benefits")
+
+
+def _benefit(benefit_id: int):
+    try:
+        return service.get_benefit(current_user, benefit_id)
+    except NotFound:
+        abort(404)
+
+
+def _claim(claim_id: int):
+    try:
+        return service.get_claim(current_user, claim_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@require("program.manage")
+def index():
+    status = request.args.get("status")
+    status = status if status in BENEFIT_STATUSES else None
+    page = db.paginate(
+        service.benefit_query(status=status),
+        page=request.args.get("page", 1, type=int),
+        per_page=25,
+        error_out=False,
+    )
+    return render_template(
+        "benefits/staff/index.html",
+        page=page,
+        status=status,
+        taken=service.places_taken,
+        waiting=service.waiting_count,
+    )
+
+
+def _form_page(form, benefit=None, status=200):
+    return render_template("benefits/staff/form.html", form=form, benefit=benefit), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("program.manage")
+def new():
+    form = BenefitForm()
+    if form.validate_on_submit():
+        try:
+            benefit = service.create_benefit(current_user, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"{benefit.title} is in the catalog and open for claims.", "success")
+            return redirect(url_for("benefits_admin.detail", benefit_id=benefit.id))
+    return _form_page(form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:benefit_id>/edit", methods=["GET", "POST"])
+@require("program.manage")
+def edit(benefit_id: int):
+    benefit = _benefit(benefit_id)
+    if request.method == "GET":
+        form = BenefitForm(obj=benefit)
+        form.allowed_advocate_ids.data = [a.advocate_id for a in benefit.allowed]
+        for name in ("event_date", "claim_deadline"):
+            value = getattr(benefit, name)
+            form[name].data = value.isoformat() if value else None
+    else:
+        form = BenefitForm()
+    if form.validate_on_submit():
+        try:
+            service.update_benefit(current_user, benefit, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("benefits_admin.detail", benefit_id=benefit_id))
+    return _form_page(form, benefit, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/<int:benefit_id>")
+@require("program.manage")
+def detail(benefit_id: int):
+    benefit = _benefit(benefit_id)
+    claims = db.session.scalars(service.claim_query(current_user, benefit_id=benefit.id)).all()
+    return render_template(
+        "benefits/staff/detail.html",
+        benefit=benefit,
+        holding=[c for c in claims if c.status in service.PLACE_STATUSES],
+        waiting=[c for c in claims if c.status == "waitlisted"],
+        ended=[c for c in claims if c.status in ("declined", "cancelled")],
+        taken=service.places_taken(benefit.id),
+        form=DecisionForm(formdata=None),
+    )
+
+
+@bp.post("/<int:benefit_id>/status")
+@require("program.manage")
+def set_status(benefit_id: int):
+    benefit = _benefit(benefit_id)
+    try:
+        service.set_benefit_status(current_user, benefit, request.form.get("status", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{benefit.title} is {benefit.status}.", "success")
+    return redirect(url_for("benefits_admin.detail", benefit_id=benefit_id))
+
+
+@bp.get("/claims")
+@require("program.manage")
+def claims():
+    status = request.args.get("status", "requested")
+    status = status if status in CLAIM_STATUSES else None
+    page = db.paginate(
+        service.claim_query(current_user, status=status),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template(
+        "benefits/staff/claims.html",
+        page=page,
+        status=status,
+        statuses=CLAIM_STATUSES,
+        position=service.waitlist_position,
+    )
+
+
+@bp.post("/claims/approve")
+@require("program.manage")
+def approve_many():
+    ids = [int(i) for i in request.form.getlist("claim_ids") if i.isdigit()]
+    if not ids:
+        flash("Tick the claims to approve first.", "error")
+        return redirect(url_for("benefits_admin.claims"))
+    approved, refused = service.approve_claims(current_user, ids)
+    db.session.commit()
+    if approved:
+        flash(f"Approved {len(approved)} claim{'s' if len(approved) != 1 else ''}.", "success")
+    for claim_id, why in refused.items():
+        flash(f"Claim {claim_id}: {why}", "error")
+    return redirect(url_for("benefits_admin.claims"))
+
+
+ACTIONS = {
+    "approve": (service.approve_claim, "Approved."),
+    "decline": (service.decline_claim, "Declined; any points it held were refunded."),
+    "cancel": (service.cancel_claim, "Cancelled; any points it held were refunded."),
+    "fulfil": (lambda actor, claim, note=None: service.fulfil_claim(actor, claim), "Fulfilled."),
+}
+
+
+@bp.post("/claims/<int:claim_id>/<any(approve, decline, cancel, fulfil):action>")
+@require("program.manage")
+def decide(claim_id: int, action: str):
+    claim = _claim(claim_id)
+    form = DecisionForm()
+    decide_claim, done = ACTIONS[action]
+    if form.validate_on_submit():
+        try:
+            decide_claim(current_user, claim, form.note.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(done, "success")
+    else:
+        flash("The form expired; please send it again.", "error")
+    target = request.form.get("back")
+    if target == "claims":
+        return redirect(url_for("benefits_admin.claims"))
+    return redirect(url_for("benefits_admin.detail", benefit_id=claim.benefit_id))
+
+
+def _ledger_page(advocate, form, status=200):
+    page = db.paginate(
+        service.ledger_query(advocate.id),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template(
+        "benefits/staff/ledger.html",
+        advocate=advocate,
+        page=page,
+        balance=service.balance(advocate.id),
+        form=form,
+    ), status
+
+
+@bp.route("/ledger/<int:advocate_id>", methods=["GET", "POST"])
+@require("program.manage")
+def ledger(advocate_id: int):
+    try:
+        advocate = service.ledger_advocate(current_user, advocate_id)
+    except NotFound:
+        abort(404)
+    form = AdjustForm()
+    if form.validate_on_submit():
+        try:
+            service.adjust_points(current_user, advocate, form.delta.data, form.memo.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Adjustment recorded.", "success")
+            return redirect(url_for("benefits_admin.ledger", advocate_id=advocate_id))
+    return _ledger_page(advocate, form, 422 if form.is_submitted() else 200)

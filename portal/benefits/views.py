@@ -1,0 +1,131 @@
+"""The advocate's benefits pages (blueprint `benefits`): catalog, claiming, claims, points."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.forms import show_service_errors
+from portal.auth.permissions import require
+from portal.benefits import service
+from portal.benefits.forms import ClaimForm
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+
+bp = Blueprint("benefits", __name__, url_prefix="/benefits")
+
+
+def _me():
+    advocate = current_user.advocate
+    if advocate is None:
+        abort(403)
+    return advocate
+
+
+@bp.get("/")
+@require("advocate.self")
+def catalog():
+    advocate = _me()
+    offers = service.catalog(advocate)
+    return render_template(
+        "benefits/catalog.html", offers=offers, balance=service.balance(advocate.id)
+    )
+
+
+def _benefit_page(advocate, benefit, form=None, status=200):
+    return render_template(
+        "benefits/benefit.html",
+        benefit=benefit,
+        offer=service.offer(advocate, benefit),
+        form=form or ClaimForm(formdata=None),
+        balance=service.balance(advocate.id),
+    ), status
+
+
+def _visible_benefit(advocate, benefit_id: int):
+    """An open benefit, or one the advocate claimed; anything else is 404."""
+    try:
+        return service.benefit_for_advocate(advocate, benefit_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/<int:benefit_id>")
+@require("advocate.self")
+def benefit(benefit_id: int):
+    advocate = _me()
+    return _benefit_page(advocate, _visible_benefit(advocate, benefit_id))
+
+
+@bp.post("/<int:benefit_id>/claim")
+@require("advocate.self")
+def claim(benefit_id: int):
+    advocate = _me()
+    found = _visible_benefit(advocate, benefit_id)
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            made = service.claim_benefit(current_user, found, advocate, form.to_data(found.kind))
+        except DomainError as error:
+            db.session.rollback()
+            asked = {name for name, *_ in service.detail_fields(found.kind)}
+            if not set(error.fields) & asked:
+                flash(error.message, "error")
+                return redirect(url_for("benefits.benefit", benefit_id=benefit_id))
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            words = {
+                "approved": "It's yours: your place is confirmed.",
+                "requested": "Claimed: the program team will confirm it soon.",
+                "waitlisted": "It's full: you're on the waitlist; we'll write when a place frees.",
+            }
+            flash(words[made.status], "success")
+            return redirect(url_for("benefits.claims"))
+    return _benefit_page(advocate, found, form, 422)
+
+
+@bp.get("/claims")
+@require("advocate.self")
+def claims():
+    advocate = _me()
+    mine = db.session.scalars(
+        service.claim_query(current_user).order_by(None).order_by(service.Claim.id.desc())
+    ).all()
+    return render_template(
+        "benefits/claims.html",
+        claims=mine,
+        position=service.waitlist_position,
+        balance=service.balance(advocate.id),
+    )
+
+
+@bp.post("/claims/<int:claim_id>/cancel")
+@require("advocate.self")
+def cancel(claim_id: int):
+    _me()
+    try:
+        found = service.get_claim(current_user, claim_id)
+        service.cancel_claim(current_user, found)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Cancelled. Any points it held are back in your balance.", "success")
+    return redirect(url_for("benefits.claims"))
+
+
+@bp.get("/points")
+@require("advocate.self")
+def points():
+    advocate = _me()
+    page = db.paginate(
+        service.ledger_query(advocate.id),
+        page=request.args.get("page", 1, type=int),
+        per_page=25,
+        error_out=False,
+    )
+    return render_template("benefits/points.html", page=page, balance=service.balance(advocate.id))

@@ -1,0 +1,302 @@
+"""Reference requests: intake (drafts, copies, bad input), triage, closing the loop, expiry."""
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from portal.asks import service
+from portal.asks.models import Ask, ReferenceRequest, RequestComment
+from portal.benefits.models import LedgerEntry
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from tests.factories import (
+    AdvocateFactory,
+    AskFactory,
+    ReferenceRequestFactory,
+    UserFactory,
+    advocate_with_login,
+)
+
+
+def now():
+    return dt.datetime.now(dt.UTC)
+
+
+def in_days(days):
+    return (dt.date.today() + dt.timedelta(days=days)).isoformat()
+
+
+@pytest.fixture
+def requester(db):
+    return UserFactory(role="requester", team="sales")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(role="manager")
+
+
+def good(**overrides):
+    data = {
+        "activity_type": "reference_call",
+        "prospect_company": "Nordbank",
+        "opportunity_name": "Payments platform",
+        "opportunity_amount": "250000",
+        "needed_by": in_days(10),
+        "advocates_needed": 2,
+        "criteria": {"industries": ["banking"], "regions": ["emea"], "languages": ["de"]},
+        "context": "A call about the migration.",
+    }
+    data.update(overrides)
+    return data
+
+
+def count(db, model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_requester_files_a_request_with_criteria(db, requester):
+    request = service.create_request(requester, good())
+    assert request.status == "submitted"
+    assert request.criteria == {"industries": ["banking"], "regions": ["emea"], "languages": ["de"]}
+    assert str(request.opportunity_amount) == "250000.00"
+
+
+BAD = [
+    ("needed_by", {"needed_by": in_days(-1)}),
+    ("opportunity_amount", {"opportunity_amount": "-5"}),
+    ("opportunity_amount", {"opportunity_amount": "a lot"}),
+    ("criteria.industries", {"criteria": {"industries": ["underwater_basket_weaving"]}}),
+    ("criteria.regions", {"criteria": {"regions": ["mars"]}}),
+    ("advocates_needed", {"advocates_needed": 0}),
+    ("advocates_needed", {"advocates_needed": 21}),
+    ("context", {"context": "x" * 100_000}),
+    ("activity_type", {"activity_type": "skydiving"}),
+]
+
+
+@pytest.mark.parametrize(("field", "change"), BAD, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD)])
+def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(db, requester, field, change):
+    with pytest.raises(ValidationFailed) as refused:
+        service.create_request(requester, good(**change))
+    assert field in refused.value.fields
+    assert count(db, ReferenceRequest) == 0
+
+
+def test_a_draft_may_be_incomplete_but_submitting_checks_it(db, requester):
+    draft = service.save_draft(
+        requester, {"activity_type": "reference_call", "needed_by": in_days(5)}
+    )
+    assert draft.status == "draft"
+    service.update_request(requester, draft, {"advocates_needed": 2, "prospect_company": "X"})
+    service.submit_request(requester, draft)
+    assert draft.status == "submitted"
+    with pytest.raises(DomainError):
+        service.submit_request(requester, draft)
+
+
+def test_copy_starts_a_draft_with_the_same_needs(db, requester):
+    source = service.create_request(requester, good())
+    copy = service.copy_request(requester, source)
+    assert copy.status == "draft" and copy.id != source.id
+    assert copy.criteria == source.criteria and copy.prospect_company == "Nordbank"
+
+
+def test_requester_sees_only_their_own_requests(db, requester):
+    own = ReferenceRequestFactory(requester=requester)
+    other = ReferenceRequestFactory()
+    listed = db.session.scalars(service.requests_query(requester)).all()
+    assert listed == [own]
+    with pytest.raises(NotFound):
+        service.get_request(requester, other.id)
+    with pytest.raises(NotFound):
+        service.copy_request(requester, other)
+    with pytest.raises(NotFound):
+        service.comment_on_request(requester, other, "hello?")
+
+
+def test_manager_sees_all_and_the_queue_views(db, manager):
+    soon = ReferenceRequestFactory(needed_by=dt.date.today() + dt.timedelta(days=2))
+    late = ReferenceRequestFactory(needed_by=dt.date.today() + dt.timedelta(days=30))
+    late.manager_id = manager.id
+    overdue = ReferenceRequestFactory(status="in_progress")
+    overdue.needed_by = dt.date.today() - dt.timedelta(days=1)
+    db.session.flush()
+
+    def view(name):
+        return set(db.session.scalars(service.requests_query(manager, {"view": name})))
+
+    assert view("due_soon") == {soon}
+    assert view("overdue") == {overdue}
+    assert view("assigned") == {late}
+    assert view("new") == {soon, late}
+
+
+def test_manager_assigns_rejects_with_a_reason_and_the_thread_says_so(db, manager):
+    request = ReferenceRequestFactory()
+    service.assign_request(manager, request, manager)
+    assert request.manager_id == manager.id
+    with pytest.raises(ValidationFailed):
+        service.reject_request(manager, request, "  ")
+    service.reject_request(manager, request, "We have no bank in Germany yet.")
+    assert request.status == "cancelled"
+    assert request.status_reason == "We have no bank in Germany yet."
+    assert "no bank in Germany" in request.comments[-1].body
+
+
+def test_requester_cannot_assign_or_reject(db, requester):
+    request = ReferenceRequestFactory(requester=requester)
+    with pytest.raises(Forbidden):
+        service.assign_request(requester, request, requester)
+    with pytest.raises(Forbidden):
+        service.reject_request(requester, request, "no")
+
+
+def test_comments_form_a_thread_for_both_sides(db, requester, manager):
+    request = ReferenceRequestFactory(requester=requester)
+    service.comment_on_request(manager, request, "Which product do they evaluate?")
+    service.comment_on_request(requester, request, "Payments.")
+    assert [c.body for c in request.comments] == ["Which product do they evaluate?", "Payments."]
+    with pytest.raises(ValidationFailed):
+        service.comment_on_request(requester, request, "x" * 6000)
+    assert count(db, RequestComment) == 2
+
+
+def test_cancelling_withdraws_the_open_asks(db, requester, manager):
+    request = ReferenceRequestFactory(requester=requester)
+    ask = service.place_ask(manager, request, AdvocateFactory())
+    service.cancel_request(requester, request, "Deal lost early.")
+    assert request.status == "cancelled" and ask.status == "withdrawn"
+
+
+def test_manager_places_a_call_ask_a_requester_may_not(db, requester, manager):
+    request = ReferenceRequestFactory(requester=requester, activity_type="reference_call")
+    advocate = AdvocateFactory()
+    with pytest.raises(Forbidden):
+        service.place_ask(requester, request, advocate)
+    assert service.place_ask(manager, request, advocate).status == "pending"
+
+
+def test_requester_places_a_self_service_ask_directly(db, requester):
+    request = ReferenceRequestFactory(requester=requester, activity_type="peer_review")
+    advocate = AdvocateFactory(activity_types=["peer_review"])
+    placed, refused = service.place_asks(requester, request, [advocate])
+    assert [a.advocate for a in placed] == [advocate] and refused == {}
+
+
+def test_placing_several_asks_keeps_the_good_ones_and_names_each_refusal(db, manager):
+    request = ReferenceRequestFactory()
+    fine = AdvocateFactory()
+    opted_out = AdvocateFactory(activity_types=["quote"])
+    placed, refused = service.place_asks(manager, request, [fine, opted_out])
+    assert [a.advocate for a in placed] == [fine]
+    assert "not opted into reference call" in refused[opted_out.name]
+    assert count(db, Ask) == 1
+
+
+def accepted_ask(manager, request=None):
+    advocate, user = advocate_with_login()
+    request = request or ReferenceRequestFactory()
+    ask = service.place_ask(manager, request, advocate)
+    service.answer_ask(user, ask, accept=True)
+    return ask
+
+
+def test_schedule_and_reschedule_an_accepted_ask(db, manager):
+    ask = accepted_ask(manager)
+    first = now() + dt.timedelta(days=3)
+    service.schedule_ask(manager, ask, first)
+    service.reschedule_ask(manager, ask, first + dt.timedelta(days=1))
+    assert ask.scheduled_at == first + dt.timedelta(days=1)
+    assert service.scheduled_asks(now(), now() + dt.timedelta(days=7)) == [ask]
+
+
+def test_completion_awards_the_activity_points_and_completes_the_request(db, manager):
+    ask = accepted_ask(manager)
+    request = ask.request
+    assert request.status == "fulfilled"
+    service.complete_ask(request.requester, ask, rating=5, feedback="Great call.")
+    assert ask.status == "completed" and ask.requester_rating == 5
+    assert ask.requester_feedback == "Great call."
+    [entry] = db.session.scalars(sa.select(LedgerEntry)).all()
+    assert (entry.advocate_id, entry.delta, entry.reason, entry.ask_id) == (
+        ask.advocate_id,
+        50,
+        "activity",
+        ask.id,
+    )
+    assert request.status == "completed"
+
+
+@pytest.mark.parametrize("rating", [0, 6, "five", None])
+def test_requester_rating_must_be_one_to_five(db, manager, rating):
+    ask = accepted_ask(manager)
+    with pytest.raises(ValidationFailed) as refused:
+        service.complete_ask(ask.request.requester, ask, rating=rating)
+    assert "rating" in refused.value.fields
+    assert ask.status == "accepted"
+    assert count(db, LedgerEntry) == 0
+
+
+def test_manager_completes_without_a_rating_and_the_requester_rates_later(db, manager):
+    ask = accepted_ask(manager)
+    service.complete_ask(manager, ask)
+    assert ask.requester_rating is None
+    service.rate_ask(ask.request.requester, ask, 4, "Helpful")
+    assert ask.requester_rating == 4
+
+
+def test_a_pending_ask_cannot_be_completed(db, manager):
+    ask = service.place_ask(manager, ReferenceRequestFactory(), AdvocateFactory())
+    with pytest.raises(DomainError, match="only an accepted one"):
+        service.complete_ask(manager, ask, rating=5)
+
+
+def test_outcome_is_recorded_and_can_change_later(db, requester):
+    request = ReferenceRequestFactory(requester=requester)
+    service.record_outcome(requester, request, "won", "1200000")
+    assert request.opportunity_outcome == "won" and str(request.opportunity_amount) == "1200000.00"
+    service.record_outcome(requester, request, "lost")
+    assert request.opportunity_outcome == "lost"
+    with pytest.raises(ValidationFailed) as refused:
+        service.record_outcome(requester, request, "won", "-1")
+    assert "opportunity_amount" in refused.value.fields
+    with pytest.raises(ValidationFailed):
+        service.record_outcome(requester, request, "maybe")
+
+
+def test_expiry_on_read_expires_overdue_asks_and_requests(db, manager):
+    request = ReferenceRequestFactory(status="in_progress")
+    ask = AskFactory(request=request, respond_by=now() - dt.timedelta(minutes=1))
+    assert service.refresh_request(request) is True
+    assert ask.status == "expired"
+    assert request.status == "in_progress"
+    request.needed_by = dt.date.today() - dt.timedelta(days=1)
+    service.refresh_request(request)
+    assert request.status == "expired"
+
+
+def test_expire_asks_command_expires_overdue_asks(app, db, runner):
+    ask = AskFactory(respond_by=now() - dt.timedelta(minutes=1))
+    fresh = AskFactory()
+    db.session.commit()
+    result = runner.invoke(args=["expire-asks"])
+    assert result.exit_code == 0, result.output
+    assert "Expired 1 ask" in result.output
+    db.session.expire_all()
+    assert db.session.get(Ask, ask.id).status == "expired"
+    assert db.session.get(Ask, fresh.id).status == "pending"
+
+
+def test_timeline_tells_the_story_in_words(db, requester, manager):
+    request = service.create_request(requester, good(advocates_needed=1))
+    advocate, user = advocate_with_login()
+    ask = service.place_ask(manager, request, advocate)
+    service.answer_ask(user, ask, accept=True)
+    texts = [step["text"] for step in service.request_timeline(request)]
+    assert texts == [
+        "Submitted to the reference team",
+        f"Asked {advocate.name}",
+        f"{advocate.name} accepted",
+        "Fulfilled: enough advocates accepted",
+    ]
