@@ -10,7 +10,6 @@ from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.extensions import db
-from portal.program.service import DEFAULTS
 from portal.models import (
     Account,
     Advocate,
@@ -20,6 +19,7 @@ from portal.models import (
     ReferenceRequest,
     User,
 )
+from portal.program.service import DEFAULTS
 
 PASSWORD = "correct horse battery"
 

@@ -108,13 +108,23 @@ ROUTES = [
     ("GET", "/api/v1/openapi.json", expect(200, anonymous=200)),
     ("GET", "/api/v1/asks", expect(200, anonymous=401)),
     ("GET", "/api/v1/asks/{self_ask}", expect(200, anonymous=401, requester=404, csm=404)),
-    ("GET", "/api/v1/asks/{other_ask}", expect(200, anonymous=401, advocate=404, requester=404, csm=404)),
+    (
+        "GET",
+        "/api/v1/asks/{other_ask}",
+        expect(200, anonymous=401, advocate=404, requester=404, csm=404),
+    ),
     ("POST", "/api/v1/asks/{other_ask}/accept", expect(403, anonymous=401, advocate=404)),
     ("POST", "/api/v1/asks/{other_ask}/decline", expect(403, anonymous=401, advocate=404)),
-    ("GET", "/api/v1/advocates/{self_advocate}/preferences", expect(
-        200, anonymous=401, requester=403, csm=403)),
-    ("PUT", "/api/v1/advocates/{other_advocate}/preferences", expect(
-        422, anonymous=401, advocate=404, requester=403, csm=403)),
+    (
+        "GET",
+        "/api/v1/advocates/{self_advocate}/preferences",
+        expect(200, anonymous=401, requester=403, csm=403),
+    ),
+    (
+        "PUT",
+        "/api/v1/advocates/{other_advocate}/preferences",
+        expect(422, anonymous=401, advocate=404, requester=403, csm=403),
+    ),
     ("GET", "/api/v1/accounts", expect(200, anonymous=401, **STAFF_ONLY)),
     ("POST", "/api/v1/accounts", expect(422, anonymous=401, **STAFF_ONLY)),
     ("GET", "/api/v1/accounts/{own_account}", expect(200, anonymous=401, **STAFF_ONLY)),
