@@ -16,6 +16,13 @@ from email_validator import EmailNotValidError, validate_email
 from portal.errors import ValidationFailed
 
 _MISSING = object()
+# Markup in free text is refused rather than stored (text is always shown escaped anyway).
+_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|javascript:", re.IGNORECASE)
+PLAIN_TEXT = "Please write plain text, without HTML tags."
+
+
+def has_markup(value: str | None) -> bool:
+    return isinstance(value, str) and _MARKUP.search(value) is not None
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -165,6 +172,12 @@ class Checker:
             self.errors[name] = "Use a time zone name such as Europe/Berlin."
         else:
             self.clean[name] = value
+
+    def plain(self, *names: str) -> None:
+        """Refuse HTML or script in the cleaned text fields `names`."""
+        for name in names:
+            if has_markup(self.clean.get(name)):
+                self.error(name, PLAIN_TEXT)
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)

@@ -18,9 +18,7 @@ from portal.benefits.models import Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.notifications.service import queue_email
 from portal.program.service import get_setting, taxonomy_values
-from portal.urls import external_url
 from portal.validation import Checker
 from portal.vocab import (
     ACTIVITY_TYPES,
@@ -28,7 +26,6 @@ from portal.vocab import (
     CONTACT_CHANNELS,
     DECLINE_REASONS,
     SENIORITIES,
-    label,
 )
 
 FIELDS = (
@@ -261,18 +258,7 @@ BLACKOUTS_MAX = 50
 ANSWER_NOTE_MAX = 2000
 PROPOSED_TIMES_MAX = 500
 LEAVE_REASON_MAX = 1000
-# Markup in free text is refused rather than stored: text is always shown escaped anyway.
-_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|javascript:", re.IGNORECASE)
-PLAIN_TEXT = "Please write plain text, without HTML tags."
 LIVE_ASKS = ("pending", "accepted")
-
-
-def _plain(c: Checker, *names: str) -> None:
-    """Refuse markup in the cleaned text fields `names`."""
-    for name in names:
-        value = c.clean.get(name)
-        if isinstance(value, str) and _MARKUP.search(value):
-            c.error(name, PLAIN_TEXT)
 
 
 def _self_or_program(actor, advocate: Advocate) -> None:
@@ -326,7 +312,7 @@ def update_profile(actor, advocate: Advocate, data: dict) -> dict:
     c.timezone("timezone")
     c.choice("preferred_contact", CONTACT_CHANNELS)
     c.text("bio", max_length=2000)
-    _plain(c, "title", "bio")
+    c.plain("title", "bio")
     clean = c.done()
     for name in ("products", "use_cases", "languages"):
         if name in clean and clean[name] is None:
@@ -362,7 +348,7 @@ def _check_blackout(item, today: dt.date, prefix: str, c: Checker) -> dict | Non
     inner.date("start", required=True)
     inner.date("end", required=True)
     inner.text("reason", max_length=BLACKOUT_REASON_MAX)
-    _plain(inner, "reason")
+    inner.plain("reason")
     start, end = inner.clean.get("start"), inner.clean.get("end")
     if end is not None and end < today:
         inner.error("end", "A blackout must not end in the past.")
@@ -525,7 +511,7 @@ def answer_my_ask(actor, ask: Ask, data: dict, *, accept: bool) -> Ask:
         c.text("proposed_times", max_length=PROPOSED_TIMES_MAX)
     else:
         c.choice("reason", DECLINE_REASONS, required=True)
-    _plain(c, "note", "proposed_times")
+    c.plain("note", "proposed_times")
     clean = c.done()
     return asks_service.answer_ask(
         actor,
@@ -537,34 +523,13 @@ def answer_my_ask(actor, ask: Ask, data: dict, *, accept: bool) -> Ask:
     )
 
 
-def _withdraw_for_leaving(actor, ask: Ask, reason: str) -> None:
-    """Withdraw a live ask because its advocate left, and tell the requester.
-
-    asks.service.withdraw_ask allows only the program team or the placer; this writes the same
-    audit event, and tells the requester (who must find someone else) rather than the advocate.
-    """
-    old = ask.status
-    ask.status = "withdrawn"
-    audit.record(actor, "ask.withdrawn", ask, {"from": old, "reason": reason})
-    request = ask.request
-    queue_email(
-        "advocate_left",
-        request.requester.email,
-        f"{ask.advocate.name} can no longer help with your "
-        f"{label(request.activity_type).lower()} request",
-        ask=ask,
-        request=request,
-        link=external_url("dashboard.home"),
-    )
-
-
 def leave_program(actor, advocate: Advocate, reason: str | None = None) -> int:
     """The advocate retires: live asks are withdrawn and their requesters told. Returns how
     many asks were withdrawn."""
     _self_or_program(actor, advocate)
     c = Checker({"reason": reason}, allowed=("reason",))
     c.text("reason", max_length=LEAVE_REASON_MAX)
-    _plain(c, "reason")
+    c.plain("reason")
     reason = c.done().get("reason")
     if advocate.status in ("retired", "declined"):
         raise DomainError("You are no longer part of the program.")
@@ -578,7 +543,7 @@ def leave_program(actor, advocate: Advocate, reason: str | None = None) -> int:
         sa.select(Ask).where(Ask.advocate_id == advocate.id, Ask.status.in_(LIVE_ASKS))
     ).all()
     for ask in live:
-        _withdraw_for_leaving(actor, ask, "The advocate left the program.")
+        asks_service.withdraw_for_leaving(actor, ask)
     return len(live)
 
 
@@ -711,7 +676,7 @@ def confirm_erasure(actor, advocate: Advocate) -> None:
     for ask in db.session.scalars(
         sa.select(Ask).where(Ask.advocate_id == advocate.id, Ask.status.in_(LIVE_ASKS))
     ):
-        _withdraw_for_leaving(actor, ask, "The advocate left the program.")
+        asks_service.withdraw_for_leaving(actor, ask)
     advocate.name = f"Former advocate #{advocate.id}"
     advocate.email = f"erased-{advocate.id}@invalid"
     advocate.title = None

@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.notifications.service import queue_email
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
-from portal.validation import Checker
+from portal.validation import PLAIN_TEXT, Checker, has_markup
 from portal.vocab import (
     ACTIVITY_TYPES,
     DECLINE_REASONS,
@@ -177,6 +177,9 @@ def answer_ask(
     proposed_times = (proposed_times or "").strip() or None
     if note and len(note) > NOTE_MAX:
         errors["note"] = f"Must be at most {NOTE_MAX} characters (it has {len(note)})."
+    for name, value in (("note", note), ("proposed_times", proposed_times)):
+        if has_markup(value):
+            errors.setdefault(name, PLAIN_TEXT)
     if accept:
         if proposed_times and len(proposed_times) > PROPOSED_TIMES_MAX:
             errors["proposed_times"] = f"Must be at most {PROPOSED_TIMES_MAX} characters."
@@ -247,20 +250,37 @@ def withdraw_ask(actor, ask: Ask, reason: str | None = None) -> Ask:
     return _withdraw(actor, ask, reason)
 
 
-def _withdraw(actor, ask: Ask, reason: str | None) -> Ask:
+def withdraw_for_leaving(actor, ask: Ask) -> Ask:
+    """Withdraw a live ask because its advocate left the program; the requester is told."""
+    return _withdraw(actor, ask, "The advocate left the program.", tell="requester")
+
+
+def _withdraw(actor, ask: Ask, reason: str | None, tell: str = "advocate") -> Ask:
     if ask.status not in ("pending", "accepted"):
         raise DomainError(f"This ask is {label(ask.status).lower()}; it can't be withdrawn.")
     old = ask.status
     ask.status = "withdrawn"
     audit.record(actor, "ask.withdrawn", ask, {"from": old, "reason": reason})
-    queue_email(
-        "ask_withdrawn",
-        ask.advocate.email,
-        f"No longer needed: {label(ask.request.activity_type).lower()}",
-        ask=ask,
-        request=ask.request,
-        reason=reason,
-    )
+    request = ask.request
+    if tell == "requester":  # the advocate left: the requester must find someone else
+        queue_email(
+            "advocate_left",
+            request.requester.email,
+            f"{ask.advocate.name} can no longer help with your "
+            f"{label(request.activity_type).lower()} request",
+            ask=ask,
+            request=request,
+            link=external_url("dashboard.home"),
+        )
+    else:
+        queue_email(
+            "ask_withdrawn",
+            ask.advocate.email,
+            f"No longer needed: {label(request.activity_type).lower()}",
+            ask=ask,
+            request=request,
+            reason=reason,
+        )
     return ask
 
 

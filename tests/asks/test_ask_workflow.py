@@ -259,3 +259,11 @@ def test_concurrent_asks_never_exceed_the_monthly_limit(app, db):
         sa.select(sa.func.count()).select_from(Ask).where(Ask.advocate_id == ids[1])
     )
     assert live == 3
+
+
+def test_markup_in_an_answer_is_refused_on_every_path(db, manager, advocate):
+    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    with pytest.raises(ValidationFailed) as refused:
+        service.answer_ask(advocate.user, ask, accept=True, note="<script>alert(1)</script>")
+    assert "note" in refused.value.fields
+    assert ask.status == "pending"
