@@ -23,6 +23,8 @@ PLAIN_TEXT = "Please write plain text, without HTML tags."
 
 def has_markup(value: str | None) -> bool:
     return isinstance(value, str) and _MARKUP.search(value) is not None
+
+
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 

@@ -827,3 +827,116 @@ def expire_points(actor=None, today: dt.date | None = None) -> tuple[int, int]:
         audit.record(actor, "ledger.expiry_warned", advocate, {"points": soon})
         told += 1
     return expired, told
+
+
+# Give and get ------------------------------------------------------------------------------
+
+# Claims in these states count as a benefit the advocate received.
+RECEIVED_STATUSES = ("approved", "fulfilled")
+THANK_FIRST = 10
+
+
+@dataclass
+class GiveGetRow:
+    """What one advocate gave (completed activities, points earned) and got (benefits
+    approved or fulfilled, the points those claims spent)."""
+
+    advocate_id: int
+    name: str
+    account: str
+    activities: dict[str, int]
+    given: int
+    points_earned: int
+    received: int
+    points_spent: int
+
+    @property
+    def gap(self) -> int:
+        return self.given - self.received
+
+
+@dataclass
+class GiveGet:
+    rows: list[GiveGetRow]
+    thank_first: list[GiveGetRow]
+    unclaimed: list[Benefit]
+
+
+def give_and_get(actor) -> GiveGet:
+    """Per advocate, what they gave against what they got; the advocates to thank first (gave
+    the most activities beyond the benefits they received, at least one more); and the open
+    benefits without a live claim. Advocates who neither gave nor got are left out."""
+    if not can(actor, "program.manage"):
+        raise Forbidden("Only the program team sees give and get.")
+    from portal.accounts.models import Account
+    from portal.asks.models import ReferenceRequest
+
+    activities: dict[int, dict[str, int]] = {}
+    for advocate_id, activity_type, n in db.session.execute(
+        sa.select(Ask.advocate_id, ReferenceRequest.activity_type, sa.func.count())
+        .join(ReferenceRequest, Ask.request_id == ReferenceRequest.id)
+        .where(Ask.status == "completed")
+        .group_by(Ask.advocate_id, ReferenceRequest.activity_type)
+    ):
+        activities.setdefault(advocate_id, {})[activity_type] = n
+    earned = dict(
+        db.session.execute(
+            sa.select(LedgerEntry.advocate_id, sa.func.sum(LedgerEntry.delta))
+            .where(LedgerEntry.reason == "activity")
+            .group_by(LedgerEntry.advocate_id)
+        ).all()
+    )
+    received = dict(
+        db.session.execute(
+            sa.select(Claim.advocate_id, sa.func.count())
+            .where(Claim.status.in_(RECEIVED_STATUSES))
+            .group_by(Claim.advocate_id)
+        ).all()
+    )
+    spent = dict(
+        db.session.execute(
+            sa.select(Claim.advocate_id, -sa.func.sum(LedgerEntry.delta))
+            .join(LedgerEntry, LedgerEntry.claim_id == Claim.id)
+            .where(Claim.status.in_(RECEIVED_STATUSES))
+            .group_by(Claim.advocate_id)
+        ).all()
+    )
+    ids = set(activities) | set(received)
+    people = (
+        db.session.execute(
+            sa.select(Advocate.id, Advocate.name, Account.name)
+            .join(Account, Advocate.account_id == Account.id)
+            .where(Advocate.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    rows = sorted(
+        (
+            GiveGetRow(
+                advocate_id=advocate_id,
+                name=name,
+                account=account,
+                activities=dict(sorted(activities.get(advocate_id, {}).items())),
+                given=sum(activities.get(advocate_id, {}).values()),
+                points_earned=int(earned.get(advocate_id) or 0),
+                received=int(received.get(advocate_id) or 0),
+                points_spent=int(spent.get(advocate_id) or 0),
+            )
+            for advocate_id, name, account in people
+        ),
+        key=lambda r: (r.name.lower(), r.advocate_id),
+    )
+    thank_first = sorted(
+        (r for r in rows if r.gap > 0),
+        key=lambda r: (-r.gap, r.received, r.points_spent, r.name.lower()),
+    )[:THANK_FIRST]
+    live = sa.select(Claim.id).where(
+        Claim.benefit_id == Benefit.id, Claim.status.in_(LIVE_STATUSES)
+    )
+    unclaimed = db.session.scalars(
+        sa.select(Benefit)
+        .where(Benefit.status == "open", ~live.exists())
+        .order_by(Benefit.event_date.is_(None), Benefit.event_date, Benefit.id)
+    ).all()
+    return GiveGet(rows=rows, thank_first=thank_first, unclaimed=list(unclaimed))

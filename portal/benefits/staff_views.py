@@ -3,7 +3,10 @@ waitlists, and any advocate's points ledger with adjustments."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.forms import show_service_errors
@@ -12,7 +15,7 @@ from portal.benefits import service
 from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
-from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES
+from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES, label
 
 bp = Blueprint("benefits_admin", __name__, url_prefix="/program/benefits")
 
@@ -230,3 +233,54 @@ def ledger(advocate_id: int):
             flash("Adjustment recorded.", "success")
             return redirect(url_for("benefits_admin.ledger", advocate_id=advocate_id))
     return _ledger_page(advocate, form, 422 if form.is_submitted() else 200)
+
+
+@bp.get("/give-get")
+@require("program.manage")
+def give_get():
+    return render_template(
+        "benefits/staff/give_get.html", report=service.give_and_get(current_user)
+    )
+
+
+def _cell(value):
+    """A spreadsheet cell that is never read as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/give-get.csv")
+@require("program.manage")
+def give_get_csv():
+    report = service.give_and_get(current_user)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "Advocate",
+            "Account",
+            "Activities given",
+            "Activities by type",
+            "Points earned",
+            "Benefits received",
+            "Points spent",
+        ]
+    )
+    for row in report.rows:
+        by_type = "; ".join(f"{label(kind)}: {n}" for kind, n in row.activities.items())
+        writer.writerow(
+            [
+                _cell(row.name),
+                _cell(row.account),
+                row.given,
+                by_type,
+                row.points_earned,
+                row.received,
+                row.points_spent,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=give-and-get.csv"},
+    )

@@ -200,6 +200,8 @@ ROUTES = [
     ("GET", "/program/benefits/{own_benefit}/edit", expect(200, **PROGRAM_ONLY)),
     ("GET", "/program/benefits/claims", expect(200, **PROGRAM_ONLY)),
     ("GET", "/program/benefits/ledger/{self_advocate}", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/benefits/give-get", expect(200, **PROGRAM_ONLY)),
+    ("GET", "/program/benefits/give-get.csv", expect(200, **PROGRAM_ONLY)),
     ("GET", "/api/v1/benefits", expect(200, anonymous=401)),
     ("GET", "/api/v1/benefits/{own_benefit}", expect(200, anonymous=401)),
     ("GET", "/api/v1/claims", expect(200, anonymous=401, requester=403, csm=403)),
