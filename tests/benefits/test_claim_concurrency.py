@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import random
 import threading
 
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal.benefits import service
 from portal.benefits.models import Claim, LedgerEntry
@@ -101,50 +102,73 @@ def _check_invariants(db, benefits, advocates):
             assert held == 0
 
 
-def test_random_sequences_keep_capacity_and_balances(db):
-    """A property test over seeded random sequences (hypothesis is not installed here)."""
+ACTIONS = ("claim", "claim", "cancel", "approve", "decline", "complete")
+PROGRAMS = st.fixed_dictionaries(
+    {
+        "benefits": st.lists(
+            st.tuples(
+                st.sampled_from([1, 2, 3, None]),  # capacity (None: unlimited)
+                st.sampled_from([0, 20, 50]),  # points cost
+                st.booleans(),  # requires approval
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        "starting_points": st.lists(st.sampled_from([0, 30, 60]), min_size=2, max_size=5),
+        "steps": st.lists(
+            st.tuples(
+                st.sampled_from(ACTIONS),
+                st.integers(0, 4),  # which advocate
+                st.integers(0, 2),  # which benefit
+                st.integers(0, 1000),  # which claim
+            ),
+            max_size=40,
+        ),
+    }
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(program=PROGRAMS)
+def test_random_sequences_keep_capacity_and_balances(db, program):
+    """Property: whatever claims, cancels, approvals, declines and completions happen, places
+    never exceed capacity, balances equal their entries and never go below zero."""
     from portal.asks import service as asks
     from tests.factories import AskFactory
 
     manager = UserFactory(role="manager")
-    for seed in range(6):
-        rng = random.Random(seed)
-        benefits = [
-            BenefitFactory(
-                kind="training",
-                capacity=rng.choice([1, 2, 3, None]),
-                points_cost=rng.choice([0, 20, 50]),
-                requires_approval=rng.random() < 0.5,
-            )
-            for _ in range(3)
-        ]
-        people = [advocate_with_login() for _ in range(5)]
-        for advocate, _ in people:
-            LedgerEntryFactory(
-                advocate=advocate, delta=rng.choice([0, 30, 60]), reason="adjustment"
-            )
-        advocates = [a for a, _ in people]
-        for _ in range(60):
-            action = rng.choice(["claim", "claim", "cancel", "approve", "decline", "complete"])
-            advocate, user = rng.choice(people)
-            benefit = rng.choice(benefits)
-            claims = db.session.scalars(sa.select(Claim)).all()
-            try:
-                if action == "claim":
-                    service.claim_benefit(user, benefit, advocate, {})
-                elif action == "complete":
-                    ask = AskFactory(advocate=advocate, status="accepted")
-                    asks.complete_ask(manager, ask)
-                elif claims:
-                    claim = rng.choice(claims)
-                    if action == "cancel":
-                        service.cancel_claim(manager, claim)
-                    elif action == "approve":
-                        service.approve_claim(manager, claim)
-                    else:
-                        service.decline_claim(manager, claim)
-            except DomainError:
-                pass  # refused with a reason; it wrote nothing before refusing
-            db.session.flush()
-            _check_invariants(db, benefits, advocates)
-        db.session.commit()
+    benefits = [
+        BenefitFactory(kind="training", capacity=capacity, points_cost=cost, requires_approval=ok)
+        for capacity, cost, ok in program["benefits"]
+    ]
+    people = [advocate_with_login() for _ in program["starting_points"]]
+    for (advocate, _), points in zip(people, program["starting_points"], strict=True):
+        LedgerEntryFactory(advocate=advocate, delta=points, reason="adjustment")
+    advocates = [a for a, _ in people]
+    for action, who, which, pick in program["steps"]:
+        advocate, user = people[who % len(people)]
+        benefit = benefits[which % len(benefits)]
+        claims = db.session.scalars(sa.select(Claim).order_by(Claim.id)).all()
+        try:
+            if action == "claim":
+                service.claim_benefit(user, benefit, advocate, {})
+            elif action == "complete":
+                ask = AskFactory(advocate=advocate, status="accepted")
+                asks.complete_ask(manager, ask)
+            elif claims:
+                claim = claims[pick % len(claims)]
+                if action == "cancel":
+                    service.cancel_claim(manager, claim)
+                elif action == "approve":
+                    service.approve_claim(manager, claim)
+                else:
+                    service.decline_claim(manager, claim)
+        except DomainError:
+            pass  # refused with a reason; it wrote nothing before refusing
+        db.session.flush()
+        _check_invariants(db, benefits, advocates)
+    db.session.rollback()
