@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.benefits.staff_views import bp as benefits_admin_bp
     from portal.benefits.views import bp as benefits_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.program.views import bp as settings_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(auth_bp)
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(me_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(calendar_bp)

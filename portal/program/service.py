@@ -10,6 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from portal.audit import service as audit
 from portal.extensions import db
 from portal.program.models import ProgramSetting, TaxonomyTerm
+from portal.validation import Checker
+from portal.vocab import ACTIVITY_TYPES
 
 DEFAULTS: dict[str, object] = {
     "program_name": "Customer Advocate Program",
@@ -106,3 +108,19 @@ def taxonomy_choices(kind: str, blank: str | None = None) -> list[SelectChoice]:
 def taxonomy_labels() -> dict[tuple[str, str], str]:
     """(kind, value) -> label for every term, active or not, to show stored values."""
     return {(t.kind, t.value): t.label for t in db.session.scalars(sa.select(TaxonomyTerm))}
+
+
+POINTS_MAX = 10_000
+
+
+def update_points_by_activity(actor, data: dict) -> dict:
+    """Set the points each completed activity type earns; returns {type: [old, new]}."""
+    c = Checker(data, allowed=ACTIVITY_TYPES)
+    for activity_type in ACTIVITY_TYPES:
+        c.integer(activity_type, minimum=0, maximum=POINTS_MAX, required=True)
+    clean = c.done()
+    current = get_setting("points_by_activity")
+    changed = {k: [current.get(k), v] for k, v in clean.items() if current.get(k) != v}
+    if changed:
+        set_setting(actor, "points_by_activity", {**current, **clean})
+    return changed

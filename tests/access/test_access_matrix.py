@@ -80,6 +80,8 @@ ROUTES = [
     ("GET", "/admin/users/{requester_user}", expect(200, **ADMIN_ONLY)),
     ("POST", "/admin/users/{requester_user}/invitation", expect(302, **ADMIN_ONLY)),
     ("GET", "/admin/audit/", expect(200, **ADMIN_ONLY)),
+    ("GET", "/admin/settings/points", expect(200, **ADMIN_ONLY)),
+    ("POST", "/admin/settings/points", expect(422, **ADMIN_ONLY)),
     ("GET", "/me/asks/answer/accept/not-a-token", expect(400, anonymous=400)),
     ("POST", "/me/asks/answer/decline/not-a-token", expect(400, anonymous=400)),
     ("GET", "/me/asks/answered/accept", expect(200, anonymous=200)),
@@ -286,6 +288,7 @@ def world(db):
 
 
 BODIES = {
+    ("POST", "/admin/settings/points"): {"quote": "-1"},
     ("PUT", "/api/v1/advocates/{other_advocate}/preferences"): {"max_per_month": -1},
     ("POST", "/api/v1/benefits"): {},
     ("POST", "/api/v1/benefits/{own_benefit}/claims"): {},
