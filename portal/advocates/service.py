@@ -769,32 +769,6 @@ def history(advocate: Advocate, *, year: int | None = None, activity_type: str |
     }
 
 
-def asks_query(
-    actor,
-    *,
-    status: str | None = None,
-    activity_type: str | None = None,
-    advocate_id: int | None = None,
-    request_id: int | None = None,
-) -> sa.Select:
-    """Asks the actor may see (as asks.service.can_see_ask): an advocate their own, a
-    requester or CSM those of their own requests, the program team all; newest first."""
-    query = sa.select(Ask).join(Ask.request).options(sa.orm.contains_eager(Ask.request))
-    if actor.role == "advocate":
-        query = query.join(Ask.advocate).where(Advocate.user_id == actor.id)
-    elif actor.role not in PROGRAM:
-        query = query.where(ReferenceRequest.requester_id == actor.id)
-    for column, value in (
-        (Ask.status, status),
-        (ReferenceRequest.activity_type, activity_type),
-        (Ask.advocate_id, advocate_id),
-        (Ask.request_id, request_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    return query.order_by(Ask.asked_at.desc(), Ask.id.desc())
-
-
 def preferences_of(advocate: Advocate) -> dict:
     """An advocate's preferences with the program defaults (for the API)."""
     return {

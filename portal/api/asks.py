@@ -37,7 +37,7 @@ def list_asks():
         403: Forbidden
     """
     args = query_args(AskArgsSchema())
-    query = advocates.asks_query(api_user(), **filters(args))
+    query = asks.asks_query(api_user(), **filters(args))
     return paginate(query, args, AskListSchema())
 
 

@@ -889,3 +889,29 @@ def scheduled_asks(start: dt.datetime, end: dt.datetime) -> list[Ask]:
         )
         .order_by(Ask.scheduled_at)
     ).all()
+
+
+def asks_query(
+    actor,
+    *,
+    status: str | None = None,
+    activity_type: str | None = None,
+    advocate_id: int | None = None,
+    request_id: int | None = None,
+) -> sa.Select:
+    """Asks the actor may see (as can_see_ask): an advocate their own, a
+    requester or CSM those of their own requests, the program team all; newest first."""
+    query = sa.select(Ask).join(Ask.request).options(sa.orm.contains_eager(Ask.request))
+    if actor.role == "advocate":
+        query = query.join(Ask.advocate).where(Advocate.user_id == actor.id)
+    elif actor.role not in PROGRAM:
+        query = query.where(ReferenceRequest.requester_id == actor.id)
+    for column, value in (
+        (Ask.status, status),
+        (ReferenceRequest.activity_type, activity_type),
+        (Ask.advocate_id, advocate_id),
+        (Ask.request_id, request_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query.order_by(Ask.asked_at.desc(), Ask.id.desc())
