@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
@@ -15,54 +14,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.accounts.service import csm_choices
-from portal.errors import DomainError
+from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
 from portal.program.service import taxonomy_choices
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS, choices
-
-
-class Required:
-    """Marks a field required (asterisk, aria); the service checks it and says why."""
-
-    field_flags = {"required": True}
-
-    def __call__(self, form, field) -> None:
-        return None
-
-
-def text_or_empty(value) -> str:
-    """Select coercion that shows a missing value as the empty choice, not 'None'."""
-    return "" if value is None else str(value)
-
-
-def blank_to_none(value):
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-def id_or_raw(value):
-    """A chosen id as int; anything else goes to the service as is, which names the problem."""
-    value = blank_to_none(value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return value
-
-
-def show_service_errors(form, error: DomainError, fallback: str | None = None) -> None:
-    """Put each message of a service error next to its field; the rest become flash messages.
-
-    `fallback` names the field for an error that names none (a refusal such as Forbidden).
-    """
-    fields = error.fields or ({fallback: error.message} if fallback else {})
-    if not fields:
-        flash(error.message, "error")
-    for name, message in fields.items():
-        if name in form:
-            form[name].errors.append(message)
-        else:
-            flash(message, "error")
-
 
 TEXT_FIELDS = (
     "name",

@@ -7,13 +7,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts import service
-from portal.accounts.forms import AccountForm, show_service_errors
+from portal.accounts.forms import AccountForm
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.advocates.service import advocate_query
 from portal.auth.permissions import PROGRAM, require
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
+from portal.forms import show_service_errors
 from portal.program.service import taxonomy_choices, taxonomy_labels
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal.accounts.forms import Required, blank_to_none, id_or_raw, text_or_empty
+from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
 from portal.program.service import taxonomy_choices
 from portal.vocab import (
     ACTIVITY_TYPES,

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.accounts.forms import show_service_errors
 from portal.accounts.models import Account
 from portal.advocates import service
 from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm
@@ -16,6 +15,7 @@ from portal.auth.permissions import PROGRAM, require
 from portal.benefits.models import LedgerEntry
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
+from portal.forms import show_service_errors
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
 

@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_login import current_user
 
-from portal.accounts.forms import show_service_errors
 from portal.advocates import service
 from portal.advocates.forms import (
     COMMON_TIMEZONES,
@@ -38,6 +37,7 @@ from portal.auth.permissions import require
 from portal.dashboard.service import advocate_home as home_figures
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.forms import show_service_errors
 from portal.program.service import get_setting
 from portal.templating import local_date
 from portal.urls import is_safe_next

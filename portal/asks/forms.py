@@ -12,8 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from portal.accounts.forms import Required, blank_to_none, text_or_empty
 from portal.errors import DomainError
+from portal.forms import Required, blank_to_none, text_or_empty
 from portal.program.service import taxonomy_choices
 from portal.vocab import (
     ACTIVITY_TYPES,

@@ -7,11 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from portal.accounts.forms import Required, blank_to_none
 from portal.advocates.models import Advocate
 from portal.benefits.models import ELIGIBILITY_RULES
 from portal.benefits.service import BENEFIT_FIELDS, detail_fields
 from portal.extensions import db
+from portal.forms import Required, blank_to_none
 from portal.vocab import BENEFIT_KINDS, choices
 
 ELIGIBILITY_WORDS = {

@@ -9,12 +9,12 @@ import io
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.accounts.forms import show_service_errors
 from portal.auth.permissions import require
 from portal.benefits import service
 from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.forms import show_service_errors
 from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES, label
 
 bp = Blueprint("benefits_admin", __name__, url_prefix="/program/benefits")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.accounts.forms import show_service_errors
 from portal.auth.permissions import require
 from portal.benefits import service
 from portal.benefits.forms import ClaimForm
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.forms import show_service_errors
 
 bp = Blueprint("benefits", __name__, url_prefix="/benefits")
 
