@@ -58,6 +58,7 @@ CONTENT_KINDS = ("case_study", "video", "quote", "slides", "press_release", "rev
 CONTENT_STAGES = ("early", "middle", "late")
 APPROVAL_STATUSES = ("draft", "customer_approved", "retired")
 OUTBOX_STATUSES = ("queued", "sent", "failed")
+OUTBOX_KINDS = ("email", "chat", "webhook")
 TOKEN_SCOPES = ("read", "read_write")
 TAXONOMY_KINDS = ("industry", "product", "use_case", "language")
 

@@ -6,6 +6,10 @@ their own accounts. A new route must be added to ROUTES (the completeness test s
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
+
 import pytest
 
 from portal.auth.service import create_api_token
@@ -284,6 +288,10 @@ def world(db):
         "own_benefit": own_benefit.id,
         "own_claim": own_claim.id,
     }
+    for area in AREAS:
+        if hasattr(area, "make_ids"):
+            ids.update(area.make_ids(users, ids))
+    db.session.commit()
     return users, tokens, ids
 
 
@@ -309,6 +317,18 @@ BODIES = {
     ("POST", "/api/v1/accounts"): {},
     ("POST", "/api/v1/advocates"): {},
 }
+
+
+# Each area may keep its routes in `tests/access/routes_<area>.py`: `ROUTES` and `BODIES` as
+# above, and optionally `make_ids(users, ids) -> dict` that creates the objects its paths name.
+AREAS = [
+    importlib.import_module(f"tests.access.{module.name}")
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)])
+    if module.name.startswith("routes_")
+]
+for _area in AREAS:
+    ROUTES = ROUTES + list(_area.ROUTES)
+    BODIES = {**BODIES, **getattr(_area, "BODIES", {})}
 
 
 def request(app, auth_client, role, tokens, method, path, body):
