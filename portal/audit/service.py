@@ -7,6 +7,7 @@ import decimal
 from typing import Any
 
 from portal.audit.models import AuditEvent
+from portal.events import Event, publish
 from portal.extensions import db
 
 
@@ -23,7 +24,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def record(actor, action: str, entity, data: dict | None = None) -> AuditEvent:
-    """Add an audit event for `entity` (a model instance, flushed so it has an id)."""
+    """Add an audit event for `entity` (a model instance, flushed so it has an id).
+
+    The same facts are published as a domain event (`portal.events`), in this transaction.
+    """
     db.session.flush()
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
@@ -33,6 +37,7 @@ def record(actor, action: str, entity, data: dict | None = None) -> AuditEvent:
         data=_jsonable(data or {}),
     )
     db.session.add(event)
+    publish(Event(action, entity.__tablename__, entity.id, entity, actor, event.data))
     return event
 
 
