@@ -4,7 +4,6 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks.models import (
     AdvocateEligibility,
-    AdvocateTag,
     Ask,
     ReferenceRequest,
     RequestComment,
@@ -21,7 +20,6 @@ __all__ = [
     "Account",
     "Advocate",
     "AdvocateEligibility",
-    "AdvocateTag",
     "ApiToken",
     "Ask",
     "AuditEvent",

@@ -3,10 +3,9 @@
 Matching must not count every candidate's asks per window at request time (program rule 2), so
 each advocate has one `advocate_eligibility` row: the first instant the overuse service lets
 them be asked again (computed by calling that service, so the rule is written once), whether
-advocate and account are active, the next blackout ahead, and the fairness counts. Their
-`advocate_tags` rows hold what relevance compares (industry, product, use case, region,
-segment, seniority, language) under an index on (kind, value, advocate_id); the opted-in
-activity types are a bit mask on the eligibility row.
+advocate and account are active, the next blackout ahead, the fairness counts, and what
+relevance compares (industry, product, use case, region, segment, seniority, language) in a
+compact form; the opted-in activity types are a bit mask.
 
 `listen()` installs a session hook: whenever a flush touches an ask, a blackout, an advocate or
 an account, the affected advocates' rows are recomputed in the same transaction, so every path
@@ -28,7 +27,7 @@ from sqlalchemy.orm import make_transient_to_detached, selectinload
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks import overuse
-from portal.asks.models import AdvocateEligibility, AdvocateTag, Ask
+from portal.asks.models import AdvocateEligibility, Ask
 from portal.database import now_utc
 from portal.extensions import db
 from portal.program.models import ProgramSetting
@@ -45,6 +44,8 @@ CRITERIA_KINDS = {
     "seniorities": "seniority",
     "languages": "language",
 }
+SINGLE_KINDS = ("industry", "region", "segment", "seniority")  # one value per advocate
+MULTI_KINDS = {"product": "products", "use_case": "use_cases", "language": "languages"}
 ACTIVITY_BITS = {activity: 1 << n for n, activity in enumerate(ACTIVITY_TYPES)}
 STATUS_RULES = frozenset({"advocate_status", "account_status"})
 # Fairness, in tenths of a score point: never asked rises most; each ask in the last 90 days
@@ -82,6 +83,26 @@ def tags_of(advocate: Advocate) -> set[tuple[str, str]]:
     return {(kind, value) for kind, value in tags if value}
 
 
+def framed(values: Iterable[str]) -> str:
+    """'|a|b|': multi-valued criteria as one string that `LIKE '%|a|%'` searches exactly."""
+    values = sorted({v for v in values if v})
+    return f"|{'|'.join(values)}|" if values else ""
+
+
+def criteria_columns(advocate: Advocate) -> dict:
+    """The compact criteria of one advocate for its eligibility row (see `tags_of`)."""
+    tags = tags_of(advocate)
+    columns = {kind: None for kind in SINGLE_KINDS}
+    multi: dict[str, list[str]] = {column: [] for column in MULTI_KINDS.values()}
+    for kind, value in tags:
+        if kind in MULTI_KINDS:
+            multi[MULTI_KINDS[kind]].append(value)
+        else:
+            columns[kind] = value[:64]
+    columns.update({column: framed(values) for column, values in multi.items()})
+    return columns
+
+
 def activity_bits(activity_types) -> int:
     bits = 0
     for activity in activity_types or []:
@@ -93,28 +114,31 @@ def _local_start(day: dt.date, zone) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
 
 
-def _row(advocate: Advocate, at: dt.datetime, blackouts: list) -> dict:
+def _row(advocate: Advocate, at: dt.datetime, blackouts: list, used: overuse.Usage) -> dict:
     """The eligibility row of one advocate as of `at`, from the overuse service's refusals;
-    `blackouts` are the advocate's (start, end) not yet over, by start."""
-    found = overuse.refusals(advocate, None, at)
+    `blackouts` are the advocate's not yet over, by start; `used` their live asks per window."""
     zone = overuse.zone_of(advocate)
+    today = at.astimezone(zone).date()
+    covering = [b for b in blackouts if b.start <= today <= b.end]
+    current = max(covering, key=lambda b: b.end) if covering else None  # as refusals() finds it
+    found = overuse.refusals(advocate, None, at, used=used, blackout=current)
     active = not any(r.rule in STATUS_RULES for r in found)
     timed = [r for r in found if r.rule not in STATUS_RULES]
     day = overuse.free_from(timed)
     if timed and day is None:  # a rule not bound by time: never askable until something changes
         active = False
-    today = at.astimezone(zone).date()
-    ahead = next(((start, end) for start, end in blackouts if start > today), None)
+    ahead = next((b for b in blackouts if b.start > today), None)
     return {
         "advocate_id": advocate.id,
         "active": active,
         "askable_from": _local_start(day, zone) if day else None,
-        "blocked_from": _local_start(ahead[0], zone) if ahead else None,
-        "blocked_until": _local_start(ahead[1] + dt.timedelta(days=1), zone) if ahead else None,
+        "blocked_from": _local_start(ahead.start, zone) if ahead else None,
+        "blocked_until": _local_start(ahead.end + dt.timedelta(days=1), zone) if ahead else None,
         "account_key": (advocate.account.name or "").strip().casefold()[:200],
         "status": advocate.status,
         "activity_bits": activity_bits(advocate.activity_types),
         "refreshed_at": at,
+        **criteria_columns(advocate),
     }
 
 
@@ -129,7 +153,7 @@ def _count_columns(at: dt.datetime):
 
 
 def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None) -> int:
-    """Recompute the eligibility and tag rows of these advocates (Core writes, no ORM flush)."""
+    """Recompute the eligibility rows of these advocates (Core writes, no ORM flush)."""
     ids = sorted({int(i) for i in advocate_ids if i is not None})
     if not ids:
         return 0
@@ -145,42 +169,39 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
             .group_by(Ask.advocate_id)
         )
     }
-    blackouts: dict[int, list] = {}
-    for advocate_id, start, end in db.session.execute(
-        sa.select(Blackout.advocate_id, Blackout.start, Blackout.end)
+    blackouts: dict[int, list[Blackout]] = {}
+    for blackout in db.session.scalars(
+        sa.select(Blackout)
         .where(Blackout.advocate_id.in_(ids), Blackout.end >= at.date() - dt.timedelta(days=2))
         .order_by(Blackout.start)
     ):
-        blackouts.setdefault(advocate_id, []).append((start, end))
-    rows, tags = [], []
+        blackouts.setdefault(blackout.advocate_id, []).append(blackout)
+    used = overuse.usage_of(advocates, at)
+    rows = []
     for advocate in advocates:
-        row = _row(advocate, at, blackouts.get(advocate.id, []))
+        row = _row(advocate, at, blackouts.get(advocate.id, []), used[advocate.id])
         asks_90d, asks_12m, last = counts.get(advocate.id, (0, 0, None))
         if isinstance(last, str):  # SQLite hands aggregates back untyped
             last = dt.datetime.fromisoformat(last)
         if last is not None and last.tzinfo is None:
             last = last.replace(tzinfo=dt.UTC)
-        row.update(asks_90d=int(asks_90d), asks_12m=int(asks_12m), last_asked_at=last)
-        row["fairness"] = 0
+        # Under their own names: the insert computes `fairness` from them with the SQL formula.
+        row.update(n_90d=int(asks_90d), n_12m=int(asks_12m), last_at=last)
         rows.append(row)
-        tags.extend(
-            {"advocate_id": advocate.id, "kind": kind, "value": value[:64]}
-            for kind, value in sorted(tags_of(advocate))
-        )
-    table, tag_table = AdvocateEligibility.__table__, AdvocateTag.__table__
-    db.session.execute(sa.delete(tag_table).where(tag_table.c.advocate_id.in_(ids)))
+    table = AdvocateEligibility.__table__
     db.session.execute(sa.delete(table).where(table.c.advocate_id.in_(ids)))
     if rows:
-        db.session.execute(sa.insert(table), rows)
+        n_90d, n_12m, last_at = (sa.bindparam(n) for n in ("n_90d", "n_12m", "last_at"))
+        last_at = sa.bindparam("last_at", type_=table.c.last_asked_at.type)
         db.session.execute(
-            sa.update(table)
-            .where(table.c.advocate_id.in_(ids))
-            .values(
-                fairness=fairness_sql(table.c.asks_90d, table.c.asks_12m, table.c.last_asked_at)
-            )
+            sa.insert(table).values(
+                asks_90d=n_90d,
+                asks_12m=n_12m,
+                last_asked_at=last_at,
+                fairness=fairness_sql(n_90d, n_12m, last_at),
+            ),
+            rows,
         )
-    if tags:
-        db.session.execute(sa.insert(tag_table), tags)
     return len(rows)
 
 
@@ -280,11 +301,14 @@ def eligibility_of(advocate_id: int):
 
 
 def tag_set(advocate_id: int) -> set[tuple[str, str]]:
-    table = AdvocateTag.__table__
-    rows = db.session.execute(
-        sa.select(table.c.kind, table.c.value).where(table.c.advocate_id == advocate_id)
-    )
-    return {(kind, value) for kind, value in rows}
+    """The (kind, value) criteria stored on an advocate's eligibility row."""
+    row = eligibility_of(advocate_id)
+    if row is None:
+        return set()
+    found = {(kind, getattr(row, kind)) for kind in SINGLE_KINDS if getattr(row, kind)}
+    for kind, column in MULTI_KINDS.items():
+        found.update((kind, value) for value in getattr(row, column).split("|") if value)
+    return found
 
 
 # -- the hook ---------------------------------------------------------------------------------

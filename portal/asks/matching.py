@@ -2,10 +2,10 @@
 
 Hard rules filter on the `advocate_eligibility` rows (kept current by the flush hook in
 `portal.asks.eligibility` from the overuse service), relevance is a weighted overlap of the
-request's criteria with `advocate_tags` (an index on (kind, value, advocate_id)), fairness is a
-stored number; the database returns the top N (ORDER BY score DESC LIMIT N). Reasons in words
-are built for those N rows only, and near misses are explained with `overuse.refusals` for the
-few rows shown. No query loads all advocates.
+request's criteria with the compact criteria on the same row, fairness is a stored number; the
+database returns the top N (ORDER BY score DESC LIMIT N). Reasons in words are built for those N
+rows only, and near misses are explained with `overuse.refusals` for the few rows shown. No
+query loads all advocates, and none joins or aggregates per candidate.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from portal.asks import overuse
 from portal.asks.eligibility import (
     ACTIVITY_BITS,
     CRITERIA_KINDS,
+    MULTI_KINDS,
     NEVER_ASKED,
     settings_in_memory,
     tags_of,
 )
-from portal.asks.models import AdvocateEligibility, AdvocateTag, Ask, ReferenceRequest
+from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.database import now_utc
 from portal.extensions import db
 from portal.program.service import get_setting, taxonomy_labels
@@ -108,22 +109,22 @@ def _askable(request: ReferenceRequest, at: dt.datetime):
     return sa.and_(*rules)
 
 
-def _wanted(terms: dict[str, list[str]]):
-    t = AdvocateTag
-    return sa.or_(*(sa.and_(t.kind == kind, t.value.in_(values)) for kind, values in terms.items()))
+def _shares(kind: str, values: list[str]):
+    """SQL truth of "the advocate shares one of `values` of `kind`" on the eligibility row."""
+    e = AdvocateEligibility
+    if kind in MULTI_KINDS:
+        column = getattr(e, MULTI_KINDS[kind])
+        return sa.or_(*(column.contains(f"|{value}|", autoescape=True) for value in values))
+    return getattr(e, kind).in_(values)
 
 
 def _relevance(terms: dict[str, list[str]], weights: dict[str, int]):
-    """advocate_id, relevance (tenths) for every advocate sharing at least one requested term:
-    index scans of the requested (kind, value) postings, aggregated once."""
-    t = AdvocateTag
-    # One weight per kind however many of its values overlap.
-    points = sum(sa.func.max(sa.case((t.kind == kind, weights[kind]), else_=0)) for kind in terms)
-    return (
-        sa.select(t.advocate_id.label("advocate_id"), points.label("relevance"))
-        .where(_wanted(terms))
-        .group_by(t.advocate_id)
-        .cte("relevance")
+    """The relevance in tenths: one weight per requested kind the advocate shares, however many
+    of its values overlap; 0 without criteria."""
+    if not terms:
+        return sa.literal(0)
+    return sum(
+        sa.case((_shares(kind, values), weights[kind]), else_=0) for kind, values in terms.items()
     )
 
 
@@ -134,78 +135,42 @@ def match(
     near_misses: int = 5,
     at: dt.datetime | None = None,
 ) -> MatchResult:
-    """The top `limit` askable advocates for `request`, with reasons, and the near misses."""
+    """The top `limit` askable advocates for `request`, with reasons, and the near misses.
+
+    Two statements over the narrow eligibility table: the askable advocates not yet asked for
+    this request by score (a top-N sort, with no join but the anti-join on this request's few
+    asks), and the most relevant advocates a hard rule keeps out (near misses).
+    """
     at = at or now_utc()
     e = AdvocateEligibility
     terms = requested_terms(request.criteria)
-    weights = _weights()
-    not_asked = ~_asked_for(request, e.advocate_id)
+    relevance = _relevance(terms, _weights()).label("relevance")
+    candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
     askable = _askable(request, at)
-    scored: dict[int, tuple[int, int]] = {}  # advocate_id -> (relevance, fairness)
-    missed: list[tuple[int, int]] = []
-    if terms:
-        # One pass over the relevant advocates: the best askable by score, and the most relevant
-        # that a hard rule keeps out (near misses), from one aggregate.
-        rel = _relevance(terms, weights)
-        joined = (
-            sa.select(
-                e.advocate_id,
-                rel.c.relevance,
-                e.fairness,
-                sa.case((askable, 1), else_=0).label("askable"),
-            )
-            .join(rel, rel.c.advocate_id == e.advocate_id)
-            .where(not_asked, e.status.in_(NEAR_MISS_STATUSES))
-            .cte("joined")
-        )
-        j = joined.c
-        best = (
-            sa.select(j.advocate_id, j.relevance, j.fairness, j.askable)
-            .where(j.askable == 1)
-            .order_by((j.relevance + j.fairness).desc(), j.advocate_id)
-            .limit(limit)
-            .subquery()
-        )
-        near = (
-            sa.select(j.advocate_id, j.relevance, j.fairness, j.askable)
-            .where(j.askable == 0)
-            .order_by(j.relevance.desc(), j.advocate_id)
-            .limit(max(near_misses, 1))
-            .subquery()
-        )
-        for advocate_id, relevance, fairness, ok in db.session.execute(
-            sa.union_all(sa.select(best), sa.select(near))
-        ):
-            if ok:
-                scored[advocate_id] = (int(relevance), int(fairness))
-            elif near_misses:
-                missed.append((advocate_id, int(relevance)))
-        relevant = sa.exists().where(AdvocateTag.advocate_id == e.advocate_id, _wanted(terms))
-        others = sa.and_(askable, not_asked, ~relevant)
-    else:
-        others = sa.and_(askable, not_asked)
-    # Advocates who share no criterion score their fairness alone: the best of them by fairness
-    # (an index walk on (active, fairness)) fill the list when few are relevant.
-    rows = db.session.execute(
-        sa.select(e.advocate_id, e.fairness)
-        .where(others)
-        .order_by(e.fairness.desc(), e.advocate_id)
+    top = db.session.execute(
+        sa.select(e.advocate_id, relevance, e.fairness)
+        .where(candidates, askable)
+        .order_by((relevance + e.fairness).desc(), e.advocate_id)
         .limit(limit)
     ).all()
-    for advocate_id, fairness in rows:
-        scored.setdefault(advocate_id, (0, int(fairness)))
-    top = sorted(scored.items(), key=lambda item: (-sum(item[1]), item[0]))[:limit]
-    advocates = _load([advocate_id for advocate_id, _ in top] + [row[0] for row in missed])
+    missed = []
+    if terms and near_misses:
+        missed = db.session.execute(
+            sa.select(e.advocate_id, relevance)
+            .where(candidates, ~askable, relevance > 0)
+            .order_by(relevance.desc(), e.advocate_id)
+            .limit(near_misses)
+        ).all()
+    advocates = _load([row[0] for row in top] + [row[0] for row in missed])
     labels = taxonomy_labels()
-    counts = _counts([advocate_id for advocate_id, _ in top])
+    counts = _counts([row[0] for row in top])
     matches = []
-    for advocate_id, (relevance, fairness) in top:
+    for advocate_id, rel, fairness in top:
+        rel, fairness = int(rel), int(fairness)
         advocate = advocates[advocate_id]
         reasons = relevance_reasons(advocate, terms, labels)
         reasons.append(fairness_reason(*counts.get(advocate_id, (0, 0, None))))
-        matches.append(
-            Match(advocate, (relevance + fairness) / 10, relevance / 10, fairness / 10, reasons)
-        )
+        matches.append(Match(advocate, (rel + fairness) / 10, rel / 10, fairness / 10, reasons))
     return MatchResult(matches, _explain(request, missed, advocates, terms, labels, at))
 
 
@@ -256,11 +221,11 @@ def fairness_reason(asks_90d: int, asks_12m: int, last_asked_at) -> str:
 
 
 def hard_rule_refusals(
-    request: ReferenceRequest, advocate: Advocate, at: dt.datetime | None = None
+    request: ReferenceRequest, advocate: Advocate, at: dt.datetime | None = None, **prefetched
 ) -> list[overuse.Refusal]:
     """Every hard rule that keeps `advocate` from `request`: the overuse service's, plus the
-    prospect's own company."""
-    found = list(overuse.refusals(advocate, request.activity_type, at))
+    prospect's own company. `prefetched`: see `overuse.refusals`."""
+    found = list(overuse.refusals(advocate, request.activity_type, at, **prefetched))
     prospect = _prospect_key(request)
     if prospect and advocate.account.name.strip().casefold() == prospect:
         found.append(
@@ -280,9 +245,15 @@ def _explain(request, missed, advocates, terms, labels, at) -> list[NearMiss]:
 
 def _explain_each(request, missed, advocates, terms, labels, at) -> list[NearMiss]:
     result = []
+    at = at or now_utc()
+    shown = [advocates[advocate_id] for advocate_id, _ in missed]
+    used = overuse.usage_of(shown, at)
+    blackouts = overuse.current_blackouts(shown, at)
     for advocate_id, relevance in missed:
         advocate = advocates[advocate_id]
-        found = hard_rule_refusals(request, advocate, at)
+        found = hard_rule_refusals(
+            request, advocate, at, used=used[advocate_id], blackout=blackouts[advocate_id]
+        )
         if not found:  # the row was behind the truth (a blackout passed): not a near miss
             continue
         result.append(

@@ -130,6 +130,10 @@ class AdvocateEligibility(db.Model):
     `askable_from` is the first instant every time-bound rule of the overuse service passes
     (null: now); `blocked_from`/`blocked_until` the next blackout ahead. The 90-day and 12-month
     counts feed fairness; only their rolling edge needs the scheduled refresh.
+
+    The criteria relevance compares are here in a compact form, so a match reads this one
+    narrow table: the single-valued facts as they are, the multi-valued ones as `|a|b|` (each
+    value framed by bars, so `LIKE '%|a|%'` finds exactly it, on every database).
     """
 
     __tablename__ = "advocate_eligibility"
@@ -150,17 +154,11 @@ class AdvocateEligibility(db.Model):
     asks_12m: Mapped[int] = mapped_column(default=0)
     last_asked_at: Mapped[dt.datetime | None]
     fairness: Mapped[int] = mapped_column(default=0)  # tenths of a score point
+    industry: Mapped[str | None] = mapped_column(sa.String(64))
+    region: Mapped[str | None] = mapped_column(sa.String(16))
+    segment: Mapped[str | None] = mapped_column(sa.String(16))
+    seniority: Mapped[str | None] = mapped_column(sa.String(16))
+    products: Mapped[str] = mapped_column(sa.Text, default="")
+    use_cases: Mapped[str] = mapped_column(sa.Text, default="")
+    languages: Mapped[str] = mapped_column(sa.Text, default="")
     refreshed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
-
-
-class AdvocateTag(db.Model):
-    """One matchable fact about an advocate (kind, value): industry, product, language..."""
-
-    __tablename__ = "advocate_tags"
-    __table_args__ = (sa.Index("ix_advocate_tags_advocate_id", "advocate_id"),)
-
-    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
-    value: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    advocate_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
-    )

@@ -111,38 +111,87 @@ class Usage:
 
 def usage(advocate: Advocate, at: dt.datetime | None = None) -> Usage:
     """Live asks in the current calendar month, quarter and year (advocate's zone), one query."""
+    return usage_of([advocate], at)[advocate.id]
+
+
+def usage_of(advocates, at: dt.datetime | None = None) -> dict[int, Usage]:
+    """`usage` of many advocates: one query per time zone among them, however many they are."""
     at = at or now_utc()
-    zone = zone_of(advocate)
-    windows = window_starts(at.astimezone(zone).date())
-    bounds = {
-        name: (_utc_start(first, zone), _utc_start(following, zone))
-        for name, (first, following) in windows.items()
-    }
+    by_zone: dict[ZoneInfo, list[int]] = {}
+    for advocate in advocates:
+        by_zone.setdefault(zone_of(advocate), []).append(advocate.id)
+    found = {}
+    for zone, ids in by_zone.items():
+        windows = window_starts(at.astimezone(zone).date())
+        bounds = {
+            name: (_utc_start(first, zone), _utc_start(following, zone))
+            for name, (first, following) in windows.items()
+        }
 
-    def in_window(name):
-        start, end = bounds[name]
-        inside = sa.and_(Ask.asked_at >= start, Ask.asked_at < end)
-        return sa.func.coalesce(sa.func.sum(sa.case((inside, 1), else_=0)), 0)
+        def in_window(name, bounds=bounds):
+            start, end = bounds[name]
+            inside = sa.and_(Ask.asked_at >= start, Ask.asked_at < end)
+            return sa.func.coalesce(sa.func.sum(sa.case((inside, 1), else_=0)), 0)
 
-    month, quarter, year, last = db.session.execute(
-        sa.select(
-            in_window("month"), in_window("quarter"), in_window("year"), sa.func.max(Ask.asked_at)
-        ).where(
-            Ask.advocate_id == advocate.id,
-            Ask.status.in_(LIVE_ASK_STATUSES),
+        rows = db.session.execute(
+            sa.select(
+                Ask.advocate_id,
+                in_window("month"),
+                in_window("quarter"),
+                in_window("year"),
+                sa.func.max(Ask.asked_at),
+            )
+            .where(Ask.advocate_id.in_(ids), Ask.status.in_(LIVE_ASK_STATUSES))
+            .group_by(Ask.advocate_id)
         )
-    ).one()
-    if last is not None and last.tzinfo is None:  # SQLite returns aggregates untyped
-        last = last.replace(tzinfo=dt.UTC)
-    elif isinstance(last, str):
-        last = dt.datetime.fromisoformat(last).replace(tzinfo=dt.UTC)
-    return Usage(int(month), int(quarter), int(year), last)
+        for advocate_id, month, quarter, year, last in rows:
+            if isinstance(last, str):  # SQLite returns aggregates untyped
+                last = dt.datetime.fromisoformat(last)
+            if last is not None and last.tzinfo is None:
+                last = last.replace(tzinfo=dt.UTC)
+            found[advocate_id] = Usage(int(month), int(quarter), int(year), last)
+    never = Usage(0, 0, 0, None)
+    return {advocate.id: found.get(advocate.id, never) for advocate in advocates}
+
+
+def current_blackouts(advocates, at: dt.datetime | None = None) -> dict[int, Blackout | None]:
+    """Per advocate, the blackout covering `at`'s day in their zone that ends last (or None):
+    one query for all of them, as `refusals` would find one by one."""
+    at = at or now_utc()
+    ids = [advocate.id for advocate in advocates]
+    near = at.date()
+    rows = db.session.scalars(
+        sa.select(Blackout).where(
+            Blackout.advocate_id.in_(ids),
+            Blackout.start <= near + dt.timedelta(days=1),
+            Blackout.end >= near - dt.timedelta(days=1),
+        )
+    ).all()
+    found: dict[int, Blackout | None] = dict.fromkeys(ids)
+    for advocate in advocates:
+        today = at.astimezone(zone_of(advocate)).date()
+        covering = [b for b in rows if b.advocate_id == advocate.id and b.start <= today <= b.end]
+        if covering:
+            found[advocate.id] = max(covering, key=lambda b: b.end)
+    return found
+
+
+_UNKNOWN = object()
 
 
 def refusals(
-    advocate: Advocate, activity_type: str | None, at: dt.datetime | None = None
+    advocate: Advocate,
+    activity_type: str | None,
+    at: dt.datetime | None = None,
+    *,
+    used: Usage | None = None,
+    blackout=_UNKNOWN,
 ) -> list[Refusal]:
-    """Every rule that forbids asking `advocate` for `activity_type` at `at` (now by default)."""
+    """Every rule that forbids asking `advocate` for `activity_type` at `at` (now by default).
+
+    Bulk callers may pass what they fetched for many advocates at once: `used` (from
+    `usage_of`) and `blackout` (the blackout covering `at`'s day that ends last, or None).
+    """
     at = at or now_utc()
     zone = zone_of(advocate)
     today = at.astimezone(zone).date()
@@ -167,11 +216,16 @@ def refusals(
         found.append(
             Refusal("paused", f"paused until {_day(advocate.paused_until)}", advocate.paused_until)
         )
-    blackout = db.session.scalar(
-        sa.select(Blackout)
-        .where(Blackout.advocate_id == advocate.id, Blackout.start <= today, Blackout.end >= today)
-        .order_by(Blackout.end.desc())
-    )
+    if blackout is _UNKNOWN:
+        blackout = db.session.scalar(
+            sa.select(Blackout)
+            .where(
+                Blackout.advocate_id == advocate.id,
+                Blackout.start <= today,
+                Blackout.end >= today,
+            )
+            .order_by(Blackout.end.desc())
+        )
     if blackout is not None:
         why = f" ({blackout.reason})" if blackout.reason else ""
         free = blackout.end + dt.timedelta(days=1)
@@ -180,7 +234,8 @@ def refusals(
         )
 
     limits = effective_limits(advocate)
-    used = usage(advocate, at)
+    if used is None:
+        used = usage(advocate, at)
     windows = window_starts(today)
     for name, period, count, limit in (
         ("monthly_limit", "month", used.month, limits.per_month),

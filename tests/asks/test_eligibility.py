@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.asks import eligibility, service
-from portal.asks.models import AdvocateEligibility, AdvocateTag
+from portal.asks.models import AdvocateEligibility
 from portal.extensions import db as _db
 from tests.factories import (
     AdvocateFactory,
@@ -31,7 +31,7 @@ def row(advocate):
     return eligibility.eligibility_of(advocate.id)
 
 
-def test_a_new_advocate_gets_a_row_and_tags(db):
+def test_a_new_advocate_gets_a_row_with_its_criteria(db):
     advocate = AdvocateFactory(languages=["de", "en"], seniority="executive")
     found = row(advocate)
     assert found.active is True
@@ -45,6 +45,16 @@ def test_a_new_advocate_gets_a_row_and_tags(db):
         ("product", "payments"),
     } <= tags
     assert found.activity_bits == eligibility.activity_bits(["reference_call", "case_study"])
+    assert (found.industry, found.seniority, found.languages) == ("banking", "executive", "|de|en|")
+
+
+def test_changing_the_account_changes_its_advocates_criteria(db):
+    advocate = AdvocateFactory(products=["payments"])
+    advocate.account.industry = "insurance"
+    advocate.account.products = ["lending"]
+    found = row(advocate)
+    assert found.industry == "insurance"
+    assert found.products == "|lending|payments|"
 
 
 def test_placing_an_ask_starts_the_cooldown_and_counts_it(db, manager):
@@ -115,7 +125,6 @@ def test_a_pause_and_a_blackout_set_the_first_askable_day(db):
 def test_rebuild_fills_rows_for_advocates_written_without_the_orm(db):
     advocate = AdvocateFactory()
     _db.session.execute(sa.delete(AdvocateEligibility.__table__))
-    _db.session.execute(sa.delete(AdvocateTag.__table__))
     assert row(advocate) is None
     assert eligibility.rebuild_eligibility() == 1
     assert row(advocate).active is True

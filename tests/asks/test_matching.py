@@ -179,6 +179,18 @@ def test_each_relevance_factor_ranks_the_fitting_advocate_first_and_says_why(
     assert not any(r.startswith(reason.split(":")[0] + ":") for r in reasons_of(request, plain))
 
 
+def test_a_value_matches_only_itself_never_a_look_alike(db):
+    """Multi-valued criteria are compared as whole values: `_` and `%` are not wildcards, and a
+    value is not found inside a longer one."""
+    plain = AdvocateFactory(use_cases=["cloudxmigration", "cloud_migration_plus"], products=[])
+    fitting = AdvocateFactory(use_cases=["cloud_migration"], products=[])
+    request = ReferenceRequestFactory(criteria={"use_cases": ["cloud_migration"]})
+    result = matching.match(request, 10)
+    relevance = {m.advocate.id: m.relevance for m in result.matches}
+    assert relevance[fitting.id] > 0
+    assert relevance[plain.id] == 0
+
+
 def test_weights_come_from_the_program_settings(db):
     by_industry = AdvocateFactory(account=AccountFactory(industry="insurance"))
     by_language = AdvocateFactory(languages=["de"], account=AccountFactory(industry="retail"))
