@@ -29,11 +29,13 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_delivery()
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
+    from portal.auth import oidc
     from portal.auth.session import load_user
     from portal.database import enable_sqlite_pragmas
     from portal.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
@@ -51,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    oidc.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -63,14 +66,31 @@ def register_blueprints(app: Flask) -> None:
     from portal.asks.views import bp as requests_bp
     from portal.audit.views import bp as audit_bp
     from portal.auth.admin_views import bp as users_bp
+    from portal.auth.magic import bp as magic_bp
+    from portal.auth.oidc import bp as sso_bp
+    from portal.auth.token_views import admin_bp as tokens_admin_bp
+    from portal.auth.token_views import bp as tokens_bp
     from portal.auth.views import bp as auth_bp
     from portal.benefits.staff_views import bp as benefits_admin_bp
     from portal.benefits.views import bp as benefits_bp
+    from portal.content.staff_views import bp as content_admin_bp
+    from portal.content.views import bp as content_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.notifications.admin_views import bp as outbox_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.notifications.views import feed_bp as calendar_feed_bp
     from portal.program.views import bp as settings_bp
+    from portal.recruiting.staff_views import bp as recruiting_bp
+    from portal.recruiting.staff_views import welcome_bp
+    from portal.reports.views import bp as reports_bp
+    from portal.webhooks.admin_views import bp as webhooks_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sso_bp)
+    app.register_blueprint(magic_bp)
+    app.register_blueprint(tokens_bp)
+    app.register_blueprint(tokens_admin_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(advocates_bp)
     app.register_blueprint(me_bp)
@@ -82,7 +102,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(benefits_bp)
     app.register_blueprint(benefits_admin_bp)
+    app.register_blueprint(outbox_bp)
+    app.register_blueprint(content_bp)
+    app.register_blueprint(content_admin_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(recruiting_bp)
+    app.register_blueprint(welcome_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(calendar_feed_bp)
 
 
 def register_consent_gate(app: Flask) -> None:
@@ -102,6 +131,13 @@ def register_template_helpers(app: Flask) -> None:
     from portal.templating import register
 
     register(app)
+
+
+def register_delivery() -> None:
+    """Transports, event subscribers and reminders register themselves when imported."""
+    from portal.asks import reminders  # noqa: F401
+    from portal.notifications import chat, transports  # noqa: F401
+    from portal.webhooks import delivery  # noqa: F401  (and its event subscriber)
 
 
 def register_commands(app: Flask) -> None:

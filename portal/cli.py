@@ -109,11 +109,22 @@ def expire_points_command():
 
 
 def register(app: Flask) -> None:
+    from portal.content.commands import warn_expiring_content_command
     from portal.demo import seed_demo_command
+    from portal.notifications.digest import send_digests_command
+    from portal.notifications.reminders import send_reminders_command
+    from portal.notifications.sender import send_outbox_command
+    from portal.recruiting.commands import COMMANDS as recruiting_commands
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(warn_expiring_content_command)
     app.cli.add_command(expire_asks_command)
     app.cli.add_command(refresh_eligibility_command)
     app.cli.add_command(expire_points_command)
+    app.cli.add_command(send_digests_command)
+    app.cli.add_command(send_outbox_command)
+    app.cli.add_command(send_reminders_command)
+    for command in recruiting_commands:
+        app.cli.add_command(command)

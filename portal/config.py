@@ -43,10 +43,19 @@ class Config:
         self.SMTP_PASSWORD = _env("PORTAL_SMTP_PASSWORD")
         self.SMTP_TLS = _env("PORTAL_SMTP_TLS", "none")
         self.MAIL_FROM = _env("PORTAL_MAIL_FROM", "Advocate Portal <portal@localhost>")
+        self.SMTP_TIMEOUT = float(_env("PORTAL_SMTP_TIMEOUT", "30"))
+        self.OUTBOX_MAX_ATTEMPTS = int(_env("PORTAL_OUTBOX_MAX_ATTEMPTS", "8"))
+        self.OUTBOX_RETRY_SECONDS = int(_env("PORTAL_OUTBOX_RETRY_SECONDS", "60"))
+        self.ASK_REMINDER_DAYS = int(_env("PORTAL_ASK_REMINDER_DAYS", "2"))
         self.OIDC_ISSUER = _env("PORTAL_OIDC_ISSUER")
         self.OIDC_CLIENT_ID = _env("PORTAL_OIDC_CLIENT_ID")
         self.OIDC_CLIENT_SECRET = _env("PORTAL_OIDC_CLIENT_SECRET")
         self.OIDC_ROLE_CLAIM = _env("PORTAL_OIDC_ROLE_CLAIM", "groups")
+        # "claim value=role" pairs and "e-mail domain=role" pairs, comma-separated.
+        self.OIDC_ROLE_MAP = _env("PORTAL_OIDC_ROLE_MAP", "")
+        self.OIDC_SCOPES = _env("PORTAL_OIDC_SCOPES", "openid email profile")
+        self.OIDC_DOMAIN_ROLES = _env("PORTAL_OIDC_DOMAIN_ROLES", "")
+        self.SSO_ONLY = _env("PORTAL_SSO_ONLY", "false").lower() in ("1", "true", "yes")
         self.RATELIMIT_STORAGE_URI = _env("PORTAL_RATELIMIT_STORAGE_URL", "memory://")
         self.UPLOAD_DIR = _env("PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads"))
         # Cookies are Secure whenever the portal is served over https (anything but development).
@@ -64,11 +73,19 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_LIMIT = "10 per minute;50 per hour"
     RESET_LINK_MAX_AGE = 2 * 3600
+    MAGIC_LINK_MAX_AGE = 15 * 60
+    MAGIC_LINK_LIMIT = "5 per 15 minutes"  # per address
+    MAGIC_LINK_CLIENT_LIMIT = "20 per hour"  # per client address
+    WEBHOOK_TIMEOUT = 10
     INVITATION_LINK_MAX_AGE = 14 * 24 * 3600
     ASK_LINK_MAX_AGE = 60 * 24 * 3600  # the ask's own respond_by ends its links sooner
     PASSWORD_MIN_LENGTH = 10
     PROGRAM_NAME = "Advocate Portal"
     PER_PAGE = 25
+    OUTBOX_RETRY_MAX_SECONDS = 6 * 3600  # backoff never waits longer than this
+    OUTBOX_CLAIM_SECONDS = 300  # a sender's claim on a message; longer than any delivery
+    OUTBOX_BATCH = 50
+    CHAT_TIMEOUT = 10
 
 
 class TestConfig(Config):

@@ -720,6 +720,18 @@ def seed_demo(
     builder.write(show_progress)
     # Bulk inserts skip the session hook that keeps matching's eligibility rows current.
     rebuild_eligibility()
+    # ...and the hooks that keep the library's search text and the reports' request facts.
+    from portal.content.service import rebuild_index
+    from portal.reports.facts import rebuild_request_facts
+
+    rebuild_index()
+    rebuild_request_facts()
+    from portal.recruiting.service import seed_demo_recruiting
+
+    seed_demo_recruiting()
+    from portal.notifications.inapp import seed_demo_notifications
+
+    seed_demo_notifications()
     return builder.counts()
 
 

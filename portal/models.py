@@ -10,11 +10,14 @@ from portal.asks.models import (
 )
 from portal.audit.models import AuditEvent
 from portal.auth.models import ApiToken, LinkToken, User
+from portal.auth.sso_models import SsoIdentity
 from portal.benefits.models import Benefit, Claim, LedgerEntry
-from portal.content.models import ContentAsset, ContentUse
+from portal.content.models import ContentAsset, ContentTag, ContentUse
 from portal.notifications.models import OutboxMessage
 from portal.program.models import ProgramSetting, TaxonomyTerm
-from portal.recruiting.models import Target, Touchpoint
+from portal.recruiting.models import Invitation, Referenceability, Target, Touchpoint
+from portal.reports.models import RequestFacts
+from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -27,15 +30,22 @@ __all__ = [
     "Blackout",
     "Claim",
     "ContentAsset",
+    "ContentTag",
     "ContentUse",
+    "Invitation",
     "LedgerEntry",
     "LinkToken",
     "OutboxMessage",
     "ProgramSetting",
     "ReferenceRequest",
+    "Referenceability",
     "RequestComment",
+    "RequestFacts",
     "Target",
     "TaxonomyTerm",
     "Touchpoint",
+    "SsoIdentity",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -42,6 +42,12 @@ STATE_COLOURS = {
     "failed": "danger",
     "lost": "danger",
     "do_not_contact": "danger",
+    "referenceable": "success",
+    "not_now": "warning",
+    "not_referenceable": "danger",
+    "healthy": "success",
+    "watch": "warning",
+    "at_risk": "danger",
 }
 
 

@@ -170,7 +170,7 @@ class Checker:
         value = self._get(name, False)
         if value is _MISSING:
             return
-        if value not in available_timezones():
+        if not isinstance(value, str) or value not in available_timezones():
             self.errors[name] = "Use a time zone name such as Europe/Berlin."
         else:
             self.clean[name] = value

@@ -160,6 +160,11 @@ def change_status(actor, advocate: Advocate, status: str, reason: str | None = N
     """Move an advocate along the lifecycle; a move the lifecycle forbids is refused."""
     if actor.role not in PROGRAM:
         raise Forbidden("Only the program team changes an advocate's status.")
+    move_status(actor, advocate, status, reason)
+
+
+def check_move(advocate: Advocate, status: str) -> None:
+    """Refuse a move the lifecycle forbids, saying which moves are allowed."""
     if status not in ADVOCATE_STATUSES:
         raise DomainError(f"Unknown status {status!r}.", field="status")
     if status not in TRANSITIONS[advocate.status]:
@@ -168,6 +173,12 @@ def change_status(actor, advocate: Advocate, status: str, reason: str | None = N
             f"An advocate who is {advocate.status} can't become {status} (allowed: {allowed}).",
             field="status",
         )
+
+
+def move_status(actor, advocate: Advocate, status: str, reason: str | None = None) -> None:
+    """Apply a lifecycle move after the caller's own permission check (e.g. the advocate
+    accepting an invitation: invited -> active)."""
+    check_move(advocate, status)
     old = advocate.status
     advocate.status = status
     audit.record(

@@ -17,6 +17,7 @@ from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.forms import show_service_errors
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
+from portal.recruiting import service as recruiting
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
 
 bp = Blueprint("advocates", __name__, url_prefix="/advocates")
@@ -26,7 +27,7 @@ IN_FLIGHT = ("pending", "accepted")
 # The button for each move of the lifecycle, and the moves that ask to confirm first.
 MOVES = {
     "nominated": "Back to nominated",
-    "invited": "Mark invited",
+    "invited": "Invite",
     "active": "Activate",
     "paused": "Pause",
     "retired": "Retire",
@@ -195,7 +196,8 @@ def change_status(advocate_id: int):
     status = request.form.get("status", "")
     reason = request.form.get("reason", "").strip()[:500] or None
     try:
-        service.change_status(current_user, advocate, status, reason)
+        # The pipeline's move: inviting also sends the invitation e-mail.
+        recruiting.move_advocate(current_user, advocate, status, reason)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -13,8 +13,10 @@ from portal.api import (  # noqa: F401  (register the routes)
     asks,
     auth,
     benefits,
+    content,
     openapi,
     preferences,
+    reports,
     requests,
 )
 from portal.api.blueprint import bp

@@ -8,9 +8,10 @@ from flask import jsonify
 from portal.advocates import service as advocates
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
-from portal.api.common import filters, json_body, paginate, query_args
+from portal.api.common import changed_since, filters, json_body, paginate, query_args
 from portal.api.schemas import AskArgsSchema, AskListSchema, AskSchema
 from portal.asks import service as asks
+from portal.asks.models import Ask
 from portal.errors import DomainError, Forbidden
 from portal.extensions import db
 
@@ -37,7 +38,8 @@ def list_asks():
         403: Forbidden
     """
     args = query_args(AskArgsSchema())
-    query = asks.asks_query(api_user(), **filters(args))
+    since = args.pop("updated_since", None)
+    query = changed_since(asks.asks_query(api_user(), **filters(args)), Ask, since)
     return paginate(query, args, AskListSchema())
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from portal.api.blueprint import bp
+from portal.api.common import MAX_ID
 from portal.auth.models import User
 from portal.auth.service import token_user
-from portal.errors import Forbidden, json_error
+from portal.errors import Forbidden, NotFound, json_error
 from portal.extensions import db
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -69,3 +70,11 @@ def authenticate():
     if token.scope == "read" and request.method not in READ_METHODS:
         raise Forbidden("This token may only read: use a read_write token to change data.")
     return None
+
+
+@bp.before_request
+def ids_in_range():
+    """An id in the path beyond what the database holds names nothing: 404, before any SQL."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            raise NotFound("No such object.")

@@ -8,7 +8,14 @@ from flask import jsonify, url_for
 
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, filters, json_body, paginate, query_args
+from portal.api.common import (
+    changed_since,
+    created,
+    filters,
+    json_body,
+    paginate,
+    query_args,
+)
 from portal.api.schemas import (
     BenefitArgsSchema,
     BenefitListSchema,
@@ -20,6 +27,7 @@ from portal.api.schemas import (
     PageArgsSchema,
 )
 from portal.benefits import service as benefits
+from portal.benefits.models import Benefit, Claim
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
 
@@ -52,10 +60,12 @@ def list_benefits():
         401: Unauthorized
     """
     args = query_args(BenefitArgsSchema())
+    since = args.pop("updated_since", None)
     wanted = filters(args)
     if api_user().role == "advocate":
         wanted["status"] = "open"
-    return paginate(benefits.benefit_query(**wanted), args, BenefitListSchema())
+    query = changed_since(benefits.benefit_query(**wanted), Benefit, since)
+    return paginate(query, args, BenefitListSchema())
 
 
 @bp.post("/benefits")
@@ -173,7 +183,9 @@ def list_claims():
         403: Forbidden
     """
     args = query_args(ClaimArgsSchema())
-    return paginate(benefits.claim_query(api_user(), **filters(args)), args, ClaimListSchema())
+    since = args.pop("updated_since", None)
+    query = changed_since(benefits.claim_query(api_user(), **filters(args)), Claim, since)
+    return paginate(query, args, ClaimListSchema())
 
 
 @bp.get("/claims/<int:claim_id>")

@@ -12,6 +12,7 @@ from werkzeug.routing import Rule
 
 from portal.api.auth import public
 from portal.api.blueprint import bp
+from portal.api.common import MAX_ID
 from portal.api.schemas import ErrorSchema
 
 OPENAPI_VERSION = "3.0.3"
@@ -32,7 +33,9 @@ DESCRIPTION = """\
 The Advocate Portal API. Send `Authorization: Bearer <token>` with every call (an administrator
 or `flask create-token` gives you one); a token acts with its user's permissions, and a `read`
 token may only GET. Lists take `page` (from 1) and `per_page` (1-100, default 25) and answer
-`{"items", "page", "per_page", "total"}`. Errors answer
+`{"items", "page", "per_page", "total"}`; they filter by `status` and `updated_since` (an ISO
+date or date-time) where the objects have them. Ids are whole numbers from 1 to 2147483647. Your
+tokens are managed under *API tokens* in the portal. Errors answer
 `{"error": {"code", "message", "fields"}}` with 400, 401, 403, 404, 409 or 422.
 """
 
@@ -40,10 +43,11 @@ token may only GET. Lists take `page` (from 1) and `per_page` (1-100, default 25
 def _path_parameters(rule: Rule) -> list[dict]:
     parameters = []
     for match in _ARGUMENT.finditer(rule.rule):
-        kind = "integer" if match["converter"] == "int" else "string"
-        parameters.append(
-            {"in": "path", "name": match["name"], "required": True, "schema": {"type": kind}}
-        )
+        if match["converter"] == "int":
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        else:
+            schema = {"type": "string"}
+        parameters.append({"in": "path", "name": match["name"], "required": True, "schema": schema})
     return parameters
 
 

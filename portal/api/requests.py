@@ -9,7 +9,14 @@ from flask import jsonify, url_for
 from portal.advocates.models import Advocate
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, filters, json_body, paginate, query_args
+from portal.api.common import (
+    changed_since,
+    created,
+    filters,
+    json_body,
+    paginate,
+    query_args,
+)
 from portal.api.schemas import (
     AskSchema,
     MatchArgsSchema,
@@ -20,6 +27,7 @@ from portal.api.schemas import (
 )
 from portal.asks import matching
 from portal.asks import service as asks
+from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import PROGRAM, can
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
@@ -61,7 +69,9 @@ def list_requests():
     actor = api_user()
     _may_request(actor)
     args = query_args(RequestArgsSchema())
-    return paginate(asks.requests_query(actor, filters(args)), args, RequestListSchema())
+    since = args.pop("updated_since", None)
+    query = changed_since(asks.requests_query(actor, filters(args)), ReferenceRequest, since)
+    return paginate(query, args, RequestListSchema())
 
 
 @bp.post("/requests")

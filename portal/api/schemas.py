@@ -349,6 +349,7 @@ class AskArgsSchema(PageArgsSchema):
     activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
     advocate_id = fields.Integer(validate=Range(min=1))
     request_id = fields.Integer(validate=Range(min=1))
+    updated_since = Since(metadata={"description": "Changed at or after this date or time."})
 
 
 class AcceptInputSchema(Schema):
@@ -417,6 +418,7 @@ class RequestArgsSchema(PageArgsSchema):
     q = fields.String(
         validate=Length(max=200), metadata={"description": "Prospect or opportunity."}
     )
+    updated_since = Since(metadata={"description": "Changed at or after this date or time."})
 
 
 class RequestInputSchema(Schema):
@@ -543,6 +545,7 @@ class BenefitListSchema(PageSchema):
 class BenefitArgsSchema(PageArgsSchema):
     status = fields.String(validate=OneOf(("open", "closed")))
     kind = fields.String(validate=OneOf(BENEFIT_KINDS))
+    updated_since = Since(metadata={"description": "Changed at or after this date or time."})
 
 
 class BenefitInputSchema(Schema):
@@ -595,6 +598,7 @@ class ClaimArgsSchema(PageArgsSchema):
     status = fields.String(validate=OneOf(CLAIM_STATUSES))
     benefit_id = fields.Integer(validate=Range(min=1))
     advocate_id = fields.Integer(validate=Range(min=1))
+    updated_since = Since(metadata={"description": "Changed at or after this date or time."})
 
 
 class ClaimInputSchema(Schema):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.auth import service
+from portal.auth import service, sso
 from portal.auth.forms import EditUserForm, InviteUserForm
 from portal.auth.models import User
 from portal.auth.permissions import require
@@ -28,7 +28,10 @@ def index():
     if role in ROLES:
         query = query.where(User.role == role)
     page = db.paginate(query, per_page=25, error_out=False)
-    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES)
+    awaiting = sso.awaiting_role_ids([user.id for user in page.items])
+    return render_template(
+        "admin/users.html", page=page, q=q, role=role, roles=ROLES, awaiting=awaiting
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

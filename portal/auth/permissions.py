@@ -26,6 +26,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
     "tokens.own": STAFF | {"advocate"},
+    "tokens.manage": frozenset({"admin"}),
+    "webhooks.manage": frozenset({"admin"}),
+    "content.browse": STAFF,
+    "content.manage": PROGRAM,
+    "reports.view": PROGRAM,
 }
 
 

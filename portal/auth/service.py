@@ -12,8 +12,9 @@ from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import ApiToken, User, hash_token, spend_password_check_time
+from portal.auth.permissions import can
 from portal.database import now_utc
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.service import queue_email
 from portal.urls import external_url
@@ -69,6 +70,9 @@ def request_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.active:
         return
+    sso_only = current_app.config.get("OIDC_ISSUER") and current_app.config.get("SSO_ONLY")
+    if sso_only and user.role != "advocate":
+        return  # staff have no local password to reset when single sign-on is required
     token = issue_link_token(user, RESET, current_app.config["RESET_LINK_MAX_AGE"])
     queue_email(
         "password_reset",
@@ -207,6 +211,27 @@ def create_api_token(
     db.session.add(token)
     audit.record(actor, "api_token.created", token, {"user_id": user.id, "scope": scope})
     return token, plain
+
+
+def tokens_query(actor, *, everyone: bool = False) -> sa.Select:
+    """The actor's own tokens, or (admins, `everyone`) every user's; newest first."""
+    query = sa.select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if everyone:
+        if not can(actor, "tokens.manage"):
+            raise Forbidden("Only an administrator sees everyone's tokens.")
+        return query
+    return query.where(ApiToken.user_id == actor.id)
+
+
+def revoke_api_token(actor, token_id: int) -> ApiToken:
+    """Revoke a token: its owner may, an administrator may revoke anyone's."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not can(actor, "tokens.manage")):
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = now_utc()
+        audit.record(actor, "api_token.revoked", token, {"user_id": token.user_id})
+    return token
 
 
 def token_user(plain: str) -> tuple[ApiToken, User] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import service
+from portal.auth import service, sso
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm
 from portal.auth.links import LinkError
 from portal.errors import ValidationFailed
@@ -37,6 +37,9 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
+        if user is not None and user.role != "advocate" and sso.sso_only_for_staff():
+            form.form_errors.append("Staff sign in with single sign-on: use the button below.")
+            return render_template("auth/sign_in.html", form=form), 200
         if user is not None:
             login_user(user, remember=form.remember.data)
             service.record_sign_in(user)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
 
+from portal.database import now_utc
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 
@@ -37,3 +40,25 @@ def already_sent(dedupe_key: str) -> bool:
         db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         is not None
     )
+
+
+def run_reminders(now: dt.datetime) -> dict[str, int]:
+    """Run every registered reminder with `now`; returns {name: messages written}."""
+    return {name: fn(now) for name, fn in sorted(REMINDERS.items())}
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command():
+    """Write due reminders (asks about to expire, stale invitations, overdue follow-ups) to the
+    outbox, each at most once per thing and day; `send-outbox` delivers them."""
+    try:
+        written = run_reminders(now_utc())
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a second run at the same moment wrote the same keys first
+        db.session.rollback()
+        click.echo("Another send-reminders run wrote these reminders first; nothing added.")
+        return
+    for name, count in written.items():
+        click.echo(f"{name}: {count} reminder{'' if count == 1 else 's'}")
+    click.echo(f"Wrote {sum(written.values())} reminders.")

@@ -49,6 +49,10 @@ DEFAULTS: dict[str, object] = {
     "self_service_activity_types": ["peer_review", "quote"],
     # Points expire this many months after they were earned; None: never.
     "points_expiry_months": None,
+    # Team chat (Slack or Microsoft Teams incoming webhook); no URL: off. See notifications/chat.
+    "chat_webhook_url": None,
+    "chat_flavour": "slack",
+    "chat_events": ["request_submitted", "ask_accepted", "request_fulfilled", "claim_to_decide"],
 }
 
 

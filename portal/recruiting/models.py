@@ -1,4 +1,4 @@
-"""Nurturing touchpoints and program targets."""
+"""Recruiting: referenceability of accounts, invitations, touchpoints and program targets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import TimestampMixin, enum_column, now_utc
 from portal.extensions import db
-from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, TOUCHPOINT_KINDS
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    REFERENCEABILITY,
+    REGIONS,
+    RELATIONSHIP_HEALTH,
+    SEGMENTS,
+    TOUCHPOINT_KINDS,
+)
 
 
 class Touchpoint(db.Model):
@@ -25,10 +32,13 @@ class Touchpoint(db.Model):
     summary: Mapped[str] = mapped_column(sa.Text)
     follow_up_on: Mapped[dt.date | None]
     created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # The follow-up is done (or dropped): it leaves the "follow-ups due" list.
+    follow_up_done_at: Mapped[dt.datetime | None]
 
     advocate: Mapped[Advocate] = relationship()  # noqa: F821
+    created_by: Mapped[User | None] = relationship()  # noqa: F821
 
 
 class Target(TimestampMixin, db.Model):
@@ -50,3 +60,53 @@ class Target(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class Referenceability(TimestampMixin, db.Model):
+    """Customer success's word on an account: may we ask it for references, and how is it?"""
+
+    __tablename__ = "referenceability"
+    __table_args__ = (
+        sa.CheckConstraint("nps IS NULL OR nps BETWEEN -100 AND 100", name="nps_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(
+        enum_column(*REFERENCEABILITY, name="referenceability_status")
+    )
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    health: Mapped[str | None] = mapped_column(
+        enum_column(*RELATIONSHIP_HEALTH, name="relationship_health")
+    )
+    nps: Mapped[int | None]
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    account: Mapped[Account] = relationship()  # noqa: F821
+    updated_by: Mapped[User | None] = relationship()  # noqa: F821
+
+
+class Invitation(db.Model):
+    """An invitation to join the program, sent to a nominated advocate; reminded at most twice."""
+
+    __tablename__ = "advocate_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advocates.id", ondelete="CASCADE"), index=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    last_sent_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    accepted_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+    advocate: Mapped[Advocate] = relationship()  # noqa: F821
+    invited_by: Mapped[User | None] = relationship()  # noqa: F821

@@ -5,3 +5,15 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Copy buttons: data-copy="#input-id" copies that field's value.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) return;
+  var field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field) return;
+  field.select();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(field.value).then(function () { button.textContent = "Copied"; });
+  }
+});

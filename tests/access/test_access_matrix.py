@@ -14,6 +14,14 @@ import pytest
 
 from portal.auth.service import create_api_token
 from portal.benefits.models import Claim
+from tests.access.common import (
+    ADMIN_ONLY,
+    ADVOCATE_ONLY,
+    PROGRAM_ONLY,
+    ROLES,
+    STAFF_ONLY,
+    expect,
+)
 from tests.factories import (
     AccountFactory,
     AdvocateFactory,
@@ -24,22 +32,8 @@ from tests.factories import (
     advocate_with_login,
 )
 
-ROLES = ("anonymous", "advocate", "requester", "csm", "manager", "admin")
-SIGN_IN = 302  # a visitor is sent to the sign-in page
-
 # (method, path template, {role: status}); {own_account} is the CSM's account, {other_account}
 # another CSM's; {self_advocate} is the signed-in advocate's record, {other_advocate} another's.
-STAFF_ONLY = {"advocate": 403, "requester": 403}
-PROGRAM_ONLY = {"advocate": 403, "requester": 403, "csm": 403}
-ADVOCATE_ONLY = {"requester": 403, "csm": 403, "manager": 403, "admin": 403}
-ADMIN_ONLY = {"advocate": 403, "requester": 403, "csm": 403, "manager": 403}
-
-
-def expect(default, anonymous=SIGN_IN, **per_role):
-    statuses = dict.fromkeys(ROLES, default)
-    statuses["anonymous"] = anonymous
-    statuses.update(per_role)
-    return statuses
 
 
 ROUTES = [

@@ -1,0 +1,93 @@
+"""The program's headline figures (the same as the program page), for the program team."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from marshmallow import Schema, fields
+
+from portal.api.auth import api_user
+from portal.api.blueprint import bp
+from portal.api.common import BadRequest
+from portal.api.schemas import AnswerSchema
+from portal.auth.permissions import can
+from portal.errors import Forbidden, ValidationFailed
+from portal.reports import service
+
+
+class SummaryArgsSchema(Schema):
+    start = fields.Date(metadata={"description": "First day (default: 12 months before `end`)."})
+    end = fields.Date(metadata={"description": "Last day (default: today)."})
+
+
+class RequestFiguresSchema(AnswerSchema):
+    submitted = fields.Integer()
+    matched = fields.Integer()
+    asked = fields.Integer()
+    accepted = fields.Integer()
+    completed = fields.Integer()
+    median_days_to_first_accept = fields.Float(allow_none=True)
+    fulfilment_rate = fields.Float(allow_none=True, metadata={"description": "Percent."})
+    declined_asks = fields.Integer()
+
+
+class AdvocateFiguresSchema(AnswerSchema):
+    active = fields.Integer()
+    at_limit_now = fields.Integer()
+    never_asked = fields.Integer()
+
+
+class ValueFiguresSchema(AnswerSchema):
+    opportunities_with_reference = fields.Integer()
+    win_rate_with_reference = fields.Float(allow_none=True, metadata={"description": "Percent."})
+    opportunities_without_reference = fields.Integer()
+    win_rate_without_reference = fields.Float(allow_none=True)
+    influenced_revenue = fields.Float(metadata={"description": "Won amounts with a reference."})
+
+
+class ExchangeFiguresSchema(AnswerSchema):
+    points_earned = fields.Integer()
+    points_spent = fields.Integer()
+    activities_completed = fields.Integer()
+    benefits_received = fields.Integer()
+    give_get_ratio = fields.Float(allow_none=True)
+
+
+class ReportSummarySchema(AnswerSchema):
+    start = fields.Date()
+    end = fields.Date()
+    requests = fields.Nested(RequestFiguresSchema)
+    advocates = fields.Nested(AdvocateFiguresSchema)
+    business_value = fields.Nested(ValueFiguresSchema)
+    value_exchange = fields.Nested(ExchangeFiguresSchema)
+    content_uses = fields.Integer()
+
+
+@bp.get("/reports/summary")
+def report_summary():
+    """The program's headline figures.
+    ---
+    get:
+      tags: [reports]
+      summary: Requests funnel, advocates, business value and value exchange for a date range.
+      description: Unknown query arguments, reversed ranges or ranges over four years are
+        refused with 400 naming the argument.
+      parameters:
+        - in: query
+          schema: SummaryArgsSchema
+      responses:
+        200:
+          description: The figures.
+          content:
+            application/json:
+              schema: ReportSummarySchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+    """
+    if not can(api_user(), "reports.view"):
+        raise Forbidden("Only the program team sees the program's figures.")
+    try:
+        params = service.parse_params(None, request.args)
+    except ValidationFailed as error:
+        raise BadRequest(error.message, fields=error.fields) from None
+    return jsonify(ReportSummarySchema().dump(service.summary(params)))

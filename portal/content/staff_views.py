@@ -1,0 +1,141 @@
+"""The program team's library pages (blueprint `content_admin`): every asset by approval,
+approvals about to lapse, unused assets, adding and editing with uploads, retiring."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth.permissions import require
+from portal.content import service
+from portal.content.forms import ContentForm
+from portal.content.models import ContentAsset
+from portal.content.views import attachment
+from portal.errors import DomainError, ValidationFailed
+from portal.extensions import db
+from portal.forms import show_service_errors
+
+bp = Blueprint("content_admin", __name__, url_prefix="/program/content")
+
+
+def _asset(asset_id: int) -> ContentAsset:
+    asset = db.session.get(ContentAsset, asset_id)
+    if asset is None:
+        abort(404)
+    return asset
+
+
+@bp.get("/")
+@require("content.manage")
+def index():
+    try:
+        search = service.parse_search(request.args, managers=True)
+    except ValidationFailed as error:
+        return render_template("content/staff/index.html", error=error, search=None), 422
+    query = service.search_query(current_user, search)
+    page = db.paginate(
+        query, page=request.args.get("page", 1, type=int), per_page=25, error_out=False
+    )
+    return render_template(
+        "content/staff/index.html",
+        page=page,
+        search=search,
+        stats=service.use_stats(a.id for a in page.items),
+        facets=service.facet_counts(query),
+        expiring=db.session.scalars(service.expiring_query().limit(20)).all(),
+        lapsed=service.lapsed_count(),
+        today=service.today(),
+        error=None,
+    )
+
+
+@bp.get("/unused")
+@require("content.manage")
+def unused():
+    page = db.paginate(
+        service.unused_query(),
+        page=request.args.get("page", 1, type=int),
+        per_page=25,
+        error_out=False,
+    )
+    return render_template("content/staff/unused.html", page=page)
+
+
+def _form_page(form, asset=None, status=200):
+    return render_template("content/staff/form.html", form=form, asset=asset), status
+
+
+def _upload():
+    return service.read_upload(request.files.get("file"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("content.manage")
+def new():
+    form = ContentForm()
+    if form.validate_on_submit():
+        try:
+            asset = service.create_asset(current_user, form.to_data(), _upload())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"{asset.title} is in the library.", "success")
+            return redirect(url_for("content_admin.index"))
+    return _form_page(form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:asset_id>/edit", methods=["GET", "POST"])
+@require("content.manage")
+def edit(asset_id: int):
+    asset = _asset(asset_id)
+    if request.method == "GET":
+        form = ContentForm(obj=asset)
+        for name in ("account_id", "advocate_id", "use_limit"):
+            value = getattr(asset, name)
+            form[name].data = "" if value is None else str(value)
+        for name in ("approved_on", "approved_until"):
+            value = getattr(asset, name)
+            form[name].data = value.isoformat() if value else None
+        form.regions.data = asset.regions or []
+    else:
+        form = ContentForm()
+    if form.validate_on_submit():
+        try:
+            service.update_asset(current_user, asset, form.to_data(), _upload())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+            asset = _asset(asset_id)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("content_admin.index"))
+    return _form_page(form, asset, status=422 if form.is_submitted() else 200)
+
+
+@bp.post("/<int:asset_id>/retire")
+@require("content.manage")
+def retire(asset_id: int):
+    asset = _asset(asset_id)
+    try:
+        service.retire_asset(current_user, asset)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{asset.title} is retired: requesters no longer see it.", "success")
+    return redirect(url_for("content_admin.index"))
+
+
+@bp.get("/<int:asset_id>/file")
+@require("content.manage")
+def file(asset_id: int):
+    """The program team's own look at a file (not a use): always a download."""
+    asset = _asset(asset_id)
+    path = service.file_path(asset)
+    if path is None or not path.is_file():
+        abort(404)
+    return attachment(asset)

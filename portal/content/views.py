@@ -1,0 +1,136 @@
+"""The content library for requesters, CSMs and the program team (blueprint `content`):
+search with facets, an asset's page, "for this opportunity" suggestions, and logged uses."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from portal.auth.permissions import require
+from portal.content import service
+from portal.content.forms import UseForm
+from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.forms import show_service_errors
+
+bp = Blueprint("content", __name__, url_prefix="/content")
+
+
+def _asset(asset_id: int):
+    try:
+        return service.get_asset(current_user, asset_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+@require("content.browse")
+def index():
+    try:
+        search = service.parse_search(request.args, managers=False)
+    except ValidationFailed as error:
+        return render_template("content/library.html", error=error, search=None), 422
+    query = service.search_query(current_user, search)
+    page = db.paginate(
+        query, page=request.args.get("page", 1, type=int), per_page=20, error_out=False
+    )
+    return render_template(
+        "content/library.html",
+        page=page,
+        search=search,
+        facets=service.facet_counts(query),
+        stats=service.use_stats(a.id for a in page.items),
+        opportunities=service.own_opportunities(current_user, limit=5),
+        error=None,
+    )
+
+
+def _use_form(asset, form=None, status=200, copy=False):
+    form = form or UseForm(formdata=None)
+    form.set_requests(service.own_opportunities(current_user))
+    stats = service.use_stats([asset.id]).get(asset.id, service.UseStats())
+    return render_template(
+        "content/detail.html", asset=asset, form=form, stats=stats, copy=copy
+    ), status
+
+
+@bp.get("/<int:asset_id>")
+@require("content.browse")
+def detail(asset_id: int):
+    asset = _asset(asset_id)
+    form = UseForm(formdata=None)
+    chosen = request.args.get("request_id", type=int)
+    if chosen:
+        form.request_id.data = str(chosen)
+    return _use_form(asset, form, copy=request.args.get("copy") == "1")
+
+
+@bp.post("/<int:asset_id>/use")
+@require("content.browse")
+def use(asset_id: int):
+    """Log the use, then open the link or send the file (never shown inline)."""
+    asset = _asset(asset_id)
+    form = UseForm()
+    if not form.validate_on_submit():
+        return _use_form(asset, form, status=422)
+    action = request.form.get("action", "")
+    try:
+        logged = service.log_use(current_user, asset.id, form.to_data(action))
+    except DomainError as error:
+        db.session.rollback()
+        if error.status != 422:
+            flash(error.message, "error")
+            return redirect(url_for("content.index"))
+        show_service_errors(form, error, fallback="request_id")
+        return _use_form(_asset(asset_id), form, status=422)
+    db.session.commit()
+    if logged.action == "open_link":
+        return redirect(asset.url)
+    if logged.action == "copy_link":
+        flash("Use logged: copy the link below.", "success")
+        return redirect(url_for("content.detail", asset_id=asset.id, copy=1))
+    path = service.file_path(asset)
+    if path is None or not path.is_file():
+        flash("The file is missing from storage; the program team has been told.", "error")
+        return redirect(url_for("content.detail", asset_id=asset.id))
+    return attachment(asset)
+
+
+def attachment(asset):
+    """The asset's file as a download with a safe name and its checked type."""
+    response = send_file(
+        service.file_path(asset),
+        mimetype=asset.file_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=asset.file_name or "file",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/for-request/<int:request_id>")
+@require("content.browse")
+def for_request(request_id: int):
+    try:
+        found = service.request_for(current_user, request_id)
+    except NotFound:
+        abort(404)
+    suggested = service.suggestions(found)
+    return render_template(
+        "content/for_request.html",
+        found=found,
+        suggested=suggested,
+        terms=sorted(service.opportunity_terms(found)),
+        stats=service.use_stats(a.id for a, _ in suggested),
+    )

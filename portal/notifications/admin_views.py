@@ -1,0 +1,118 @@
+"""Outgoing messages for the program team (failed first, retry) and the team-chat setting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.auth.permissions import require
+from portal.errors import DomainError, ValidationFailed
+from portal.extensions import db
+from portal.forms import blank_to_none, show_service_errors
+from portal.notifications import chat, outbox
+from portal.notifications.sender import backoff
+from portal.vocab import OUTBOX_STATUSES
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin")
+
+
+@bp.get("/outbox/")
+@require("program.manage")
+def index():
+    status = request.args.get("status") or None
+    if status not in OUTBOX_STATUSES:
+        status = None
+    page = db.paginate(outbox.outbox_query(current_user, status), per_page=50, error_out=False)
+    return render_template(
+        "notifications/admin/outbox.html",
+        page=page,
+        status=status,
+        counts=outbox.status_counts(current_user),
+    )
+
+
+@bp.get("/outbox/<int:message_id>")
+@require("program.manage")
+def detail(message_id: int):
+    message = outbox.get_message(current_user, message_id)
+    next_delay = backoff(message.attempts + 1) if message.status == "queued" else None
+    return render_template(
+        "notifications/admin/message.html", message=message, next_delay=next_delay
+    )
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@require("program.manage")
+def retry(message_id: int):
+    message = outbox.get_message(current_user, message_id)
+    try:
+        outbox.retry_message(current_user, message)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Queued again: the sender delivers it on its next round.", "success")
+    return redirect(url_for("outbox.detail", message_id=message_id))
+
+
+@bp.post("/outbox/retry-failed")
+@require("program.manage")
+def retry_failed():
+    count = outbox.retry_all_failed(current_user)
+    db.session.commit()
+    flash(
+        f"Queued {count} failed message{'' if count == 1 else 's'} again."
+        if count
+        else "No failed messages.",
+        "success" if count else "info",
+    )
+    return redirect(url_for("outbox.index"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ChatSettingsForm(FlaskForm):
+    url = StringField(
+        "Incoming-webhook URL",
+        filters=[blank_to_none],
+        description="From Slack (Incoming Webhooks app) or Microsoft Teams (Workflows or "
+        "Incoming Webhook connector). Leave empty to post nothing.",
+    )
+    flavour = RadioField(
+        "Chat",
+        choices=[SelectChoice("slack", "Slack"), SelectChoice("teams", "Microsoft Teams")],
+        default="slack",
+    )
+    events = MultiCheckboxField(
+        "Post these events",
+        choices=[SelectChoice(key, text) for key, text in chat.CHAT_EVENTS.items()],
+    )
+
+
+@bp.route("/settings/chat", methods=["GET", "POST"])
+@require("users.manage")
+def chat_settings():
+    form = ChatSettingsForm(data=chat.chat_settings())
+    if form.validate_on_submit():
+        try:
+            changed = chat.update_chat_settings(
+                current_user,
+                {"url": form.url.data, "flavour": form.flavour.data, "events": form.events.data},
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("outbox.chat_settings"))
+    status = 422 if form.errors else 200
+    return render_template("notifications/admin/chat.html", form=form), status

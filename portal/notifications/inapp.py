@@ -1,0 +1,133 @@
+"""In-app notifications: the list, unread counts, marking read, and the events that only this
+module tells people about (a request fulfilled)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.database import now_utc
+from portal.errors import NotFound
+from portal.events import Event, subscribe
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.notifications.service import queue_email
+from portal.urls import external_url
+from portal.vocab import label
+
+
+def unread_count(user) -> int:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def notifications_query(user, *, unread_only: bool = False) -> sa.Select:
+    """The user's notifications, newest first."""
+    query = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def get_notification(actor, notification_id: int) -> Notification:
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != actor.id:
+        raise NotFound("No such notification.")
+    return note
+
+
+def mark_read(actor, note: Notification) -> Notification:
+    """Mark one of the actor's notifications read (reading twice changes nothing)."""
+    if note.user_id != actor.id:
+        raise NotFound("No such notification.")
+    if note.read_at is None:
+        note.read_at = now_utc()
+    return note
+
+
+def mark_all_read(actor) -> int:
+    """Mark every unread notification of the actor read; returns how many."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+        .values(read_at=now_utc())
+    )
+    return result.rowcount
+
+
+@subscribe("request.fulfilled")
+def tell_request_fulfilled(event: Event) -> None:
+    """The requester hears that enough advocates accepted."""
+    request = event.obj
+    accepted = [a for a in request.asks if a.status in ("accepted", "completed")]
+    queue_email(
+        "request_fulfilled",
+        request.requester.email,
+        f"Your {label(request.activity_type).lower()} request is fulfilled",
+        request=request,
+        advocates=sorted(accepted, key=lambda a: a.id),
+        accepted=len(accepted),
+        link=external_url("requests.detail", request_id=request.id),
+    )
+
+
+def seed_demo_notifications(limit: int = 5) -> int:
+    """Demo data: each demo login's latest news in the bell (pending asks for advocates,
+    answers for requesters), the older half already read. Returns how many were written."""
+    from portal.advocates.models import Advocate
+    from portal.asks.models import Ask, ReferenceRequest
+    from portal.auth.models import User
+
+    written = 0
+    users = db.session.scalars(
+        sa.select(User).where(User.email.like("%@demo.example")).order_by(User.id)
+    ).all()
+    for user in users:
+        if user.role == "advocate":
+            query = (
+                sa.select(Ask)
+                .join(Ask.advocate)
+                .where(Advocate.user_id == user.id, Ask.status == "pending")
+            )
+            order = Ask.asked_at
+        else:
+            query = (
+                sa.select(Ask)
+                .join(Ask.request)
+                .where(
+                    ReferenceRequest.requester_id == user.id,
+                    Ask.status.in_(("accepted", "declined")),
+                    Ask.responded_at.is_not(None),
+                )
+            )
+            order = Ask.responded_at
+        found = db.session.scalars(query.order_by(order.desc(), Ask.id.desc()).limit(limit)).all()
+        for number, ask in enumerate(found):
+            activity = label(ask.request.activity_type).lower()
+            if user.role == "advocate":
+                title, event_type = f"Could you help with a {activity}?", "ask_placed"
+                link, at = f"/me/asks/{ask.id}", ask.asked_at
+            else:
+                title = f"{ask.advocate.name} {ask.status} your {activity} request"
+                event_type, link, at = (
+                    "ask_answered",
+                    f"/requests/{ask.request_id}",
+                    ask.responded_at,
+                )
+            db.session.add(
+                Notification(
+                    user_id=user.id,
+                    event_type=event_type,
+                    title=title,
+                    link=link,
+                    created_at=at,
+                    read_at=at if number >= 2 else None,
+                )
+            )
+            written += 1
+    db.session.flush()
+    return written

@@ -1,0 +1,246 @@
+"""The e-mail and team-chat transports (the sender picks one by the message's `kind`).
+
+E-mail goes over SMTP (`PORTAL_SMTP_HOST/PORT/USER/PASSWORD/TLS`, `PORTAL_MAIL_FROM`); without a
+host it is printed to standard output (development). Team chat is a JSON POST to a Slack or
+Microsoft Teams incoming-webhook URL. Every network call has a timeout. Errors are sorted into
+`TransientDeliveryError` (retry later) and `PermanentDeliveryError` (fail now, with the reason).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import smtplib
+import ssl
+import sys
+import urllib.error
+import urllib.request
+from email import policy
+from email.message import EmailMessage
+from email.utils import getaddresses, make_msgid
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+from portal.notifications.transport import (
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    transport,
+)
+
+if TYPE_CHECKING:
+    from portal.notifications.models import OutboxMessage
+
+# Reply codes that will not change by retrying (RFC 5321 5xx, apart from a few that mean
+# "busy" in practice).
+_RETRYABLE_5XX = {552}
+
+
+def _recipients(value: str) -> list[str]:
+    addresses = [addr for _, addr in getaddresses([value]) if addr]
+    if not addresses or any("@" not in addr for addr in addresses):
+        raise PermanentDeliveryError(f"Not an e-mail address: {value!r}.")
+    return addresses
+
+
+def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
+    """The MIME message the sender delivers for an outbox row: plain text, an HTML alternative
+    when there is one, then the attachments (an ICS keeps its `method=` parameter).
+
+    `policy.SMTP` refuses line breaks in header values, a second guard after the outbox's own
+    check at queue time.
+    """
+    mail = EmailMessage(policy=policy.SMTP)
+    try:
+        mail["From"] = mail_from
+        mail["To"] = message.recipient
+        mail["Subject"] = message.subject
+    except ValueError as error:  # a header with a line break, or one that cannot be encoded
+        raise PermanentDeliveryError(f"Refused header: {error}") from error
+    mail["Message-ID"] = make_msgid(domain=_domain_of(mail_from))
+    if message.id is not None:
+        mail["X-Portal-Message"] = str(message.id)
+    mail.set_content(message.body_text)
+    if message.body_html:
+        mail.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments or []:
+        _attach(mail, attachment)
+    return mail
+
+
+def _domain_of(mail_from: str) -> str:
+    addresses = getaddresses([mail_from])
+    address = addresses[0][1] if addresses else ""
+    return address.rpartition("@")[2] or "localhost"
+
+
+def _attach(mail: EmailMessage, attachment: dict) -> None:
+    content_type = attachment.get("content_type") or "application/octet-stream"
+    main, _, rest = content_type.partition(";")
+    maintype, _, subtype = main.strip().lower().partition("/")
+    params = {}
+    for part in rest.split(";"):
+        name, sep, value = part.partition("=")
+        if sep:
+            params[name.strip().lower()] = value.strip().strip('"')
+    content = attachment.get("content") or ""
+    filename = attachment.get("filename") or "attachment"
+    if maintype == "text":
+        mail.add_attachment(
+            content, subtype=subtype or "plain", filename=filename, params=params or None
+        )
+    else:
+        data = content.encode() if isinstance(content, str) else bytes(content)
+        mail.add_attachment(
+            data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+            filename=filename, params=params or None,
+        )  # fmt: skip
+
+
+@transport("email")
+def deliver_email(message: OutboxMessage) -> str | None:
+    config = current_app.config
+    mail = build_email(message, config["MAIL_FROM"])
+    recipients = _recipients(message.recipient)
+    if not config.get("SMTP_HOST"):
+        sys.stdout.write(mail.as_string() + "\n")
+        sys.stdout.flush()
+        return "printed (no PORTAL_SMTP_HOST)"
+    try:
+        with _connect(config) as smtp:
+            refused = smtp.send_message(
+                mail, from_addr=_envelope_from(config["MAIL_FROM"]), to_addrs=recipients
+            )
+    except smtplib.SMTPRecipientsRefused as error:
+        reasons = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in
+                            error.recipients.items())  # fmt: skip
+        if all(code >= 500 for code, _ in error.recipients.values()):
+            raise PermanentDeliveryError(f"Recipient refused: {reasons}") from error
+        raise TransientDeliveryError(f"Recipient deferred: {reasons}") from error
+    except smtplib.SMTPAuthenticationError as error:  # the settings are wrong: fix, then it goes
+        raise TransientDeliveryError(
+            f"The mail server refused PORTAL_SMTP_USER/PASSWORD: {error.smtp_code} "
+            f"{_text(error.smtp_error)}"
+        ) from error
+    except smtplib.SMTPResponseException as error:
+        reason = f"{error.smtp_code} {_text(error.smtp_error)}"
+        if error.smtp_code >= 500 and error.smtp_code not in _RETRYABLE_5XX:
+            raise PermanentDeliveryError(f"Refused by the mail server: {reason}") from error
+        raise TransientDeliveryError(f"Mail server busy: {reason}") from error
+    except TimeoutError as error:
+        raise TransientDeliveryError(
+            f"Mail server timed out after {config['SMTP_TIMEOUT']:g} s"
+        ) from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise TransientDeliveryError(
+            f"Mail server unreachable: {type(error).__name__}: {error}"
+        ) from error
+    if refused:
+        return "some recipients refused: " + ", ".join(sorted(refused))
+    return None
+
+
+def _text(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _envelope_from(mail_from: str) -> str:
+    addresses = getaddresses([mail_from])
+    return addresses[0][1] if addresses and addresses[0][1] else mail_from
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Certificates verified against the system's CAs; built once (loading them takes ~40 ms)."""
+    return ssl.create_default_context()
+
+
+def _connect(config) -> smtplib.SMTP:
+    host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TIMEOUT"]
+    mode = (config.get("SMTP_TLS") or "none").lower()
+    if mode == "ssl":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_tls_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if mode == "starttls":
+            smtp.starttls(context=_tls_context())
+        if config.get("SMTP_USER"):
+            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+# --- Team chat -------------------------------------------------------------------------------
+
+
+def chat_payload(flavour: str, title: str, text: str, link: str | None = None) -> dict:
+    """The JSON an incoming webhook expects: Slack's `text` with mrkdwn and a link, or for
+    Microsoft Teams a message with one Adaptive Card (accepted by both the classic connectors
+    and Workflows webhooks). Text from people is escaped so it cannot mention @channel or
+    forge links."""
+    if flavour == "teams":
+        body = [
+            {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium",
+             "wrap": True},
+            {"type": "TextBlock", "text": text, "wrap": True},
+        ]  # fmt: skip
+        card = {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": body,
+        }
+        if link:
+            card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in the portal",
+                                "url": link}]  # fmt: skip
+        return {
+            "type": "message",
+            "attachments": [
+                {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+            ],
+        }
+    title_s, text_s = _slack_escape(title), _slack_escape(text)
+    summary = f"*{title_s}*\n{text_s}"
+    if link:
+        summary += f"\n<{link}|Open in the portal>"
+    return {
+        "text": f"{title}",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": summary}}],
+    }
+
+
+def _slack_escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@transport("chat")
+def deliver_chat(message: OutboxMessage) -> str | None:
+    meta = message.meta or {}
+    url = message.recipient
+    if not url.lower().startswith(("https://", "http://")):
+        raise PermanentDeliveryError(f"Not a webhook URL: {url[:60]!r}.")
+    payload = chat_payload(meta.get("flavour", "slack"), message.subject, message.body_text,
+                           meta.get("link"))  # fmt: skip
+    request = urllib.request.Request(  # noqa: S310  (http(s) only, checked above)
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "User-Agent": "advocate-portal"},
+        method="POST",
+    )
+    timeout = current_app.config["CHAT_TIMEOUT"]
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return f"{response.status} {response.read(200).decode(errors='replace')}".strip()
+    except urllib.error.HTTPError as error:
+        reply = error.read(200).decode(errors="replace")
+        reason = f"Chat webhook answered {error.code}: {reply}".strip()
+        if 400 <= error.code < 500 and error.code not in (408, 429):
+            raise PermanentDeliveryError(reason) from error
+        raise TransientDeliveryError(reason) from error
+    except TimeoutError as error:
+        raise TransientDeliveryError(f"Chat webhook timed out after {timeout:g} s") from error
+    except (urllib.error.URLError, OSError) as error:
+        raise TransientDeliveryError(f"Chat webhook unreachable: {error}") from error

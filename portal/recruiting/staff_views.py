@@ -1,0 +1,438 @@
+"""Recruiting pages: customer success's accounts, the pipeline board, nurturing, targets,
+imports and exports; and the public welcome page an invitee reaches from the e-mail."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_user
+
+from portal.advocates import service as advocates_service
+from portal.advocates.models import Advocate
+from portal.auth.links import LinkError
+from portal.auth.permissions import require
+from portal.database import now_utc
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.forms import show_service_errors
+from portal.program.service import get_setting, taxonomy_choices
+from portal.recruiting import csv_io, service
+from portal.recruiting.forms import (
+    ConfirmImportForm,
+    DeclineInvitationForm,
+    ImportForm,
+    MoveForm,
+    ReferenceabilityForm,
+    TargetForm,
+    TouchpointForm,
+    WelcomeForm,
+)
+from portal.recruiting.models import Touchpoint
+from portal.vocab import ADVOCATE_STATUSES, REGIONS, SEGMENTS, label
+
+bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
+welcome_bp = Blueprint("welcome", __name__, url_prefix="/welcome")
+
+MOVE_WORDS = {
+    "nominated": "Back to nominated",
+    "invited": "Invite",
+    "active": "Activate",
+    "paused": "Pause",
+    "retired": "Retire",
+    "declined": "Mark declined",
+}
+UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+UPLOAD_KEEP_SECONDS = 24 * 3600
+
+
+def _status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+# Customer success -----------------------------------------------------------------------------
+
+
+@bp.get("/accounts")
+@require("accounts.edit")
+def accounts():
+    rows = service.participation(current_user)
+    return render_template("recruiting/accounts.html", rows=rows)
+
+
+@bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
+@require("accounts.edit")
+def account(account_id: int):
+    try:
+        account = service.get_own_account(current_user, account_id)
+    except NotFound:
+        abort(404)
+    current = service.referenceability_of(account)
+    form = ReferenceabilityForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            service.set_referenceability(current_user, account, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"{account.name}: referenceability saved.", "success")
+            return redirect(url_for("recruiting.account", account_id=account.id))
+    row = service.participation(current_user, [account.id])[0]
+    advocates = db.session.scalars(
+        sa.select(Advocate).where(Advocate.account_id == account.id).order_by(Advocate.name)
+    ).all()
+    return render_template(
+        "recruiting/account.html",
+        account=account,
+        form=form,
+        row=row,
+        advocates=advocates,
+        asks=service.recent_asks_of_account(account),
+    ), _status(form)
+
+
+# The pipeline -------------------------------------------------------------------------------
+
+
+def _filters() -> dict:
+    filters = {name: request.args.get(name, "").strip() for name in service.PIPELINE_FILTERS}
+    if filters["nominated_by"] and not filters["nominated_by"].isdigit():
+        filters["nominated_by"] = ""
+    return filters
+
+
+@bp.get("/pipeline")
+@require("program.manage")
+def pipeline():
+    filters = _filters()
+    query_filters = dict(filters)
+    if query_filters["nominated_by"]:
+        query_filters["nominated_by"] = int(query_filters["nominated_by"])
+    board = service.pipeline_board(current_user, query_filters, per_column=12)
+    shown = [a.id for column in board.values() for a in column["advocates"]]
+    invitations = service.open_invitations(shown)
+    return render_template(
+        "recruiting/pipeline.html",
+        board=board,
+        statuses=ADVOCATE_STATUSES,
+        filters=filters,
+        filtered=any(filters.values()),
+        industries=taxonomy_choices("industry"),
+        products=taxonomy_choices("product"),
+        regions=REGIONS,
+        segments=SEGMENTS,
+        nominators=service.nominators(),
+        invitations=invitations,
+        is_stale=service.is_stale,
+        transitions=advocates_service.TRANSITIONS,
+        move_words=MOVE_WORDS,
+        move_form=MoveForm(),
+    )
+
+
+@bp.post("/advocates/<int:advocate_id>/move")
+@require("program.manage")
+def move(advocate_id: int):
+    advocate = db.session.get(Advocate, advocate_id) or abort(404)
+    form = MoveForm()
+    status = request.form.get("status", "")
+    if not form.validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("recruiting.pipeline"))
+    try:
+        service.move_advocate(current_user, advocate, status, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(f"{advocate.name}: {error.message}", "error")
+    else:
+        db.session.commit()
+        if status == "invited":
+            flash(f"Invitation sent to {advocate.name} ({advocate.email}).", "success")
+        else:
+            flash(f"{advocate.name} is now {label(status).lower()}.", "success")
+    target = request.form.get("next", "")
+    if target == "advocate":
+        return redirect(url_for("recruiting.advocate", advocate_id=advocate.id))
+    return redirect(url_for("recruiting.pipeline", **_filters_from_form()))
+
+
+def _filters_from_form() -> dict:
+    return {
+        name: request.form.get(f"f_{name}")
+        for name in service.PIPELINE_FILTERS
+        if request.form.get(f"f_{name}")
+    }
+
+
+# Nurturing ----------------------------------------------------------------------------------
+
+
+def _viewer_zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(current_user.timezone or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+@bp.route("/advocates/<int:advocate_id>", methods=["GET", "POST"])
+@require("program.manage")
+def advocate(advocate_id: int):
+    advocate = db.session.get(Advocate, advocate_id) or abort(404)
+    form = TouchpointForm()
+    if form.validate_on_submit():
+        try:
+            service.log_touchpoint(current_user, advocate, form.to_data(_viewer_zone()))
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Touchpoint logged.", "success")
+            return redirect(url_for("recruiting.advocate", advocate_id=advocate.id))
+    invitation = service.open_invitations([advocate.id]).get(advocate.id)
+    return render_template(
+        "recruiting/advocate.html",
+        advocate=advocate,
+        form=form,
+        health=service.health_of(advocate),
+        touchpoints=service.touchpoints_of(advocate),
+        invitation=invitation,
+        stale=invitation is not None and service.is_stale(invitation),
+        moves=advocates_service.TRANSITIONS[advocate.status],
+        move_words=MOVE_WORDS,
+        move_form=MoveForm(),
+    ), _status(form)
+
+
+@bp.get("/follow-ups")
+@require("program.manage")
+def follow_ups():
+    today = _today()
+    due = service.follow_ups_due(current_user, today)
+    return render_template("recruiting/follow_ups.html", due=due, today=today, form=MoveForm())
+
+
+def _today():
+    return now_utc().astimezone(_viewer_zone()).date()
+
+
+@bp.post("/touchpoints/<int:touchpoint_id>/done")
+@require("program.manage")
+def follow_up_done(touchpoint_id: int):
+    touchpoint = db.session.get(Touchpoint, touchpoint_id) or abort(404)
+    if not MoveForm().validate_on_submit():
+        abort(400)
+    try:
+        service.complete_follow_up(current_user, touchpoint)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Follow-up with {touchpoint.advocate.name} done.", "success")
+    return redirect(url_for("recruiting.follow_ups"))
+
+
+# Targets ------------------------------------------------------------------------------------
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@require("program.manage")
+def targets():
+    form = TargetForm()
+    if form.validate_on_submit():
+        try:
+            service.create_target(current_user, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Target added.", "success")
+            return redirect(url_for("recruiting.targets"))
+    return render_template(
+        "recruiting/targets.html",
+        form=form,
+        gaps=service.target_gaps(),
+        target_label=service.target_label,
+        delete_form=MoveForm(),
+    ), _status(form)
+
+
+@bp.post("/targets/<int:target_id>/delete")
+@require("program.manage")
+def delete_target(target_id: int):
+    try:
+        target = service.get_target(current_user, target_id)
+    except NotFound:
+        abort(404)
+    if not MoveForm().validate_on_submit():
+        abort(400)
+    service.delete_target(current_user, target)
+    db.session.commit()
+    flash("Target removed.", "success")
+    return redirect(url_for("recruiting.targets"))
+
+
+# Import and export ----------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _forget_old_uploads() -> None:
+    """Previews never confirmed: their files go after a day."""
+    cutoff = time.time() - UPLOAD_KEEP_SECONDS
+    for path in _upload_dir().glob("*.csv"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _upload_path(upload: str) -> Path | None:
+    if not upload or not UPLOAD_ID.match(upload):
+        return None
+    path = _upload_dir() / f"{current_user.id}-{upload}.csv"
+    return path if path.exists() else None
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require("program.manage")
+def import_csv():
+    form = ImportForm()
+    report = None
+    confirm = None
+    if form.validate_on_submit():
+        file = form.file.data
+        data = file.read() if file else b""
+        if not data:
+            form.file.errors.append("Choose a CSV file.")
+        elif form.kind.data not in csv_io.KINDS:
+            form.kind.errors.append("Choose accounts or advocates.")
+        else:
+            try:
+                report = csv_io.run_import(current_user, form.kind.data, data, dry_run=True)
+            except DomainError as error:
+                db.session.rollback()
+                show_service_errors(form, error, fallback="file")
+            else:
+                db.session.rollback()
+                _forget_old_uploads()
+                upload = secrets.token_urlsafe(24)
+                (_upload_dir() / f"{current_user.id}-{upload}.csv").write_bytes(data)
+                confirm = ConfirmImportForm(upload=upload, kind=form.kind.data)
+                return render_template(
+                    "recruiting/import.html", form=form, report=report, confirm=confirm
+                )
+    return render_template(
+        "recruiting/import.html", form=form, report=report, confirm=confirm
+    ), _status(form)
+
+
+@bp.post("/import/confirm")
+@require("program.manage")
+def confirm_import():
+    form = ConfirmImportForm()
+    path = _upload_path(form.upload.data) if form.validate_on_submit() else None
+    if path is None or form.kind.data not in csv_io.KINDS:
+        flash("That preview is gone; please upload the file again.", "error")
+        return redirect(url_for("recruiting.import_csv"))
+    try:
+        report = csv_io.run_import(current_user, form.kind.data, path.read_bytes())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("recruiting.import_csv"))
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(f"Imported {form.kind.data}: {report.summary()}", "success")
+    return redirect(url_for("recruiting.import_csv"))
+
+
+@bp.get("/export/<kind>.csv")
+@require("program.manage")
+def export_csv(kind: str):
+    if kind not in csv_io.EXPORTS:
+        abort(404)
+    return Response(
+        stream_with_context(csv_io.EXPORTS[kind]()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{kind}.csv"'},
+    )
+
+
+# The invitee's welcome page (no sign-in: the signed link is the credential) ------------------
+
+
+@welcome_bp.route("/<token>", methods=["GET", "POST"])
+def accept(token: str):
+    try:
+        advocate = service.check_welcome_link(token)
+    except LinkError as error:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", error=error), 400
+    form = WelcomeForm()
+    if form.validate_on_submit():
+        try:
+            user = service.accept_invitation(
+                token, password=form.password.data, accept_terms=form.accept_terms.data
+            )
+        except LinkError as error:
+            db.session.rollback()
+            return render_template("auth/link_problem.html", error=error), 400
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"Welcome to {get_setting('program_name')}, {advocate.name}.", "success")
+            return redirect(url_for("me.home"))
+    return render_template(
+        "recruiting/welcome.html",
+        advocate=advocate,
+        form=form,
+        decline_form=DeclineInvitationForm(),
+        token=token,
+        version=get_setting("terms_version"),
+        defaults={
+            "max_per_month": get_setting("default_max_per_month"),
+            "max_per_quarter": get_setting("default_max_per_quarter"),
+            "max_per_year": get_setting("default_max_per_year"),
+            "min_days_between": get_setting("default_min_days_between"),
+        },
+    ), _status(form)
+
+
+@welcome_bp.post("/<token>/decline")
+def decline(token: str):
+    form = DeclineInvitationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.decline_invitation(token)
+    except LinkError as error:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", error=error), 400
+    db.session.commit()
+    return render_template("recruiting/declined.html")

@@ -1,0 +1,946 @@
+"""Program reports: each is one to three SQL aggregate queries whatever the data size (plus,
+on PostgreSQL, a SET of work_mem), a table, a chart of that table and its CSV.
+
+Asks are read summed up per request (`report_request_facts`, kept by `portal.reports.facts`),
+not one by one, except where a report is about asks by advocate (utilization before today,
+the value exchange's givers). Every report takes a date range and a few filters
+(`parse_params`): unknown filters, unknown values, reversed or absurd ranges are refused with a
+message naming the field. Definitions:
+
+- funnel: requests created in the range (drafts left out) that were submitted, matched (in
+  progress or beyond, or asked), asked (one ask or more), accepted (an ask accepted or
+  completed) and completed (an ask completed); the median time from the request to its first
+  accepted ask (the first answer time of an accepted or completed ask).
+- fulfilment: of those requests, the share fulfilled or completed, and their declined asks
+  by reason.
+- utilization: active advocates by segment, their asks in the 12 months up to the range's end
+  (withdrawn asks left out), bucketed; "at a limit now" is an advocate the overuse rule keeps
+  from being asked today (matching's eligibility row, kept by that rule); "never asked" has no
+  live or past ask at all.
+- value: opportunities (one per CRM id, else per request) won or lost with a close date (else
+  the needed-by date) in the range; "with a reference" has a completed ask; influenced revenue
+  is the sum of won amounts with a reference. The industry is the request's first industry.
+- exchange: ledger points by reason, claims by benefit kind and status, and what advocates
+  gave (completed asks) against what they got (approved or fulfilled claims) in the range.
+- coverage: program targets due in the range (or with no due date) and their gaps, from the
+  recruiting service's `target_gaps`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal.accounts.models import Account
+from portal.advocates.models import Advocate
+from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
+from portal.auth.models import User
+from portal.benefits.models import Benefit, Claim, LedgerEntry
+from portal.content.models import ContentUse
+from portal.database import now_utc
+from portal.errors import ValidationFailed
+from portal.extensions import db
+from portal.program.service import taxonomy_values
+from portal.reports import charts
+from portal.reports.models import RequestFacts
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    BENEFIT_KINDS,
+    CLAIM_STATUSES,
+    DECLINE_REASONS,
+    LEDGER_REASONS,
+    REGIONS,
+    SEGMENTS,
+    TEAMS,
+    label,
+)
+
+REPORTS = {
+    "funnel": "Requests funnel",
+    "fulfilment": "Fulfilment and decline reasons",
+    "utilization": "Advocate utilization",
+    "value": "Business value",
+    "exchange": "Value exchange",
+    "coverage": "Coverage of targets",
+}
+# Filters each report accepts besides the date range.
+FILTERS = {
+    "funnel": ("team", "activity_type"),
+    "fulfilment": ("team", "activity_type"),
+    "utilization": ("segment", "region", "industry"),
+    "value": ("by", "team", "industry"),
+    "exchange": (),
+    "coverage": ("segment", "region"),
+}
+VALUE_DIMENSIONS = ("quarter", "team", "industry")
+MAX_DAYS = 3 * 366 + 365  # four years: longer ranges are refused as absurd
+EARLIEST = dt.date(2000, 1, 1)
+LIVE = ("accepted", "completed")
+NO_TEAM = "none"
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(), dt.UTC)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        """Exclusive: the first instant after the range's last day."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+    def query_args(self) -> dict:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), **self.filters}
+
+
+def _allowed_values(name: str):
+    if name == "team":
+        return (*TEAMS, NO_TEAM)
+    if name == "activity_type":
+        return ACTIVITY_TYPES
+    if name == "segment":
+        return SEGMENTS
+    if name == "region":
+        return REGIONS
+    if name == "industry":
+        return sorted(taxonomy_values("industry"))
+    if name == "by":
+        return VALUE_DIMENSIONS
+    raise KeyError(name)
+
+
+def parse_params(report: str | None, args, today: dt.date | None = None) -> Params:
+    """The date range (default: the last 12 months) and filters; ValidationFailed if bad."""
+    today = today or now_utc().date()
+    allowed = set(FILTERS[report] if report else ()) | {"start", "end"}
+    errors: dict[str, str] = {}
+    for name in args:
+        if name not in allowed:
+            errors[name] = "Unknown filter."
+    dates = {}
+    for name in ("start", "end"):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            dates[name] = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = "Use a date like 2026-12-31."
+    end = dates.get("end", today)
+    start = dates.get("start", end - dt.timedelta(days=364))
+    if not errors:
+        if start > end:
+            errors["start"] = "The start is after the end: swap them."
+        elif start < EARLIEST or end > today + dt.timedelta(days=366):
+            errors["start" if start < EARLIEST else "end"] = (
+                f"Choose dates between {EARLIEST.year} and next year."
+            )
+        elif (end - start).days > MAX_DAYS:
+            errors["start"] = "The range is longer than four years: choose a shorter one."
+    filters = {}
+    for name in FILTERS[report] if report else ():
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            continue
+        if raw not in _allowed_values(name):
+            errors[name] = "Unknown value."
+        else:
+            filters[name] = raw
+    if errors:
+        first = next(iter(errors.items()))
+        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    return Params(start, end, filters)
+
+
+@dataclass
+class Report:
+    """One report: headline figures, the table (what the chart shows, what the CSV holds)."""
+
+    name: str
+    title: str
+    params: Params
+    columns: list[str]
+    rows: list[list]
+    figures: dict = field(default_factory=dict)
+    chart: str = ""
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow(["" if v is None else _csv_cell(v) for v in row])
+        return out.getvalue()
+
+
+def _csv_cell(value):
+    text = str(value)
+    # A cell that a spreadsheet would run as a formula is written as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _rate(part, whole) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _tune() -> None:
+    """PostgreSQL: let this transaction's report sorts and hashes stay in memory."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+
+
+def _seconds(later, earlier):
+    """SQL: seconds from `earlier` to `later` on PostgreSQL and SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.extract("epoch", later - earlier)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
+def _team_filter(query, params: Params):
+    team = params.filters.get("team")
+    if team == NO_TEAM:
+        query = query.where(User.team.is_(None))
+    elif team:
+        query = query.where(User.team == team)
+    if params.filters.get("activity_type"):
+        query = query.where(ReferenceRequest.activity_type == params.filters["activity_type"])
+    return query
+
+
+def _requests_in_range(params: Params):
+    return (
+        sa.select()
+        .select_from(ReferenceRequest)
+        .join(User, User.id == ReferenceRequest.requester_id)
+        .where(
+            ReferenceRequest.status != "draft",
+            ReferenceRequest.created_at >= params.start_at,
+            ReferenceRequest.created_at < params.end_at,
+        )
+    )
+
+
+def _flag(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+# Funnel ------------------------------------------------------------------------------------
+
+FUNNEL_STAGES = ("submitted", "matched", "asked", "accepted", "completed")
+
+
+def _days(seconds) -> float | None:
+    return None if seconds is None else round(float(seconds) / 86400.0, 1)
+
+
+def _per_request(params: Params):
+    """One row per request created in the range (drafts left out) with its asks summed up
+    (the facts table, one narrow row per request, instead of every ask)."""
+    f = RequestFacts
+    rr = ReferenceRequest
+    return (
+        _team_filter(_requests_in_range(params), params)
+        .outerjoin(f, f.request_id == rr.id)
+        .add_columns(
+            User.team.label("team"),
+            rr.activity_type.label("activity"),
+            rr.status.label("status"),
+            rr.created_at.label("created_at"),
+            sa.func.coalesce(f.asks, 0).label("asks"),
+            sa.func.coalesce(f.accepted, 0).label("accepted"),
+            sa.func.coalesce(f.completed, 0).label("completed"),
+            sa.func.coalesce(f.declined, 0).label("declined"),
+            f.first_accept_at.label("first_accept"),
+        )
+        .subquery()
+    )
+
+
+def funnel(params: Params) -> Report:
+    """One query: per request its flags and wait, then medians and counts per group."""
+    _tune()
+    p = _per_request(params).c
+    base = sa.select(
+        p.team,
+        p.activity,
+        sa.case(
+            (p.status.in_(("in_progress", "fulfilled", "completed")), 1),
+            (p.asks > 0, 1),
+            else_=0,
+        ).label("matched"),
+        sa.case((p.asks > 0, 1), else_=0).label("asked"),
+        sa.case((p.accepted > 0, 1), else_=0).label("accepted"),
+        sa.case((p.completed > 0, 1), (p.status == "completed", 1), else_=0).label("completed"),
+        sa.case((p.status.in_(("fulfilled", "completed")), 1), else_=0).label("fulfilled"),
+        sa.case((p.status.in_(("cancelled", "expired")), 1), else_=0).label("unmet"),
+        p.declined,
+        _seconds(p.first_accept, p.created_at).label("wait"),
+    ).subquery()
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = _funnel_rows_postgresql(base)
+    else:
+        rows = _funnel_rows_windows(base)
+    return _funnel_report(params, rows)
+
+
+def _funnel_rows_postgresql(base) -> list[tuple]:
+    """PostgreSQL: medians with percentile_cont, the overall row by a grouping set."""
+    b = base.c
+    total = sa.func.grouping(b.team, b.activity)
+    wait = sa.func.percentile_cont(0.5).within_group(b.wait)
+    rows = db.session.execute(
+        sa.select(
+            total,
+            b.team,
+            b.activity,
+            sa.func.count(),
+            *[sa.func.sum(getattr(b, stage)) for stage in FUNNEL_STAGES[1:]],
+            sa.func.sum(b.fulfilled),
+            sa.func.sum(b.unmet),
+            sa.func.sum(b.declined),
+            wait,
+        ).group_by(sa.func.grouping_sets(sa.tuple_(b.team, b.activity), sa.tuple_()))
+    ).all()
+    overall = next((row[-1] for row in rows if row[0]), None)
+    # (team, activity, counts..., fulfilled, unmet, declined, median, overall sum, overall n)
+    return [
+        (*row[1:], overall if overall is not None else 0, 1 if overall is not None else 0)
+        if i == 0
+        else (*row[1:], 0, 0)
+        for i, row in enumerate(r for r in rows if not r[0])
+    ]
+
+
+def _funnel_rows_windows(base) -> list[tuple]:
+    """SQLite: medians from row numbers over the waits, per group and overall."""
+    groups = (base.c.team, base.c.activity)
+    waits = base.c.wait.asc().nulls_last()
+    ranked = sa.select(
+        base,
+        sa.func.row_number().over(partition_by=groups, order_by=waits).label("rn"),
+        sa.func.count(base.c.wait).over(partition_by=groups).label("n"),
+        sa.func.row_number().over(order_by=waits).label("rn_all"),
+        sa.func.count(base.c.wait).over().label("n_all"),
+    ).subquery()
+    r = ranked.c
+    middle = sa.and_(r.wait.is_not(None), r.rn.in_(((r.n + 1) // 2, (r.n + 2) // 2)))
+    middle_all = sa.and_(
+        r.wait.is_not(None), r.rn_all.in_(((r.n_all + 1) // 2, (r.n_all + 2) // 2))
+    )
+    rows = db.session.execute(
+        sa.select(
+            r.team,
+            r.activity,
+            sa.func.count(),
+            *[sa.func.sum(getattr(r, stage)) for stage in FUNNEL_STAGES[1:]],
+            sa.func.sum(r.fulfilled),
+            sa.func.sum(r.unmet),
+            sa.func.sum(r.declined),
+            sa.func.avg(sa.case((middle, r.wait))),
+            sa.func.sum(sa.case((middle_all, r.wait), else_=0)),
+            sa.func.sum(sa.case((middle_all, 1), else_=0)),
+        ).group_by(r.team, r.activity)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
+def _funnel_report(params: Params, rows: list[tuple]) -> Report:
+    table = []
+    totals = [0] * len(FUNNEL_STAGES)
+    fulfilled = unmet = declined = 0
+    middle_sum, middle_count = 0.0, 0
+    for team, activity, *values in rows:
+        counts = [int(c or 0) for c in values[: len(FUNNEL_STAGES)]]
+        done, lost, turned_down, med, mid_sum, mid_count = values[len(FUNNEL_STAGES) :]
+        fulfilled += int(done or 0)
+        unmet += int(lost or 0)
+        declined += int(turned_down or 0)
+        middle_sum += float(mid_sum or 0)
+        middle_count += int(mid_count or 0)
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        table.append([label(team) if team else "No team", label(activity), *counts, _days(med)])
+    table.sort(key=lambda row: (-row[2], row[0], row[1]))
+    chart = charts.bar(
+        "Requests at each stage",
+        [label(s) for s in FUNNEL_STAGES],
+        {"Requests": totals},
+    )
+    figures = dict(zip(FUNNEL_STAGES, totals, strict=True))
+    figures["median_days_to_first_accept"] = (
+        _days(middle_sum / middle_count) if middle_count else None
+    )
+    return Report(
+        "funnel",
+        REPORTS["funnel"],
+        params,
+        ["Team", "Activity", *[label(s) for s in FUNNEL_STAGES], "Median days to first accept"],
+        table,
+        figures,
+        chart,
+        extra={"fulfilled": fulfilled, "unmet": unmet, "declined": declined},
+    )
+
+
+# Fulfilment --------------------------------------------------------------------------------
+
+
+def fulfilment(params: Params) -> Report:
+    """One query over the requests in the range and their facts."""
+    _tune()
+    done = ReferenceRequest.status.in_(("fulfilled", "completed"))
+    closed_unmet = ReferenceRequest.status.in_(("cancelled", "expired"))
+    f = RequestFacts
+    query = (
+        _team_filter(_requests_in_range(params), params)
+        .outerjoin(f, f.request_id == ReferenceRequest.id)
+        .add_columns(
+            User.team,
+            ReferenceRequest.activity_type,
+            sa.func.count(ReferenceRequest.id),
+            _flag(done),
+            _flag(closed_unmet),
+            sa.func.coalesce(sa.func.sum(f.declined), 0),
+            *[
+                sa.func.coalesce(sa.func.sum(getattr(f, f"declined_{reason}")), 0)
+                for reason in DECLINE_REASONS
+            ],
+        )
+    )
+    found = db.session.execute(query.group_by(User.team, ReferenceRequest.activity_type)).all()
+    requests = [row[:5] for row in found]
+    declines = []
+    for team, activity, _, _, _, declined, *named in found:
+        for reason, n in zip(DECLINE_REASONS, named, strict=True):
+            if n:
+                declines.append((team, activity, reason, int(n)))
+        unnamed = int(declined) - sum(int(n) for n in named)
+        if unnamed:
+            declines.append((team, activity, None, unnamed))
+    reasons = (*DECLINE_REASONS, None)
+    by_group: dict[tuple, dict] = {}
+    for team, activity, submitted, fulfilled, unmet in requests:
+        by_group[(team, activity)] = {
+            "submitted": int(submitted),
+            "fulfilled": int(fulfilled),
+            "unmet": int(unmet),
+            "declines": dict.fromkeys(reasons, 0),
+        }
+    empty = {"submitted": 0, "fulfilled": 0, "unmet": 0}
+    for team, activity, reason, count in declines:
+        group = by_group.setdefault(
+            (team, activity), {**empty, "declines": dict.fromkeys(reasons, 0)}
+        )
+        group["declines"][reason if reason in DECLINE_REASONS else None] += int(count)
+    table = []
+    totals = {"submitted": 0, "fulfilled": 0, "unmet": 0}
+    reason_totals = dict.fromkeys(reasons, 0)
+    for (team, activity), g in sorted(
+        by_group.items(), key=lambda item: (-item[1]["submitted"], str(item[0]))
+    ):
+        for key in totals:
+            totals[key] += g[key]
+        for reason, n in g["declines"].items():
+            reason_totals[reason] += n
+        table.append(
+            [
+                label(team) if team else "No team",
+                label(activity),
+                g["submitted"],
+                g["fulfilled"],
+                _rate(g["fulfilled"], g["submitted"]),
+                g["unmet"],
+                *[g["declines"][r] for r in reasons],
+            ]
+        )
+    shown = [r for r in reasons if reason_totals[r] or r is not None]
+    chart = charts.bar(
+        "Declined asks by reason",
+        [label(r) if r else "No reason given" for r in shown],
+        {"Declined asks": [reason_totals[r] for r in shown]},
+    )
+    declined = sum(reason_totals.values())
+    figures = {
+        "submitted": totals["submitted"],
+        "fulfilled": totals["fulfilled"],
+        "fulfilment_rate": _rate(totals["fulfilled"], totals["submitted"]),
+        "cancelled_or_expired": totals["unmet"],
+        "declined_asks": declined,
+        "decline_reasons": {(r or "unknown"): reason_totals[r] for r in reasons},
+    }
+    return Report(
+        "fulfilment",
+        REPORTS["fulfilment"],
+        params,
+        ["Team", "Activity", "Requests", "Fulfilled", "Fulfilment rate %", "Cancelled or expired"]
+        + [f"Declined: {label(r)}" if r else "Declined: no reason" for r in reasons],
+        table,
+        figures,
+        chart,
+    )
+
+
+# Utilization -------------------------------------------------------------------------------
+
+BUCKETS = ("0", "1", "2", "3", "4-5", "6+")
+
+
+def utilization(params: Params, now: dt.datetime | None = None) -> Report:
+    """When the range ends today, the 12-month counts come from matching's eligibility rows
+    (kept by the overuse rule, rolled forward daily); for an earlier end they are counted."""
+    _tune()
+    now = now or now_utc()
+    window_start = params.end_at - dt.timedelta(days=365)
+    e = AdvocateEligibility
+    query = sa.select().select_from(Advocate).join(Account, Account.id == Advocate.account_id)
+    query = query.outerjoin(e, e.advocate_id == Advocate.id)
+    if params.end_at > now:
+        n = sa.func.coalesce(e.asks_12m, 0)
+    else:
+        asks = (
+            sa.select(Ask.advocate_id, sa.func.count().label("n"))
+            .where(
+                Ask.asked_at >= window_start,
+                Ask.asked_at < params.end_at,
+                Ask.status != "withdrawn",
+            )
+            .group_by(Ask.advocate_id)
+            .subquery()
+        )
+        query = query.outerjoin(asks, asks.c.advocate_id == Advocate.id)
+        n = sa.func.coalesce(asks.c.n, 0)
+    bucket = sa.case(
+        (n == 0, "0"), (n == 1, "1"), (n == 2, "2"), (n == 3, "3"), (n <= 5, "4-5"), else_="6+"
+    ).label("bucket")
+    at_limit = sa.and_(e.askable_from.is_not(None), e.askable_from > now)
+    never = e.last_asked_at.is_(None)
+    query = query.add_columns(
+        Account.segment, bucket, sa.func.count(), _flag(at_limit), _flag(never)
+    ).where(Advocate.status == "active")
+    for name, column in (
+        ("segment", Account.segment),
+        ("region", Account.region),
+        ("industry", Account.industry),
+    ):
+        if params.filters.get(name):
+            query = query.where(column == params.filters[name])
+    rows = db.session.execute(query.group_by(Account.segment, bucket)).all()
+    by_segment = {
+        s: {"buckets": dict.fromkeys(BUCKETS, 0), "at_limit": 0, "never": 0} for s in SEGMENTS
+    }
+    for segment, b, count, limit, never_asked in rows:
+        group = by_segment[segment]
+        group["buckets"][b] += int(count)
+        group["at_limit"] += int(limit)
+        group["never"] += int(never_asked)
+    table = []
+    for segment in SEGMENTS:
+        g = by_segment[segment]
+        total = sum(g["buckets"].values())
+        if not total and params.filters.get("segment") not in (None, segment):
+            continue
+        table.append(
+            [label(segment), total, *[g["buckets"][b] for b in BUCKETS], g["at_limit"], g["never"]]
+        )
+    chart = charts.bar(
+        "Active advocates by asks in the last 12 months",
+        [f"{b} asks" for b in BUCKETS],
+        {label(s): [by_segment[s]["buckets"][b] for b in BUCKETS] for s in SEGMENTS},
+        stacked=True,
+    )
+    figures = {
+        "active_advocates": sum(row[1] for row in table),
+        "at_limit_now": sum(g["at_limit"] for g in by_segment.values()),
+        "never_asked": sum(g["never"] for g in by_segment.values()),
+        "distribution": {b: sum(g["buckets"][b] for g in by_segment.values()) for b in BUCKETS},
+    }
+    return Report(
+        "utilization",
+        REPORTS["utilization"],
+        params,
+        ["Segment", "Active advocates", *[f"{b} asks" for b in BUCKETS], "At a limit now"]
+        + ["Never asked"],
+        table,
+        figures,
+        chart,
+        notes=f"Asks from {window_start.date():%d %b %Y} to {params.end:%d %b %Y}"
+        + (" (as of today's eligibility counts)." if params.end_at > now else "."),
+    )
+
+
+# Business value ----------------------------------------------------------------------------
+
+
+def _industry_expr():
+    return ReferenceRequest.criteria[("industries", 0)].as_string()
+
+
+def value(params: Params) -> Report:
+    _tune()
+    key = sa.func.coalesce(
+        ReferenceRequest.opportunity_crm_id,
+        sa.literal("request-") + sa.cast(ReferenceRequest.id, sa.String),
+    )
+    closed = sa.func.coalesce(ReferenceRequest.opportunity_close_date, ReferenceRequest.needed_by)
+    won = ReferenceRequest.opportunity_outcome == "won"
+    referenced = sa.func.coalesce(RequestFacts.completed, 0) > 0
+    opp = (
+        sa.select(
+            sa.func.max(sa.case((won, 1), else_=0)).label("won"),
+            sa.func.max(sa.case((referenced, 1), else_=0)).label("referenced"),
+            sa.func.max(sa.case((won, ReferenceRequest.opportunity_amount))).label("amount"),
+            sa.func.min(User.team).label("team"),
+            sa.func.min(_industry_expr()).label("industry"),
+            sa.func.max(closed).label("closed_on"),
+        )
+        .select_from(ReferenceRequest)
+        .join(User, User.id == ReferenceRequest.requester_id)
+        .outerjoin(RequestFacts, RequestFacts.request_id == ReferenceRequest.id)
+    )
+    opp = opp.where(
+        ReferenceRequest.opportunity_outcome.in_(("won", "lost")),
+        closed >= params.start,
+        closed <= params.end,
+    )
+    team = params.filters.get("team")
+    if team == NO_TEAM:
+        opp = opp.where(User.team.is_(None))
+    elif team:
+        opp = opp.where(User.team == team)
+    if params.filters.get("industry"):
+        opp = opp.where(_industry_expr() == params.filters["industry"])
+    opp = opp.group_by(key).subquery()
+    year = sa.extract("year", opp.c.closed_on)
+    month = sa.extract("month", opp.c.closed_on)
+    with_ref = opp.c.referenced == 1
+    is_won = opp.c.won == 1
+    rows = db.session.execute(
+        sa.select(
+            year,
+            month,
+            opp.c.team,
+            opp.c.industry,
+            _flag(sa.and_(with_ref, is_won)),
+            _flag(sa.and_(with_ref, ~is_won)),
+            _flag(sa.and_(~with_ref, is_won)),
+            _flag(sa.and_(~with_ref, ~is_won)),
+            sa.func.coalesce(sa.func.sum(sa.case((with_ref, opp.c.amount))), 0),
+            sa.func.coalesce(sa.func.sum(opp.c.amount), 0),
+        ).group_by(year, month, opp.c.team, opp.c.industry)
+    ).all()
+    by = params.filters.get("by", "quarter")
+    groups: dict[str, list] = {}
+    for y, m, team_, industry, ww, lw, wo, lo, influenced, won_total in rows:
+        if by == "quarter":
+            name = f"{int(y)} Q{(int(m) - 1) // 3 + 1}"
+        elif by == "team":
+            name = label(team_) if team_ else "No team"
+        else:
+            name = label(industry) if industry else "No industry"
+        g = groups.setdefault(name, [0, 0, 0, 0, Decimal(0), Decimal(0)])
+        for i, v in enumerate((ww, lw, wo, lo)):
+            g[i] += int(v)
+        g[4] += Decimal(str(influenced or 0))
+        g[5] += Decimal(str(won_total or 0))
+    table = []
+    totals = [0, 0, 0, 0, Decimal(0), Decimal(0)]
+    for name in sorted(groups):
+        ww, lw, wo, lo, influenced, won_total = groups[name]
+        totals = [a + b for a, b in zip(totals, groups[name], strict=True)]
+        table.append(
+            [
+                name,
+                ww + lw,
+                ww,
+                lw,
+                _rate(ww, ww + lw),
+                wo + lo,
+                wo,
+                lo,
+                _rate(wo, wo + lo),
+                _money(influenced),
+                _money(won_total),
+            ]
+        )
+    ww, lw, wo, lo, influenced, won_total = totals
+    chart = charts.bar(
+        f"Win rate by {by}, with and without a reference (%)",
+        [row[0] for row in table],
+        {"With a reference": [row[4] for row in table], "Without": [row[8] for row in table]},
+    )
+    figures = {
+        "opportunities_with_reference": ww + lw,
+        "won_with_reference": ww,
+        "lost_with_reference": lw,
+        "win_rate_with_reference": _rate(ww, ww + lw),
+        "opportunities_without_reference": wo + lo,
+        "won_without_reference": wo,
+        "lost_without_reference": lo,
+        "win_rate_without_reference": _rate(wo, wo + lo),
+        "influenced_revenue": _money(influenced),
+        "won_revenue": _money(won_total),
+    }
+    return Report(
+        "value",
+        REPORTS["value"],
+        params,
+        [
+            label(by),
+            "Opportunities with a reference",
+            "Won",
+            "Lost",
+            "Win rate with %",
+            "Opportunities without",
+            "Won without",
+            "Lost without",
+            "Win rate without %",
+            "Influenced revenue",
+            "All won revenue",
+        ],
+        table,
+        figures,
+        chart,
+    )
+
+
+def _money(value) -> float:
+    return float(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+
+
+# Value exchange ----------------------------------------------------------------------------
+
+
+def exchange(params: Params) -> Report:
+    _tune()
+    in_range = sa.and_(
+        LedgerEntry.created_at >= params.start_at, LedgerEntry.created_at < params.end_at
+    )
+    ledger = db.session.execute(
+        sa.select(
+            LedgerEntry.reason,
+            sa.func.coalesce(sa.func.sum(sa.case((LedgerEntry.delta > 0, LedgerEntry.delta))), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((LedgerEntry.delta < 0, LedgerEntry.delta))), 0),
+        )
+        .where(in_range)
+        .group_by(LedgerEntry.reason)
+    ).all()
+    claims = db.session.execute(
+        sa.select(Benefit.kind, Claim.status, sa.func.count())
+        .join(Benefit, Benefit.id == Claim.benefit_id)
+        .where(Claim.created_at >= params.start_at, Claim.created_at < params.end_at)
+        .group_by(Benefit.kind, Claim.status)
+    ).all()
+    received = sa.and_(
+        Claim.status.in_(("approved", "fulfilled")),
+        Claim.created_at >= params.start_at,
+        Claim.created_at < params.end_at,
+    )
+    gave = sa.and_(
+        Ask.status == "completed",
+        Ask.completed_at >= params.start_at,
+        Ask.completed_at < params.end_at,
+    )
+    # One pass over the completed asks: per advocate what they gave, and whether they got.
+    givers = (
+        sa.select(Ask.advocate_id, sa.func.count().label("n"))
+        .where(gave)
+        .group_by(Ask.advocate_id)
+        .cte("givers")
+    )
+    got = sa.exists(sa.select(Claim.id).where(received, Claim.advocate_id == givers.c.advocate_id))
+    gave_row = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(givers.c.n), 0),
+            sa.func.count(),
+            _flag(~got),
+            sa.select(sa.func.count(Claim.id)).where(received).scalar_subquery(),
+        ).select_from(givers)
+    ).one()
+    give_get = (gave_row[0], gave_row[1], gave_row[3], gave_row[2])
+    points = {reason: [0, 0] for reason in LEDGER_REASONS}
+    for reason, plus, minus in ledger:
+        points[reason] = [int(plus), int(minus)]
+    kinds = {kind: dict.fromkeys(CLAIM_STATUSES, 0) for kind in BENEFIT_KINDS}
+    for kind, status, count in claims:
+        kinds[kind][status] += int(count)
+    table = []
+    for kind in BENEFIT_KINDS:
+        counts = kinds[kind]
+        if any(counts.values()):
+            table.append([label(kind), *[counts[s] for s in CLAIM_STATUSES]])
+    earned = points["activity"][0]
+    spent = -(points["claim"][1] + points["refund"][0])
+    chart = charts.bar(
+        "Benefit claims by kind",
+        [row[0] for row in table],
+        {
+            "Approved or fulfilled": [row[2] + row[6] for row in table],
+            "Requested or waitlisted": [row[1] + row[3] for row in table],
+        },
+        stacked=True,
+    )
+    completed, giving, claims_received, gave_only = (int(v or 0) for v in give_get)
+    figures = {
+        "points_earned": earned,
+        "points_spent": spent,
+        "points_adjusted": points["adjustment"][0] + points["adjustment"][1],
+        "activities_completed": completed,
+        "advocates_who_gave": giving,
+        "benefits_received": claims_received,
+        "gave_without_getting": gave_only,
+        "give_get_ratio": round(claims_received / completed, 2) if completed else None,
+    }
+    return Report(
+        "exchange",
+        REPORTS["exchange"],
+        params,
+        ["Benefit kind", *[label(s) for s in CLAIM_STATUSES]],
+        table,
+        figures,
+        chart,
+        extra={
+            "points": [
+                [label(reason), points[reason][0], -points[reason][1]] for reason in LEDGER_REASONS
+            ]
+        },
+    )
+
+
+# Coverage ----------------------------------------------------------------------------------
+
+
+def coverage(params: Params) -> Report:
+    from portal.recruiting.service import target_gaps, target_label
+
+    table = []
+    for gap in target_gaps():
+        target = gap.target
+        if target.due_on is not None and not params.start <= target.due_on <= params.end:
+            continue
+        if any(
+            params.filters.get(name) and getattr(target, name) != params.filters[name]
+            for name in ("segment", "region")
+        ):
+            continue
+        table.append(
+            [
+                target_label(target),
+                target.due_on.isoformat() if target.due_on else "",
+                target.target_count,
+                gap.active,
+                gap.gap,
+                len(gap.nominations),
+            ]
+        )
+    chart = charts.bar(
+        "Active advocates against each target",
+        [f"#{i + 1}" for i in range(len(table))],
+        {"Active": [row[3] for row in table], "Gap": [row[4] for row in table]},
+        stacked=True,
+        horizontal=True,
+    )
+    figures = {
+        "targets": len(table),
+        "targets_met": sum(1 for row in table if row[4] == 0),
+        "total_gap": sum(row[4] for row in table),
+    }
+    return Report(
+        "coverage",
+        REPORTS["coverage"],
+        params,
+        ["Target", "Due", "Target count", "Active advocates", "Gap", "In the pipeline"],
+        table,
+        figures,
+        chart,
+        notes="Targets due in the range, or with no due date; the chart numbers them as the table.",
+    )
+
+
+BUILDERS = {
+    "funnel": funnel,
+    "fulfilment": fulfilment,
+    "utilization": utilization,
+    "value": value,
+    "exchange": exchange,
+    "coverage": coverage,
+}
+
+
+def build(name: str, params: Params) -> Report:
+    return BUILDERS[name](params)
+
+
+def summary(params: Params) -> dict:
+    """The program's headline figures for the range (the executive page and the API)."""
+    requests = funnel(params)
+    f = requests.figures
+    u = utilization(params).figures
+    v = value(params).figures
+    e = exchange(params).figures
+    uses = db.session.scalar(
+        sa.select(sa.func.count(ContentUse.id)).where(
+            ContentUse.used_at >= params.start_at, ContentUse.used_at < params.end_at
+        )
+    )
+    return {
+        "start": params.start,
+        "end": params.end,
+        "requests": {
+            **{stage: f[stage] for stage in FUNNEL_STAGES},
+            "median_days_to_first_accept": f["median_days_to_first_accept"],
+            "fulfilment_rate": _rate(requests.extra["fulfilled"], f["submitted"]),
+            "declined_asks": requests.extra["declined"],
+        },
+        "advocates": {
+            "active": u["active_advocates"],
+            "at_limit_now": u["at_limit_now"],
+            "never_asked": u["never_asked"],
+        },
+        "business_value": {
+            key: v[key]
+            for key in (
+                "opportunities_with_reference",
+                "win_rate_with_reference",
+                "opportunities_without_reference",
+                "win_rate_without_reference",
+                "influenced_revenue",
+            )
+        },
+        "value_exchange": {
+            key: e[key]
+            for key in (
+                "points_earned",
+                "points_spent",
+                "activities_completed",
+                "benefits_received",
+                "give_get_ratio",
+            )
+        },
+        "content_uses": int(uses or 0),
+    }
+
+
+def median(values) -> float | None:
+    """Plain median, for tests and the benchmark's figures."""
+    values = list(values)
+    return statistics.median(values) if values else None

@@ -1,0 +1,88 @@
+"""Report pages (blueprint `reports`): the read-only program page with the headline figures,
+one page per report with its chart and table, and each table as CSV."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from portal.auth.permissions import require
+from portal.errors import ValidationFailed
+from portal.reports import facts, service
+from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, TEAMS
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+facts.listen()  # every change to an ask keeps the reports' per-request facts current
+NAMES = "any(" + ",".join(service.REPORTS) + ")"
+
+
+@bp.get("/")
+@require("reports.view")
+def index():
+    try:
+        params = service.parse_params(None, request.args)
+    except ValidationFailed as error:
+        return render_template("reports/index.html", error=error, params=None), 422
+    return render_template(
+        "reports/index.html",
+        params=params,
+        summary=service.summary(params),
+        reports=service.REPORTS,
+        error=None,
+    )
+
+
+def _options(params):
+    from portal.program.service import taxonomy_choices
+
+    return {
+        "team": [(t, None) for t in (*TEAMS, service.NO_TEAM)],
+        "activity_type": [(a, None) for a in ACTIVITY_TYPES],
+        "segment": [(s, None) for s in SEGMENTS],
+        "region": [(r, None) for r in REGIONS],
+        "industry": [(c.value, c.label) for c in taxonomy_choices("industry")],
+        "by": [(d, None) for d in service.VALUE_DIMENSIONS],
+    }
+
+
+@bp.get(f"/<{NAMES}:name>")
+@require("reports.view")
+def report(name: str):
+    try:
+        params = service.parse_params(name, request.args)
+    except ValidationFailed as error:
+        return render_template(
+            "reports/report.html",
+            name=name,
+            title=service.REPORTS[name],
+            error=error,
+            report=None,
+            filters=service.FILTERS[name],
+            options=_options(None),
+            args=request.args,
+        ), 422
+    return render_template(
+        "reports/report.html",
+        name=name,
+        title=service.REPORTS[name],
+        report=service.build(name, params),
+        error=None,
+        filters=service.FILTERS[name],
+        options=_options(params),
+        args=params.query_args(),
+    )
+
+
+@bp.get(f"/<{NAMES}:name>.csv")
+@require("reports.view")
+def report_csv(name: str):
+    try:
+        params = service.parse_params(name, request.args)
+    except ValidationFailed as error:
+        abort(422, description=error.message)
+    built = service.build(name, params)
+    filename = f"{name}-{params.start.isoformat()}-{params.end.isoformat()}.csv"
+    return Response(
+        built.csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

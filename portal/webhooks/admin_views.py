@@ -1,0 +1,95 @@
+"""Admin pages: webhook endpoints, their secret and every delivery attempt with its answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth.permissions import require
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import show_service_errors
+from portal.webhooks import delivery, service  # noqa: F401  (delivery registers the transport)
+from portal.webhooks.forms import WebhookForm
+from portal.webhooks.models import WEBHOOK_EVENTS
+
+bp = Blueprint("webhooks", __name__, url_prefix="/admin/webhooks")
+
+
+@bp.get("/")
+@require("webhooks.manage")
+def index():
+    endpoints = db.session.scalars(service.endpoints_query(current_user)).all()
+    return render_template("webhooks/index.html", endpoints=endpoints, events=WEBHOOK_EVENTS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("webhooks.manage")
+def new():
+    form = WebhookForm()
+    if form.validate_on_submit():
+        try:
+            endpoint = service.create_endpoint(current_user, form.to_data(creating=True))
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Webhook endpoint added. Copy its signing secret to the receiver.", "success")
+            return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
+    status = 422 if form.errors else 200
+    return render_template("webhooks/form.html", form=form, endpoint=None), status
+
+
+@bp.get("/<int:endpoint_id>")
+@require("webhooks.manage")
+def show(endpoint_id: int):
+    endpoint = service.get_endpoint(current_user, endpoint_id)
+    page = db.paginate(
+        service.deliveries_query(current_user, endpoint), per_page=50, error_out=False
+    )
+    reveal = request.args.get("secret") == "show"
+    return render_template(
+        "webhooks/show.html", endpoint=endpoint, page=page, events=WEBHOOK_EVENTS, reveal=reveal
+    )
+
+
+@bp.route("/<int:endpoint_id>/edit", methods=["GET", "POST"])
+@require("webhooks.manage")
+def edit(endpoint_id: int):
+    endpoint = service.get_endpoint(current_user, endpoint_id)
+    form = WebhookForm(obj=endpoint if request.method == "GET" else None)
+    if request.method == "GET":
+        form.secret.data = ""
+    if form.validate_on_submit():
+        try:
+            service.update_endpoint(current_user, endpoint, form.to_data(creating=False))
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Webhook endpoint saved.", "success")
+            return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
+    status = 422 if form.errors else 200
+    return render_template("webhooks/form.html", form=form, endpoint=endpoint), status
+
+
+@bp.post("/<int:endpoint_id>/secret")
+@require("webhooks.manage")
+def rotate(endpoint_id: int):
+    endpoint = service.get_endpoint(current_user, endpoint_id)
+    service.rotate_secret(current_user, endpoint)
+    db.session.commit()
+    flash("A new signing secret is in use: give it to the receiver.", "success")
+    return redirect(url_for("webhooks.show", endpoint_id=endpoint.id, secret="show"))  # noqa: S106
+
+
+@bp.post("/<int:endpoint_id>/delete")
+@require("webhooks.manage")
+def delete(endpoint_id: int):
+    endpoint = service.get_endpoint(current_user, endpoint_id)
+    service.delete_endpoint(current_user, endpoint)
+    db.session.commit()
+    flash("Webhook endpoint deleted.", "success")
+    return redirect(url_for("webhooks.index"))

@@ -1,0 +1,130 @@
+"""Deliver a webhook outbox message: a signed POST, with every attempt and answer recorded.
+
+The signature header reads `X-Portal-Signature: t=<unix time>,v1=<hex>`, where the hex is
+HMAC-SHA256 with the endpoint's secret over `f"{t}.{body}"`. A receiver recomputes it, compares
+in constant time, and refuses a timestamp older than a few minutes (replays).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import urllib.error
+import urllib.request
+
+from flask import current_app
+
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.notifications.transport import (
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    transport,
+)
+from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
+from portal.webhooks.service import check_url
+
+SIGNATURE_HEADER = "X-Portal-Signature"
+KEPT_BODY = 2000  # characters of the endpoint's answer kept for the admin page
+RETRY_STATUSES = frozenset({408, 429})
+
+
+def sign(secret: str, timestamp: int, body: str) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def signature_header(secret: str, timestamp: int, body: str) -> str:
+    return f"t={timestamp},v1={sign(secret, timestamp, body)}"
+
+
+def verify(secret: str, header: str, body: str, *, tolerance: int = 300, now=None) -> bool:
+    """True when `header` signs `body` with `secret` and is at most `tolerance` seconds old."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((now or time.time()) - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(parts.get("v1", ""), sign(secret, timestamp, body))
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook is never re-sent elsewhere: a redirect is the endpoint's answer."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _record(message, endpoint_id, started, *, status=None, body=None, error=None, ok=False):
+    db.session.add(
+        WebhookDelivery(
+            endpoint_id=endpoint_id,
+            outbox_message_id=message.id,
+            event=(message.meta or {}).get("event") or message.subject,
+            status_code=status,
+            response_body=body,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            error=error[:500] if error else None,
+            succeeded=ok,
+        )
+    )
+    db.session.flush()
+
+
+@transport("webhook")
+def deliver_webhook(message: OutboxMessage) -> str | None:
+    """POST the message's body to its endpoint; raise Transient/PermanentDeliveryError."""
+    meta = message.meta or {}
+    endpoint = db.session.get(WebhookEndpoint, meta.get("endpoint_id") or 0)
+    if endpoint is None:
+        raise PermanentDeliveryError("The webhook endpoint was deleted.")
+    started = time.monotonic()
+    if not endpoint.active:
+        _record(message, endpoint.id, started, error="Endpoint switched off: not sent.")
+        raise PermanentDeliveryError("The webhook endpoint is switched off.")
+    problem = check_url(message.recipient)
+    if problem:
+        _record(message, endpoint.id, started, error=problem)
+        raise PermanentDeliveryError(problem)
+    endpoint_id, secret = endpoint.id, endpoint.secret
+    # No transaction stays open while the network is slow (the sender's rule too).
+    db.session.rollback()
+    timestamp = int(time.time())
+    request = urllib.request.Request(  # noqa: S310  (http(s) only, checked above)
+        message.recipient,
+        data=message.body_text.encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "AdvocatePortal-Webhooks/1",
+            "X-Portal-Event": meta.get("event") or message.subject,
+            "X-Portal-Delivery": str(message.id),
+            SIGNATURE_HEADER: signature_header(secret, timestamp, message.body_text),
+        },
+    )
+    timeout = current_app.config.get("WEBHOOK_TIMEOUT", 10)
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            status, answer = response.status, response.read(KEPT_BODY)
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, error.read(KEPT_BODY)
+        error.close()
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        text = f"Could not reach the endpoint: {reason}"
+        _record(message, endpoint_id, started, error=text)
+        raise TransientDeliveryError(text) from error
+    text = answer.decode("utf-8", errors="replace")[:KEPT_BODY]
+    ok = 200 <= status < 300
+    _record(message, endpoint_id, started, status=status, body=text, ok=ok)
+    if ok:
+        return f"HTTP {status}"
+    if status >= 500 or status in RETRY_STATUSES:
+        raise TransientDeliveryError(f"The endpoint answered HTTP {status}.")
+    raise PermanentDeliveryError(f"The endpoint answered HTTP {status}.")

@@ -1,0 +1,193 @@
+"""Webhook endpoints (admin only) and the subscriber that writes their outbox messages."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from portal.audit import service as audit
+from portal.auth.permissions import can
+from portal.database import now_utc
+from portal.errors import Forbidden, NotFound
+from portal.events import Event, subscribe
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.validation import Checker
+from portal.webhooks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+
+FIELDS = ("url", "description", "secret", "events", "active")
+SECRET_MIN = 16
+
+
+def _require(actor) -> None:
+    if not can(actor, "webhooks.manage"):
+        raise Forbidden("Only an administrator manages webhooks.")
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def check_url(url: str) -> str | None:
+    """Why `url` can't be a webhook address, or None when it can (http or https, a host)."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        return "Enter a valid URL."
+    if parts.scheme not in ("http", "https"):
+        return "Use an http:// or https:// address."
+    if not parts.hostname or not port_ok or any(c.isspace() for c in url):
+        return "Enter a valid URL with a host name."
+    if parts.username or parts.password:
+        return "Don't put credentials in the URL: the signature authenticates the portal."
+    return None
+
+
+def _clean(data: dict, *, partial: bool) -> dict:
+    check = Checker(data, allowed=FIELDS, partial=partial)
+    check.text("url", max_length=2000, required=True)
+    check.text("description", max_length=200)
+    check.text("secret", max_length=200)
+    check.choices("events", WEBHOOK_EVENTS, max_items=len(WEBHOOK_EVENTS))
+    if "active" in check.data:
+        if isinstance(check.data["active"], bool):
+            check.clean["active"] = check.data["active"]
+        else:
+            check.error("active", "Must be true or false.")
+    if check.clean.get("url"):
+        problem = check_url(check.clean["url"])
+        if problem:
+            check.error("url", problem)
+    secret = check.clean.get("secret")
+    if secret is not None and len(secret) < SECRET_MIN:
+        check.error("secret", f"Use at least {SECRET_MIN} characters, or leave it empty.")
+    if "events" in check.clean and not check.clean["events"]:
+        check.error("events", "Choose at least one event.")
+    return check.done()
+
+
+def create_endpoint(actor, data: dict) -> WebhookEndpoint:
+    """Register an endpoint; without a secret one is generated."""
+    _require(actor)
+    clean = _clean(data, partial=False)
+    endpoint = WebhookEndpoint(
+        url=clean["url"],
+        description=clean.get("description"),
+        secret=clean.get("secret") or new_secret(),
+        events=clean["events"],
+        active=clean.get("active", True),
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(endpoint)
+    audit.record(
+        actor, "webhook.created", endpoint, {"url": endpoint.url, "events": endpoint.events}
+    )
+    return endpoint
+
+
+def update_endpoint(actor, endpoint: WebhookEndpoint, data: dict) -> None:
+    """Change an endpoint; an empty secret keeps the current one."""
+    _require(actor)
+    clean = _clean(data, partial=True)
+    values = {k: v for k, v in clean.items() if k != "secret"}
+    changed = audit.changes(endpoint, values)
+    if clean.get("secret"):
+        endpoint.secret = clean["secret"]
+        changed["secret"] = ["(hidden)", "(changed)"]
+    if changed:
+        audit.record(actor, "webhook.updated", endpoint, changed)
+
+
+def rotate_secret(actor, endpoint: WebhookEndpoint) -> str:
+    _require(actor)
+    endpoint.secret = new_secret()
+    audit.record(actor, "webhook.secret_rotated", endpoint)
+    return endpoint.secret
+
+
+def delete_endpoint(actor, endpoint: WebhookEndpoint) -> None:
+    _require(actor)
+    audit.record(actor, "webhook.deleted", endpoint, {"url": endpoint.url})
+    db.session.delete(endpoint)
+
+
+def get_endpoint(actor, endpoint_id: int) -> WebhookEndpoint:
+    _require(actor)
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound("No such webhook endpoint.")
+    return endpoint
+
+
+def endpoints_query(actor) -> sa.Select:
+    _require(actor)
+    return sa.select(WebhookEndpoint).order_by(WebhookEndpoint.id)
+
+
+def deliveries_query(actor, endpoint: WebhookEndpoint) -> sa.Select:
+    _require(actor)
+    return (
+        sa.select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id)
+        .order_by(WebhookDelivery.id.desc())
+    )
+
+
+# What each event carries: the object as the API shows it.
+def _object(event: Event) -> dict | None:
+    from portal.api import schemas  # the API's view of an object is the payload's too
+
+    dumpers = {
+        "asks": schemas.AskSchema,
+        "reference_requests": schemas.RequestSchema,
+        "claims": schemas.ClaimSchema,
+        "advocates": schemas.AdvocateSchema,
+    }
+    schema = dumpers.get(event.entity)
+    return schema().dump(event.obj) if schema else None
+
+
+def payload(event: Event) -> str:
+    """The JSON body of a webhook call for `event`."""
+    body = {
+        "id": str(uuid.uuid4()),
+        "event": event.action,
+        "occurred_at": now_utc().isoformat(),
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "actor_id": getattr(event.actor, "id", None),
+        "data": event.data,
+        "object": _object(event),
+    }
+    return json.dumps(body, default=str, sort_keys=True)
+
+
+@subscribe(*WEBHOOK_EVENTS)
+def queue_webhooks(event: Event) -> None:
+    """One outbox message per active endpoint subscribed to the event, in its transaction."""
+    endpoints = [
+        endpoint
+        for endpoint in db.session.scalars(
+            sa.select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))
+        )
+        if event.action in (endpoint.events or [])
+    ]
+    if not endpoints:
+        return
+    body = payload(event)
+    for endpoint in endpoints:
+        db.session.add(
+            OutboxMessage(
+                kind="webhook",
+                template="webhook",
+                recipient=endpoint.url,
+                subject=event.action,
+                body_text=body,
+                meta={"endpoint_id": endpoint.id, "event": event.action},
+            )
+        )

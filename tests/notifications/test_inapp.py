@@ -1,0 +1,176 @@
+"""In-app notifications, the unread badge, per-user settings, and the weekly digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.asks import service as asks
+from portal.notifications import digest, inapp
+from portal.notifications.models import Notification, OutboxMessage
+from portal.notifications.service import save_settings, settings_of
+from tests.factories import ReferenceRequestFactory, UserFactory, advocate_with_login
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(role="manager")
+
+
+@pytest.fixture
+def requester(db):
+    return UserFactory(role="requester", team="sales", email="rep@example.com")
+
+
+def answered(manager, requester, accept=True, **kwargs):
+    advocate, user = advocate_with_login(**kwargs)
+    request = ReferenceRequestFactory(requester=requester, advocates_needed=3)
+    ask = asks.place_ask(manager, request, advocate)
+    asks.answer_ask(user, ask, accept=accept, reason=None if accept else "timing")
+    return ask
+
+
+def outbox(db, template=None):
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if template:
+        query = query.where(OutboxMessage.template == template)
+    return db.session.scalars(query).all()
+
+
+def notes(db, user):
+    return db.session.scalars(inapp.notifications_query(user)).all()
+
+
+def test_every_message_to_a_user_is_also_an_in_app_notification(db, manager, requester):
+    ask = answered(manager, requester)
+    db.session.commit()
+    [note] = notes(db, requester)
+    assert note.event_type == "ask_answered" and note.read_at is None
+    assert note.link == f"/requests/{ask.request_id}"
+    [placed] = notes(db, ask.advocate.user)
+    assert placed.event_type == "ask_placed" and placed.link == f"/me/asks/{ask.id}"
+    assert len(outbox(db, "ask_answered")) == 1
+
+
+def test_in_app_only_writes_no_email(db, manager, requester):
+    save_settings(requester, {"ask_answered": "in_app"})
+    answered(manager, requester)
+    db.session.commit()
+    assert outbox(db, "ask_answered") == []
+    assert [n.event_type for n in notes(db, requester)] == ["ask_answered"]
+    assert settings_of(requester)["ask_answered"] == "in_app"
+
+
+def test_digest_is_collected_and_sent_once_per_week(db, manager, requester):
+    save_settings(requester, {"ask_answered": "digest"})
+    answered(manager, requester)
+    answered(manager, requester, accept=False)
+    db.session.commit()
+    assert outbox(db, "ask_answered") == []
+    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    monday = today + dt.timedelta(days=7 - today.weekday())  # next Monday, 09:00 UTC
+    assert digest.send_digests(monday) == 1
+    db.session.commit()
+    [mail] = outbox(db, "digest")
+    assert mail.recipient == "rep@example.com"
+    assert mail.dedupe_key == digest.digest_key(requester.id, monday)
+    assert "2 updates" in mail.body_text and "accepted" in mail.body_text
+    assert "declined" in mail.body_html and "/notifications/settings" in mail.body_text
+
+    # Run again the same week: nothing more, even with a new item (it waits for next week).
+    answered(manager, requester)
+    db.session.commit()
+    assert digest.send_digests(monday + dt.timedelta(minutes=5)) == 0
+    next_week = monday + dt.timedelta(days=7)
+    assert digest.send_digests(next_week) == 1
+    assert digest.send_digests(next_week + dt.timedelta(hours=1)) == 0
+    db.session.commit()
+    assert len(outbox(db, "digest")) == 2
+    assert "1 update " in outbox(db, "digest")[1].body_text.replace("\n", " ")
+
+
+def test_send_digests_command(runner, db, manager, requester):
+    save_settings(requester, {"ask_answered": "digest"})
+    answered(manager, requester)
+    db.session.commit()
+    assert "Wrote 1 digest." in runner.invoke(args=["send-digests"]).output
+    assert "Wrote 0 digests." in runner.invoke(args=["send-digests"]).output
+
+
+def test_settings_page_saves_choices_and_refuses_unknown_ones(client, auth, db, requester):
+    db.session.commit()
+    auth.login("rep@example.com")
+    page = client.get("/notifications/settings")
+    assert page.status_code == 200
+    assert "An advocate answers your request" in page.get_data(as_text=True)
+    assert "Someone asks for your help" not in page.get_data(as_text=True)  # advocates only
+    choices = {**dict.fromkeys(settings_of(requester), "email"), "timezone": "UTC"}
+    response = client.post("/notifications/settings", data={**choices, "ask_answered": "digest"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert settings_of(requester)["ask_answered"] == "digest"
+    bad = client.post("/notifications/settings", data={**choices, "ask_answered": "pigeon"})
+    assert bad.status_code == 422
+    db.session.expire_all()
+    assert settings_of(requester)["ask_answered"] == "digest"
+
+
+def test_advocates_have_settings_too(client, auth, db):
+    _, user = advocate_with_login()
+    db.session.commit()
+    auth.login(user.email)
+    body = client.get("/notifications/settings").get_data(as_text=True)
+    assert "Someone asks for your help" in body
+    assert "Notifications" in client.get("/me/").get_data(as_text=True)
+
+
+def unread_badge(body: str) -> int:
+    found = re.search(r'id="unread-count">(\d+)<', body)
+    return int(found.group(1)) if found else 0
+
+
+def test_unread_badge_counts_and_marking_read(client, auth, db, manager, requester):
+    answered(manager, requester)
+    answered(manager, requester, accept=False)
+    answered(manager, requester)
+    db.session.commit()
+    auth.login("rep@example.com")
+    assert unread_badge(client.get("/notifications/").get_data(as_text=True)) == 3
+    first = notes(db, requester)[0]
+    response = client.post(f"/notifications/{first.id}/read", data={"open": "1"})
+    assert response.status_code == 302 and response.location == first.link
+    assert unread_badge(client.get("/requests/").get_data(as_text=True)) == 2
+    unread = client.get("/notifications/?show=unread").get_data(as_text=True)
+    assert unread.count("Mark read") == 2
+    assert client.post("/notifications/read-all").status_code == 302
+    assert unread_badge(client.get("/notifications/").get_data(as_text=True)) == 0
+    db.session.expire_all()
+    assert all(n.read_at for n in notes(db, requester))
+
+
+def test_nobody_marks_another_users_notification(client, auth, db, manager, requester):
+    answered(manager, requester)
+    other = UserFactory(role="requester", team="pr")
+    db.session.commit()
+    [note] = notes(db, requester)
+    auth.login(other.email)
+    assert client.post(f"/notifications/{note.id}/read").status_code == 404
+    assert client.post("/notifications/read-all").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).read_at is None
+
+
+def test_staff_choose_their_time_zone_on_the_settings_page(client, auth, db, requester):
+    db.session.commit()
+    auth.login("rep@example.com")
+    choices = dict.fromkeys(settings_of(requester), "email")
+    bad = client.post("/notifications/settings", data={**choices, "timezone": "Mars/Olympus"})
+    assert bad.status_code == 422
+    assert "Use a time zone name" in bad.get_data(as_text=True)
+    good = client.post("/notifications/settings", data={**choices, "timezone": "Asia/Tokyo"})
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(requester), requester.id).timezone == "Asia/Tokyo"

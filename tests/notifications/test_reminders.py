@@ -1,0 +1,149 @@
+"""Ask reminders: written once per ask and day however often `send-reminders` runs, with the
+clock moved (freezegun), and only within the reminder window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from freezegun import freeze_time
+
+from portal.asks.reminders import remind_pending_asks
+from portal.notifications.models import Notification, NotificationSetting, OutboxMessage
+from portal.notifications.reminders import REMINDERS, run_reminders
+from tests.factories import AskFactory, advocate_with_login
+
+START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def reminders(db, ask=None):
+    query = sa.select(OutboxMessage).where(OutboxMessage.template == "ask_reminder")
+    if ask is not None:
+        query = query.where(OutboxMessage.dedupe_key.like(f"ask-reminder:{ask.id}:%"))
+    return db.session.scalars(query.order_by(OutboxMessage.id)).all()
+
+
+@pytest.fixture
+def pending_ask(db):
+    with freeze_time(START):
+        advocate, _ = advocate_with_login(name="Grace Hopper")
+        ask = AskFactory(advocate=advocate, respond_by=START + dt.timedelta(hours=50))
+        far = AskFactory(advocate=advocate, respond_by=START + dt.timedelta(days=9))
+        answered = AskFactory(
+            advocate=advocate, status="accepted", respond_by=START + dt.timedelta(hours=20)
+        )
+        db.session.commit()
+    return ask, far, answered
+
+
+def test_the_ask_reminder_is_registered():
+    assert REMINDERS["asks.respond_by"] is remind_pending_asks
+
+
+def test_reminders_are_idempotent_with_the_clock_moved(app, db, pending_ask):
+    ask, far, answered = pending_ask
+    with freeze_time(START) as clock:
+        # 50 h before respond_by: outside the 2-day window.
+        assert remind_pending_asks(START) == 0
+        clock.tick(dt.timedelta(hours=3))  # 47 h left: inside
+        now = START + dt.timedelta(hours=3)
+        assert remind_pending_asks(now) == 1
+        db.session.commit()
+        for hours in (0, 1, 5):  # the same day, again and again
+            clock.tick(dt.timedelta(hours=hours))
+            assert remind_pending_asks(now + dt.timedelta(hours=hours)) == 0
+            db.session.commit()
+        assert len(reminders(db, ask)) == 1
+
+        next_day = START + dt.timedelta(days=1, hours=3)  # 23 h left, a new day
+        clock.move_to(next_day)
+        assert remind_pending_asks(next_day) == 1
+        assert remind_pending_asks(next_day) == 0
+        db.session.commit()
+
+        past = START + dt.timedelta(days=3)  # respond_by passed: no more reminders
+        clock.move_to(past)
+        assert remind_pending_asks(past) == 0
+    rows = reminders(db, ask)
+    assert [r.dedupe_key for r in rows] == [
+        f"ask-reminder:{ask.id}:2026-12-01",
+        f"ask-reminder:{ask.id}:2026-12-02",
+    ]
+    assert reminders(db, far) == [] and reminders(db, answered) == []
+
+
+def test_the_reminder_mail_has_answer_links_in_the_advocates_zone(app, client, db, pending_ask):
+    ask, _, _ = pending_ask
+    now = START + dt.timedelta(hours=20)
+    with freeze_time(now):
+        assert remind_pending_asks(now) == 1
+        db.session.commit()
+        [message] = reminders(db, ask)
+    assert message.recipient == ask.advocate.email
+    assert message.subject == "Reminder: could you help with a reference call?"
+    # respond_by 2026-12-03 11:00 UTC is 12:00 in Berlin, the advocate's zone.
+    assert "03 December 2026, 12:00 CET (Europe/Berlin)" in message.body_text
+    assert "Yes, I can help: http" in message.body_text
+    assert "Yes, I can help</a>" in message.body_html
+    accept = next(
+        line.split(": ", 1)[1]
+        for line in message.body_text.splitlines()
+        if line.startswith("Yes, I can help: ")
+    )
+    path = accept.split("://", 1)[1].split("/", 1)[1]
+    with freeze_time(now + dt.timedelta(minutes=5)):
+        response = client.get("/" + path)
+    assert response.status_code == 200  # the one-click link opens the answer page
+
+
+def test_advocates_who_read_reminders_in_the_portal_get_one_per_day(app, db, pending_ask):
+    ask, _, _ = pending_ask
+    user = ask.advocate.user
+    db.session.add(
+        NotificationSetting(user_id=user.id, event_type="ask_reminder", channel="in_app")
+    )
+    db.session.commit()
+    now = START + dt.timedelta(hours=20)
+    with freeze_time(now):
+        assert remind_pending_asks(now) == 1
+        db.session.commit()
+        assert remind_pending_asks(now + dt.timedelta(hours=1)) == 0
+        db.session.commit()
+    assert reminders(db, ask) == []  # no e-mail: in-app only
+    notes = db.session.scalars(
+        sa.select(Notification).where(Notification.event_type == "ask_reminder")
+    ).all()
+    assert len(notes) == 1
+
+
+def test_send_reminders_command_runs_every_reminder_and_commits(app, runner, db, pending_ask):
+    ask, _, _ = pending_ask
+    now = START + dt.timedelta(hours=20)
+    with freeze_time(now):
+        first = runner.invoke(args=["send-reminders"])
+        again = runner.invoke(args=["send-reminders"])
+    assert first.exit_code == 0, first.output
+    assert "asks.respond_by: 1 reminder" in first.output
+    assert "asks.respond_by: 0 reminders" in again.output
+    db.session.expire_all()
+    assert len(reminders(db, ask)) == 1
+    with freeze_time(now):
+        assert run_reminders(now)["asks.respond_by"] == 0
+
+
+def test_a_second_run_racing_the_first_adds_nothing(app, runner, db, pending_ask, monkeypatch):
+    """Two runs at the same moment both find no reminder yet; the unique key lets only the
+    first commit, and the second says so instead of failing."""
+    ask, _, _ = pending_ask
+    now = START + dt.timedelta(hours=20)
+    with freeze_time(now):
+        assert remind_pending_asks(now) == 1
+        db.session.commit()  # the first run
+        monkeypatch.setattr("portal.asks.reminders.already_sent", lambda key: False)
+        monkeypatch.setattr("portal.asks.reminders._reminded_in_app", lambda ask, now: False)
+        result = runner.invoke(args=["send-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "Another send-reminders run wrote these reminders first" in result.output
+    db.session.expire_all()
+    assert len(reminders(db, ask)) == 1

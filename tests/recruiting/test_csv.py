@@ -1,0 +1,164 @@
+"""CSV import and export: messy CRM files, bad rows, dry runs, idempotence, round trips, CLI."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.accounts.models import Account
+from portal.advocates.models import Advocate
+from portal.asks.models import AdvocateEligibility
+from portal.audit.models import AuditEvent
+from portal.recruiting import csv_io
+from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
+
+ACCOUNTS = (
+    "crm_id,name,industry,segment,region,country,employees,arr,status,products,csm_email\n"
+    "A-1,Alpha Bank,banking,enterprise,emea,DE,5000,1200000,active,payments,csm@example.com\n"
+    "A-2,Beta Shop,retail,smb,na,US,40,,candidate,,\n"
+)
+
+
+def _import(kind, text, **kwargs):
+    return csv_io.run_import(None, kind, text, **kwargs)
+
+
+def _count(model):
+    from portal.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_accounts_import_creates_then_re_import_changes_nothing(db):
+    UserFactory(email="csm@example.com", role="csm")
+    report = _import("accounts", ACCOUNTS)
+    assert report.counts == {"create": 2}
+    alpha = db.session.scalar(sa.select(Account).where(Account.crm_id == "A-1"))
+    assert (alpha.industry, alpha.employees, alpha.arr, alpha.products) == (
+        "banking",
+        5000,
+        1200000,
+        ["payments"],
+    )
+    assert alpha.csm.email == "csm@example.com"
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "accounts.imported"))
+    again = _import("accounts", ACCOUNTS)
+    assert again.counts == {"unchanged": 2}
+    changed = _import(
+        "accounts", ACCOUNTS.replace("Beta Shop,retail,smb", "Beta Shop,retail,mid_market")
+    )
+    assert changed.counts == {"unchanged": 1, "update": 1}
+    assert changed.outcomes[1].changes == {"segment": ["smb", "mid_market"]}
+
+
+def test_a_messy_crm_file_is_read(db):
+    messy = (
+        "\ufeffCRM ID; Name ;Industry;Segment;Region;Country;Products;Favourite colour;Notes\r\n"
+        'X-1;"Gamma Bank; Ltd";BANKING;Mid Market;  Emea ;de;Payments | Analytics;blue;'
+        '"two\r\nlines"\r\n'
+        "X-2;Delta Retail;Retail; enterprise ;North America;US;;green;\r\n"
+    ).encode()
+    report = _import("accounts", messy)
+    assert report.counts == {"create": 2}, report.errors
+    assert report.ignored_columns == ["favourite_colour"]
+    gamma = db.session.scalar(sa.select(Account).where(Account.crm_id == "X-1"))
+    assert (gamma.name, gamma.industry, gamma.segment, gamma.region, gamma.country) == (
+        "Gamma Bank; Ltd",
+        "banking",
+        "mid_market",
+        "emea",
+        "DE",
+    )
+    assert gamma.products == ["payments", "analytics"]
+    assert gamma.notes == "two\nlines"
+    assert db.session.scalar(sa.select(Account.region).where(Account.crm_id == "X-2")) == "na"
+
+
+def test_bad_rows_are_reported_with_line_and_field_and_the_rest_written(db):
+    AccountFactory(crm_id="A-9")
+    text = (
+        "email,name,account_crm_id,seniority,status,timezone\n"
+        "good@x.example,Good Person,A-9,Director,Active,europe/berlin\n"
+        "not-an-email,Bad Mail,A-9,,,\n"
+        "nameless@x.example,,A-9,,,\n"
+        "enum@x.example,Enum Person,A-9,overlord,,\n"
+        '"quoted@x.example","Quoted\nNewline",A-9,,,\n'
+        "noacct@x.example,No Account,Z-0,,,\n"
+        "good@x.example,Good Twice,A-9,,,\n"
+        "tz@x.example,Zone,A-9,,,Mars/Base\n"
+    )
+    report = _import("advocates", text)
+    errors = {o.line: o.errors for o in report.errors}
+    assert set(errors) == {3, 4, 5, 8, 9, 10}
+    assert "e-mail" in errors[3]["email"]
+    assert errors[4] == {"name": "This field is required."}
+    assert "seniority" in errors[5]
+    assert "Z-0" in errors[8]["account_crm_id"]
+    assert "line 2" in errors[9][""]
+    assert "timezone" in errors[10]
+    assert report.counts["create"] == 2  # line 2 and the quoted one on lines 6-7
+    good = db.session.scalar(sa.select(Advocate).where(Advocate.email == "good@x.example"))
+    assert (good.seniority, good.status, good.timezone) == ("director", "active", "Europe/Berlin")
+    assert db.session.get(AdvocateEligibility, good.id) is not None  # matching sees them
+    assert _count(Advocate) == 2
+
+
+def test_a_dry_run_writes_nothing(db):
+    report = _import("accounts", ACCOUNTS.replace(",csm@example.com", ","), dry_run=True)
+    assert report.counts == {"create": 2}
+    assert _count(Account) == 0
+
+
+def test_an_import_refuses_a_status_move_the_lifecycle_forbids(db):
+    account = AccountFactory(crm_id="A-5")
+    AdvocateFactory(account=account, email="p@x.example", name="P", status="declined")
+    text = "email,name,account_crm_id,status\np@x.example,P,A-5,paused\n"
+    report = _import("advocates", text)
+    assert "declined can't become paused" in report.errors[0].errors["status"]
+
+
+def test_a_file_without_the_key_column_is_refused_as_a_whole(db):
+    import pytest
+
+    with pytest.raises(csv_io.CsvFileError):
+        _import("accounts", "name,industry\nAlpha,banking\n")
+    with pytest.raises(csv_io.CsvFileError):
+        _import("accounts", b"\xff\xfe\x00bad")
+
+
+def test_export_then_import_gives_no_changes(db):
+    csm = UserFactory(email="csm7@example.com", role="csm")
+    a = AccountFactory(csm=csm, notes='Says "hi";\nnew line', products=["payments", "analytics"])
+    AccountFactory(employees=None, country=None, domain=None)
+    AdvocateFactory(account=a, title="VP, Payments", languages=["en", "de"], nomination_reason="x")
+    AdvocateFactory(account=a, status="nominated", seniority=None, activity_types=[])
+    AskFactory(advocate=AdvocateFactory(account=a))
+    db.session.flush()
+    accounts = "".join(csv_io.export_accounts())
+    advocates = "".join(csv_io.export_advocates())
+    asks = "".join(csv_io.export_asks())
+    assert accounts.splitlines()[0] == ",".join(csv_io.ACCOUNT_COLUMNS)
+    assert asks.splitlines()[0] == ",".join(csv_io.ASK_COLUMNS)
+    assert len(asks.splitlines()) == 2
+    assert _import("accounts", accounts).counts == {"unchanged": 2}
+    assert _import("advocates", advocates).counts == {"unchanged": 3}
+
+
+def test_cli_import_reports_bad_rows_and_dry_run_writes_nothing(app, db, runner, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text(ACCOUNTS.replace(",csm@example.com", ",") + "A-3,,banking,smb,emea,,,,,,\n")
+    result = runner.invoke(args=["import-accounts", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "line 4: A-3: name: This field is required." in result.output
+    assert "Dry run: nothing was written." in result.output
+    assert _count(Account) == 0
+    result = runner.invoke(args=["import-accounts", str(path)])
+    assert "3 rows: 2 created, 0 updated, 0 unchanged, 1 refused" in result.output
+    db.session.expire_all()
+    assert _count(Account) == 2
+    result = runner.invoke(args=["import-accounts", str(path)])
+    assert "0 created, 0 updated, 2 unchanged" in result.output
+    out = tmp_path / "out.csv"
+    assert runner.invoke(args=["export-accounts", str(out)]).exit_code == 0
+    assert out.read_text().count("\n") == 3
+    result = runner.invoke(args=["import-advocates", str(tmp_path / "missing.csv")])
+    assert result.exit_code != 0
