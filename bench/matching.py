@@ -266,8 +266,8 @@ def explain(request: ReferenceRequest) -> None:
         sa.event.remove(engine, "before_cursor_execute", capture)
     raw = db.session.connection().connection.driver_connection
     names = (
-        "candidates by score and near misses (one aggregate)",
-        "fill by fairness",
+        "askable candidates by score (top 20)",
+        "near misses by relevance (top 5)",
         "counts for the reasons",
     )
     for (statement, parameters), name in zip(seen, names, strict=False):

@@ -72,6 +72,7 @@ def test_csm_nominates_manager_invites_invitee_joins(
 
     # The manager sees the nomination on the board and invites her.
     sign_in(page, MANAGER)
+    page.get_by_role("button", name="Program").click()
     page.get_by_role("link", name="Pipeline").click()
     expect(page.get_by_role("heading", name="Advocate pipeline")).to_be_visible()
     card = page.locator(f"[data-advocate='{NOMINEE}']")

@@ -27,7 +27,7 @@ def sign_in(page, email):
 
 
 def sign_out(page):
-    page.locator("nav .dropdown-toggle").click()
+    page.locator("#user-menu").click()
     page.get_by_role("button", name="Sign out").click()
 
 
@@ -56,7 +56,8 @@ def test_sales_files_manager_asks_two_and_one_accepts(page, program, screenshot)
 
     # The manager finds it in the queue, opens the matches and asks two advocates.
     sign_in(page, "manager@demo.example")
-    page.get_by_role("link", name="Queue").click()
+    page.get_by_role("button", name="Program").click()
+    page.get_by_role("link", name="Request queue").click()
     page.get_by_role("link", name="Reference call for Journey Test Bank").click()
     expect(page.get_by_role("heading", name="Best matches")).to_be_visible()
     reasons = page.locator(".match-reasons").first

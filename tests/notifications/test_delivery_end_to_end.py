@@ -1,0 +1,95 @@
+"""From the events of the product to a real SMTP server: every message the ask, claim and
+account flows write is delivered with both parts, on the layout, with links that work, and a
+scheduled activity's invitation arrives as a calendar attachment that parses back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import icalendar
+import pytest
+
+from portal.asks import service as asks
+from portal.auth import service as auth_service
+from portal.benefits import service as benefits
+from portal.benefits.models import Claim
+from portal.extensions import db as _db
+from portal.notifications.sender import send_due
+from tests.factories import (
+    BenefitFactory,
+    ReferenceRequestFactory,
+    UserFactory,
+    advocate_with_login,
+)
+from tests.notifications.servers import SMTPServer
+
+BASE = "http://portal.test"
+LINK = re.compile(r"https?://[^\s\"<>]+")
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(app_factory, smtp):
+    app = app_factory(
+        BASE_URL=BASE,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        SMTP_TIMEOUT=5,
+        MAIL_FROM="Reference Team <refs@portal.test>",
+    )
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+
+
+def test_the_messages_of_a_whole_program_day_arrive_complete(mail_app, smtp):
+    manager = UserFactory(role="manager", email="mgr@example.com")
+    requester = UserFactory(role="requester", team="sales", email="rep@example.com")
+    advocate, advocate_user = advocate_with_login(timezone="Europe/Berlin")
+    request = ReferenceRequestFactory(requester=requester, advocates_needed=1)
+    ask = asks.place_ask(manager, request, advocate)  # ask placed, with answer links
+    asks.answer_ask(advocate_user, ask, accept=True)  # answer and request fulfilled
+    when = dt.datetime(2030, 7, 1, 8, 0, tzinfo=dt.UTC)
+    asks.schedule_ask(manager, ask, when)  # calendar invitations to both
+    benefit = BenefitFactory(kind="training", capacity=1, requires_approval=True)
+    claim = Claim(benefit=benefit, advocate=advocate, status="requested", details={})
+    _db.session.add(claim)
+    _db.session.flush()
+    benefits.approve_claim(manager, claim)  # claim decision
+    auth_service.request_password_reset("rep@example.com")  # password reset
+    _db.session.commit()
+
+    counts = send_due()
+    assert counts.failed == 0 and counts.retrying == 0
+    mails = smtp.handler.parsed()
+    assert len(mails) == counts.sent >= 6
+    client = mail_app.test_client()
+    calendars = []
+    for mail in mails:
+        plain = mail.get_body(("plain",)).get_content()
+        html = mail.get_body(("html",)).get_content()
+        for part in (plain, html):
+            assert f"{BASE}/notifications/settings" in part, mail["Subject"]
+        for link in {link.rstrip(".,)") for link in LINK.findall(plain)}:
+            assert link.startswith(BASE), link
+            # A visitor is sent to sign in (302) or shown the page; never a broken link.
+            assert client.get(link[len(BASE) :] or "/").status_code in (200, 302), link
+        calendars += [
+            part for part in mail.iter_attachments() if part.get_content_type() == "text/calendar"
+        ]
+    subjects = " | ".join(mail["Subject"] for mail in mails)
+    assert "accepted" in subjects and "password" in subjects.lower()
+    assert len(calendars) == 2  # the advocate and the requester
+    for part in calendars:
+        assert part.get_param("method") == "REQUEST"
+        calendar = icalendar.Calendar.from_ical(part.get_content())
+        [event] = calendar.walk("VEVENT")
+        assert event.decoded("DTSTART").astimezone(dt.UTC) == when
