@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -78,3 +79,30 @@ def enable_sqlite_pragmas(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+@functools.cache
+def _forgetter(pending_key: str):
+    def forget(session, *args) -> None:
+        session.info.pop(pending_key, None)
+
+    return forget
+
+
+def listen_to_flushes(pending_key: str, collect, apply) -> None:
+    """Keep derived rows current from one place: a hook on the application's session.
+
+    `collect(session, flush_context, instances)` notes what a flush is about to change under
+    `session.info[pending_key]`; `apply(session, flush_context)` recomputes it after the flush,
+    in the same transaction; a rollback forgets what was noted. Installed once, however often
+    this is called.
+    """
+    from portal.extensions import db
+
+    for name, fn in (
+        ("before_flush", collect),
+        ("after_flush_postexec", apply),
+        ("after_soft_rollback", _forgetter(pending_key)),
+    ):
+        if not sa.event.contains(db.session, name, fn):
+            sa.event.listen(db.session, name, fn)

@@ -28,7 +28,7 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks import overuse
 from portal.asks.models import AdvocateEligibility, Ask
-from portal.database import now_utc
+from portal.database import listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.program.models import ProgramSetting
 from portal.program.service import DEFAULTS
@@ -353,17 +353,6 @@ def _apply(session, flush_context) -> None:
         refresh_advocates(ids)
 
 
-def _forget(session, *args) -> None:
-    session.info.pop(_PENDING, None)
-
-
 def listen() -> None:
     """Install the hook on the application's session (once; safe to call again)."""
-    target = db.session
-    for name, fn in (
-        ("before_flush", _collect),
-        ("after_flush_postexec", _apply),
-        ("after_soft_rollback", _forget),
-    ):
-        if not sa.event.contains(target, name, fn):
-            sa.event.listen(target, name, fn)
+    listen_to_flushes(_PENDING, _collect, _apply)

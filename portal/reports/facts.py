@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from portal.asks.models import Ask
-from portal.database import now_utc
+from portal.database import listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.reports.models import RequestFacts
 from portal.vocab import DECLINE_REASONS
@@ -92,17 +92,6 @@ def _apply(session, flush_context) -> None:
     refresh_requests(ids, session.connection())
 
 
-def _forget(session, *args) -> None:
-    session.info.pop(_PENDING, None)
-
-
 def listen() -> None:
     """Install the hook on the application's session (once; safe to call again)."""
-    target = db.session
-    for name, fn in (
-        ("before_flush", _collect),
-        ("after_flush_postexec", _apply),
-        ("after_soft_rollback", _forget),
-    ):
-        if not sa.event.contains(target, name, fn):
-            sa.event.listen(target, name, fn)
+    listen_to_flushes(_PENDING, _collect, _apply)

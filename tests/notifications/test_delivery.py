@@ -32,14 +32,6 @@ ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def mail_app(app_factory, smtp):
     app = app_factory(
         SMTP_HOST="127.0.0.1",

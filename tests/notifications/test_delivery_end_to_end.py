@@ -22,18 +22,9 @@ from tests.factories import (
     UserFactory,
     advocate_with_login,
 )
-from tests.notifications.servers import SMTPServer
 
 BASE = "http://portal.test"
 LINK = re.compile(r"https?://[^\s\"<>]+")
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
