@@ -106,3 +106,12 @@ def listen_to_flushes(pending_key: str, collect, apply) -> None:
     ):
         if not sa.event.contains(db.session, name, fn):
             sa.event.listen(db.session, name, fn)
+
+
+def aware_utc(value) -> dt.datetime | None:
+    """A datetime read back from an aggregate (SQLite hands those back untyped) as aware UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value

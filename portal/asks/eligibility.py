@@ -28,7 +28,7 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks import overuse
 from portal.asks.models import AdvocateEligibility, Ask
-from portal.database import listen_to_flushes, now_utc
+from portal.database import aware_utc, listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.program.models import ProgramSetting
 from portal.program.service import DEFAULTS
@@ -119,8 +119,7 @@ def _row(advocate: Advocate, at: dt.datetime, blackouts: list, used: overuse.Usa
     `blackouts` are the advocate's not yet over, by start; `used` their live asks per window."""
     zone = overuse.zone_of(advocate)
     today = at.astimezone(zone).date()
-    covering = [b for b in blackouts if b.start <= today <= b.end]
-    current = max(covering, key=lambda b: b.end) if covering else None  # as refusals() finds it
+    current = overuse.covering_blackout(blackouts, today)
     found = overuse.refusals(advocate, None, at, used=used, blackout=current)
     active = not any(r.rule in STATUS_RULES for r in found)
     timed = [r for r in found if r.rule not in STATUS_RULES]
@@ -181,10 +180,7 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
     for advocate in advocates:
         row = _row(advocate, at, blackouts.get(advocate.id, []), used[advocate.id])
         asks_90d, asks_12m, last = counts.get(advocate.id, (0, 0, None))
-        if isinstance(last, str):  # SQLite hands aggregates back untyped
-            last = dt.datetime.fromisoformat(last)
-        if last is not None and last.tzinfo is None:
-            last = last.replace(tzinfo=dt.UTC)
+        last = aware_utc(last)
         # Under their own names: the insert computes `fairness` from them with the SQL formula.
         row.update(n_90d=int(asks_90d), n_12m=int(asks_12m), last_at=last)
         rows.append(row)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks.models import Ask
-from portal.database import now_utc
+from portal.database import aware_utc, now_utc
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.program.service import get_setting
@@ -145,11 +145,7 @@ def usage_of(advocates, at: dt.datetime | None = None) -> dict[int, Usage]:
             .group_by(Ask.advocate_id)
         )
         for advocate_id, month, quarter, year, last in rows:
-            if isinstance(last, str):  # SQLite returns aggregates untyped
-                last = dt.datetime.fromisoformat(last)
-            if last is not None and last.tzinfo is None:
-                last = last.replace(tzinfo=dt.UTC)
-            found[advocate_id] = Usage(int(month), int(quarter), int(year), last)
+            found[advocate_id] = Usage(int(month), int(quarter), int(year), aware_utc(last))
     never = Usage(0, 0, 0, None)
     return {advocate.id: found.get(advocate.id, never) for advocate in advocates}
 
@@ -167,13 +163,19 @@ def current_blackouts(advocates, at: dt.datetime | None = None) -> dict[int, Bla
             Blackout.end >= near - dt.timedelta(days=1),
         )
     ).all()
-    found: dict[int, Blackout | None] = dict.fromkeys(ids)
-    for advocate in advocates:
-        today = at.astimezone(zone_of(advocate)).date()
-        covering = [b for b in rows if b.advocate_id == advocate.id and b.start <= today <= b.end]
-        if covering:
-            found[advocate.id] = max(covering, key=lambda b: b.end)
-    return found
+    return {
+        advocate.id: covering_blackout(
+            [b for b in rows if b.advocate_id == advocate.id],
+            at.astimezone(zone_of(advocate)).date(),
+        )
+        for advocate in advocates
+    }
+
+
+def covering_blackout(blackouts, today: dt.date) -> Blackout | None:
+    """Of an advocate's blackouts, the one covering `today` that ends last (None: not blocked)."""
+    covering = [b for b in blackouts if b.start <= today <= b.end]
+    return max(covering, key=lambda b: b.end) if covering else None
 
 
 _UNKNOWN = object()
@@ -217,14 +219,15 @@ def refusals(
             Refusal("paused", f"paused until {_day(advocate.paused_until)}", advocate.paused_until)
         )
     if blackout is _UNKNOWN:
-        blackout = db.session.scalar(
-            sa.select(Blackout)
-            .where(
-                Blackout.advocate_id == advocate.id,
-                Blackout.start <= today,
-                Blackout.end >= today,
-            )
-            .order_by(Blackout.end.desc())
+        blackout = covering_blackout(
+            db.session.scalars(
+                sa.select(Blackout).where(
+                    Blackout.advocate_id == advocate.id,
+                    Blackout.start <= today,
+                    Blackout.end >= today,
+                )
+            ),
+            today,
         )
     if blackout is not None:
         why = f" ({blackout.reason})" if blackout.reason else ""

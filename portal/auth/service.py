@@ -7,6 +7,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from portal.advocates.models import Advocate
 from portal.audit import service as audit
@@ -41,14 +42,24 @@ def check_password_rules(password: str, field: str = "password") -> None:
         raise ValidationFailed(f"Use at most {PASSWORD_MAX_LENGTH} characters.", field=field)
 
 
+def staff_passwords_off() -> bool:
+    """Single sign-on is required for staff: they have no local password (advocates still do)."""
+    return bool(current_app.config.get("OIDC_ISSUER") and current_app.config.get("SSO_ONLY"))
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (and the same time spent)."""
+    """The active user with this e-mail and password, or None (and the same time spent).
+
+    Staff are refused with a DomainError when single sign-on is required for them.
+    """
     user = find_user(email)
     if user is None:
         spend_password_check_time(password)
         return None
     if not user.check_password(password) or not user.active:
         return None
+    if user.role != "advocate" and staff_passwords_off():
+        raise DomainError("Staff sign in with single sign-on: use the button below.")
     return user
 
 
@@ -70,8 +81,7 @@ def request_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.active:
         return
-    sso_only = current_app.config.get("OIDC_ISSUER") and current_app.config.get("SSO_ONLY")
-    if sso_only and user.role != "advocate":
+    if user.role != "advocate" and staff_passwords_off():
         return  # staff have no local password to reset when single sign-on is required
     token = issue_link_token(user, RESET, current_app.config["RESET_LINK_MAX_AGE"])
     queue_email(
@@ -217,6 +227,7 @@ def tokens_query(actor, *, everyone: bool = False) -> sa.Select:
     """The actor's own tokens, or (admins, `everyone`) every user's; newest first."""
     query = sa.select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     if everyone:
+        query = query.options(selectinload(ApiToken.user))
         if not can(actor, "tokens.manage"):
             raise Forbidden("Only an administrator sees everyone's tokens.")
         return query

@@ -13,7 +13,7 @@ from flask import current_app
 
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.service import find_user, normalize_email
+from portal.auth.service import find_user, normalize_email, staff_passwords_off
 from portal.auth.sso_models import SsoIdentity
 from portal.database import now_utc
 from portal.errors import DomainError
@@ -36,7 +36,7 @@ def sso_enabled() -> bool:
 
 def sso_only_for_staff() -> bool:
     """Staff may not sign in with a local password (advocates still may)."""
-    return sso_enabled() and bool(current_app.config.get("SSO_ONLY"))
+    return staff_passwords_off()
 
 
 def parse_pairs(text: str | None) -> dict[str, str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import service, sso
+from portal.auth import service
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm
 from portal.auth.links import LinkError
-from portal.errors import ValidationFailed
+from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db, limiter
 from portal.urls import is_safe_next
 
@@ -36,9 +36,10 @@ def sign_in():
         return redirect(url_for("dashboard.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
-        if user is not None and user.role != "advocate" and sso.sso_only_for_staff():
-            form.form_errors.append("Staff sign in with single sign-on: use the button below.")
+        try:
+            user = service.authenticate(form.email.data, form.password.data)
+        except DomainError as refusal:
+            form.form_errors.append(refusal.message)
             return render_template("auth/sign_in.html", form=form), 200
         if user is not None:
             login_user(user, remember=form.remember.data)

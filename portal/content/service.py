@@ -27,7 +27,7 @@ from portal.auth.models import User
 from portal.auth.permissions import can
 from portal.content.models import USE_ACTIONS, ContentAsset, ContentTag, ContentUse
 from portal.database import now_utc
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.service import queue_email
 from portal.program.service import taxonomy_values
@@ -237,8 +237,14 @@ def _index(asset: ContentAsset) -> None:
     asset.search_text = " ".join(words).lower()
 
 
+def _may_manage(actor) -> None:
+    if not can(actor, "content.manage"):
+        raise Forbidden("Only the program team manages the content library.")
+
+
 def create_asset(actor, data: dict, upload: Upload | None = None) -> ContentAsset:
     """Add an asset to the library (a link, a file or both)."""
+    _may_manage(actor)
     clean = _check(data, None, upload is not None)
     stored = _store(upload) if upload is not None else {}
     asset = ContentAsset(created_by_id=getattr(actor, "id", None), **clean, **stored)
@@ -252,6 +258,7 @@ def create_asset(actor, data: dict, upload: Upload | None = None) -> ContentAsse
 
 def update_asset(actor, asset: ContentAsset, data: dict, upload: Upload | None = None):
     """Change an asset; a new file replaces the old one (its file is kept until cleaned up)."""
+    _may_manage(actor)
     clean = _check(data, asset, upload is not None)
     stored = _store(upload) if upload is not None else {}
     values = {**clean, **stored}
@@ -267,6 +274,7 @@ def update_asset(actor, asset: ContentAsset, data: dict, upload: Upload | None =
 
 
 def retire_asset(actor, asset: ContentAsset) -> None:
+    _may_manage(actor)
     if asset.approval_status == "retired":
         raise DomainError("The asset is already retired.")
     old = asset.approval_status

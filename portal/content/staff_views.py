@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.auth.permissions import require
 from portal.content import service
 from portal.content.forms import ContentForm
 from portal.content.models import ContentAsset
 from portal.content.views import attachment
-from portal.errors import DomainError, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.forms import show_service_errors
+from portal.forms import REFUSED, commit_or_show
 
 bp = Blueprint("content_admin", __name__, url_prefix="/program/content")
 
@@ -34,7 +35,10 @@ def index():
         return render_template("content/staff/index.html", error=error, search=None), 422
     query = service.search_query(current_user, search)
     page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=25, error_out=False
+        query.options(selectinload(ContentAsset.account)),
+        page=request.args.get("page", 1, type=int),
+        per_page=25,
+        error_out=False,
     )
     return render_template(
         "content/staff/index.html",
@@ -74,13 +78,11 @@ def _upload():
 def new():
     form = ContentForm()
     if form.validate_on_submit():
-        try:
-            asset = service.create_asset(current_user, form.to_data(), _upload())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        # Reading the upload is part of the change: a refused file shows next to its field.
+        asset = commit_or_show(
+            lambda: service.create_asset(current_user, form.to_data(), _upload()), form=form
+        )
+        if asset is not REFUSED:
             flash(f"{asset.title} is in the library.", "success")
             return redirect(url_for("content_admin.index"))
     return _form_page(form, status=422 if form.is_submitted() else 200)
@@ -102,14 +104,12 @@ def edit(asset_id: int):
     else:
         form = ContentForm()
     if form.validate_on_submit():
-        try:
-            service.update_asset(current_user, asset, form.to_data(), _upload())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
+        saved = commit_or_show(
+            lambda: service.update_asset(current_user, asset, form.to_data(), _upload()), form=form
+        )
+        if saved is REFUSED:
             asset = _asset(asset_id)
         else:
-            db.session.commit()
             flash("Saved.", "success")
             return redirect(url_for("content_admin.index"))
     return _form_page(form, asset, status=422 if form.is_submitted() else 200)
@@ -119,13 +119,7 @@ def edit(asset_id: int):
 @require("content.manage")
 def retire(asset_id: int):
     asset = _asset(asset_id)
-    try:
-        service.retire_asset(current_user, asset)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if commit_or_show(service.retire_asset, current_user, asset) is not REFUSED:
         flash(f"{asset.title} is retired: requesters no longer see it.", "success")
     return redirect(url_for("content_admin.index"))
 

@@ -14,10 +14,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.auth.permissions import require
 from portal.content import service
 from portal.content.forms import UseForm
+from portal.content.models import ContentAsset
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.forms import show_service_errors
@@ -41,7 +43,10 @@ def index():
         return render_template("content/library.html", error=error, search=None), 422
     query = service.search_query(current_user, search)
     page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=20, error_out=False
+        query.options(selectinload(ContentAsset.account)),
+        page=request.args.get("page", 1, type=int),
+        per_page=20,
+        error_out=False,
     )
     return render_template(
         "content/library.html",

@@ -10,9 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.permissions import require
-from portal.errors import DomainError, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.forms import blank_to_none, show_service_errors
+from portal.forms import REFUSED, blank_to_none, commit_or_show, show_service_errors
 from portal.notifications import chat, outbox
 from portal.notifications.sender import backoff
 from portal.vocab import OUTBOX_STATUSES
@@ -49,13 +49,7 @@ def detail(message_id: int):
 @require("program.manage")
 def retry(message_id: int):
     message = outbox.get_message(current_user, message_id)
-    try:
-        outbox.retry_message(current_user, message)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if commit_or_show(outbox.retry_message, current_user, message) is not REFUSED:
         flash("Queued again: the sender delivers it on its next round.", "success")
     return redirect(url_for("outbox.detail", message_id=message_id))
 

@@ -31,7 +31,7 @@ from portal.auth.permissions import require
 from portal.database import now_utc
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
-from portal.forms import show_service_errors
+from portal.forms import REFUSED, commit_or_show, show_service_errors
 from portal.program.service import get_setting, taxonomy_choices
 from portal.recruiting import csv_io, service
 from portal.recruiting.forms import (
@@ -86,13 +86,9 @@ def account(account_id: int):
     current = service.referenceability_of(account)
     form = ReferenceabilityForm(obj=current)
     if form.validate_on_submit():
-        try:
-            service.set_referenceability(current_user, account, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        data = form.to_data()
+        saved = commit_or_show(service.set_referenceability, current_user, account, data, form=form)
+        if saved is not REFUSED:
             flash(f"{account.name}: referenceability saved.", "success")
             return redirect(url_for("recruiting.account", account_id=account.id))
     row = service.participation(current_user, [account.id])[0]
@@ -198,13 +194,9 @@ def advocate(advocate_id: int):
     advocate = db.session.get(Advocate, advocate_id) or abort(404)
     form = TouchpointForm()
     if form.validate_on_submit():
-        try:
-            service.log_touchpoint(current_user, advocate, form.to_data(_viewer_zone()))
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        data = form.to_data(_viewer_zone())
+        saved = commit_or_show(service.log_touchpoint, current_user, advocate, data, form=form)
+        if saved is not REFUSED:
             flash("Touchpoint logged.", "success")
             return redirect(url_for("recruiting.advocate", advocate_id=advocate.id))
     invitation = service.open_invitations([advocate.id]).get(advocate.id)
@@ -240,13 +232,7 @@ def follow_up_done(touchpoint_id: int):
     touchpoint = db.session.get(Touchpoint, touchpoint_id) or abort(404)
     if not MoveForm().validate_on_submit():
         abort(400)
-    try:
-        service.complete_follow_up(current_user, touchpoint)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if commit_or_show(service.complete_follow_up, current_user, touchpoint) is not REFUSED:
         flash(f"Follow-up with {touchpoint.advocate.name} done.", "success")
     return redirect(url_for("recruiting.follow_ups"))
 
@@ -259,13 +245,8 @@ def follow_up_done(touchpoint_id: int):
 def targets():
     form = TargetForm()
     if form.validate_on_submit():
-        try:
-            service.create_target(current_user, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        saved = commit_or_show(service.create_target, current_user, form.to_data(), form=form)
+        if saved is not REFUSED:
             flash("Target added.", "success")
             return redirect(url_for("recruiting.targets"))
     return render_template(

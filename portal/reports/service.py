@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -81,7 +83,6 @@ FILTERS = {
 VALUE_DIMENSIONS = ("quarter", "team", "industry")
 MAX_DAYS = 3 * 366 + 365  # four years: longer ranges are refused as absurd
 EARLIEST = dt.date(2000, 1, 1)
-LIVE = ("accepted", "completed")
 NO_TEAM = "none"
 
 
@@ -173,9 +174,14 @@ class Report:
     columns: list[str]
     rows: list[list]
     figures: dict = field(default_factory=dict)
-    chart: str = ""
+    draw: Callable[[], str] | None = None  # the chart, drawn only when a page shows it
     notes: str = ""
     extra: dict = field(default_factory=dict)
+
+    @functools.cached_property
+    def chart(self) -> str:
+        """The chart as SVG (the program page and the API read figures only, never this)."""
+        return self.draw() if self.draw else ""
 
     def csv(self) -> str:
         out = io.StringIO()
@@ -381,7 +387,8 @@ def _funnel_report(params: Params, rows: list[tuple]) -> Report:
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         table.append([label(team) if team else "No team", label(activity), *counts, _days(med)])
     table.sort(key=lambda row: (-row[2], row[0], row[1]))
-    chart = charts.bar(
+    chart = functools.partial(
+        charts.bar,
         "Requests at each stage",
         [label(s) for s in FUNNEL_STAGES],
         {"Requests": totals},
@@ -474,7 +481,8 @@ def fulfilment(params: Params) -> Report:
             ]
         )
     shown = [r for r in reasons if reason_totals[r] or r is not None]
-    chart = charts.bar(
+    chart = functools.partial(
+        charts.bar,
         "Declined asks by reason",
         [label(r) if r else "No reason given" for r in shown],
         {"Declined asks": [reason_totals[r] for r in shown]},
@@ -562,7 +570,8 @@ def utilization(params: Params, now: dt.datetime | None = None) -> Report:
         table.append(
             [label(segment), total, *[g["buckets"][b] for b in BUCKETS], g["at_limit"], g["never"]]
         )
-    chart = charts.bar(
+    chart = functools.partial(
+        charts.bar,
         "Active advocates by asks in the last 12 months",
         [f"{b} asks" for b in BUCKETS],
         {label(s): [by_segment[s]["buckets"][b] for b in BUCKETS] for s in SEGMENTS},
@@ -683,7 +692,8 @@ def value(params: Params) -> Report:
             ]
         )
     ww, lw, wo, lo, influenced, won_total = totals
-    chart = charts.bar(
+    chart = functools.partial(
+        charts.bar,
         f"Win rate by {by}, with and without a reference (%)",
         [row[0] for row in table],
         {"With a reference": [row[4] for row in table], "Without": [row[8] for row in table]},
@@ -790,7 +800,8 @@ def exchange(params: Params) -> Report:
             table.append([label(kind), *[counts[s] for s in CLAIM_STATUSES]])
     earned = points["activity"][0]
     spent = -(points["claim"][1] + points["refund"][0])
-    chart = charts.bar(
+    chart = functools.partial(
+        charts.bar,
         "Benefit claims by kind",
         [row[0] for row in table],
         {
@@ -852,7 +863,8 @@ def coverage(params: Params) -> Report:
                 len(gap.nominations),
             ]
         )
-    chart = charts.bar(
+    chart = functools.partial(
+        charts.bar,
         "Active advocates against each target",
         [f"#{i + 1}" for i in range(len(table))],
         {"Active": [row[3] for row in table], "Gap": [row[4] for row in table]},

@@ -6,9 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_service_errors
+from portal.forms import REFUSED, commit_or_show
 from portal.webhooks import delivery, service  # noqa: F401  (delivery registers the transport)
 from portal.webhooks.forms import WebhookForm
 from portal.webhooks.models import WEBHOOK_EVENTS
@@ -28,13 +27,9 @@ def index():
 def new():
     form = WebhookForm()
     if form.validate_on_submit():
-        try:
-            endpoint = service.create_endpoint(current_user, form.to_data(creating=True))
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        data = form.to_data(creating=True)
+        endpoint = commit_or_show(service.create_endpoint, current_user, data, form=form)
+        if endpoint is not REFUSED:
             flash("Webhook endpoint added. Copy its signing secret to the receiver.", "success")
             return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
     status = 422 if form.errors else 200
@@ -62,13 +57,9 @@ def edit(endpoint_id: int):
     if request.method == "GET":
         form.secret.data = ""
     if form.validate_on_submit():
-        try:
-            service.update_endpoint(current_user, endpoint, form.to_data(creating=False))
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        data = form.to_data(creating=False)
+        saved = commit_or_show(service.update_endpoint, current_user, endpoint, data, form=form)
+        if saved is not REFUSED:
             flash("Webhook endpoint saved.", "success")
             return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
     status = 422 if form.errors else 200
