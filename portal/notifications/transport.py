@@ -12,6 +12,8 @@ start-up (see `portal.notifications.transports` and `portal.webhooks.delivery`).
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -43,3 +45,45 @@ def transport(kind: str) -> Callable[[Deliver], Deliver]:
         return deliver
 
     return register
+
+
+# -- posting to an HTTP endpoint (team chat, webhooks) ------------------------------------------
+
+RETRY_STATUSES = frozenset({408, 429})  # client errors that are worth trying again
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A post is never re-sent elsewhere: a redirect is the endpoint's answer."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def post(url: str, body: bytes, headers: dict, timeout: float, keep: int) -> tuple[int, bytes]:
+    """POST `body` to an http(s) `url`, never following a redirect; return the status and the
+    first `keep` bytes of the answer. An unreachable endpoint or a timeout raises
+    `TransientDeliveryError`."""
+    if not url.lower().startswith(("https://", "http://")):
+        raise PermanentDeliveryError(f"Not an http(s) URL: {url[:60]!r}.")
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.status, response.read(keep)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read(keep)
+    except TimeoutError as error:
+        raise TransientDeliveryError(f"No answer within {timeout:g} s.") from error
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise TransientDeliveryError(f"Could not reach the endpoint: {reason}") from error
+
+
+def refusal(status: int, reason: str) -> DeliveryError:
+    """The error for an answer that is not a success: retried for 5xx, 408 and 429 only."""
+    if status >= 500 or status in RETRY_STATUSES:
+        return TransientDeliveryError(reason)
+    return PermanentDeliveryError(reason)

@@ -13,8 +13,6 @@ import json
 import smtplib
 import ssl
 import sys
-import urllib.error
-import urllib.request
 from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses, make_msgid
@@ -25,6 +23,8 @@ from flask import current_app
 from portal.notifications.transport import (
     PermanentDeliveryError,
     TransientDeliveryError,
+    post,
+    refusal,
     transport,
 )
 
@@ -219,28 +219,16 @@ def _slack_escape(value: str) -> str:
 @transport("chat")
 def deliver_chat(message: OutboxMessage) -> str | None:
     meta = message.meta or {}
-    url = message.recipient
-    if not url.lower().startswith(("https://", "http://")):
-        raise PermanentDeliveryError(f"Not a webhook URL: {url[:60]!r}.")
     payload = chat_payload(meta.get("flavour", "slack"), message.subject, message.body_text,
                            meta.get("link"))  # fmt: skip
-    request = urllib.request.Request(  # noqa: S310  (http(s) only, checked above)
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json", "User-Agent": "advocate-portal"},
-        method="POST",
+    status, answer = post(
+        message.recipient,
+        json.dumps(payload).encode(),
+        {"Content-Type": "application/json", "User-Agent": "advocate-portal"},
+        current_app.config["CHAT_TIMEOUT"],
+        keep=200,
     )
-    timeout = current_app.config["CHAT_TIMEOUT"]
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return f"{response.status} {response.read(200).decode(errors='replace')}".strip()
-    except urllib.error.HTTPError as error:
-        reply = error.read(200).decode(errors="replace")
-        reason = f"Chat webhook answered {error.code}: {reply}".strip()
-        if 400 <= error.code < 500 and error.code not in (408, 429):
-            raise PermanentDeliveryError(reason) from error
-        raise TransientDeliveryError(reason) from error
-    except TimeoutError as error:
-        raise TransientDeliveryError(f"Chat webhook timed out after {timeout:g} s") from error
-    except (urllib.error.URLError, OSError) as error:
-        raise TransientDeliveryError(f"Chat webhook unreachable: {error}") from error
+    reply = f"{status} {answer.decode(errors='replace')}".strip()
+    if 200 <= status < 300:
+        return reply
+    raise refusal(status, f"Chat webhook answered {reply}")

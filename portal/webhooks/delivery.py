@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-import urllib.error
-import urllib.request
 
 from flask import current_app
 
@@ -20,6 +18,8 @@ from portal.notifications.models import OutboxMessage
 from portal.notifications.transport import (
     PermanentDeliveryError,
     TransientDeliveryError,
+    post,
+    refusal,
     transport,
 )
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -27,7 +27,6 @@ from portal.webhooks.service import check_url
 
 SIGNATURE_HEADER = "X-Portal-Signature"
 KEPT_BODY = 2000  # characters of the endpoint's answer kept for the admin page
-RETRY_STATUSES = frozenset({408, 429})
 
 
 def sign(secret: str, timestamp: int, body: str) -> str:
@@ -49,16 +48,6 @@ def verify(secret: str, header: str, body: str, *, tolerance: int = 300, now=Non
     if abs((now or time.time()) - timestamp) > tolerance:
         return False
     return hmac.compare_digest(parts.get("v1", ""), sign(secret, timestamp, body))
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A webhook is never re-sent elsewhere: a redirect is the endpoint's answer."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def _record(message, endpoint_id, started, *, status=None, body=None, error=None, ok=False):
@@ -96,35 +85,24 @@ def deliver_webhook(message: OutboxMessage) -> str | None:
     # No transaction stays open while the network is slow (the sender's rule too).
     db.session.rollback()
     timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310  (http(s) only, checked above)
-        message.recipient,
-        data=message.body_text.encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "AdvocatePortal-Webhooks/1",
-            "X-Portal-Event": meta.get("event") or message.subject,
-            "X-Portal-Delivery": str(message.id),
-            SIGNATURE_HEADER: signature_header(secret, timestamp, message.body_text),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "AdvocatePortal-Webhooks/1",
+        "X-Portal-Event": meta.get("event") or message.subject,
+        "X-Portal-Delivery": str(message.id),
+        SIGNATURE_HEADER: signature_header(secret, timestamp, message.body_text),
+    }
     timeout = current_app.config.get("WEBHOOK_TIMEOUT", 10)
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            status, answer = response.status, response.read(KEPT_BODY)
-    except urllib.error.HTTPError as error:
-        status, answer = error.code, error.read(KEPT_BODY)
-        error.close()
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        text = f"Could not reach the endpoint: {reason}"
-        _record(message, endpoint_id, started, error=text)
-        raise TransientDeliveryError(text) from error
+        status, answer = post(
+            message.recipient, message.body_text.encode(), headers, timeout, keep=KEPT_BODY
+        )
+    except TransientDeliveryError as error:
+        _record(message, endpoint_id, started, error=str(error))
+        raise
     text = answer.decode("utf-8", errors="replace")[:KEPT_BODY]
     ok = 200 <= status < 300
     _record(message, endpoint_id, started, status=status, body=text, ok=ok)
     if ok:
         return f"HTTP {status}"
-    if status >= 500 or status in RETRY_STATUSES:
-        raise TransientDeliveryError(f"The endpoint answered HTTP {status}.")
-    raise PermanentDeliveryError(f"The endpoint answered HTTP {status}.")
+    raise refusal(status, f"The endpoint answered HTTP {status}.")

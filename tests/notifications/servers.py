@@ -92,6 +92,8 @@ class WebhookServer:
                 )
                 reply = b"ok" if server.status < 400 else b"no_service"
                 self.send_response(server.status)
+                if 300 <= server.status < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)

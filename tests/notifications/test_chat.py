@@ -121,6 +121,19 @@ def test_webhook_errors_retry_or_fail_with_the_reason(db, admin, hook):
     )
 
 
+def test_a_redirect_is_the_endpoints_answer_never_followed(db, admin, hook):
+    update_chat_settings(admin, {"url": hook.url, "flavour": "slack",
+                                 "events": ["request_submitted"]})  # fmt: skip
+    request = ReferenceRequestFactory()
+    audit.record(request.requester, "request.submitted", request)
+    db.session.commit()
+    hook.status = 307
+    assert send_due().failed == 1
+    [row] = chat_rows(db)
+    assert row.status == "failed" and "307" in row.last_error
+    assert [p["path"] for p in hook.posts] == ["/hook/T000/B000"]  # nothing sent to /elsewhere
+
+
 def test_settings_refuse_a_url_that_is_not_http(db, admin):
     for url in ("ftp://hooks.example.com/x", "javascript:alert(1)", "https://"):
         with pytest.raises(ValidationFailed) as error:
