@@ -138,6 +138,7 @@ class TargetForm(FlaskForm):
 
 
 class WelcomeForm(FlaskForm):
+    version = HiddenField()  # the terms version the invitee read
     accept_terms = BooleanField("I have read the program terms and accept them")
     password = PasswordField(
         "Choose a password",

@@ -26,7 +26,7 @@ from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.reminders import already_sent, reminder
 from portal.notifications.service import queue_email
-from portal.program.service import get_setting, taxonomy_values
+from portal.program.service import taxonomy_values
 from portal.recruiting.models import Invitation, Referenceability, Target, Touchpoint
 from portal.urls import external_url
 from portal.validation import Checker
@@ -351,8 +351,11 @@ def check_welcome_link(token: str) -> Advocate:
     return advocate
 
 
-def accept_invitation(token: str, *, password: str, accept_terms: bool) -> User:
-    """The invitee accepts the program terms and chooses a password: invited -> active."""
+def accept_invitation(
+    token: str, *, password: str, accept_terms: bool, terms_version: str | None = None
+) -> User:
+    """The invitee accepts the program terms (the version they read) and chooses a password:
+    invited -> active."""
     advocate = check_welcome_link(token)
     if not accept_terms:
         raise ValidationFailed("Accept the program terms to join.", field="accept_terms")
@@ -361,12 +364,10 @@ def accept_invitation(token: str, *, password: str, accept_terms: bool) -> User:
     user = advocate.user
     user.set_password(password)
     user.active = True
-    advocate.consent_at = now_utc()
-    advocate.consent_version = get_setting("terms_version")
+    advocates_service.accept_terms(user, advocate, version=terms_version)
     advocates_service.move_status(user, advocate, "active", "accepted the invitation")
     for invitation in open_invitations([advocate.id]).values():
         invitation.accepted_at = now_utc()
-    audit.record(user, "advocate.consented", advocate, {"version": advocate.consent_version})
     audit.record(user, "advocate.invitation_accepted", advocate)
     return user
 

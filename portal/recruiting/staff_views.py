@@ -373,10 +373,15 @@ def accept(token: str):
         db.session.rollback()
         return render_template("auth/link_problem.html", error=error), 400
     form = WelcomeForm()
+    if not form.is_submitted():
+        form.version.data = get_setting("terms_version")
     if form.validate_on_submit():
         try:
             user = service.accept_invitation(
-                token, password=form.password.data, accept_terms=form.accept_terms.data
+                token,
+                password=form.password.data,
+                accept_terms=form.accept_terms.data,
+                terms_version=form.version.data or None,
             )
         except LinkError as error:
             db.session.rollback()

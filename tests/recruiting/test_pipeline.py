@@ -14,6 +14,7 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden
 from portal.notifications.models import OutboxMessage
 from portal.notifications.reminders import REMINDERS
+from portal.program.service import get_setting, set_setting
 from portal.recruiting import service
 from portal.recruiting.models import Invitation
 from portal.vocab import ADVOCATE_STATUSES
@@ -89,6 +90,31 @@ def test_inviting_writes_an_e_mail_with_a_signed_single_use_link(db):
     row = db.session.scalar(sa.select(LinkToken).where(LinkToken.target_id == advocate.id))
     assert row.purpose == service.INVITE_PURPOSE
     assert service.check_welcome_link(_token(message)) is advocate
+
+
+def test_terms_changed_while_the_invitee_read_them_are_not_accepted(app, db, client):
+    manager = UserFactory(role="manager")
+    advocate = AdvocateFactory(status="nominated")
+    service.invite_advocate(manager, advocate)
+    db.session.commit()
+    link = _link(db.session.scalar(sa.select(OutboxMessage)))
+    read = get_setting("terms_version")
+    assert f'value="{read}"' in client.get(link).get_data(as_text=True)
+    set_setting(manager, "terms_version", "2099-01")
+    db.session.commit()
+    answer = client.post(
+        link,
+        data={
+            "version": read,
+            "accept_terms": "y",
+            "password": "a good long password",
+            "confirm": "a good long password",
+        },
+    )
+    assert answer.status_code == 422
+    assert "The terms changed while you were reading them" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert advocate.status == "invited" and advocate.consent_at is None
 
 
 def test_accepting_sets_the_password_records_consent_and_activates(app, db, client):
