@@ -94,6 +94,14 @@ class Ask(TimestampMixin, db.Model):
         # Overuse and fairness count an advocate's asks by status and time.
         sa.Index("ix_asks_advocate_status_asked_at", "advocate_id", "status", "asked_at"),
         sa.Index("ix_asks_status_respond_by", "status", "respond_by"),
+        # The value exchange report counts completed asks (and their givers) by completion.
+        sa.Index(
+            "ix_asks_completed_at",
+            "completed_at",
+            "advocate_id",
+            postgresql_where=sa.text("status = 'completed'"),
+            sqlite_where=sa.text("status = 'completed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

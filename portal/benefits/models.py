@@ -91,7 +91,11 @@ class LedgerEntry(db.Model):
     """One append-only movement of points; a balance is the sum of an advocate's entries."""
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (sa.Index("ix_ledger_entries_advocate_created", "advocate_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_ledger_entries_advocate_created", "advocate_id", "created_at"),
+        # Reports sum points by reason over a date range from this index alone.
+        sa.Index("ix_ledger_entries_created_reason", "created_at", "reason", "delta"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     advocate_id: Mapped[int] = mapped_column(sa.ForeignKey("advocates.id", ondelete="RESTRICT"))

@@ -1,9 +1,11 @@
-"""Keep `report_request_facts` true: whenever a flush touches an ask, the requests it belongs to
-are summed up again in the same transaction (as matching's eligibility rows are kept).
+"""Keep `report_request_facts` true: whenever a flush touches a reference request or one of its
+asks, that request's row is written again in the same transaction (as matching's eligibility
+rows are kept).
 
-Reports then join one narrow row per request instead of scanning every ask. Bulk loads that
-write asks with Core inserts call `rebuild_request_facts()`. Status changes written with Core
-updates elsewhere only move asks between pending, expired and withdrawn, which change no fact.
+Reports then read one narrow row per request instead of the wide request rows joined to every
+ask. Bulk loads that write with Core inserts call `rebuild_request_facts()`. Status changes
+written with Core updates elsewhere only move asks between pending, expired and withdrawn,
+which change no fact; requests are only ever written through the ORM.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from portal.asks.models import Ask
+from portal.asks.models import Ask, ReferenceRequest
 from portal.database import listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.reports.models import RequestFacts
@@ -22,30 +24,61 @@ _PENDING = "portal.reports.facts.pending"
 LIVE = ("accepted", "completed")
 
 
+def opportunity_key(request=ReferenceRequest):
+    """SQL: the opportunity a request belongs to (its CRM id, else the request itself)."""
+    return sa.func.coalesce(
+        request.opportunity_crm_id, sa.literal("request-") + sa.cast(request.id, sa.String)
+    )
+
+
 def _facts_select(request_ids: Iterable[int] | None = None) -> sa.Select:
+    rr = ReferenceRequest
     live = Ask.status.in_(LIVE)
     declined = Ask.status == "declined"
 
     def count(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
-    query = sa.select(
-        Ask.request_id,
-        sa.func.count(Ask.id),
-        count(live),
-        count(Ask.status == "completed"),
-        count(declined),
-        *[count(sa.and_(declined, Ask.decline_reason == reason)) for reason in DECLINE_REASONS],
-        sa.func.min(sa.case((live, Ask.responded_at))),
-        sa.literal(now_utc(), RequestFacts.refreshed_at.type),
-    ).group_by(Ask.request_id)
+    query = (
+        sa.select(
+            rr.id,
+            rr.requester_id,
+            rr.activity_type,
+            rr.status,
+            rr.created_at,
+            opportunity_key(),
+            rr.opportunity_outcome,
+            rr.opportunity_amount,
+            sa.func.coalesce(rr.opportunity_close_date, rr.needed_by),
+            rr.criteria[("industries", 0)].as_string(),
+            sa.func.count(Ask.id),
+            count(live),
+            count(Ask.status == "completed"),
+            count(declined),
+            *[count(sa.and_(declined, Ask.decline_reason == reason)) for reason in DECLINE_REASONS],
+            sa.func.min(sa.case((live, Ask.responded_at))),
+            sa.literal(now_utc(), RequestFacts.refreshed_at.type),
+        )
+        .select_from(rr)
+        .outerjoin(Ask, Ask.request_id == rr.id)
+        .group_by(rr.id)
+    )
     if request_ids is not None:
-        query = query.where(Ask.request_id.in_(sorted(request_ids)))
+        query = query.where(rr.id.in_(sorted(request_ids)))
     return query
 
 
 COLUMNS = [
     "request_id",
+    "requester_id",
+    "activity_type",
+    "status",
+    "created_at",
+    "opportunity_key",
+    "outcome",
+    "amount",
+    "closed_on",
+    "industry",
     "asks",
     "accepted",
     "completed",
@@ -57,7 +90,7 @@ COLUMNS = [
 
 
 def refresh_requests(request_ids: Iterable[int], connection=None) -> None:
-    """Sum up the asks of these requests again (a request without asks keeps no row)."""
+    """Write these requests' rows again (a request that is gone keeps no row)."""
     ids = sorted({i for i in request_ids if i is not None})
     if not ids:
         return
@@ -68,7 +101,7 @@ def refresh_requests(request_ids: Iterable[int], connection=None) -> None:
 
 
 def rebuild_request_facts() -> int:
-    """Rewrite every request's facts (after a bulk load); how many requests have asks."""
+    """Rewrite every request's row (after a bulk load); how many requests there are."""
     connection = db.session.connection()
     table = RequestFacts.__table__
     connection.execute(sa.delete(table))
@@ -77,19 +110,29 @@ def rebuild_request_facts() -> int:
 
 
 def _collect(session, flush_context, instances) -> None:
-    """Before a flush: the requests whose asks change (the ids are known for asks)."""
+    """Before a flush: the requests that change, themselves or through an ask (a new
+    request or ask is kept as the object: its id is known only after the flush)."""
     pending = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Ask):
             pending.add(obj.request_id if obj.request_id is not None else obj)
+        elif isinstance(obj, ReferenceRequest):
+            pending.add(obj.id if obj.id is not None else obj)
+
+
+def _request_id(item) -> int | None:
+    if isinstance(item, int):
+        return item
+    if isinstance(item, Ask):
+        return item.request_id
+    return item.id
 
 
 def _apply(session, flush_context) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    ids = {p if isinstance(p, int) else p.request_id for p in pending}
-    refresh_requests(ids, session.connection())
+    refresh_requests({_request_id(item) for item in pending}, session.connection())
 
 
 def listen() -> None:

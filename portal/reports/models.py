@@ -1,8 +1,10 @@
-"""What the reports read instead of scanning every ask: per request, its asks summed up."""
+"""What the reports read instead of scanning requests and every ask: one narrow row per
+reference request with the request's reporting facts and its asks summed up."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,14 +14,33 @@ from portal.extensions import db
 
 
 class RequestFacts(db.Model):
-    """Per reference request: how many asks, accepted, completed and declined (by reason),
-    and the first accept; kept current by `portal.reports.facts` when asks change."""
+    """Per reference request (drafts too): what the funnel, fulfilment and business value
+    reports group and count, copied from the request, and its asks summed up (how many,
+    accepted, completed, declined by reason, the first accept). Kept current in the same
+    transaction by `portal.reports.facts` whenever a request or one of its asks changes.
+
+    The team is not copied: reports join the requester (a handful of staff rows), so a team
+    change shows at once. The opportunity is keyed by its CRM id, else by the request.
+    """
 
     __tablename__ = "report_request_facts"
+    __table_args__ = (
+        sa.Index("ix_report_request_facts_created", "created_at"),
+        sa.Index("ix_report_request_facts_closed", "closed_on"),
+    )
 
     request_id: Mapped[int] = mapped_column(
         sa.ForeignKey("reference_requests.id", ondelete="CASCADE"), primary_key=True
     )
+    requester_id: Mapped[int] = mapped_column(sa.Integer)
+    activity_type: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[dt.datetime]
+    opportunity_key: Mapped[str] = mapped_column(sa.String(80))
+    outcome: Mapped[str] = mapped_column(sa.String(16))  # open, won or lost
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    closed_on: Mapped[dt.date | None]  # the close date, else the needed-by date
+    industry: Mapped[str | None] = mapped_column(sa.String(64))  # the first one asked for
     asks: Mapped[int] = mapped_column(default=0)
     accepted: Mapped[int] = mapped_column(default=0)  # accepted or completed
     completed: Mapped[int] = mapped_column(default=0)

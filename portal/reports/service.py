@@ -41,7 +41,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
-from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
+from portal.asks.models import AdvocateEligibility, Ask
 from portal.auth.models import User
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.content.models import ContentUse
@@ -230,20 +230,18 @@ def _team_filter(query, params: Params):
     elif team:
         query = query.where(User.team == team)
     if params.filters.get("activity_type"):
-        query = query.where(ReferenceRequest.activity_type == params.filters["activity_type"])
+        query = query.where(RequestFacts.activity_type == params.filters["activity_type"])
     return query
 
 
 def _requests_in_range(params: Params):
+    """Requests created in the range, drafts left out, with their requester (for the team)."""
+    f = RequestFacts
     return (
         sa.select()
-        .select_from(ReferenceRequest)
-        .join(User, User.id == ReferenceRequest.requester_id)
-        .where(
-            ReferenceRequest.status != "draft",
-            ReferenceRequest.created_at >= params.start_at,
-            ReferenceRequest.created_at < params.end_at,
-        )
+        .select_from(f)
+        .join(User, User.id == f.requester_id)
+        .where(f.status != "draft", f.created_at >= params.start_at, f.created_at < params.end_at)
     )
 
 
@@ -262,32 +260,30 @@ def _days(seconds) -> float | None:
 
 def _per_request(params: Params):
     """One row per request created in the range (drafts left out) with its asks summed up
-    (the facts table, one narrow row per request, instead of every ask)."""
+    (the facts table, one narrow row per request, instead of the requests and every ask)."""
     f = RequestFacts
-    rr = ReferenceRequest
     return (
         _team_filter(_requests_in_range(params), params)
-        .outerjoin(f, f.request_id == rr.id)
         .add_columns(
             User.team.label("team"),
-            rr.activity_type.label("activity"),
-            rr.status.label("status"),
-            rr.created_at.label("created_at"),
-            sa.func.coalesce(f.asks, 0).label("asks"),
-            sa.func.coalesce(f.accepted, 0).label("accepted"),
-            sa.func.coalesce(f.completed, 0).label("completed"),
-            sa.func.coalesce(f.declined, 0).label("declined"),
+            f.activity_type.label("activity"),
+            f.status.label("status"),
+            f.created_at.label("created_at"),
+            f.asks,
+            f.accepted,
+            f.completed,
+            f.declined,
             f.first_accept_at.label("first_accept"),
         )
         .subquery()
     )
 
 
-def funnel(params: Params) -> Report:
-    """One query: per request its flags and wait, then medians and counts per group."""
-    _tune()
+def _funnel_base(params: Params):
+    """Per request in the range: its team and activity, a 0/1 flag per stage, its declined
+    asks and its wait to the first accept (the definitions the funnel and the summary share)."""
     p = _per_request(params).c
-    base = sa.select(
+    return sa.select(
         p.team,
         p.activity,
         sa.case(
@@ -303,11 +299,45 @@ def funnel(params: Params) -> Report:
         p.declined,
         _seconds(p.first_accept, p.created_at).label("wait"),
     ).subquery()
+
+
+def funnel(params: Params) -> Report:
+    """One query: per request its flags and wait, then medians and counts per group."""
+    _tune()
+    base = _funnel_base(params)
     if db.session.get_bind().dialect.name == "postgresql":
         rows = _funnel_rows_postgresql(base)
     else:
         rows = _funnel_rows_windows(base)
     return _funnel_report(params, rows)
+
+
+def _funnel_totals(params: Params) -> dict:
+    """The funnel's figures without its breakdown (the summary): on PostgreSQL one ungrouped
+    aggregate, cheaper than the grouping sets; on SQLite the funnel's own query."""
+    base = _funnel_base(params)
+    if db.session.get_bind().dialect.name != "postgresql":
+        report = _funnel_report(params, _funnel_rows_windows(base))
+        return {**report.figures, **report.extra}
+    b = base.c
+    row = db.session.execute(
+        sa.select(
+            sa.literal(None),
+            sa.literal(None),
+            sa.func.count(),
+            *[sa.func.sum(getattr(b, stage)) for stage in FUNNEL_STAGES[1:]],
+            sa.func.sum(b.fulfilled),
+            sa.func.sum(b.unmet),
+            sa.func.sum(b.declined),
+            sa.func.percentile_cont(0.5).within_group(b.wait),
+        )
+    ).one()
+    median_wait = row[-1]
+    report = _funnel_report(
+        params,
+        [(*row, median_wait or 0, 0 if median_wait is None else 1)] if row[2] else [],
+    )
+    return {**report.figures, **report.extra}
 
 
 def _funnel_rows_postgresql(base) -> list[tuple]:
@@ -415,26 +445,22 @@ def _funnel_report(params: Params, rows: list[tuple]) -> Report:
 def fulfilment(params: Params) -> Report:
     """One query over the requests in the range and their facts."""
     _tune()
-    done = ReferenceRequest.status.in_(("fulfilled", "completed"))
-    closed_unmet = ReferenceRequest.status.in_(("cancelled", "expired"))
     f = RequestFacts
-    query = (
-        _team_filter(_requests_in_range(params), params)
-        .outerjoin(f, f.request_id == ReferenceRequest.id)
-        .add_columns(
-            User.team,
-            ReferenceRequest.activity_type,
-            sa.func.count(ReferenceRequest.id),
-            _flag(done),
-            _flag(closed_unmet),
-            sa.func.coalesce(sa.func.sum(f.declined), 0),
-            *[
-                sa.func.coalesce(sa.func.sum(getattr(f, f"declined_{reason}")), 0)
-                for reason in DECLINE_REASONS
-            ],
-        )
+    done = f.status.in_(("fulfilled", "completed"))
+    closed_unmet = f.status.in_(("cancelled", "expired"))
+    query = _team_filter(_requests_in_range(params), params).add_columns(
+        User.team,
+        f.activity_type,
+        sa.func.count(),
+        _flag(done),
+        _flag(closed_unmet),
+        sa.func.coalesce(sa.func.sum(f.declined), 0),
+        *[
+            sa.func.coalesce(sa.func.sum(getattr(f, f"declined_{reason}")), 0)
+            for reason in DECLINE_REASONS
+        ],
     )
-    found = db.session.execute(query.group_by(User.team, ReferenceRequest.activity_type)).all()
+    found = db.session.execute(query.group_by(User.team, f.activity_type)).all()
     requests = [row[:5] for row in found]
     declines = []
     for team, activity, _, _, _, declined, *named in found:
@@ -540,8 +566,7 @@ def utilization(params: Params, now: dt.datetime | None = None) -> Report:
     bucket = sa.case(
         (n == 0, "0"), (n == 1, "1"), (n == 2, "2"), (n == 3, "3"), (n <= 5, "4-5"), else_="6+"
     ).label("bucket")
-    at_limit = sa.and_(e.askable_from.is_not(None), e.askable_from > now)
-    never = e.last_asked_at.is_(None)
+    at_limit, never = _limit_flags(now)
     query = query.add_columns(
         Account.segment, bucket, sa.func.count(), _flag(at_limit), _flag(never)
     ).where(Advocate.status == "active")
@@ -597,39 +622,53 @@ def utilization(params: Params, now: dt.datetime | None = None) -> Report:
     )
 
 
+def _limit_flags(now: dt.datetime):
+    """(at a limit now, never asked) for an advocate, read off matching's eligibility row."""
+    e = AdvocateEligibility
+    return sa.and_(e.askable_from.is_not(None), e.askable_from > now), e.last_asked_at.is_(None)
+
+
+def _utilization_totals(params: Params, now: dt.datetime | None = None) -> dict:
+    """Utilization's headline figures without its 12-month buckets (the summary): active
+    advocates, those at a limit now and those never asked, in one aggregate."""
+    at_limit, never = _limit_flags(now or now_utc())
+    row = db.session.execute(
+        sa.select(sa.func.count(), _flag(at_limit), _flag(never))
+        .select_from(Advocate)
+        .outerjoin(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
+        .where(Advocate.status == "active")
+    ).one()
+    return {"active_advocates": row[0], "at_limit_now": int(row[1]), "never_asked": int(row[2])}
+
+
 # Business value ----------------------------------------------------------------------------
 
 
-def _industry_expr():
-    return ReferenceRequest.criteria[("industries", 0)].as_string()
-
-
-def value(params: Params) -> Report:
-    _tune()
-    key = sa.func.coalesce(
-        ReferenceRequest.opportunity_crm_id,
-        sa.literal("request-") + sa.cast(ReferenceRequest.id, sa.String),
-    )
-    closed = sa.func.coalesce(ReferenceRequest.opportunity_close_date, ReferenceRequest.needed_by)
-    won = ReferenceRequest.opportunity_outcome == "won"
-    referenced = sa.func.coalesce(RequestFacts.completed, 0) > 0
-    opp = (
-        sa.select(
-            sa.func.max(sa.case((won, 1), else_=0)).label("won"),
-            sa.func.max(sa.case((referenced, 1), else_=0)).label("referenced"),
-            sa.func.max(sa.case((won, ReferenceRequest.opportunity_amount))).label("amount"),
+def _opportunities(params: Params, breakdown: bool = True):
+    """One row per opportunity won or lost with a close in the range: won, with a reference
+    (a completed ask), the won amount and (with `breakdown`) its team, industry and close."""
+    f = RequestFacts
+    won = f.outcome == "won"
+    columns = [
+        sa.func.max(sa.case((won, 1), else_=0)).label("won"),
+        sa.func.max(sa.case((f.completed > 0, 1), else_=0)).label("referenced"),
+        sa.func.max(sa.case((won, f.amount))).label("amount"),
+    ]
+    if breakdown:
+        columns += [
             sa.func.min(User.team).label("team"),
-            sa.func.min(_industry_expr()).label("industry"),
-            sa.func.max(closed).label("closed_on"),
+            sa.func.min(f.industry).label("industry"),
+            sa.func.max(f.closed_on).label("closed_on"),
+        ]
+    opp = (
+        sa.select(*columns)
+        .select_from(f)
+        .join(User, User.id == f.requester_id)
+        .where(
+            f.outcome.in_(("won", "lost")),
+            f.closed_on >= params.start,
+            f.closed_on <= params.end,
         )
-        .select_from(ReferenceRequest)
-        .join(User, User.id == ReferenceRequest.requester_id)
-        .outerjoin(RequestFacts, RequestFacts.request_id == ReferenceRequest.id)
-    )
-    opp = opp.where(
-        ReferenceRequest.opportunity_outcome.in_(("won", "lost")),
-        closed >= params.start,
-        closed <= params.end,
     )
     team = params.filters.get("team")
     if team == NO_TEAM:
@@ -637,25 +676,54 @@ def value(params: Params) -> Report:
     elif team:
         opp = opp.where(User.team == team)
     if params.filters.get("industry"):
-        opp = opp.where(_industry_expr() == params.filters["industry"])
-    opp = opp.group_by(key).subquery()
-    year = sa.extract("year", opp.c.closed_on)
-    month = sa.extract("month", opp.c.closed_on)
+        opp = opp.where(f.industry == params.filters["industry"])
+    return opp.group_by(f.opportunity_key).subquery()
+
+
+def _outcome_sums(opp) -> list:
+    """Won and lost, with and without a reference; influenced and all won revenue."""
     with_ref = opp.c.referenced == 1
     is_won = opp.c.won == 1
+    return [
+        _flag(sa.and_(with_ref, is_won)),
+        _flag(sa.and_(with_ref, ~is_won)),
+        _flag(sa.and_(~with_ref, is_won)),
+        _flag(sa.and_(~with_ref, ~is_won)),
+        sa.func.coalesce(sa.func.sum(sa.case((with_ref, opp.c.amount))), 0),
+        sa.func.coalesce(sa.func.sum(opp.c.amount), 0),
+    ]
+
+
+def _value_figures(ww, lw, wo, lo, influenced, won_total) -> dict:
+    return {
+        "opportunities_with_reference": ww + lw,
+        "won_with_reference": ww,
+        "lost_with_reference": lw,
+        "win_rate_with_reference": _rate(ww, ww + lw),
+        "opportunities_without_reference": wo + lo,
+        "won_without_reference": wo,
+        "lost_without_reference": lo,
+        "win_rate_without_reference": _rate(wo, wo + lo),
+        "influenced_revenue": _money(influenced),
+        "won_revenue": _money(won_total),
+    }
+
+
+def _value_totals(params: Params) -> dict:
+    """Business value's figures without the breakdown (the summary): one aggregate."""
+    row = db.session.execute(sa.select(*_outcome_sums(_opportunities(params, False)))).one()
+    return _value_figures(*(int(v) for v in row[:4]), *row[4:])
+
+
+def value(params: Params) -> Report:
+    _tune()
+    opp = _opportunities(params)
+    year = sa.extract("year", opp.c.closed_on)
+    month = sa.extract("month", opp.c.closed_on)
     rows = db.session.execute(
-        sa.select(
-            year,
-            month,
-            opp.c.team,
-            opp.c.industry,
-            _flag(sa.and_(with_ref, is_won)),
-            _flag(sa.and_(with_ref, ~is_won)),
-            _flag(sa.and_(~with_ref, is_won)),
-            _flag(sa.and_(~with_ref, ~is_won)),
-            sa.func.coalesce(sa.func.sum(sa.case((with_ref, opp.c.amount))), 0),
-            sa.func.coalesce(sa.func.sum(opp.c.amount), 0),
-        ).group_by(year, month, opp.c.team, opp.c.industry)
+        sa.select(year, month, opp.c.team, opp.c.industry, *_outcome_sums(opp)).group_by(
+            year, month, opp.c.team, opp.c.industry
+        )
     ).all()
     by = params.filters.get("by", "quarter")
     groups: dict[str, list] = {}
@@ -698,18 +766,7 @@ def value(params: Params) -> Report:
         [row[0] for row in table],
         {"With a reference": [row[4] for row in table], "Without": [row[8] for row in table]},
     )
-    figures = {
-        "opportunities_with_reference": ww + lw,
-        "won_with_reference": ww,
-        "lost_with_reference": lw,
-        "win_rate_with_reference": _rate(ww, ww + lw),
-        "opportunities_without_reference": wo + lo,
-        "won_without_reference": wo,
-        "lost_without_reference": lo,
-        "win_rate_without_reference": _rate(wo, wo + lo),
-        "influenced_revenue": _money(influenced),
-        "won_revenue": _money(won_total),
-    }
+    figures = _value_figures(ww, lw, wo, lo, influenced, won_total)
     return Report(
         "value",
         REPORTS["value"],
@@ -740,8 +797,8 @@ def _money(value) -> float:
 # Value exchange ----------------------------------------------------------------------------
 
 
-def exchange(params: Params) -> Report:
-    _tune()
+def _points(params: Params) -> dict[str, list[int]]:
+    """Ledger points per reason in the range: [added, taken away (negative)]."""
     in_range = sa.and_(
         LedgerEntry.created_at >= params.start_at, LedgerEntry.created_at < params.end_at
     )
@@ -754,22 +811,66 @@ def exchange(params: Params) -> Report:
         .where(in_range)
         .group_by(LedgerEntry.reason)
     ).all()
+    points = {reason: [0, 0] for reason in LEDGER_REASONS}
+    for reason, plus, minus in ledger:
+        points[reason] = [int(plus), int(minus)]
+    return points
+
+
+def _received(params: Params):
+    """A claim the advocate got: approved or fulfilled, claimed in the range."""
+    return sa.and_(
+        Claim.status.in_(("approved", "fulfilled")),
+        Claim.created_at >= params.start_at,
+        Claim.created_at < params.end_at,
+    )
+
+
+def _gave(params: Params):
+    """An ask the advocate completed in the range."""
+    return sa.and_(
+        Ask.status == "completed",
+        Ask.completed_at >= params.start_at,
+        Ask.completed_at < params.end_at,
+    )
+
+
+def _exchange_figures(points, completed, giving, received, gave_only) -> dict:
+    return {
+        "points_earned": points["activity"][0],
+        "points_spent": -(points["claim"][1] + points["refund"][0]),
+        "points_adjusted": points["adjustment"][0] + points["adjustment"][1],
+        "activities_completed": completed,
+        "advocates_who_gave": giving,
+        "benefits_received": received,
+        "gave_without_getting": gave_only,
+        "give_get_ratio": round(received / completed, 2) if completed else None,
+    }
+
+
+def _exchange_totals(params: Params) -> dict:
+    """The give/get headline (the summary): points, completed asks and benefits received,
+    without the per-advocate pass behind "who gave without getting"."""
+    completed, received = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count()).where(_gave(params)).scalar_subquery(),
+            sa.select(sa.func.count(Claim.id)).where(_received(params)).scalar_subquery(),
+        )
+    ).one()
+    return _exchange_figures(_points(params), int(completed), None, int(received), None)
+
+
+def exchange(params: Params) -> Report:
+    _tune()
+    points = _points(params)
     claims = db.session.execute(
         sa.select(Benefit.kind, Claim.status, sa.func.count())
         .join(Benefit, Benefit.id == Claim.benefit_id)
         .where(Claim.created_at >= params.start_at, Claim.created_at < params.end_at)
         .group_by(Benefit.kind, Claim.status)
     ).all()
-    received = sa.and_(
-        Claim.status.in_(("approved", "fulfilled")),
-        Claim.created_at >= params.start_at,
-        Claim.created_at < params.end_at,
-    )
-    gave = sa.and_(
-        Ask.status == "completed",
-        Ask.completed_at >= params.start_at,
-        Ask.completed_at < params.end_at,
-    )
+    received = _received(params)
+    gave = _gave(params)
     # One pass over the completed asks: per advocate what they gave, and whether they got.
     givers = (
         sa.select(Ask.advocate_id, sa.func.count().label("n"))
@@ -777,7 +878,8 @@ def exchange(params: Params) -> Report:
         .group_by(Ask.advocate_id)
         .cte("givers")
     )
-    got = sa.exists(sa.select(Claim.id).where(received, Claim.advocate_id == givers.c.advocate_id))
+    # The few advocates who got something, as one set (hashed), not a probe per giver.
+    got = givers.c.advocate_id.in_(sa.select(Claim.advocate_id).where(received))
     gave_row = db.session.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(givers.c.n), 0),
@@ -787,9 +889,6 @@ def exchange(params: Params) -> Report:
         ).select_from(givers)
     ).one()
     give_get = (gave_row[0], gave_row[1], gave_row[3], gave_row[2])
-    points = {reason: [0, 0] for reason in LEDGER_REASONS}
-    for reason, plus, minus in ledger:
-        points[reason] = [int(plus), int(minus)]
     kinds = {kind: dict.fromkeys(CLAIM_STATUSES, 0) for kind in BENEFIT_KINDS}
     for kind, status, count in claims:
         kinds[kind][status] += int(count)
@@ -798,8 +897,6 @@ def exchange(params: Params) -> Report:
         counts = kinds[kind]
         if any(counts.values()):
             table.append([label(kind), *[counts[s] for s in CLAIM_STATUSES]])
-    earned = points["activity"][0]
-    spent = -(points["claim"][1] + points["refund"][0])
     chart = functools.partial(
         charts.bar,
         "Benefit claims by kind",
@@ -810,17 +907,7 @@ def exchange(params: Params) -> Report:
         },
         stacked=True,
     )
-    completed, giving, claims_received, gave_only = (int(v or 0) for v in give_get)
-    figures = {
-        "points_earned": earned,
-        "points_spent": spent,
-        "points_adjusted": points["adjustment"][0] + points["adjustment"][1],
-        "activities_completed": completed,
-        "advocates_who_gave": giving,
-        "benefits_received": claims_received,
-        "gave_without_getting": gave_only,
-        "give_get_ratio": round(claims_received / completed, 2) if completed else None,
-    }
+    figures = _exchange_figures(points, *(int(v or 0) for v in give_get))
     return Report(
         "exchange",
         REPORTS["exchange"],
@@ -903,12 +990,13 @@ def build(name: str, params: Params) -> Report:
 
 
 def summary(params: Params) -> dict:
-    """The program's headline figures for the range (the executive page and the API)."""
-    requests = funnel(params)
-    f = requests.figures
-    u = utilization(params).figures
-    v = value(params).figures
-    e = exchange(params).figures
+    """The program's headline figures for the range (the executive page and the API): each
+    report's totals, computed without its breakdowns by the same definitions."""
+    _tune()
+    f = _funnel_totals(params)
+    u = _utilization_totals(params)
+    v = _value_totals(params)
+    e = _exchange_totals(params)
     uses = db.session.scalar(
         sa.select(sa.func.count(ContentUse.id)).where(
             ContentUse.used_at >= params.start_at, ContentUse.used_at < params.end_at
@@ -920,36 +1008,34 @@ def summary(params: Params) -> dict:
         "requests": {
             **{stage: f[stage] for stage in FUNNEL_STAGES},
             "median_days_to_first_accept": f["median_days_to_first_accept"],
-            "fulfilment_rate": _rate(requests.extra["fulfilled"], f["submitted"]),
-            "declined_asks": requests.extra["declined"],
+            "fulfilment_rate": _rate(f["fulfilled"], f["submitted"]),
+            "declined_asks": f["declined"],
         },
         "advocates": {
             "active": u["active_advocates"],
             "at_limit_now": u["at_limit_now"],
             "never_asked": u["never_asked"],
         },
-        "business_value": {
-            key: v[key]
-            for key in (
-                "opportunities_with_reference",
-                "win_rate_with_reference",
-                "opportunities_without_reference",
-                "win_rate_without_reference",
-                "influenced_revenue",
-            )
-        },
-        "value_exchange": {
-            key: e[key]
-            for key in (
-                "points_earned",
-                "points_spent",
-                "activities_completed",
-                "benefits_received",
-                "give_get_ratio",
-            )
-        },
+        "business_value": {key: v[key] for key in SUMMARY_VALUE},
+        "value_exchange": {key: e[key] for key in SUMMARY_EXCHANGE},
         "content_uses": int(uses or 0),
     }
+
+
+SUMMARY_VALUE = (
+    "opportunities_with_reference",
+    "win_rate_with_reference",
+    "opportunities_without_reference",
+    "win_rate_without_reference",
+    "influenced_revenue",
+)
+SUMMARY_EXCHANGE = (
+    "points_earned",
+    "points_spent",
+    "activities_completed",
+    "benefits_received",
+    "give_get_ratio",
+)
 
 
 def median(values) -> float | None:

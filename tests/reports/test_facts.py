@@ -1,8 +1,10 @@
-"""The reports' per-request facts follow every change to an ask, and a rebuild agrees."""
+"""The reports' per-request facts follow every change to a request and to its asks, and a
+rebuild agrees with what the hook kept."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -40,14 +42,76 @@ def test_facts_follow_asks_placed_answered_and_removed(db):
     assert facts(db) == {request.id: (1, 1, 1, 0, 0)}
 
 
+def request_facts(db, request_id):
+    row = db.session.get(RequestFacts, request_id)
+    db.session.refresh(row)
+    return (
+        row.status,
+        row.activity_type,
+        row.opportunity_key,
+        row.outcome,
+        row.amount,
+        row.closed_on,
+        row.industry,
+        row.asks,
+    )
+
+
+def test_facts_follow_the_request_itself(db):
+    request = ReferenceRequestFactory(
+        status="draft",
+        activity_type="case_study",
+        needed_by=dt.date(2026, 5, 1),
+        criteria={"industries": ["banking", "retail"]},
+    )
+    db.session.commit()
+    key = f"request-{request.id}"
+    # A request without asks has its row too: the funnel counts it as submitted.
+    assert request_facts(db, request.id) == (
+        "draft",
+        "case_study",
+        key,
+        "open",
+        None,
+        dt.date(2026, 5, 1),
+        "banking",
+        0,
+    )
+
+    request.status = "submitted"
+    request.opportunity_crm_id = "006-ACME"
+    request.opportunity_outcome = "won"
+    request.opportunity_amount = Decimal("120000.00")
+    request.opportunity_close_date = dt.date(2026, 6, 15)
+    request.criteria = {"industries": ["retail"]}
+    db.session.commit()
+    assert request_facts(db, request.id) == (
+        "submitted",
+        "case_study",
+        "006-ACME",
+        "won",
+        Decimal("120000.00"),
+        dt.date(2026, 6, 15),
+        "retail",
+        0,
+    )
+
+    db.session.delete(request)
+    db.session.commit()
+    assert db.session.get(RequestFacts, request.id) is None
+
+
 def test_rebuild_agrees_with_the_hook(db):
-    for _ in range(3):
-        request = ReferenceRequestFactory()
+    for n in range(3):
+        request = ReferenceRequestFactory(opportunity_crm_id=f"006-{n}", opportunity_outcome="lost")
         AskFactory(request=request, status="completed", advocate=AdvocateFactory())
         AskFactory(request=request, status="declined", decline_reason="timing")
+    bare = ReferenceRequestFactory()
     db.session.commit()
-    kept = facts(db)
+    ids = sorted(facts(db))
+    kept = facts(db), [request_facts(db, i) for i in ids]
     db.session.execute(sa.delete(RequestFacts))
-    assert rebuild_request_facts() == 3
+    assert rebuild_request_facts() == 4
     db.session.commit()
-    assert facts(db) == kept
+    assert facts(db)[bare.id] == (0, 0, 0, 0, 0)
+    assert (facts(db), [request_facts(db, i) for i in ids]) == kept

@@ -260,3 +260,30 @@ def test_utilization_up_to_today_reads_the_eligibility_counts(program, db):
     report = service.utilization(Params(today - dt.timedelta(days=30), today))
     assert report.figures["distribution"] == {"0": 2, "1": 0, "2": 0, "3": 0, "4-5": 1, "6+": 1}
     assert report.figures["never_asked"] == 1 and report.figures["at_limit_now"] == 1
+
+
+def test_summary_agrees_with_every_report(program, db):
+    """The program page computes each report's totals without the breakdowns: the same
+    figures as the reports themselves, by the same definitions."""
+    summary = service.summary(RANGE)
+    funnel = service.funnel(RANGE)
+    for stage in service.FUNNEL_STAGES:
+        assert summary["requests"][stage] == funnel.figures[stage]
+    assert summary["requests"]["median_days_to_first_accept"] == (
+        funnel.figures["median_days_to_first_accept"]
+    )
+    fulfilment = service.fulfilment(RANGE).figures
+    assert summary["requests"]["fulfilment_rate"] == fulfilment["fulfilment_rate"]
+    assert summary["requests"]["declined_asks"] == fulfilment["declined_asks"]
+    utilization = service.utilization(RANGE).figures
+    assert summary["advocates"] == {
+        "active": utilization["active_advocates"],
+        "at_limit_now": utilization["at_limit_now"],
+        "never_asked": utilization["never_asked"],
+    }
+    value = service.value(RANGE).figures
+    assert summary["business_value"] == {key: value[key] for key in service.SUMMARY_VALUE}
+    exchange = service.exchange(RANGE).figures
+    assert summary["value_exchange"] == {key: exchange[key] for key in service.SUMMARY_EXCHANGE}
+    # And the fixture is not empty, so the comparison says something.
+    assert summary["requests"]["submitted"] == 7 and summary["value_exchange"]["points_earned"]
