@@ -37,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (every model known to SQLAlchemy and Alembic)
     from portal.auth import oidc
     from portal.auth.session import load_user
+    from portal.content import storage
     from portal.database import enable_sqlite_pragmas
     from portal.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
@@ -54,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     oidc.init_app(app)
+    storage.init_app(app)  # uploaded files: a folder or an S3-compatible bucket
 
 
 def register_blueprints(app: Flask) -> None:

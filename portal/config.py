@@ -42,6 +42,9 @@ class Config:
         self.SMTP_USER = _env("PORTAL_SMTP_USER")
         self.SMTP_PASSWORD = _env("PORTAL_SMTP_PASSWORD")
         self.SMTP_TLS = _env("PORTAL_SMTP_TLS", "none")
+        # With SMTP_TLS starttls or ssl the server's certificate is always verified: against
+        # the CA certificates (PEM) in this file when set (a private CA), else the system's.
+        self.SMTP_CA_FILE = _env("PORTAL_SMTP_CA_FILE")
         self.MAIL_FROM = _env("PORTAL_MAIL_FROM", "Advocate Portal <portal@localhost>")
         self.SMTP_TIMEOUT = float(_env("PORTAL_SMTP_TIMEOUT", "30"))
         self.OUTBOX_MAX_ATTEMPTS = int(_env("PORTAL_OUTBOX_MAX_ATTEMPTS", "8"))
@@ -58,6 +61,11 @@ class Config:
         self.SSO_ONLY = _env("PORTAL_SSO_ONLY", "false").lower() in ("1", "true", "yes")
         self.RATELIMIT_STORAGE_URI = _env("PORTAL_RATELIMIT_STORAGE_URL", "memory://")
         self.UPLOAD_DIR = _env("PORTAL_UPLOAD_DIR", str(Path(instance_path) / "uploads"))
+        # Uploaded content files: unset keeps them in UPLOAD_DIR; s3://bucket/prefix puts them in
+        # an S3-compatible bucket (portal/content/storage.py; credentials from boto3's chain).
+        self.STORAGE_URL = _env("PORTAL_STORAGE_URL")
+        self.S3_ENDPOINT_URL = _env("PORTAL_S3_ENDPOINT_URL")
+        self.S3_REGION = _env("PORTAL_S3_REGION")
         # Cookies are Secure whenever the portal is served over https (anything but development).
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE

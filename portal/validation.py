@@ -31,16 +31,24 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 class Checker:
     """Collects cleaned values and errors for one input dict."""
 
-    def __init__(self, data: dict[str, Any], *, allowed: Iterable[str], partial: bool = False):
+    def __init__(
+        self,
+        data: dict[str, Any],
+        *,
+        allowed: Iterable[str],
+        partial: bool = False,
+        unknown: str = "Unknown field.",
+    ):
         self.data = data if isinstance(data, dict) else {}
         self.partial = partial
         self.clean: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
         if not isinstance(data, dict):
             self.errors["body"] = "Send a JSON object."
+        allowed = set(allowed)
         for name in self.data:
-            if name not in set(allowed):
-                self.errors[name] = "Unknown field."
+            if name not in allowed:
+                self.errors[name] = unknown
 
     def _get(self, name: str, required: bool):
         value = self.data.get(name, _MISSING)

@@ -3,19 +3,17 @@ team sees every asset and may filter by approval status."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import jsonify, request
-from marshmallow import fields
+from flask import request
+from marshmallow import fields, pre_dump
 from marshmallow.validate import Length, OneOf
 
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
-from portal.api.common import BadRequest, query_args
+from portal.api.common import BadRequest, paginate, query_args
 from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
 from portal.auth.permissions import can
 from portal.content import service
 from portal.errors import Forbidden, ValidationFailed
-from portal.extensions import db
 from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS
 
 
@@ -66,6 +64,12 @@ class ContentAssetSchema(AnswerSchema):
 class ContentListSchema(PageSchema):
     items = fields.List(fields.Nested(ContentAssetSchema), required=True)
 
+    @pre_dump
+    def with_use_stats(self, body: dict, **kwargs) -> dict:
+        """The page's assets with their use counts and page addresses: one query per page."""
+        stats = service.use_stats(a.id for a in body["items"])
+        return {**body, "items": [_item(a, stats) for a in body["items"]]}
+
 
 def _item(asset, stats) -> dict:
     used = stats.get(asset.id, service.UseStats())
@@ -110,17 +114,4 @@ def list_content():
         search = service.parse_search(request.args, managers=service.sees_all(user))
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
-    query = service.search_query(user, search)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-    page, per_page = paging["page"], paging["per_page"]
-    assets = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    stats = service.use_stats(a.id for a in assets)
-    body = {
-        "items": [_item(a, stats) for a in assets],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-    }
-    return jsonify(ContentListSchema().dump(body))
+    return paginate(service.search_query(user, search), paging, ContentListSchema())

@@ -25,6 +25,7 @@ from portal.asks.models import ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.auth.permissions import can
+from portal.content import storage
 from portal.content.models import USE_ACTIONS, ContentAsset, ContentTag, ContentUse
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -67,6 +68,20 @@ FACETS = {
 
 class UseRefused(DomainError):
     """The asset can't be used now (limit reached, approval lapsed): 409."""
+
+
+class FileUnavailable(DomainError):
+    """The file storage could not store or hand back a file: 503."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
+class FileMissing(FileUnavailable):
+    """The asset names a file that is not in the storage: 404."""
+
+    status = 404
+    code = "file_missing"
 
 
 # Uploads -----------------------------------------------------------------------------------
@@ -131,22 +146,28 @@ def check_upload(upload: Upload) -> tuple[str, str]:
     return ext, mime
 
 
-def upload_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "content"
-
-
-def file_path(asset: ContentAsset) -> Path | None:
-    if not asset.file_key:
-        return None
-    return upload_dir() / asset.file_key
+def storage_key(file_key: str) -> str:
+    """Where an asset's file is in the storage: the library's own part of it."""
+    return f"content/{file_key}"
 
 
 def _store(upload: Upload) -> dict:
+    """Check the upload, then store it under a new key of ours, tied to this transaction.
+
+    Only a checked file reaches the storage; if the storage fails nothing is written, and if
+    the transaction does not commit the stored file is deleted again (see `storage`).
+    """
     ext, mime = check_upload(upload)
     key = secrets.token_hex(16) + ext
-    folder = upload_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / key).write_bytes(upload.data)
+    try:
+        storage.put_in_transaction(db.session, storage_key(key), upload.data, mime)
+    except storage.StorageError as error:
+        current_app.logger.error("Upload not stored: %s", error)
+        raise FileUnavailable(
+            "The file could not be stored just now, so nothing was saved. "
+            "Try again in a few minutes.",
+            field="file",
+        ) from error
     return {
         "file_key": key,
         "file_name": safe_name(upload.filename),
@@ -273,6 +294,24 @@ def update_asset(actor, asset: ContentAsset, data: dict, upload: Upload | None =
     return asset
 
 
+def open_file(asset: ContentAsset) -> storage.StoredFile:
+    """The asset's stored file, opened to send; FileUnavailable when it can't be read."""
+    if not asset.file_key:
+        raise NotFound("This asset has no file.")
+    try:
+        return storage.current().open(storage_key(asset.file_key))
+    except storage.StoredFileMissing as error:
+        current_app.logger.error("Content %s: its file is missing: %s", asset.id, error)
+        raise FileMissing(
+            "The file is missing from storage. Nothing was logged; please tell the program team."
+        ) from error
+    except storage.StorageError as error:
+        current_app.logger.error("Content %s: its file can't be read: %s", asset.id, error)
+        raise FileUnavailable(
+            "The file can't be fetched just now. Nothing was logged; try again in a few minutes."
+        ) from error
+
+
 def retire_asset(actor, asset: ContentAsset) -> None:
     _may_manage(actor)
     if asset.approval_status == "retired":
@@ -293,17 +332,26 @@ def _use_count(asset_id_column):
     )
 
 
-def visible_condition(on: dt.date | None = None):
-    """SQL: the asset is approved, its approval has not lapsed, its use limit not used up."""
+def live_condition(on: dt.date | None = None):
+    """SQL: the asset is customer approved and its approval has not lapsed."""
     on = on or today()
     return sa.and_(
         ContentAsset.approval_status == "customer_approved",
         sa.or_(ContentAsset.approved_until.is_(None), ContentAsset.approved_until >= on),
-        sa.or_(
-            ContentAsset.use_limit.is_(None),
-            _use_count(ContentAsset.id) < ContentAsset.use_limit,
-        ),
     )
+
+
+def within_limit_condition():
+    """SQL: the asset has no use limit, or uses are left."""
+    return sa.or_(
+        ContentAsset.use_limit.is_(None),
+        _use_count(ContentAsset.id) < ContentAsset.use_limit,
+    )
+
+
+def visible_condition(on: dt.date | None = None):
+    """SQL: what requesters see: live (approved, not lapsed) with uses left."""
+    return sa.and_(live_condition(on), within_limit_condition())
 
 
 def sees_all(user) -> bool:
@@ -610,26 +658,26 @@ def log_use(actor, asset_id: int, data: dict) -> ContentUse:
         checker.error("request_id", "Say which opportunity you use it for.")
     clean = checker.done()
     _lock_asset(asset_id)
-    asset = db.session.scalar(
-        sa.select(ContentAsset)
+    # Read under the lock, with the library's own rules (the same SQL as every list).
+    found = db.session.execute(
+        sa.select(
+            ContentAsset,
+            live_condition().label("live"),
+            within_limit_condition().label("within_limit"),
+        )
         .where(ContentAsset.id == asset_id)
         .execution_options(populate_existing=True)
-    )
-    approved = asset is not None and asset.approval_status == "customer_approved"
-    live = approved and (asset.approved_until is None or asset.approved_until >= today())
-    if asset is None or (not live and not sees_all(actor)):
+    ).one_or_none()
+    if found is None or (not found.live and not sees_all(actor)):
         raise NotFound("No such content in the library.")
-    if not live:
+    asset = found.ContentAsset
+    if not found.live:
         raise UseRefused("Only customer-approved content with a current approval can be used.")
-    if asset.use_limit is not None:
-        used = db.session.scalar(
-            sa.select(sa.func.count(ContentUse.id)).where(ContentUse.asset_id == asset.id)
+    if not found.within_limit:
+        raise UseRefused(
+            f"The customer allowed {asset.use_limit} use{'s' if asset.use_limit != 1 else ''}"
+            " of this asset, and all are taken."
         )
-        if used >= asset.use_limit:
-            raise UseRefused(
-                f"The customer allowed {asset.use_limit} use{'s' if asset.use_limit != 1 else ''}"
-                " of this asset, and all are taken."
-            )
     if clean["action"] == "download" and not asset.file_key:
         raise ValidationFailed("action: This asset has no file to download.", field="action")
     if clean["action"] in ("open_link", "copy_link") and not asset.url:

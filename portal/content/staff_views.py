@@ -127,9 +127,9 @@ def retire(asset_id: int):
 @bp.get("/<int:asset_id>/file")
 @require("content.manage")
 def file(asset_id: int):
-    """The program team's own look at a file (not a use): always a download."""
+    """The program team's own look at a file (not a use): always a download.
+
+    No file, or a file gone from storage: 404; storage down: 503 (the error page says which).
+    """
     asset = _asset(asset_id)
-    path = service.file_path(asset)
-    if path is None or not path.is_file():
-        abort(404)
-    return attachment(asset)
+    return attachment(asset, service.open_file(asset))

@@ -3,6 +3,8 @@ search with facets, an asset's page, "for this opportunity" suggestions, and log
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import (
     Blueprint,
     abort,
@@ -17,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.auth.permissions import require
-from portal.content import service
+from portal.content import service, storage
 from portal.content.forms import UseForm
 from portal.content.models import ContentAsset
 from portal.errors import DomainError, NotFound, ValidationFailed
@@ -90,6 +92,12 @@ def use(asset_id: int):
     action = request.form.get("action", "")
     try:
         logged = service.log_use(current_user, asset.id, form.to_data(action))
+        # Opened before the use commits: a download that can't happen is not a use.
+        stored = service.open_file(asset) if logged.action == "download" else None
+    except service.FileUnavailable as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("content.detail", asset_id=asset.id))
     except DomainError as error:
         db.session.rollback()
         if error.status != 422:
@@ -97,28 +105,42 @@ def use(asset_id: int):
             return redirect(url_for("content.index"))
         show_service_errors(form, error, fallback="request_id")
         return _use_form(_asset(asset_id), form, status=422)
-    db.session.commit()
+    with _closed_on_error(stored):
+        db.session.commit()
     if logged.action == "open_link":
         return redirect(asset.url)
     if logged.action == "copy_link":
         flash("Use logged: copy the link below.", "success")
         return redirect(url_for("content.detail", asset_id=asset.id, copy=1))
-    path = service.file_path(asset)
-    if path is None or not path.is_file():
-        flash("The file is missing from storage; the program team has been told.", "error")
-        return redirect(url_for("content.detail", asset_id=asset.id))
-    return attachment(asset)
+    return attachment(asset, stored)
 
 
-def attachment(asset):
-    """The asset's file as a download with a safe name and its checked type."""
+@contextlib.contextmanager
+def _closed_on_error(stored: storage.StoredFile | None):
+    """Close an opened file if what follows fails (it would otherwise hold a connection)."""
+    try:
+        yield
+    except BaseException:
+        if stored is not None:
+            stored.stream.close()
+        raise
+
+
+def attachment(asset: ContentAsset, stored: storage.StoredFile):
+    """The asset's file streamed through the app as a download: a safe name, its checked type.
+
+    Never inline: an attachment, with nosniff and a sandbox, whatever the bytes are.
+    """
     response = send_file(
-        service.file_path(asset),
+        stored.stream,
         mimetype=asset.file_type or "application/octet-stream",
         as_attachment=True,
         download_name=asset.file_name or "file",
         max_age=0,
+        conditional=False,  # no range answers: the length below is the whole file's
     )
+    if stored.size is not None:
+        response.content_length = stored.size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -46,11 +46,11 @@ from portal.auth.models import User
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.content.models import ContentUse
 from portal.database import now_utc
-from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.program.service import taxonomy_values
 from portal.reports import charts
 from portal.reports.models import RequestFacts
+from portal.validation import Checker
 from portal.vocab import (
     ACTIVITY_TYPES,
     BENEFIT_KINDS,
@@ -124,44 +124,30 @@ def _allowed_values(name: str):
 def parse_params(report: str | None, args, today: dt.date | None = None) -> Params:
     """The date range (default: the last 12 months) and filters; ValidationFailed if bad."""
     today = today or now_utc().date()
-    allowed = set(FILTERS[report] if report else ()) | {"start", "end"}
-    errors: dict[str, str] = {}
-    for name in args:
-        if name not in allowed:
-            errors[name] = "Unknown filter."
-    dates = {}
-    for name in ("start", "end"):
-        raw = (args.get(name) or "").strip()
-        if not raw:
-            continue
-        try:
-            dates[name] = dt.date.fromisoformat(raw)
-        except ValueError:
-            errors[name] = "Use a date like 2026-12-31."
-    end = dates.get("end", today)
-    start = dates.get("start", end - dt.timedelta(days=364))
-    if not errors:
+    names = FILTERS[report] if report else ()
+    checker = Checker(
+        {name: args.get(name) for name in args},
+        allowed={"start", "end", *names},
+        unknown="Unknown filter.",
+    )
+    checker.date("start")
+    checker.date("end")
+    for name in names:
+        checker.choice(name, _allowed_values(name))
+    if not checker.errors:
+        end = checker.clean.get("end") or today
+        start = checker.clean.get("start") or end - dt.timedelta(days=364)
         if start > end:
-            errors["start"] = "The start is after the end: swap them."
+            checker.error("start", "The start is after the end: swap them.")
         elif start < EARLIEST or end > today + dt.timedelta(days=366):
-            errors["start" if start < EARLIEST else "end"] = (
-                f"Choose dates between {EARLIEST.year} and next year."
+            checker.error(
+                "start" if start < EARLIEST else "end",
+                f"Choose dates between {EARLIEST.year} and next year.",
             )
         elif (end - start).days > MAX_DAYS:
-            errors["start"] = "The range is longer than four years: choose a shorter one."
-    filters = {}
-    for name in FILTERS[report] if report else ():
-        raw = (args.get(name) or "").strip()
-        if not raw:
-            continue
-        if raw not in _allowed_values(name):
-            errors[name] = "Unknown value."
-        else:
-            filters[name] = raw
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
-    return Params(start, end, filters)
+            checker.error("start", "The range is longer than four years: choose a shorter one.")
+    clean = checker.done()
+    return Params(start, end, {name: clean[name] for name in names if clean.get(name)})
 
 
 @dataclass
