@@ -844,6 +844,7 @@ class _Builder:
             get_setting("default_min_days_between"),
         )
         self.terms_version = get_setting("terms_version")
+        self.win_draws: dict[int, float] = {}  # closed opportunities: request id -> draw
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -1297,9 +1298,8 @@ class _Builder:
                 ),
             )
             if close < self.today:
-                won = rng.random() < 0.6
-                row["opportunity_outcome"] = "won" if won else "lost"
-                row["opportunity_stage"] = "Closed Won" if won else "Closed Lost"
+                # Drawn now, decided once the asks are known (`_close_request`).
+                self.win_draws[row["id"]] = rng.random()
             self.opportunities.append(row["opportunity_crm_id"])
         return row
 
@@ -1414,6 +1414,12 @@ class _Builder:
         else:
             status = "expired"
         request["status"] = status
+        if request["id"] in self.win_draws:
+            # As programs report it: deals with a completed reference are won more often.
+            referenced = "completed" in statuses
+            won = self.win_draws.pop(request["id"]) < (0.66 if referenced else 0.38)
+            request["opportunity_outcome"] = "won" if won else "lost"
+            request["opportunity_stage"] = "Closed Won" if won else "Closed Lost"
         if asks:
             request["manager_id"] = request["manager_id"] or self.rng.choice(self.staff["manager"])
             for ask in asks:

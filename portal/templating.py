@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
@@ -94,8 +95,21 @@ def relative(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     return "just now"
 
 
+def figure(value) -> str:
+    """A report figure as people read it: thousands grouped, no '.0' on whole amounts, a dash
+    for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.2f}" if isinstance(value, Decimal) else f"{value:,}"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["figure"] = figure
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["relative"] = relative
