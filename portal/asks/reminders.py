@@ -8,46 +8,54 @@ of the ask and the day), however often the command runs.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask
 from portal.asks.service import answer_links
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.notifications.reminders import already_sent, reminder
-from portal.notifications.service import queue_email
+from portal.notifications.reminders import reminder, sent_keys
+from portal.notifications.service import Audience, queue_email
 from portal.urls import external_url
 from portal.vocab import label
+
+_ASK_LINK = re.compile(r"/me/asks/(\d+)$")
 
 
 def reminder_key(ask: Ask, now: dt.datetime) -> str:
     return f"ask-reminder:{ask.id}:{now.astimezone(dt.UTC).date().isoformat()}"
 
 
-def _reminded_in_app(ask: Ask, now: dt.datetime) -> bool:
-    """An advocate who reads reminders in the portal only has no outbox row to carry the key:
-    their in-app reminder for this ask today counts instead."""
-    user = ask.advocate.user
-    if user is None:
-        return False
+def _reminded_in_app(asks: list[Ask], now: dt.datetime) -> set[int]:
+    """The asks whose advocate got today's reminder in the portal. Advocates who read reminders
+    in the portal only have no outbox row to carry the key: the in-app reminder counts instead."""
+    user_ids = {ask.advocate.user_id for ask in asks if ask.advocate.user_id is not None}
+    if not user_ids:
+        return set()
     day_start = dt.datetime.combine(now.astimezone(dt.UTC).date(), dt.time(), dt.UTC)
-    link_suffix = f"/me/asks/{ask.id}"
     links = db.session.scalars(
         sa.select(Notification.link).where(
-            Notification.user_id == user.id,
+            Notification.user_id.in_(sorted(user_ids)),
             Notification.event_type == "ask_reminder",
             Notification.created_at >= day_start,
         )
     )
-    return any((link or "").endswith(link_suffix) for link in links)
+    return {int(found[1]) for found in map(_ASK_LINK.search, filter(None, links)) if found}
 
 
 @reminder("asks.respond_by")
 def remind_pending_asks(now: dt.datetime) -> int:
-    """Pending asks whose time to answer ends within the reminder window, once per ask and day."""
+    """Pending asks whose time to answer ends within the reminder window, once per ask and day.
+
+    A fixed number of queries however many asks are due: the asks come with their advocate,
+    login and request, what was already sent today is read for all of them at once, and the
+    recipients are read up front (`Audience`).
+    """
     window = dt.timedelta(days=current_app.config["ASK_REMINDER_DAYS"])
     due = db.session.scalars(
         sa.select(Ask)
@@ -58,20 +66,25 @@ def remind_pending_asks(now: dt.datetime) -> int:
             Ask.respond_by <= now + window,
             Advocate.status == "active",
         )
+        .options(joinedload(Ask.advocate).joinedload(Advocate.user), joinedload(Ask.request))
         .order_by(Ask.respond_by, Ask.id)
     ).all()
-    written = 0
+    if not due:
+        return 0
+    keys = {ask.id: reminder_key(ask, now) for ask in due}
+    done = sent_keys(keys.values())
+    in_app = _reminded_in_app(due, now)
+    due = [ask for ask in due if keys[ask.id] not in done and ask.id not in in_app]
+    audience = Audience(ask.advocate.email for ask in due)
     for ask in due:
-        key = reminder_key(ask, now)
-        if already_sent(key) or _reminded_in_app(ask, now):
-            continue
         advocate, request = ask.advocate, ask.request
         links = answer_links(ask) if advocate.user is not None else {}
         queue_email(
             "ask_reminder",
             advocate.email,
             f"Reminder: could you help with a {label(request.activity_type).lower()}?",
-            dedupe_key=key,
+            dedupe_key=keys[ask.id],
+            audience=audience,
             ask=ask,
             request=request,
             advocate=advocate,
@@ -79,5 +92,4 @@ def remind_pending_asks(now: dt.datetime) -> int:
             decline_link=links.get("decline"),
             portal_link=external_url("me.ask", ask_id=ask.id),
         )
-        written += 1
-    return written
+    return len(due)

@@ -19,6 +19,7 @@ from portal.benefits.models import LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.notifications import calendar
 from portal.notifications.service import queue_email
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
@@ -256,31 +257,42 @@ def withdraw_for_leaving(actor, ask: Ask) -> Ask:
 
 
 def _withdraw(actor, ask: Ask, reason: str | None, tell: str = "advocate") -> Ask:
+    """Withdraw the ask and tell `tell` (the advocate, or the requester when the advocate left).
+
+    A scheduled ask's calendar cancellation rides on that notice, and only the other attendee
+    gets a cancellation of its own: one e-mail each about one withdrawal.
+    """
     if ask.status not in ("pending", "accepted"):
         raise DomainError(f"This ask is {label(ask.status).lower()}; it can't be withdrawn.")
     old = ask.status
     ask.status = "withdrawn"
     audit.record(actor, "ask.withdrawn", ask, {"from": old, "reason": reason})
     request = ask.request
+    cancel = calendar.cancellation(ask)
+    attachments = [cancel] if cancel else None
     if tell == "requester":  # the advocate left: the requester must find someone else
-        queue_email(
+        notice = queue_email(
             "advocate_left",
             request.requester.email,
             f"{ask.advocate.name} can no longer help with your "
             f"{label(request.activity_type).lower()} request",
+            attachments=attachments,
             ask=ask,
             request=request,
             link=external_url("dashboard.home"),
         )
     else:
-        queue_email(
+        notice = queue_email(
             "ask_withdrawn",
             ask.advocate.email,
             f"No longer needed: {label(request.activity_type).lower()}",
+            attachments=attachments,
             ask=ask,
             request=request,
             reason=reason,
         )
+    if cancel:
+        calendar.send_cancellations(ask, cancel, reason, notice=notice)
     return ask
 
 

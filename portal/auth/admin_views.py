@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.auth import service, sso
 from portal.auth.forms import EditUserForm, InviteUserForm
@@ -22,7 +23,7 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 def index():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = sa.select(User).order_by(User.name)
+    query = sa.select(User).options(selectinload(User.sso_identities)).order_by(User.name)
     if q:
         query = query.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
     if role in ROLES:
@@ -89,6 +90,9 @@ def edit(user_id: int):
 @require("users.manage")
 def resend_invitation(user_id: int):
     user = db.get_or_404(User, user_id)
+    if not user.awaiting_first_sign_in:
+        flash(f"{user.email} already signs in: there is nothing to invite them to.", "info")
+        return redirect(url_for("users.index"))
     service.send_invitation(current_user, user)
     db.session.commit()
     flash(f"A new invitation is on its way to {user.email}.", "success")

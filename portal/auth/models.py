@@ -37,10 +37,24 @@ class User(UserMixin, TimestampMixin, db.Model):
     advocate: Mapped[Advocate | None] = relationship(  # noqa: F821
         back_populates="user", foreign_keys="Advocate.user_id"
     )
+    # Read-only here: `SsoIdentity.user` writes the link.
+    sso_identities: Mapped[list[SsoIdentity]] = relationship(viewonly=True)  # noqa: F821
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def awaiting_first_sign_in(self) -> bool:
+        """Invited and not in yet: an active account with no password that never signed in and
+        is not linked to single sign-on. (People who sign in with single sign-on or an e-mail
+        link have no password either: what tells them apart is that they did sign in.)"""
+        return (
+            self.active
+            and self.password_hash is None
+            and self.last_sign_in_at is None
+            and not self.sso_identities
+        )
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)

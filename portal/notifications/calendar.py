@@ -2,7 +2,9 @@
 
 An ask with a date is one calendar event with a stable UID (`ask-<id>@<portal host>`). Its
 SEQUENCE is the number of times it was (re)scheduled minus one, read from the audit log, so a
-reschedule updates the attendees' event and a withdrawal cancels it (METHOD:CANCEL).
+reschedule updates the attendees' event and a withdrawal cancels it (METHOD:CANCEL). The
+cancellation rides on the withdrawal notice where there is one (`cancellation`), so nobody gets
+two e-mails about one withdrawal; `send_cancellations` covers the other attendees.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from portal.auth.permissions import PROGRAM
 from portal.database import now_utc
 from portal.events import Event, subscribe
 from portal.extensions import db
-from portal.notifications.models import CalendarFeed
+from portal.notifications.models import CalendarFeed, OutboxMessage
 from portal.notifications.service import (
     _zone,
     program_name,
@@ -193,14 +195,23 @@ def send_invitations(event: Event) -> None:
         )
 
 
-@subscribe("ask.withdrawn")
-def send_cancellations(event: Event) -> None:
-    """A scheduled ask taken back: both attendees get METHOD:CANCEL for the same UID."""
-    ask = event.obj
+def cancellation(ask: Ask) -> dict | None:
+    """The METHOD:CANCEL attachment of a withdrawn ask's event, or None when it had no date."""
     if ask.scheduled_at is None:
-        return
-    attachment = _attachment(ask, "CANCEL", times_scheduled(ask))
+        return None
+    return _attachment(ask, "CANCEL", times_scheduled(ask))
+
+
+def send_cancellations(
+    ask: Ask, attachment: dict, reason: str | None, *, notice: OutboxMessage
+) -> None:
+    """METHOD:CANCEL for the same UID to each attendee the withdrawal `notice` (which carries
+    the attachment) does not reach by e-mail: the other attendee, and the notice's recipient
+    when they read such notices in the portal only."""
+    mailed = notice.recipient.lower() if notice in db.session else None
     for email, user in _attendees(ask):
+        if email.lower() == mailed:
+            continue
         queue_email(
             "ask_cancelled",
             email,
@@ -208,7 +219,7 @@ def send_cancellations(event: Event) -> None:
             attachments=[attachment],
             ask=ask,
             request=ask.request,
-            reason=(event.data or {}).get("reason"),
+            reason=reason,
             person=user,
         )
 

@@ -7,6 +7,7 @@ at most one digest per ISO week, made unique by the outbox `dedupe_key` `digest:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 import click
 import sqlalchemy as sa
@@ -16,7 +17,8 @@ from portal.auth.models import User
 from portal.database import now_utc
 from portal.extensions import db
 from portal.notifications.models import Notification, OutboxMessage
-from portal.notifications.service import clean_header, render_message
+from portal.notifications.reminders import sent_keys
+from portal.notifications.service import Audience, clean_header, render_message
 from portal.urls import external_url
 
 
@@ -30,38 +32,39 @@ def digest_key(user_id: int, at: dt.datetime) -> str:
 
 
 def send_digests(at: dt.datetime | None = None) -> int:
-    """Write this week's digest for every user with pending digest items; returns how many."""
+    """Write this week's digest for every user with pending digest items; returns how many.
+
+    A fixed number of queries however many users and items: the items, the digests already
+    written this week, the users and their time zones are each read once for all of them.
+    """
     at = at or now_utc()
-    user_ids = db.session.scalars(
-        sa.select(Notification.user_id)
+    pending = db.session.scalars(
+        sa.select(Notification)
         .where(Notification.digest == "pending", Notification.created_at <= at)
-        .distinct()
-        .order_by(Notification.user_id)
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
     ).all()
+    items_of: dict[int, list[Notification]] = defaultdict(list)
+    for item in pending:
+        items_of[item.user_id].append(item)
+    keys = {user_id: digest_key(user_id, at) for user_id in items_of}
+    # A user whose digest went already this week keeps their items for next week.
+    done = sent_keys(keys.values())
+    due = [user_id for user_id in items_of if keys[user_id] not in done]
+    if not due:
+        return 0
+    users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(due)))}
+    audience = Audience(user.email for user in users.values() if user.active)
     written = 0
-    for user_id in user_ids:
-        key = digest_key(user_id, at)
-        if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
-            continue  # this week's digest went already; the rest waits for next week
-        user = db.session.get(User, user_id)
-        items = db.session.scalars(
-            sa.select(Notification)
-            .where(
-                Notification.user_id == user_id,
-                Notification.digest == "pending",
-                Notification.created_at <= at,
-            )
-            .order_by(Notification.created_at, Notification.id)
-        ).all()
+    for user_id in due:
+        user, items = users.get(user_id), items_of[user_id]
         if user is None or not user.active:
-            for item in items:
-                item.digest = "sent"
-            continue
+            continue  # nobody to tell: the items are marked sent below all the same
         subject = clean_header(f"Your weekly summary: {len(items)} update{'s' * (len(items) != 1)}")
         text, html = render_message(
             "digest",
             user.email,
             user,
+            audience=audience,
             person=user,
             items=items,
             notifications_link=external_url("notifications.index"),
@@ -75,12 +78,15 @@ def send_digests(at: dt.datetime | None = None) -> int:
                 body_text=text,
                 body_html=html,
                 user_id=user.id,
-                dedupe_key=key,
+                dedupe_key=keys[user_id],
             )
         )
-        for item in items:
-            item.digest = "sent"
         written += 1
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_([item.id for user_id in due for item in items_of[user_id]]))
+        .values(digest="sent")
+    )
     return written
 
 

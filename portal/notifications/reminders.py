@@ -3,13 +3,13 @@
 `flask --app portal send-reminders` runs every registered reminder with the current time. A
 reminder function `fn(now) -> int` returns how many messages it wrote, and writes each reminder
 at most once per thing and day by giving the message a unique `dedupe_key`
-(see `already_sent`).
+(see `already_sent`, or `sent_keys` to check many in one query).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import click
 import sqlalchemy as sa
@@ -39,6 +39,18 @@ def already_sent(dedupe_key: str) -> bool:
     return (
         db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         is not None
+    )
+
+
+def sent_keys(dedupe_keys: Iterable[str]) -> set[str]:
+    """Which of these keys are in the outbox already (in any state), in one query."""
+    keys = sorted(set(dedupe_keys))
+    if not keys:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+        )
     )
 
 

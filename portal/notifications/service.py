@@ -4,13 +4,15 @@
 the shared layout) in the recipient's time zone, writes an in-app notification for a recipient
 with a login, and honours the recipient's choice for the event type: `email`, `in_app` only, or a
 weekly `digest` (see `portal.notifications.digest`). Security mails (password reset,
-invitations, sign-in links) always go by e-mail. Delivery is the sender's job.
+invitations, sign-in links) always go by e-mail. Delivery is the sender's job. Code that writes
+many messages at once (reminders, the digest) reads their recipients up front with `Audience`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -240,22 +242,88 @@ def program_name() -> str:
     return get_setting("program_name") or current_app.config["PROGRAM_NAME"]
 
 
-def base_context(recipient: str, user=None) -> dict:
+class Audience:
+    """The recipients of many messages, read up front in four queries whatever their number:
+    their users, each user's channel choices, the advocates' time zones and the program's name.
+
+    Given to `queue_email` (or `render_message`), writing each message runs no query at all, so
+    a run that writes many (reminders, the digest) costs the same number of queries for ten
+    recipients as for ten thousand. It answers as `_recipient_user`, `channel_for` and
+    `recipient_zone` do.
+    """
+
+    def __init__(self, recipients: Iterable[str]) -> None:
+        from portal.advocates.models import Advocate
+
+        emails = sorted({clean_header(r, 2000).lower() for r in recipients if r})
+        self.program_name = program_name()
+        self._users: dict[str, User] = {}
+        self._zones: dict[str, str] = {}
+        self._channels: dict[tuple[int, str], str] = {}
+        if not emails:
+            return
+        users = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(emails)))
+        self._users = {user.email.lower(): user for user in users}
+        zones = db.session.execute(
+            sa.select(sa.func.lower(Advocate.email), Advocate.timezone).where(
+                sa.func.lower(Advocate.email).in_(emails)
+            )
+        )
+        self._zones = {email: zone for email, zone in zones if zone}
+        ids = [user.id for user in self._users.values()]
+        if ids:
+            chosen = db.session.execute(
+                sa.select(
+                    NotificationSetting.user_id,
+                    NotificationSetting.event_type,
+                    NotificationSetting.channel,
+                ).where(NotificationSetting.user_id.in_(ids))
+            )
+            self._channels = {(uid, event): channel for uid, event, channel in chosen}
+
+    def user(self, recipient: str, context: dict):
+        hinted = context.get("user")
+        if isinstance(hinted, User) and hinted.email.lower() == recipient.lower():
+            return hinted
+        return self._users.get(recipient.lower())
+
+    def channel(self, user, event_type: str) -> str:
+        if user is None or event_type in SECURITY_TEMPLATES:
+            return "email"
+        chosen = self._channels.get((user.id, event_type))
+        return chosen if chosen in CHANNELS else "email"
+
+    def zone(self, recipient: str, user=None) -> ZoneInfo:
+        advocate_zone = self._zones.get(recipient.lower())
+        if advocate_zone:
+            return _zone(advocate_zone)
+        if user is not None:
+            return _zone(user.timezone)
+        return _zone(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+
+
+def base_context(recipient: str, user=None, audience: Audience | None = None) -> dict:
     """What every message template may use (see `templates/notifications/email/_layout.html`)."""
     from portal.urls import external_url
 
+    if audience is not None:
+        name, zone = audience.program_name, audience.zone(recipient, user)
+    else:
+        name, zone = program_name(), recipient_zone(recipient, user)
     return {
-        "program_name": program_name(),
+        "program_name": name,
         "base_url": current_app.config["BASE_URL"],
         "settings_link": external_url("notifications.settings"),
         "recipient": recipient,
-        **time_helpers(recipient_zone(recipient, user)),
+        **time_helpers(zone),
     }
 
 
-def render_message(template: str, recipient: str, user=None, /, **context) -> tuple[str, str]:
+def render_message(
+    template: str, recipient: str, user=None, /, *, audience: Audience | None = None, **context
+) -> tuple[str, str]:
     """The (text, html) of `templates/notifications/email/<template>` for this recipient."""
-    full = {**base_context(recipient, user), **context}
+    full = {**base_context(recipient, user, audience), **context}
     return (
         render_template(f"notifications/email/{template}.txt", **full),
         render_template(f"notifications/email/{template}.html", **full),
@@ -282,6 +350,7 @@ def queue_email(
     *,
     attachments: list[dict] | None = None,
     dedupe_key: str | None = None,
+    audience: Audience | None = None,
     **context,
 ) -> OutboxMessage:
     """Write the message for `template` to `recipient`, as the recipient chose.
@@ -291,13 +360,18 @@ def queue_email(
     When they chose in-app only or the weekly digest, no e-mail is queued and the message
     returned is not added to the session (setting fields on it changes nothing).
     `attachments` are `{"filename", "content_type", "content"}` dicts (e.g. an ICS file).
+    With an `audience` holding the recipient, nothing is read from the database.
     """
     recipient = clean_header(recipient, 2000)
     subject = clean_header(subject)
-    user = _recipient_user(recipient, context)
     event_type = event_type_of(template)
     security = template in SECURITY_TEMPLATES
-    channel = "email" if security else channel_for(user, event_type)
+    if audience is not None:
+        user = audience.user(recipient, context)
+        channel = "email" if security else audience.channel(user, event_type)
+    else:
+        user = _recipient_user(recipient, context)
+        channel = "email" if security else channel_for(user, event_type)
     if user is not None and not security:
         notify_in_app(
             user,
@@ -319,7 +393,9 @@ def queue_email(
     if channel != "email":
         return message
     context.pop("in_app_link", None)
-    message.body_text, message.body_html = render_message(template, recipient, user, **context)
+    message.body_text, message.body_html = render_message(
+        template, recipient, user, audience=audience, **context
+    )
     db.session.add(message)
     return message
 

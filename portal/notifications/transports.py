@@ -1,9 +1,12 @@
 """The e-mail and team-chat transports (the sender picks one by the message's `kind`).
 
 E-mail goes over SMTP (`PORTAL_SMTP_HOST/PORT/USER/PASSWORD/TLS`, `PORTAL_MAIL_FROM`); without a
-host it is printed to standard output (development). Team chat is a JSON POST to a Slack or
-Microsoft Teams incoming-webhook URL. Every network call has a timeout. Errors are sorted into
-`TransientDeliveryError` (retry later) and `PermanentDeliveryError` (fail now, with the reason).
+host it is printed to standard output (development). With `PORTAL_SMTP_TLS` = `ssl` or `starttls`
+the server's certificate and host name are always verified (against `PORTAL_SMTP_CA_FILE` when
+set, else the system's CAs), and nothing is ever sent in plain text instead. Team chat is a JSON
+POST to a Slack or Microsoft Teams incoming-webhook URL. Every network call has a timeout. Errors
+are sorted into `TransientDeliveryError` (retry later) and `PermanentDeliveryError` (fail now,
+with the reason).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from portal.notifications.transport import (
 if TYPE_CHECKING:
     from portal.notifications.models import OutboxMessage
 
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
 # Reply codes that will not change by retrying (RFC 5321 5xx, apart from a few that mean
 # "busy" in practice).
 _RETRYABLE_5XX = {552}
@@ -131,6 +135,11 @@ def deliver_email(message: OutboxMessage) -> str | None:
         raise TransientDeliveryError(
             f"Mail server timed out after {config['SMTP_TIMEOUT']:g} s"
         ) from error
+    except ssl.SSLCertVerificationError as error:  # the settings or the server are wrong
+        raise TransientDeliveryError(
+            f"The mail server's certificate is not trusted ({error.verify_message}); for a "
+            "private CA set PORTAL_SMTP_CA_FILE. Nothing was sent."
+        ) from error
     except (smtplib.SMTPException, OSError) as error:
         raise TransientDeliveryError(
             f"Mail server unreachable: {type(error).__name__}: {error}"
@@ -150,21 +159,51 @@ def _envelope_from(mail_from: str) -> str:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """Certificates verified against the system's CAs; built once (loading them takes ~40 ms)."""
-    return ssl.create_default_context()
+def _tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """Certificate and host name verified against the system's CAs, or only the CAs in
+    `ca_file`; built once per file (loading the system's CAs takes ~40 ms)."""
+    return ssl.create_default_context(cafile=ca_file)
+
+
+def _verifying_context(config) -> ssl.SSLContext:
+    ca_file = config.get("SMTP_CA_FILE") or None
+    try:
+        return _tls_context(ca_file)
+    except OSError as error:  # missing, unreadable, or not PEM certificates
+        raise TransientDeliveryError(f"PORTAL_SMTP_CA_FILE can't be used: {error}") from error
+
+
+def _starttls(smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
+    """Switch to TLS or fail with the reason: never go on in plain text."""
+    try:
+        smtp.starttls(context=context)
+    except smtplib.SMTPNotSupportedError as error:
+        raise TransientDeliveryError(
+            "The mail server does not offer STARTTLS (PORTAL_SMTP_TLS=starttls); nothing was "
+            "sent in plain text."
+        ) from error
+    except smtplib.SMTPResponseException as error:
+        raise TransientDeliveryError(
+            f"The mail server refused STARTTLS: {error.smtp_code} {_text(error.smtp_error)}; "
+            "nothing was sent in plain text."
+        ) from error
 
 
 def _connect(config) -> smtplib.SMTP:
     host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TIMEOUT"]
     mode = (config.get("SMTP_TLS") or "none").lower()
+    if mode not in SMTP_TLS_MODES:  # a typo must not mean plain text
+        raise TransientDeliveryError(
+            f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {mode!r}."
+        )
+    context = _verifying_context(config) if mode != "none" else None
     if mode == "ssl":
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_tls_context())
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:
         smtp = smtplib.SMTP(host, port, timeout=timeout)
     try:
         if mode == "starttls":
-            smtp.starttls(context=_tls_context())
+            _starttls(smtp, context)
         if config.get("SMTP_USER"):
             smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
     except BaseException:

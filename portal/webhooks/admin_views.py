@@ -19,7 +19,12 @@ bp = Blueprint("webhooks", __name__, url_prefix="/admin/webhooks")
 @require("webhooks.manage")
 def index():
     endpoints = db.session.scalars(service.endpoints_query(current_user)).all()
-    return render_template("webhooks/index.html", endpoints=endpoints, events=WEBHOOK_EVENTS)
+    return render_template(
+        "webhooks/index.html",
+        endpoints=endpoints,
+        last_deliveries=service.last_deliveries(endpoints),
+        events=WEBHOOK_EVENTS,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -129,6 +129,20 @@ def endpoints_query(actor) -> sa.Select:
     return sa.select(WebhookEndpoint).order_by(WebhookEndpoint.id)
 
 
+def last_deliveries(endpoints: list[WebhookEndpoint]) -> dict[int, WebhookDelivery]:
+    """{endpoint id: its latest delivery attempt} for a page of endpoints, in one query."""
+    ids = [endpoint.id for endpoint in endpoints]
+    if not ids:
+        return {}
+    latest = (
+        sa.select(sa.func.max(WebhookDelivery.id))
+        .where(WebhookDelivery.endpoint_id.in_(ids))
+        .group_by(WebhookDelivery.endpoint_id)
+    )
+    rows = db.session.scalars(sa.select(WebhookDelivery).where(WebhookDelivery.id.in_(latest)))
+    return {delivery.endpoint_id: delivery for delivery in rows}
+
+
 def deliveries_query(actor, endpoint: WebhookEndpoint) -> sa.Select:
     _require(actor)
     return (

@@ -1,17 +1,26 @@
-"""Real servers in the test process: an SMTP server (aiosmtpd) and an HTTP endpoint for chat
-webhooks, each on a free port of 127.0.0.1."""
+"""Real servers in the test process: an SMTP server (aiosmtpd, in plain text, STARTTLS or TLS
+with certificates of a CA made for the test) and an HTTP endpoint for chat webhooks, each on a
+free port of 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 def free_port() -> int:
@@ -29,6 +38,7 @@ class RecordingHandler:
         self.refuse: set[str] = set()
         self.delay = 0.0
         self.authenticated: list[bool] = []
+        self.tls: list[str | None] = []  # the TLS version each message came over, or None
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -43,6 +53,8 @@ class RecordingHandler:
         with self.lock:
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             self.authenticated.append(bool(session.authenticated))
+            secured = server.transport.get_extra_info("ssl_object")
+            self.tls.append(secured.version() if secured is not None else None)
         return "250 Message accepted for delivery"
 
     def parsed(self):
@@ -51,21 +63,25 @@ class RecordingHandler:
 
 
 class SMTPServer:
-    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+    """`options` go to aiosmtpd's Controller: `ssl_context` (TLS from the first byte), or
+    `tls_context` and `require_starttls` (STARTTLS)."""
+
+    def __init__(self, credentials: tuple[str, str] | None = None, **options) -> None:
         self.port = free_port()
         self.handler = RecordingHandler()
         self.controller: Controller | None = None
         self.credentials = credentials
+        self.options = options
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         given = (auth_data.login.decode(), auth_data.password.decode())
         return AuthResult(success=given == self.credentials)
 
     def start(self) -> None:
-        options = {}
+        options = dict(self.options)
         if self.credentials:  # AUTH without TLS: test only
-            options = {"authenticator": self._authenticate,
-                       "auth_require_tls": False}  # fmt: skip
+            options.update({"authenticator": self._authenticate,
+                            "auth_require_tls": False})  # fmt: skip
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 
@@ -73,6 +89,66 @@ class SMTPServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+def certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A CA of the test's own and a server certificate it signed for 127.0.0.1 and localhost:
+    returns the paths of the CA certificate, the server certificate and the server's key."""
+    now = dt.datetime.now(dt.UTC)
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def certificate(subject, public_key, issuer, signing_key, extensions) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+        )
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = name("Portal tests CA")
+    ca = certificate(ca_name, ca_key.public_key(), ca_name, ca_key, [
+        (x509.BasicConstraints(ca=True, path_length=0), True),
+        (x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                       content_commitment=False, key_encipherment=False,
+                       data_encipherment=False, key_agreement=False, encipher_only=False,
+                       decipher_only=False), True),
+        (x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False),
+    ])  # fmt: skip
+    server = certificate(name("localhost"), server_key.public_key(), ca_name, ca_key, [
+        (x509.BasicConstraints(ca=False, path_length=None), True),
+        (x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                      x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+        (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+    ])  # fmt: skip
+    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+def server_tls_context(certificate: Path, key: Path) -> ssl.SSLContext:
+    """What the test SMTP server presents: its certificate and key."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    return context
 
 
 class WebhookServer:

@@ -42,9 +42,15 @@ def people(db):
 
 
 def invites(db, recipient=None):
+    """The messages about a scheduled activity: invitations, and the withdrawal notices and
+    cancellations that carry the calendar's CANCEL."""
     query = (
         sa.select(OutboxMessage)
-        .where(OutboxMessage.template.in_(("ask_scheduled", "ask_cancelled")))
+        .where(
+            OutboxMessage.template.in_(
+                ("ask_scheduled", "ask_cancelled", "ask_withdrawn", "advocate_left")
+            )
+        )
         .order_by(OutboxMessage.id)
     )
     if recipient:
@@ -104,8 +110,13 @@ def test_reschedule_keeps_the_uid_and_raises_the_sequence_and_withdrawal_cancels
     assert moved.subject.startswith("Moved:")
     assert str(ics_c["METHOD"]) == "CANCEL" and str(c["STATUS"]) == "CANCELLED"
     assert cancelled.attachments[0]["content_type"] == "text/calendar; method=CANCEL"
+    # The advocate's one message about it: the withdrawal notice, carrying the cancellation.
+    assert cancelled.template == "ask_withdrawn"
     assert "The prospect postponed." in cancelled.body_text
-    assert len(invites(db, "rep@example.com")) == 3
+    assert "the attached cancellation removes it from your calendar" in cancelled.body_text
+    rep = invites(db, "rep@example.com")
+    assert [r.template for r in rep] == ["ask_scheduled", "ask_scheduled", "ask_cancelled"]
+    assert int(parsed(rep[-1])[1]["SEQUENCE"]) == 2
 
 
 def test_cancelling_the_request_cancels_its_scheduled_activity(db, manager, people):
@@ -113,16 +124,41 @@ def test_cancelling_the_request_cancels_its_scheduled_activity(db, manager, peop
     asks.schedule_ask(manager, ask, WHEN)
     asks.cancel_request(people["requester"], ask.request, "Deal lost.")
     db.session.commit()
-    assert [r.template for r in invites(db, people["advocate"].email)] == [
-        "ask_scheduled",
-        "ask_cancelled",
-    ]
+    scheduled, withdrawn = invites(db, people["advocate"].email)
+    assert (scheduled.template, withdrawn.template) == ("ask_scheduled", "ask_withdrawn")
+    assert str(parsed(withdrawn)[0]["METHOD"]) == "CANCEL"
+    assert "Deal lost." in withdrawn.body_text
+
+
+def test_an_advocate_who_leaves_cancels_in_one_message_to_each_attendee(db, manager, people):
+    ask = people["ask"]
+    asks.schedule_ask(manager, ask, WHEN)
+    asks.withdraw_for_leaving(people["user"], ask)
+    db.session.commit()
+    [_, left] = invites(db, "rep@example.com")
+    [_, cancelled] = invites(db, people["advocate"].email)
+    assert (left.template, cancelled.template) == ("advocate_left", "ask_cancelled")
+    for row in (left, cancelled):
+        assert str(parsed(row)[0]["METHOD"]) == "CANCEL"
+    assert "the attached cancellation removes it from your calendar" in left.body_text
+
+
+def test_who_reads_withdrawals_in_the_portal_still_gets_the_cancellation(db, manager, people):
+    save_settings(people["user"], {"ask_withdrawn": "in_app"})
+    asks.schedule_ask(manager, people["ask"], WHEN)
+    asks.withdraw_ask(manager, people["ask"], "The prospect postponed.")
+    db.session.commit()
+    [_, cancelled] = invites(db, people["advocate"].email)
+    assert cancelled.template == "ask_cancelled"
+    assert str(parsed(cancelled)[0]["METHOD"]) == "CANCEL"
 
 
 def test_unscheduled_withdrawal_sends_no_cancellation(db, manager, people):
     asks.withdraw_ask(manager, people["ask"])
     db.session.commit()
-    assert invites(db) == []
+    [notice] = invites(db)
+    assert notice.template == "ask_withdrawn" and notice.attachments is None
+    assert "calendar" not in notice.body_text
 
 
 def test_calendar_invitations_honour_in_app_only(db, manager, people):

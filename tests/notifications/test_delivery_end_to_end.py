@@ -84,3 +84,37 @@ def test_the_messages_of_a_whole_program_day_arrive_complete(mail_app, smtp):
         calendar = icalendar.Calendar.from_ical(part.get_content())
         [event] = calendar.walk("VEVENT")
         assert event.decoded("DTSTART").astimezone(dt.UTC) == when
+
+
+def test_withdrawing_a_scheduled_ask_sends_the_advocate_one_mail_with_the_cancellation(
+    mail_app, smtp
+):
+    manager = UserFactory(role="manager", email="mgr@example.com")
+    requester = UserFactory(role="requester", team="sales", email="rep@example.com")
+    advocate, advocate_user = advocate_with_login(timezone="Europe/Berlin")
+    ask = asks.place_ask(manager, ReferenceRequestFactory(requester=requester), advocate)
+    asks.answer_ask(advocate_user, ask, accept=True)
+    asks.schedule_ask(manager, ask, dt.datetime(2030, 7, 1, 8, 0, tzinfo=dt.UTC))
+    _db.session.commit()
+    assert send_due().failed == 0
+    before = len(smtp.handler.messages)
+
+    asks.withdraw_ask(manager, ask, "The prospect postponed.")
+    _db.session.commit()
+    counts = send_due()
+    assert counts.failed == 0 and counts.retrying == 0
+    mails = smtp.handler.parsed()[before:]
+    to_advocate = [m for m in mails if advocate.email in m["To"]]
+    [mail] = to_advocate  # the withdrawal notice, and nothing more
+    assert mail["Subject"] == "No longer needed: reference call"
+    assert "The prospect postponed." in mail.get_body(("plain",)).get_content()
+    [part] = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "CANCEL"
+    calendar = icalendar.Calendar.from_ical(part.get_content())
+    [event] = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]).startswith(f"ask-{ask.id}@")
+    # The requester, the other attendee, gets the cancellation once too.
+    [to_requester] = [m for m in mails if "rep@example.com" in m["To"]]
+    assert to_requester["Subject"].startswith("Cancelled: ")
+    assert len(mails) == 2

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from portal.asks import service as asks
 from portal.notifications import digest, inapp
 from portal.notifications.models import Notification, OutboxMessage
-from portal.notifications.service import save_settings, settings_of
+from portal.notifications.service import notify_in_app, save_settings, settings_of
+from tests.conftest import is_postgres
 from tests.factories import ReferenceRequestFactory, UserFactory, advocate_with_login
+from tests.notifications.queries import reads, statements
 
 
 @pytest.fixture
@@ -90,6 +92,47 @@ def test_digest_is_collected_and_sent_once_per_week(db, manager, requester):
     db.session.commit()
     assert len(outbox(db, "digest")) == 2
     assert "1 update " in outbox(db, "digest")[1].body_text.replace("\n", " ")
+
+
+LATE_SUNDAY = dt.datetime(2030, 1, 6, 23, 30, tzinfo=dt.UTC)
+
+
+def _digest_items(db, users: int) -> None:
+    """`users` times: a requester (in Tokyo) and an advocate (in New York) with two pending
+    digest items each, and a deactivated user with one."""
+    for _ in range(users):
+        requester = UserFactory(role="requester", timezone="Asia/Tokyo")
+        _, advocate = advocate_with_login(timezone="America/New_York")
+        gone = UserFactory(role="requester", active=False)
+        for user in (requester, advocate, requester, advocate, gone):
+            note = notify_in_app(user, "ask_answered", "An answer", "/r/1", digest=True)
+            note.created_at = LATE_SUNDAY
+    db.session.commit()
+
+
+def test_digests_run_the_same_number_of_queries_for_few_and_many_users(db):
+    monday = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+
+    def run(users: int) -> list[str]:
+        _digest_items(db, users)
+        with statements(db.engine) as seen:
+            assert digest.send_digests(monday) == 2 * users
+            db.session.flush()
+        db.session.commit()
+        return seen
+
+    few, many = run(1), run(6)
+    assert len(reads(many)) == len(reads(few))
+    if is_postgres():  # and the inserts: one statement per table (see tests.notifications.queries)
+        assert len(many) == len(few)
+    mails = outbox(db, "digest")
+    assert len(mails) == 14 and all("2 updates" in m.body_text for m in mails)
+    # Each on the day it was in their zone: Monday in Tokyo, still Sunday in New York.
+    assert sum("07 January 2030: An answer" in m.body_text for m in mails) == 7
+    assert sum("06 January 2030: An answer" in m.body_text for m in mails) == 7
+    pending = sa.select(sa.func.count()).where(Notification.digest == "pending")
+    assert db.session.scalar(pending) == 0  # the deactivated users' items too
+    assert digest.send_digests(monday) == 0
 
 
 def test_send_digests_command(runner, db, manager, requester):

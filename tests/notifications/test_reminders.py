@@ -12,7 +12,9 @@ from freezegun import freeze_time
 from portal.asks.reminders import remind_pending_asks
 from portal.notifications.models import Notification, NotificationSetting, OutboxMessage
 from portal.notifications.reminders import REMINDERS, run_reminders
+from tests.conftest import is_postgres
 from tests.factories import AskFactory, advocate_with_login
+from tests.notifications.queries import reads, statements
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -140,10 +142,59 @@ def test_a_second_run_racing_the_first_adds_nothing(app, runner, db, pending_ask
     with freeze_time(now):
         assert remind_pending_asks(now) == 1
         db.session.commit()  # the first run
-        monkeypatch.setattr("portal.asks.reminders.already_sent", lambda key: False)
-        monkeypatch.setattr("portal.asks.reminders._reminded_in_app", lambda ask, now: False)
+        monkeypatch.setattr("portal.asks.reminders.sent_keys", lambda keys: set())
+        monkeypatch.setattr("portal.asks.reminders._reminded_in_app", lambda asks, now: set())
         result = runner.invoke(args=["send-reminders"])
     assert result.exit_code == 0, result.output
     assert "Another send-reminders run wrote these reminders first" in result.output
     db.session.expire_all()
     assert len(reminders(db, ask)) == 1
+
+
+def _due_asks(db, groups: int, respond_by: dt.datetime) -> int:
+    """`groups` times: an advocate with a login, one without, and one who reads reminders in
+    the portal only, each with a pending ask; returns how many reminders are due."""
+    with freeze_time(respond_by - dt.timedelta(days=3)):
+        for _ in range(groups):
+            with_login, _ = advocate_with_login(timezone="Europe/Berlin")
+            AskFactory(advocate=with_login, respond_by=respond_by)
+            # No login: an e-mail with a link to the portal, in the advocate's own zone.
+            AskFactory(respond_by=respond_by, advocate__timezone="America/New_York")
+            in_app, user = advocate_with_login()
+            db.session.add(
+                NotificationSetting(user_id=user.id, event_type="ask_reminder", channel="in_app")
+            )
+            AskFactory(advocate=in_app, respond_by=respond_by)
+        db.session.commit()
+    return 3 * groups
+
+
+def test_ask_reminders_run_the_same_number_of_queries_for_few_and_many_asks(app, db):
+    def run(now: dt.datetime) -> tuple[int, list[str]]:
+        with freeze_time(now), statements(db.engine) as seen:
+            written = remind_pending_asks(now)
+            db.session.flush()  # the inserts count too
+        db.session.commit()
+        return written, seen
+
+    first, later = START, START + dt.timedelta(days=10)
+    few = _due_asks(db, 1, first + dt.timedelta(hours=20))
+    many = _due_asks(db, 6, later + dt.timedelta(hours=20))
+    written_few, queries_few = run(first)
+    written_many, queries_many = run(later)
+    assert (written_few, written_many) == (few, many)
+    assert len(reads(queries_many)) == len(reads(queries_few))
+    if is_postgres():  # and the inserts: one statement per table (see tests.notifications.queries)
+        assert len(queries_many) == len(queries_few)
+    # What was written is complete: e-mails with answer links, in-app reminders for the rest.
+    mails = reminders(db)
+    assert len(mails) == 2 * 7
+    assert sum("Yes, I can help: http" in m.body_text for m in mails) == 7
+    assert sum("CET (Europe/Berlin)" in m.body_text for m in mails) == 7
+    assert sum("(America/New_York)" in m.body_text for m in mails) == 7
+    in_app = db.session.scalars(
+        sa.select(Notification).where(Notification.event_type == "ask_reminder")
+    ).all()
+    assert len(in_app) == 2 * 7  # those with a login: the e-mailed ones and the in-app only
+    with freeze_time(later):
+        assert remind_pending_asks(later) == 0  # once per ask and day, whatever the size

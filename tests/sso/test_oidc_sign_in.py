@@ -236,6 +236,16 @@ def test_admins_see_who_awaits_a_role(sso_app):
     assert "nora@elsewhere.example" in page and "Awaiting a role" in page
 
 
+def test_users_who_came_in_by_single_sign_on_are_active_not_invited(sso_app):
+    assert sso_sign_in(sso_app.test_client(), "dora").status_code == 302
+    admin = sso_app.test_client()
+    sso_sign_in(admin, "ann")
+    page = admin.get("/admin/users/").get_data(as_text=True)
+    assert "dora@corp.example" in page and "ann@corp.example" in page
+    assert "Invited" not in page and "Send invitation again" not in page
+    assert page.count(">Active</span>") == 2
+
+
 def test_an_unreachable_provider_gets_a_calm_page(app_factory, sso_config):
     from tests.sso.conftest import free_port
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.webhooks.models import WebhookEndpoint
+from portal.extensions import db as _db
+from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import UserFactory
+from tests.notifications.queries import statements
 
 
 def _login_admin(db, auth):
@@ -71,3 +76,63 @@ def test_edit_keeps_the_secret_unless_a_new_one_is_given_then_rotate_and_delete(
     assert endpoint.secret != secret
     assert client.post(f"/admin/webhooks/{endpoint.id}/delete").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpoint)) == 0
+
+
+def _endpoints_with_deliveries(db, count: int, start: int) -> None:
+    """`count` endpoints, each with an older good delivery and a newer failed one (the even
+    ones) or the other way round (the odd ones); one more endpoint has none."""
+    at = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    for number in range(start, start + count):
+        endpoint = WebhookEndpoint(
+            url=f"https://crm.example/hook/{number}", secret="s" * 20, events=["ask.placed"]
+        )
+        db.session.add(endpoint)
+        db.session.flush()
+        for minutes, succeeded in ((0, number % 2 == 0), (5, number % 2 == 1)):
+            db.session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    event="ask.placed",
+                    attempted_at=at + dt.timedelta(minutes=minutes),
+                    status_code=200 if succeeded else 500,
+                    duration_ms=3,
+                    succeeded=succeeded,
+                )
+            )
+    db.session.commit()
+
+
+def _listing(client) -> tuple[int, str]:
+    with statements(_db.engine) as seen:
+        response = client.get("/admin/webhooks/")
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def _last_badges(page: str) -> dict[str, str]:
+    """{endpoint URL: its "Last delivery" cell, as the badge's word or "never"}."""
+    rows = re.findall(r">(https://crm\.example/hook/\d+)</a>.*?</tr>", page, re.S)
+    last = r'<td>(?:<span class="badge[^>]*>(\w+)</span>[^<]*|(never))</td>\s*</tr>'
+    cells = re.findall(last, page)
+    return {url: badge or never for url, (badge, never) in zip(rows, cells, strict=True)}
+
+
+def test_the_list_reads_the_last_deliveries_in_one_query_for_any_number_of_endpoints(
+    db, client, auth
+):
+    _login_admin(db, auth)
+    _endpoints_with_deliveries(db, 1, start=0)
+    db.session.add(WebhookEndpoint(url="https://crm.example/hook/99", secret="s" * 20,
+                                   events=["ask.placed"]))  # fmt: skip
+    db.session.commit()
+    two, _ = _listing(client)
+    _endpoints_with_deliveries(db, 8, start=1)
+    ten, page = _listing(client)
+    assert ten == two
+    badges = _last_badges(page)
+    assert len(badges) == 10
+    # The newest attempt decides: failed for the even endpoints, sent for the odd ones.
+    assert {url: badge for url, badge in badges.items() if not url.endswith("/99")} == {
+        f"https://crm.example/hook/{n}": "Failed" if n % 2 == 0 else "Sent" for n in range(9)
+    }
+    assert badges["https://crm.example/hook/99"] == "never"
