@@ -71,6 +71,9 @@ def peek_link_token(token: str, purpose: str, max_age: int) -> LinkToken:
         raise LinkError("used", "This link has already been used.")
     if row.expires_at <= now_utc():
         raise LinkError("expired", "This link has expired.")
+    if row.user is not None and not row.user.active:
+        # A deactivated account stays so: no e-mailed link signs it in or turns it back on.
+        raise LinkError("invalid", "This account is deactivated: ask the program team.")
     return row
 
 

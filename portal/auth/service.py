@@ -182,7 +182,6 @@ def accept_invitation(token: str, password: str) -> User:
     check_password_rules(password)
     user = use_link_token(token, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"]).user
     user.set_password(password)
-    user.active = True
     audit.record(user, "user.invitation_accepted", user)
     return user
 

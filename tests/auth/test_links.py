@@ -165,3 +165,24 @@ def test_change_password_needs_the_current_one(db, client, auth):
     assert ok.status_code == 302
     auth.logout()
     assert auth.login("mia@example.com", NEW_PASSWORD).status_code == 302
+
+
+def test_a_deactivated_account_can_not_use_its_links(db, client):
+    """An admin deactivates a user whose invitation and reset links are still unused: neither
+    link turns the account back on or sets a password."""
+    user = service.create_user(None, email="gone@example.com", role="requester")
+    db.session.commit()
+    invitation = link_path(last_message(db))
+    user.set_password("an old passphrase 1")
+    db.session.commit()
+    service.request_password_reset("gone@example.com")
+    db.session.commit()
+    reset = link_path(last_message(db))
+    user.active = False
+    db.session.commit()
+    for path in (invitation, reset):
+        assert b"deactivated" in client.get(path).data
+        assert set_password(client, path).status_code == 400
+    db.session.refresh(user)
+    assert user.active is False and user.check_password("an old passphrase 1")
+    assert db.session.scalar(sa.select(sa.func.count()).where(LinkToken.used_at.is_not(None))) == 0
