@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import flash
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.errors import DomainError
 from portal.extensions import db
@@ -21,6 +23,13 @@ class Required:
 
     def __call__(self, form, field) -> None:
         return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (short lists: events, options)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def text_or_empty(value) -> str:

@@ -19,7 +19,7 @@ from portal.audit import service as audit
 from portal.auth import service as auth_service
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import can
 from portal.benefits.models import Claim
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -52,7 +52,7 @@ RECEIVED_CLAIMS = ("approved", "fulfilled")
 
 
 def _program_only(actor) -> None:
-    if actor is None or getattr(actor, "role", None) not in PROGRAM:
+    if not can(actor, "program.manage"):
         raise Forbidden("Only the program team can do this.")
 
 
@@ -60,9 +60,10 @@ def _program_only(actor) -> None:
 
 
 def _may_look_after(actor, account: Account) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    """Customer success looks after its own accounts; the program team after every one."""
+    if not can(actor, "accounts.edit"):
         return False
-    return actor.role in PROGRAM or (actor.role == "csm" and account.csm_id == actor.id)
+    return can(actor, "program.manage") or account.csm_id == actor.id
 
 
 def get_own_account(actor, account_id: int) -> Account:
@@ -116,11 +117,11 @@ class AccountParticipation:
 def participation(actor, account_ids: list[int] | None = None) -> list[AccountParticipation]:
     """Per account the CSM looks after: referenceability, advocates by status, asks by outcome
     and benefits received, in four queries."""
-    query = sa.select(Account).order_by(Account.name, Account.id)
-    if actor.role == "csm":
-        query = query.where(Account.csm_id == actor.id)
-    elif actor.role not in PROGRAM:
+    if not can(actor, "accounts.edit"):
         raise Forbidden("Only customer success and the program team see participation.")
+    query = sa.select(Account).order_by(Account.name, Account.id)
+    if not can(actor, "program.manage"):
+        query = query.where(Account.csm_id == actor.id)
     if account_ids is not None:
         query = query.where(Account.id.in_(account_ids))
     accounts = db.session.scalars(query).all()
@@ -363,7 +364,6 @@ def accept_invitation(
     use_link_token(token, INVITE_PURPOSE, _link_max_age())
     user = advocate.user
     user.set_password(password)
-    user.active = True
     advocates_service.accept_terms(user, advocate, version=terms_version)
     advocates_service.move_status(user, advocate, "active", "accepted the invitation")
     for invitation in open_invitations([advocate.id]).values():

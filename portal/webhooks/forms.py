@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    PasswordField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    URLField,
-)
+from wtforms import BooleanField, PasswordField, StringField, SubmitField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.forms import MultiCheckboxField
 from portal.webhooks.models import WEBHOOK_EVENTS
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class WebhookForm(FlaskForm):
@@ -30,7 +18,7 @@ class WebhookForm(FlaskForm):
         description="An http:// or https:// address that accepts a JSON POST.",
     )
     description = StringField("Description", validators=[Optional(), Length(max=200)])
-    events = CheckboxesField(
+    events = MultiCheckboxField(
         "Events",
         choices=[SelectChoice(key, label) for key, label in WEBHOOK_EVENTS.items()],
         validators=[Optional()],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,9 +12,26 @@ from portal.accounts import service
 from portal.accounts.models import Account
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.extensions import db as _db
+from portal.program.models import TaxonomyTerm
 from tests.factories import AccountFactory, UserFactory
 
 GOOD = {"name": "Nordbank AG", "industry": "banking", "segment": "enterprise", "region": "emea"}
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent inside the block."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def test_check_account_data_names_every_bad_field(db):
@@ -155,3 +175,53 @@ def test_account_rows_are_not_written_on_a_failed_check(db):
     with pytest.raises(ValidationFailed):
         service.create_account(UserFactory(role="manager"), dict(GOOD, employees=-1))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == before
+
+
+def test_check_account_data_refuses_markup_in_free_text(db):
+    with pytest.raises(ValidationFailed) as caught:
+        service.check_account_data(dict(GOOD, name="<b>Nordbank</b>", notes="<script>x</script>"))
+    assert caught.value.fields == {
+        "name": "Please write plain text, without HTML tags.",
+        "notes": "Please write plain text, without HTML tags.",
+    }
+
+
+def test_check_account_data_names_a_wrong_csm_with_the_other_bad_fields(db):
+    requester = UserFactory(role="requester")
+    with pytest.raises(ValidationFailed) as caught:
+        service.check_account_data(dict(GOOD, industry="astrology", csm_id=requester.id))
+    assert set(caught.value.fields) == {"industry", "csm_id"}
+
+
+@pytest.mark.parametrize("role", ["csm", "manager", "admin"])
+def test_check_account_data_takes_anyone_who_may_look_after_accounts_as_csm(db, role):
+    user = UserFactory(role=role)
+    assert service.check_account_data(dict(GOOD, csm_id=user.id))["csm_id"] == user.id
+
+
+def test_a_vocabulary_is_read_once_and_then_checks_read_nothing(db):
+    vocabulary = service.Vocabulary()
+    assert "banking" in vocabulary.values("industry")
+    assert vocabulary.labels["industry"]["banking"] == "Banking"
+    assert vocabulary.values("no_such_kind") == frozenset()
+    with statements() as seen:
+        for _ in range(3):
+            service.check_account_data(dict(GOOD, products=["payments"]), vocabulary=vocabulary)
+        with pytest.raises(ValidationFailed):
+            service.check_account_data(dict(GOOD, industry="astrology"), vocabulary=vocabulary)
+    assert seen == []
+
+
+def test_a_vocabulary_holds_only_active_terms(db):
+    # A retired term (not a new one: the test database restarts ids under the seeded terms).
+    _db.session.execute(
+        sa.update(TaxonomyTerm)
+        .where(TaxonomyTerm.kind == "industry", TaxonomyTerm.value == "energy")
+        .values(active=False)
+    )
+    vocabulary = service.Vocabulary()
+    assert "banking" in vocabulary.values("industry")
+    assert "energy" not in vocabulary.values("industry")
+    with pytest.raises(ValidationFailed):
+        service.check_account_data(dict(GOOD, industry="energy"))
+    assert service.check_account_data(dict(GOOD, industry="banking"))["industry"] == "banking"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import pytest
 import sqlalchemy as sa
 
+from portal.accounts import service as accounts_service
 from portal.accounts.models import Account
+from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
 from portal.asks.models import AdvocateEligibility
 from portal.audit.models import AuditEvent
+from portal.errors import ValidationFailed
+from portal.extensions import db as _db
 from portal.recruiting import csv_io
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
 
@@ -16,6 +24,21 @@ ACCOUNTS = (
     "A-1,Alpha Bank,banking,enterprise,emea,DE,5000,1200000,active,payments,csm@example.com\n"
     "A-2,Beta Shop,retail,smb,na,US,40,,candidate,,\n"
 )
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent inside the block."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def _import(kind, text, **kwargs):
@@ -117,8 +140,6 @@ def test_an_import_refuses_a_status_move_the_lifecycle_forbids(db):
 
 
 def test_a_file_without_the_key_column_is_refused_as_a_whole(db):
-    import pytest
-
     with pytest.raises(csv_io.CsvFileError):
         _import("accounts", "name,industry\nAlpha,banking\n")
     with pytest.raises(csv_io.CsvFileError):
@@ -162,3 +183,141 @@ def test_cli_import_reports_bad_rows_and_dry_run_writes_nothing(app, db, runner,
     assert out.read_text().count("\n") == 3
     result = runner.invoke(args=["import-advocates", str(tmp_path / "missing.csv")])
     assert result.exit_code != 0
+
+
+# The import checks each row with the services' own rules ---------------------------------------
+
+ACCOUNT_ROW = {
+    "crm_id": "A-1",
+    "name": "Alpha Bank",
+    "industry": "banking",
+    "segment": "enterprise",
+    "region": "emea",
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "value"),
+    [
+        ("industry", "astrology", "astrology"),
+        ("segment", "huge", "huge"),
+        ("region", "Mars", "Mars"),
+        ("country", "Germany", "Germany"),
+        ("employees", "-5", -5),
+        ("arr", "lots", "lots"),
+        ("domain", "not a domain", "not a domain"),
+        ("products", "payments|teleportation", ["payments", "teleportation"]),
+        ("name", "<b>Alpha</b>", "<b>Alpha</b>"),
+        ("notes", "n" * 10_001, "n" * 10_001),
+    ],
+)
+def test_a_bad_account_cell_gets_the_account_check_s_message(db, column, cell, value):
+    row = {**ACCOUNT_ROW, column: cell}
+    report = _import("accounts", ",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    service_data = ACCOUNT_ROW | {column: value}
+    with pytest.raises(ValidationFailed) as caught:
+        accounts_service.check_account_data(service_data)
+    assert report.errors[0].errors == caught.value.fields
+    assert set(caught.value.fields) == {column}
+
+
+ADVOCATE_ROW = {"email": "greta@x.example", "name": "Greta Gold", "account_crm_id": "A-1"}
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "value"),
+    [
+        ("email", "greta@x", "greta@x"),
+        ("email", "greta@example.test", "greta@example.test"),
+        ("seniority", "intern", "intern"),
+        ("products", "teleportation", ["teleportation"]),
+        ("use_cases", "flying", ["flying"]),
+        ("languages", "en|klingon", ["en", "klingon"]),
+        ("timezone", "Mars/Olympus", "Mars/Olympus"),
+        ("status", "sleepy", "sleepy"),
+        ("activity_types", "skydiving", ["skydiving"]),
+        ("preferred_contact", "pigeon", "pigeon"),
+        ("title", "t" * 121, "t" * 121),
+        ("name", "<script>x</script>", "<script>x</script>"),
+        ("nomination_reason", "<b>why</b>", "<b>why</b>"),
+    ],
+)
+def test_a_bad_advocate_cell_gets_the_advocate_check_s_message(db, column, cell, value):
+    account = AccountFactory(crm_id="A-1")
+    row = {**ADVOCATE_ROW, column: cell}
+    report = _import("advocates", ",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    service_data = {"email": "greta@x.example", "name": "Greta Gold", "account_id": account.id}
+    with pytest.raises(ValidationFailed) as caught:
+        advocates_service.check_advocate_data(service_data | {column: value})
+    assert report.errors[0].errors == caught.value.fields
+    assert set(caught.value.fields) == {column}
+
+
+def test_account_rows_name_the_csm_e_mail_and_every_other_bad_cell(db):
+    UserFactory(email="req@example.com", role="requester")
+    UserFactory(email="mgr@example.com", role="manager")
+    text = (
+        "crm_id,name,industry,segment,region,csm_email\n"
+        "A-1,Alpha,banking,smb,emea,req@example.com\n"
+        "A-2,Beta,astrology,smb,emea,nobody@example.com\n"
+        ",Gamma,banking,smb,emea,\n"
+        "A-4,Delta,banking,smb,emea,MGR@example.com\n"
+    )
+    report = _import("accounts", text)
+    errors = {o.line: o.errors for o in report.errors}
+    assert errors[2] == {
+        "csm_email": "No customer success manager with the e-mail req@example.com."
+    }
+    assert list(errors[3]) == ["industry", "csm_email"]  # in the order of the file's columns
+    assert errors[3]["csm_email"] == (
+        "No customer success manager with the e-mail nobody@example.com."
+    )
+    assert errors[4] == {"crm_id": "This field is required."}
+    assert report.counts["create"] == 1
+    delta = _db.session.scalar(sa.select(Account).where(Account.crm_id == "A-4"))
+    assert delta.csm.email == "mgr@example.com"
+
+
+def test_advocate_rows_name_the_account_crm_id(db):
+    AccountFactory(crm_id="A-1")
+    text = (
+        "email,name,account_crm_id,seniority\n"
+        "a@x.example,A,,\n"
+        "b@x.example,B,Z-9,boss\n"
+        "c@x.example,C,a-1,\n"
+    )
+    errors = {o.line: o.errors for o in _import("advocates", text).errors}
+    assert errors[2] == {"account_crm_id": "This field is required."}
+    assert errors[3] == {
+        "account_crm_id": "No account with the CRM id Z-9: import accounts first.",
+        "seniority": "Must be one of: director, executive, manager, practitioner, technical.",
+    }
+    assert errors[4] == {"account_crm_id": "No account with the CRM id a-1: import accounts first."}
+
+
+def _advocates_file(rows: int) -> str:
+    return "email,name,account_crm_id,timezone,products,languages\n" + "".join(
+        f"p{n}@x.example,Person {n},A-1,europe/berlin,Payments,en\n" for n in range(rows)
+    )
+
+
+def _accounts_file(rows: int) -> str:
+    return "crm_id,name,industry,segment,region,products,csm_email\n" + "".join(
+        f"C-{n},Company {n},Banking,SMB,EMEA,payments,csm@example.com\n" for n in range(rows)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "make"), [("accounts", _accounts_file), ("advocates", _advocates_file)]
+)
+def test_an_import_reads_the_vocabulary_once_and_nothing_per_row(db, kind, make):
+    UserFactory(email="csm@example.com", role="csm")
+    AccountFactory(crm_id="A-1")
+    counts = []
+    for rows in (3, 60):
+        with statements() as seen:
+            report = _import(kind, make(rows), dry_run=True)
+        assert report.counts == {"create": rows}, report.errors
+        assert sum("taxonomy_terms" in s for s in seen) == 1
+        counts.append(len(seen))
+    assert counts[0] == counts[1]
