@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.permissions import require
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.forms import REFUSED, blank_to_none, commit_or_show, show_service_errors
+from portal.forms import REFUSED, commit_or_show, show_service_errors
 from portal.notifications import chat, outbox
+from portal.notifications.forms import ChatSettingsForm
 from portal.notifications.sender import backoff
 from portal.vocab import OUTBOX_STATUSES
 
@@ -66,29 +63,6 @@ def retry_failed():
         "success" if count else "info",
     )
     return redirect(url_for("outbox.index"))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class ChatSettingsForm(FlaskForm):
-    url = StringField(
-        "Incoming-webhook URL",
-        filters=[blank_to_none],
-        description="From Slack (Incoming Webhooks app) or Microsoft Teams (Workflows or "
-        "Incoming Webhook connector). Leave empty to post nothing.",
-    )
-    flavour = RadioField(
-        "Chat",
-        choices=[SelectChoice("slack", "Slack"), SelectChoice("teams", "Microsoft Teams")],
-        default="slack",
-    )
-    events = MultiCheckboxField(
-        "Post these events",
-        choices=[SelectChoice(key, text) for key, text in chat.CHAT_EVENTS.items()],
-    )
 
 
 @bp.route("/settings/chat", methods=["GET", "POST"])
