@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-from zoneinfo import available_timezones
-
 import sqlalchemy as sa
 
 from portal.accounts.models import Account
@@ -13,7 +10,7 @@ from portal.auth.models import User
 from portal.auth.permissions import PERMISSIONS, PROGRAM, can
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
-from portal.program.models import TaxonomyTerm
+from portal.program.service import Vocabulary
 from portal.validation import Checker
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 
@@ -32,31 +29,6 @@ FIELDS = (
     "products",
     "notes",
 )
-
-
-class Vocabulary:
-    """The allowed values of the managed taxonomy (active terms) and the time zone names, read
-    once. Checking many records (a CSV import) passes one to every check; a single check reads
-    its own."""
-
-    def __init__(self) -> None:
-        self.labels: dict[str, dict[str, str]] = {}
-        for kind, value, text in db.session.execute(
-            sa.select(TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.label).where(
-                TaxonomyTerm.active.is_(True)
-            )
-        ):
-            self.labels.setdefault(kind, {})[value] = text
-        self._values = {kind: frozenset(terms) for kind, terms in self.labels.items()}
-
-    def values(self, kind: str) -> frozenset[str]:
-        """The active values of one taxonomy kind (industry, product, use_case, language)."""
-        return self._values.get(kind, frozenset())
-
-    @cached_property
-    def timezones(self) -> frozenset[str]:
-        # Read from the tz database on first use: ~20 ms, too slow to repeat per record.
-        return frozenset(available_timezones())
 
 
 def check_account_data(

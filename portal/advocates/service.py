@@ -9,7 +9,6 @@ from collections.abc import Container
 import sqlalchemy as sa
 
 from portal.accounts.models import Account
-from portal.accounts.service import Vocabulary
 from portal.advocates.models import Advocate, Blackout
 from portal.asks import service as asks_service
 from portal.asks.models import Ask, ReferenceRequest
@@ -20,7 +19,7 @@ from portal.benefits.models import Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.program.service import get_setting, taxonomy_values
+from portal.program.service import Vocabulary, get_setting, taxonomy_values
 from portal.validation import Checker
 from portal.vocab import (
     ACTIVITY_TYPES,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from functools import cached_property
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from wtforms.fields.choices import SelectChoice
@@ -101,6 +103,31 @@ def taxonomy(kind: str) -> list[TaxonomyTerm]:
 
 def taxonomy_values(kind: str) -> set[str]:
     return {term.value for term in taxonomy(kind)}
+
+
+class Vocabulary:
+    """The allowed values of the managed taxonomy (active terms) and the time zone names, read
+    once. Checking many records (a CSV import) passes one to every check; a single check reads
+    its own."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, dict[str, str]] = {}
+        for kind, value, text in db.session.execute(
+            sa.select(TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.label).where(
+                TaxonomyTerm.active.is_(True)
+            )
+        ):
+            self.labels.setdefault(kind, {})[value] = text
+        self._values = {kind: frozenset(terms) for kind, terms in self.labels.items()}
+
+    def values(self, kind: str) -> frozenset[str]:
+        """The active values of one taxonomy kind (industry, product, use_case, language)."""
+        return self._values.get(kind, frozenset())
+
+    @cached_property
+    def timezones(self) -> frozenset[str]:
+        # Read from the tz database on first use: ~20 ms, too slow to repeat per record.
+        return frozenset(available_timezones())
 
 
 def taxonomy_choices(kind: str, blank: str | None = None) -> list[SelectChoice]:

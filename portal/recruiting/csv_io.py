@@ -22,7 +22,6 @@ import sqlalchemy as sa
 
 from portal.accounts import service as accounts_service
 from portal.accounts.models import Account
-from portal.accounts.service import Vocabulary
 from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
 from portal.asks.eligibility import refresh_advocates, settings_in_memory
@@ -32,6 +31,7 @@ from portal.auth.models import User
 from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
+from portal.program.service import Vocabulary
 from portal.vocab import (
     ACCOUNT_STATUSES,
     ACTIVITY_TYPES,

@@ -220,15 +220,18 @@ def _team_filter(query, params: Params):
     return query
 
 
-def _requests_in_range(params: Params):
-    """Requests created in the range, drafts left out, with their requester (for the team)."""
+def _requests_in_range(params: Params, by_team: bool = True):
+    """Requests created in the range, drafts left out, with their requester when the team is
+    shown or filtered on."""
     f = RequestFacts
-    return (
+    query = (
         sa.select()
         .select_from(f)
-        .join(User, User.id == f.requester_id)
         .where(f.status != "draft", f.created_at >= params.start_at, f.created_at < params.end_at)
     )
+    if by_team or params.filters.get("team"):
+        query = query.join(User, User.id == f.requester_id)
+    return query
 
 
 def _flag(condition):
@@ -244,14 +247,14 @@ def _days(seconds) -> float | None:
     return None if seconds is None else round(float(seconds) / 86400.0, 1)
 
 
-def _per_request(params: Params):
+def _per_request(params: Params, by_team: bool = True):
     """One row per request created in the range (drafts left out) with its asks summed up
     (the facts table, one narrow row per request, instead of the requests and every ask)."""
     f = RequestFacts
     return (
-        _team_filter(_requests_in_range(params), params)
+        _team_filter(_requests_in_range(params, by_team), params)
         .add_columns(
-            User.team.label("team"),
+            (User.team if by_team else sa.null()).label("team"),
             f.activity_type.label("activity"),
             f.status.label("status"),
             f.created_at.label("created_at"),
@@ -265,10 +268,10 @@ def _per_request(params: Params):
     )
 
 
-def _funnel_base(params: Params):
+def _funnel_base(params: Params, by_team: bool = True):
     """Per request in the range: its team and activity, a 0/1 flag per stage, its declined
     asks and its wait to the first accept (the definitions the funnel and the summary share)."""
-    p = _per_request(params).c
+    p = _per_request(params, by_team).c
     return sa.select(
         p.team,
         p.activity,
@@ -301,7 +304,7 @@ def funnel(params: Params) -> Report:
 def _funnel_totals(params: Params) -> dict:
     """The funnel's figures without its breakdown (the summary): on PostgreSQL one ungrouped
     aggregate, cheaper than the grouping sets; on SQLite the funnel's own query."""
-    base = _funnel_base(params)
+    base = _funnel_base(params, by_team=False)
     if db.session.get_bind().dialect.name != "postgresql":
         report = _funnel_report(params, _funnel_rows_windows(base))
         return {**report.figures, **report.extra}
@@ -616,13 +619,12 @@ def _limit_flags(now: dt.datetime):
 
 def _utilization_totals(params: Params, now: dt.datetime | None = None) -> dict:
     """Utilization's headline figures without its 12-month buckets (the summary): active
-    advocates, those at a limit now and those never asked, in one aggregate."""
+    advocates, those at a limit now and those never asked, from matching's eligibility rows
+    alone (each carries its advocate's status, kept by the same flush hook)."""
     at_limit, never = _limit_flags(now or now_utc())
+    e = AdvocateEligibility
     row = db.session.execute(
-        sa.select(sa.func.count(), _flag(at_limit), _flag(never))
-        .select_from(Advocate)
-        .outerjoin(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
-        .where(Advocate.status == "active")
+        sa.select(sa.func.count(), _flag(at_limit), _flag(never)).where(e.status == "active")
     ).one()
     return {"active_advocates": row[0], "at_limit_now": int(row[1]), "never_asked": int(row[2])}
 
@@ -649,7 +651,6 @@ def _opportunities(params: Params, breakdown: bool = True):
     opp = (
         sa.select(*columns)
         .select_from(f)
-        .join(User, User.id == f.requester_id)
         .where(
             f.outcome.in_(("won", "lost")),
             f.closed_on >= params.start,
@@ -657,6 +658,8 @@ def _opportunities(params: Params, breakdown: bool = True):
         )
     )
     team = params.filters.get("team")
+    if breakdown or team:
+        opp = opp.join(User, User.id == f.requester_id)
     if team == NO_TEAM:
         opp = opp.where(User.team.is_(None))
     elif team:

@@ -14,6 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db as _db
 from portal.program.models import TaxonomyTerm
+from portal.program.service import Vocabulary
 from tests.factories import AccountFactory, UserFactory
 
 GOOD = {"name": "Nordbank AG", "industry": "banking", "segment": "enterprise", "region": "emea"}
@@ -200,7 +201,7 @@ def test_check_account_data_takes_anyone_who_may_look_after_accounts_as_csm(db, 
 
 
 def test_a_vocabulary_is_read_once_and_then_checks_read_nothing(db):
-    vocabulary = service.Vocabulary()
+    vocabulary = Vocabulary()
     assert "banking" in vocabulary.values("industry")
     assert vocabulary.labels["industry"]["banking"] == "Banking"
     assert vocabulary.values("no_such_kind") == frozenset()
@@ -219,7 +220,7 @@ def test_a_vocabulary_holds_only_active_terms(db):
         .where(TaxonomyTerm.kind == "industry", TaxonomyTerm.value == "energy")
         .values(active=False)
     )
-    vocabulary = service.Vocabulary()
+    vocabulary = Vocabulary()
     assert "banking" in vocabulary.values("industry")
     assert "energy" not in vocabulary.values("industry")
     with pytest.raises(ValidationFailed):

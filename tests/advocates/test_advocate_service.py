@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts.service import Vocabulary
 from portal.advocates import service
 from portal.advocates.models import Advocate
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db as _db
+from portal.program.service import Vocabulary
 from portal.validation import Checker
 from portal.vocab import ADVOCATE_STATUSES
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory, advocate_with_login
