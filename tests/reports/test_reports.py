@@ -269,8 +269,9 @@ def test_summary_agrees_with_every_report(program, db):
     funnel = service.funnel(RANGE)
     for stage in service.FUNNEL_STAGES:
         assert summary["requests"][stage] == funnel.figures[stage]
-    assert summary["requests"]["median_days_to_first_accept"] == (
-        funnel.figures["median_days_to_first_accept"]
+    assert (
+        summary["requests"]["median_days_to_first_accept"]
+        == (funnel.figures["median_days_to_first_accept"])
     )
     fulfilment = service.fulfilment(RANGE).figures
     assert summary["requests"]["fulfilment_rate"] == fulfilment["fulfilment_rate"]
