@@ -15,7 +15,13 @@ from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.content.models import ContentAsset, ContentTag, ContentUse
 from portal.notifications.models import OutboxMessage
 from portal.program.models import ProgramSetting, TaxonomyTerm
-from portal.recruiting.models import Invitation, Referenceability, Target, Touchpoint
+from portal.recruiting.models import (
+    ImportPreview,
+    Invitation,
+    Referenceability,
+    Target,
+    Touchpoint,
+)
 from portal.reports.models import RequestFacts
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -32,6 +38,7 @@ __all__ = [
     "ContentAsset",
     "ContentTag",
     "ContentUse",
+    "ImportPreview",
     "Invitation",
     "LedgerEntry",
     "LinkToken",

@@ -13,10 +13,12 @@ import csv
 import datetime as dt
 import io
 import re
+import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -32,6 +34,7 @@ from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.program.service import Vocabulary
+from portal.recruiting.models import ImportPreview
 from portal.vocab import (
     ACCOUNT_STATUSES,
     ACTIVITY_TYPES,
@@ -132,7 +135,8 @@ class ImportReport:
         c = self.counts
         verb = "would be" if self.dry_run else "were"
         return (
-            f"{len(self.outcomes)} rows: {c['create']} created, {c['update']} updated, "
+            f"{len(self.outcomes)} row{'' if len(self.outcomes) == 1 else 's'}: "
+            f"{c['create']} created, {c['update']} updated, "
             f"{c['unchanged']} unchanged, {c['error']} refused ({verb} written: "
             f"{c['create'] + c['update']})."
         )
@@ -661,6 +665,51 @@ def export_asks() -> Iterator[str]:
         .order_by(Ask.id)
     )
     return _write(ASK_COLUMNS, db.session.execute(query))
+
+
+# Previews waiting for confirmation ------------------------------------------------------------
+
+PREVIEW_KEEP = dt.timedelta(days=1)
+
+
+def stage_preview(actor, kind: str, data: bytes) -> str:
+    """Keep a checked file until `actor` confirms it; the token the confirmation names.
+
+    In the database, so any app server can take the confirmation. Previews nobody confirmed
+    for a day are forgotten here. The caller commits.
+    """
+    if kind not in KINDS:
+        raise CsvFileError(f"Import kind must be one of: {', '.join(KINDS)}.", field="kind")
+    db.session.execute(
+        sa.delete(ImportPreview).where(ImportPreview.created_at < now_utc() - PREVIEW_KEEP)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(ImportPreview(token=token, user_id=actor.id, kind=kind, data=data))
+    return token
+
+
+class Preview(NamedTuple):
+    kind: str
+    data: bytes
+
+
+def take_preview(actor, token: str | None) -> Preview | None:
+    """`actor`'s own preview under `token`, at most a day old, taken: deleted in this
+    transaction by a conditional DELETE, so two confirmations can't both import it. None when
+    there is no such preview (used, expired, someone else's). The caller commits."""
+    if not token or len(token) > 64:
+        return None
+    found = db.session.execute(
+        sa.select(ImportPreview.id, ImportPreview.kind, ImportPreview.data).where(
+            ImportPreview.token == token,
+            ImportPreview.user_id == actor.id,
+            ImportPreview.created_at >= now_utc() - PREVIEW_KEEP,
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    taken = db.session.execute(sa.delete(ImportPreview).where(ImportPreview.id == found.id))
+    return Preview(found.kind, found.data) if taken.rowcount == 1 else None
 
 
 EXPORTS = {"accounts": export_accounts, "advocates": export_advocates, "asks": export_asks}

@@ -110,3 +110,20 @@ class Invitation(db.Model):
 
     advocate: Mapped[Advocate] = relationship()  # noqa: F821
     invited_by: Mapped[User | None] = relationship()  # noqa: F821
+
+
+class ImportPreview(db.Model):
+    """A checked CSV file waiting for the manager's confirmation.
+
+    Kept in the database, not on an app server's disk, so the confirmation may reach any app
+    server; taken (and deleted) by the import it confirms, forgotten after a day otherwise.
+    """
+
+    __tablename__ = "import_previews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # accounts or advocates
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc, index=True)

@@ -3,10 +3,6 @@ imports and exports; and the public welcome page an invitee reaches from the e-m
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -58,8 +53,6 @@ MOVE_WORDS = {
     "retired": "Retire",
     "declined": "Mark declined",
 }
-UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-UPLOAD_KEEP_SECONDS = 24 * 3600
 
 
 def _status(form) -> int:
@@ -276,27 +269,6 @@ def delete_target(target_id: int):
 # Import and export ----------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _forget_old_uploads() -> None:
-    """Previews never confirmed: their files go after a day."""
-    cutoff = time.time() - UPLOAD_KEEP_SECONDS
-    for path in _upload_dir().glob("*.csv"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-
-
-def _upload_path(upload: str) -> Path | None:
-    if not upload or not UPLOAD_ID.match(upload):
-        return None
-    path = _upload_dir() / f"{current_user.id}-{upload}.csv"
-    return path if path.exists() else None
-
-
 @bp.route("/import", methods=["GET", "POST"])
 @require("program.manage")
 def import_csv():
@@ -317,10 +289,9 @@ def import_csv():
                 db.session.rollback()
                 show_service_errors(form, error, fallback="file")
             else:
-                db.session.rollback()
-                _forget_old_uploads()
-                upload = secrets.token_urlsafe(24)
-                (_upload_dir() / f"{current_user.id}-{upload}.csv").write_bytes(data)
+                db.session.rollback()  # the dry run wrote nothing; the preview is kept
+                upload = csv_io.stage_preview(current_user, form.kind.data, data)
+                db.session.commit()
                 confirm = ConfirmImportForm(upload=upload, kind=form.kind.data)
                 return render_template(
                     "recruiting/import.html", form=form, report=report, confirm=confirm
@@ -334,19 +305,21 @@ def import_csv():
 @require("program.manage")
 def confirm_import():
     form = ConfirmImportForm()
-    path = _upload_path(form.upload.data) if form.validate_on_submit() else None
-    if path is None or form.kind.data not in csv_io.KINDS:
+    preview = (
+        csv_io.take_preview(current_user, form.upload.data) if form.validate_on_submit() else None
+    )
+    if preview is None:
+        db.session.rollback()
         flash("That preview is gone; please upload the file again.", "error")
         return redirect(url_for("recruiting.import_csv"))
     try:
-        report = csv_io.run_import(current_user, form.kind.data, path.read_bytes())
+        report = csv_io.run_import(current_user, preview.kind, preview.data)
     except DomainError as error:
-        db.session.rollback()
+        db.session.rollback()  # the preview stays, to confirm again
         flash(error.message, "error")
         return redirect(url_for("recruiting.import_csv"))
     db.session.commit()
-    path.unlink(missing_ok=True)
-    flash(f"Imported {form.kind.data}: {report.summary()}", "success")
+    flash(f"Imported {preview.kind}: {report.summary()}", "success")
     return redirect(url_for("recruiting.import_csv"))
 
 
