@@ -95,6 +95,17 @@ def refresh_requests(request_ids: Iterable[int], connection=None) -> None:
     if not ids:
         return
     connection = connection or db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Writers of one request take turns here (in id order, so never crosswise): the next
+        # one's DELETE then sees the row the previous one wrote, and its INSERT counts that
+        # one's asks. NO KEY UPDATE does not wait for the key-share locks of new asks' foreign
+        # keys. (SQLite has one writer at a time anyway.)
+        connection.execute(
+            sa.select(ReferenceRequest.id)
+            .where(ReferenceRequest.id.in_(ids))
+            .order_by(ReferenceRequest.id)
+            .with_for_update(key_share=True)
+        )
     table = RequestFacts.__table__
     connection.execute(sa.delete(table).where(table.c.request_id.in_(ids)))
     connection.execute(sa.insert(table).from_select(COLUMNS, _facts_select(ids)))

@@ -4,10 +4,13 @@ rebuild agrees with what the hook kept."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from portal.asks.models import Ask
 from portal.reports.facts import rebuild_request_facts
 from portal.reports.models import RequestFacts
 from tests.factories import AdvocateFactory, AskFactory, ReferenceRequestFactory
@@ -115,3 +118,51 @@ def test_rebuild_agrees_with_the_hook(db):
     db.session.commit()
     assert facts(db)[bare.id] == (0, 0, 0, 0, 0)
     assert (facts(db), [request_facts(db, i) for i in ids]) == kept
+
+
+def test_two_writers_on_one_request_keep_its_facts(app, db):
+    """Two managers place asks on one request at the same moment: the second waits for the
+    first, then both asks are counted (no duplicate row, no lost ask)."""
+    request = ReferenceRequestFactory(status="in_progress")
+    advocates = [AdvocateFactory().id, AdvocateFactory().id]
+    db.session.commit()
+    request_id = request.id
+    first_flushed = threading.Event()
+    errors = []
+
+    def place(advocate_id: int, first: bool) -> None:
+        with app.app_context():
+            from portal.extensions import db as thread_db
+
+            try:
+                if not first:
+                    assert first_flushed.wait(timeout=30)
+                thread_db.session.add(
+                    Ask(
+                        request_id=request_id,
+                        advocate_id=advocate_id,
+                        respond_by=dt.datetime.now(dt.UTC) + dt.timedelta(days=5),
+                    )
+                )
+                thread_db.session.flush()
+                if first:
+                    first_flushed.set()
+                    time.sleep(0.5)  # the second writer is now at the same request, waiting
+                thread_db.session.commit()
+            except Exception as error:  # noqa: BLE001  (reported below)
+                thread_db.session.rollback()
+                errors.append(repr(error))
+            finally:
+                thread_db.session.remove()
+
+    threads = [
+        threading.Thread(target=place, args=(advocate_id, n == 0))
+        for n, advocate_id in enumerate(advocates)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    assert facts(db)[request_id] == (2, 0, 0, 0, 0)
