@@ -336,7 +336,9 @@ def put_in_transaction(
     if not session.in_transaction():
         session.begin()  # so that its end, commit or not, is seen
     store.put(key, data, content_type)
-    session.info.setdefault(PENDING, []).append((store, key))
+    # Noted against the innermost transaction: a savepoint that rolls back takes its files.
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING, []).append((store, key, owner))
 
 
 def _listen(session_class: type[Session]) -> None:
@@ -347,15 +349,26 @@ def _listen(session_class: type[Session]) -> None:
 
 
 def _keep(session) -> None:
-    """Committed: the rows now name the objects."""
-    session.info.pop(PENDING, None)
+    """Committed: the rows now name the objects. A released savepoint hands its objects to the
+    enclosing transaction, whose own end decides."""
+    nested = session.get_nested_transaction()
+    if nested is None:
+        session.info.pop(PENDING, None)
+        return
+    session.info[PENDING] = [
+        (store, key, nested.parent if owner is nested else owner)
+        for store, key, owner in session.info.get(PENDING, [])
+    ]
 
 
 def _discard(session, transaction) -> None:
-    """The outermost transaction ended without a commit: delete what it put (best effort)."""
-    if transaction.parent is not None:
+    """A transaction (or savepoint) ended without a commit: delete what it put (best effort)."""
+    pending = session.info.get(PENDING, [])
+    ended = [(store, key) for store, key, owner in pending if owner is transaction]
+    if not ended:
         return
-    for store, key in session.info.pop(PENDING, []):
+    session.info[PENDING] = [entry for entry in pending if entry[2] is not transaction]
+    for store, key in ended:
         try:
             store.delete(key)
         except StorageError:
