@@ -278,10 +278,13 @@ def create_asset(actor, data: dict, upload: Upload | None = None) -> ContentAsse
 
 
 def update_asset(actor, asset: ContentAsset, data: dict, upload: Upload | None = None):
-    """Change an asset; a new file replaces the old one (its file is kept until cleaned up)."""
+    """Change an asset; a new file replaces the old one, which is deleted once this commits
+    (the audit log keeps its name)."""
     _may_manage(actor)
     clean = _check(data, asset, upload is not None)
     stored = _store(upload) if upload is not None else {}
+    if stored and asset.file_key:
+        storage.delete_after_commit(db.session, storage_key(asset.file_key))
     values = {**clean, **stored}
     for field in ("stages", "industries", "products", "use_cases", "regions"):
         values[field] = clean.get(field) or []

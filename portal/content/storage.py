@@ -336,9 +336,31 @@ def put_in_transaction(
     if not session.in_transaction():
         session.begin()  # so that its end, commit or not, is seen
     store.put(key, data, content_type)
-    # Noted against the innermost transaction: a savepoint that rolls back takes its files.
+    _note(session, store, key, "put")
+
+
+def delete_after_commit(session: Session | scoped_session, key: str) -> None:
+    """Delete an object once `session`'s transaction commits (a file replaced or no longer
+    named by any row); if it does not commit, the object stays."""
+    if isinstance(session, scoped_session):
+        session = session()
+    _listen(type(session))
+    if not session.in_transaction():
+        session.begin()
+    _note(session, current(), key, "delete")
+
+
+def _note(session: Session, store: Storage, key: str, action: str) -> None:
+    # Noted against the innermost transaction: a savepoint that rolls back takes its own.
     owner = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING, []).append((store, key, owner))
+    session.info.setdefault(PENDING, []).append((store, key, owner, action))
+
+
+def _delete(store: Storage, key: str, why: str) -> None:
+    try:
+        store.delete(key)
+    except StorageError:
+        log.warning("Left an orphaned stored file %s (%s)", key, why)
 
 
 def _listen(session_class: type[Session]) -> None:
@@ -349,27 +371,30 @@ def _listen(session_class: type[Session]) -> None:
 
 
 def _keep(session) -> None:
-    """Committed: the rows now name the objects. A released savepoint hands its objects to the
-    enclosing transaction, whose own end decides."""
+    """Committed: the rows now name the objects put, and no longer those to delete. A released
+    savepoint hands its notes to the enclosing transaction, whose own end decides."""
     nested = session.get_nested_transaction()
+    pending = session.info.get(PENDING, [])
     if nested is None:
         session.info.pop(PENDING, None)
+        for store, key, _, action in pending:
+            if action == "delete":
+                _delete(store, key, "replaced, but its delete failed")
         return
     session.info[PENDING] = [
-        (store, key, nested.parent if owner is nested else owner)
-        for store, key, owner in session.info.get(PENDING, [])
+        (store, key, nested.parent if owner is nested else owner, action)
+        for store, key, owner, action in pending
     ]
 
 
 def _discard(session, transaction) -> None:
-    """A transaction (or savepoint) ended without a commit: delete what it put (best effort)."""
+    """A transaction (or savepoint) ended without a commit: delete the objects it put (best
+    effort) and keep those it meant to delete."""
     pending = session.info.get(PENDING, [])
-    ended = [(store, key) for store, key, owner in pending if owner is transaction]
+    ended = [(store, key, action) for store, key, owner, action in pending if owner is transaction]
     if not ended:
         return
     session.info[PENDING] = [entry for entry in pending if entry[2] is not transaction]
-    for store, key in ended:
-        try:
-            store.delete(key)
-        except StorageError:
-            log.warning("Left an orphaned stored file %s (its row was not written)", key)
+    for store, key, action in ended:
+        if action == "put":
+            _delete(store, key, "its row was not written")

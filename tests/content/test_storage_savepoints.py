@@ -1,5 +1,6 @@
-"""Files put in a transaction follow it through savepoints: a savepoint that rolls back takes
-its files, a released one hands them to the transaction around it, whose end decides."""
+"""Stored files follow the database transaction, savepoints included: a savepoint that rolls
+back takes its files, a released one hands them to the transaction around it, whose end
+decides; a replaced file goes only when the replacement commits."""
 
 from __future__ import annotations
 
@@ -40,3 +41,27 @@ def test_a_committed_file_stays(app, db):
         db.session.commit()
         db.session.rollback()  # a later transaction's end leaves it alone
         assert stored("content/kept.pdf")
+
+
+def test_a_replaced_file_is_deleted_once_the_change_commits(app, db):
+    from portal.content import service
+    from tests.content.test_library import PDF, asset_data
+    from tests.factories import UserFactory
+
+    with app.app_context():
+        manager = UserFactory(role="manager")
+        asset = service.create_asset(manager, asset_data(url=""), service.Upload("a.pdf", PDF))
+        db.session.commit()
+        first = service.storage_key(asset.file_key)
+        # A replacement that does not commit changes nothing.
+        service.update_asset(manager, asset, asset_data(url=""), service.Upload("b.pdf", PDF))
+        second = service.storage_key(asset.file_key)
+        db.session.rollback()
+        assert stored(first) and not stored(second)
+        # One that commits leaves only the new file.
+        db.session.refresh(asset)
+        service.update_asset(manager, asset, asset_data(url=""), service.Upload("c.pdf", PDF))
+        third = service.storage_key(asset.file_key)
+        assert stored(first)  # until the commit
+        db.session.commit()
+        assert stored(third) and not stored(first)
