@@ -12,6 +12,7 @@ with the reason).
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import smtplib
 import ssl
@@ -189,12 +190,27 @@ def _starttls(smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
         ) from error
 
 
+def _loopback(host: str) -> bool:
+    """A relay on this machine (no network between us), where plain text is acceptable."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _connect(config) -> smtplib.SMTP:
     host, port, timeout = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_TIMEOUT"]
     mode = (config.get("SMTP_TLS") or "none").lower()
     if mode not in SMTP_TLS_MODES:  # a typo must not mean plain text
         raise TransientDeliveryError(
             f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {mode!r}."
+        )
+    if mode == "none" and config.get("SMTP_USER") and not _loopback(host):
+        raise TransientDeliveryError(
+            "Refusing to send the SMTP password unencrypted to "
+            f"{host}: set PORTAL_SMTP_TLS to starttls or ssl."
         )
     context = _verifying_context(config) if mode != "none" else None
     if mode == "ssl":

@@ -116,3 +116,30 @@ def test_a_ca_file_that_cannot_be_read_says_so(app_factory, serve, pki, tmp_path
     assert message.status == "queued"
     assert "PORTAL_SMTP_CA_FILE can't be used" in message.last_error
     assert server.handler.messages == []
+
+
+def test_the_password_never_travels_in_plain_text_to_another_machine(app_factory):
+    """With no TLS, signing in to a relay elsewhere is refused before connecting; a relay on
+    this machine (127.0.0.1, as in test_delivery) may take it."""
+    app = app_factory(
+        SMTP_HOST="mail.example.com",
+        SMTP_PORT=2525,
+        SMTP_TIMEOUT=5,
+        SMTP_TLS="none",
+        SMTP_USER="portal",
+        SMTP_PASSWORD="s3cret",
+    )
+    with app.app_context():
+        message = OutboxMessage(
+            kind="email", template="test", recipient="ada@customer.example",
+            subject="Hello", body_text="Hello.",
+        )  # fmt: skip
+        _db.session.add(message)
+        _db.session.commit()
+        send_due()
+        _db.session.expire_all()
+        message = _db.session.get(OutboxMessage, message.id)
+        assert message.status == "queued" and message.sent_at is None
+        assert "Refusing to send the SMTP password unencrypted to mail.example.com" in (
+            message.last_error
+        )
