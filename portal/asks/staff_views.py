@@ -144,19 +144,24 @@ def request_detail(request_id: int):
     return render_request(request_or_404(request_id))
 
 
-def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
-    """Run a service call; commit and go back on success, show the page with the errors if not."""
+def act_on_request(found: ReferenceRequest, action, success: str, anchor: str, endpoint, render):
+    """Run a service call from a request page (both blueprints): commit and go back to the
+    page on success, show it again with the errors if not."""
     try:
         action()
     except DomainError as error:
         db.session.rollback()
-        fields = error.fields or {"action": error.message}
         if error.status in (403, 404):
             abort(error.status)
-        return render_request(db.session.get(ReferenceRequest, found.id), fields, 422)
+        fields = error.fields or {"action": error.message}
+        return render(db.session.get(ReferenceRequest, found.id), fields, 422)
     db.session.commit()
     flash(success, "success")
-    return redirect(url_for("queue.request_detail", request_id=found.id) + anchor)
+    return redirect(url_for(endpoint, request_id=found.id) + anchor)
+
+
+def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
+    return act_on_request(found, action, success, anchor, "queue.request_detail", render_request)
 
 
 @bp.post("/requests/<int:request_id>/assign")

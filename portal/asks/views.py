@@ -11,7 +11,7 @@ from portal.accounts.staff_views import term_labeller
 from portal.asks import matching, service
 from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
 from portal.asks.models import ReferenceRequest
-from portal.asks.staff_views import ask_or_404, place_selected, request_or_404
+from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
 from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
@@ -134,18 +134,7 @@ def detail(request_id: int):
 
 
 def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
-    try:
-        result = action()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status in (403, 404):
-            abort(error.status)
-        fields = error.fields or {"action": error.message}
-        return render_request(db.session.get(ReferenceRequest, found.id), fields, 422)
-    db.session.commit()
-    flash(success, "success")
-    target = result if isinstance(result, ReferenceRequest) else found
-    return redirect(url_for("requests.detail", request_id=target.id) + anchor)
+    return act_on_request(found, action, success, anchor, "requests.detail", render_request)
 
 
 @bp.post("/<int:request_id>/submit")

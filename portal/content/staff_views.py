@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.auth.permissions import require
 from portal.content import service
 from portal.content.forms import ContentForm
 from portal.content.models import ContentAsset
-from portal.content.views import attachment
-from portal.errors import ValidationFailed
+from portal.content.views import attachment, render_search
 from portal.extensions import db
 from portal.forms import REFUSED, commit_or_show
 
@@ -26,31 +24,19 @@ def _asset(asset_id: int) -> ContentAsset:
     return asset
 
 
+def _approvals() -> dict:
+    """Beside the results: the approvals about to lapse and how many have."""
+    return {
+        "expiring": db.session.scalars(service.expiring_query().limit(20)).all(),
+        "lapsed": service.lapsed_count(),
+        "today": service.today(),
+    }
+
+
 @bp.get("/")
 @require("content.manage")
 def index():
-    try:
-        search = service.parse_search(request.args, managers=True)
-    except ValidationFailed as error:
-        return render_template("content/staff/index.html", error=error, search=None), 422
-    query = service.search_query(current_user, search)
-    page = db.paginate(
-        query.options(selectinload(ContentAsset.account)),
-        page=request.args.get("page", 1, type=int),
-        per_page=25,
-        error_out=False,
-    )
-    return render_template(
-        "content/staff/index.html",
-        page=page,
-        search=search,
-        stats=service.use_stats(a.id for a in page.items),
-        facets=service.facet_counts(query),
-        expiring=db.session.scalars(service.expiring_query().limit(20)).all(),
-        lapsed=service.lapsed_count(),
-        today=service.today(),
-        error=None,
-    )
+    return render_search("content/staff/index.html", managers=True, per_page=25, extra=_approvals)
 
 
 @bp.get("/unused")

@@ -36,29 +36,40 @@ def _asset(asset_id: int):
         abort(404)
 
 
-@bp.get("/")
-@require("content.browse")
-def index():
+def render_search(template: str, managers: bool, per_page: int, extra=dict):
+    """A library search page (both blueprints): the search in the URL, one page of assets with
+    their uses and the facets, plus what `extra()` adds; the errors if the search is bad."""
     try:
-        search = service.parse_search(request.args, managers=False)
+        search = service.parse_search(request.args, managers=managers)
     except ValidationFailed as error:
-        return render_template("content/library.html", error=error, search=None), 422
+        return render_template(template, error=error, search=None), 422
     query = service.search_query(current_user, search)
     page = db.paginate(
         query.options(selectinload(ContentAsset.account)),
         page=request.args.get("page", 1, type=int),
-        per_page=20,
+        per_page=per_page,
         error_out=False,
     )
     return render_template(
-        "content/library.html",
+        template,
         page=page,
         search=search,
         facets=service.facet_counts(query),
         stats=service.use_stats(a.id for a in page.items),
-        opportunities=service.own_opportunities(current_user, limit=5),
         error=None,
+        **extra(),
     )
+
+
+def _opportunities() -> dict:
+    """Beside the results: the viewer's latest requests that name an opportunity."""
+    return {"opportunities": service.own_opportunities(current_user, limit=5)}
+
+
+@bp.get("/")
+@require("content.browse")
+def index():
+    return render_search("content/library.html", managers=False, per_page=20, extra=_opportunities)
 
 
 def _use_form(asset, form=None, status=200, copy=False):

@@ -10,17 +10,8 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.audit.models import AuditEvent
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
-
-
-def sign_in(db, auth, role="manager", **kwargs):
-    user = UserFactory(role=role, **kwargs)
-    db.session.commit()
-    auth.login(user.email)
-    return user
-
-
-def count(db, model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+from tests.helpers import count, sign_in
+from tests.queries import QueryCounter
 
 
 def audit_actions(db, entity_id: int) -> list[str]:
@@ -135,17 +126,9 @@ def test_account_list_runs_the_same_number_of_queries_for_many_rows(db, client, 
     sign_in(db, auth)
 
     def queries_for_list() -> int:
-        statements = []
-
-        def count_statement(*args):
-            statements.append(args[2])
-
-        sa.event.listen(db.engine, "before_cursor_execute", count_statement)
-        try:
+        with QueryCounter(db.engine) as queries:
             assert client.get("/accounts/").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count_statement)
-        return len(statements)
+        return queries.count
 
     AdvocateFactory(account=AccountFactory(csm=UserFactory(role="csm")))
     db.session.commit()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,23 +13,9 @@ from portal.extensions import db as _db
 from portal.program.models import TaxonomyTerm
 from portal.program.service import Vocabulary
 from tests.factories import AccountFactory, UserFactory
+from tests.queries import QueryCounter
 
 GOOD = {"name": "Nordbank AG", "industry": "banking", "segment": "enterprise", "region": "emea"}
-
-
-@contextlib.contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def test_check_account_data_names_every_bad_field(db):
@@ -205,12 +188,12 @@ def test_a_vocabulary_is_read_once_and_then_checks_read_nothing(db):
     assert "banking" in vocabulary.values("industry")
     assert vocabulary.labels["industry"]["banking"] == "Banking"
     assert vocabulary.values("no_such_kind") == frozenset()
-    with statements() as seen:
+    with QueryCounter(_db.engine) as queries:
         for _ in range(3):
             service.check_account_data(dict(GOOD, products=["payments"]), vocabulary=vocabulary)
         with pytest.raises(ValidationFailed):
             service.check_account_data(dict(GOOD, industry="astrology"), vocabulary=vocabulary)
-    assert seen == []
+    assert queries.statements == []
 
 
 def test_a_vocabulary_holds_only_active_terms(db):

@@ -19,17 +19,8 @@ from tests.factories import (
     ReferenceRequestFactory,
     UserFactory,
 )
-
-
-def sign_in(db, auth, role="manager", **kwargs):
-    user = UserFactory(role=role, **kwargs)
-    db.session.commit()
-    auth.login(user.email)
-    return user
-
-
-def count(db, model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+from tests.helpers import count, sign_in
+from tests.queries import QueryCounter
 
 
 def events(db, advocate_id: int) -> list[AuditEvent]:
@@ -170,17 +161,9 @@ def test_advocate_list_runs_the_same_number_of_queries_for_many_rows(db, client,
     sign_in(db, auth)
 
     def queries() -> int:
-        statements = []
-
-        def on_execute(*args):
-            statements.append(args[2])
-
-        sa.event.listen(_db.engine, "before_cursor_execute", on_execute)
-        try:
+        with QueryCounter(_db.engine) as counter:
             assert client.get("/advocates/").status_code == 200
-        finally:
-            sa.event.remove(_db.engine, "before_cursor_execute", on_execute)
-        return len(statements)
+        return counter.count
 
     AdvocateFactory()
     db.session.commit()

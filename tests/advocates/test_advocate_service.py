@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -17,21 +14,7 @@ from portal.program.service import Vocabulary
 from portal.validation import Checker
 from portal.vocab import ADVOCATE_STATUSES
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory, advocate_with_login
-
-
-@contextlib.contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", record)
+from tests.queries import QueryCounter
 
 
 def data(account_id: int, **changes) -> dict:
@@ -250,14 +233,14 @@ def test_check_advocate_data_with_a_vocabulary_and_known_accounts_reads_nothing(
     vocabulary = Vocabulary()
     vocabulary.timezones  # noqa: B018 (read on first use)
     good = data(account.id, products=["payments"], languages=["en"], timezone="Asia/Tokyo")
-    with statements() as seen:
+    with QueryCounter(_db.engine) as queries:
         for _ in range(3):
             service.check_advocate_data(good, vocabulary=vocabulary, account_ids={account.id})
         with pytest.raises(ValidationFailed) as caught:
             service.check_advocate_data(
                 data(account.id + 1), vocabulary=vocabulary, account_ids={account.id}
             )
-    assert seen == []
+    assert queries.statements == []
     assert caught.value.fields == {"account_id": "No such account."}
 
 

@@ -14,7 +14,7 @@ from portal.notifications.models import Notification, OutboxMessage
 from portal.notifications.service import notify_in_app, save_settings, settings_of
 from tests.conftest import is_postgres
 from tests.factories import ReferenceRequestFactory, UserFactory, advocate_with_login
-from tests.notifications.queries import reads, statements
+from tests.queries import QueryCounter
 
 
 @pytest.fixture
@@ -113,18 +113,18 @@ def _digest_items(db, users: int) -> None:
 def test_digests_run_the_same_number_of_queries_for_few_and_many_users(db):
     monday = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
 
-    def run(users: int) -> list[str]:
+    def run(users: int) -> QueryCounter:
         _digest_items(db, users)
-        with statements(db.engine) as seen:
+        with QueryCounter(db.engine) as queries:
             assert digest.send_digests(monday) == 2 * users
             db.session.flush()
         db.session.commit()
-        return seen
+        return queries
 
     few, many = run(1), run(6)
-    assert len(reads(many)) == len(reads(few))
-    if is_postgres():  # and the inserts: one statement per table (see tests.notifications.queries)
-        assert len(many) == len(few)
+    assert len(many.reads) == len(few.reads)
+    if is_postgres():  # and the inserts: one statement per table (see tests.queries)
+        assert many.count == few.count
     mails = outbox(db, "digest")
     assert len(mails) == 14 and all("2 updates" in m.body_text for m in mails)
     # Each on the day it was in their zone: Monday in Tokyo, still Sunday in New York.

@@ -14,7 +14,7 @@ from portal.notifications.models import Notification, NotificationSetting, Outbo
 from portal.notifications.reminders import REMINDERS, run_reminders
 from tests.conftest import is_postgres
 from tests.factories import AskFactory, advocate_with_login
-from tests.notifications.queries import reads, statements
+from tests.queries import QueryCounter
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -170,12 +170,12 @@ def _due_asks(db, groups: int, respond_by: dt.datetime) -> int:
 
 
 def test_ask_reminders_run_the_same_number_of_queries_for_few_and_many_asks(app, db):
-    def run(now: dt.datetime) -> tuple[int, list[str]]:
-        with freeze_time(now), statements(db.engine) as seen:
+    def run(now: dt.datetime) -> tuple[int, QueryCounter]:
+        with freeze_time(now), QueryCounter(db.engine) as queries:
             written = remind_pending_asks(now)
             db.session.flush()  # the inserts count too
         db.session.commit()
-        return written, seen
+        return written, queries
 
     first, later = START, START + dt.timedelta(days=10)
     few = _due_asks(db, 1, first + dt.timedelta(hours=20))
@@ -183,9 +183,9 @@ def test_ask_reminders_run_the_same_number_of_queries_for_few_and_many_asks(app,
     written_few, queries_few = run(first)
     written_many, queries_many = run(later)
     assert (written_few, written_many) == (few, many)
-    assert len(reads(queries_many)) == len(reads(queries_few))
-    if is_postgres():  # and the inserts: one statement per table (see tests.notifications.queries)
-        assert len(queries_many) == len(queries_few)
+    assert len(queries_many.reads) == len(queries_few.reads)
+    if is_postgres():  # and the inserts: one statement per table (see tests.queries)
+        assert queries_many.count == queries_few.count
     # What was written is complete: e-mails with answer links, in-app reminders for the rest.
     mails = reminders(db)
     assert len(mails) == 2 * 7

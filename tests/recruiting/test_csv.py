@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -18,27 +15,13 @@ from portal.errors import ValidationFailed
 from portal.extensions import db as _db
 from portal.recruiting import csv_io
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
+from tests.queries import QueryCounter
 
 ACCOUNTS = (
     "crm_id,name,industry,segment,region,country,employees,arr,status,products,csm_email\n"
     "A-1,Alpha Bank,banking,enterprise,emea,DE,5000,1200000,active,payments,csm@example.com\n"
     "A-2,Beta Shop,retail,smb,na,US,40,,candidate,,\n"
 )
-
-
-@contextlib.contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def _import(kind, text, **kwargs):
@@ -315,9 +298,9 @@ def test_an_import_reads_the_vocabulary_once_and_nothing_per_row(db, kind, make)
     AccountFactory(crm_id="A-1")
     counts = []
     for rows in (3, 60):
-        with statements() as seen:
+        with QueryCounter(_db.engine) as queries:
             report = _import(kind, make(rows), dry_run=True)
         assert report.counts == {"create": rows}, report.errors
-        assert sum("taxonomy_terms" in s for s in seen) == 1
-        counts.append(len(seen))
+        assert sum("taxonomy_terms" in s for s in queries.statements) == 1
+        counts.append(queries.count)
     assert counts[0] == counts[1]

@@ -16,6 +16,7 @@ from portal.notifications.models import OutboxMessage
 from portal.notifications.reminders import REMINDERS
 from portal.recruiting import service
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, BenefitFactory, UserFactory
+from tests.queries import QueryCounter
 
 
 def test_a_touchpoint_in_the_future_is_refused(db):
@@ -188,16 +189,8 @@ def test_participation_of_own_accounts_in_a_fixed_number_of_queries(db):
             Claim(benefit=BenefitFactory(), advocate=advocate, status="approved", details={})
         )
     db.session.flush()
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    sa.event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with QueryCounter(_db.engine) as queries:
         rows = service.participation(csm)
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", count)
     assert [r.account for r in rows] == sorted(mine, key=lambda a: (a.name, a.id))
     assert all(r.asks == {"completed": 1, "declined": 1} and r.benefits == 1 for r in rows)
-    assert len(statements) <= 6
+    assert queries.count <= 6

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db as _db
 from portal.recruiting import service
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
+from tests.queries import QueryCounter
 
 
 @pytest.mark.parametrize("count", [0, -3, None, "many"])
@@ -96,18 +96,10 @@ def test_gaps_take_a_fixed_number_of_queries(program):
     for _ in range(20):
         AdvocateFactory(activity_types=["quote"])
     _db.session.flush()
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    sa.event.listen(_db.engine, "before_cursor_execute", count)
-    try:
+    with QueryCounter(_db.engine) as queries:
         gaps = service.target_gaps()
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", count)
     assert len(gaps) == 5
-    assert len(statements) <= 3
+    assert queries.count <= 3
 
 
 def test_targets_are_ordered_by_due_date(program):

@@ -13,6 +13,7 @@ from portal.extensions import db as _db
 from portal.reports import service
 from portal.reports.service import Params
 from tests.factories import UserFactory
+from tests.queries import QueryCounter
 from tests.reports.program import RANGE, build_program
 
 
@@ -189,22 +190,6 @@ def test_report_pages_and_csv(app, client, auth, db, program):
 def test_csv_cells_never_start_a_formula():
     report = service.Report("x", "X", RANGE, ["a", "b"], [["=HYPERLINK(1)", -5]])
     assert report.csv().splitlines()[1] == "'=HYPERLINK(1),-5"
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine = engine
-        self.count = 0
-
-    def __enter__(self):
-        sa.event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
 
 
 def _counts(app, client) -> dict[str, int]:

@@ -11,7 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db as _db
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import UserFactory
-from tests.notifications.queries import statements
+from tests.queries import QueryCounter
 
 
 def _login_admin(db, auth):
@@ -103,10 +103,10 @@ def _endpoints_with_deliveries(db, count: int, start: int) -> None:
 
 
 def _listing(client) -> tuple[int, str]:
-    with statements(_db.engine) as seen:
+    with QueryCounter(_db.engine) as queries:
         response = client.get("/admin/webhooks/")
     assert response.status_code == 200
-    return len(seen), response.get_data(as_text=True)
+    return queries.count, response.get_data(as_text=True)
 
 
 def _last_badges(page: str) -> dict[str, str]:
