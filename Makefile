@@ -14,8 +14,12 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-install-test: $(BIN)/python
+install-test: $(VENV)/.test-installed
+
+# Installed again only when pyproject.toml changes (a second `make test` starts at once).
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
 
 ## Install, create the SQLite database with demo data, print the logins, and serve on PORT.
 demo: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -51,8 +52,15 @@ def free_port() -> int:
 
 
 def _install_provider() -> None:
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        return
+    PROVIDER_DIR.mkdir(parents=True, exist_ok=True)
+    # One install at a time: CI runs the SQLite and PostgreSQL suites side by side.
+    with open(PROVIDER_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+            _npm_install()
+
+
+def _npm_install() -> None:
     subprocess.run(  # noqa: S603
         [
             shutil.which("npm"),
