@@ -63,3 +63,27 @@ def test_advocate_home_works_at_phone_width(page, demo_program, screenshot):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways ({width}px)"
     screenshot("home-advocate-phone")
+
+
+@pytest.mark.parametrize(("path", "heading", "name"), [
+    ("/accounts/", "Accounts", "accounts-list"),
+    ("/advocates/", "Advocates", "advocates-list"),
+])  # fmt: skip
+def test_manager_filters_the_accounts_and_advocates_lists(
+    page, demo_program, screenshot, path, heading, name
+):
+    sign_in(page, "manager@demo.example")
+    page.goto(path)
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    rows = page.locator("table tbody tr")
+    everyone = rows.count()
+    assert everyone > 1
+    search = page.get_by_role("search")
+    first = rows.first.locator("a").first.inner_text().strip()
+    search.get_by_role("searchbox").fill(first)
+    search.get_by_role("button").first.click()
+    page.wait_for_load_state()
+    expect(rows.first).to_contain_text(first)
+    assert rows.count() < everyone
+    screenshot(name)
+    assert serious_violations(page) == []
