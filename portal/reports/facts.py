@@ -3,9 +3,8 @@ asks, that request's row is written again in the same transaction (as matching's
 rows are kept).
 
 Reports then read one narrow row per request instead of the wide request rows joined to every
-ask. Bulk loads that write with Core inserts call `rebuild_request_facts()`. Status changes
-written with Core updates elsewhere only move asks between pending, expired and withdrawn,
-which change no fact; requests are only ever written through the ORM.
+ask. Requests and asks are only ever written through the ORM; bulk loads that write them
+with Core inserts (the demo, the benchmarks) call `rebuild_request_facts()` afterwards.
 """
 
 from __future__ import annotations

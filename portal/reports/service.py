@@ -1,9 +1,11 @@
 """Program reports: each is one to three SQL aggregate queries whatever the data size (plus,
 on PostgreSQL, a SET of work_mem), a table, a chart of that table and its CSV.
 
-Asks are read summed up per request (`report_request_facts`, kept by `portal.reports.facts`),
-not one by one, except where a report is about asks by advocate (utilization before today,
-the value exchange's givers). Every report takes a date range and a few filters
+Requests are read from `report_request_facts` (one narrow row per request with its asks
+summed up, kept by `portal.reports.facts`), not from the request rows and every ask, except
+where a report is about asks by advocate (utilization before today, the value exchange's
+givers). The program page (`summary`) computes each report's totals without its breakdowns,
+from the same expressions. Every report takes a date range and a few filters
 (`parse_params`): unknown filters, unknown values, reversed or absurd ranges are refused with a
 message naming the field. Definitions:
 
