@@ -24,7 +24,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 ## Install, create the SQLite database with demo data, print the logins, and serve on PORT.
 demo: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo
+	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
 	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(FLASK) run --port $(PORT)
 
