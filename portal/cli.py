@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.auth import service as auth_service
+from portal.auth.links import reveal_issued
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.vocab import ROLES, TEAMS
@@ -33,7 +34,7 @@ def create_user_command(email, role, password, name, team):
         user = auth_service.create_user(
             None, email=email, role=role, name=name, team=team, password=password, invite=False
         )
-        link = None if password else auth_service.send_invitation(None, user)
+        link = None if password else reveal_issued(auth_service.send_invitation(None, user))
     except DomainError as error:
         _fail(error)
     db.session.commit()

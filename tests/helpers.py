@@ -17,3 +17,11 @@ def sign_in(db, auth, role="manager", **kwargs):
 
 def count(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def delivered_text(message) -> str:
+    """The text of an outbox e-mail as its recipient gets it: delivery fills in the live links
+    that the stored text only holds stand-ins for."""
+    from portal.notifications.transports import build_email
+
+    return build_email(message, "portal@example.com").get_body(("plain",)).get_content()

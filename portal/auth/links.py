@@ -2,11 +2,20 @@
 
 The URL carries a payload signed with the secret key; the database keeps the link's id, so a
 link works once and can be refused when expired even if the signature is still valid.
+
+A live link is never stored in message text. `issue_link_token` returns a stand-in
+(`plink-<random>`) that only the transaction which issued it knows; `queue_email` records the
+stand-ins its text carries in the message's `meta`, and delivery alone swaps each for the signed
+token (`fill_link_refs`). So the outbox holds no link anyone could follow: a message shown to the
+program team, or left in the table after it went out, carries only the stand-in
+(`hide_link_refs` words it for people), and a stand-in copied into another message's text is not
+filled, since that message's transaction never issued it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 
 import sqlalchemy as sa
@@ -34,22 +43,74 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"portal-link-{purpose}")
 
 
+_REF = re.compile(r"plink-([0-9a-f]{32})")
+HIDDEN = "[personal link, hidden]"
+
+
+def _issued() -> dict[str, LinkToken]:
+    """The stand-ins this session issued, by their random part (never stored anywhere)."""
+    return db.session.info.setdefault("portal_link_refs", {})
+
+
 def issue_link_token(
     user: User | None, purpose: str, max_age: int, target_id: int | None = None
 ) -> str:
-    """Record a new link for `user` (and the record it acts on) and return its signed token."""
-    jti = secrets.token_urlsafe(32)
-    user_id = user.id if user is not None else None
-    db.session.add(
-        LinkToken(
-            jti=jti,
-            purpose=purpose,
-            user_id=user_id,
-            target_id=target_id,
-            expires_at=now_utc() + dt.timedelta(seconds=max_age),
-        )
+    """Record a new link for `user` (and the record it acts on) and return its stand-in for an
+    e-mail: the URL is built with it, and delivery puts the signed token in its place."""
+    row = LinkToken(
+        jti=secrets.token_urlsafe(32),
+        purpose=purpose,
+        user_id=user.id if user is not None else None,
+        target_id=target_id,
+        expires_at=now_utc() + dt.timedelta(seconds=max_age),
     )
-    return _serializer(purpose).dumps({"jti": jti, "uid": user_id, "tid": target_id})
+    db.session.add(row)
+    ref = secrets.token_hex(16)
+    _issued()[ref] = row
+    return f"plink-{ref}"
+
+
+def sign_link(row: LinkToken) -> str:
+    """The signed token of a recorded link: what its URL carries."""
+    payload = {"jti": row.jti, "uid": row.user_id, "tid": row.target_id}
+    return _serializer(row.purpose).dumps(payload)
+
+
+def link_refs_in(*texts: str | None) -> dict[str, int]:
+    """{stand-in: link id} for the stand-ins in `texts` that this transaction issued."""
+    issued = _issued()
+    found = {ref: issued[ref] for text in texts for ref in _REF.findall(text or "") if ref in issued}
+    if any(row.id is None for row in found.values()):
+        db.session.flush()
+    return {ref: row.id for ref, row in found.items()}
+
+
+def fill_link_refs(text: str | None, refs: dict[str, int] | None) -> str | None:
+    """`text` with each stand-in of `refs` replaced by its signed token, for delivery only.
+    Stand-ins not in `refs` are hidden, never filled."""
+    if not text or not refs:
+        return hide_link_refs(text)
+    rows = {
+        row.id: row
+        for row in db.session.scalars(sa.select(LinkToken).where(LinkToken.id.in_(refs.values())))
+    }
+
+    def fill(match: re.Match) -> str:
+        row = rows.get(refs.get(match.group(1)))
+        return sign_link(row) if row is not None else HIDDEN
+
+    return _REF.sub(fill, text)
+
+
+def hide_link_refs(text: str | None) -> str | None:
+    """`text` as people may read it: every link stand-in worded as hidden."""
+    return _REF.sub(HIDDEN, text) if text else text
+
+
+def reveal_issued(text: str) -> str:
+    """`text` with the stand-ins this transaction issued filled: for the command line, whose
+    operator asked for the link themselves (create-user prints an invitation link)."""
+    return fill_link_refs(text, link_refs_in(text))
 
 
 def peek_link_token(token: str, purpose: str, max_age: int) -> LinkToken:

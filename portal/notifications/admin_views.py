@@ -35,10 +35,11 @@ def index():
 @bp.get("/outbox/<int:message_id>")
 @require("program.manage")
 def detail(message_id: int):
-    message = outbox.get_message(current_user, message_id)
+    message, text = outbox.view_message(current_user, message_id)
+    db.session.commit()  # the audit of this look
     next_delay = backoff(message.attempts + 1) if message.status == "queued" else None
     return render_template(
-        "notifications/admin/message.html", message=message, next_delay=next_delay
+        "notifications/admin/message.html", message=message, text=text, next_delay=next_delay
     )
 
 

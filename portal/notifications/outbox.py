@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.audit import service as audit
+from portal.auth.links import hide_link_refs
 from portal.auth.permissions import can
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound
@@ -47,6 +48,14 @@ def get_message(actor, message_id: int) -> OutboxMessage:
     if message is None:
         raise NotFound("No such message.")
     return message
+
+
+def view_message(actor, message_id: int) -> tuple[OutboxMessage, str]:
+    """A message and its text as the program team may read it (every live link hidden);
+    each look is audited, as the text can hold personal data."""
+    message = get_message(actor, message_id)
+    audit.record(actor, "outbox.message_viewed", message, {"template": message.template})
+    return message, hide_link_refs(message.body_text)
 
 
 def _requeue(actor, message: OutboxMessage) -> None:

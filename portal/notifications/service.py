@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask import current_app, render_template
 
+from portal.auth.links import link_refs_in
 from portal.auth.models import User
 from portal.extensions import db
 from portal.notifications.models import Notification, NotificationSetting, OutboxMessage
@@ -396,6 +397,10 @@ def queue_email(
     message.body_text, message.body_html = render_message(
         template, recipient, user, audience=audience, **context
     )
+    # The text keeps the links' stand-ins; only delivery fills those this message issued.
+    refs = link_refs_in(message.body_text, message.body_html)
+    if refs:
+        message.meta = {"links": refs}
     db.session.add(message)
     return message
 

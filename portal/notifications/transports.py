@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from portal.auth.links import fill_link_refs
 from portal.notifications.transport import (
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -65,9 +66,10 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
     mail["Message-ID"] = make_msgid(domain=_domain_of(mail_from))
     if message.id is not None:
         mail["X-Portal-Message"] = str(message.id)
-    mail.set_content(message.body_text)
+    refs = (message.meta or {}).get("links")  # the live links go in now, and only here
+    mail.set_content(fill_link_refs(message.body_text, refs))
     if message.body_html:
-        mail.add_alternative(message.body_html, subtype="html")
+        mail.add_alternative(fill_link_refs(message.body_html, refs), subtype="html")
     for attachment in message.attachments or []:
         _attach(mail, attachment)
     return mail
@@ -281,9 +283,8 @@ def deliver_chat(message: OutboxMessage) -> str | None:
         json.dumps(payload).encode(),
         {"Content-Type": "application/json", "User-Agent": "advocate-portal"},
         current_app.config["CHAT_TIMEOUT"],
-        keep=200,
     )
-    reply = f"{status} {answer.decode(errors='replace')}".strip()
+    reply = f"{status} {answer}".strip()  # the answer: a short printable snippet at most
     if 200 <= status < 300:
         return reply
     raise refusal(status, f"Chat webhook answered {reply}")

@@ -14,6 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.notifications.models import OutboxMessage
 from tests.factories import (
+from tests.helpers import delivered_text
     AdvocateFactory,
     ReferenceRequestFactory,
     UserFactory,
@@ -154,7 +155,7 @@ def test_withdrawn_ask_frees_the_advocates_limit(db, manager, advocate):
 
 
 def _links(db):
-    body = outbox(db, "ask_placed")[-1].body_text
+    body = delivered_text(outbox(db, "ask_placed")[-1])
     return {
         action: re.search(rf"http://127.0.0.1:5000(/me/asks/answer/{action}/\S+)", body).group(1)
         for action in ("accept", "decline")

@@ -10,12 +10,13 @@ from portal.auth import service
 from portal.auth.models import LinkToken, User
 from portal.notifications.models import OutboxMessage
 from tests.factories import AdvocateFactory, UserFactory
+from tests.helpers import delivered_text
 
 NEW_PASSWORD = "a brand new passphrase"
 
 
 def link_path(message: OutboxMessage) -> str:
-    url = re.search(r"https?://\S+/auth/(?:reset|invitation)/\S+", message.body_text).group(0)
+    url = re.search(r"https?://\S+/auth/(?:reset|invitation)/\S+", delivered_text(message)).group(0)
     return url.split("127.0.0.1:5000", 1)[1]
 
 

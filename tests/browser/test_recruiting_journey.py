@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from tests.browser.test_smoke import serious_violations, sign_in
+from tests.helpers import delivered_text
 
 pytestmark = pytest.mark.browser
 
@@ -22,13 +23,15 @@ NOMINEE = "nadia.novak@nominee.example"
 
 def invitation_link(live_app) -> str:
     with live_app.app_context():
-        body = db.session.scalar(
-            sa.select(OutboxMessage.body_text)
-            .where(
-                OutboxMessage.recipient == NOMINEE,
-                OutboxMessage.template == "advocate_invitation",
-            )
-            .order_by(OutboxMessage.id.desc())
+        body = delivered_text(
+            db.session.scalars(
+                sa.select(OutboxMessage)
+                .where(
+                    OutboxMessage.recipient == NOMINEE,
+                    OutboxMessage.template == "advocate_invitation",
+                )
+                .order_by(OutboxMessage.id.desc())
+            ).first()
         )
         db.session.remove()
     return re.search(r"https?://\S+/welcome/\S+", body).group(0)

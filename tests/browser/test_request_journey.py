@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from portal.asks.models import Ask, ReferenceRequest
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
+from tests.helpers import delivered_text
 
 pytestmark = pytest.mark.browser
 
@@ -88,7 +89,8 @@ def test_sales_files_manager_asks_two_and_one_accepts(page, program, screenshot)
             )
             .order_by(OutboxMessage.id.desc())
         ).first()
-        link = re.search(r"https?://\S+/me/asks/answer/accept/\S+", message.body_text).group(0)
+        text = delivered_text(message)
+        link = re.search(r"https?://\S+/me/asks/answer/accept/\S+", text).group(0)
         ask_id = first.id
 
     # The advocate accepts with the one-click link from the e-mail.

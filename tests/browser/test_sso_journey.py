@@ -16,6 +16,7 @@ from portal.notifications.models import OutboxMessage
 from tests.browser.test_smoke import serious_violations
 from tests.conftest import make_app, reset_database
 from tests.factories import UserFactory, advocate_with_login
+from tests.helpers import delivered_text
 from tests.sso.conftest import free_port, running_provider, sso_settings
 
 pytestmark = pytest.mark.browser
@@ -81,8 +82,10 @@ def test_advocate_signs_in_with_an_email_link(page, sso_server, screenshot):
     expect(page.get_by_text("a sign-in link is on its way")).to_be_visible()
     assert serious_violations(page) == []
     with app.app_context():
-        body = db.session.scalar(
-            sa.select(OutboxMessage.body_text).where(OutboxMessage.template == "magic_link")
+        body = delivered_text(
+            db.session.scalar(
+                sa.select(OutboxMessage).where(OutboxMessage.template == "magic_link")
+            )
         )
     link = re.search(r"http://\S+/auth/link/\S+", body).group(0)
     page.goto(link)

@@ -8,6 +8,7 @@ from portal.auth.models import ApiToken
 from portal.auth.service import authenticate, token_user
 from portal.models import AuditEvent, OutboxMessage, User
 from tests.factories import AdvocateFactory, UserFactory
+from tests.helpers import delivered_text
 
 GOOD_PASSWORD = "long enough password"
 
@@ -56,7 +57,7 @@ def test_create_user_without_password_prints_an_invitation_link_and_queues_it(ap
         "invitation",
         "queued",
     )
-    assert link in message.body_text
+    assert link in delivered_text(message)
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
     assert {"user.created", "user.invited"} <= actions
 

@@ -15,6 +15,7 @@ from portal.notifications.reminders import REMINDERS, run_reminders
 from tests.conftest import is_postgres
 from tests.factories import AskFactory, advocate_with_login
 from tests.queries import QueryCounter
+from tests.helpers import delivered_text
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -90,7 +91,7 @@ def test_the_reminder_mail_has_answer_links_in_the_advocates_zone(app, client, d
     assert "Yes, I can help</a>" in message.body_html
     accept = next(
         line.split(": ", 1)[1]
-        for line in message.body_text.splitlines()
+        for line in delivered_text(message).splitlines()
         if line.startswith("Yes, I can help: ")
     )
     path = accept.split("://", 1)[1].split("/", 1)[1]

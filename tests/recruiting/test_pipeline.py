@@ -19,6 +19,7 @@ from portal.recruiting import service
 from portal.recruiting.models import Invitation
 from portal.vocab import ADVOCATE_STATUSES
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
+from tests.helpers import delivered_text
 
 ALL_MOVES = [(a, b) for a in ADVOCATE_STATUSES for b in ADVOCATE_STATUSES if a != b]
 ALLOWED = {
@@ -41,7 +42,7 @@ ALLOWED = {
 
 
 def _link(message: OutboxMessage) -> str:
-    return re.search(r"(/welcome/[^\s\"<]+)", message.body_text).group(1)
+    return re.search(r"(/welcome/[^\s\"<]+)", delivered_text(message)).group(1)
 
 
 def _token(message: OutboxMessage) -> str:

@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from portal.auth.models import LinkToken
 from portal.notifications.models import OutboxMessage
 from tests.factories import UserFactory, advocate_with_login
+from tests.helpers import delivered_text
 
 
 def _emails(db):
@@ -20,7 +21,7 @@ def _emails(db):
 
 
 def _link(message: OutboxMessage) -> str:
-    url = re.search(r"https?://\S+/auth/link/\S+", message.body_text).group(0)
+    url = re.search(r"https?://\S+/auth/link/\S+", delivered_text(message)).group(0)
     return url.split("127.0.0.1:5000", 1)[1]
 
 
@@ -89,7 +90,7 @@ def test_a_reset_link_is_no_sign_in_link(db, client):
     UserFactory(email="mia@example.com")
     db.session.commit()
     client.post("/auth/forgot", data={"email": "mia@example.com"})
-    token = re.search(r"/auth/reset/(\S+)", _emails(db)[0].body_text).group(1)
+    token = re.search(r"/auth/reset/(\S+)", delivered_text(_emails(db)[0])).group(1)
     assert client.post(f"/auth/link/{token}").status_code == 400
 
 
