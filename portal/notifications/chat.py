@@ -3,13 +3,15 @@
 The program sets an incoming-webhook URL, its flavour (slack or teams) and which events to post
 (program settings `chat_webhook_url`, `chat_flavour`, `chat_events`). A subscriber to the domain
 events writes a `chat` outbox message in the transaction of the change; the sender posts it
-(`portal.notifications.transports.deliver_chat`) with the same retries as e-mail.
+(`portal.notifications.transports.deliver_chat`) with the same retries as e-mail. The URL is
+called only through `portal.outbound`: public addresses only, checked when saved and on each post.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from portal import outbound
 from portal.auth.permissions import can
 from portal.errors import Forbidden
 from portal.events import Event, subscribe
@@ -48,6 +50,10 @@ def _check_url(c: Checker) -> None:
         c.error("url", "Use the webhook's http(s) address, such as https://hooks.slack.com/…")
     elif any(ch.isspace() for ch in url):
         c.error("url", "A web address has no spaces or line breaks.")
+    else:  # credentials, port, and the addresses the host resolves to now (each post again)
+        problem = outbound.problem(url)
+        if problem:
+            c.error("url", problem)
 
 
 def update_chat_settings(actor, data: dict) -> dict:

@@ -15,7 +15,7 @@ class ChatSettingsForm(FlaskForm):
         "Incoming-webhook URL",
         filters=[blank_to_none],
         description="From Slack (Incoming Webhooks app) or Microsoft Teams (Workflows or "
-        "Incoming Webhook connector). Leave empty to post nothing.",
+        "Incoming Webhook connector): a public address. Leave empty to post nothing.",
     )
     flavour = RadioField(
         "Chat",

@@ -12,10 +12,10 @@ start-up (see `portal.notifications.transports` and `portal.webhooks.delivery`).
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from portal import outbound
 
 if TYPE_CHECKING:
     from portal.notifications.models import OutboxMessage
@@ -52,34 +52,18 @@ def transport(kind: str) -> Callable[[Deliver], Deliver]:
 RETRY_STATUSES = frozenset({408, 429})  # client errors that are worth trying again
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A post is never re-sent elsewhere: a redirect is the endpoint's answer."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def post(url: str, body: bytes, headers: dict, timeout: float, keep: int) -> tuple[int, bytes]:
-    """POST `body` to an http(s) `url`, never following a redirect; return the status and the
-    first `keep` bytes of the answer. An unreachable endpoint or a timeout raises
-    `TransientDeliveryError`."""
-    if not url.lower().startswith(("https://", "http://")):
-        raise PermanentDeliveryError(f"Not an http(s) URL: {url[:60]!r}.")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+def post(url: str, body: bytes, headers: dict, timeout: float) -> tuple[int, str]:
+    """POST `body` to an http(s) `url` through `portal.outbound` (public addresses only, the
+    checked address pinned, no redirects followed); return the status and a short printable
+    snippet of the answer. A refused address raises `PermanentDeliveryError`; an unreachable
+    endpoint or a timeout `TransientDeliveryError`."""
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            return response.status, response.read(keep)
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.read(keep)
-    except TimeoutError as error:
-        raise TransientDeliveryError(f"No answer within {timeout:g} s.") from error
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise TransientDeliveryError(f"Could not reach the endpoint: {reason}") from error
+        answer = outbound.post(url, body, headers, timeout=timeout)
+    except outbound.Refused as error:
+        raise PermanentDeliveryError(str(error)) from error
+    except outbound.Unreachable as error:
+        raise TransientDeliveryError(str(error)) from error
+    return answer.status, answer.snippet
 
 
 def refusal(status: int, reason: str) -> DeliveryError:

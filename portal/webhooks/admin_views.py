@@ -1,8 +1,9 @@
-"""Admin pages: webhook endpoints, their secret and every delivery attempt with its answer."""
+"""Admin pages: webhook endpoints, their secret (revealed on request, audited) and every
+delivery attempt with its status and a short snippet of the answer."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
@@ -35,23 +36,40 @@ def new():
         data = form.to_data(creating=True)
         endpoint = commit_or_show(service.create_endpoint, current_user, data, form=form)
         if endpoint is not REFUSED:
-            flash("Webhook endpoint added. Copy its signing secret to the receiver.", "success")
+            flash(
+                "Webhook endpoint added. Reveal its signing secret and copy it to the receiver.",
+                "success",
+            )
             return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
     status = 422 if form.errors else 200
     return render_template("webhooks/form.html", form=form, endpoint=None), status
 
 
-@bp.get("/<int:endpoint_id>")
-@require("webhooks.manage")
-def show(endpoint_id: int):
-    endpoint = service.get_endpoint(current_user, endpoint_id)
+def _show(endpoint, secret: str | None = None):
     page = db.paginate(
         service.deliveries_query(current_user, endpoint), per_page=50, error_out=False
     )
-    reveal = request.args.get("secret") == "show"
     return render_template(
-        "webhooks/show.html", endpoint=endpoint, page=page, events=WEBHOOK_EVENTS, reveal=reveal
+        "webhooks/show.html", endpoint=endpoint, page=page, events=WEBHOOK_EVENTS, secret=secret
     )
+
+
+@bp.get("/<int:endpoint_id>")
+@require("webhooks.manage")
+def show(endpoint_id: int):
+    return _show(service.get_endpoint(current_user, endpoint_id))
+
+
+@bp.post("/<int:endpoint_id>/secret/reveal")
+@require("webhooks.manage")
+def reveal(endpoint_id: int):
+    """Show the signing secret once, on this answer only (never in a URL); audited."""
+    endpoint = service.get_endpoint(current_user, endpoint_id)
+    secret = service.reveal_secret(current_user, endpoint)
+    db.session.commit()
+    response = make_response(_show(endpoint, secret=secret))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<int:endpoint_id>/edit", methods=["GET", "POST"])
@@ -77,8 +95,8 @@ def rotate(endpoint_id: int):
     endpoint = service.get_endpoint(current_user, endpoint_id)
     service.rotate_secret(current_user, endpoint)
     db.session.commit()
-    flash("A new signing secret is in use: give it to the receiver.", "success")
-    return redirect(url_for("webhooks.show", endpoint_id=endpoint.id, secret="show"))  # noqa: S106
+    flash("A new signing secret is in use: reveal it and give it to the receiver.", "success")
+    return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
 
 
 @bp.post("/<int:endpoint_id>/delete")

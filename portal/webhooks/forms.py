@@ -15,7 +15,8 @@ class WebhookForm(FlaskForm):
     url = URLField(
         "Endpoint URL",
         validators=[DataRequired(), Length(max=2000)],
-        description="An http:// or https:// address that accepts a JSON POST.",
+        description="A public http:// or https:// address (port 80 or 443) that accepts a JSON "
+        "POST.",
     )
     description = StringField("Description", validators=[Optional(), Length(max=200)])
     events = MultiCheckboxField(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from portal import outbound
 from portal.audit import service as audit
 from portal.auth.permissions import can
 from portal.database import now_utc
@@ -33,19 +33,10 @@ def new_secret() -> str:
 
 
 def check_url(url: str) -> str | None:
-    """Why `url` can't be a webhook address, or None when it can (http or https, a host)."""
-    try:
-        parts = urlsplit(url)
-        port_ok = parts.port is None or 0 < parts.port < 65536
-    except ValueError:
-        return "Enter a valid URL."
-    if parts.scheme not in ("http", "https"):
-        return "Use an http:// or https:// address."
-    if not parts.hostname or not port_ok or any(c.isspace() for c in url):
-        return "Enter a valid URL with a host name."
-    if parts.username or parts.password:
-        return "Don't put credentials in the URL: the signature authenticates the portal."
-    return None
+    """Why `url` can't be a webhook address, or None when it can: http(s), a host, no
+    credentials, an allowed port, and no private address that it resolves to now
+    (`portal.outbound`; each delivery checks again)."""
+    return outbound.problem(url)
 
 
 def _clean(data: dict, *, partial: bool) -> dict:
@@ -107,6 +98,13 @@ def rotate_secret(actor, endpoint: WebhookEndpoint) -> str:
     _require(actor)
     endpoint.secret = new_secret()
     audit.record(actor, "webhook.secret_rotated", endpoint)
+    return endpoint.secret
+
+
+def reveal_secret(actor, endpoint: WebhookEndpoint) -> str:
+    """The endpoint's signing secret, for an admin who asked to see it (audited)."""
+    _require(actor)
+    audit.record(actor, "webhook.secret_revealed", endpoint)
     return endpoint.secret
 
 

@@ -1,20 +1,40 @@
 """Team chat: selected events become chat outbox messages, posted to a real HTTP server in the
-test process with the Slack or Microsoft Teams JSON shape."""
+test process with the Slack or Microsoft Teams JSON shape; with the default configuration a
+private address is refused when saved and when posted."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.benefits.models import Claim
 from portal.errors import ValidationFailed
+from portal.extensions import db as _db
 from portal.notifications.chat import update_chat_settings
 from portal.notifications.models import OutboxMessage
 from portal.notifications.sender import send_due
+from portal.program.service import get_setting
+from tests.conftest import AuthActions
 from tests.factories import AskFactory, BenefitFactory, ReferenceRequestFactory, UserFactory
 from tests.notifications.servers import WebhookServer
+from tests.outbound import (
+    PRIVATE_URLS,
+    PUBLIC_ADDRESS,
+    REFUSAL,
+    Listener,
+    resolve_as,
+    spy_on_connections,
+)
+
+
+@pytest.fixture
+def app(app_factory):
+    """The hook listens on 127.0.0.1: allowed as for an on-premise receiver (see
+    test_chat_private_addresses for the default, where it is refused)."""
+    return app_factory(OUTBOUND_ALLOW_PRIVATE=True)
 
 
 @pytest.fixture
@@ -168,3 +188,69 @@ def test_only_admins_change_chat_settings(client, auth, db):
     db.session.commit()
     auth.login(manager.email)
     assert client.get("/admin/settings/chat").status_code == 403
+
+
+# -- Public addresses only (the default configuration) ----------------------------------------
+
+
+@pytest.fixture
+def listener():
+    sock = Listener()
+    yield sock
+    sock.close()
+
+
+@pytest.fixture
+def public_db(app_factory, listener):
+    """An app with the default: chat posts go to public addresses only (the listener's port is
+    allowed, so that the address decides)."""
+    with app_factory(OUTBOUND_ALLOWED_PORTS=(80, 443, listener.port)).app_context():
+        yield _db
+        _db.session.rollback()
+
+
+@pytest.mark.parametrize("url", [u.replace(":{port}", "") for u in PRIVATE_URLS])
+def test_settings_refuse_a_private_address_with_the_reason(public_db, monkeypatch, url):
+    dialled = spy_on_connections(monkeypatch)
+    admin = UserFactory(role="admin")
+    with pytest.raises(ValidationFailed) as error:
+        update_chat_settings(admin, {"url": url, "flavour": "slack", "events": []})
+    assert REFUSAL in error.value.fields["url"]
+    public_db.session.rollback()
+    assert get_setting("chat_webhook_url") is None
+    assert dialled == []
+
+
+def test_settings_page_says_why_a_private_address_is_refused(public_db):
+    UserFactory(email="root@vendor.example", role="admin")
+    public_db.session.commit()
+    client = current_app.test_client()
+    AuthActions(client).login("root@vendor.example")
+    response = client.post(
+        "/admin/settings/chat", data={"url": "http://0177.0.0.1/hook", "flavour": "slack"}
+    )
+    assert response.status_code == 422
+    assert (
+        "This address points to this server itself (127.0.0.1); the portal only calls public "
+        "addresses." in response.get_data(as_text=True)
+    )
+
+
+def test_a_chat_url_that_turned_private_is_refused_when_posted_and_never_called(
+    public_db, listener, monkeypatch
+):
+    url = f"http://hooks.chat.example:{listener.port}/services/T0/B0"
+    resolve_as(monkeypatch, {"hooks.chat.example": [PUBLIC_ADDRESS, "127.0.0.1"]})
+    dialled = spy_on_connections(monkeypatch)
+    admin = UserFactory(role="admin")
+    update_chat_settings(admin, {"url": url, "flavour": "slack", "events": ["request_submitted"]})
+    request = ReferenceRequestFactory()
+    audit.record(request.requester, "request.submitted", request)
+    public_db.session.commit()
+    counts = send_due()
+    assert counts.failed == 1 and counts.sent == 0  # refused at once: retrying cannot help
+    [row] = chat_rows(public_db)
+    assert row.status == "failed" and "(127.0.0.1)" in row.last_error
+    assert REFUSAL in row.last_error
+    assert dialled == []
+    assert not listener.connected()

@@ -14,8 +14,8 @@ from portal.notifications.models import Notification, NotificationSetting, Outbo
 from portal.notifications.reminders import REMINDERS, run_reminders
 from tests.conftest import is_postgres
 from tests.factories import AskFactory, advocate_with_login
-from tests.queries import QueryCounter
 from tests.helpers import delivered_text
+from tests.queries import QueryCounter
 
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -89,10 +89,10 @@ def test_the_reminder_mail_has_answer_links_in_the_advocates_zone(app, client, d
     assert "03 December 2026, 12:00 CET (Europe/Berlin)" in message.body_text
     assert "Yes, I can help: http" in message.body_text
     assert "Yes, I can help</a>" in message.body_html
+    with freeze_time(now + dt.timedelta(minutes=1)):  # delivered a minute later
+        text = delivered_text(message)
     accept = next(
-        line.split(": ", 1)[1]
-        for line in delivered_text(message).splitlines()
-        if line.startswith("Yes, I can help: ")
+        line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Yes, I can help: ")
     )
     path = accept.split("://", 1)[1].split("/", 1)[1]
     with freeze_time(now + dt.timedelta(minutes=5)):

@@ -1,4 +1,6 @@
-"""A real HTTP server in the test process that receives webhooks and answers as told."""
+"""A real HTTP server in the test process that receives webhooks and answers as told, and an app
+that may call it (it listens on 127.0.0.1: `OUTBOUND_ALLOW_PRIVATE`, as for an on-premise
+receiver; tests/webhooks/test_private_addresses.py runs without it)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 
+@pytest.fixture
+def app(app_factory):
+    return app_factory(OUTBOUND_ALLOW_PRIVATE=True)
+
+
 class Receiver:
     """What the server got (method, path, headers, body) and the statuses it answers next."""
 
     def __init__(self):
         self.calls: list[dict] = []
         self.statuses: list[int] = []  # answered in order; 200 once empty
+        self.answer: bytes | None = None  # the body answered (default: a little JSON)
         self.url = ""
 
     def next_status(self) -> int:
@@ -30,7 +38,7 @@ def receiver():
             body = self.rfile.read(length).decode()
             state.calls.append({"path": self.path, "headers": dict(self.headers), "body": body})
             status = state.next_status()
-            answer = f'{{"received": true, "status": {status}}}'.encode()
+            answer = state.answer or f'{{"received": true, "status": {status}}}'.encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))

@@ -72,7 +72,9 @@ def test_admin_page_lists_deliveries_with_their_answers(app, db, client, auth, r
     auth.login("boss@example.com")
     page = client.get(f"/admin/webhooks/{endpoint.id}").get_data(as_text=True)
     assert "ask.placed" in page and "503" in page and "received" in page
-    assert SECRET not in page  # shown only when asked
-    assert SECRET in client.get(f"/admin/webhooks/{endpoint.id}?secret=show").get_data(as_text=True)
+    assert SECRET not in page  # shown only when asked, by the audited reveal action
+    assert SECRET in client.post(f"/admin/webhooks/{endpoint.id}/secret/reveal").get_data(
+        as_text=True
+    )
     listing = client.get("/admin/webhooks/").get_data(as_text=True)
     assert receiver.url in listing

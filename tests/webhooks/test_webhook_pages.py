@@ -78,6 +78,30 @@ def test_edit_keeps_the_secret_unless_a_new_one_is_given_then_rotate_and_delete(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpoint)) == 0
 
 
+def test_the_secret_is_revealed_only_by_an_audited_post_never_by_a_link(db, client, auth):
+    _login_admin(db, auth)
+    client.post(
+        "/admin/webhooks/new",
+        data={"url": "https://crm.example/h", "events": ["ask.placed"], "active": "y"},
+    )
+    endpoint = db.session.scalar(sa.select(WebhookEndpoint))
+    secret = endpoint.secret
+    for path in (f"/admin/webhooks/{endpoint.id}", f"/admin/webhooks/{endpoint.id}?secret=show"):
+        page = client.get(path).get_data(as_text=True)
+        assert secret not in page and secret[6:12] not in page
+        assert "Reveal" in page
+    revealed = client.post(f"/admin/webhooks/{endpoint.id}/secret/reveal")
+    assert revealed.status_code == 200
+    assert secret in revealed.get_data(as_text=True)
+    assert revealed.headers["Cache-Control"] == "no-store"
+    (event,) = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "webhook.secret_revealed")
+    ).all()
+    assert (event.entity, event.entity_id) == ("webhook_endpoints", endpoint.id)
+    assert event.actor_id is not None
+    assert secret not in str(event.data)
+
+
 def _endpoints_with_deliveries(db, count: int, start: int) -> None:
     """`count` endpoints, each with an older good delivery and a newer failed one (the even
     ones) or the other way round (the odd ones); one more endpoint has none."""

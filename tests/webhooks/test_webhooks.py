@@ -180,3 +180,17 @@ def test_a_deleted_or_switched_off_endpoint_gives_up(db, admin, receiver):
     with pytest.raises(PermanentDeliveryError):
         deliver_webhook(message)
     assert receiver.calls == []
+
+
+def test_only_the_status_and_a_short_printable_snippet_of_the_answer_are_kept(db, admin, receiver):
+    _, message = _queued(db, admin, receiver.url)
+    receiver.statuses = [500]
+    receiver.answer = b"\x1b[2J<html>\x00\r\ninternal page: " + b"db-password=hunter2 " * 500
+    with pytest.raises(TransientDeliveryError):
+        deliver_webhook(message)
+    db.session.commit()
+    delivery = db.session.scalar(sa.select(WebhookDelivery))
+    assert delivery.status_code == 500
+    assert len(delivery.response_body) <= 200
+    assert delivery.response_body.startswith("[2J<html> internal page: db-password=hunter2")
+    assert all(ch.isprintable() for ch in delivery.response_body)
