@@ -19,6 +19,7 @@ ROUTES = [
     ("GET", "/admin/webhooks/{webhook}/edit", expect(200, **ADMIN_ONLY)),
     ("POST", "/admin/webhooks/{webhook}/edit", expect(422, **ADMIN_ONLY)),
     ("POST", "/admin/webhooks/{webhook}/secret", expect(302, **ADMIN_ONLY)),
+    ("POST", "/admin/webhooks/{webhook}/secret/reveal", expect(200, **ADMIN_ONLY)),
     ("POST", "/admin/webhooks/{webhook}/delete", expect(302, **ADMIN_ONLY)),
     ("GET", "/auth/tokens/", expect(200)),
     ("POST", "/auth/tokens/", expect(422)),
