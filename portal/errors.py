@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.extensions import db
 
@@ -79,6 +79,18 @@ def register(app: Flask) -> None:
         if wants_json():
             return json_error(400, "csrf", "The form expired or was not sent from this site.")
         return render_template("errors/400.html", message=error.description), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        message = "What you sent is larger than this page accepts"
+        limit = request.max_content_length
+        if limit:
+            mib = limit / (1024 * 1024)
+            message += f" ({mib:.3g} MB at most)" if mib >= 1 else f" ({limit // 1024} KB at most)"
+        message += "."
+        if wants_json():
+            return json_error(413, "too_large", message)
+        return render_template("errors/400.html", message=message, error=error), 413
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

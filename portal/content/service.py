@@ -9,11 +9,16 @@ read `content_tags` and `search_text`, both rewritten by `_index` whenever an as
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
 import secrets
+import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
@@ -96,12 +101,31 @@ FILE_TYPES = {".pdf": _PDF, ".png": _PNG, ".jpg": _JPEG, ".jpeg": _JPEG, ".gif":
 FILE_TYPES[".webp"] = _WEBP
 
 
+SPOOL_BYTES = 512 * 1024  # an upload copied aside stays in memory up to this, then on disk
+
+
 @dataclass(frozen=True)
 class Upload:
-    """A file as received: the name the browser sent (never trusted) and its bytes."""
+    """A file as received: the name the browser sent (never trusted) and its content, as bytes
+    or as a seekable file (an upload is never read into memory whole)."""
 
     filename: str
-    data: bytes
+    data: bytes | BinaryIO
+
+    def file(self) -> BinaryIO:
+        """The content from its start, to read or copy in chunks."""
+        if isinstance(self.data, bytes):
+            return io.BytesIO(self.data)
+        self.data.seek(0)
+        return self.data
+
+    def size(self) -> int:
+        if isinstance(self.data, bytes):
+            return len(self.data)
+        return self.data.seek(0, os.SEEK_END)
+
+    def head(self, count: int = 16) -> bytes:
+        return self.file().read(count)
 
 
 def max_upload_bytes() -> int:
@@ -109,10 +133,31 @@ def max_upload_bytes() -> int:
 
 
 def read_upload(storage) -> Upload | None:
-    """A werkzeug FileStorage as an Upload, reading at most one byte past the limit."""
+    """A werkzeug FileStorage as an Upload: its own spooled file when seekable, else a copy
+    of at most one byte past the limit, made in chunks."""
     if storage is None or not getattr(storage, "filename", ""):
         return None
-    return Upload(storage.filename, storage.stream.read(max_upload_bytes() + 1))
+    stream = storage.stream
+    if not (hasattr(stream, "seekable") and stream.seekable()):
+        # Closed with the upload (by the request's end, as werkzeug closes request.files).
+        copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        shutil.copyfileobj(_Bounded(stream, max_upload_bytes() + 1), copy)
+        storage.stream = stream = copy
+    return Upload(storage.filename, stream)
+
+
+class _Bounded:
+    """A read-only view of a stream that ends after `left` bytes."""
+
+    def __init__(self, stream: BinaryIO, left: int) -> None:
+        self.stream = stream
+        self.left = left
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        chunk = self.stream.read(size) if size else b""
+        self.left -= len(chunk)
+        return chunk
 
 
 def safe_name(filename: str) -> str:
@@ -132,14 +177,15 @@ def check_upload(upload: Upload) -> tuple[str, str]:
             field="file",
         )
     limit = max_upload_bytes()
-    if len(upload.data) > limit:
+    size = upload.size()
+    if size > limit:
         raise ValidationFailed(
             f"file: The file is larger than {limit // (1024 * 1024) or 1} MB.", field="file"
         )
-    if not upload.data:
+    if not size:
         raise ValidationFailed("file: The file is empty.", field="file")
     mime, looks_right = FILE_TYPES[ext]
-    if not looks_right(upload.data[:16]):
+    if not looks_right(upload.head(16)):
         raise ValidationFailed(
             f"file: The file's content is not a {ext[1:].upper()} file.", field="file"
         )
@@ -160,7 +206,7 @@ def _store(upload: Upload) -> dict:
     ext, mime = check_upload(upload)
     key = secrets.token_hex(16) + ext
     try:
-        storage.put_in_transaction(db.session, storage_key(key), upload.data, mime)
+        storage.put_in_transaction(db.session, storage_key(key), upload.file(), mime)
     except storage.StorageError as error:
         current_app.logger.error("Upload not stored: %s", error)
         raise FileUnavailable(
@@ -172,7 +218,7 @@ def _store(upload: Upload) -> dict:
         "file_key": key,
         "file_name": safe_name(upload.filename),
         "file_type": mime,
-        "file_size": len(upload.data),
+        "file_size": upload.size(),
     }
 
 

@@ -13,6 +13,7 @@ from portal.content.models import ContentAsset
 from portal.content.views import attachment, render_search
 from portal.extensions import db
 from portal.forms import REFUSED, commit_or_show
+from portal.http_security import accepts_uploads
 
 bp = Blueprint("content_admin", __name__, url_prefix="/program/content")
 
@@ -60,6 +61,7 @@ def _upload():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@accepts_uploads
 @require("content.manage")
 def new():
     form = ContentForm()
@@ -75,6 +77,7 @@ def new():
 
 
 @bp.route("/<int:asset_id>/edit", methods=["GET", "POST"])
+@accepts_uploads
 @require("content.manage")
 def edit(asset_id: int):
     asset = _asset(asset_id)

@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ class StoredFile:
 
 
 class Storage(Protocol):
-    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None: ...
     def open(self, key: str) -> StoredFile: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
@@ -97,15 +98,20 @@ class LocalStorage:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
-        """Write through a temporary file and rename, so a reader never sees half a file."""
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        """Write through a temporary file and rename, so a reader never sees half a file.
+
+        `data` is bytes or a file read from where it stands, copied in chunks."""
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
+                    if isinstance(data, bytes):
+                        handle.write(data)
+                    else:
+                        shutil.copyfileobj(data, handle)
                 os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -196,8 +202,10 @@ class S3Storage:
     def _where(self, key: str) -> str:
         return f"s3://{self.bucket}/{self.name(key)}"
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
-        """Store with its type and as an attachment, should the object ever be reached directly."""
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        """Store with its type and as an attachment, should the object ever be reached directly.
+
+        A file (seekable) is sent as the body in chunks by botocore, never read whole."""
         try:
             self.client().put_object(
                 Bucket=self.bucket,
@@ -322,7 +330,7 @@ def current() -> Storage:
 
 
 def put_in_transaction(
-    session: Session | scoped_session, key: str, data: bytes, content_type: str
+    session: Session | scoped_session, key: str, data: bytes | BinaryIO, content_type: str
 ) -> None:
     """Put an object that a row written in `session`'s transaction will name.
 

@@ -25,6 +25,7 @@ from portal.content.models import ContentAsset
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.forms import show_service_errors
+from portal.http_security import allow_form_redirect
 
 bp = Blueprint("content", __name__, url_prefix="/content")
 
@@ -76,6 +77,8 @@ def _use_form(asset, form=None, status=200, copy=False):
     form = form or UseForm(formdata=None)
     form.set_requests(service.own_opportunities(current_user))
     stats = service.use_stats([asset.id]).get(asset.id, service.UseStats())
+    if asset.url:
+        allow_form_redirect(asset.url)  # "Open the link" logs the use, then redirects there
     return render_template(
         "content/detail.html", asset=asset, form=form, stats=stats, copy=copy
     ), status

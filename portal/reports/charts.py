@@ -65,5 +65,10 @@ def bar(title: str, labels: list[str], series: dict[str, list], *, stacked=False
 _SCRIPT = re.compile(r"<script.*</script>", re.DOTALL)
 
 
+# Its hidden tooltip group has a style attribute, which the page's CSP refuses: the same as an
+# SVG attribute instead. (Its <style> element gets the page's nonce: `with_style_nonce`.)
+_OPACITY = re.compile(r'style="opacity: ?([0-9.]+)"')
+
+
 def _without_script(svg: str) -> str:
-    return _SCRIPT.sub("", svg)
+    return _OPACITY.sub(r'opacity="\1"', _SCRIPT.sub("", svg))
