@@ -31,6 +31,7 @@ demo: install
 ## Install the test dependencies and run the whole suite (SQLite; browser tests need Chromium).
 test: install-test
 	$(BIN)/ruff check portal tests bench
+	$(BIN)/bandit -q -c pyproject.toml -r portal
 	$(BIN)/python -m pytest
 
 ## The same suite against PostgreSQL (PORTAL_TEST_DATABASE_URL, default the local server).

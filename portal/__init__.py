@@ -23,6 +23,7 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
     if config_overrides:
         app.config.update(config_overrides)
 
+    register_http_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_consent_gate(app)
@@ -31,6 +32,12 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
     register_commands(app)
     register_delivery()
     return app
+
+
+def register_http_security(app: Flask) -> None:
+    from portal.http_security import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

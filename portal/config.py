@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -48,6 +49,14 @@ class Config:
         self.MAIL_FROM = _env("PORTAL_MAIL_FROM", "Advocate Portal <portal@localhost>")
         self.SMTP_TIMEOUT = float(_env("PORTAL_SMTP_TIMEOUT", "30"))
         self.OUTBOX_MAX_ATTEMPTS = int(_env("PORTAL_OUTBOX_MAX_ATTEMPTS", "8"))
+        # Webhooks and team chat call public addresses on these ports only (portal/outbound.py);
+        # ALLOW_PRIVATE lets them call any address and port (receivers on your own network).
+        self.OUTBOUND_ALLOW_PRIVATE = _env("PORTAL_OUTBOUND_ALLOW_PRIVATE", "false").lower() in (
+            "1", "true", "yes",
+        )  # fmt: skip
+        self.OUTBOUND_ALLOWED_PORTS = tuple(
+            int(port) for port in _env("PORTAL_OUTBOUND_ALLOWED_PORTS", "80,443").split(",")
+        )
         self.OUTBOX_RETRY_SECONDS = int(_env("PORTAL_OUTBOX_RETRY_SECONDS", "60"))
         self.ASK_REMINDER_DAYS = int(_env("PORTAL_ASK_REMINDER_DAYS", "2"))
         self.OIDC_ISSUER = _env("PORTAL_OIDC_ISSUER")
@@ -66,9 +75,18 @@ class Config:
         self.STORAGE_URL = _env("PORTAL_STORAGE_URL")
         self.S3_ENDPOINT_URL = _env("PORTAL_S3_ENDPOINT_URL")
         self.S3_REGION = _env("PORTAL_S3_REGION")
+        # Trust X-Forwarded-For/-Proto/-Host from this many proxies in front (0: trust none).
+        self.PROXY_HOPS = int(_env("PORTAL_PROXY_HOPS", "0"))
+        # Largest request body; views taking files (content, CSV imports) allow the larger one.
+        self.MAX_CONTENT_LENGTH = int(_env("PORTAL_MAX_REQUEST_BYTES", str(1024 * 1024)))
+        self.MAX_UPLOAD_BYTES = int(_env("PORTAL_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
         # Cookies are Secure whenever the portal is served over https (anything but development).
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # Sign-in sessions end after this long idle, and this long after sign-in (portal/auth/
+        # session.py); an advocate's "keep me signed in" lasts REMEMBER_COOKIE_DURATION instead.
+        self.SESSION_IDLE_MINUTES = int(_env("PORTAL_SESSION_IDLE_MINUTES", "30"))
+        self.SESSION_MAX_HOURS = int(_env("PORTAL_SESSION_MAX_HOURS", "12"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -80,6 +98,12 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_LIMIT = "10 per minute;50 per hour"
+    REMEMBER_COOKIE_DURATION = dt.timedelta(days=30)
+    RESET_LIMIT = "5 per hour"  # password reset e-mails, per address
+    RESET_CLIENT_LIMIT = "10 per minute;30 per hour"  # password reset requests, per client
+    RESET_MIN_SECONDS = 0.6  # each reset request takes this long, known address or not
+    MFA_LIMIT = "10 per minute;30 per hour"  # two-step sign-in codes, per user and per client
+    MFA_PENDING_SECONDS = 300  # time to enter the code after the password
     RESET_LINK_MAX_AGE = 2 * 3600
     MAGIC_LINK_MAX_AGE = 15 * 60
     MAGIC_LINK_LIMIT = "5 per 15 minutes"  # per address

@@ -68,3 +68,33 @@ class EditUserForm(FlaskForm):
     team = SelectField("Team", choices=choices(TEAMS, blank="None"), validators=[Optional()])
     active = BooleanField("Active (may sign in)")
     submit = SubmitField("Save")
+
+
+class SecondStepForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=32)],
+        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
+    submit = SubmitField("Verify")
+
+
+class EnableMfaForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        validators=[DataRequired(), Length(max=32)],
+        description="After scanning, your app shows a 6-digit code: enter it to confirm.",
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField("Turn on two-step sign-in")
+
+
+class ConfirmPresenceForm(FlaskForm):
+    password = PasswordField("Your password", validators=[Optional(), Length(max=128)])
+    code = StringField(
+        "Or a code from your app",
+        validators=[Optional(), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code"},
+    )
+    submit = SubmitField("Confirm")

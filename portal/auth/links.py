@@ -79,7 +79,9 @@ def sign_link(row: LinkToken) -> str:
 def link_refs_in(*texts: str | None) -> dict[str, int]:
     """{stand-in: link id} for the stand-ins in `texts` that this transaction issued."""
     issued = _issued()
-    found = {ref: issued[ref] for text in texts for ref in _REF.findall(text or "") if ref in issued}
+    found = {
+        ref: issued[ref] for text in texts for ref in _REF.findall(text or "") if ref in issued
+    }
     if any(row.id is None for row in found.values()):
         db.session.flush()
     return {ref: row.id for ref, row in found.items()}

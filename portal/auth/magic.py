@@ -9,7 +9,7 @@ fetch links can't use it up.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
@@ -17,7 +17,9 @@ from wtforms.validators import DataRequired, Email, Length
 from portal.audit import service as audit
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
-from portal.auth.service import find_user, normalize_email, record_sign_in
+from portal.auth.service import find_user, normalize_email
+from portal.auth.session import end_session
+from portal.auth.views import begin_sign_in
 from portal.extensions import db, limiter
 from portal.notifications.service import queue_email
 from portal.urls import external_url
@@ -129,9 +131,7 @@ def use(token: str):
             db.session.rollback()
             return render_template("auth/link_problem.html", error=error, magic=True), 400
         if current_user.is_authenticated:
+            end_session(current_user)
             logout_user()
-        login_user(user)
-        record_sign_in(user)
-        db.session.commit()
-        return redirect(url_for("dashboard.home"))
+        return begin_sign_in(user, "link")
     return render_template("auth/magic_use.html", form=form, user=user)

@@ -33,6 +33,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[dt.datetime | None]
+    # Two-step sign-in (portal/auth/mfa.py): the TOTP secret once enrolment is confirmed, and the
+    # last time step a code was accepted for, so one code can't be used twice.
+    mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    mfa_enabled_at: Mapped[dt.datetime | None]
+    mfa_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     advocate: Mapped[Advocate | None] = relationship(  # noqa: F821
         back_populates="user", foreign_keys="Advocate.user_id"
@@ -40,9 +45,21 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Read-only here: `SsoIdentity.user` writes the link.
     sso_identities: Mapped[list[SsoIdentity]] = relationship(viewonly=True)  # noqa: F821
 
+    # The plain key of the browser session this user object was loaded or signed in with.
+    session_key = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_secret is not None
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie carry: the user and their session's key, so
+        a signed-out or revoked session's cookies load nobody (portal/auth/session.py)."""
+        return f"{self.id}:{self.session_key or ''}"
 
     @property
     def awaiting_first_sign_in(self) -> bool:
@@ -128,3 +145,36 @@ class LinkToken(db.Model):
     used_at: Mapped[dt.datetime | None]
 
     user: Mapped[User | None] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its key (only the SHA-256 is stored) lives in the session cookie
+    and the remember cookie. Signing out, or revoking, ends it on the server."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    method: Mapped[str] = mapped_column(sa.String(16))  # password, mfa, sso, link
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(32))
+
+    user: Mapped[User] = relationship()
+
+
+class MfaRecoveryCode(db.Model):
+    """A single-use recovery code for two-step sign-in; only its SHA-256 is stored."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    used_at: Mapped[dt.datetime | None]

@@ -20,11 +20,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 from joserfc.errors import JoseError
 from requests import RequestException
 
 from portal.auth import service, sso
+from portal.auth.session import start_session
 from portal.extensions import db
 from portal.urls import is_safe_next
 
@@ -115,8 +116,9 @@ def callback():
     except sso.SsoRefused as error:
         db.session.commit()  # a provisioned user awaiting a role is kept for the admin
         return render_template("auth/sso_problem.html", reason="refused", error=error), 403
-    login_user(user)
-    service.record_sign_in(user)
+    # Single sign-on is exempt from the portal's two-step sign-in: the provider runs its own.
+    start_session(user, "sso")
+    service.record_sign_in(user, "sso")
     db.session.commit()
     flash(f"Signed in as {user.email}.", "success")
     target = session.pop(_NEXT, None)

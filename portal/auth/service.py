@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,6 +16,7 @@ from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import ApiToken, User, hash_token, spend_password_check_time
 from portal.auth.permissions import can
+from portal.auth.session import revoke_sessions
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -34,12 +37,36 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def check_password_rules(password: str, field: str = "password") -> None:
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list of the most common passwords (lower case), read once."""
+    path = Path(__file__).with_name("common_passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def check_password_rules(
+    password: str, field: str = "password", *, email: str | None = None, name: str | None = None
+) -> None:
+    """Refuse a password that is too short or long, among the most common passwords, or the
+    account's own e-mail address or name (checked offline, ASVS 2.1.7)."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password or "") < minimum:
         raise ValidationFailed(f"Use at least {minimum} characters.", field=field)
     if len(password) > PASSWORD_MAX_LENGTH:
         raise ValidationFailed(f"Use at most {PASSWORD_MAX_LENGTH} characters.", field=field)
+    folded = password.strip().casefold()
+    if folded in common_passwords():
+        raise ValidationFailed(
+            "This password is one of the most common ones and easy to guess: choose another.",
+            field=field,
+        )
+    email = normalize_email(email or "")
+    own = {email, email.partition("@")[0], (name or "").strip().casefold()} - {""}
+    if folded in own or folded.replace(" ", "") in {value.replace(" ", "") for value in own}:
+        raise ValidationFailed(
+            "Don't use your e-mail address or name as your password.", field=field
+        )
 
 
 def staff_passwords_off() -> bool:
@@ -63,17 +90,41 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_sign_in(user: User) -> None:
+def record_sign_in(user: User, method: str = "password") -> None:
     user.last_sign_in_at = now_utc()
-    audit.record(user, "user.signed_in", user)
+    audit.record(user, "user.signed_in", user, {"method": method})
+
+
+class AttemptedUser:
+    """Audits an attempt against an address that has no account: the entity is `users`, no id."""
+
+    __tablename__ = "users"
+    id = None
+
+
+def record_failed_sign_in(email: str, reason: str = "password") -> None:
+    """Audit a refused sign-in: the user when the address is known, else only the address.
+    The password is never recorded."""
+    user = find_user(email)
+    data = {"email": normalize_email(email)[:254], "reason": reason}
+    audit.record(None, "user.sign_in_failed", user or AttemptedUser(), data)
+
+
+def record_lockout(email: str, scope: str) -> None:
+    """Audit that the sign-in rate limit refused an attempt (`scope`: client or address)."""
+    user = find_user(email) if email else None
+    data = {"email": normalize_email(email)[:254], "scope": scope}
+    audit.record(None, "user.locked_out", user or AttemptedUser(), data)
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Change the user's password and end all their sessions (the caller starts a new one)."""
     if not user.check_password(current):
         raise ValidationFailed("That is not your current password.", field="current_password")
-    check_password_rules(new, "new_password")
+    check_password_rules(new, "new_password", email=user.email, name=user.name)
     user.set_password(new)
-    audit.record(user, "user.password_changed", user)
+    ended = revoke_sessions(user, "password_changed")
+    audit.record(user, "user.password_changed", user, {"sessions_ended": ended})
 
 
 def request_password_reset(email: str) -> None:
@@ -100,10 +151,13 @@ def check_reset_link(token: str) -> User:
 
 
 def reset_password(token: str, password: str) -> User:
-    check_password_rules(password)
+    """Set a new password from a reset link; every session of the user ends."""
+    user = check_reset_link(token)
+    check_password_rules(password, email=user.email, name=user.name)
     user = use_link_token(token, RESET, current_app.config["RESET_LINK_MAX_AGE"]).user
     user.set_password(password)
-    audit.record(user, "user.password_reset", user)
+    ended = revoke_sessions(user, "password_reset")
+    audit.record(user, "user.password_reset", user, {"sessions_ended": ended})
     return user
 
 
@@ -137,7 +191,9 @@ def create_user(
         if advocate.user_id is not None:
             raise DomainError("This advocate already has a login.", field="email")
     if password is not None:
-        check_password_rules(password)
+        check_password_rules(
+            password, email=email, name=name or (advocate.name if advocate else None)
+        )
     user = User(
         email=email,
         role=role,
@@ -179,7 +235,8 @@ def check_invitation_link(token: str) -> User:
 
 
 def accept_invitation(token: str, password: str) -> User:
-    check_password_rules(password)
+    user = check_invitation_link(token)
+    check_password_rules(password, email=user.email, name=user.name)
     user = use_link_token(token, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"]).user
     user.set_password(password)
     audit.record(user, "user.invitation_accepted", user)
@@ -198,6 +255,13 @@ def update_user(actor, user: User, *, role: str, team: str | None, active: bool)
     changed = audit.changes(user, {"role": role, "team": team, "active": active})
     if changed:
         audit.record(actor, "user.updated", user, changed)
+        if "role" in changed or "active" in changed:
+            # New rights (or none) from the next sign-in: every open session of the user ends.
+            reason = "deactivated" if "active" in changed and not active else "role_changed"
+            ended = revoke_sessions(user, reason)
+            audit.record(
+                actor, "user.sessions_revoked", user, {"reason": reason, "sessions": ended}
+            )
 
 
 def create_api_token(

@@ -25,6 +25,8 @@ class SsoIdentity(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     # True while the user was provisioned without a mapped role and awaits an admin's grant.
     awaiting_role: Mapped[bool] = mapped_column(default=False)
+    # The role the provider's groups (or e-mail domain) last granted; None when an admin set it.
+    granted_role: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     last_sign_in_at: Mapped[dt.datetime | None]
 

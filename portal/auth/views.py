@@ -1,18 +1,47 @@
-"""Sign-in, sign-out, password change and reset, invitation acceptance."""
+"""Sign-in (and its second step), sign-out, sessions, two-step sign-in, password change and
+reset, invitation acceptance."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+import time
 
-from portal.auth import service
-from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswordForm, SignInForm
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, logout_user
+from limits import RateLimitItemPerSecond
+
+from portal.auth import mfa, service
+from portal.auth import session as sessions
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ConfirmPresenceForm,
+    EnableMfaForm,
+    ForgotPasswordForm,
+    SecondStepForm,
+    SetPasswordForm,
+    SignInForm,
+)
 from portal.auth.links import LinkError
-from portal.errors import DomainError, ValidationFailed
+from portal.auth.models import User, hash_token
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db, limiter
 from portal.urls import is_safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+# The half-signed-in state between the password and the code: it grants nothing (no session
+# starts and Flask-Login knows no user) and lapses after MFA_PENDING_SECONDS.
+PENDING = "_sign_in_pending"
+SETUP = "_mfa_setup_secret"
+FAILURE = "That e-mail and password don't match an account."
 
 
 def _sign_in_limit() -> str:
@@ -28,9 +57,30 @@ def _only_failures(response) -> bool:
     return response.status_code != 302
 
 
+def _audit_lockout(request_limit) -> None:
+    """Audit a sign-in the rate limit refused: once per limit key and window, not per attempt."""
+    once = RateLimitItemPerSecond(1, request_limit.limit.get_expiry())
+    if not limiter.limiter.hit(once, "lockout-audited", request_limit.key):
+        return
+    scope = "address" if "sign-in:" in request_limit.key else "client"
+    service.record_lockout(request.form.get("email", ""), scope)
+    db.session.commit()
+
+
+# Sign-in ------------------------------------------------------------------------------------
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_only_failures)
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key, deduct_when=_only_failures)
+@limiter.limit(
+    _sign_in_limit, methods=["POST"], deduct_when=_only_failures, on_breach=_audit_lockout
+)
+@limiter.limit(
+    _sign_in_limit,
+    methods=["POST"],
+    key_func=_email_key,
+    deduct_when=_only_failures,
+    on_breach=_audit_lockout,
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
@@ -42,23 +92,254 @@ def sign_in():
             form.form_errors.append(refusal.message)
             return render_template("auth/sign_in.html", form=form), 200
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            service.record_sign_in(user)
-            db.session.commit()
-            target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
+            return begin_sign_in(
+                user, "password", remember=form.remember.data, target=request.args.get("next")
+            )
+        service.record_failed_sign_in(form.email.data)
+        db.session.commit()  # the failure is audited though nothing else is written
         # One message for every failure: it must not tell which part was wrong.
-        form.form_errors.append("That e-mail and password don't match an account.")
+        form.form_errors.append(FAILURE)
         return render_template("auth/sign_in.html", form=form), 200
     return render_template("auth/sign_in.html", form=form)
+
+
+def begin_sign_in(user: User, method: str, *, remember: bool = False, target: str | None = None):
+    """Sign `user` in after their first factor, or send them to the second step (or, when the
+    program requires it and they have none, to enrolment) first."""
+    must_enrol = method == "password" and not user.mfa_enabled and mfa.mfa_required(user)
+    if not (user.mfa_enabled or must_enrol):
+        return finish_sign_in(user, method, remember=remember, target=target)
+    pending = {
+        "uid": user.id,
+        "remember": bool(remember),
+        "next": target if is_safe_next(target) else None,
+        "at": int(time.time()),
+    }
+    if must_enrol:
+        pending["secret"] = mfa.new_secret()
+    session[PENDING] = pending
+    db.session.commit()  # what the first step spent (an e-mailed link) stays spent
+    return redirect(url_for("auth.enrol_to_sign_in" if must_enrol else "auth.second_step"))
+
+
+def finish_sign_in(user: User, method: str, *, remember: bool = False, target: str | None = None):
+    session.pop(PENDING, None)
+    sessions.start_session(user, method, remember=remember)
+    service.record_sign_in(user, method)
+    db.session.commit()
+    return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
+
+
+def _pending() -> tuple[User | None, dict]:
+    """The user half-way through signing in, while their first step is recent enough."""
+    pending = session.get(PENDING) or {}
+    age = time.time() - pending.get("at", 0)
+    if not pending or age > current_app.config["MFA_PENDING_SECONDS"]:
+        return None, {}
+    user = db.session.get(User, pending.get("uid"))
+    return (user, pending) if user is not None and user.active else (None, {})
+
+
+def _restart():
+    session.pop(PENDING, None)
+    flash("Please sign in again.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _mfa_limit() -> str:
+    return current_app.config["MFA_LIMIT"]
+
+
+def _pending_key() -> str:
+    return f"mfa:{(session.get(PENDING) or {}).get('uid')}"
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(_mfa_limit, methods=["POST"], deduct_when=_only_failures)
+@limiter.limit(_mfa_limit, methods=["POST"], key_func=_pending_key, deduct_when=_only_failures)
+def second_step():
+    """The second step: a code from the authenticator app or a recovery code."""
+    user, pending = _pending()
+    if user is None or not user.mfa_enabled:
+        return _restart()
+    form = SecondStepForm()
+    if form.validate_on_submit():
+        used = mfa.verify_second_factor(user, form.code.data)
+        if used is not None:
+            if used == "recovery_code":
+                left = mfa.recovery_codes_left(user)
+                flash(f"You used a recovery code: {left} left.", "warning")
+            return finish_sign_in(user, "mfa", remember=pending["remember"], target=pending["next"])
+        db.session.rollback()
+        service.record_failed_sign_in(user.email, reason="code")
+        db.session.commit()
+        form.code.errors.append("That code doesn't match. Try the newest code from your app.")
+        return render_template("auth/second_step.html", form=form), 200
+    return render_template("auth/second_step.html", form=form)
+
+
+@bp.route("/sign-in/enrol", methods=["GET", "POST"])
+@limiter.limit(_mfa_limit, methods=["POST"], deduct_when=_only_failures)
+@limiter.limit(_mfa_limit, methods=["POST"], key_func=_pending_key, deduct_when=_only_failures)
+def enrol_to_sign_in():
+    """The program requires two-step sign-in of this user: enrol now, then be signed in."""
+    user, pending = _pending()
+    if user is None or "secret" not in pending:
+        return _restart()
+    form = EnableMfaForm()
+    if form.validate_on_submit():
+        try:
+            codes = mfa.enable_mfa(user, pending["secret"], form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+        else:
+            session.pop(PENDING, None)
+            sessions.start_session(user, "mfa", remember=pending["remember"])
+            service.record_sign_in(user, "mfa")
+            db.session.commit()
+            target = pending["next"] if is_safe_next(pending["next"]) else None
+            return render_template("auth/recovery_codes.html", codes=codes, target=target)
+    return _setup_page(user, pending["secret"], form, required=True)
+
+
+def _setup_page(user: User, secret: str, form, *, required: bool = False):
+    uri = mfa.provisioning_uri(user, secret)
+    status = 422 if form.errors else 200
+    return render_template(
+        "auth/mfa_setup.html",
+        form=form,
+        secret=secret,
+        uri=uri,
+        qr=mfa.qr_code_svg(uri),
+        required=required,
+    ), status
+
+
+# Sign-out and sessions ----------------------------------------------------------------------
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    sessions.end_session(current_user)
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/sessions")
+@login_required
+def session_list():
+    """Where the user is signed in, with a way to end any of it."""
+    current = hash_token(current_user.session_key or "")
+    return render_template(
+        "auth/sessions.html", sessions=sessions.live_sessions(current_user), current=current
+    )
+
+
+@bp.post("/sessions/<int:session_id>/revoke")
+@login_required
+def revoke_session(session_id: int):
+    try:
+        row = sessions.revoke_session(current_user, session_id)
+    except NotFound:
+        db.session.rollback()
+        flash("That session is already gone.", "info")
+        return redirect(url_for("auth.session_list"))
+    db.session.commit()
+    if row.key_hash == hash_token(current_user.session_key or ""):
+        logout_user()
+        flash("You are signed out.", "info")
+        return redirect(url_for("auth.sign_in"))
+    flash("That session is signed out.", "success")
+    return redirect(url_for("auth.session_list"))
+
+
+@bp.post("/sessions/revoke-all")
+@login_required
+def sign_out_everywhere():
+    sessions.sign_out_everywhere(current_user)
+    db.session.commit()
+    logout_user()
+    flash("You are signed out everywhere, on this device too.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+# Two-step sign-in settings ------------------------------------------------------------------
+
+
+@bp.route("/mfa", methods=["GET", "POST"])
+@login_required
+def mfa_settings():
+    """Turn two-step sign-in on (scan, confirm a code) or see its state and turn it off."""
+    user = current_user._get_current_object()
+    if user.mfa_enabled:
+        session.pop(SETUP, None)
+        return render_template(
+            "auth/mfa_status.html",
+            form=ConfirmPresenceForm(),
+            left=mfa.recovery_codes_left(user),
+            required=mfa.mfa_required(user),
+        )
+    secret = session.get(SETUP) or mfa.new_secret()
+    session[SETUP] = secret
+    form = EnableMfaForm()
+    if form.validate_on_submit():
+        try:
+            codes = mfa.enable_mfa(user, secret, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+        else:
+            db.session.commit()
+            session.pop(SETUP, None)
+            return render_template("auth/recovery_codes.html", codes=codes, target=None)
+    return _setup_page(user, secret, form)
+
+
+@bp.post("/mfa/disable")
+@login_required
+def disable_mfa():
+    form = ConfirmPresenceForm()
+    if form.validate_on_submit():
+        try:
+            mfa.disable_mfa(
+                current_user._get_current_object(),
+                password=form.password.data,
+                code=form.code.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("Two-step sign-in is off.", "success")
+    return redirect(url_for("auth.mfa_settings"))
+
+
+@bp.post("/mfa/recovery-codes")
+@login_required
+def renew_recovery_codes():
+    form = ConfirmPresenceForm()
+    if form.validate_on_submit():
+        try:
+            codes = mfa.regenerate_recovery_codes(
+                current_user._get_current_object(),
+                password=form.password.data,
+                code=form.code.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes, target=None)
+    return redirect(url_for("auth.mfa_settings"))
+
+
+# Passwords ----------------------------------------------------------------------------------
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -66,28 +347,48 @@ def sign_out():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        before = sessions.current_session(user)
         try:
-            service.change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
+            service.change_password(user, form.current_password.data, form.new_password.data)
         except ValidationFailed as error:
             db.session.rollback()
             for name, message in error.fields.items():
                 form[name].errors.append(message)
         else:
+            # Every session ended with the old password; this browser goes on with a new one.
+            method = before.method if before is not None else "password"
+            sessions.start_session(user, method, remember=bool(before and before.remember))
             db.session.commit()
-            flash("Your password is changed.", "success")
+            flash("Your password is changed. You are signed out everywhere else.", "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/change_password.html", form=form)
 
 
+def _reset_client_limit() -> str:
+    return current_app.config["RESET_CLIENT_LIMIT"]
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["RESET_LIMIT"]
+
+
+def _reset_key() -> str:
+    return "reset:" + service.normalize_email(request.form.get("email", ""))
+
+
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_reset_client_limit, methods=["POST"])
+@limiter.limit(_reset_address_limit, methods=["POST"], key_func=_reset_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         service.request_password_reset(form.email.data)
         db.session.commit()
+        # Known and unknown addresses answer after the same time: the work a known one causes
+        # (a link, an e-mail, an audit event) must not show in how long the answer takes.
+        time.sleep(max(0.0, current_app.config["RESET_MIN_SECONDS"] - (time.monotonic() - started)))
         # The same answer whether or not the address exists.
         flash("If that address has an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.sign_in"))
@@ -133,8 +434,11 @@ def _set_password_with_link(token, *, check, apply, heading, done):
             db.session.rollback()
             form.password.errors.append(error.message)
         else:
+            signed_in = current_user.is_authenticated
+            if signed_in:
+                sessions.end_session(current_user)
             db.session.commit()
-            if current_user.is_authenticated:
+            if signed_in:
                 logout_user()
             flash(done, "success")
             return redirect(url_for("auth.sign_in"))

@@ -55,6 +55,8 @@ DEFAULTS: dict[str, object] = {
     "chat_webhook_url": None,
     "chat_flavour": "slack",
     "chat_events": ["request_submitted", "ask_accepted", "request_fulfilled", "claim_to_decide"],
+    # Managers and admins must use two-step sign-in (portal/auth/mfa.py); single sign-on exempt.
+    "require_mfa_for_staff": False,
 }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
+from portal.auth import mfa
 from portal.auth.permissions import require
 from portal.errors import ValidationFailed
 from portal.extensions import db
@@ -58,3 +59,24 @@ def points():
     return render_template(
         "admin/points.html", form=form, types=ACTIVITY_TYPES, defaults=service.DEFAULTS
     ), status
+
+
+class SecurityForm(FlaskForm):
+    require_mfa_for_staff = BooleanField(
+        "Managers and admins must use two-step sign-in",
+        description="They enrol an authenticator app at their next password sign-in. "
+        "Single sign-on is exempt: your identity provider runs its own checks.",
+    )
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@require("users.manage")
+def security():
+    """Sign-in security: whether managers and admins must use two-step sign-in."""
+    form = SecurityForm(data={"require_mfa_for_staff": service.get_setting(mfa.SETTING)})
+    if form.validate_on_submit():
+        ended = mfa.set_require_mfa_for_staff(current_user, form.require_mfa_for_staff.data)
+        db.session.commit()
+        flash(f"Saved. {ended} session(s) of people who must enrol first ended.", "success")
+        return redirect(url_for("settings.security"))
+    return render_template("admin/security.html", form=form)

@@ -347,7 +347,7 @@ def test_every_route_answers_as_expected_for_each_role(app, client, auth, world,
         response = request(app, client, role, tokens, method, path, body)
         if response.status_code != statuses[role]:
             wrong.append(f"{method} {path}: {response.status_code}, expected {statuses[role]}")
-        if path == "/auth/sign-out" and role != "anonymous":
+        if path in ("/auth/sign-out", "/auth/sessions/revoke-all") and role != "anonymous":
             auth.login(users[role].email)
     assert wrong == []
 

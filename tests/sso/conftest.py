@@ -79,8 +79,9 @@ def _npm_install() -> None:
 
 
 @contextlib.contextmanager
-def running_provider(redirect_uris: list[str]):
-    """Run the provider on a free port of 127.0.0.1 with one static client; yield its issuer."""
+def running_provider(redirect_uris: list[str], accounts_file: Path | None = None):
+    """Run the provider on a free port of 127.0.0.1 with one static client; yield its issuer.
+    With `accounts_file` (JSON like ACCOUNTS) the provider reads its accounts from it each time."""
     if not shutil.which("node") or not shutil.which("npm"):
         pytest.skip("node and npm are needed to run the OpenID Connect provider")
     _install_provider()
@@ -99,6 +100,7 @@ def running_provider(redirect_uris: list[str]):
             ]
         ),
         "OIDC_ACCOUNTS": json.dumps(ACCOUNTS),
+        **({"OIDC_ACCOUNTS_FILE": str(accounts_file)} if accounts_file else {}),
         "NODE_NO_WARNINGS": "1",
     }
     process = subprocess.Popen(  # noqa: S603
