@@ -128,5 +128,6 @@ class TestConfig(Config):
 
     def __init__(self, instance_path: str) -> None:
         super().__init__(instance_path)
-        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+        # bandit B105: tests only
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105
         self.RATELIMIT_STORAGE_URI = "memory://"

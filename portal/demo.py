@@ -44,7 +44,8 @@ from portal.models import (
 from portal.program.service import get_setting, taxonomy_labels, taxonomy_values
 from portal.vocab import label
 
-PASSWORD = "demo-password-2026"  # noqa: S105  # nosec B105: the published demo password
+# bandit B105: the published demo password
+PASSWORD = "demo-password-2026"  # noqa: S105  # nosec B105
 SEED = 2026
 DEFAULT_ADVOCATES = 200
 MAX_ADVOCATES = 200_000
@@ -821,7 +822,8 @@ class _Advocate:
 
 class _Builder:
     def __init__(self, advocates: int) -> None:
-        self.rng = random.Random(SEED)  # nosec B311: repeatable demo data, not a secret
+        # bandit B311: repeatable demo data, not a secret
+        self.rng = random.Random(SEED)  # nosec B311
         self.now = now_utc().replace(microsecond=0)
         self.today = self.now.date()
         self.n = advocates
@@ -1910,7 +1912,8 @@ class _Builder:
                 table = model.__tablename__
                 db.session.execute(
                     sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608: table names from our metadata
+                        # bandit B608: table names from our metadata
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec
                         f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
                     )
                 )

@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from portal.vocab import ROLES, TEAMS, choices
 
 LENGTH_MESSAGE = "Use at least 10 characters (and at most 128)."
-PASSWORD_HELP = "At least 10 characters. A sentence you can remember works well."  # noqa: S105
+# bandit B105: help text
+PASSWORD_HELP = "At least 10 characters. A sentence you can remember works well."  # noqa: S105  # nosec B105
 
 
 class SignInForm(FlaskForm):
