@@ -37,6 +37,7 @@ from portal.auth.permissions import require
 from portal.dashboard.service import advocate_home as home_figures
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters
 from portal.forms import show_service_errors
 from portal.program.service import get_setting
 from portal.templating import local_date
@@ -370,10 +371,11 @@ def answer(ask_id: int, action: str):
 def history():
     advocate = _me()
     years = service.history_years(advocate)
-    year = request.args.get("year", type=int)
-    kind = request.args.get("type", "")
-    year = year if year in years else None
-    kind = kind if kind in ACTIVITY_TYPES else ""
+    args = ListFilters(request.args)
+    year = args.choice("year", [str(y) for y in years])
+    year = int(year) if year else None
+    kind = args.choice("type", ACTIVITY_TYPES)
+    args.announce()
     return render_template(
         "advocates/portal/history.html",
         advocate=advocate,
@@ -429,6 +431,7 @@ def download_data():
         f'attachment; filename="my-advocate-data-{advocate.id}.json"'
     )
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -3,17 +3,16 @@ waitlists, and any advocate's points ledger with adjustments."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import csvio
 from portal.auth.permissions import require
 from portal.benefits import service
 from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters, current_page
 from portal.forms import show_service_errors
 from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES, label
 
@@ -37,11 +36,12 @@ def _claim(claim_id: int):
 @bp.get("/")
 @require("program.manage")
 def index():
-    status = request.args.get("status")
-    status = status if status in BENEFIT_STATUSES else None
+    args = ListFilters(request.args)
+    status = args.choice("status", BENEFIT_STATUSES) or None
+    args.announce()
     page = db.paginate(
         service.benefit_query(status=status),
-        page=request.args.get("page", 1, type=int),
+        page=current_page(),
         per_page=25,
         error_out=False,
     )
@@ -134,11 +134,12 @@ def set_status(benefit_id: int):
 @bp.get("/claims")
 @require("program.manage")
 def claims():
-    status = request.args.get("status", "requested")
-    status = status if status in CLAIM_STATUSES else None
+    args = ListFilters(request.args)
+    status = args.choice("status", CLAIM_STATUSES, default="requested") or None
+    args.announce()
     page = db.paginate(
         service.claim_query(current_user, status=status),
-        page=request.args.get("page", 1, type=int),
+        page=current_page(),
         per_page=50,
         error_out=False,
     )
@@ -201,7 +202,7 @@ def decide(claim_id: int, action: str):
 def _ledger_page(advocate, form, status=200):
     page = db.paginate(
         service.ledger_query(advocate.id),
-        page=request.args.get("page", 1, type=int),
+        page=current_page(),
         per_page=50,
         error_out=False,
     )
@@ -243,44 +244,31 @@ def give_get():
     )
 
 
-def _cell(value):
-    """A spreadsheet cell that is never read as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/give-get.csv")
 @require("program.manage")
 def give_get_csv():
     report = service.give_and_get(current_user)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    csvio.record_export(current_user, "give_and_get", rows=len(report.rows))
+    db.session.commit()  # audited before a byte leaves
+    columns = [
+        "Advocate",
+        "Account",
+        "Activities given",
+        "Activities by type",
+        "Points earned",
+        "Benefits received",
+        "Points spent",
+    ]
+    rows = (
         [
-            "Advocate",
-            "Account",
-            "Activities given",
-            "Activities by type",
-            "Points earned",
-            "Benefits received",
-            "Points spent",
+            row.name,
+            row.account,
+            row.given,
+            "; ".join(f"{label(kind)}: {n}" for kind, n in row.activities.items()),
+            row.points_earned,
+            row.received,
+            row.points_spent,
         ]
+        for row in report.rows
     )
-    for row in report.rows:
-        by_type = "; ".join(f"{label(kind)}: {n}" for kind, n in row.activities.items())
-        writer.writerow(
-            [
-                _cell(row.name),
-                _cell(row.account),
-                row.given,
-                by_type,
-                row.points_earned,
-                row.received,
-                row.points_spent,
-            ]
-        )
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=give-and-get.csv"},
-    )
+    return csvio.download(csvio.lines(columns, rows), "give-and-get.csv")

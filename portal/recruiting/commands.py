@@ -67,6 +67,9 @@ def _export_command(kind: str):
     @click.argument("file", type=click.File("w", encoding="utf-8", lazy=True), default="-")
     @with_appcontext
     def command(file):
+        # Audited (and committed) before a byte is written: a failed write still was an export.
+        csv_io.record_export(None, kind, via="cli")
+        db.session.commit()
         for chunk in csv_io.EXPORTS[kind]():
             file.write(chunk)
 

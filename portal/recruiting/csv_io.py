@@ -9,9 +9,7 @@ columns, enum values in any case and spacing or as the words people read.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import secrets
 from collections import Counter
@@ -22,6 +20,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from portal import csvio
 from portal.accounts import service as accounts_service
 from portal.accounts.models import Account
 from portal.advocates import service as advocates_service
@@ -30,6 +29,7 @@ from portal.asks.eligibility import refresh_advocates, settings_in_memory
 from portal.asks.models import Ask, ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.models import User
+from portal.csvio import CsvFileError
 from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
@@ -94,17 +94,10 @@ ASK_COLUMNS = (
 )
 REQUIRED = {"accounts": ("crm_id", "name"), "advocates": ("email", "name")}
 LIST_FIELDS = ("products", "use_cases", "languages", "activity_types")
-LIST_SEPARATOR = "|"
+LIST_SEPARATOR = csvio.LIST_SEPARATOR
 BATCH = 1000
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = csvio.MAX_BYTES
 KINDS = ("accounts", "advocates")
-
-
-class CsvFileError(DomainError):
-    """The file as a whole can't be read (encoding, no header, a missing key column)."""
-
-    status = 422
-    code = "invalid"
 
 
 @dataclass
@@ -150,37 +143,18 @@ def _header_key(name: str) -> str:
 
 
 def decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        return data.lstrip("\ufeff")
-    if len(data) > MAX_BYTES:
-        raise CsvFileError(f"The file is larger than {MAX_BYTES // 1024 // 1024} MB.", field="file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvFileError(
-            f"The file is not UTF-8 (byte {exc.start}): save it as CSV UTF-8.", field="file"
-        ) from exc
+    return csvio.decode(data)
 
 
 def read_rows(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """Header keys and (line, {column: value}) rows; the delimiter is guessed from the header."""
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CsvFileError("The file is empty.", field="file") from None
+    header, cells = csvio.read(text)
     keys = [_header_key(h) for h in header]
 
     def rows():
-        line = reader.line_num + 1
-        for values in reader:
-            start, line = line, reader.line_num + 1
-            if not any(v.strip() for v in values):
-                continue
+        for line, values in cells:
             yield (
-                start,
+                line,
                 {k: v.replace("\r\n", "\n") for k, v in zip(keys, values, strict=False) if k},
             )
 
@@ -417,13 +391,18 @@ def _plan(rows, key_of, check, existing_of, report, progress, present_fields):
         clean = {k: v for k, v in clean.items() if k in present_fields(row)}
         old = existing.get(key)
         if old is None:
+            try:
+                report_new_status(report.kind, clean)
+            except DomainError as error:
+                outcome.errors = error.fields or {"": error.message}
+                continue
             outcome.action = "create"
             creates.append((outcome, clean))
             continue
         try:
             changes = _diff(old, clean, keep_if_blank=("status",))
             if "status" in changes:
-                advocates_or_none = SimpleNamespace(status=old["status"])
+                advocates_or_none = SimpleNamespace(**old)  # status, name and consent
                 report_status_move(report.kind, advocates_or_none, changes["status"][1])
         except DomainError as error:
             outcome.errors = error.fields or {"": error.message}
@@ -435,6 +414,12 @@ def _plan(rows, key_of, check, existing_of, report, progress, present_fields):
     if progress:
         progress(len(rows) % 500)
     return creates, updates
+
+
+def report_new_status(kind: str, clean: dict) -> None:
+    """A new advocate starts where the lifecycle lets one start (not active: no consent yet)."""
+    if kind == "advocates":
+        advocates_service.check_initial_status(clean.get("name"), clean.get("status"))
 
 
 def report_status_move(kind: str, current, status: str) -> None:
@@ -518,6 +503,7 @@ def _import_advocates(actor, rows, present, report, dry_run, progress):
     mapped = {"account_crm_id": "account_id"}
     fields = {mapped.get(name, name) for name in present}
     stored = [getattr(Advocate, mapped.get(n, n)) for n in ADVOCATE_COLUMNS]
+    stored += [Advocate.consent_at, Advocate.consent_version]  # a move to active needs consent
 
     def key_of(row):
         return (row.get("email") or "").strip().lower()
@@ -590,44 +576,19 @@ class _ImportEntity:
 # Export ------------------------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _write(columns, rows: Iterable) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    yield buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([_cell(v) for v in row])
-        yield buffer.getvalue()
-
-
-def export_accounts() -> Iterator[str]:
+def _accounts_query() -> sa.Select:
     csm = sa.orm.aliased(User)
     stored = [getattr(Account, n) for n in ACCOUNT_COLUMNS if n != "csm_email"]
-    query = (
-        sa.select(*stored, csm.email)
+    # csm_email stands before notes in the file: the last two columns swap.
+    return (
+        sa.select(*stored[:-1], csm.email, stored[-1])
         .outerjoin(csm, Account.csm_id == csm.id)
         .order_by(Account.crm_id.is_(None), Account.crm_id, Account.id)
     )
-    rows = (tuple(r[:-2]) + (r[-1], r[-2]) for r in db.session.execute(query))
-    return _write(ACCOUNT_COLUMNS, rows)
 
 
-def export_advocates() -> Iterator[str]:
-    query = (
+def _advocates_query() -> sa.Select:
+    return (
         sa.select(
             *[
                 Account.crm_id if n == "account_crm_id" else getattr(Advocate, n)
@@ -638,11 +599,10 @@ def export_advocates() -> Iterator[str]:
         .where(Advocate.anonymized_at.is_(None))
         .order_by(Advocate.email)
     )
-    return _write(ADVOCATE_COLUMNS, db.session.execute(query))
 
 
-def export_asks() -> Iterator[str]:
-    query = (
+def _asks_query() -> sa.Select:
+    return (
         sa.select(
             Ask.id,
             Ask.request_id,
@@ -664,7 +624,39 @@ def export_asks() -> Iterator[str]:
         .join(ReferenceRequest, Ask.request_id == ReferenceRequest.id)
         .order_by(Ask.id)
     )
-    return _write(ASK_COLUMNS, db.session.execute(query))
+
+
+QUERIES = {"accounts": _accounts_query, "advocates": _advocates_query, "asks": _asks_query}
+COLUMNS = {"accounts": ACCOUNT_COLUMNS, "advocates": ADVOCATE_COLUMNS, "asks": ASK_COLUMNS}
+
+
+def _export(kind: str) -> Iterator[str]:
+    # Rows are fetched in batches as the file streams, not all held at once.
+    rows = db.session.execute(QUERIES[kind]().execution_options(yield_per=BATCH))
+    return csvio.lines(COLUMNS[kind], rows)
+
+
+def export_accounts() -> Iterator[str]:
+    return _export("accounts")
+
+
+def export_advocates() -> Iterator[str]:
+    return _export("advocates")
+
+
+def export_asks() -> Iterator[str]:
+    return _export("asks")
+
+
+def record_export(actor, kind: str, *, via: str) -> int:
+    """Audit a full export of `kind` with its row count (pages and command line alike); the
+    caller commits before it streams EXPORTS[kind]()."""
+    if kind not in QUERIES:
+        raise CsvFileError(f"Export kind must be one of: {', '.join(QUERIES)}.", field="kind")
+    query = QUERIES[kind]().order_by(None).subquery()
+    rows = db.session.scalar(sa.select(sa.func.count()).select_from(query))
+    csvio.record_export(actor, kind, rows=rows, via=via)
+    return rows
 
 
 # Previews waiting for confirmation ------------------------------------------------------------

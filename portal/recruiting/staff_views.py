@@ -8,25 +8,27 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from portal import csvio
 from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
 from portal.auth.links import LinkError
-from portal.auth.permissions import require
+from portal.auth.permissions import can, require
+from portal.auth.session import start_session
 from portal.database import now_utc
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters
 from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.http_security import accepts_uploads
 from portal.program.service import get_setting, taxonomy_choices
 from portal.recruiting import csv_io, service
 from portal.recruiting.forms import (
@@ -39,7 +41,6 @@ from portal.recruiting.forms import (
     TouchpointForm,
     WelcomeForm,
 )
-from portal.recruiting.models import Touchpoint
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SEGMENTS, label
 
 bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
@@ -102,9 +103,17 @@ def account(account_id: int):
 
 
 def _filters() -> dict:
-    filters = {name: request.args.get(name, "").strip() for name in service.PIPELINE_FILTERS}
-    if filters["nominated_by"] and not filters["nominated_by"].isdigit():
-        filters["nominated_by"] = ""
+    """The pipeline's filters from the query string; a bad value is ignored and said so."""
+    args = ListFilters(request.args)
+    nominated_by = args.integer("nominated_by")
+    filters = {
+        "industry": args.text("industry", max_length=64),
+        "region": args.choice("region", REGIONS),
+        "segment": args.choice("segment", SEGMENTS),
+        "product": args.text("product", max_length=64),
+        "nominated_by": str(nominated_by) if nominated_by else "",
+    }
+    args.announce()
     return filters
 
 
@@ -182,9 +191,13 @@ def _viewer_zone() -> ZoneInfo:
 
 
 @bp.route("/advocates/<int:advocate_id>", methods=["GET", "POST"])
-@require("program.manage")
+@require("advocates.nurture")
 def advocate(advocate_id: int):
-    advocate = db.session.get(Advocate, advocate_id) or abort(404)
+    try:
+        advocate = service.get_nurtured_advocate(current_user, advocate_id)
+    except NotFound:
+        abort(404)
+    program = can(current_user, "program.manage")
     form = TouchpointForm()
     if form.validate_on_submit():
         data = form.to_data(_viewer_zone())
@@ -192,7 +205,7 @@ def advocate(advocate_id: int):
         if saved is not REFUSED:
             flash("Touchpoint logged.", "success")
             return redirect(url_for("recruiting.advocate", advocate_id=advocate.id))
-    invitation = service.open_invitations([advocate.id]).get(advocate.id)
+    invitation = service.open_invitations([advocate.id]).get(advocate.id) if program else None
     return render_template(
         "recruiting/advocate.html",
         advocate=advocate,
@@ -201,14 +214,14 @@ def advocate(advocate_id: int):
         touchpoints=service.touchpoints_of(advocate),
         invitation=invitation,
         stale=invitation is not None and service.is_stale(invitation),
-        moves=advocates_service.TRANSITIONS[advocate.status],
+        moves=advocates_service.TRANSITIONS[advocate.status] if program else (),
         move_words=MOVE_WORDS,
         move_form=MoveForm(),
     ), _status(form)
 
 
 @bp.get("/follow-ups")
-@require("program.manage")
+@require("advocates.nurture")
 def follow_ups():
     today = _today()
     due = service.follow_ups_due(current_user, today)
@@ -220,9 +233,12 @@ def _today():
 
 
 @bp.post("/touchpoints/<int:touchpoint_id>/done")
-@require("program.manage")
+@require("advocates.nurture")
 def follow_up_done(touchpoint_id: int):
-    touchpoint = db.session.get(Touchpoint, touchpoint_id) or abort(404)
+    try:
+        touchpoint = service.get_follow_up(current_user, touchpoint_id)
+    except NotFound:
+        abort(404)
     if not MoveForm().validate_on_submit():
         abort(400)
     if commit_or_show(service.complete_follow_up, current_user, touchpoint) is not REFUSED:
@@ -270,6 +286,7 @@ def delete_target(target_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@accepts_uploads
 @require("program.manage")
 def import_csv():
     form = ImportForm()
@@ -277,8 +294,9 @@ def import_csv():
     confirm = None
     if form.validate_on_submit():
         file = form.file.data
-        data = file.read() if file else b""
-        if not data:
+        # One byte past the importer's limit is enough for it to refuse a larger file.
+        data = file.read(csv_io.MAX_BYTES + 1) if file else b""
+        if not file:  # an empty file goes on, to be told it is empty
             form.file.errors.append("Choose a CSV file.")
         elif form.kind.data not in csv_io.KINDS:
             form.kind.errors.append("Choose accounts or advocates.")
@@ -328,11 +346,9 @@ def confirm_import():
 def export_csv(kind: str):
     if kind not in csv_io.EXPORTS:
         abort(404)
-    return Response(
-        stream_with_context(csv_io.EXPORTS[kind]()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{kind}.csv"'},
-    )
+    csv_io.record_export(current_user, kind, via="page")
+    db.session.commit()  # audited before a byte leaves
+    return csvio.download(csv_io.EXPORTS[kind](), f"{kind}.csv")
 
 
 # The invitee's welcome page (no sign-in: the signed link is the credential) ------------------
@@ -363,8 +379,8 @@ def accept(token: str):
             db.session.rollback()
             show_service_errors(form, error)
         else:
+            start_session(user, "invitation")
             db.session.commit()
-            login_user(user)
             flash(f"Welcome to {get_setting('program_name')}, {advocate.name}.", "success")
             return redirect(url_for("me.home"))
     return render_template(

@@ -30,17 +30,16 @@ message naming the field. Definitions:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from portal import csvio
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import AdvocateEligibility, Ask
@@ -123,8 +122,21 @@ def _allowed_values(name: str):
     raise KeyError(name)
 
 
+def last_allowed_day(today: dt.date) -> dt.date:
+    """The last day a range may reach: the end of next year (what the error message says)."""
+    return dt.date(today.year + 1, 12, 31)
+
+
+def default_range(report: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The range a report shows when none is chosen: the last 12 months, except coverage,
+    which is about targets still to reach: from the start of this year to the end of next."""
+    if report == "coverage":
+        return dt.date(today.year, 1, 1), last_allowed_day(today)
+    return today - dt.timedelta(days=364), today
+
+
 def parse_params(report: str | None, args, today: dt.date | None = None) -> Params:
-    """The date range (default: the last 12 months) and filters; ValidationFailed if bad."""
+    """The date range (default: `default_range`) and filters; ValidationFailed if bad."""
     today = today or now_utc().date()
     names = FILTERS[report] if report else ()
     checker = Checker(
@@ -137,11 +149,14 @@ def parse_params(report: str | None, args, today: dt.date | None = None) -> Para
     for name in names:
         checker.choice(name, _allowed_values(name))
     if not checker.errors:
-        end = checker.clean.get("end") or today
-        start = checker.clean.get("start") or end - dt.timedelta(days=364)
+        default_start, default_end = default_range(report, today)
+        end = checker.clean.get("end") or default_end
+        start = checker.clean.get("start") or (
+            default_start if "end" not in checker.clean else end - dt.timedelta(days=364)
+        )
         if start > end:
             checker.error("start", "The start is after the end: swap them.")
-        elif start < EARLIEST or end > today + dt.timedelta(days=366):
+        elif start < EARLIEST or end > last_allowed_day(today):
             checker.error(
                 "start" if start < EARLIEST else "end",
                 f"Choose dates between {EARLIEST.year} and next year.",
@@ -171,27 +186,19 @@ class Report:
         """The chart as SVG (the program page and the API read figures only, never this)."""
         return self.draw() if self.draw else ""
 
+    def csv_lines(self) -> Iterator[str]:
+        """The table as CSV, line by line (one writer for every export: `portal.csvio`)."""
+        return csvio.lines(self.columns, self.rows)
+
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        for row in self.rows:
-            writer.writerow(["" if v is None else _csv_cell(v) for v in row])
-        return out.getvalue()
+        return "".join(self.csv_lines())
 
 
-def _csv_cell(value):
-    text = str(value)
-    # A cell that a spreadsheet would run as a formula is written as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def record_csv_download(actor, report: Report) -> None:
+    """Audit a report's CSV download with its filters and row count; the caller commits."""
+    csvio.record_export(
+        actor, f"report.{report.name}", rows=len(report.rows), filters=report.params.query_args()
+    )
 
 
 def _rate(part, whole) -> float | None:

@@ -3,10 +3,13 @@ one page per report with its chart and table, and each table as CSV."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
+from portal import csvio
 from portal.auth.permissions import require
 from portal.errors import ValidationFailed
+from portal.extensions import db
 from portal.reports import facts, service
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, TEAMS
 
@@ -80,9 +83,7 @@ def report_csv(name: str):
     except ValidationFailed as error:
         abort(422, description=error.message)
     built = service.build(name, params)
+    service.record_csv_download(current_user, built)
+    db.session.commit()
     filename = f"{name}-{params.start.isoformat()}-{params.end.isoformat()}.csv"
-    return Response(
-        built.csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+    return csvio.download(built.csv_lines(), filename)

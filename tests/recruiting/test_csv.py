@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from portal.accounts import service as accounts_service
 from portal.accounts.models import Account
@@ -14,6 +17,7 @@ from portal.audit.models import AuditEvent
 from portal.errors import ValidationFailed
 from portal.extensions import db as _db
 from portal.recruiting import csv_io
+from portal.recruiting.models import ImportPreview
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
 from tests.queries import QueryCounter
 
@@ -83,7 +87,7 @@ def test_bad_rows_are_reported_with_line_and_field_and_the_rest_written(db):
     AccountFactory(crm_id="A-9")
     text = (
         "email,name,account_crm_id,seniority,status,timezone\n"
-        "good@x.example,Good Person,A-9,Director,Active,europe/berlin\n"
+        "good@x.example,Good Person,A-9,Director,Invited,europe/berlin\n"
         "not-an-email,Bad Mail,A-9,,,\n"
         "nameless@x.example,,A-9,,,\n"
         "enum@x.example,Enum Person,A-9,overlord,,\n"
@@ -103,7 +107,7 @@ def test_bad_rows_are_reported_with_line_and_field_and_the_rest_written(db):
     assert "timezone" in errors[10]
     assert report.counts["create"] == 2  # line 2 and the quoted one on lines 6-7
     good = db.session.scalar(sa.select(Advocate).where(Advocate.email == "good@x.example"))
-    assert (good.seniority, good.status, good.timezone) == ("director", "active", "Europe/Berlin")
+    assert (good.seniority, good.status, good.timezone) == ("director", "invited", "Europe/Berlin")
     assert db.session.get(AdvocateEligibility, good.id) is not None  # matching sees them
     assert _count(Advocate) == 2
 
@@ -304,3 +308,79 @@ def test_an_import_reads_the_vocabulary_once_and_nothing_per_row(db, kind, make)
         assert sum("taxonomy_terms" in s for s in queries.statements) == 1
         counts.append(queries.count)
     assert counts[0] == counts[1]
+
+
+# Files that can't be read: one clear error, page and command line, and nothing written --------
+
+HEADER = b"crm_id,name,industry,segment,region,notes\n"
+GOOD_ROW = b"G-1,Good Bank,banking,smb,emea,fine\n"
+BAD_FILES = {
+    "a cell over 128 KiB": (
+        HEADER + GOOD_ROW + b'B-1,Big Bank,banking,smb,emea,"' + b"x" * 140_000 + b'"\n',
+        "Line 3: a cell is longer than 128 KiB.",
+    ),
+    "not UTF-8": (HEADER + b"L-1,Caf\xe9 Bank,banking,smb,emea,\n", "The file is not UTF-8"),
+    "a NUL byte": (
+        HEADER + GOOD_ROW + b"N-1,Nul\x00Bank,banking,smb,emea,\n",
+        "The file holds a NUL character (line 3)",
+    ),
+    "empty": (b"", "The file is empty."),
+    "only blank lines": (b"\r\n\r\n", "The file is empty."),
+    "a blank header": (b",,,\n" + GOOD_ROW, "The first line is blank"),
+    "no header": (GOOD_ROW, "The header lacks the columns crm_id, name."),
+}
+
+
+def _no_trace(db):
+    db.session.expire_all()
+    assert _count(Account) == 0
+    assert _count(ImportPreview) == 0
+    assert (
+        _db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "accounts.imported"))
+        is None
+    )
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_a_file_that_cannot_be_read_is_one_clear_error_on_the_page(db, client, auth, name):
+    data, message = BAD_FILES[name]
+    UserFactory(role="manager", email="m@example.com")
+    _db.session.commit()
+    auth.login("m@example.com")
+    response = client.post(
+        "/recruiting/import",
+        data={"kind": "accounts", "file": (io.BytesIO(data), "crm.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert escape(message) in response.get_data(as_text=True)
+    _no_trace(db)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_a_file_that_cannot_be_read_is_one_clear_error_on_the_command_line(
+    db, runner, tmp_path, name, dry_run
+):
+    data, message = BAD_FILES[name]
+    path = tmp_path / "crm.csv"
+    path.write_bytes(data)
+    result = runner.invoke(args=["import-accounts", str(path), *(["--dry-run"] * dry_run)])
+    assert result.exit_code == 1
+    assert f"Error: {message}" in result.output
+    assert "Traceback" not in result.output
+    _no_trace(db)
+
+
+def test_an_import_takes_off_the_quote_an_export_put_before_a_formula(db):
+    text = (
+        "crm_id,name,industry,segment,region,notes\n"
+        "Q-1,'=Quoted Bank,banking,smb,emea,'+1 555\n"
+        "Q-2,'Plain Bank,banking,smb,emea,''@twice\n"
+    )
+    assert _import("accounts", text).counts == {"create": 2}
+    names = dict(_db.session.execute(sa.select(Account.crm_id, Account.name)).all())
+    notes = dict(_db.session.execute(sa.select(Account.crm_id, Account.notes)).all())
+    assert (names["Q-1"], notes["Q-1"]) == ("=Quoted Bank", "+1 555")
+    # A quote before text that starts no formula is the text's own.
+    assert (names["Q-2"], notes["Q-2"]) == ("'Plain Bank", "'@twice")

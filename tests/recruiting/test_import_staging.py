@@ -73,6 +73,7 @@ def test_a_preview_is_forgotten_after_a_day(db, client, auth):
     auth.login("m@example.com")
     upload = preview(client)
     with freeze_time(dt.datetime.now(dt.UTC) + dt.timedelta(days=1, minutes=1)):
+        auth.login("m@example.com")  # the sign-in session itself ended in the meantime
         assert "That preview is gone" in confirm(client, upload)
         preview(client, b"crm_id,name,industry,segment,region\nP-2,Q,banking,smb,emea\n")
     assert accounts(db) == 0
