@@ -757,9 +757,6 @@ def _quarter_end(day: dt.date, later: int) -> dt.date:
     return dt.date(year, (month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-PREVIOUS_TERMS_VERSION = "2025-01"
-
-
 class _Advocate:
     """What the generator needs to know about an advocate while placing asks and claims."""
 
@@ -1164,11 +1161,8 @@ class _Builder:
             nominated_by_id=account["csm_id"],
             nomination_reason=rng.choice(NOMINATION_REASONS).format(product=product_label),
             consent_at=consent,
-            # The demo advocate agreed to an earlier version of the terms, so their first
-            # sign-in shows the program terms again, as after any terms update.
-            consent_version=(PREVIOUS_TERMS_VERSION if demo else self.terms_version)
-            if consent
-            else None,
+            # No one is active without consent to the current terms (program rule).
+            consent_version=self.terms_version if consent else None,
             activity_types=types,
             max_per_month=limits[0],
             max_per_quarter=limits[1],

@@ -71,6 +71,9 @@ class AccountFactory(Base):
     products = factory.LazyFunction(lambda: ["payments"])
 
 
+JOINED = ("active", "paused", "retired")
+
+
 class AdvocateFactory(Base):
     class Meta:
         model = Advocate
@@ -86,6 +89,13 @@ class AdvocateFactory(Base):
     languages = factory.LazyFunction(lambda: ["en"])
     activity_types = factory.LazyFunction(lambda: ["reference_call", "case_study"])
     timezone = "Europe/Berlin"
+    # Whoever joined the program accepted its current terms (no one is active without).
+    consent_at = factory.LazyAttribute(
+        lambda o: dt.datetime.now(dt.UTC) if o.status in JOINED else None
+    )
+    consent_version = factory.LazyAttribute(
+        lambda o: DEFAULTS["terms_version"] if o.consent_at else None
+    )
 
 
 def advocate_with_login(**kwargs) -> tuple[Advocate, User]:

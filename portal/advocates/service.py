@@ -12,14 +12,19 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks import service as asks_service
 from portal.asks.models import Ask, ReferenceRequest
-from portal.asks.overuse import zone_of
+from portal.asks.overuse import has_current_consent, zone_of
 from portal.audit import service as audit
 from portal.auth.permissions import PROGRAM, can
 from portal.benefits.models import Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.program.service import Vocabulary, get_setting, taxonomy_values
+from portal.program.service import (
+    Vocabulary,
+    get_setting,
+    limit_order_errors,
+    taxonomy_values,
+)
 from portal.validation import Checker
 from portal.vocab import (
     ACTIVITY_TYPES,
@@ -178,6 +183,7 @@ def create_advocate(actor, data: dict) -> Advocate:
             raise Forbidden("You can only nominate contacts at accounts you look after.")
         clean["status"] = "nominated"
     clean["status"] = clean.get("status") or "nominated"
+    check_initial_status(clean["name"], clean["status"])
     clean["timezone"] = clean.get("timezone") or "UTC"
     clean["preferred_contact"] = clean.get("preferred_contact") or "email"
     for name in ("products", "use_cases", "languages", "activity_types"):
@@ -203,6 +209,8 @@ def update_advocate(actor, advocate: Advocate, data: dict) -> dict:
         if name in clean and clean[name] is None:
             clean[name] = []
     status = clean.pop("status", None)
+    if status and status != advocate.status:
+        check_move(advocate, status)  # before anything changes: a refused move writes nothing
     changed = audit.changes(advocate, clean)
     if changed:
         audit.record(actor, "advocate.updated", advocate, changed)
@@ -233,6 +241,24 @@ def check_move(advocate: Advocate, status: str) -> None:
             f"An advocate who is {advocate.status} can't become {status} (allowed: {allowed}).",
             field="status",
         )
+    if status == "active" and not has_current_consent(advocate):
+        raise _not_consented(advocate.name)
+
+
+def check_initial_status(name: str, status: str | None) -> None:
+    """A new advocate (page, API, import) has accepted no terms yet: they can't start active."""
+    if status == "active":
+        raise _not_consented(name)
+
+
+def _not_consented(name: str) -> DomainError:
+    """No one is made active before accepting the current program terms (they do it through
+    the invitation, or at their next sign-in after the terms changed)."""
+    return DomainError(
+        f"{name} can't be made active before accepting the program terms; "
+        "send the invitation instead.",
+        field="status",
+    )
 
 
 def move_status(actor, advocate: Advocate, status: str, reason: str | None = None) -> None:
@@ -352,7 +378,7 @@ def needs_consent(advocate: Advocate | None) -> bool:
     """Whether the advocate still has to accept the current program terms."""
     if advocate is None:
         return False
-    return advocate.consent_at is None or advocate.consent_version != get_setting("terms_version")
+    return not has_current_consent(advocate)
 
 
 def accept_terms(actor, advocate: Advocate, version: str | None = None) -> None:
@@ -432,6 +458,20 @@ def _check_blackout(item, today: dt.date, prefix: str, c: Checker) -> dict | Non
     return {"start": start, "end": end, "reason": inner.clean.get("reason")}
 
 
+def _check_limit_order(advocate: Advocate, c: Checker, partial: bool) -> None:
+    """Month <= quarter <= year on what the limits will be (a limit left out of a partial
+    change keeps its stored value; a null one is the program default)."""
+    own = {}
+    for name in LIMIT_FIELDS:
+        if name in c.clean:
+            own[name] = c.clean[name]
+        elif partial:
+            own[name] = getattr(advocate, name)
+    defaults = {name: int(get_setting(f"default_{name}")) for name in LIMIT_FIELDS}
+    for name, why in limit_order_errors(own, defaults).items():
+        c.error(name, why)
+
+
 def check_preferences(advocate: Advocate, data: dict, *, partial: bool = False) -> dict:
     """Clean preference input (page or API) or raise ValidationFailed naming each field."""
     data = dict(data) if isinstance(data, dict) else data
@@ -462,6 +502,8 @@ def check_preferences(advocate: Advocate, data: dict, *, partial: bool = False) 
             c.clean["blackouts"] = checked
     if partial and "preferred_contact" in c.clean and c.clean["preferred_contact"] is None:
         c.error("preferred_contact", "Choose how we should contact you.")
+    if not any(name in c.errors for name in LIMIT_FIELDS):
+        _check_limit_order(advocate, c, partial)
     clean = c.done()
     if not partial:
         for name in (*LIMIT_FIELDS, "min_days_between"):

@@ -8,7 +8,8 @@ relevance compares (industry, product, use case, region, segment, seniority, lan
 compact form; the opted-in activity types are a bit mask.
 
 `listen()` installs a session hook: whenever a flush touches an ask, a blackout, an advocate or
-an account, the affected advocates' rows are recomputed in the same transaction, so every path
+an account, the affected advocates' rows are recomputed in the same transaction (a new
+program terms version takes everyone who has not accepted it out of matching), so every path
 (pages, API, imports, the advocate's own preference pages) keeps them true without calling
 this module. Bulk loads that write with Core inserts call `rebuild_eligibility()`; the rolling
 90-day and 12-month counts and passed blackouts are refreshed on a schedule by
@@ -47,7 +48,9 @@ CRITERIA_KINDS = {
 SINGLE_KINDS = ("industry", "region", "segment", "seniority")  # one value per advocate
 MULTI_KINDS = {"product": "products", "use_case": "use_cases", "language": "languages"}
 ACTIVITY_BITS = {activity: 1 << n for n, activity in enumerate(ACTIVITY_TYPES)}
-STATUS_RULES = frozenset({"advocate_status", "account_status"})
+# Rules that take an advocate out of matching until someone acts (not by time): status, and
+# consent to the current program terms.
+STATUS_RULES = frozenset({"advocate_status", "account_status", "consent"})
 # Fairness, in tenths of a score point: never asked rises most; each ask in the last 90 days
 # sinks an advocate by 0.6 in all (it also counts in the 12 months), an older one by 0.1.
 NEVER_ASKED = 15
@@ -310,9 +313,37 @@ def tag_set(advocate_id: int) -> set[tuple[str, str]]:
 # -- the hook ---------------------------------------------------------------------------------
 
 
+def refresh_consent(version: str) -> int:
+    """After the program terms changed to `version`: advocates who have not accepted it leave
+    matching at once (one UPDATE, however many they are); those who have are recomputed.
+    Returns how many rows were recomputed."""
+    table = AdvocateEligibility.__table__
+    current = sa.and_(Advocate.consent_at.is_not(None), Advocate.consent_version == version)
+    db.session.execute(
+        sa.update(table)
+        .where(
+            table.c.active.is_(True),
+            table.c.advocate_id.in_(sa.select(Advocate.id).where(~current)),
+        )
+        .values(active=False)
+    )
+    # Only when the version went back to one some advocates accepted: usually none.
+    ids = db.session.scalars(
+        sa.select(Advocate.id)
+        .join(table, table.c.advocate_id == Advocate.id)
+        .where(current, table.c.active.is_(False), Advocate.status == "active")
+    ).all()
+    for start in range(0, len(ids), 500):
+        refresh_advocates(ids[start : start + 500])
+    return len(ids)
+
+
 def _collect(session, flush_context, instances) -> None:
     """Before a flush: note what touches eligibility (ids may not exist yet)."""
     pending = session.info.setdefault(_PENDING, [])
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, ProgramSetting) and obj.key == "terms_version":
+            pending.append(obj)
     for obj in (*session.new, *session.dirty, *session.deleted):
         watched = isinstance(obj, Ask | Blackout | Account)
         if watched or (isinstance(obj, Advocate) and obj not in session.deleted):
@@ -326,6 +357,8 @@ def _collect(session, flush_context, instances) -> None:
 def _advocate_ids(session, pending) -> set[int]:
     ids, accounts = set(), set()
     for obj in pending:
+        if isinstance(obj, ProgramSetting):
+            continue
         if isinstance(obj, tuple):
             ids.add(obj[1])
         elif isinstance(obj, Advocate):
@@ -347,6 +380,9 @@ def _apply(session, flush_context) -> None:
     ids = _advocate_ids(session, pending)
     if ids:
         refresh_advocates(ids)
+    terms = [obj.value for obj in pending if isinstance(obj, ProgramSetting)]
+    if terms:
+        refresh_consent(terms[-1])
 
 
 def listen() -> None:

@@ -63,6 +63,13 @@ def zone_of(advocate: Advocate) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def has_current_consent(advocate: Advocate) -> bool:
+    """Whether the advocate accepted the program terms in force now (the one consent rule)."""
+    return advocate.consent_at is not None and advocate.consent_version == get_setting(
+        "terms_version"
+    )
+
+
 def effective_limits(advocate: Advocate) -> Limits:
     """The advocate's own limits, or the program defaults where they set none."""
 
@@ -203,6 +210,8 @@ def refusals(
         found.append(
             Refusal("advocate_status", f"the advocate is {label(advocate.status).lower()}")
         )
+    if not has_current_consent(advocate):
+        found.append(Refusal("consent", "has not accepted the current program terms"))
     account = db.session.get(Account, advocate.account_id)
     if account.status != "active":
         found.append(

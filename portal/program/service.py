@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from wtforms.fields.choices import SelectChoice
 
 from portal.audit import service as audit
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.program.models import ProgramSetting, TaxonomyTerm
 from portal.validation import Checker
@@ -68,9 +69,86 @@ def get_setting(key: str):
     return copy.deepcopy(DEFAULTS[key])
 
 
-def set_setting(actor, key: str, value) -> None:
+# The limits of asks per period, shortest period first: each may allow no more than the next.
+LIMIT_PERIODS = (
+    ("month", "max_per_month"),
+    ("quarter", "max_per_quarter"),
+    ("year", "max_per_year"),
+)
+LIMIT_MAX = 50  # as the advocates table allows
+COOLDOWN_MAX = 365
+DEFAULT_LIMIT_KEYS = (*(f"default_{name}" for _, name in LIMIT_PERIODS), "default_min_days_between")
+
+
+def limit_order_errors(own: dict, defaults: dict, prefix: str = "") -> dict[str, str]:
+    """Month <= quarter <= year, compared on the effective limits (`own`, else `defaults`;
+    both keyed max_per_month, ...). {field: why}: the longer period's field when it is set
+    there, else the shorter one's; `prefix` is put before each field name."""
+    effective = {}
+    for _, name in LIMIT_PERIODS:
+        value = own.get(name)
+        effective[name] = value if value is not None else defaults.get(name)
+    errors: dict[str, str] = {}
+    for i, (short, short_name) in enumerate(LIMIT_PERIODS):
+        for long, long_name in LIMIT_PERIODS[i + 1 :]:
+            low, high = effective[short_name], effective[long_name]
+            if low is None or high is None or low <= high:
+                continue
+            if own.get(long_name) is not None:
+                field = prefix + long_name
+                why = f"A {long} can't allow fewer asks than a {short} ({low})."
+            elif own.get(short_name) is not None:
+                field = prefix + short_name
+                why = (
+                    f"A {short} can't allow more asks than a {long} ({high}, the program default)."
+                )
+            else:
+                continue
+            errors.setdefault(field, why)
+    return errors
+
+
+def _check_setting(key: str, value, pending: dict | None = None) -> None:
+    """The default limits: whole numbers in range, month <= quarter <= year (with the other
+    defaults as they are, or as `pending` sets them)."""
+    if key not in DEFAULT_LIMIT_KEYS:
+        return
+    top = COOLDOWN_MAX if key == "default_min_days_between" else LIMIT_MAX
+    c = Checker({key: value}, allowed=(key,))
+    c.integer(key, minimum=0, maximum=top, required=True)
+    c.done()
+    if key == "default_min_days_between":
+        return
+    values = {k: get_setting(k) for k in DEFAULT_LIMIT_KEYS}
+    values.update(pending or {})
+    values[key] = value
+    own = {name: values[f"default_{name}"] for _, name in LIMIT_PERIODS}
+    errors = limit_order_errors(own, {}, prefix="default_")
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+
+
+def update_default_limits(actor, data: dict) -> dict:
+    """Set the program's default limits and cooldown together (so that they may move past each
+    other in one change); returns {key: [old, new]}. Nothing is written when one is wrong."""
+    c = Checker(data, allowed=DEFAULT_LIMIT_KEYS, partial=True)
+    for key in DEFAULT_LIMIT_KEYS:
+        top = COOLDOWN_MAX if key == "default_min_days_between" else LIMIT_MAX
+        c.integer(key, minimum=0, maximum=top, required=True)
+    clean = c.done()
+    for key, value in clean.items():
+        _check_setting(key, value, pending=clean)
+    changed = {k: [get_setting(k), v] for k, v in clean.items() if get_setting(k) != v}
+    for key in changed:
+        set_setting(actor, key, clean[key], pending=clean)
+    return changed
+
+
+def set_setting(actor, key: str, value, *, pending: dict | None = None) -> None:
+    """Set one program setting (checked where it has a rule: the default limits)."""
     if key not in DEFAULTS:
         raise KeyError(key)
+    _check_setting(key, value, pending)
     row = db.session.get(ProgramSetting, key)
     old = row.value if row else DEFAULTS[key]
     if row is None:

@@ -189,14 +189,14 @@ def test_requesters_and_advocates_cannot_use_the_staff_advocate_pages(db, client
 def test_manager_adds_an_advocate_and_it_is_audited(db, client, auth):
     account = AccountFactory(name="Nordbank AG")
     manager = sign_in(db, auth)
-    response = client.post("/advocates/new", data=valid(account.id))
+    response = client.post("/advocates/new", data=valid(account.id, status="nominated"))
     assert response.status_code == 302
     advocate = db.session.scalar(
         sa.select(Advocate).where(Advocate.email == "greta@nordbank.example")
     )
     assert response.headers["Location"].endswith(f"/advocates/{advocate.id}")
     assert advocate.account_id == account.id
-    assert advocate.status == "active"
+    assert advocate.status == "nominated"
     assert advocate.languages == ["en", "de"]
     assert advocate.activity_types == ["reference_call", "case_study"]
     assert advocate.preferred_contact == "video"

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from portal.advocates import service
 from portal.advocates.models import Advocate
 from portal.audit.models import AuditEvent
+from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db as _db
-from portal.program.service import Vocabulary
+from portal.program.service import DEFAULTS, Vocabulary
 from portal.validation import Checker
 from portal.vocab import ADVOCATE_STATUSES
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory, advocate_with_login
@@ -65,7 +66,10 @@ def test_check_advocate_data_normalises_the_email(db):
 def test_change_status_allows_exactly_the_transitions(db, start):
     manager = UserFactory(role="manager")
     for target in ADVOCATE_STATUSES:
-        advocate = AdvocateFactory(status=start)
+        # Consent given, so only the lifecycle decides (consent has tests of its own).
+        advocate = AdvocateFactory(
+            status=start, consent_at=now_utc(), consent_version=DEFAULTS["terms_version"]
+        )
         if target in service.TRANSITIONS[start]:
             service.change_status(manager, advocate, target, "why")
             assert advocate.status == target

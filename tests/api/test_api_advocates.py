@@ -192,13 +192,13 @@ def test_bad_advocate_filter_is_400_naming_it(db, api, query, field):
 def test_manager_creates_advocate_201_with_location_and_audit_event(db, api):
     account = AccountFactory()
     user, plain = api.as_role("manager")
-    response = api.post("/api/v1/advocates", plain, json=new_advocate(account, status="active"))
+    response = api.post("/api/v1/advocates", plain, json=new_advocate(account, status="invited"))
     assert response.status_code == 201
     body = response.get_json()
     assert response.headers["Location"].endswith(f"/api/v1/advocates/{body['id']}")
     assert (body["name"], body["status"], body["account_id"]) == (
         "Ada Lovelace",
-        "active",
+        "invited",
         account.id,
     )
     assert body["nominated_by_id"] == user.id

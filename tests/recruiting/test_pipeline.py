@@ -14,7 +14,7 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden
 from portal.notifications.models import OutboxMessage
 from portal.notifications.reminders import REMINDERS
-from portal.program.service import get_setting, set_setting
+from portal.program.service import DEFAULTS, get_setting, set_setting
 from portal.recruiting import service
 from portal.recruiting.models import Invitation
 from portal.vocab import ADVOCATE_STATUSES
@@ -56,7 +56,10 @@ def test_the_allowed_moves_are_the_lifecycle_table():
 @pytest.mark.parametrize(("start", "to"), ALL_MOVES)
 def test_every_move_is_allowed_or_refused_with_the_reason(db, start, to):
     manager = UserFactory(role="manager")
-    advocate = AdvocateFactory(status=start)
+    # Consent given, so only the lifecycle decides (consent has tests of its own).
+    advocate = AdvocateFactory(
+        status=start, consent_at=now_utc(), consent_version=DEFAULTS["terms_version"]
+    )
     if (start, to) in ALLOWED:
         service.move_advocate(manager, advocate, to)
         assert advocate.status == to
