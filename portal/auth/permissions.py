@@ -20,6 +20,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "advocates.view": frozenset({"csm"}) | PROGRAM,
     "advocates.create": PROGRAM,
     "advocates.edit": frozenset({"csm"}) | PROGRAM,
+    # Touchpoints, follow-ups and health flags (customer success: its own accounts' advocates).
+    "advocates.nurture": frozenset({"csm"}) | PROGRAM,
     "advocate.self": frozenset({"advocate"}),
     "requests.create": STAFF,
     "program.manage": PROGRAM,

@@ -18,6 +18,7 @@ from portal.asks.overuse import (
 )
 from portal.asks.service import expire_overdue_asks
 from portal.benefits.models import Benefit, Claim, LedgerEntry
+from portal.benefits.service import waitlist_position
 from portal.database import now_utc
 from portal.extensions import db
 from portal.vocab import label
@@ -134,14 +135,6 @@ def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
         .order_by(Ask.respond_by.desc())
     ).all()
     today = at.astimezone(zone_of(advocate)).date()
-    claimed = set(
-        db.session.scalars(
-            sa.select(Claim.benefit_id).where(
-                Claim.advocate_id == advocate.id,
-                Claim.status.in_(("requested", "approved", "waitlisted", "fulfilled")),
-            )
-        )
-    )
     benefits = db.session.scalars(
         sa.select(Benefit)
         .where(
@@ -160,12 +153,47 @@ def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
         "usage": advocate_usage(advocate, at),
         "balance": points_balance(advocate),
         "benefits": benefits,
-        "claimed": claimed,
+        "claimed": claims_on(advocate, [b.id for b in benefits]),
         "paused": advocate.paused_until
         if advocate.paused_until and advocate.paused_until > today
         else None,
         "blackout": blackout,
     }
+
+
+# What an advocate's latest claim on a benefit means for them, by its status.
+CLAIM_WORDS = {
+    "approved": "You have a place",
+    "requested": "Waiting for the program team's decision",
+    "waitlisted": "On the waiting list",
+    "declined": "Your claim was declined",
+    "cancelled": "Your claim was cancelled",
+    "fulfilled": "You received this",
+}
+
+
+def claim_words(claim: Claim) -> str:
+    """'You have a place', 'On the waiting list (position 2)'... what is true of the claim."""
+    words = CLAIM_WORDS[claim.status]
+    if claim.status == "waitlisted":
+        position = waitlist_position(claim)
+        if position:
+            words += f" (position {position})"
+    return words
+
+
+def claims_on(advocate: Advocate, benefit_ids: list[int]) -> dict[int, str]:
+    """Benefit id -> the words for the advocate's latest claim on it (one query, plus one per
+    waitlisted claim for its position: a home page shows a handful of benefits)."""
+    if not benefit_ids:
+        return {}
+    latest = (
+        sa.select(sa.func.max(Claim.id))
+        .where(Claim.advocate_id == advocate.id, Claim.benefit_id.in_(benefit_ids))
+        .group_by(Claim.benefit_id)
+    )
+    claims = db.session.scalars(sa.select(Claim).where(Claim.id.in_(latest))).all()
+    return {claim.benefit_id: claim_words(claim) for claim in claims}
 
 
 def requester_home(user) -> dict:
@@ -198,6 +226,8 @@ def csm_home(user) -> dict:
 
 
 def program_figures() -> dict:
+    """The program page's cards; each counts exactly what the list it links to shows."""
+
     def count(query):
         return db.session.scalar(query)
 
@@ -206,9 +236,10 @@ def program_figures() -> dict:
             sa.select(sa.func.count()).select_from(Advocate).where(Advocate.status == "active")
         ),
         "nominated_advocates": count(
-            sa.select(sa.func.count())
-            .select_from(Advocate)
-            .where(Advocate.status.in_(("nominated", "invited")))
+            sa.select(sa.func.count()).select_from(Advocate).where(Advocate.status == "nominated")
+        ),
+        "invited_advocates": count(
+            sa.select(sa.func.count()).select_from(Advocate).where(Advocate.status == "invited")
         ),
         "active_accounts": count(
             sa.select(sa.func.count()).select_from(Account).where(Account.status == "active")
@@ -234,3 +265,19 @@ def requests_due(limit: int = 10) -> list[ReferenceRequest]:
         .order_by(ReferenceRequest.needed_by)
         .limit(limit)
     ).all()
+
+
+def asks_query(status: str | None) -> sa.Select:
+    """Every ask (the program team's list behind the "asks awaiting an answer" card), oldest
+    answer date first, with its request and advocate."""
+    query = (
+        sa.select(Ask)
+        .options(
+            sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester),
+            sa.orm.joinedload(Ask.advocate).joinedload(Advocate.account),
+        )
+        .order_by(Ask.respond_by, Ask.id)
+    )
+    if status:
+        query = query.where(Ask.status == status)
+    return query

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal.auth.permissions import require
 from portal.dashboard import service
+from portal.extensions import db
+from portal.filters import ListFilters
+from portal.vocab import ASK_STATUSES
 
 bp = Blueprint("dashboard", __name__)
 
@@ -32,3 +36,16 @@ def home():
         figures=service.program_figures(),
         due=service.requests_due(),
     )
+
+
+@bp.get("/home/asks")
+@require("program.manage")
+def asks():
+    """Asks by status: where the program page's "asks awaiting an answer" card leads."""
+    filters = ListFilters(request.args)
+    status = filters.choice("status", ASK_STATUSES)
+    filters.announce()
+    page = db.paginate(
+        service.asks_query(status or None), page=filters.page(), per_page=25, error_out=False
+    )
+    return render_template("dashboard/asks.html", page=page, status=status, statuses=ASK_STATUSES)

@@ -360,7 +360,7 @@ def accept_invitation(
     advocate = check_welcome_link(token)
     if not accept_terms:
         raise ValidationFailed("Accept the program terms to join.", field="accept_terms")
-    auth_service.check_password_rules(password)
+    auth_service.check_password_rules(password, email=advocate.email, name=advocate.name)
     use_link_token(token, INVITE_PURPOSE, _link_max_age())
     user = advocate.user
     user.set_password(password)
@@ -442,9 +442,38 @@ def _parse_moment(value, c: Checker, name: str):
     return moment.astimezone(dt.UTC)
 
 
+def may_nurture(actor, advocate: Advocate) -> bool:
+    """Touchpoints, follow-ups and health flags: the program team's for every advocate,
+    customer success's for the advocates at the accounts it looks after."""
+    if not can(actor, "advocates.nurture"):
+        return False
+    return can(actor, "program.manage") or advocate.account.csm_id == actor.id
+
+
+def get_nurtured_advocate(actor, advocate_id: int) -> Advocate:
+    """An advocate whose nurturing the actor looks after; others answer NotFound."""
+    advocate = db.session.get(Advocate, advocate_id)
+    if advocate is None or not may_nurture(actor, advocate):
+        raise NotFound("No such advocate.")
+    return advocate
+
+
+def get_follow_up(actor, touchpoint_id: int) -> Touchpoint:
+    """A touchpoint with an advocate the actor looks after; others answer NotFound."""
+    touchpoint = db.session.get(Touchpoint, touchpoint_id)
+    if touchpoint is None or not may_nurture(actor, touchpoint.advocate):
+        raise NotFound("No such touchpoint.")
+    return touchpoint
+
+
+def _nurturer_only(actor, advocate: Advocate) -> None:
+    if not may_nurture(actor, advocate):
+        raise Forbidden("You can only look after advocates at your own accounts.")
+
+
 def log_touchpoint(actor, advocate: Advocate, data: dict, now: dt.datetime | None = None):
     """Log a call, e-mail, meeting... with an advocate; never in the future."""
-    _program_only(actor)
+    _nurturer_only(actor, advocate)
     now = now or now_utc()
     c = Checker(data, allowed=TOUCHPOINT_FIELDS)
     c.choice("kind", TOUCHPOINT_KINDS, required=True)
@@ -482,7 +511,7 @@ def log_touchpoint(actor, advocate: Advocate, data: dict, now: dt.datetime | Non
 
 
 def complete_follow_up(actor, touchpoint: Touchpoint) -> None:
-    _program_only(actor)
+    _nurturer_only(actor, touchpoint.advocate)
     if touchpoint.follow_up_on is None or touchpoint.follow_up_done_at is not None:
         raise DomainError("This touchpoint has no open follow-up.")
     touchpoint.follow_up_done_at = now_utc()
@@ -500,13 +529,27 @@ def touchpoints_of(advocate: Advocate, limit: int = 50) -> list[Touchpoint]:
     )
 
 
+def _follow_ups_of(user: User):
+    """Whose follow-ups are the user's: the ones a manager set; for customer success, every one
+    with an advocate at an account it looks after (whoever set it)."""
+    if can(user, "program.manage") or not can(user, "advocates.nurture"):
+        return Touchpoint.created_by_id == user.id
+    own = (
+        sa.select(Advocate.id)
+        .join(Account, Advocate.account_id == Account.id)
+        .where(Account.csm_id == user.id)
+    )
+    return Touchpoint.advocate_id.in_(own)
+
+
 def follow_ups_due(user: User, today: dt.date) -> list[Touchpoint]:
-    """Open follow-ups this manager logged, due today or earlier, oldest first."""
+    """Open follow-ups due today or earlier, oldest first: the ones a manager set; for customer
+    success, those with the advocates at its own accounts."""
     return list(
         db.session.scalars(
             sa.select(Touchpoint)
             .where(
-                Touchpoint.created_by_id == user.id,
+                _follow_ups_of(user),
                 Touchpoint.follow_up_on.is_not(None),
                 Touchpoint.follow_up_on <= today,
                 Touchpoint.follow_up_done_at.is_(None),
