@@ -631,9 +631,14 @@ COLUMNS = {"accounts": ACCOUNT_COLUMNS, "advocates": ADVOCATE_COLUMNS, "asks": A
 
 
 def _export(kind: str) -> Iterator[str]:
-    # Rows are fetched in batches as the file streams, not all held at once.
+    # Rows are fetched in batches as the file streams, not all held at once. The result (a
+    # server-side cursor on PostgreSQL) is closed however the stream ends: read to the end,
+    # or dropped when the client goes away.
     rows = db.session.execute(QUERIES[kind]().execution_options(yield_per=BATCH))
-    return csvio.lines(COLUMNS[kind], rows)
+    try:
+        yield from csvio.lines(COLUMNS[kind], rows)
+    finally:
+        rows.close()
 
 
 def export_accounts() -> Iterator[str]:
