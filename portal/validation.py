@@ -68,6 +68,8 @@ class Checker:
             return
         if not isinstance(value, str):
             self.errors[name] = "Must be text."
+        elif "\x00" in value:  # PostgreSQL refuses NUL bytes in text
+            self.errors[name] = "Remove the control character."
         elif len(value) > max_length:
             self.errors[name] = f"Must be at most {max_length} characters (it has {len(value)})."
         else:

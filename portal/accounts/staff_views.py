@@ -14,6 +14,7 @@ from portal.advocates.service import advocate_query
 from portal.auth.permissions import PROGRAM, require
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters
 from portal.forms import show_service_errors
 from portal.program.service import taxonomy_choices, taxonomy_labels
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
@@ -39,27 +40,29 @@ def _account_or_404(account_id: int) -> Account:
 @bp.get("/")
 @require("accounts.view")
 def index():
+    args = ListFilters(request.args)
     filters = {
-        "q": request.args.get("q", "").strip(),
-        "industry": request.args.get("industry", ""),
-        "region": request.args.get("region", ""),
-        "segment": request.args.get("segment", ""),
-        "status": request.args.get("status", ""),
-        "mine": request.args.get("mine") == "1",
+        "q": args.text("q"),
+        "industry": args.text("industry", max_length=64),
+        "region": args.choice("region", REGIONS),
+        "segment": args.choice("segment", SEGMENTS),
+        "status": args.choice("status", ACCOUNT_STATUSES),
+        "mine": args.flag("mine"),
     }
-    sort = request.args.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
+    sort = args.choice("sort", SORTS, default="name")
+    number = args.page()
+    args.announce()
     query = service.account_query(
         current_user,
         q=filters["q"] or None,
         industry=filters["industry"] or None,
-        region=filters["region"] if filters["region"] in REGIONS else None,
-        segment=filters["segment"] if filters["segment"] in SEGMENTS else None,
-        status=filters["status"] if filters["status"] in ACCOUNT_STATUSES else None,
+        region=filters["region"] or None,
+        segment=filters["segment"] or None,
+        status=filters["status"] or None,
         mine=filters["mine"],
         sort=sort,
     ).options(sa.orm.selectinload(Account.csm))
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = db.paginate(query, page=number, per_page=25, error_out=False)
     ids = [account.id for account in page.items]
     advocate_counts = dict(
         db.session.execute(
@@ -68,6 +71,9 @@ def index():
             .group_by(Advocate.account_id)
         ).all()
     )
+    for account in page.items:
+        if current_user.role not in PROGRAM and account.csm_id != current_user.id:
+            advocate_counts[account.id] = "—"  # as the account's page: not even how many
     return render_template(
         "accounts/index.html",
         page=page,

@@ -15,6 +15,7 @@ from portal.auth.permissions import PROGRAM, require
 from portal.benefits.models import LedgerEntry
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters
 from portal.forms import show_service_errors
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
 from portal.recruiting import service as recruiting
@@ -63,27 +64,29 @@ def _account_choices() -> list[Account]:
 @bp.get("/")
 @require("advocates.view")
 def index():
+    args = ListFilters(request.args)
     filters = {
-        "q": request.args.get("q", "").strip(),
-        "status": request.args.get("status", ""),
-        "seniority": request.args.get("seniority", ""),
-        "industry": request.args.get("industry", ""),
-        "region": request.args.get("region", ""),
+        "q": args.text("q"),
+        "status": args.choice("status", ADVOCATE_STATUSES),
+        "seniority": args.choice("seniority", SENIORITIES),
+        "industry": args.text("industry", max_length=64),
+        "region": args.choice("region", REGIONS),
     }
-    account_id = request.args.get("account_id", type=int)
-    sort = request.args.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
+    account_id = args.integer("account_id")
+    sort = args.choice("sort", SORTS, default="name")
+    number = args.page()
+    args.announce()
     query = service.advocate_query(
         current_user,
         q=filters["q"] or None,
         account_id=account_id,
-        status=filters["status"] if filters["status"] in ADVOCATE_STATUSES else None,
-        seniority=filters["seniority"] if filters["seniority"] in SENIORITIES else None,
+        status=filters["status"] or None,
+        seniority=filters["seniority"] or None,
         industry=filters["industry"] or None,
         region=filters["region"] or None,
         sort=sort,
     ).options(sa.orm.contains_eager(Advocate.account))
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = db.paginate(query, page=number, per_page=25, error_out=False)
     return render_template(
         "advocates/index.html",
         page=page,

@@ -17,6 +17,7 @@ from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters, current_page
 from portal.templating import viewer_zone
 
 bp = Blueprint("queue", __name__, url_prefix="/program")
@@ -90,11 +91,17 @@ def managers() -> list[User]:
 @bp.get("/queue")
 @require("program.manage")
 def index():
-    view = request.args.get("view", "new")
-    view = view if view in VIEWS else "new"
-    text = request.args.get("q", "").strip()
+    args = ListFilters(request.args)
+    view = args.choice("view", VIEWS, default="new")
+    text = args.text("q")
+    args.announce()
     filters = {"view": None if view == "all" else view, "q": text}
-    page = db.paginate(service.requests_query(current_user, filters), per_page=25, error_out=False)
+    page = db.paginate(
+        service.requests_query(current_user, filters),
+        page=current_page(),
+        per_page=25,
+        error_out=False,
+    )
     counts = {
         name: db.session.scalar(
             sa.select(sa.func.count()).select_from(
@@ -231,6 +238,7 @@ def place_selected(found: ReferenceRequest, endpoint: str, render):
             return render(found, {"respond_by": "Use a date like 2026-12-31."}, 422)
     advocates = db.session.scalars(sa.select(Advocate).where(Advocate.id.in_(ids))).all()
     try:
+        service.check_offered(current_user, found, ids)  # self-service: offered matches only
         placed, refused = service.place_asks(current_user, found, advocates, respond_by=respond_by)
     except DomainError as error:
         db.session.rollback()
@@ -306,10 +314,9 @@ def complete(ask_id: int):
 @require("program.manage")
 def calendar_index():
     """Scheduled activities of every team, listed by week."""
-    try:
-        start = dt.date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        start = dt.datetime.now(viewer_zone()).date()
+    args = ListFilters(request.args)
+    start = args.date("from") or dt.datetime.now(viewer_zone()).date()
+    args.announce()
     start -= dt.timedelta(days=start.weekday())  # Monday
     weeks = 6
     zone = viewer_zone()

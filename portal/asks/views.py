@@ -15,6 +15,7 @@ from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, 
 from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters, current_page
 from portal.vocab import REQUEST_STATUSES
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -25,11 +26,12 @@ MATCH_LIMIT = 10
 @bp.get("/")
 @require("requests.create")
 def index():
-    status = request.args.get("status", "")
-    status = status if status in REQUEST_STATUSES else ""
-    text = request.args.get("q", "").strip()
+    args = ListFilters(request.args)
+    status = args.choice("status", REQUEST_STATUSES)
+    text = args.text("q")
+    args.announce()
     query = service.requests_query(current_user, {"status": status, "q": text, "view": "mine"})
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = db.paginate(query, page=current_page(), per_page=25, error_out=False)
     return render_template(
         "asks/index.html",
         page=page,

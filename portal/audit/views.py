@@ -11,33 +11,31 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.auth.permissions import require
 from portal.extensions import db
+from portal.filters import ListFilters
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.get("/")
 @require("audit.view")
 def index():
+    args = ListFilters(request.args)
     filters = {
-        "action": request.args.get("action", "").strip(),
-        "entity": request.args.get("entity", "").strip(),
-        "actor": request.args.get("actor", "").strip(),
-        "since": _parse_date(request.args.get("since")),
-        "until": _parse_date(request.args.get("until")),
+        "action": args.text("action", max_length=64),
+        "entity": args.text("entity", max_length=64),
+        "actor": args.text("actor"),
+        "since": args.date("since"),
+        "until": args.date("until"),
     }
+    entity_id = args.integer("entity_id")
+    number = args.page()
+    args.announce()
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters["action"]:
         query = query.where(AuditEvent.action == filters["action"])
     if filters["entity"]:
         query = query.where(AuditEvent.entity == filters["entity"])
-    if entity_id := request.args.get("entity_id", type=int):
+    if entity_id:
         query = query.where(AuditEvent.entity_id == entity_id)
     if filters["actor"]:
         query = query.join(User, AuditEvent.actor_id == User.id).where(
@@ -50,7 +48,7 @@ def index():
     if filters["until"]:
         until = dt.datetime.combine(filters["until"], dt.time(), dt.UTC) + dt.timedelta(days=1)
         query = query.where(AuditEvent.at < until)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=number, per_page=50, error_out=False)
     actions = db.session.scalars(
         sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
     ).all()

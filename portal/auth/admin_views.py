@@ -13,6 +13,7 @@ from portal.auth.models import User
 from portal.auth.permissions import require
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.filters import ListFilters, current_page
 from portal.vocab import ROLES
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -21,14 +22,16 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 @bp.get("/")
 @require("users.manage")
 def index():
-    q = request.args.get("q", "").strip()
-    role = request.args.get("role", "")
+    args = ListFilters(request.args)
+    q = args.text("q")
+    role = args.choice("role", ROLES)
+    args.announce()
     query = sa.select(User).options(selectinload(User.sso_identities)).order_by(User.name)
     if q:
         query = query.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
     if role in ROLES:
         query = query.where(User.role == role)
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = db.paginate(query, page=current_page(), per_page=25, error_out=False)
     awaiting = sso.awaiting_role_ids([user.id for user in page.items])
     return render_template(
         "admin/users.html", page=page, q=q, role=role, roles=ROLES, awaiting=awaiting

@@ -16,6 +16,7 @@ from portal.auth.permissions import require
 from portal.database import now_utc
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.filters import current_page
 from portal.forms import show_service_errors
 from portal.urls import is_safe_next
 
@@ -108,6 +109,9 @@ def revoke(token_id: int):
 @require("tokens.manage")
 def index_all():
     page = db.paginate(
-        service.tokens_query(current_user, everyone=True), per_page=50, error_out=False
+        service.tokens_query(current_user, everyone=True),
+        page=current_page(),
+        per_page=50,
+        error_out=False,
     )
     return render_template("auth/tokens_admin.html", page=page, status_of=_status)

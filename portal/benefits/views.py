@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
@@ -10,6 +10,7 @@ from portal.benefits import service
 from portal.benefits.forms import ClaimForm
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import current_page
 from portal.forms import show_service_errors
 
 bp = Blueprint("benefits", __name__, url_prefix="/benefits")
@@ -124,7 +125,7 @@ def points():
     advocate = _me()
     page = db.paginate(
         service.ledger_query(advocate.id),
-        page=request.args.get("page", 1, type=int),
+        page=current_page(),
         per_page=25,
         error_out=False,
     )

@@ -437,6 +437,8 @@ def parse_search(args, managers: bool) -> Search:
     q = (args.get("q") or "").strip()
     if len(q) > 200:
         errors["q"] = "At most 200 characters."
+    elif "\x00" in q:  # PostgreSQL refuses NUL bytes in text
+        errors["q"] = "Remove the control character."
     facets = {}
     for facet in FACETS:
         value = (args.get(facet) or "").strip()
@@ -604,8 +606,27 @@ def stage_of(crm_stage: str | None) -> str | None:
     return None
 
 
+def carried_facets() -> set[str]:
+    """The facet kinds (industry, region...) that at least one live asset is tagged with: only
+    those can rank a suggestion, so only those are offered as ranking terms (one query)."""
+    return set(
+        db.session.scalars(
+            sa.select(ContentTag.kind)
+            .join(ContentAsset, ContentAsset.id == ContentTag.asset_id)
+            .where(visible_condition())
+            .distinct()
+        )
+    )
+
+
 def opportunity_terms(request: ReferenceRequest) -> set[tuple[str, str]]:
-    """What suggestions compare: the request's industries, products, use cases, regions, stage."""
+    """What suggestions compare: the request's industries, products, use cases, regions, stage,
+    for the facets the library's live assets carry at all."""
+    carried = carried_facets()
+    return {term for term in _request_terms(request) if term[0] in carried}
+
+
+def _request_terms(request: ReferenceRequest) -> set[tuple[str, str]]:
     criteria = request.criteria or {}
     terms = set()
     for key, facet in (

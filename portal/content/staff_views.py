@@ -12,6 +12,7 @@ from portal.content.forms import ContentForm
 from portal.content.models import ContentAsset
 from portal.content.views import attachment, render_search
 from portal.extensions import db
+from portal.filters import current_page
 from portal.forms import REFUSED, commit_or_show
 from portal.http_security import accepts_uploads
 
@@ -45,7 +46,7 @@ def index():
 def unused():
     page = db.paginate(
         service.unused_query(),
-        page=request.args.get("page", 1, type=int),
+        page=current_page(),
         per_page=25,
         error_out=False,
     )

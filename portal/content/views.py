@@ -24,6 +24,7 @@ from portal.content.forms import UseForm
 from portal.content.models import ContentAsset
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.filters import current_page
 from portal.forms import show_service_errors
 from portal.http_security import allow_form_redirect
 
@@ -47,7 +48,7 @@ def render_search(template: str, managers: bool, per_page: int, extra=dict):
     query = service.search_query(current_user, search)
     page = db.paginate(
         query.options(selectinload(ContentAsset.account)),
-        page=request.args.get("page", 1, type=int),
+        page=current_page(),
         per_page=per_page,
         error_out=False,
     )

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.auth.permissions import require
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.filters import ListFilters, current_page
 from portal.forms import REFUSED, commit_or_show, show_service_errors
 from portal.notifications import chat, outbox
 from portal.notifications.forms import ChatSettingsForm
@@ -20,10 +21,15 @@ bp = Blueprint("outbox", __name__, url_prefix="/admin")
 @bp.get("/outbox/")
 @require("program.manage")
 def index():
-    status = request.args.get("status") or None
-    if status not in OUTBOX_STATUSES:
-        status = None
-    page = db.paginate(outbox.outbox_query(current_user, status), per_page=50, error_out=False)
+    args = ListFilters(request.args)
+    status = args.choice("status", OUTBOX_STATUSES) or None
+    args.announce()
+    page = db.paginate(
+        outbox.outbox_query(current_user, status),
+        page=current_page(),
+        per_page=50,
+        error_out=False,
+    )
     return render_template(
         "notifications/admin/outbox.html",
         page=page,

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.filters import current_page
 from portal.notifications import calendar, inapp
 from portal.notifications import service as notifications
 from portal.urls import external_url, is_safe_next
@@ -29,7 +30,7 @@ def index():
     unread_only = request.args.get("show") == "unread"
     page = db.paginate(
         inapp.notifications_query(current_user, unread_only=unread_only),
-        page=request.args.get("page", 1, type=int),
+        page=current_page(),
         per_page=25,
         error_out=False,
     )

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.auth.permissions import require
 from portal.extensions import db
+from portal.filters import current_page
 from portal.forms import REFUSED, commit_or_show
 from portal.webhooks import delivery, service  # noqa: F401  (delivery registers the transport)
 from portal.webhooks.forms import WebhookForm
@@ -47,7 +48,10 @@ def new():
 
 def _show(endpoint, secret: str | None = None):
     page = db.paginate(
-        service.deliveries_query(current_user, endpoint), per_page=50, error_out=False
+        service.deliveries_query(current_user, endpoint),
+        page=current_page(),
+        per_page=50,
+        error_out=False,
     )
     return render_template(
         "webhooks/show.html", endpoint=endpoint, page=page, events=WEBHOOK_EVENTS, secret=secret

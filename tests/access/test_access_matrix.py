@@ -51,6 +51,7 @@ ROUTES = [
     ("POST", "/admin/users/new", expect(422, **ADMIN_ONLY)),
     ("POST", "/admin/users/{requester_user}", expect(422, **ADMIN_ONLY)),
     ("GET", "/home", expect(200, advocate=302)),  # advocates have their portal at /me/
+    ("GET", "/home/asks", expect(200, **PROGRAM_ONLY)),
     ("GET", "/auth/sign-in", expect(302, anonymous=200)),
     ("GET", "/auth/forgot", expect(200, anonymous=200)),
     ("GET", "/auth/password", expect(200)),

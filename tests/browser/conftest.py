@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,61 @@ def screenshot(page):
         return path
 
     return take
+
+
+# Links a crawl never follows: downloads, and the pages that end the session.
+NOT_CRAWLED = (".csv", ".ics", ".json", "/auth/sign-out", "/auth/sessions")
+REPORTS = ["funnel", "fulfilment", "utilization", "value", "exchange", "coverage"]
+# Pages of each demo role that no menu links to directly (reached through a form), visited too.
+EXTRA_PAGES = {
+    "admin@demo.example": [f"/reports/{name}" for name in REPORTS],
+    "manager@demo.example": [f"/reports/{name}" for name in REPORTS],
+    "csm@demo.example": [],
+    "sales@demo.example": [],
+    "advocate@demo.example": [],
+}
+
+
+def own_links(page) -> list[str]:
+    """The portal's pages linked from the header and the main content (not anchors, downloads
+    or sign-out), in page order."""
+    hrefs = page.eval_on_selector_all(
+        "header a[href^='/'], main a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
+    )
+    seen = []
+    for href in hrefs:
+        path = href.split("#")[0]
+        if path and path not in seen and not path.split("?")[0].endswith(NOT_CRAWLED):
+            seen.append(path)
+    return seen
+
+
+def _shape(path: str) -> str:
+    """'/advocates/12' and '/advocates/31' are the same kind of page."""
+    return re.sub(r"/\d+(?=/|$)", "/*", path.split("?")[0])
+
+
+def crawl(page, start: list[str], cap: int = 40, per_shape: int = 2):
+    """Visit the pages reachable from the signed-in home page, breadth first: at most `cap`
+    pages and `per_shape` of each kind (so detail pages of many kinds are seen). Yields each
+    path once the page has loaded with a status below 400."""
+    queue = deque(["/", *start])
+    queued = set(queue)
+    shapes: dict[str, int] = {}
+    visited = 0
+    while queue and visited < cap:
+        path = queue.popleft()
+        shape = _shape(path)
+        if shapes.get(shape, 0) >= per_shape:
+            continue
+        response = page.goto(path)
+        page.wait_for_load_state("load")
+        if response is None or response.status >= 400:
+            continue
+        shapes[shape] = shapes.get(shape, 0) + 1
+        visited += 1
+        yield path
+        for link in own_links(page):
+            if link not in queued:
+                queued.add(link)
+                queue.append(link)

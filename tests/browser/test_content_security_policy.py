@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import EXTRA_PAGES, own_links
 from tests.browser.test_smoke import sign_in
 
 pytestmark = pytest.mark.browser
@@ -17,27 +18,6 @@ document.addEventListener("securitypolicyviolation", function (event) {
   window.__cspViolations.push(event.violatedDirective + " " + (event.blockedURI || "inline"));
 });
 """
-REPORTS = ["funnel", "fulfilment", "utilization", "value", "exchange", "coverage"]
-EXTRA_PAGES = {
-    "admin@demo.example": [f"/reports/{name}" for name in REPORTS],
-    "manager@demo.example": [f"/reports/{name}" for name in REPORTS],
-    "csm@demo.example": [],
-    "sales@demo.example": [],
-    "advocate@demo.example": [],
-}
-
-
-def _own_links(page) -> list[str]:
-    """The portal's pages linked from the header and the menus (not sign-out, not anchors)."""
-    hrefs = page.eval_on_selector_all(
-        "header a[href^='/'], main a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
-    )
-    seen = []
-    for href in hrefs:
-        path = href.split("#")[0]
-        if path and path not in seen and not path.endswith((".csv", ".ics")):
-            seen.append(path)
-    return seen
 
 
 @pytest.mark.parametrize("email", list(EXTRA_PAGES))
@@ -53,7 +33,7 @@ def test_main_pages_of_each_role_break_no_content_security_policy_rule(page, dem
     )
     page.add_init_script(RECORD_VIOLATIONS)
     sign_in(page, email)
-    paths = _own_links(page)[:25] + EXTRA_PAGES[email]
+    paths = own_links(page)[:25] + EXTRA_PAGES[email]
     assert len(paths) > 3
     visited = 0
     for path in paths:
