@@ -46,7 +46,8 @@ def list_benefits():
     ---
     get:
       tags: [benefits]
-      summary: The catalog, soonest event first; advocates see open benefits only.
+      summary: The catalog, soonest event first. The program team sees every benefit; an
+        advocate the open ones and those they claimed; anyone else the open ones.
       parameters:
         - in: query
           schema: BenefitArgsSchema
@@ -59,13 +60,16 @@ def list_benefits():
         400: BadRequest
         401: Unauthorized
     """
+    actor = api_user()
     args = query_args(BenefitArgsSchema())
     since = args.pop("updated_since", None)
-    wanted = filters(args)
-    if api_user().role == "advocate":
-        wanted["status"] = "open"
-    query = changed_since(benefits.benefit_query(**wanted), Benefit, since)
-    return paginate(query, args, BenefitListSchema())
+    query = changed_since(benefits.visible_benefit_query(actor, **filters(args)), Benefit, since)
+    return paginate(query, args, BenefitListSchema(exclude=_hidden(actor, "items.")))
+
+
+def _hidden(actor, prefix: str = "") -> tuple[str, ...]:
+    """The fields of a benefit the actor may not see: the chosen list (program team only)."""
+    return () if benefits.sees_every_benefit(actor) else (f"{prefix}allowed_advocate_ids",)
 
 
 @bp.post("/benefits")
@@ -108,7 +112,7 @@ def get_benefit(benefit_id: int):
     ---
     get:
       tags: [benefits]
-      summary: One benefit of the catalog.
+      summary: One benefit of the catalog; one you may not see (closed) is not found.
       responses:
         200:
           description: The benefit.
@@ -118,7 +122,9 @@ def get_benefit(benefit_id: int):
         401: Unauthorized
         404: NotFound
     """
-    return jsonify(BenefitSchema().dump(benefits.get_benefit(api_user(), benefit_id)))
+    actor = api_user()
+    found = benefits.get_benefit(actor, benefit_id)
+    return jsonify(BenefitSchema(exclude=_hidden(actor)).dump(found))
 
 
 @bp.post("/benefits/<int:benefit_id>/claims")

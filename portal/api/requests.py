@@ -6,7 +6,6 @@ import datetime as dt
 
 from flask import jsonify, url_for
 
-from portal.advocates.models import Advocate
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import (
@@ -228,12 +227,8 @@ def place_ask(request_id: int):
         raise ValidationFailed(
             f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
         )
-    advocate_id = data.get("advocate_id")
-    if isinstance(advocate_id, bool) or not isinstance(advocate_id, int):
-        raise ValidationFailed("advocate_id: Must be an advocate's id.", field="advocate_id")
-    advocate = db.session.get(Advocate, advocate_id)
-    if advocate is None:
-        raise ValidationFailed("advocate_id: No such advocate.", field="advocate_id")
+    # A requester may ask only the request's offered matches: any other id is refused alike.
+    advocate = asks.advocate_to_ask(actor, found, data.get("advocate_id"))
     ask = asks.place_ask(actor, found, advocate, respond_by=_respond_by(data.get("respond_by")))
     db.session.commit()
     return created(AskSchema().dump(ask), url_for("api.get_ask", ask_id=ask.id))

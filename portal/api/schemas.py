@@ -9,6 +9,7 @@ import datetime as dt
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from marshmallow.validate import Length, OneOf, Range
 
+from portal.asks.matching import OFFER_LIMIT
 from portal.vocab import (
     ACCOUNT_STATUSES,
     ACTIVITY_TYPES,
@@ -485,7 +486,7 @@ class MatchArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    limit = fields.Integer(load_default=10, validate=Range(min=1, max=100))
+    limit = fields.Integer(load_default=10, validate=Range(min=1, max=OFFER_LIMIT))
 
 
 class PlaceAskInputSchema(Schema):
@@ -524,12 +525,19 @@ class BenefitSchema(AnswerSchema):
     min_completed = fields.Integer(allow_none=True)
     allowed_advocate_ids = fields.Function(
         lambda b: sorted(a.advocate_id for a in b.allowed),
-        metadata={"description": "Who may claim when eligibility is chosen."},
+        metadata={
+            "description": "Who may claim when eligibility is chosen; the program team only "
+            "(left out for everyone else)."
+        },
     )
     places_taken = fields.Function(
         lambda b: _places_taken(b.id),
         metadata={"description": "Claims requested, approved or fulfilled."},
     )
+
+    def on_bind_field(self, field_name, field_obj) -> None:
+        # Shown to the program team only: the one field an answer may leave out.
+        field_obj.required = field_name != "allowed_advocate_ids"
 
 
 def _places_taken(benefit_id: int) -> int:

@@ -33,6 +33,9 @@ from portal.program.service import get_setting, taxonomy_labels
 from portal.vocab import label
 
 NEAR_MISS_STATUSES = ("active", "paused")
+# The most candidates anyone is shown for one request (the API's largest ?limit): a
+# self-service ask may go only to one of these.
+OFFER_LIMIT = 100
 REASON_WORDS = {
     "industry": "same industry",
     "product": "uses product",
@@ -147,12 +150,7 @@ def match(
     relevance = _relevance(terms, _weights()).label("relevance")
     candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
     askable = _askable(request, at)
-    top = db.session.execute(
-        sa.select(e.advocate_id, relevance, e.fairness)
-        .where(candidates, askable)
-        .order_by((relevance + e.fairness).desc(), e.advocate_id)
-        .limit(limit)
-    ).all()
+    top = db.session.execute(_top(request, limit, at, relevance)).all()
     missed = []
     if terms and near_misses:
         missed = db.session.execute(
@@ -172,6 +170,25 @@ def match(
         reasons.append(fairness_reason(*counts.get(advocate_id, (0, 0, None))))
         matches.append(Match(advocate, (rel + fairness) / 10, rel / 10, fairness / 10, reasons))
     return MatchResult(matches, _explain(request, missed, advocates, terms, labels, at))
+
+
+def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> sa.Select:
+    """The askable advocates not yet asked for `request`, best score first, at most `limit`."""
+    e = AdvocateEligibility
+    candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
+    return (
+        sa.select(e.advocate_id, relevance, e.fairness)
+        .where(candidates, _askable(request, at))
+        .order_by((relevance + e.fairness).desc(), e.advocate_id)
+        .limit(limit)
+    )
+
+
+def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set[int]:
+    """The advocates the request's matches offer now (its top OFFER_LIMIT candidates)."""
+    at = at or now_utc()
+    relevance = _relevance(requested_terms(request.criteria), _weights()).label("relevance")
+    return {row[0] for row in db.session.execute(_top(request, OFFER_LIMIT, at, relevance))}
 
 
 def _load(ids: list[int]) -> dict[int, Advocate]:

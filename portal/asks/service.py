@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.advocates.models import Advocate
+from portal.asks import matching
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.asks.overuse import check_can_ask, lock_advocate
 from portal.audit import service as audit
@@ -55,6 +56,38 @@ def may_place_ask(actor, request: ReferenceRequest) -> bool:
     )
 
 
+NOT_OFFERED = "That advocate isn't one of this request's matches."
+
+
+def _self_service(actor) -> bool:
+    """A requester (or CSM) placing asks themselves: only to the request's offered matches."""
+    return actor is not None and actor.role not in PROGRAM
+
+
+def check_offered(actor, request: ReferenceRequest, advocate_ids, at=None) -> None:
+    """Self-service asks go only to advocates the request's matches offer. Any other id, one
+    that exists or not, gets the same refusal: it names no one and tells no state or limit."""
+    if not _self_service(actor):
+        return
+    offered = matching.offered_ids(request, at)
+    for advocate_id in advocate_ids:
+        if isinstance(advocate_id, bool) or advocate_id not in offered:
+            raise ValidationFailed(NOT_OFFERED, field="advocate_id")
+
+
+def advocate_to_ask(actor, request: ReferenceRequest, advocate_id) -> Advocate:
+    """The advocate an ask would go to: any for the program team, an offered match otherwise."""
+    if not may_place_ask(actor, request):
+        raise Forbidden("You can't place asks for this request.")
+    if isinstance(advocate_id, bool) or not isinstance(advocate_id, int):
+        raise ValidationFailed("advocate_id: Must be an advocate's id.", field="advocate_id")
+    check_offered(actor, request, [advocate_id])
+    advocate = db.session.get(Advocate, advocate_id)
+    if advocate is None:
+        raise ValidationFailed("advocate_id: No such advocate.", field="advocate_id")
+    return advocate
+
+
 def _works_at_prospect(advocate: Advocate, request: ReferenceRequest) -> bool:
     prospect = (request.prospect_company or "").strip().casefold()
     return bool(prospect) and advocate.account.name.strip().casefold() == prospect
@@ -85,6 +118,7 @@ def place_ask(
         raise ValidationFailed("The answer deadline must be in the future.", field="respond_by")
     if respond_by > at + dt.timedelta(days=60):
         raise ValidationFailed("Give the advocate at most 60 days to answer.", field="respond_by")
+    check_offered(actor, request, [advocate.id], at)
     if _works_at_prospect(advocate, request):
         raise DomainError(
             f"{advocate.name} works at the prospect, {request.prospect_company}.",

@@ -319,26 +319,47 @@ def set_benefit_status(actor, benefit: Benefit, status: str) -> None:
         )
 
 
+def sees_every_benefit(actor) -> bool:
+    """The program team sees closed benefits and each benefit's chosen advocates; nobody else."""
+    return can(actor, "program.manage")
+
+
+def _open_or_claimed_by(advocate: Advocate):
+    """SQL: the benefit is open, or `advocate` claimed it (what their catalog shows)."""
+    claimed = sa.select(Claim.benefit_id).where(Claim.advocate_id == advocate.id)
+    return sa.or_(Benefit.status == "open", Benefit.id.in_(claimed))
+
+
+def _visible_to(actor):
+    """SQL: the benefits a non-manager may see: an advocate their catalog's, others open ones."""
+    advocate = getattr(actor, "advocate", None) if actor.role == "advocate" else None
+    return Benefit.status == "open" if advocate is None else _open_or_claimed_by(advocate)
+
+
 def get_benefit(actor, benefit_id: int) -> Benefit:
-    benefit = db.session.get(Benefit, benefit_id)
+    """A benefit the actor may see (see `_visible_to`); any other is not found."""
+    query = sa.select(Benefit).where(Benefit.id == benefit_id)
+    if not sees_every_benefit(actor):
+        query = query.where(_visible_to(actor))
+    benefit = db.session.scalar(query)
     if benefit is None:
         raise NotFound("No such benefit.")
     return benefit
 
 
+def visible_benefit_query(actor, *, status: str | None = None, kind: str | None = None):
+    """`benefit_query` narrowed to the benefits the actor may see."""
+    query = benefit_query(status=status, kind=kind)
+    return query if sees_every_benefit(actor) else query.where(_visible_to(actor))
+
+
 def benefit_for_advocate(advocate: Advocate, benefit_id: int) -> Benefit:
     """An open benefit, or a closed one the advocate claimed; others are not found."""
-    benefit = db.session.get(Benefit, benefit_id)
+    benefit = db.session.scalar(
+        sa.select(Benefit).where(Benefit.id == benefit_id, _open_or_claimed_by(advocate))
+    )
     if benefit is None:
         raise NotFound("No such benefit.")
-    if benefit.status != "open":
-        claimed = db.session.scalar(
-            sa.select(Claim.id).where(
-                Claim.benefit_id == benefit.id, Claim.advocate_id == advocate.id
-            )
-        )
-        if claimed is None:
-            raise NotFound("No such benefit.")
     return benefit
 
 
@@ -429,10 +450,9 @@ def _claim_refusal(advocate, benefit, claim, have=None) -> str | None:
 def catalog(advocate: Advocate) -> list[Offer]:
     """Open benefits and those the advocate claimed, each with its offer."""
     have = balance(advocate.id)
-    claimed = sa.select(Claim.benefit_id).where(Claim.advocate_id == advocate.id)
     benefits = db.session.scalars(
         sa.select(Benefit)
-        .where(sa.or_(Benefit.status == "open", Benefit.id.in_(claimed)))
+        .where(_open_or_claimed_by(advocate))
         .order_by(Benefit.event_date.is_(None), Benefit.event_date, Benefit.id)
     ).all()
     return [offer(advocate, b, have=have) for b in benefits]
@@ -729,17 +749,19 @@ def waitlist_position(claim: Claim) -> int | None:
 
 
 def ledger_advocate(actor, advocate_id: int) -> Advocate:
-    """The advocate whose ledger the actor may read: self, or any for the program team."""
+    """The advocate whose ledger the actor may read: self, or any for the program team.
+
+    Others are refused before the lookup, so the answer never tells which ids exist."""
+    if not (can(actor, "program.manage") or can(actor, "advocate.self")):
+        raise Forbidden("Only the advocate and the program team see a points ledger.")
     advocate = db.session.get(Advocate, advocate_id)
     if advocate is None:
         raise NotFound("No such advocate.")
     if can(actor, "program.manage"):
         return advocate
-    own = getattr(actor, "advocate", None) if actor.role == "advocate" else None
+    own = getattr(actor, "advocate", None)
     if own is None or own.id != advocate.id:
-        if actor.role in ("advocate",):
-            raise NotFound("No such advocate.")
-        raise Forbidden("You can't see this ledger.")
+        raise NotFound("No such advocate.")
     return advocate
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.benefits.models import Benefit, Claim
+from portal.benefits.models import Benefit, BenefitAllowedAdvocate, Claim
 from tests.factories import BenefitFactory, LedgerEntryFactory, advocate_with_login
 
 
@@ -157,3 +157,38 @@ def test_decision_with_an_unknown_field_is_422(api, db):
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"mood": "Unknown field."}
     assert api.get(f"/api/v1/claims/{claim['id']}", manager).get_json()["status"] == "requested"
+
+
+def test_closed_benefits_and_chosen_lists_are_hidden_from_advocates_and_requesters(api, db):
+    chosen_one, _ = advocate_with_login()
+    BenefitFactory(kind="training", title="Open day")
+    closed = BenefitFactory(kind="training", title="Closed gala", status="closed")
+    board = BenefitFactory(kind="advisory_board", title="Board", eligibility="chosen")
+    db.session.flush()
+    board.allowed = [BenefitAllowedAdvocate(advocate_id=chosen_one.id)]
+    _, advocate = advocate_token(api, db)
+    _, requester = api.as_role("requester")
+    for token in (advocate, requester):
+        body = api.get("/api/v1/benefits?per_page=100", token).get_json()
+        assert [b["title"] for b in body["items"]] == ["Open day", "Board"]
+        assert all("allowed_advocate_ids" not in b for b in body["items"])
+        assert api.get("/api/v1/benefits?status=closed", token).get_json()["total"] == 0
+        assert api.get(f"/api/v1/benefits/{closed.id}", token).status_code == 404
+        shown = api.get(f"/api/v1/benefits/{board.id}", token).get_json()
+        assert shown["title"] == "Board" and "allowed_advocate_ids" not in shown
+    _, manager = api.as_role("manager")
+    body = api.get("/api/v1/benefits?per_page=100", manager).get_json()
+    assert {b["title"]: b["allowed_advocate_ids"] for b in body["items"]} == {
+        "Open day": [],
+        "Closed gala": [],
+        "Board": [chosen_one.id],
+    }
+
+
+def test_ledger_of_any_id_is_403_for_a_requester_existing_or_not(api, db):
+    other, _ = advocate_with_login()
+    _, requester = api.as_role("requester")
+    for advocate_id in (other.id, 999_999):
+        response = api.get(f"/api/v1/advocates/{advocate_id}/ledger", requester)
+        assert response.status_code == 403
+        assert response.get_json()["error"]["code"] == "forbidden"

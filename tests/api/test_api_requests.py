@@ -212,3 +212,25 @@ def test_others_cannot_complete_an_ask(api, db):
     path = f"/api/v1/asks/{ask.id}/complete"
     assert api.post(path, stranger, json={"rating": 5}).status_code == 404
     assert api.post(path, api.token(user), json={"rating": 5}).status_code == 404
+
+
+def test_requester_self_service_ask_to_an_advocate_not_offered_names_nobody(api, db):
+    requester, token = api.as_role("requester", team="sales")
+    review = ReferenceRequestFactory(requester=requester, activity_type="peer_review")
+    offered = AdvocateFactory(activity_types=["peer_review"])
+    paused = AdvocateFactory(name="Paula Paused", status="paused", activity_types=["peer_review"])
+    busy = AdvocateFactory(name="Bea Busy", max_per_month=0, activity_types=["peer_review"])
+    opted_out = AdvocateFactory(name="Olaf Out", activity_types=["reference_call"])
+    path = f"/api/v1/requests/{review.id}/asks"
+    answers = [
+        api.post(path, token, json={"advocate_id": advocate_id})
+        for advocate_id in (paused.id, busy.id, opted_out.id, 999_999)
+    ]
+    assert {(r.status_code, r.get_data(as_text=True)) for r in answers} == {
+        (answers[-1].status_code, answers[-1].get_data(as_text=True))
+    }
+    error = answers[0].get_json()["error"]
+    assert answers[0].status_code == 422
+    assert error["message"] == "That advocate isn't one of this request's matches."
+    assert count(db, Ask) == 0
+    assert api.post(path, token, json={"advocate_id": offered.id}).status_code == 201

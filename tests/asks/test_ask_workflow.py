@@ -14,12 +14,12 @@ from portal.audit.models import AuditEvent
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.notifications.models import OutboxMessage
 from tests.factories import (
-from tests.helpers import delivered_text
     AdvocateFactory,
     ReferenceRequestFactory,
     UserFactory,
     advocate_with_login,
 )
+from tests.helpers import delivered_text
 
 
 def now():
