@@ -689,6 +689,14 @@ INSERT_ORDER = (
 )
 
 
+def _setting_or_none(key: str):
+    """A program setting that may not exist (yet): None, as an unset limit."""
+    try:
+        return get_setting(key)
+    except KeyError:
+        return None
+
+
 def demo_emails() -> list[str]:
     return [email for _, email, *_ in DEMO_LOGINS]
 
@@ -843,6 +851,12 @@ class _Builder:
             get_setting("default_min_days_between"),
         )
         self.terms_version = get_setting("terms_version")
+        # Live asks per account and calendar month / quarter (program rule 1 for accounts).
+        self.account_caps = (
+            _setting_or_none("account_max_per_month"),
+            _setting_or_none("account_max_per_quarter"),
+        )
+        self.account_live: dict[int, list[dt.datetime]] = {}
         self.win_draws: dict[int, float] = {}  # closed opportunities: request id -> draw
 
     # -- helpers -------------------------------------------------------------------------
@@ -1387,6 +1401,7 @@ class _Builder:
             row["updated_at"] = self._between(asked, min(self.now, respond_by))
         if outcome in ("pending", "accepted", "completed"):
             advocate.book(asked)
+            self.account_live.setdefault(advocate.account["id"], []).append(asked)
         return row
 
     def _close_request(self, request: dict, asks: list[dict]) -> None:
@@ -1547,9 +1562,34 @@ class _Builder:
                 continue
             for _ in range(8):
                 advocate = self.rng.choice(options)
-                if advocate.id not in chosen and advocate.fits(asked):
+                if (
+                    advocate.id not in chosen
+                    and advocate.fits(asked)
+                    and self._account_fits(advocate, asked)
+                ):
                     return advocate
         return None
+
+    def _account_fits(self, advocate: _Advocate, asked: dt.datetime) -> bool:
+        """Whether the advocate's account stays within the account caps with one more live
+        ask at `asked`. Windows are widened by a day on each side, so that colleagues in
+        other time zones (whose calendar months start a few hours apart) stay within too."""
+        booked = self.account_live.get(advocate.account["id"], [])
+        local = asked.astimezone(advocate.zone).date()
+        for cap, months in zip(self.account_caps, (1, 3), strict=True):
+            if cap is None:
+                continue
+            first = local.replace(day=1, month=(local.month - 1) // months * months + 1)
+            following = dt.date(
+                first.year + (first.month + months - 1) // 12,
+                (first.month + months - 1) % 12 + 1,
+                1,
+            )
+            start = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(), dt.UTC)
+            end = dt.datetime.combine(following + dt.timedelta(days=1), dt.time(), dt.UTC)
+            if sum(start <= other < end for other in booked) >= cap:
+                return False
+        return True
 
     def _outcome(self, asked: dt.datetime) -> str:
         if self.now - asked < dt.timedelta(days=self.respond_days):
@@ -1655,7 +1695,9 @@ class _Builder:
             self._claims(benefit, claimers + sorted(others, key=lambda c: c[1]))
 
     def _claims(self, benefit: dict, claimers: list) -> None:
-        """Claims in the order they came in; never more approved than the capacity."""
+        """Claims in the order they came in; never more holding a place (requested, approved,
+        fulfilled) than the capacity, the rest waitlisted (declined once closed), as
+        `claim_benefit` does. A waitlisted claim holds no points until it moves up."""
         rng = self.rng
         capacity = benefit["capacity"]
         closed = benefit["status"] == "closed"
@@ -1671,7 +1713,7 @@ class _Builder:
                 )
             else:
                 status = self._pick({"approved": 90, "cancelled": 10})
-            if status in ("approved", "fulfilled"):
+            if status in ("requested", "approved", "fulfilled"):
                 if capacity is not None and held >= capacity:
                     status = "declined" if closed else "waitlisted"
                 else:
@@ -1700,7 +1742,7 @@ class _Builder:
                 updated_at=changed,
             )
             cost = benefit["points_cost"]
-            if not cost:
+            if not cost or status == "waitlisted":
                 continue
             self._add(
                 LedgerEntry,

@@ -314,12 +314,13 @@ def _my_ask(ask_id: int) -> Ask:
     return ask
 
 
-def _ask_page(ask, accept_form=None, decline_form=None, status=200):
+def _ask_page(ask, accept_form=None, decline_form=None, withdraw_error=None, status=200):
     return render_template(
         "advocates/portal/ask.html",
         ask=ask,
         accept_form=accept_form or AcceptAskForm(formdata=None),
         decline_form=decline_form or DeclineAskForm(formdata=None),
+        withdraw_error=withdraw_error,
     ), status
 
 
@@ -364,6 +365,28 @@ def answer(ask_id: int, action: str):
     if accept:
         return _ask_page(found, accept_form=form, status=422)
     return _ask_page(found, decline_form=form, status=422)
+
+
+@bp.post("/asks/<int:ask_id>/withdraw")
+@require("advocate.self")
+def withdraw(ask_id: int):
+    """Back out of an accepted ask, saying why."""
+    _me()
+    found = _my_ask(ask_id)
+    try:
+        asks.withdraw_acceptance(current_user, found, request.form.get("reason"))
+    except DomainError as error:
+        db.session.rollback()
+        if error.fields:
+            return _ask_page(found, withdraw_error=error.message, status=422)
+        flash(error.message, "error")
+        return redirect(url_for("me.ask", ask_id=ask_id))
+    db.session.commit()
+    flash(
+        "You're no longer down for this; the team has been told and will find someone else.",
+        "success",
+    )
+    return redirect(url_for("me.ask", ask_id=ask_id))
 
 
 @bp.get("/history")

@@ -461,6 +461,15 @@ class MatchSchema(Schema):
     score = fields.Float(required=True, metadata={"description": "Relevance plus fairness."})
     relevance = fields.Float(metadata={"description": "Weighted overlap with the criteria."})
     fairness = fields.Float(metadata={"description": "Never asked rise, often asked sink."})
+    standing = fields.Float(
+        metadata={"description": "Account health, NPS and ratings of past calls."}
+    )
+    scale = fields.Float(metadata={"description": "The highest score these criteria allow."})
+    asks_left = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Asks the limits still allow: {month, quarter}."},
+    )
     reasons = fields.List(
         fields.String(),
         required=True,

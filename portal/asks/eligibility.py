@@ -33,6 +33,7 @@ from portal.database import aware_utc, listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.program.models import ProgramSetting
 from portal.program.service import DEFAULTS
+from portal.recruiting.models import Referenceability
 from portal.vocab import ACTIVITY_TYPES
 
 # Request criteria key -> tag kind.
@@ -58,8 +59,17 @@ FAIRNESS_BASE = 10
 PER_ASK_90D = 5
 PER_ASK_12M = 1
 FAIRNESS_FLOOR = -30
+# Standing, in tenths of a score point: customer success's word on the account and the
+# requesters' ratings of the advocate's past calls (see `standing_parts`).
+HEALTH_POINTS = {"healthy": 20, "watch": -10}
+PROMOTER_NPS, PROMOTER_POINTS = 50, 10
+DETRACTOR_POINTS = -10  # an NPS below 0
+RATING_POINTS = ((4.5, 20), (4.0, 10), (3.0, 0), (0.0, -20))  # average at least -> points
+STANDING_MAX = HEALTH_POINTS["healthy"] + PROMOTER_POINTS + RATING_POINTS[0][1]
 # Asks that weigh on an advocate for fairness (a withdrawn ask never reached them in earnest).
 FAIR_COUNTED = ("pending", "accepted", "declined", "expired", "completed")
+# Settings that change who may be asked across accounts: every row is recomputed.
+PROTECTION_SETTINGS = ("account_max_per_month", "account_max_per_quarter", "account_min_nps")
 _PENDING = "portal.eligibility.pending"
 _ALL = "portal.eligibility.all"
 
@@ -113,17 +123,73 @@ def activity_bits(activity_types) -> int:
     return bits
 
 
+def standing_parts(
+    reference: Referenceability | None, rating: float | None, rated: int
+) -> list[tuple[str, int]]:
+    """What weighs in an advocate's standing, in words, with its points in tenths: the
+    account's health and NPS, and the average requester rating of their past calls."""
+    parts = []
+    if reference is not None and reference.health in HEALTH_POINTS:
+        words = {"healthy": "Healthy account", "watch": "Account on watch"}[reference.health]
+        parts.append((words, HEALTH_POINTS[reference.health]))
+    if reference is not None and reference.nps is not None:
+        if reference.nps >= PROMOTER_NPS:
+            parts.append((f"Account NPS {reference.nps}", PROMOTER_POINTS))
+        elif reference.nps < 0:
+            parts.append((f"Account NPS {reference.nps}", DETRACTOR_POINTS))
+    if rating is not None and rated:
+        points = next(p for floor, p in RATING_POINTS if rating >= floor)
+        calls = f"{rated} past call{'' if rated == 1 else 's'}"
+        parts.append((f"Rated {rating:.1f}/5 on {calls}", points))
+    return parts
+
+
+def ratings_of(advocate_ids) -> dict[int, tuple[float, int]]:
+    """Average requester rating and how many rated, of each advocate's completed asks."""
+    ids = list(advocate_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Ask.advocate_id, sa.func.avg(Ask.requester_rating), sa.func.count())
+        .where(
+            Ask.advocate_id.in_(ids),
+            Ask.status == "completed",
+            Ask.requester_rating.is_not(None),
+        )
+        .group_by(Ask.advocate_id)
+    )
+    return {row[0]: (float(row[1]), int(row[2])) for row in rows}
+
+
 def _local_start(day: dt.date, zone) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
 
 
-def _row(advocate: Advocate, at: dt.datetime, blackouts: list, used: overuse.Usage) -> dict:
+def _row(
+    advocate: Advocate,
+    at: dt.datetime,
+    blackouts: list,
+    used: overuse.Usage,
+    reference: Referenceability | None = None,
+    account_used: tuple[int, int] = (0, 0),
+    rating: tuple[float, int] | None = None,
+) -> dict:
     """The eligibility row of one advocate as of `at`, from the overuse service's refusals;
-    `blackouts` are the advocate's not yet over, by start; `used` their live asks per window."""
+    `blackouts` are the advocate's not yet over, by start; `used` their live asks per window,
+    `account_used` their account's; `reference` customer success's word on the account;
+    `rating` the average requester rating of their past calls and how many."""
     zone = overuse.zone_of(advocate)
     today = at.astimezone(zone).date()
     current = overuse.covering_blackout(blackouts, today)
-    found = overuse.refusals(advocate, None, at, used=used, blackout=current)
+    found = overuse.refusals(
+        advocate,
+        None,
+        at,
+        used=used,
+        blackout=current,
+        reference=reference,
+        account_used=account_used,
+    )
     active = not any(r.rule in STATUS_RULES for r in found)
     timed = [r for r in found if r.rule not in STATUS_RULES]
     day = overuse.free_from(timed)
@@ -140,6 +206,7 @@ def _row(advocate: Advocate, at: dt.datetime, blackouts: list, used: overuse.Usa
         "status": advocate.status,
         "activity_bits": activity_bits(advocate.activity_types),
         "refreshed_at": at,
+        "standing": sum(points for _, points in standing_parts(reference, *(rating or (None, 0)))),
         **criteria_columns(advocate),
     }
 
@@ -179,9 +246,20 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
     ):
         blackouts.setdefault(blackout.advocate_id, []).append(blackout)
     used = overuse.usage_of(advocates, at)
+    account_used = overuse.account_usage_of(advocates, at)
+    references = overuse.references_of({advocate.account_id for advocate in advocates})
+    ratings = ratings_of(ids)
     rows = []
     for advocate in advocates:
-        row = _row(advocate, at, blackouts.get(advocate.id, []), used[advocate.id])
+        row = _row(
+            advocate,
+            at,
+            blackouts.get(advocate.id, []),
+            used[advocate.id],
+            references.get(advocate.account_id),
+            account_used[advocate.id],
+            ratings.get(advocate.id),
+        )
         asks_90d, asks_12m, last = counts.get(advocate.id, (0, 0, None))
         last = aware_utc(last)
         # Under their own names: the insert computes `fairness` from them with the SQL formula.
@@ -342,10 +420,10 @@ def _collect(session, flush_context, instances) -> None:
     """Before a flush: note what touches eligibility (ids may not exist yet)."""
     pending = session.info.setdefault(_PENDING, [])
     for obj in (*session.new, *session.dirty):
-        if isinstance(obj, ProgramSetting) and obj.key == "terms_version":
+        if isinstance(obj, ProgramSetting) and obj.key in ("terms_version", *PROTECTION_SETTINGS):
             pending.append(obj)
     for obj in (*session.new, *session.dirty, *session.deleted):
-        watched = isinstance(obj, Ask | Blackout | Account)
+        watched = isinstance(obj, Ask | Blackout | Account | Referenceability)
         if watched or (isinstance(obj, Advocate) and obj not in session.deleted):
             pending.append(obj)
     for obj in session.deleted:
@@ -355,18 +433,29 @@ def _collect(session, flush_context, instances) -> None:
 
 
 def _advocate_ids(session, pending) -> set[int]:
-    ids, accounts = set(), set()
+    ids, accounts, asked = set(), set(), set()
     for obj in pending:
         if isinstance(obj, ProgramSetting):
             continue
         if isinstance(obj, tuple):
             ids.add(obj[1])
+            asked.add(obj[1])
         elif isinstance(obj, Advocate):
             ids.add(obj.id)
         elif isinstance(obj, Account):
             accounts.add(obj.id)
+        elif isinstance(obj, Referenceability):
+            accounts.add(obj.account_id)
         elif obj not in session.deleted:
             ids.add(obj.advocate_id)
+            if isinstance(obj, Ask):
+                asked.add(obj.advocate_id)
+    asked.discard(None)
+    if asked and any(cap is not None for cap in overuse.account_caps().values()):
+        # An ask counts against its whole account's caps: the colleagues' rows change too.
+        accounts.update(
+            session.scalars(sa.select(Advocate.account_id).where(Advocate.id.in_(asked)))
+        )
     if accounts:
         ids.update(session.scalars(sa.select(Advocate.id).where(Advocate.account_id.in_(accounts))))
     return {i for i in ids if i is not None}
@@ -380,9 +469,20 @@ def _apply(session, flush_context) -> None:
     ids = _advocate_ids(session, pending)
     if ids:
         refresh_advocates(ids)
-    terms = [obj.value for obj in pending if isinstance(obj, ProgramSetting)]
+    settings = [obj for obj in pending if isinstance(obj, ProgramSetting)]
+    terms = [obj.value for obj in settings if obj.key == "terms_version"]
     if terms:
         refresh_consent(terms[-1])
+    if any(obj.key in PROTECTION_SETTINGS for obj in settings):
+        last = 0
+        while True:
+            batch = session.scalars(
+                sa.select(Advocate.id).where(Advocate.id > last).order_by(Advocate.id).limit(500)
+            ).all()
+            if not batch:
+                break
+            refresh_advocates(batch)
+            last = batch[-1]
 
 
 def listen() -> None:

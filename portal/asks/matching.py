@@ -23,7 +23,10 @@ from portal.asks.eligibility import (
     CRITERIA_KINDS,
     MULTI_KINDS,
     NEVER_ASKED,
+    STANDING_MAX,
+    ratings_of,
     settings_in_memory,
+    standing_parts,
     tags_of,
 )
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
@@ -54,6 +57,9 @@ class Match:
     relevance: float
     fairness: float
     reasons: list[str] = field(default_factory=list)
+    standing: float = 0.0
+    scale: float = 0.0  # the highest score this request's criteria allow
+    asks_left: dict[str, int] = field(default_factory=dict)  # {"month": n, "quarter": n}
 
 
 @dataclass
@@ -69,6 +75,8 @@ class NearMiss:
 class MatchResult:
     matches: list[Match]
     near_misses: list[NearMiss]
+    scale: float = 0.0
+    crowded: list[str] = field(default_factory=list)  # "3 of the top 10 work at Acme"
 
 
 def requested_terms(criteria: dict | None) -> dict[str, list[str]]:
@@ -151,6 +159,8 @@ def match(
     candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
     askable = _askable(request, at)
     top = db.session.execute(_top(request, limit, at, relevance)).all()
+    weights = _weights()
+    scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
     if terms and near_misses:
         missed = db.session.execute(
@@ -162,14 +172,86 @@ def match(
     advocates = _load([row[0] for row in top] + [row[0] for row in missed])
     labels = taxonomy_labels()
     counts = _counts([row[0] for row in top])
+    shown = [advocates[row[0]] for row in top]
+    references = overuse.references_of({advocate.account_id for advocate in shown})
+    ratings = ratings_of([advocate.id for advocate in shown])
+    left = _asks_left(shown, at)
+    crowded = _crowded(shown)
     matches = []
-    for advocate_id, rel, fairness in top:
-        rel, fairness = int(rel), int(fairness)
+    for advocate_id, rel, fairness, standing in top:
+        rel, fairness, standing = int(rel), int(fairness), int(standing)
         advocate = advocates[advocate_id]
-        reasons = relevance_reasons(advocate, terms, labels)
+        score = (rel + fairness + standing) / 10
+        reasons = [
+            f"Score {score:g} out of {scale:g}: relevance {_points(rel)}, "
+            f"fairness {_points(fairness)}, standing {_points(standing)}"
+        ]
+        reasons += relevance_reasons(advocate, terms, labels)
         reasons.append(fairness_reason(*counts.get(advocate_id, (0, 0, None))))
-        matches.append(Match(advocate, (rel + fairness) / 10, rel / 10, fairness / 10, reasons))
-    return MatchResult(matches, _explain(request, missed, advocates, terms, labels, at))
+        rating = ratings.get(advocate_id, (None, 0))
+        for words, points in standing_parts(references.get(advocate.account_id), *rating):
+            reasons.append(f"{words} {_points(points)}")
+        reasons.append(left_reason(left[advocate_id]))
+        if advocate.account.name in crowded:
+            reasons.append(crowded[advocate.account.name])
+        matches.append(
+            Match(
+                advocate,
+                score,
+                rel / 10,
+                fairness / 10,
+                reasons,
+                standing=standing / 10,
+                scale=scale,
+                asks_left=left[advocate_id],
+            )
+        )
+    near = _explain(request, missed, advocates, terms, labels, at)
+    return MatchResult(matches, near, scale, list(crowded.values()))
+
+
+def _points(tenths: int) -> str:
+    """'+2', '-0.5', '+0' from tenths of a point."""
+    return f"{'-' if tenths < 0 else '+'}{abs(tenths) / 10:g}"
+
+
+def _asks_left(advocates: list[Advocate], at: dt.datetime) -> dict[int, dict[str, int]]:
+    """Per advocate, how many more asks their own limits and their account's caps allow this
+    calendar month and quarter (the fewer of the two)."""
+    if not advocates:
+        return {}
+    used = overuse.usage_of(advocates, at)
+    account_used = overuse.account_usage_of(advocates, at)
+    caps = overuse.account_caps()
+    left = {}
+    for advocate in advocates:
+        limits = overuse.effective_limits(advocate)
+        own = used[advocate.id]
+        month = limits.per_month - own.month
+        quarter = limits.per_quarter - own.quarter
+        if caps["month"] is not None:
+            month = min(month, caps["month"] - account_used[advocate.id][0])
+        if caps["quarter"] is not None:
+            quarter = min(quarter, caps["quarter"] - account_used[advocate.id][1])
+        left[advocate.id] = {"month": max(0, month), "quarter": max(0, quarter)}
+    return left
+
+
+def left_reason(left: dict[str, int]) -> str:
+    month, quarter = left["month"], left["quarter"]
+    return f"{month} ask{'' if month == 1 else 's'} left this month, {quarter} this quarter"
+
+
+def _crowded(advocates: list[Advocate]) -> dict[str, str]:
+    """{account name: "3 of the top 10 work at Acme"} for accounts with several candidates."""
+    by_account: dict[str, int] = {}
+    for advocate in advocates:
+        by_account[advocate.account.name] = by_account.get(advocate.account.name, 0) + 1
+    return {
+        name: f"{count} of the top {len(advocates)} work at {name}"
+        for name, count in by_account.items()
+        if count > 1
+    }
 
 
 def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> sa.Select:
@@ -177,9 +259,9 @@ def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> s
     e = AdvocateEligibility
     candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
     return (
-        sa.select(e.advocate_id, relevance, e.fairness)
+        sa.select(e.advocate_id, relevance, e.fairness, e.standing)
         .where(candidates, _askable(request, at))
-        .order_by((relevance + e.fairness).desc(), e.advocate_id)
+        .order_by((relevance + e.fairness + e.standing).desc(), e.advocate_id)
         .limit(limit)
     )
 
@@ -293,6 +375,9 @@ def match_dict(item: Match) -> dict:
         "score": item.score,
         "relevance": item.relevance,
         "fairness": item.fairness,
+        "standing": item.standing,
+        "scale": item.scale,
+        "asks_left": item.asks_left,
         "reasons": item.reasons,
     }
 

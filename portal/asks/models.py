@@ -162,6 +162,8 @@ class AdvocateEligibility(db.Model):
     asks_12m: Mapped[int] = mapped_column(default=0)
     last_asked_at: Mapped[dt.datetime | None]
     fairness: Mapped[int] = mapped_column(default=0)  # tenths of a score point
+    # Account health, NPS and past-call ratings, in tenths (see eligibility.standing_parts).
+    standing: Mapped[int] = mapped_column(default=0, server_default="0")
     industry: Mapped[str | None] = mapped_column(sa.String(64))
     region: Mapped[str | None] = mapped_column(sa.String(16))
     segment: Mapped[str | None] = mapped_column(sa.String(16))

@@ -20,6 +20,7 @@ from portal.database import aware_utc, now_utc
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.program.service import get_setting
+from portal.recruiting.models import Referenceability
 from portal.vocab import label
 
 # An ask counts against the limits from the moment it is placed until it is declined,
@@ -157,6 +158,66 @@ def usage_of(advocates, at: dt.datetime | None = None) -> dict[int, Usage]:
     return {advocate.id: found.get(advocate.id, never) for advocate in advocates}
 
 
+# The customer success verdicts that keep an account's contacts from being asked.
+NOT_ASKABLE_VERDICTS = ("not_now", "not_referenceable")
+
+
+def references_of(account_ids) -> dict[int, Referenceability]:
+    """Customer success's verdict per account (accounts without one are left out): one query."""
+    ids = {i for i in account_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Referenceability).where(Referenceability.account_id.in_(ids))
+    )
+    return {row.account_id: row for row in rows}
+
+
+def account_caps() -> dict[str, int | None]:
+    """The program's live-ask caps per account: {"month": n or None, "quarter": n or None}."""
+    found = {}
+    for period in ("month", "quarter"):
+        value = get_setting(f"account_max_per_{period}")
+        found[period] = int(value) if value is not None else None
+    return found
+
+
+def account_usage_of(advocates, at: dt.datetime | None = None) -> dict[int, tuple[int, int]]:
+    """Per advocate, the live asks of their whole account in the calendar month and quarter
+    (the advocate's zone): one query per time zone among them."""
+    at = at or now_utc()
+    by_zone: dict[ZoneInfo, set[int]] = {}
+    for advocate in advocates:
+        by_zone.setdefault(zone_of(advocate), set()).add(advocate.account_id)
+    counted: dict[tuple[ZoneInfo, int], tuple[int, int]] = {}
+    for zone, accounts in by_zone.items():
+        windows = window_starts(at.astimezone(zone).date())
+        month = _utc_start(windows["month"][0], zone)
+        quarter = _utc_start(windows["quarter"][0], zone)
+        end = _utc_start(windows["quarter"][1], zone)
+
+        def since(start, end=end):
+            inside = sa.and_(Ask.asked_at >= start, Ask.asked_at < end)
+            return sa.func.coalesce(sa.func.sum(sa.case((inside, 1), else_=0)), 0)
+
+        rows = db.session.execute(
+            sa.select(Advocate.account_id, since(month), since(quarter))
+            .join(Ask, Ask.advocate_id == Advocate.id)
+            .where(
+                Advocate.account_id.in_(accounts),
+                Ask.status.in_(LIVE_ASK_STATUSES),
+                Ask.asked_at >= quarter,
+            )
+            .group_by(Advocate.account_id)
+        )
+        for account_id, in_month, in_quarter in rows:
+            counted[(zone, account_id)] = (int(in_month), int(in_quarter))
+    return {
+        advocate.id: counted.get((zone_of(advocate), advocate.account_id), (0, 0))
+        for advocate in advocates
+    }
+
+
 def current_blackouts(advocates, at: dt.datetime | None = None) -> dict[int, Blackout | None]:
     """Per advocate, the blackout covering `at`'s day in their zone that ends last (or None):
     one query for all of them, as `refusals` would find one by one."""
@@ -195,11 +256,15 @@ def refusals(
     *,
     used: Usage | None = None,
     blackout=_UNKNOWN,
+    reference=_UNKNOWN,
+    account_used: tuple[int, int] | None = None,
 ) -> list[Refusal]:
     """Every rule that forbids asking `advocate` for `activity_type` at `at` (now by default).
 
     Bulk callers may pass what they fetched for many advocates at once: `used` (from
-    `usage_of`) and `blackout` (the blackout covering `at`'s day that ends last, or None).
+    `usage_of`), `blackout` (the blackout covering `at`'s day that ends last, or None),
+    `reference` (the account's Referenceability, or None; `references_of`) and `account_used`
+    (the account's live asks this month and quarter; `account_usage_of`).
     """
     at = at or now_utc()
     zone = zone_of(advocate)
@@ -219,6 +284,9 @@ def refusals(
                 "account_status", f"the account {account.name} is {label(account.status).lower()}"
             )
         )
+    if reference is _UNKNOWN:
+        reference = references_of([advocate.account_id]).get(advocate.account_id)
+    found.extend(protection_refusals(account, reference))
     if activity_type is not None and activity_type not in (advocate.activity_types or []):
         found.append(
             Refusal("activity_type", f"not opted into {label(activity_type).lower()} requests")
@@ -260,6 +328,26 @@ def refusals(
             found.append(
                 Refusal(name, f"{adjective} limit of {limit} reached until {_day(free)}", free)
             )
+    caps = account_caps()
+    if any(cap is not None for cap in caps.values()):
+        if account_used is None:
+            account_used = account_usage_of([advocate], at)[advocate.id]
+        for name, period, count in (
+            ("account_monthly_limit", "month", account_used[0]),
+            ("account_quarterly_limit", "quarter", account_used[1]),
+        ):
+            cap = caps[period]
+            if cap is not None and count >= cap:
+                free = windows[period][1]
+                found.append(
+                    Refusal(
+                        name,
+                        f"the account {account.name} already has {count} live "
+                        f"ask{'' if count == 1 else 's'} this {period}, the account limit of "
+                        f"{cap} per {period} is reached until {_day(free)}",
+                        free,
+                    )
+                )
     if used.last_asked_at is not None and limits.min_days_between > 0:
         last_day = used.last_asked_at.astimezone(zone).date()
         free = last_day + dt.timedelta(days=limits.min_days_between)
@@ -277,6 +365,37 @@ def refusals(
     return found
 
 
+def protection_refusals(account: Account, reference: Referenceability | None) -> list[Refusal]:
+    """Customer success's word on the account: not referenceable (or not now), at risk, or an
+    NPS below the program's floor keeps every contact there from being asked (not by time)."""
+    if reference is None:
+        return []
+    found = []
+    why = f" ({reference.reason})" if reference.reason else ""
+    if reference.status in NOT_ASKABLE_VERDICTS:
+        found.append(
+            Refusal(
+                "not_referenceable",
+                f"customer success marked the account {account.name} "
+                f"{label(reference.status).lower()}{why}",
+            )
+        )
+    if reference.health == "at_risk":
+        found.append(
+            Refusal("account_at_risk", f"the account {account.name} is at risk (customer success)")
+        )
+    floor = get_setting("account_min_nps")
+    if floor is not None and reference.nps is not None and reference.nps < int(floor):
+        found.append(
+            Refusal(
+                "account_nps",
+                f"the account {account.name} has an NPS of {reference.nps}, "
+                f"below the program's floor of {floor}",
+            )
+        )
+    return found
+
+
 def free_from(found: list[Refusal]) -> dt.date | None:
     """The first day every time-bound refusal has passed; None if one is not about time."""
     if any(r.free_from is None for r in found):
@@ -285,12 +404,22 @@ def free_from(found: list[Refusal]) -> dt.date | None:
 
 
 def lock_advocate(advocate_id: int) -> None:
-    """Serialize ask placement for one advocate until the transaction ends.
+    """Serialize ask placement for one advocate, and for their account, until the transaction
+    ends (the account caps count every advocate of the account).
 
-    PostgreSQL: a row lock. SQLite: a no-op UPDATE takes the database's write lock (SQLite has
-    no row locks), so a second writer waits for the first to commit before it counts.
+    PostgreSQL: row locks, always the account first and then the advocate (one order, so two
+    placements never wait on each other). SQLite: a no-op UPDATE takes the database's write
+    lock (SQLite has no row locks), so a second writer waits for the first to commit before it
+    counts.
     """
     if db.session.get_bind().dialect.name == "postgresql":
+        account_id = db.session.scalar(
+            sa.select(Advocate.account_id).where(Advocate.id == advocate_id)
+        )
+        if account_id is not None:
+            db.session.execute(
+                sa.select(Account.id).where(Account.id == account_id).with_for_update()
+            )
         db.session.execute(
             sa.select(Advocate.id).where(Advocate.id == advocate_id).with_for_update()
         )

@@ -21,7 +21,7 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications import calendar
-from portal.notifications.service import queue_email
+from portal.notifications.service import notify, queue_email
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
 from portal.validation import PLAIN_TEXT, Checker, has_markup
@@ -147,6 +147,9 @@ def place_ask(
     db.session.add(ask)
     if request.status == "submitted":
         request.status = "in_progress"
+    if request.manager_id is None and actor.role in PROGRAM:
+        request.manager_id = actor.id  # whoever starts asking runs the request from now on
+        audit.record(actor, "request.assigned", request, {"from": None, "to": actor.id})
     db.session.flush()
     audit.record(
         actor,
@@ -165,7 +168,27 @@ def place_ask(
         accept_link=links["accept"],
         decline_link=links["decline"],
     )
+    _tell_account_csm(actor, ask, request, advocate)
     return ask
+
+
+def _tell_account_csm(actor, ask: Ask, request: ReferenceRequest, advocate: Advocate) -> None:
+    """The account's CSM hears when one of their contacts is asked (not when they asked)."""
+    csm = advocate.account.csm
+    if csm is None or csm.id == actor.id or not csm.is_active:
+        return
+    notify(
+        csm,
+        "contact_asked",
+        f"{advocate.name} of {advocate.account.name} is asked for a "
+        f"{label(request.activity_type).lower()}",
+        csm=csm,
+        advocate=advocate,
+        account=advocate.account,
+        activity=label(request.activity_type),
+        prospect=request.prospect_company,
+        link=external_url("accounts.detail", account_id=advocate.account_id),
+    )
 
 
 def answer_links(ask: Ask) -> dict[str, str]:
@@ -326,6 +349,78 @@ def _withdraw(actor, ask: Ask, reason: str | None, tell: str = "advocate") -> As
             reason=reason,
         )
     if cancel:
+        calendar.send_cancellations(ask, cancel, reason, notice=notice)
+    return ask
+
+
+def withdraw_acceptance(actor, ask: Ask, reason: str | None, at: dt.datetime | None = None) -> Ask:
+    """The advocate backs out of an ask they accepted (not yet completed), saying why.
+
+    The ask becomes declined (reason `other`, their words as its note, the audit event marks it
+    as after acceptance), so it stops counting against their limits; a scheduled call is
+    cancelled, and the requester and the request's manager are told.
+    """
+    if actor is None or ask.advocate.user_id != actor.id:
+        raise NotFound("No such ask.")
+    c = Checker({"reason": reason}, allowed=("reason",))
+    c.text("reason", max_length=NOTE_MAX, required=True)
+    c.plain("reason")
+    reason = c.done()["reason"]
+    if ask.status != "accepted":
+        raise DomainError(
+            f"This ask is {label(ask.status).lower()}; only an accepted one can be withdrawn."
+        )
+    at = at or now_utc()
+    ask.status = "declined"
+    ask.decline_reason = "other"
+    ask.responded_at = at
+    ask.note = reason
+    audit.record(
+        actor,
+        "ask.declined",
+        ask,
+        {
+            "from": "accepted",
+            "after_acceptance": True,
+            "reason": "other",
+            "note": reason,
+            "advocate_id": ask.advocate_id,
+        },
+    )
+    request = ask.request
+    if request.status == "fulfilled":
+        accepted = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Ask)
+            .where(Ask.request_id == request.id, Ask.status.in_(("accepted", "completed")))
+        )
+        if accepted < request.advocates_needed:
+            request.status = "in_progress"  # the team must find someone else
+            audit.record(actor, "request.reopened", request, {"accepted": accepted})
+    cancel = calendar.cancellation(ask)
+    subject = (
+        f"{ask.advocate.name} can no longer help with the "
+        f"{label(request.activity_type).lower()} request"
+    )
+    told = set()
+    notice = None
+    for person in (request.requester, request.manager):
+        if person is None or not person.email or person.email.lower() in told:
+            continue
+        told.add(person.email.lower())
+        message = queue_email(
+            "ask_backed_out",
+            person.email,
+            subject,
+            attachments=[cancel] if cancel and notice is None else None,
+            ask=ask,
+            request=request,
+            person=person,
+            reason=reason,
+            link=external_url("dashboard.home"),
+        )
+        notice = notice or message
+    if cancel and notice is not None:
         calendar.send_cancellations(ask, cancel, reason, notice=notice)
     return ask
 
@@ -884,6 +979,7 @@ TIMELINE_WORDS = {
     "ask.declined": "{advocate} declined",
     "ask.expired": "The ask to {advocate} expired unanswered",
     "ask.withdrawn": "The ask to {advocate} was withdrawn",
+    "request.reopened": "Reopened: an advocate who had accepted backed out",
     "ask.scheduled": "Scheduled with {advocate}",
     "ask.rescheduled": "Rescheduled with {advocate}",
     "ask.completed": "Completed with {advocate}",

@@ -251,15 +251,23 @@ def place_selected(found: ReferenceRequest, endpoint: str, render):
         )
     if not placed:
         db.session.rollback()
-        found = db.session.get(ReferenceRequest, found.id)
-        words = " ".join(f"{name}: {why}" for name, why in refused.items())
-        return render(found, {"advocate_id": words}, 409)
+        for name, why in refused.items():
+            flash(refusal_words(name, why), "error")
+        # Post/redirect/get: back to the matches, never left on the POST URL.
+        return redirect(url_for(endpoint, request_id=found.id) + "#matches")
     db.session.commit()
     names = ", ".join(ask.advocate.name for ask in placed)
     flash(f"Asked {names}; they have an e-mail with one-click answers.", "success")
-    for why in refused.values():
-        flash(f"Not asked: {why}", "warning")
+    for name, why in refused.items():
+        flash(f"Not asked: {refusal_words(name, why)}", "warning")
     return redirect(url_for(endpoint, request_id=found.id) + "#asks")
+
+
+def refusal_words(name: str, why: str) -> str:
+    """Why an advocate was not asked, naming them once: most refusals start with the name."""
+    if why.startswith(name):
+        return why
+    return f"{name} can't be asked: {why}"
 
 
 @bp.post("/asks/<int:ask_id>/withdraw")

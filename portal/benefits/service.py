@@ -197,6 +197,36 @@ def places_taken(benefit_id: int) -> int:
     )
 
 
+def places_granted(benefit_id: int, *, besides: int | None = None) -> int:
+    """Approved or fulfilled claims of the benefit (other than claim `besides`)."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Claim)
+        .where(Claim.benefit_id == benefit_id, Claim.status.in_(("approved", "fulfilled")))
+    )
+    if besides is not None:
+        query = query.where(Claim.id != besides)
+    return db.session.scalar(query)
+
+
+def approval_refusal(claim: Claim, benefit: Benefit) -> str | None:
+    """Why the requested claim can't be approved now: every place is granted already."""
+    if benefit.capacity is None:
+        return None
+    if places_granted(benefit.id, besides=claim.id) >= benefit.capacity:
+        places = "place is" if benefit.capacity == 1 else "places are"
+        return (
+            f"All {benefit.capacity} {places} taken: the claim stays requested "
+            "(or: move it to the waiting list)."
+        )
+    return None
+
+
+def approvable(claim: Claim) -> bool:
+    """For pages: offer Approve only on a requested claim that still fits."""
+    return claim.status == "requested" and approval_refusal(claim, claim.benefit) is None
+
+
 def waiting_count(benefit_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
@@ -613,6 +643,10 @@ def approve_claim(actor, claim: Claim, note=None) -> Claim:
         raise DomainError(
             f"This claim is {label(claim.status).lower()}; only a requested one is approved."
         )
+    # Under the benefit's lock, as claiming: never more approved claims than places.
+    refusal = approval_refusal(claim, benefit)
+    if refusal:
+        raise DomainError(refusal)
     claim.status = "approved"
     claim.decided_at = now_utc()
     claim.decided_by_id = actor.id

@@ -113,6 +113,7 @@ def detail(benefit_id: int):
         ended=[c for c in claims if c.status in ("declined", "cancelled")],
         taken=service.places_taken(benefit.id),
         form=DecisionForm(formdata=None),
+        approvable=service.approvable,
     )
 
 
@@ -149,6 +150,7 @@ def claims():
         status=status,
         statuses=CLAIM_STATUSES,
         position=service.waitlist_position,
+        approvable=service.approvable,
     )
 
 

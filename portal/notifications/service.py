@@ -42,9 +42,14 @@ EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "follow_ups_due": ("Follow-ups due with advocates", frozenset({"csm", "manager", "admin"})),
     "content_expiring": ("Customer approval of content ends soon", frozenset({"manager", "admin"})),
     "ask_scheduled": ("Calendar invitations for scheduled activities", ADVOCATE | STAFF),
+    "contact_asked": ("A contact at an account you look after is asked", frozenset({"csm"})),
 }
 # Templates that belong to another template's event type.
-TEMPLATE_EVENTS = {"ask_cancelled": "ask_scheduled", "ask_rescheduled": "ask_scheduled"}
+TEMPLATE_EVENTS = {
+    "ask_cancelled": "ask_scheduled",
+    "ask_rescheduled": "ask_scheduled",
+    "ask_backed_out": "advocate_left",
+}
 # Always e-mailed, never in-app: they carry a link to sign in or set a password.
 SECURITY_TEMPLATES = frozenset(
     {
@@ -399,8 +404,8 @@ def queue_email(
     )
     # The text keeps the links' stand-ins; only delivery fills those this message issued.
     refs = link_refs_in(message.body_text, message.body_html)
-    if refs:
-        message.meta = {"links": refs}
+    # Always set, so every message has the same columns and many insert as one statement.
+    message.meta = {"links": refs} if refs else None
     db.session.add(message)
     return message
 

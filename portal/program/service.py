@@ -58,6 +58,11 @@ DEFAULTS: dict[str, object] = {
     "chat_events": ["request_submitted", "ask_accepted", "request_fulfilled", "claim_to_decide"],
     # Managers and admins must use two-step sign-in (portal/auth/mfa.py); single sign-on exempt.
     "require_mfa_for_staff": False,
+    # Live asks per account (all its advocates together) per calendar month and quarter; None: off.
+    "account_max_per_month": 4,
+    "account_max_per_quarter": 8,
+    # Accounts whose NPS (customer success's record) is below this are not asked; None: off.
+    "account_min_nps": None,
 }
 
 
@@ -111,6 +116,12 @@ def limit_order_errors(own: dict, defaults: dict, prefix: str = "") -> dict[str,
 def _check_setting(key: str, value, pending: dict | None = None) -> None:
     """The default limits: whole numbers in range, month <= quarter <= year (with the other
     defaults as they are, or as `pending` sets them)."""
+    if key in ("account_max_per_month", "account_max_per_quarter", "account_min_nps"):
+        low, high = (-100, 100) if key == "account_min_nps" else (1, LIMIT_MAX)
+        c = Checker({key: value}, allowed=(key,))
+        c.integer(key, minimum=low, maximum=high)
+        c.done()
+        return
     if key not in DEFAULT_LIMIT_KEYS:
         return
     top = COOLDOWN_MAX if key == "default_min_days_between" else LIMIT_MAX

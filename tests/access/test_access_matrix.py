@@ -99,6 +99,7 @@ ROUTES = [
     ("GET", "/me/asks/{self_ask}", expect(200, **ADVOCATE_ONLY)),
     ("GET", "/me/asks/{other_ask}", expect(404, **ADVOCATE_ONLY)),
     ("POST", "/me/asks/{other_ask}/accept", expect(404, **ADVOCATE_ONLY)),
+    ("POST", "/me/asks/{other_ask}/withdraw", expect(404, **ADVOCATE_ONLY)),
     ("GET", "/me/history", expect(200, **ADVOCATE_ONLY)),
     ("GET", "/me/leave", expect(200, **ADVOCATE_ONLY)),
     ("POST", "/me/leave", expect(302, **ADVOCATE_ONLY)),  # the GET page is the confirmation
