@@ -849,7 +849,7 @@ def history(advocate: Advocate, *, year: int | None = None, activity_type: str |
     asks_q = (
         sa.select(Ask)
         .join(Ask.request)
-        .where(Ask.advocate_id == advocate.id)
+        .where(Ask.advocate_id == advocate.id, Ask.not_held())
         .options(sa.orm.contains_eager(Ask.request))
         .order_by(Ask.asked_at.desc(), Ask.id.desc())
     )

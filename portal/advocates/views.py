@@ -60,6 +60,8 @@ def answer_by_link(action: str, token: str):
     problem = None
     if ask.status != "pending":
         problem = f"You already answered this ask: it is {ask.status}."
+    elif ask.is_held():
+        problem = asks.NOT_OPEN
     elif request.method == "POST":
         try:
             asks.answer_by_link(

@@ -56,6 +56,12 @@ class ReferenceRequest(TimestampMixin, db.Model):
         enum_column(*REQUEST_STATUSES, name="request_status"), default="submitted"
     )
     status_reason: Mapped[str | None] = mapped_column(sa.Text)  # why rejected or cancelled
+    # Lead time (portal.asks.lead_time): the working days of notice given when it was filed (or
+    # when its date or activity last changed), and whether it was accepted inside the activity
+    # type's lead time as a rush, with the requester's reason.
+    notice_days: Mapped[int | None]
+    rush: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    rush_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])  # noqa: F821
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])  # noqa: F821
@@ -126,6 +132,18 @@ class Ask(TimestampMixin, db.Model):
     requester_rating: Mapped[int | None]
     requester_feedback: Mapped[str | None] = mapped_column(sa.Text)
     advocate_feedback: Mapped[str | None] = mapped_column(sa.Text)
+    # While in the future the account's CSM may veto the ask; the advocate neither sees nor
+    # hears of it until then (program setting csm_veto_hours).
+    held_until: Mapped[dt.datetime | None]
+
+    def is_held(self, at: dt.datetime | None = None) -> bool:
+        """Whether the CSM's veto window is still open (the advocate can't see the ask yet)."""
+        return self.held_until is not None and self.held_until > (at or now_utc())
+
+    @classmethod
+    def not_held(cls, at: dt.datetime | None = None):
+        """SQL: the asks the advocate may see (no CSM veto window open at `at`)."""
+        return sa.or_(cls.held_until.is_(None), cls.held_until <= (at or now_utc()))
 
     request: Mapped[ReferenceRequest] = relationship(back_populates="asks")
     advocate: Mapped[Advocate] = relationship()  # noqa: F821

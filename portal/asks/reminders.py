@@ -64,6 +64,7 @@ def remind_pending_asks(now: dt.datetime) -> int:
             Ask.status == "pending",
             Ask.respond_by > now,
             Ask.respond_by <= now + window,
+            Ask.not_held(now),
             Advocate.status == "active",
         )
         .options(joinedload(Ask.advocate).joinedload(Advocate.user), joinedload(Ask.request))

@@ -21,6 +21,7 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications import calendar
+from portal.notifications.models import OutboxMessage
 from portal.notifications.service import notify, queue_email
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
@@ -38,6 +39,7 @@ from portal.vocab import (
 ASKABLE_REQUEST_STATUSES = ("submitted", "in_progress")
 ANSWER_PURPOSES = {"accept": "ask-accept", "decline": "ask-decline"}
 NOTE_MAX = 2000
+NOT_OPEN = "This ask isn't open yet."
 PROPOSED_TIMES_MAX = 500
 DUE_SOON_DAYS = 7
 _UNSET = object()
@@ -136,6 +138,9 @@ def place_ask(
         )
     check_can_ask(advocate, request.activity_type, at)
 
+    csm = _account_csm(actor, advocate)
+    veto_hours = get_setting("csm_veto_hours")
+    held_until = at + dt.timedelta(hours=int(veto_hours)) if csm and veto_hours else None
     ask = Ask(
         request=request,
         advocate=advocate,
@@ -143,6 +148,7 @@ def place_ask(
         status="pending",
         asked_at=at,
         respond_by=respond_by,
+        held_until=held_until,
     )
     db.session.add(ask)
     if request.status == "submitted":
@@ -155,28 +161,47 @@ def place_ask(
         actor,
         "ask.placed",
         ask,
-        {"request_id": request.id, "advocate_id": advocate.id, "respond_by": respond_by},
+        {
+            "request_id": request.id,
+            "advocate_id": advocate.id,
+            "respond_by": respond_by,
+            "held_until": held_until,
+        },
     )
     links = answer_links(ask)
     queue_email(
         "ask_placed",
         advocate.email,
         f"Could you help with a {label(request.activity_type).lower()}?",
+        # Held: written now, delivered when the CSM's window closes (or deleted by a veto).
+        dedupe_key=_held_key(ask) if held_until else None,
+        hold_until=held_until,
         ask=ask,
         request=request,
         advocate=advocate,
         accept_link=links["accept"],
         decline_link=links["decline"],
     )
-    _tell_account_csm(actor, ask, request, advocate)
+    if csm is not None:
+        _tell_account_csm(csm, ask, request, advocate)
     return ask
 
 
-def _tell_account_csm(actor, ask: Ask, request: ReferenceRequest, advocate: Advocate) -> None:
-    """The account's CSM hears when one of their contacts is asked (not when they asked)."""
+def _account_csm(actor, advocate: Advocate):
+    """The account's active CSM, unless they are the one asking (then nobody is told)."""
     csm = advocate.account.csm
     if csm is None or csm.id == actor.id or not csm.is_active:
-        return
+        return None
+    return csm
+
+
+def _held_key(ask: Ask) -> str:
+    return f"ask_placed:{ask.id}"
+
+
+def _tell_account_csm(csm, ask: Ask, request: ReferenceRequest, advocate: Advocate) -> None:
+    """The account's CSM hears when one of their contacts is asked, and while the ask is held
+    that they may stop it until the window closes (in their zone, by the e-mail's helpers)."""
     notify(
         csm,
         "contact_asked",
@@ -188,6 +213,8 @@ def _tell_account_csm(actor, ask: Ask, request: ReferenceRequest, advocate: Advo
         activity=label(request.activity_type),
         prospect=request.prospect_company,
         link=external_url("accounts.detail", account_id=advocate.account_id),
+        held_until=ask.held_until,
+        veto_link=external_url("recruiting.veto_ask", ask_id=ask.id) if ask.held_until else None,
     )
 
 
@@ -208,6 +235,8 @@ def answer_links(ask: Ask) -> dict[str, str]:
 def _check_answer(ask: Ask, at: dt.datetime) -> None:
     if ask.status != "pending":
         raise DomainError(f"This ask was already {label(ask.status).lower()}.")
+    if ask.is_held(at):
+        raise DomainError(NOT_OPEN)
     if ask.respond_by <= at:
         raise DomainError(
             f"The time to answer ended on {ask.respond_by:%d %B %Y}; this ask has expired."
@@ -353,6 +382,67 @@ def _withdraw(actor, ask: Ask, reason: str | None, tell: str = "advocate") -> As
     return ask
 
 
+def may_veto(actor, ask: Ask) -> bool:
+    """The account's customer success manager, or the program team."""
+    if actor is None:
+        return False
+    return actor.role in PROGRAM or (
+        actor.role == "csm" and ask.advocate.account.csm_id == actor.id
+    )
+
+
+def veto_ask(actor, ask: Ask, reason: str | None, at: dt.datetime | None = None) -> Ask:
+    """The account's CSM stops an ask while it is held: it is withdrawn with their reason, the
+    advocate's e-mail (never sent) is deleted, the request's requester and manager are told."""
+    if not may_veto(actor, ask):
+        raise NotFound("No such ask.")
+    c = Checker({"reason": reason}, allowed=("reason",))
+    c.text("reason", max_length=NOTE_MAX, required=True)
+    c.plain("reason")
+    reason = c.done()["reason"]
+    # One veto, withdrawal or delivery at a time: lock the ask's row, then read it again.
+    db.session.execute(sa.select(Ask.id).where(Ask.id == ask.id).with_for_update())
+    db.session.refresh(ask)
+    at = at or now_utc()
+    if ask.status != "pending":
+        raise DomainError(f"This ask is {label(ask.status).lower()}; it can't be stopped.")
+    if not ask.is_held(at):
+        raise DomainError("The time to stop this ask has passed; the advocate has it now.")
+    message = db.session.scalar(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == _held_key(ask), OutboxMessage.status == "queued")
+        .with_for_update()
+    )
+    deleted = None
+    if message is not None:
+        deleted = {"id": message.id, "template": message.template, "to": message.recipient}
+        db.session.delete(message)
+    ask.status = "withdrawn"
+    ask.note = reason
+    audit.record(
+        actor,
+        "ask.vetoed",
+        ask,
+        {"from": "pending", "reason": reason, "held_until": ask.held_until, "deleted": deleted},
+    )
+    request = ask.request
+    told = {request.requester_id: request.requester}
+    if request.manager is not None:
+        told.setdefault(request.manager_id, request.manager)
+    for user in told.values():
+        notify(
+            user,
+            "ask_vetoed",
+            f"Stopped by customer success: the ask to {ask.advocate.name}",
+            ask=ask,
+            request=request,
+            reason=reason,
+            link=external_url("requests.detail", request_id=request.id),
+        )
+    db.session.flush()
+    return ask
+
+
 def withdraw_acceptance(actor, ask: Ask, reason: str | None, at: dt.datetime | None = None) -> Ask:
     """The advocate backs out of an ask they accepted (not yet completed), saying why.
 
@@ -456,8 +546,8 @@ def can_see_ask(actor, ask: Ask) -> bool:
         return False
     if actor.role in PROGRAM:
         return True
-    if actor.role == "advocate":
-        return ask.advocate.user_id == actor.id
+    if actor.role == "advocate":  # not while the CSM may still veto it
+        return ask.advocate.user_id == actor.id and not ask.is_held()
     return ask.request.requester_id == actor.id
 
 
@@ -979,6 +1069,7 @@ TIMELINE_WORDS = {
     "ask.declined": "{advocate} declined",
     "ask.expired": "The ask to {advocate} expired unanswered",
     "ask.withdrawn": "The ask to {advocate} was withdrawn",
+    "ask.vetoed": "The account's customer success manager stopped the ask to {advocate}",
     "request.reopened": "Reopened: an advocate who had accepted backed out",
     "ask.scheduled": "Scheduled with {advocate}",
     "ask.rescheduled": "Rescheduled with {advocate}",
@@ -1045,7 +1136,7 @@ def asks_query(
     requester or CSM those of their own requests, the program team all; newest first."""
     query = sa.select(Ask).join(Ask.request).options(sa.orm.contains_eager(Ask.request))
     if actor.role == "advocate":
-        query = query.join(Ask.advocate).where(Advocate.user_id == actor.id)
+        query = query.join(Ask.advocate).where(Advocate.user_id == actor.id, Ask.not_held())
     elif actor.role not in PROGRAM:
         query = query.where(ReferenceRequest.requester_id == actor.id)
     for column, value in (

@@ -110,7 +110,7 @@ def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
     with_request = sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester)
     waiting = db.session.scalars(
         sa.select(Ask)
-        .where(Ask.advocate_id == advocate.id, Ask.status == "pending")
+        .where(Ask.advocate_id == advocate.id, Ask.status == "pending", Ask.not_held(at))
         .options(with_request)
         .order_by(Ask.respond_by, Ask.id)
     ).all()

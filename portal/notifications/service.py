@@ -49,6 +49,7 @@ TEMPLATE_EVENTS = {
     "ask_cancelled": "ask_scheduled",
     "ask_rescheduled": "ask_scheduled",
     "ask_backed_out": "advocate_left",
+    "ask_vetoed": "ask_answered",
 }
 # Always e-mailed, never in-app: they carry a link to sign in or set a password.
 SECURITY_TEMPLATES = frozenset(
@@ -357,6 +358,7 @@ def queue_email(
     attachments: list[dict] | None = None,
     dedupe_key: str | None = None,
     audience: Audience | None = None,
+    hold_until: dt.datetime | None = None,
     **context,
 ) -> OutboxMessage:
     """Write the message for `template` to `recipient`, as the recipient chose.
@@ -367,6 +369,8 @@ def queue_email(
     returned is not added to the session (setting fields on it changes nothing).
     `attachments` are `{"filename", "content_type", "content"}` dicts (e.g. an ICS file).
     With an `audience` holding the recipient, nothing is read from the database.
+    A message with `hold_until` is not delivered before then, and makes no in-app notification
+    (the bell would tell at once what the hold keeps quiet).
     """
     recipient = clean_header(recipient, 2000)
     subject = clean_header(subject)
@@ -378,7 +382,7 @@ def queue_email(
     else:
         user = _recipient_user(recipient, context)
         channel = "email" if security else channel_for(user, event_type)
-    if user is not None and not security:
+    if user is not None and not security and hold_until is None:
         notify_in_app(
             user,
             event_type,
@@ -396,6 +400,8 @@ def queue_email(
         attachments=attachments or None,
         body_text="",
     )
+    if hold_until is not None:
+        message.next_attempt_at = hold_until
     if channel != "email":
         return message
     context.pop("in_app_link", None)

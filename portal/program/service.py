@@ -63,6 +63,9 @@ DEFAULTS: dict[str, object] = {
     "account_max_per_quarter": 8,
     # Accounts whose NPS (customer success's record) is below this are not asked; None: off.
     "account_min_nps": None,
+    # Hours the account's CSM may veto an ask to one of their contacts before the advocate
+    # hears of it (asks.service.veto_ask); None: off.
+    "csm_veto_hours": None,
 }
 
 
@@ -82,6 +85,7 @@ LIMIT_PERIODS = (
 )
 LIMIT_MAX = 50  # as the advocates table allows
 COOLDOWN_MAX = 365
+HOURS = {"csm_veto_hours": (1, 168)}  # at most a week
 DEFAULT_LIMIT_KEYS = (*(f"default_{name}" for _, name in LIMIT_PERIODS), "default_min_days_between")
 
 
@@ -116,8 +120,8 @@ def limit_order_errors(own: dict, defaults: dict, prefix: str = "") -> dict[str,
 def _check_setting(key: str, value, pending: dict | None = None) -> None:
     """The default limits: whole numbers in range, month <= quarter <= year (with the other
     defaults as they are, or as `pending` sets them)."""
-    if key in ("account_max_per_month", "account_max_per_quarter", "account_min_nps"):
-        low, high = (-100, 100) if key == "account_min_nps" else (1, LIMIT_MAX)
+    if key in ("account_max_per_month", "account_max_per_quarter", "account_min_nps", *HOURS):
+        low, high = HOURS.get(key) or ((-100, 100) if key == "account_min_nps" else (1, LIMIT_MAX))
         c = Checker({key: value}, allowed=(key,))
         c.integer(key, minimum=low, maximum=high)
         c.done()

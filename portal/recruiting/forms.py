@@ -73,6 +73,16 @@ class MoveForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional()], filters=[blank_to_none])
 
 
+class VetoForm(FlaskForm):
+    reason = TextAreaField(
+        "Why stop this ask?",
+        validators=[Required()],
+        filters=[blank_to_none],
+        render_kw={"rows": 3},
+        description="The reference team and whoever filed the request read this.",
+    )
+
+
 class TouchpointForm(FlaskForm):
     kind = _select("Kind", TOUCHPOINT_KINDS, validators=[Required()])
     occurred_at = StringField(

@@ -10,6 +10,8 @@ ROUTES = [
     ("GET", "/recruiting/accounts/{own_account}", expect(200, **STAFF_ONLY)),
     ("GET", "/recruiting/accounts/{other_account}", expect(200, **STAFF_ONLY, csm=404)),
     ("POST", "/recruiting/accounts/{other_account}", expect(422, **STAFF_ONLY, csm=404)),
+    ("GET", "/recruiting/asks/999999/veto", expect(404, **STAFF_ONLY)),
+    ("POST", "/recruiting/asks/999999/veto", expect(404, **STAFF_ONLY)),
     ("GET", "/recruiting/pipeline", expect(200, **PROGRAM_ONLY)),
     # Customer success nurtures its own accounts' advocates only (others: 404).
     ("GET", "/recruiting/advocates/{own_advocate}", expect(200, **STAFF_ONLY)),
