@@ -88,6 +88,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications.admin_views import bp as outbox_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.notifications.views import feed_bp as calendar_feed_bp
+    from portal.program import custom_fields
+    from portal.program.custom_field_views import bp as custom_fields_bp
+    from portal.program.taxonomy_views import bp as taxonomies_bp
+    from portal.program.terms_views import bp as terms_admin_bp
     from portal.program.views import bp as settings_bp
     from portal.recruiting.staff_views import bp as recruiting_bp
     from portal.recruiting.staff_views import welcome_bp
@@ -106,6 +110,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(custom_fields_bp)
+    custom_fields.register_merge_handler()  # a taxonomy merge moves custom values too
+    app.register_blueprint(terms_admin_bp)
+    app.register_blueprint(taxonomies_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(calendar_bp)

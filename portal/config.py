@@ -112,7 +112,8 @@ class Config:
     INVITATION_LINK_MAX_AGE = 14 * 24 * 3600
     ASK_LINK_MAX_AGE = 60 * 24 * 3600  # the ask's own respond_by ends its links sooner
     PASSWORD_MIN_LENGTH = 10
-    PROGRAM_NAME = "Advocate Portal"
+    # The program's name until an administrator sets one (program setting `program_name`).
+    PROGRAM_NAME = "Customer Advocate Program"
     PER_PAGE = 25
     OUTBOX_RETRY_MAX_SECONDS = 6 * 3600  # backoff never waits longer than this
     OUTBOX_CLAIM_SECONDS = 300  # a sender's claim on a message; longer than any delivery

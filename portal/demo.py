@@ -22,6 +22,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
 from portal.asks.eligibility import rebuild_eligibility
+from portal.asks.lead_time import add_working_days, lead_times, working_days_between
 from portal.database import now_utc
 from portal.extensions import db
 from portal.models import (
@@ -42,6 +43,7 @@ from portal.models import (
     User,
 )
 from portal.program.service import get_setting, taxonomy_labels, taxonomy_values
+from portal.program.terms import backfill_acceptances
 from portal.vocab import label
 
 # bandit B105: the published demo password
@@ -51,7 +53,8 @@ DEFAULT_ADVOCATES = 200
 MAX_ADVOCATES = 200_000
 BATCH = 1000
 PROGRESS_FROM = 1000
-KEEP_ON_RESET = {"alembic_version", "taxonomy_terms"}
+# The published terms texts stay too: they are the program's, not demo data.
+KEEP_ON_RESET = {"alembic_version", "taxonomy_kinds", "taxonomy_terms", "terms_versions"}
 
 # The printed logins: (role as people say it, e-mail, role, team, name, time zone).
 DEMO_LOGINS = (
@@ -403,6 +406,14 @@ TEAM_ACTIVITIES = {
     "ir": {"reference_call": 100},
     "manager": {"advisory_board": 50, "beta_program": 50},
 }
+# Why a demo request was filed inside its activity's lead time (the seeds' "Need ASAP").
+RUSH_REASONS = (
+    "The prospect's buying committee meets this week; a reference call would decide it.",
+    "The customer moved the deadline up after our last call.",
+    "The analyst's report closes its inputs on Friday.",
+    "Need ASAP: the competitor is offering references tomorrow.",
+    "The event speaker dropped out; we need a replacement.",
+)
 REQUEST_CONTEXT = {
     "reference_call": "{prospect} is choosing between us and two competitors; their project lead "
     "wants a 30-minute call with a peer who runs {product} in production.",
@@ -727,6 +738,8 @@ def seed_demo(
     builder = _Builder(advocates)
     builder.build()
     builder.write(show_progress)
+    # The demo advocates' consent, on record as acceptances of the terms version.
+    backfill_acceptances()
     # Bulk inserts skip the session hook that keeps matching's eligibility rows current.
     rebuild_eligibility()
     # ...and the hooks that keep the library's search text and the reports' request facts.
@@ -844,6 +857,7 @@ class _Builder:
         self.languages = self._terms("language")
         self.points_by_activity = get_setting("points_by_activity")
         self.respond_days = max(1, int(get_setting("respond_within_days")))
+        self.lead_times = lead_times()
         self.default_limits = (
             get_setting("default_max_per_month"),
             get_setting("default_max_per_quarter"),
@@ -911,6 +925,7 @@ class _Builder:
         self._touchpoints()
         self._content()
         self._targets()
+        self._lead_times()
         self.rows[AuditEvent].append(
             {
                 "id": self._id(AuditEvent),
@@ -922,6 +937,21 @@ class _Builder:
                 "at": self.now,
             }
         )
+
+    def _lead_times(self) -> None:
+        """Each filed request's notice (from its final needed-by date) and, inside its
+        activity's lead time, its rush reason: as `asks.lead_time` would have recorded them."""
+        for row in self.rows[ReferenceRequest]:
+            if row["status"] == "draft":
+                row.update(notice_days=None, rush=False, rush_reason=None)
+                continue
+            notice = working_days_between(row["created_at"].date(), row["needed_by"])
+            rush = notice < self.lead_times.get(row["activity_type"], 0)
+            row.update(
+                notice_days=notice,
+                rush=rush,
+                rush_reason=RUSH_REASONS[row["id"] % len(RUSH_REASONS)] if rush else None,
+            )
 
     def counts(self) -> dict[str, int]:
         return {
@@ -1261,6 +1291,12 @@ class _Builder:
             spoken = [c for info in COUNTRIES.values() if info[0] == region for c in info[3]]
             criteria["languages"] = sorted({c for c in spoken if c in self.languages})[:2]
         needed_by = created.date() + dt.timedelta(days=rng.randint(7, 28))
+        # Most requesters give the activity's lead time (and a few days more); every fourth who
+        # would not files a rush (its reason is set in `_lead_times`). No draw: same stream.
+        lead = self.lead_times.get(activity, 0)
+        short = working_days_between(created.date(), needed_by) < lead
+        if short and len(self.rows[ReferenceRequest]) % 4:
+            needed_by = add_working_days(created.date(), lead + needed_by.day % 5)
         sales = self.user_team.get(requester_id) == "sales" and activity in SALES_ACTIVITIES
         row = self._add(
             ReferenceRequest,

@@ -61,8 +61,11 @@ def show_service_errors(form, error: DomainError, fallback: str | None = None) -
     if not fields:
         flash(error.message, "error")
     for name, message in fields.items():
+        head, _, key = name.partition(".")
         if name in form:
             form[name].errors.append(message)
+        elif key and head in form and hasattr(form[head], "add_error"):
+            form[head].add_error(key, message)  # a part of a field: custom_fields.<key>
         else:
             flash(message, "error")
 

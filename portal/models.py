@@ -14,7 +14,8 @@ from portal.auth.sso_models import SsoIdentity
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.content.models import ContentAsset, ContentTag, ContentUse
 from portal.notifications.models import OutboxMessage
-from portal.program.models import ProgramSetting, TaxonomyTerm
+from portal.program.models import ProgramSetting, TaxonomyKind, TaxonomyTerm
+from portal.program.terms_models import TermsAcceptance, TermsVersion
 from portal.recruiting.models import (
     ImportPreview,
     Invitation,
@@ -49,7 +50,10 @@ __all__ = [
     "RequestComment",
     "RequestFacts",
     "Target",
+    "TaxonomyKind",
     "TaxonomyTerm",
+    "TermsAcceptance",
+    "TermsVersion",
     "Touchpoint",
     "SsoIdentity",
     "User",

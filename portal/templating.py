@@ -6,11 +6,14 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_login import current_user
 
 from portal.auth.permissions import can
-from portal.vocab import label
+from portal.program.custom_fields import criteria_words
+from portal.program.policy import program_name
+from portal.program.taxonomy import fixed_labels
+from portal.vocab import label, use_fixed_labels
 
 # One colour per state, the same on every page (STYLE: states are badges from one macro).
 STATE_COLOURS = {
@@ -20,6 +23,7 @@ STATE_COLOURS = {
     "completed": "success",
     "fulfilled": "success",
     "customer_approved": "success",
+    "published": "success",
     "sent": "success",
     "won": "success",
     "open": "primary",
@@ -107,12 +111,21 @@ def figure(value) -> str:
     return f"{value:,.2f}" if isinstance(value, Decimal) else f"{value:,}"
 
 
+def program_name_context() -> dict:
+    """Pages show the program's name from its settings, read once per request
+    (policy.program_name). Messages written outside a request (commands) are given it by
+    `notifications.service.base_context`, read once for all of them, so nothing is read here."""
+    return {"program_name": program_name()} if has_request_context() else {}
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
+    use_fixed_labels(fixed_labels)  # region and seniority words as the administrators set them
     app.jinja_env.filters["figure"] = figure
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.globals["state_colour"] = lambda state: STATE_COLOURS.get(state, "secondary")
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
-    app.jinja_env.globals["program_name"] = app.config["PROGRAM_NAME"]
+    app.jinja_env.globals["custom_criteria_words"] = criteria_words  # a request's, in words
+    app.context_processor(program_name_context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from wtforms.fields.choices import SelectChoice
 
 ROLES = ("advocate", "requester", "csm", "manager", "admin")
@@ -85,14 +87,47 @@ LABELS = {
 }
 
 
-def label(value: str | None) -> str:
-    """The human word for a stored key: 'reference_call' reads 'Reference call'."""
+# Region and seniority keys are fixed, their words are the administrators' (the taxonomy's
+# label-only kinds): the factory wires in the function that reads them, {kind: {key: label}}
+# in the administrators' order (portal.program.taxonomy.fixed_labels).
+_FIXED = {"region": REGIONS, "seniority": SENIORITIES}
+_fixed_labels: Callable[[], dict[str, dict[str, str]]] | None = None
+
+
+def use_fixed_labels(source: Callable[[], dict[str, dict[str, str]]] | None) -> None:
+    global _fixed_labels
+    _fixed_labels = source
+
+
+def _fixed_label(value: str, kind: str | None) -> str | None:
+    if _fixed_labels is None:
+        return None
+    if kind is None:
+        # A key that means one thing only ('manager' is a role too: pass kind="seniority").
+        kinds = [k for k, keys in _FIXED.items() if value in keys]
+        if len(kinds) != 1 or value in ROLES:
+            return None
+        kind = kinds[0]
+    return _fixed_labels().get(kind, {}).get(value)
+
+
+def label(value: str | None, kind: str | None = None) -> str:
+    """The human word for a stored key: 'reference_call' reads 'Reference call'; a region or
+    seniority reads as the administrators named it."""
     if value is None:
         return ""
-    return LABELS.get(value) or value.replace("_", " ").capitalize()
+    return (
+        _fixed_label(value, kind) or LABELS.get(value) or value.replace("_", " ").capitalize()
+    )
 
 
 def choices(values, blank: str | None = None) -> list[SelectChoice]:
-    """Options for a select field, labelled in words; `blank` adds an empty first option."""
+    """Options for a select field, labelled in words; `blank` adds an empty first option.
+    Regions and seniorities come in the administrators' order."""
     options = [SelectChoice("", blank)] if blank is not None else []
+    kind = next((k for k, keys in _FIXED.items() if tuple(values) == keys), None)
+    if kind is not None and _fixed_labels is not None:
+        order = list(_fixed_labels().get(kind, {}))
+        values = sorted(values, key=lambda v: order.index(v) if v in order else len(order))
+        return options + [SelectChoice(v, label(v, kind)) for v in values]
     return options + [SelectChoice(v, label(v)) for v in values]

@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 
 from portal.accounts.service import csm_choices
 from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
+from portal.program.custom_field_forms import CustomValuesField
 from portal.program.service import taxonomy_choices
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS, choices
 
@@ -94,11 +95,15 @@ class AccountForm(FlaskForm):
         render_kw={"rows": 5},
         description="Visible to staff only.",
     )
+    custom_fields = CustomValuesField("More about the account", entity="account")
 
     def __init__(self, *args, choose_csm: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.industry.choices = taxonomy_choices("industry", blank="Choose an industry")
-        self.products.choices = taxonomy_choices("product")
+        # Retired terms the account holds stay offered (marked), so saving doesn't drop them.
+        self.industry.choices = taxonomy_choices(
+            "industry", blank="Choose an industry", keep=self.industry.data
+        )
+        self.products.choices = taxonomy_choices("product", keep=self.products.data)
         if choose_csm:
             self.csm_id.choices = [SelectChoice("", "Nobody yet")] + [
                 SelectChoice(str(user.id), user.name) for user in csm_choices()
@@ -120,6 +125,7 @@ class AccountForm(FlaskForm):
         data["employees"] = self.employees.data
         data["arr"] = self.arr.data
         data["products"] = list(self.products.data or [])
+        data["custom_fields"] = self.custom_fields.values()
         if "csm_id" in self:
             data["csm_id"] = id_or_raw(self.csm_id.data)
         return data

@@ -36,6 +36,8 @@ class Account(TimestampMixin, db.Model):
     )
     products: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    # Administrators' own fields: key -> value (portal.program.custom_fields).
+    custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     csm: Mapped[User | None] = relationship()  # noqa: F821
     advocates: Mapped[list[Advocate]] = relationship(back_populates="account")  # noqa: F821

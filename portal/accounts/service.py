@@ -10,6 +10,7 @@ from portal.auth.models import User
 from portal.auth.permissions import PERMISSIONS, PROGRAM, can
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
+from portal.program import custom_fields
 from portal.program.service import Vocabulary
 from portal.validation import Checker
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
@@ -32,14 +33,15 @@ FIELDS = (
 
 
 def check_account_data(
-    data: dict, *, partial: bool = False, vocabulary: Vocabulary | None = None
+    data: dict, *, partial: bool = False, vocabulary: Vocabulary | None = None, keep=None
 ) -> dict:
     """Clean account input (pages, API, imports) or raise ValidationFailed naming the fields.
 
     An import passes one `vocabulary` for all its rows; without one the current one is read.
+    `keep`: the account being changed, whose retired taxonomy values stay allowed.
     """
     if vocabulary is None:
-        vocabulary = Vocabulary()
+        vocabulary = Vocabulary(keep=keep)
     c = Checker(data, allowed=FIELDS, partial=partial)
     c.text("name", max_length=200, required=True)
     c.domain("domain")
@@ -80,7 +82,7 @@ def can_edit_account(actor, account: Account) -> bool:
 
 
 def create_account(actor, data: dict) -> Account:
-    clean = check_account_data(data)
+    clean = custom_fields.check_record("account", data, check_account_data, creating=True)
     _check_unique_crm_id(clean)
     if actor is not None and actor.role == "csm":
         # A CSM logs accounts they look after.
@@ -97,7 +99,13 @@ def update_account(actor, account: Account, data: dict) -> dict:
     """Apply a partial update; return {field: [old, new]}."""
     if not can_edit_account(actor, account):
         raise Forbidden("You can only change accounts you look after.")
-    clean = check_account_data(data, partial=True)
+    clean = custom_fields.check_record(
+        "account",
+        data,
+        lambda own: check_account_data(own, partial=True, keep=account),
+        account.custom_fields,
+        creating=False,
+    )
     _check_unique_crm_id(clean, account)
     if actor.role == "csm" and "csm_id" in clean and clean["csm_id"] != actor.id:
         raise Forbidden("Only the program team can hand an account to another CSM.")

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
+from portal.program.custom_field_forms import CustomValuesField
 from portal.program.service import taxonomy_choices
 from portal.vocab import (
     ACTIVITY_TYPES,
@@ -143,15 +144,17 @@ class AdvocateForm(FlaskForm):
         render_kw={"rows": 4},
         description="Shown to requesters; at most 2,000 characters.",
     )
+    custom_fields = CustomValuesField("More about them", entity="advocate")
 
     def __init__(self, *args, accounts=(), choose_status: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_id.choices = [SelectChoice("", "Choose an account")] + [
             SelectChoice(str(account.id), account.name) for account in accounts
         ]
-        self.products.choices = taxonomy_choices("product")
-        self.use_cases.choices = taxonomy_choices("use_case")
-        self.languages.choices = taxonomy_choices("language")
+        # Retired terms the advocate holds stay offered (marked), so saving doesn't drop them.
+        self.products.choices = taxonomy_choices("product", keep=self.products.data)
+        self.use_cases.choices = taxonomy_choices("use_case", keep=self.use_cases.data)
+        self.languages.choices = taxonomy_choices("language", keep=self.languages.data)
         if not choose_status:
             # A CSM nominates; the program team moves advocates along from the detail page.
             del self.status
@@ -162,6 +165,7 @@ class AdvocateForm(FlaskForm):
         data["account_id"] = id_or_raw(self.account_id.data)
         for name in ("products", "use_cases", "languages", "activity_types"):
             data[name] = list(self[name].data or [])
+        data["custom_fields"] = self.custom_fields.values()
         if "status" in self:
             data["status"] = blank_to_none(self.status.data)
         return data
@@ -213,9 +217,10 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.products.choices = taxonomy_choices("product")
-        self.use_cases.choices = taxonomy_choices("use_case")
-        self.languages.choices = taxonomy_choices("language")
+        # Retired terms the advocate holds stay offered (marked), so saving doesn't drop them.
+        self.products.choices = taxonomy_choices("product", keep=self.products.data)
+        self.use_cases.choices = taxonomy_choices("use_case", keep=self.use_cases.data)
+        self.languages.choices = taxonomy_choices("language", keep=self.languages.data)
 
     def to_data(self) -> dict:
         data = {

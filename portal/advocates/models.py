@@ -46,6 +46,8 @@ class Advocate(TimestampMixin, db.Model):
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     bio: Mapped[str | None] = mapped_column(sa.Text)
+    # Administrators' own fields: key -> value (portal.program.custom_fields).
+    custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     status: Mapped[str] = mapped_column(
         enum_column(*ADVOCATE_STATUSES, name="advocate_status"), default="nominated", index=True
     )

@@ -19,6 +19,7 @@ from portal.benefits.models import Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.program import custom_fields, terms
 from portal.program.service import (
     Vocabulary,
     get_setting,
@@ -105,14 +106,16 @@ def check_advocate_data(
     partial: bool = False,
     vocabulary: Vocabulary | None = None,
     account_ids: Container[int] | None = None,
+    keep=None,
 ) -> dict:
     """Clean advocate input (pages, API, imports) or raise ValidationFailed naming the fields.
 
     An import passes one `vocabulary` for all its rows, and the `account_ids` it found, so
-    that no row reads the database; without them each check reads what it needs.
+    that no row reads the database; without them each check reads what it needs. `keep`: the
+    advocate being changed, whose retired taxonomy values stay allowed.
     """
     if vocabulary is None:
-        vocabulary = Vocabulary()
+        vocabulary = Vocabulary(keep=keep)
     c = Checker(data, allowed=FIELDS, partial=partial)
     c.integer("account_id", minimum=1, required=True)
     c.text("name", max_length=120, required=True)
@@ -176,7 +179,7 @@ def can_edit_advocate(actor, advocate: Advocate) -> bool:
 
 def create_advocate(actor, data: dict) -> Advocate:
     """Add an advocate. A CSM nominates contacts of the accounts they look after."""
-    clean = check_advocate_data(data)
+    clean = custom_fields.check_record("advocate", data, check_advocate_data, creating=True)
     _check_unique_email(clean)
     if actor.role not in PROGRAM:
         if not _may_manage_account(actor, clean["account_id"]):
@@ -198,7 +201,13 @@ def update_advocate(actor, advocate: Advocate, data: dict) -> dict:
     """Apply a partial update (status through the lifecycle); return {field: [old, new]}."""
     if not can_edit_advocate(actor, advocate):
         raise Forbidden("You can't change this advocate.")
-    clean = check_advocate_data(data, partial=True)
+    clean = custom_fields.check_record(
+        "advocate",
+        data,
+        lambda own: check_advocate_data(own, partial=True, keep=advocate),
+        advocate.custom_fields,
+        creating=False,
+    )
     _check_unique_email(clean, advocate)
     for required in ("account_id", "name", "email"):
         if required in clean and clean[required] is None:
@@ -392,8 +401,11 @@ def accept_terms(actor, advocate: Advocate, version: str | None = None) -> None:
             "The terms changed while you were reading them; please read the new version.",
             field="version",
         )
+    again = advocate.consent_at is not None and advocate.consent_version == current
     advocate.consent_at = now_utc()
     advocate.consent_version = current
+    if not again:  # one acceptance per version on record, kept when newer versions come
+        terms.record_acceptance(advocate, current, actor)
     audit.record(actor, "advocate.consented", advocate, {"version": current})
 
 
@@ -403,9 +415,9 @@ def update_profile(actor, advocate: Advocate, data: dict) -> dict:
     c = Checker(data, allowed=PROFILE_FIELDS, partial=True)
     c.text("title", max_length=120)
     c.choice("seniority", SENIORITIES)
-    c.choices("products", taxonomy_values("product"))
-    c.choices("use_cases", taxonomy_values("use_case"))
-    c.choices("languages", taxonomy_values("language"))
+    c.choices("products", taxonomy_values("product", advocate))
+    c.choices("use_cases", taxonomy_values("use_case", advocate))
+    c.choices("languages", taxonomy_values("language", advocate))
     c.timezone("timezone")
     c.choice("preferred_contact", CONTACT_CHANNELS)
     c.text("bio", max_length=2000)
@@ -668,10 +680,16 @@ def export_data(actor, advocate: Advocate) -> dict:
     """Everything the program holds about the advocate, as JSON-ready data."""
     _self_or_program(actor, advocate)
     asks = db.session.scalars(
-        sa.select(Ask).where(Ask.advocate_id == advocate.id).order_by(Ask.asked_at, Ask.id)
+        sa.select(Ask)
+        .where(Ask.advocate_id == advocate.id)
+        .options(sa.orm.joinedload(Ask.request))
+        .order_by(Ask.asked_at, Ask.id)
     ).all()
     claims = db.session.scalars(
-        sa.select(Claim).where(Claim.advocate_id == advocate.id).order_by(Claim.created_at)
+        sa.select(Claim)
+        .where(Claim.advocate_id == advocate.id)
+        .options(sa.orm.joinedload(Claim.benefit))
+        .order_by(Claim.created_at)
     ).all()
     entries = db.session.scalars(
         sa.select(LedgerEntry)
@@ -695,6 +713,7 @@ def export_data(actor, advocate: Advocate) -> dict:
             "bio": advocate.bio,
             "status": advocate.status,
             "nomination_reason": advocate.nomination_reason,
+            "custom_fields": dict(advocate.custom_fields or {}),
             "created_at": _iso(advocate.created_at),
         },
         "preferences": {
@@ -714,6 +733,10 @@ def export_data(actor, advocate: Advocate) -> dict:
             "consent_at": _iso(advocate.consent_at),
             "consent_version": advocate.consent_version,
             "erasure_requested_at": _iso(advocate.erasure_requested_at),
+            "terms_accepted": [
+                {"version": a.version, "accepted_at": _iso(a.accepted_at)}
+                for a in terms.acceptances_of(advocate)
+            ],
         },
         "asks": [
             {
@@ -795,6 +818,7 @@ def confirm_erasure(actor, advocate: Advocate) -> None:
     advocate.title = None
     advocate.bio = None
     advocate.nomination_reason = None
+    advocate.custom_fields = {}  # administrators' own fields may hold personal data too
     advocate.blackouts.clear()
     user = advocate.user
     if user is not None:

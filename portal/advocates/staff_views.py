@@ -17,6 +17,7 @@ from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import show_service_errors
+from portal.program import custom_fields
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
 from portal.recruiting import service as recruiting
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
@@ -99,6 +100,7 @@ def index():
         seniorities=SENIORITIES,
         industries=taxonomy_choices("industry"),
         regions=REGIONS,
+        custom=custom_fields.Shown("advocate"),
     )
 
 
@@ -160,6 +162,7 @@ def detail(advocate_id: int):
         may_edit=service.can_edit_advocate(current_user, advocate),
         moves=[(status, MOVES[status], CONFIRM.get(status)) for status in moves],
         term=term_labeller(),
+        custom=custom_fields.Shown("advocate"),
     )
 
 

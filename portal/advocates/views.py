@@ -39,6 +39,7 @@ from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import show_service_errors
+from portal.program import terms as program_terms
 from portal.program.service import get_setting
 from portal.templating import local_date
 from portal.urls import is_safe_next
@@ -134,9 +135,9 @@ def _status(form) -> int:
 @require("advocate.self")
 def home():
     advocate = _me()
-    figures = home_figures(advocate)
-    db.session.commit()  # asks past their answer date were just marked expired
-    return render_template("dashboard/advocate.html", advocate=advocate, **figures)
+    if asks.expire_overdue_asks(advocate_id=advocate.id):
+        db.session.commit()  # the page shows the true state
+    return render_template("dashboard/advocate.html", advocate=advocate, **home_figures(advocate))
 
 
 @bp.route("/terms", methods=["GET", "POST"])
@@ -167,6 +168,7 @@ def terms():
         needed=service.needs_consent(advocate),
         renewal=advocate.consent_version is not None and advocate.consent_version != version,
         defaults=_defaults(),
+        terms_html=program_terms.current_text(),
     ), _status(form)
 
 

@@ -18,6 +18,11 @@ from portal.api import (  # noqa: F401  (register the routes)
     preferences,
     reports,
     requests,
+    settings_custom_fields,
+    settings_lead_times,
+    settings_program,
+    settings_taxonomy,
+    settings_terms,
 )
 from portal.api.blueprint import bp
 

@@ -64,7 +64,18 @@ def list_benefits():
     args = query_args(BenefitArgsSchema())
     since = args.pop("updated_since", None)
     query = changed_since(benefits.visible_benefit_query(actor, **filters(args)), Benefit, since)
-    return paginate(query, args, BenefitListSchema(exclude=_hidden(actor, "items.")))
+    return paginate(
+        query.options(sa.orm.selectinload(Benefit.allowed)),
+        args,
+        BenefitListSchema(exclude=_hidden(actor, "items.")),
+        context=_with_claim_figures,
+    )
+
+
+def _with_claim_figures(items) -> dict:
+    """The page's claim counts, read once for all its benefits or claims."""
+    ids = {item.id if isinstance(item, Benefit) else item.benefit_id for item in items}
+    return {"claim_figures": benefits.ClaimFigures(ids)}
 
 
 def _hidden(actor, prefix: str = "") -> tuple[str, ...]:
@@ -191,7 +202,7 @@ def list_claims():
     args = query_args(ClaimArgsSchema())
     since = args.pop("updated_since", None)
     query = changed_since(benefits.claim_query(api_user(), **filters(args)), Claim, since)
-    return paginate(query, args, ClaimListSchema())
+    return paginate(query, args, ClaimListSchema(), context=_with_claim_figures)
 
 
 @bp.get("/claims/<int:claim_id>")

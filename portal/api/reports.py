@@ -52,6 +52,15 @@ class ExchangeFiguresSchema(AnswerSchema):
     give_get_ratio = fields.Float(allow_none=True)
 
 
+class LeadTimeFiguresSchema(AnswerSchema):
+    requests = fields.Integer(metadata={"description": "Requests that recorded their notice."})
+    rush = fields.Integer(metadata={"description": "Filed inside their activity's lead time."})
+    rush_share = fields.Float(allow_none=True, metadata={"description": "Percent."})
+    median_notice_days = fields.Float(
+        allow_none=True, metadata={"description": "Working days from filing to needed-by."}
+    )
+
+
 class ReportSummarySchema(AnswerSchema):
     start = fields.Date()
     end = fields.Date()
@@ -60,6 +69,7 @@ class ReportSummarySchema(AnswerSchema):
     business_value = fields.Nested(ValueFiguresSchema)
     value_exchange = fields.Nested(ExchangeFiguresSchema)
     content_uses = fields.Integer()
+    lead_time = fields.Nested(LeadTimeFiguresSchema)
 
 
 @bp.get("/reports/summary")

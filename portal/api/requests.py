@@ -80,6 +80,9 @@ def create_request():
     post:
       tags: [requests]
       summary: File a request (or keep it as a draft with "status" "draft").
+      description: A filed request must give its activity type's lead time in working days
+        (GET /settings/lead-times) or be a rush with `rush_reason`; otherwise 422 names
+        `needed_by` (with the earliest date allowed) or `rush_reason`, and nothing is written.
       requestBody:
         required: true
         content:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow.experimental.context import Context
 from marshmallow.validate import Length, OneOf, Range
 
 from portal.asks.matching import OFFER_LIMIT
@@ -23,6 +24,15 @@ from portal.vocab import (
 )
 
 TAXONOMY = "A value of the program's {} taxonomy."
+CUSTOM_VALUES = (
+    "The administrators' own fields (GET /settings/custom-fields), key -> value: text, a "
+    "number, a date as YYYY-MM-DD, a choice as its term's value (a list when the field takes "
+    "several). Values of retired fields stay."
+)
+CUSTOM_INPUT = (
+    CUSTOM_VALUES + " Send the keys to change; null clears one. A bad value is refused with "
+    "422 naming `custom_fields.<key>`, and nothing is written."
+)
 
 
 def _text_list(description: str):
@@ -140,6 +150,10 @@ class AccountSchema(AnswerSchema):
     status = fields.String(validate=OneOf(ACCOUNT_STATUSES))
     products = _text_list(TAXONOMY.format("product"))
     notes = fields.String(allow_none=True)
+    custom_fields = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": CUSTOM_VALUES},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -166,6 +180,10 @@ class AccountInputSchema(Schema):
     status = fields.String(validate=OneOf(ACCOUNT_STATUSES))
     products = _text_list(TAXONOMY.format("product"))
     notes = fields.String(allow_none=True)
+    custom_fields = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": CUSTOM_INPUT},
+    )
 
 
 class AccountNewSchema(AccountInputSchema):
@@ -211,6 +229,10 @@ class AdvocateSchema(AnswerSchema):
     )
     preferred_contact = fields.String(validate=OneOf(CONTACT_CHANNELS))
     paused_until = fields.Date(allow_none=True)
+    custom_fields = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": CUSTOM_VALUES},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -239,6 +261,10 @@ class AdvocateInputSchema(Schema):
     nomination_reason = fields.String(allow_none=True, validate=Length(max=2000))
     activity_types = fields.List(fields.String(validate=OneOf(ACTIVITY_TYPES)))
     preferred_contact = fields.String(validate=OneOf(CONTACT_CHANNELS))
+    custom_fields = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": CUSTOM_INPUT},
+    )
 
 
 class AdvocateNewSchema(AdvocateInputSchema):
@@ -376,6 +402,14 @@ class CriteriaSchema(Schema):
     segments = fields.List(fields.String(validate=OneOf(SEGMENTS)))
     seniorities = fields.List(fields.String(validate=OneOf(SENIORITIES)))
     languages = _text_list(TAXONOMY.format("language"))
+    custom = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "Custom fields used in matching (GET /settings/custom-fields, "
+            '`match_criterion`): {key: [values]}, such as {"job_function": ["cio"]}.'
+        },
+    )
 
 
 class RequestSchema(AnswerSchema):
@@ -398,6 +432,14 @@ class RequestSchema(AnswerSchema):
         metadata={"description": "draft, submitted, in_progress, fulfilled, completed, ..."}
     )
     status_reason = fields.String(allow_none=True)
+    rush = fields.Boolean(
+        metadata={"description": "Filed inside its activity type's lead time, as a rush."}
+    )
+    rush_reason = fields.String(allow_none=True, metadata={"description": "Why it's a rush."})
+    notice_days = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Working days (Mon-Fri) of notice given when filed; null: draft."},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -439,6 +481,19 @@ class RequestInputSchema(Schema):
     status = fields.String(
         validate=OneOf(("submitted", "draft")),
         metadata={"description": "draft keeps it as the requester's draft; default submitted."},
+    )
+    rush = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Needed inside the activity type's lead time (GET "
+            "/settings/lead-times): file it as a rush, with `rush_reason`. Ignored (false) "
+            "when the notice is enough."
+        },
+    )
+    rush_reason = fields.String(
+        allow_none=True,
+        validate=Length(max=500),
+        metadata={"description": "Why it can't wait (plain text); required with `rush`."},
     )
 
 
@@ -549,10 +604,17 @@ class BenefitSchema(AnswerSchema):
         field_obj.required = field_name != "allowed_advocate_ids"
 
 
+def _claim_figures():
+    """The page's ClaimFigures when the list was dumped with them (api.common.paginate's
+    `context`), so each row reads no more; a single object reads its own."""
+    return Context.get(default={}).get("claim_figures")
+
+
 def _places_taken(benefit_id: int) -> int:
     from portal.benefits.service import places_taken
 
-    return places_taken(benefit_id)
+    figures = _claim_figures()
+    return figures.taken(benefit_id) if figures is not None else places_taken(benefit_id)
 
 
 class BenefitListSchema(PageSchema):
@@ -604,7 +666,8 @@ class ClaimSchema(AnswerSchema):
 def _position(claim):
     from portal.benefits.service import waitlist_position
 
-    return waitlist_position(claim)
+    figures = _claim_figures()
+    return figures.position(claim) if figures is not None else waitlist_position(claim)
 
 
 class ClaimListSchema(PageSchema):

@@ -31,8 +31,9 @@ from portal.asks import overuse
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.database import aware_utc, listen_to_flushes, now_utc
 from portal.extensions import db
+from portal.program import custom_fields
 from portal.program.models import ProgramSetting
-from portal.program.service import DEFAULTS
+from portal.program.service import DEFAULT_LIMIT_KEYS, DEFAULTS
 from portal.recruiting.models import Referenceability
 from portal.vocab import ACTIVITY_TYPES
 
@@ -70,6 +71,8 @@ STANDING_MAX = HEALTH_POINTS["healthy"] + PROMOTER_POINTS + RATING_POINTS[0][1]
 FAIR_COUNTED = ("pending", "accepted", "declined", "expired", "completed")
 # Settings that change who may be asked across accounts: every row is recomputed.
 PROTECTION_SETTINGS = ("account_max_per_month", "account_max_per_quarter", "account_min_nps")
+# The program's default limits and cooldown: the rows of advocates without their own value.
+DEFAULT_LIMIT_COLUMNS = {key: key.removeprefix("default_") for key in DEFAULT_LIMIT_KEYS}
 _PENDING = "portal.eligibility.pending"
 _ALL = "portal.eligibility.all"
 
@@ -249,6 +252,7 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
     account_used = overuse.account_usage_of(advocates, at)
     references = overuse.references_of({advocate.account_id for advocate in advocates})
     ratings = ratings_of(ids)
+    custom_keys = custom_fields.choice_keys()
     rows = []
     for advocate in advocates:
         row = _row(
@@ -264,6 +268,7 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
         last = aware_utc(last)
         # Under their own names: the insert computes `fairness` from them with the SQL formula.
         row.update(n_90d=int(asks_90d), n_12m=int(asks_12m), last_at=last)
+        row["crit_custom"] = custom_fields.framed_values(advocate, custom_keys)
         rows.append(row)
     table = AdvocateEligibility.__table__
     db.session.execute(sa.delete(table).where(table.c.advocate_id.in_(ids)))
@@ -420,7 +425,8 @@ def _collect(session, flush_context, instances) -> None:
     """Before a flush: note what touches eligibility (ids may not exist yet)."""
     pending = session.info.setdefault(_PENDING, [])
     for obj in (*session.new, *session.dirty):
-        if isinstance(obj, ProgramSetting) and obj.key in ("terms_version", *PROTECTION_SETTINGS):
+        watched_setting = ("terms_version", *PROTECTION_SETTINGS, *DEFAULT_LIMIT_COLUMNS)
+        if isinstance(obj, ProgramSetting) and obj.key in watched_setting:
             pending.append(obj)
     for obj in (*session.new, *session.dirty, *session.deleted):
         watched = isinstance(obj, Ask | Blackout | Account | Referenceability)
@@ -473,11 +479,22 @@ def _apply(session, flush_context) -> None:
     terms = [obj.value for obj in settings if obj.key == "terms_version"]
     if terms:
         refresh_consent(terms[-1])
-    if any(obj.key in PROTECTION_SETTINGS for obj in settings):
+    keys = {obj.key for obj in settings}
+    defaults = [DEFAULT_LIMIT_COLUMNS[key] for key in keys if key in DEFAULT_LIMIT_COLUMNS]
+    if keys & set(PROTECTION_SETTINGS) or defaults:
+        # A default applies only to advocates who set no value of their own.
+        whom = (
+            sa.true()
+            if keys & set(PROTECTION_SETTINGS)
+            else sa.or_(*(getattr(Advocate, column).is_(None) for column in defaults))
+        )
         last = 0
         while True:
             batch = session.scalars(
-                sa.select(Advocate.id).where(Advocate.id > last).order_by(Advocate.id).limit(500)
+                sa.select(Advocate.id)
+                .where(Advocate.id > last, whom)
+                .order_by(Advocate.id)
+                .limit(500)
             ).all()
             if not batch:
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     SelectField,
     SelectMultipleField,
@@ -14,6 +15,7 @@ from wtforms.validators import Optional
 
 from portal.errors import DomainError
 from portal.forms import Required, blank_to_none, text_or_empty
+from portal.program.custom_field_forms import CustomCriteriaField
 from portal.program.service import taxonomy_choices
 from portal.vocab import (
     ACTIVITY_TYPES,
@@ -93,6 +95,7 @@ class RequestForm(FlaskForm):
         "Seniority", choices=choices(SENIORITIES), validate_choice=False, description=PICK_SEVERAL
     )
     languages = SelectMultipleField("Languages", validate_choice=False, description=PICK_SEVERAL)
+    custom = CustomCriteriaField("Custom criteria")
     needed_by = RawDateField(
         "Needed by", validators=[Required()], description="The last day the reference helps you."
     )
@@ -101,6 +104,17 @@ class RequestForm(FlaskForm):
         default="1",
         validators=[Required()],
         description="From 1 to 20.",
+    )
+    rush = BooleanField(
+        "This is a rush",
+        description="Only when the date is inside the activity's lead time (the minimum notice "
+        "the reference team needs); otherwise it is ignored.",
+    )
+    rush_reason = TextAreaField(
+        "Why it's a rush",
+        validators=[Optional()],
+        render_kw={"rows": 2, "maxlength": 500},
+        description="The reference manager reads this (at most 500 characters).",
     )
     context = TextAreaField(
         "Context for the advocate",
@@ -112,10 +126,17 @@ class RequestForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.industries.choices = taxonomy_choices("industry")
-        self.products.choices = taxonomy_choices("product")
-        self.use_cases.choices = taxonomy_choices("use_case")
-        self.languages.choices = taxonomy_choices("language")
+        self._offer_terms()
+
+    def _offer_terms(self) -> None:
+        """Active terms and groups of terms, and any retired value the request holds."""
+        for name, kind in (
+            ("industries", "industry"),
+            ("products", "product"),
+            ("use_cases", "use_case"),
+            ("languages", "language"),
+        ):
+            self[name].choices = taxonomy_choices(kind, keep=self[name].data, groups=True)
 
     def fill_from(self, request) -> None:
         """Show a stored request (editing a draft)."""
@@ -125,8 +146,12 @@ class RequestForm(FlaskForm):
         self.opportunity_close_date.data = request.opportunity_close_date
         self.needed_by.data = request.needed_by
         self.advocates_needed.data = str(request.advocates_needed)
+        self.rush.data = bool(request.rush)
+        self.rush_reason.data = request.rush_reason or ""
         for name in CRITERIA_FIELDS:
             self[name].data = list((request.criteria or {}).get(name) or [])
+        self.custom.data = dict((request.criteria or {}).get("custom") or {})
+        self._offer_terms()
 
     def to_data(self) -> dict:
         """The plain dict the service takes."""
@@ -136,6 +161,9 @@ class RequestForm(FlaskForm):
         count = blank_to_none(self.advocates_needed.data)
         data["advocates_needed"] = int(count) if count and count.lstrip("-").isdigit() else count
         data["criteria"] = {name: list(self[name].data or []) for name in CRITERIA_FIELDS}
+        data["criteria"]["custom"] = dict(self.custom.data or {})
+        data["rush"] = bool(self.rush.data)
+        data["rush_reason"] = blank_to_none(self.rush_reason.data)
         return data
 
     def show_errors(self, error: DomainError) -> None:
@@ -143,7 +171,7 @@ class RequestForm(FlaskForm):
         fields = error.fields or {"activity_type": error.message}
         for name, message in fields.items():
             name = name.removeprefix("criteria.")
-            target = self._fields.get(name, self.context)
+            target = self._fields.get(name) or self._fields.get(name.split(".")[0], self.context)
             target.errors = [*list(target.errors or []), message]
 
 

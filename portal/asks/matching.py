@@ -32,7 +32,9 @@ from portal.asks.eligibility import (
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.database import now_utc
 from portal.extensions import db
+from portal.program import custom_fields
 from portal.program.service import get_setting, taxonomy_labels
+from portal.program.taxonomy import expand_groups
 from portal.vocab import label
 
 NEAR_MISS_STATUSES = ("active", "paused")
@@ -80,19 +82,24 @@ class MatchResult:
 
 
 def requested_terms(criteria: dict | None) -> dict[str, list[str]]:
-    """{tag kind: requested values} for the criteria that name any value."""
+    """{tag kind: requested values} for the criteria that name any value; a group of terms
+    stands for its members too."""
     criteria = criteria or {}
-    return {
-        kind: list(criteria.get(key) or [])
-        for key, kind in CRITERIA_KINDS.items()
-        if criteria.get(key)
-    }
+    return custom_fields.requested(criteria) | expand_groups(
+        {
+            kind: list(criteria.get(key) or [])
+            for key, kind in CRITERIA_KINDS.items()
+            if criteria.get(key)
+        }
+    )
 
 
-def _weights() -> dict[str, int]:
-    """Weights in tenths of a point, so scores add as integers on every database."""
-    weights = get_setting("match_weights") or {}
-    return {kind: round(float(weights.get(kind, 0)) * 10) for kind in CRITERIA_KINDS.values()}
+def _weights(override: dict | None = None) -> dict[str, int]:
+    """Weights in tenths of a point, so scores add as integers on every database; `override`:
+    candidate weights instead of the program's (the policy page's preview)."""
+    weights = (override if override is not None else get_setting("match_weights")) or {}
+    tenths = {kind: round(float(weights.get(kind, 0)) * 10) for kind in CRITERIA_KINDS.values()}
+    return custom_fields.Weights(tenths, custom=custom_fields.weight(weights))
 
 
 def _prospect_key(request: ReferenceRequest) -> str:
@@ -123,6 +130,8 @@ def _askable(request: ReferenceRequest, at: dt.datetime):
 def _shares(kind: str, values: list[str]):
     """SQL truth of "the advocate shares one of `values` of `kind`" on the eligibility row."""
     e = AdvocateEligibility
+    if custom_fields.is_custom(kind):
+        return custom_fields.shares(kind, values)
     if kind in MULTI_KINDS:
         column = getattr(e, MULTI_KINDS[kind])
         return sa.or_(*(column.contains(f"|{value}|", autoescape=True) for value in values))
@@ -145,8 +154,10 @@ def match(
     *,
     near_misses: int = 5,
     at: dt.datetime | None = None,
+    weights: dict | None = None,
 ) -> MatchResult:
-    """The top `limit` askable advocates for `request`, with reasons, and the near misses.
+    """The top `limit` askable advocates for `request`, with reasons, and the near misses;
+    `weights` ({kind: weight}) ranks with candidate weights instead of the program's.
 
     Two statements over the narrow eligibility table: the askable advocates not yet asked for
     this request by score (a top-N sort, with no join but the anti-join on this request's few
@@ -155,11 +166,11 @@ def match(
     at = at or now_utc()
     e = AdvocateEligibility
     terms = requested_terms(request.criteria)
-    relevance = _relevance(terms, _weights()).label("relevance")
+    weights = _weights(weights)
+    relevance = _relevance(terms, weights).label("relevance")
     candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
     askable = _askable(request, at)
     top = db.session.execute(_top(request, limit, at, relevance)).all()
-    weights = _weights()
     scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
     if terms and near_misses:
@@ -309,7 +320,7 @@ def relevance_reasons(advocate: Advocate, terms: dict[str, list[str]], labels) -
         if shared:
             words = ", ".join(_words(kind, value, labels) for value in shared)
             reasons.append(f"{REASON_WORDS[kind]}: {words}")
-    return reasons
+    return reasons + custom_fields.reasons(advocate, terms, labels)
 
 
 def fairness_reason(asks_90d: int, asks_12m: int, last_asked_at) -> str:

@@ -189,4 +189,6 @@ class AdvocateEligibility(db.Model):
     products: Mapped[str] = mapped_column(sa.Text, default="")
     use_cases: Mapped[str] = mapped_column(sa.Text, default="")
     languages: Mapped[str] = mapped_column(sa.Text, default="")
+    # Choice custom fields of the advocate and their account, as `|key=value|...`.
+    crit_custom: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     refreshed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)

@@ -1,7 +1,8 @@
 """Reminding advocates of asks they have not answered before `respond_by` ends.
 
 Registered with `send-reminders` (see `portal.notifications.reminders`): every pending ask whose
-answer time ends within `ASK_REMINDER_DAYS` gets at most one reminder per day (a `dedupe_key`
+answer time ends within the reminder days (program setting `ask_reminder_days`, else the
+configured `ASK_REMINDER_DAYS`) gets at most one reminder per day (a `dedupe_key`
 of the ask and the day), however often the command runs.
 """
 
@@ -11,7 +12,6 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import Advocate
@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.reminders import reminder, sent_keys
 from portal.notifications.service import Audience, queue_email
+from portal.program.policy import ask_reminder_days
 from portal.urls import external_url
 from portal.vocab import label
 
@@ -56,7 +57,7 @@ def remind_pending_asks(now: dt.datetime) -> int:
     login and request, what was already sent today is read for all of them at once, and the
     recipients are read up front (`Audience`).
     """
-    window = dt.timedelta(days=current_app.config["ASK_REMINDER_DAYS"])
+    window = dt.timedelta(days=ask_reminder_days())
     due = db.session.scalars(
         sa.select(Ask)
         .join(Advocate, Ask.advocate_id == Advocate.id)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.advocates.models import Advocate
-from portal.asks import matching
+from portal.asks import lead_time, matching
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.asks.overuse import check_can_ask, lock_advocate
 from portal.audit import service as audit
@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.notifications import calendar
 from portal.notifications.models import OutboxMessage
 from portal.notifications.service import notify, queue_email
+from portal.program import custom_fields
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
 from portal.validation import PLAIN_TEXT, Checker, has_markup
@@ -573,14 +574,16 @@ REQUEST_FIELDS = (
     "advocates_needed",
     "context",
 )
+# Criterion -> its allowed values, given the request being changed (its retired values stay
+# allowed); taxonomy criteria may name a group of terms (matching reads it as its members).
 CRITERIA_ALLOWED = {
-    "industries": lambda: taxonomy_values("industry"),
-    "products": lambda: taxonomy_values("product"),
-    "use_cases": lambda: taxonomy_values("use_case"),
-    "languages": lambda: taxonomy_values("language"),
-    "regions": lambda: REGIONS,
-    "segments": lambda: SEGMENTS,
-    "seniorities": lambda: SENIORITIES,
+    "industries": lambda keep: taxonomy_values("industry", keep, groups=True),
+    "products": lambda keep: taxonomy_values("product", keep, groups=True),
+    "use_cases": lambda keep: taxonomy_values("use_case", keep, groups=True),
+    "languages": lambda keep: taxonomy_values("language", keep, groups=True),
+    "regions": lambda keep: REGIONS,
+    "segments": lambda keep: SEGMENTS,
+    "seniorities": lambda keep: SENIORITIES,
 }
 
 
@@ -609,8 +612,11 @@ def _amount(checker: Checker, data: dict) -> None:
         checker.clean["opportunity_amount"] = amount.quantize(Decimal("0.01"))
 
 
-def check_request_data(data: dict, *, partial: bool = False, draft: bool = False) -> dict:
-    """Cleaned request fields or ValidationFailed naming each bad one (criteria as criteria.x)."""
+def check_request_data(
+    data: dict, *, partial: bool = False, draft: bool = False, keep=None
+) -> dict:
+    """Cleaned request fields or ValidationFailed naming each bad one (criteria as criteria.x);
+    `keep`: the request being changed, whose retired criteria values stay allowed."""
     data = dict(data) if isinstance(data, dict) else data
     criteria = data.pop("criteria", None) if isinstance(data, dict) else None
     checker = Checker(data, allowed=[f for f in REQUEST_FIELDS if f != "criteria"], partial=partial)
@@ -636,11 +642,16 @@ def check_request_data(data: dict, *, partial: bool = False, draft: bool = False
         else:
             clean = {}
             for key in criteria:
-                if key not in CRITERIA_ALLOWED:
+                if key not in CRITERIA_ALLOWED and key != "custom":
                     checker.error(f"criteria.{key}", "Unknown criterion.")
+            custom, custom_errors = custom_fields.check_criteria(criteria.get("custom"))
+            for name, why in custom_errors.items():
+                checker.error(name, why)
+            if custom:
+                clean["custom"] = custom
             for key, allowed in CRITERIA_ALLOWED.items():
                 sub = Checker({key: criteria.get(key) or []}, allowed=[key])
-                sub.choices(key, allowed())
+                sub.choices(key, allowed(keep))
                 if sub.errors:
                     checker.error(f"criteria.{key}", sub.errors[key])
                 elif sub.clean.get(key):
@@ -667,17 +678,74 @@ def _may_file(actor) -> None:
 
 
 def get_request(actor, request_id: int) -> ReferenceRequest:
-    """A request the actor may see (own, or any for the program team), else NotFound."""
-    request = db.session.get(ReferenceRequest, request_id)
+    """A request the actor may see (own, or any for the program team), else NotFound; its asks
+    come with their advocates and accounts (the request pages show them all)."""
+    request = db.session.scalar(
+        sa.select(ReferenceRequest)
+        .where(ReferenceRequest.id == request_id)
+        .options(
+            sa.orm.selectinload(ReferenceRequest.asks)
+            .joinedload(Ask.advocate)
+            .joinedload(Advocate.account)
+        )
+    )
     if request is None or not can_see_request(actor, request):
         raise NotFound("No such request.")
     return request
 
 
+def _check_with_rush(data, **options) -> tuple[dict, dict]:
+    """check_request_data plus the rush fields (kept apart: they are not the request's needs);
+    ValidationFailed names the bad fields of both."""
+    rush_data = {}
+    if isinstance(data, dict):
+        data = dict(data)
+        rush_data = {name: data.pop(name) for name in lead_time.RUSH_FIELDS if name in data}
+    errors: dict[str, str] = {}
+    rush = lead_time.clean_rush_fields(rush_data, errors)
+    try:
+        clean = check_request_data(data, **options)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, fields={**error.fields, **errors}) from None
+    if errors:
+        first = next(iter(errors.items()))
+        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    return clean, rush
+
+
+def _lead_time(request: ReferenceRequest, values: dict) -> dict:
+    """The lead-time fields for `values` (the request's own where not given), counted from the
+    requester's today; ValidationFailed when the notice is short and no rush is given."""
+
+    def value(name):
+        return values[name] if name in values else getattr(request, name)
+
+    return lead_time.check_notice(
+        value("activity_type"),
+        value("needed_by"),
+        bool(value("rush")),
+        value("rush_reason"),
+        today=lead_time.requester_today(request.requester),
+    )
+
+
 def create_request(actor, data: dict, *, submit: bool = True) -> ReferenceRequest:
-    """File a request (submit) or keep it as the requester's draft."""
+    """File a request (submit) or keep it as the requester's draft. A filed request must give
+    its activity type's lead time or be a rush with a reason (`portal.asks.lead_time`)."""
     _may_file(actor)
-    clean = check_request_data(data, draft=not submit)
+    clean, rush = _check_with_rush(data, draft=not submit)
+    if submit:
+        clean.update(
+            lead_time.check_notice(
+                clean["activity_type"],
+                clean["needed_by"],
+                bool(rush.get("rush")),
+                rush.get("rush_reason"),
+                today=lead_time.requester_today(actor),
+            )
+        )
+    else:
+        clean.update(rush)
     request = ReferenceRequest(
         requester_id=actor.id,
         status="submitted" if submit else "draft",
@@ -710,13 +778,22 @@ def _may_edit(actor, request: ReferenceRequest) -> None:
 def update_request(actor, request: ReferenceRequest, data: dict) -> dict:
     """Change the fields sent; a draft may stay incomplete, a filed request may not."""
     _may_edit(actor, request)
-    clean = check_request_data(data, partial=True, draft=request.status == "draft")
+    clean, rush = _check_with_rush(
+        data, partial=True, draft=request.status == "draft", keep=request
+    )
+    clean.update(rush)
     if "needed_by" in clean and clean["needed_by"] is None:
         raise ValidationFailed("needed_by: This field is required.", field="needed_by")
     if clean.get("advocates_needed", 1) is None:
         raise ValidationFailed(
             "advocates_needed: This field is required.", field="advocates_needed"
         )
+    lead_fields = ("activity_type", "needed_by", *lead_time.RUSH_FIELDS)
+    if request.status != "draft" and any(
+        name in clean and clean[name] != getattr(request, name) for name in lead_fields
+    ):
+        # A filed request whose date, activity or rush changes is counted again from today.
+        clean.update(_lead_time(request, clean))
     changed = audit.changes(request, clean)
     if changed:
         audit.record(actor, "request.updated", request, _audit(changed))
@@ -732,9 +809,12 @@ def submit_request(actor, request: ReferenceRequest) -> ReferenceRequest:
     values = {k: v for k, v in values.items() if v is not None}
     if isinstance(values.get("opportunity_amount"), Decimal):
         values["opportunity_amount"] = str(values["opportunity_amount"])
-    check_request_data(values)
+    check_request_data(values, keep=request)
+    lead = _lead_time(request, {})
+    for name, value in lead.items():
+        setattr(request, name, value)
     request.status = "submitted"
-    audit.record(actor, "request.submitted", request, {"from": "draft"})
+    audit.record(actor, "request.submitted", request, {"from": "draft", **lead})
     return request
 
 
@@ -844,6 +924,16 @@ def record_outcome(
     if changed:
         audit.record(actor, "request.outcome", request, changed)
     return request
+
+
+def list_loads() -> tuple:
+    """What a list of requests shows of each (asks, requester, manager), loaded in three
+    statements whatever the number of rows: `requests_query(...).options(*list_loads())`."""
+    return (
+        sa.orm.selectinload(ReferenceRequest.asks),
+        sa.orm.joinedload(ReferenceRequest.requester),
+        sa.orm.joinedload(ReferenceRequest.manager),
+    )
 
 
 def requests_query(actor, filters: dict | None = None) -> sa.Select:
@@ -1094,6 +1184,7 @@ def request_timeline(request: ReferenceRequest) -> list[dict]:
                 sa.and_(AuditEvent.entity == Ask.__tablename__, AuditEvent.entity_id.in_(asks)),
             )
         )
+        .options(sa.orm.joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
     timeline = []

@@ -97,7 +97,7 @@ def index():
     args.announce()
     filters = {"view": None if view == "all" else view, "q": text}
     page = db.paginate(
-        service.requests_query(current_user, filters),
+        service.requests_query(current_user, filters).options(*service.list_loads()),
         page=current_page(),
         per_page=25,
         error_out=False,

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.staff_views import term_labeller
-from portal.asks import matching, service
+from portal.asks import lead_time, matching, service
 from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
 from portal.asks.models import ReferenceRequest
 from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
@@ -30,7 +30,9 @@ def index():
     status = args.choice("status", REQUEST_STATUSES)
     text = args.text("q")
     args.announce()
-    query = service.requests_query(current_user, {"status": status, "q": text, "view": "mine"})
+    query = service.requests_query(
+        current_user, {"status": status, "q": text, "view": "mine"}
+    ).options(*service.list_loads())
     page = db.paginate(query, page=current_page(), per_page=25, error_out=False)
     return render_template(
         "asks/index.html",
@@ -77,7 +79,9 @@ def create():
             )
             return redirect(url_for("requests.detail", request_id=found.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("asks/form.html", form=form, req=None), status
+    return render_template(
+        "asks/form.html", form=form, req=None, lead_times=lead_time.lead_times()
+    ), status
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
@@ -103,7 +107,9 @@ def edit(request_id: int):
             flash("Request saved.", "success")
             return redirect(url_for("requests.detail", request_id=found.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("asks/form.html", form=form, req=found), status
+    return render_template(
+        "asks/form.html", form=form, req=found, lead_times=lead_time.lead_times()
+    ), status
 
 
 def render_request(found: ReferenceRequest, errors: dict | None = None, status: int = 200):

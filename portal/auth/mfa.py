@@ -16,7 +16,6 @@ import time
 import pyotp
 import segno
 import sqlalchemy as sa
-from flask import current_app
 
 from portal.audit import service as audit
 from portal.auth.models import MfaRecoveryCode, User, UserSession, hash_token
@@ -25,6 +24,7 @@ from portal.auth.session import revoke_sessions
 from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
+from portal.program.policy import program_name
 from portal.program.service import get_setting, set_setting
 
 RECOVERY_CODES = 10
@@ -38,7 +38,7 @@ def new_secret() -> str:
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// URI an authenticator app reads from the QR code."""
     return pyotp.TOTP(secret).provisioning_uri(
-        name=user.email, issuer_name=current_app.config["PROGRAM_NAME"]
+        name=user.email, issuer_name=program_name()
     )
 
 

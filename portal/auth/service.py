@@ -20,7 +20,7 @@ from portal.auth.session import revoke_sessions
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.notifications.service import queue_email
+from portal.notifications.service import program_name, queue_email
 from portal.urls import external_url
 from portal.vocab import ROLES, TEAMS, TOKEN_SCOPES
 
@@ -220,7 +220,7 @@ def send_invitation(actor, user: User) -> str:
     queue_email(
         "invitation",
         user.email,
-        f"You are invited to {current_app.config['PROGRAM_NAME']}",
+        f"You are invited to {program_name()}",
         user=user,
         link=link,
         inviter=actor,

@@ -49,8 +49,7 @@ def index():
         "benefits/staff/index.html",
         page=page,
         status=status,
-        taken=service.places_taken,
-        waiting=service.waiting_count,
+        figures=service.ClaimFigures(b.id for b in page.items),
     )
 
 
@@ -105,15 +104,16 @@ def edit(benefit_id: int):
 def detail(benefit_id: int):
     benefit = _benefit(benefit_id)
     claims = db.session.scalars(service.claim_query(current_user, benefit_id=benefit.id)).all()
+    figures = service.ClaimFigures([benefit.id])
     return render_template(
         "benefits/staff/detail.html",
         benefit=benefit,
         holding=[c for c in claims if c.status in service.PLACE_STATUSES],
         waiting=[c for c in claims if c.status == "waitlisted"],
         ended=[c for c in claims if c.status in ("declined", "cancelled")],
-        taken=service.places_taken(benefit.id),
+        taken=figures.taken(benefit.id),
         form=DecisionForm(formdata=None),
-        approvable=service.approvable,
+        approvable=figures.approvable,
     )
 
 
@@ -144,13 +144,14 @@ def claims():
         per_page=50,
         error_out=False,
     )
+    figures = service.ClaimFigures.of_claims(page.items)
     return render_template(
         "benefits/staff/claims.html",
         page=page,
         status=status,
         statuses=CLAIM_STATUSES,
-        position=service.waitlist_position,
-        approvable=service.approvable,
+        position=figures.position,
+        approvable=figures.approvable,
     )
 
 

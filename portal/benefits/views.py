@@ -96,7 +96,7 @@ def claims():
     return render_template(
         "benefits/claims.html",
         claims=mine,
-        position=service.waitlist_position,
+        position=service.ClaimFigures.of_claims(mine).position,
         balance=service.balance(advocate.id),
     )
 

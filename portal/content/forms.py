@@ -65,9 +65,10 @@ class ContentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.industries.choices = taxonomy_choices("industry")
-        self.products.choices = taxonomy_choices("product")
-        self.use_cases.choices = taxonomy_choices("use_case")
+        # Retired terms the asset holds stay offered (marked), so saving doesn't drop them.
+        self.industries.choices = taxonomy_choices("industry", keep=self.industries.data)
+        self.products.choices = taxonomy_choices("product", keep=self.products.data)
+        self.use_cases.choices = taxonomy_choices("use_case", keep=self.use_cases.data)
         accounts = db.session.execute(
             sa.select(Account.id, Account.name).order_by(Account.name, Account.id)
         ).all()

@@ -16,7 +16,6 @@ from portal.asks.overuse import (
     window_starts,
     zone_of,
 )
-from portal.asks.service import expire_overdue_asks
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.benefits.service import waitlist_position
 from portal.database import now_utc
@@ -104,9 +103,9 @@ def points_balance(advocate: Advocate) -> int:
 def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
     """The advocate's home: asks waiting, what is coming up, usage, points, benefits.
 
-    Pending asks past their answer date are marked expired first (the caller commits)."""
+    The caller marks pending asks past their answer date expired first, and commits that
+    before calling (a commit after would make the page read every row again)."""
     at = at or now_utc()
-    expire_overdue_asks(at, advocate_id=advocate.id)
     with_request = sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester)
     waiting = db.session.scalars(
         sa.select(Ask)

@@ -35,6 +35,7 @@ from portal.notifications.service import (
     recipient_zone,
     time_helpers,
 )
+from portal.program.policy import mail_from
 from portal.vocab import label
 
 PRODID = "-//Advocate Portal//Scheduled activities//EN"
@@ -73,7 +74,7 @@ def duration_of(ask: Ask) -> dt.timedelta:
 
 
 def _organizer() -> icalendar.vCalAddress:
-    name, address = parseaddr(current_app.config["MAIL_FROM"])
+    name, address = parseaddr(mail_from())
     organizer = icalendar.vCalAddress(f"mailto:{address}")
     organizer.params["CN"] = name or address
     return organizer

@@ -244,9 +244,9 @@ def _in_app_link(template: str, user, context: dict) -> str | None:
 
 def program_name() -> str:
     """The program's name as people know it (program settings), for messages and calendars."""
-    from portal.program.service import get_setting
+    from portal.program.policy import program_name as name
 
-    return get_setting("program_name") or current_app.config["PROGRAM_NAME"]
+    return name()
 
 
 class Audience:

@@ -32,6 +32,7 @@ from portal.notifications.transport import (
     refusal,
     transport,
 )
+from portal.program.policy import mail_from
 
 if TYPE_CHECKING:
     from portal.notifications.models import OutboxMessage
@@ -107,7 +108,7 @@ def _attach(mail: EmailMessage, attachment: dict) -> None:
 @transport("email")
 def deliver_email(message: OutboxMessage) -> str | None:
     config = current_app.config
-    mail = build_email(message, config["MAIL_FROM"])
+    mail = build_email(message, mail_from())
     recipients = _recipients(message.recipient)
     if not config.get("SMTP_HOST"):
         sys.stdout.write(mail.as_string() + "\n")

@@ -7,23 +7,34 @@ from functools import cached_property
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
+from flask import g, has_app_context
+from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
 from portal.audit import service as audit
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.program.models import ProgramSetting, TaxonomyTerm
+from portal.program.taxonomy import held_values
 from portal.validation import Checker
 from portal.vocab import ACTIVITY_TYPES
 
 DEFAULTS: dict[str, object] = {
-    "program_name": "Customer Advocate Program",
+    # None: the configured PROGRAM_NAME (one name on pages, e-mails and calendars; read it with
+    # program.policy.program_name()).
+    "program_name": None,
+    # The display name in the From header of e-mails (the address stays PORTAL_MAIL_FROM's);
+    # None: PORTAL_MAIL_FROM as configured.
+    "sender_name": None,
     "terms_version": "2026-01",
     "default_max_per_month": 2,
     "default_max_per_quarter": 4,
     "default_max_per_year": 12,
     "default_min_days_between": 14,
     "respond_within_days": 5,
+    # Days before an ask's answer time ends that the advocate is reminded; None: the
+    # configured ASK_REMINDER_DAYS.
+    "ask_reminder_days": None,
     "points_by_activity": {
         "reference_call": 50,
         "site_visit": 150,
@@ -48,6 +59,8 @@ DEFAULTS: dict[str, object] = {
         "segment": 1,
         "seniority": 1,
         "language": 1,
+        # Each requested custom field (portal.program.custom_fields) the advocate shares.
+        "custom": 2,
     },
     "self_service_activity_types": ["peer_review", "quote"],
     # Points expire this many months after they were earned; None: never.
@@ -66,6 +79,24 @@ DEFAULTS: dict[str, object] = {
     # Hours the account's CSM may veto an ask to one of their contacts before the advocate
     # hears of it (asks.service.veto_ask); None: off.
     "csm_veto_hours": None,
+    # Minimum notice in working days (Mon-Fri) a request gives per activity type; inside it a
+    # request is accepted only as a rush with a reason (portal/asks/lead_time.py); 0: none.
+    "lead_time_days": {
+        "reference_call": 5,
+        "site_visit": 15,
+        "case_study": 30,
+        "quote": 10,
+        "video_testimonial": 30,
+        "press_interview": 10,
+        "analyst_briefing": 10,
+        "speaking": 30,
+        "webinar": 20,
+        "peer_review": 5,
+        "advisory_board": 10,
+        "beta_program": 10,
+        "social_post": 10,
+        "referral": 10,
+    },
 }
 
 
@@ -164,6 +195,8 @@ def set_setting(actor, key: str, value, *, pending: dict | None = None) -> None:
     if key not in DEFAULTS:
         raise KeyError(key)
     _check_setting(key, value, pending)
+    if has_app_context():
+        g.pop(f"portal.setting.{key}", None)  # a per-request copy (policy.program_name) is stale
     row = db.session.get(ProgramSetting, key)
     old = row.value if row else DEFAULTS[key]
     if row is None:
@@ -185,19 +218,28 @@ class _SettingRef:
         self.id = None
 
 
-def taxonomy(kind: str) -> list[TaxonomyTerm]:
-    """Active terms of one kind, in label order."""
-    return list(
-        db.session.scalars(
-            sa.select(TaxonomyTerm)
-            .where(TaxonomyTerm.kind == kind, TaxonomyTerm.active.is_(True))
-            .order_by(TaxonomyTerm.label)
-        )
+def _not_a_group():
+    """SQL: the term has no members (advocates, accounts and content hold concrete terms;
+    only request criteria name groups)."""
+    member = aliased(TaxonomyTerm)
+    return ~sa.exists().where(member.group_id == TaxonomyTerm.id)
+
+
+def taxonomy(kind: str, *, groups: bool = False) -> list[TaxonomyTerm]:
+    """Active terms of one kind, in the administrators' order; with `groups`, the groups too."""
+    query = sa.select(TaxonomyTerm).where(
+        TaxonomyTerm.kind == kind, TaxonomyTerm.active.is_(True)
     )
+    if not groups:
+        query = query.where(_not_a_group())
+    return list(db.session.scalars(query.order_by(TaxonomyTerm.position, TaxonomyTerm.label)))
 
 
-def taxonomy_values(kind: str) -> set[str]:
-    return {term.value for term in taxonomy(kind)}
+def taxonomy_values(kind: str, keep=None, *, groups: bool = False) -> set[str]:
+    """The values new input may use: active terms (groups only for request criteria), plus
+    the (retired) values `keep`, the record being changed, already holds, so saving an old
+    record keeps them."""
+    return {term.value for term in taxonomy(kind, groups=groups)} | held_values(keep, kind)
 
 
 class Vocabulary:
@@ -205,11 +247,12 @@ class Vocabulary:
     once. Checking many records (a CSV import) passes one to every check; a single check reads
     its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep=None) -> None:
+        self._keep = keep  # the record being changed: its retired values stay allowed
         self.labels: dict[str, dict[str, str]] = {}
         for kind, value, text in db.session.execute(
             sa.select(TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.label).where(
-                TaxonomyTerm.active.is_(True)
+                TaxonomyTerm.active.is_(True), _not_a_group()
             )
         ):
             self.labels.setdefault(kind, {})[value] = text
@@ -217,7 +260,7 @@ class Vocabulary:
 
     def values(self, kind: str) -> frozenset[str]:
         """The active values of one taxonomy kind (industry, product, use_case, language)."""
-        return self._values.get(kind, frozenset())
+        return self._values.get(kind, frozenset()) | held_values(self._keep, kind)
 
     @cached_property
     def timezones(self) -> frozenset[str]:
@@ -225,10 +268,31 @@ class Vocabulary:
         return frozenset(available_timezones())
 
 
-def taxonomy_choices(kind: str, blank: str | None = None) -> list[SelectChoice]:
-    """Options for a select field of one taxonomy kind; `blank` adds an empty first option."""
+def taxonomy_choices(
+    kind: str, blank: str | None = None, keep=None, *, groups: bool = False
+) -> list[SelectChoice]:
+    """Options for a select field of one taxonomy kind; `blank` adds an empty first option.
+    `keep`: the value(s) the field holds; retired ones among them are offered too (marked),
+    so that saving an old record doesn't drop them. `groups`: offer groups of terms too
+    (request criteria)."""
     options = [SelectChoice("", blank)] if blank is not None else []
-    return options + [SelectChoice(term.value, term.label) for term in taxonomy(kind)]
+    if groups:
+        concrete = {term.id for term in taxonomy(kind)}
+        options += [
+            SelectChoice(term.value, term.label if term.id in concrete else f"{term.label} (group)")
+            for term in taxonomy(kind, groups=True)
+        ]
+    else:
+        options += [SelectChoice(term.value, term.label) for term in taxonomy(kind)]
+    held = [keep] if isinstance(keep, str) else list(keep or [])
+    offered = {option.value for option in options}
+    retired = [v for v in dict.fromkeys(held) if isinstance(v, str) and v and v not in offered]
+    if retired:
+        labels = taxonomy_labels()
+        for value in retired:
+            text = labels.get((kind, value), value)
+            options.append(SelectChoice(value, f"{text} (retired)"))
+    return options
 
 
 def taxonomy_labels() -> dict[tuple[str, str], str]:

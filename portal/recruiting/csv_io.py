@@ -33,6 +33,7 @@ from portal.csvio import CsvFileError
 from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
+from portal.program import custom_fields
 from portal.program.service import Vocabulary
 from portal.recruiting.models import ImportPreview
 from portal.vocab import (
@@ -355,17 +356,42 @@ def run_import(
             field="file",
         )
     report = ImportReport(kind, dry_run)
-    report.ignored_columns = [k for k in keys if k and k not in columns]
+    custom = _CustomColumns(kind, keys)
+    report.ignored_columns = [k for k in keys if k and k not in columns and k not in custom.keys]
     present = [name for name in columns if name in keys]
     rows = list(rows)
     if kind == "accounts":
-        _import_accounts(actor, rows, present, report, dry_run, progress)
+        _import_accounts(actor, rows, present, report, dry_run, progress, custom)
     else:
-        _import_advocates(actor, rows, present, report, dry_run, progress)
+        _import_advocates(actor, rows, present, report, dry_run, progress, custom)
     return report
 
 
-def _plan(rows, key_of, check, existing_of, report, progress, present_fields):
+class _CustomColumns:
+    """The custom values of one row: the file's columns named by an active field's key, checked
+    by custom_fields.check_values against the stored record (errors name the column)."""
+
+    def __init__(self, kind: str, header: list[str]) -> None:
+        self.entity = "account" if kind == "accounts" else "advocate"
+        self.fieldset = custom_fields.FieldSet(self.entity)
+        self.keys = [field.key for field in self.fieldset.active if field.key in header]
+
+    def __call__(self, row: dict, old: dict | None) -> dict | None:
+        if old is not None and not self.keys:
+            return None  # no custom column: stored values stay
+        given = {key: row.get(key, "") for key in self.keys}
+        stored = (old or {}).get("custom_fields")
+        try:
+            return custom_fields.check_values(
+                self.entity, given, stored, creating=old is None, text=True, fieldset=self.fieldset
+            )
+        except ValidationFailed as error:
+            fields = {n.removeprefix(custom_fields.PREFIX): why for n, why in error.fields.items()}
+            name, why = next(iter(fields.items()))
+            raise ValidationFailed(f"{name}: {why}", fields=fields) from None
+
+
+def _plan(rows, key_of, check, existing_of, report, progress, present_fields, custom=None):
     """Outcome per row; returns (creates, updates) as (outcome, clean, old) lists."""
     seen: dict[str, int] = {}
     creates, updates = [], []
@@ -390,6 +416,14 @@ def _plan(rows, key_of, check, existing_of, report, progress, present_fields):
         # Columns absent from the file leave stored values as they are.
         clean = {k: v for k, v in clean.items() if k in present_fields(row)}
         old = existing.get(key)
+        if custom is not None:
+            try:
+                values = custom(row, old)
+            except DomainError as error:
+                outcome.errors = error.fields or {"": error.message}
+                continue
+            if values is not None:
+                clean["custom_fields"] = values
         if old is None:
             try:
                 report_new_status(report.kind, clean)
@@ -428,8 +462,10 @@ def report_status_move(kind: str, current, status: str) -> None:
         advocates_service.check_move(current, status)
 
 
-def _import_accounts(actor, rows, present, report, dry_run, progress):
+def _import_accounts(actor, rows, present, report, dry_run, progress, custom=None):
     spellings = _Spellings(Vocabulary())
+    if custom is not None:
+        custom.fieldset.vocabulary = spellings.vocabulary  # read once per import
     emails = {(r.get("csm_email") or "").strip().lower() for _, r in rows} - {""}
     users = {}
     for chunk in _chunks(sorted(emails)):
@@ -443,11 +479,12 @@ def _import_accounts(actor, rows, present, report, dry_run, progress):
         key_of=lambda r: (r.get("crm_id") or "").strip(),
         check=lambda r: _check_account(r, spellings, users),
         existing_of=lambda keys: _existing(
-            Account, Account.crm_id, keys, [*stored, Account.csm_id]
+            Account, Account.crm_id, keys, [*stored, Account.csm_id, Account.custom_fields]
         ),
         report=report,
         progress=progress,
         present_fields=lambda r: fields,
+        custom=custom,
     )
     if dry_run:
         return
@@ -487,8 +524,10 @@ def _refresh(advocate_ids: list[int]) -> None:
                     db.session.expunge(obj)
 
 
-def _import_advocates(actor, rows, present, report, dry_run, progress):
+def _import_advocates(actor, rows, present, report, dry_run, progress, custom=None):
     spellings = _Spellings(Vocabulary())
+    if custom is not None:
+        custom.fieldset.vocabulary = spellings.vocabulary  # read once per import
     crm_ids = sorted({(r.get("account_crm_id") or "").strip() for _, r in rows} - {""})
     accounts = {}
     for chunk in _chunks(crm_ids):
@@ -504,6 +543,7 @@ def _import_advocates(actor, rows, present, report, dry_run, progress):
     fields = {mapped.get(name, name) for name in present}
     stored = [getattr(Advocate, mapped.get(n, n)) for n in ADVOCATE_COLUMNS]
     stored += [Advocate.consent_at, Advocate.consent_version]  # a move to active needs consent
+    stored.append(Advocate.custom_fields)
 
     def key_of(row):
         return (row.get("email") or "").strip().lower()
@@ -516,6 +556,7 @@ def _import_advocates(actor, rows, present, report, dry_run, progress):
         report=report,
         progress=progress,
         present_fields=lambda r: fields,
+        custom=custom,
     )
     if dry_run:
         return
@@ -581,7 +622,7 @@ def _accounts_query() -> sa.Select:
     stored = [getattr(Account, n) for n in ACCOUNT_COLUMNS if n != "csm_email"]
     # csm_email stands before notes in the file: the last two columns swap.
     return (
-        sa.select(*stored[:-1], csm.email, stored[-1])
+        sa.select(*stored[:-1], csm.email, stored[-1], Account.custom_fields)
         .outerjoin(csm, Account.csm_id == csm.id)
         .order_by(Account.crm_id.is_(None), Account.crm_id, Account.id)
     )
@@ -593,7 +634,8 @@ def _advocates_query() -> sa.Select:
             *[
                 Account.crm_id if n == "account_crm_id" else getattr(Advocate, n)
                 for n in ADVOCATE_COLUMNS
-            ]
+            ],
+            Advocate.custom_fields,
         )
         .join(Account, Advocate.account_id == Account.id)
         .where(Advocate.anonymized_at.is_(None))
@@ -635,8 +677,14 @@ def _export(kind: str) -> Iterator[str]:
     # server-side cursor on PostgreSQL) is closed however the stream ends: read to the end,
     # or dropped when the client goes away.
     rows = db.session.execute(QUERIES[kind]().execution_options(yield_per=BATCH))
+    columns, cells = COLUMNS[kind], rows
+    if kind in ("accounts", "advocates"):
+        # The active custom fields follow the built-in columns, each named by its key.
+        keys = custom_fields.csv_keys(kind.removesuffix("s"))
+        columns = (*columns, *keys)
+        cells = ((*row[:-1], *custom_fields.csv_cells(row[-1], keys)) for row in rows)
     try:
-        yield from csvio.lines(COLUMNS[kind], rows)
+        yield from csvio.lines(columns, cells)
     finally:
         rows.close()
 

@@ -25,7 +25,7 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.reminders import already_sent, reminder
-from portal.notifications.service import queue_email
+from portal.notifications.service import program_name, queue_email
 from portal.program.service import taxonomy_values
 from portal.recruiting.models import Invitation, Referenceability, Target, Touchpoint
 from portal.urls import external_url
@@ -326,9 +326,9 @@ def _send_invitation_mail(
     advocate: Advocate, inviter, template: str, reminder_number: int, dedupe_key=None
 ):
     subject = (
-        f"You are invited to {current_app.config['PROGRAM_NAME']}"
+        f"You are invited to {program_name()}"
         if reminder_number == 0
-        else f"Reminder: your invitation to {current_app.config['PROGRAM_NAME']}"
+        else f"Reminder: your invitation to {program_name()}"
     )
     return queue_email(
         template,

@@ -31,6 +31,8 @@ from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import REFUSED, commit_or_show, show_service_errors
 from portal.http_security import accepts_uploads
+from portal.program import terms as program_terms
+from portal.program.policy import program_name
 from portal.program.service import get_setting, taxonomy_choices
 from portal.recruiting import csv_io, service
 from portal.recruiting.forms import (
@@ -178,7 +180,9 @@ def move(advocate_id: int):
         service.move_advocate(current_user, advocate, status, form.reason.data)
     except DomainError as error:
         db.session.rollback()
-        flash(f"{advocate.name}: {error.message}", "error")
+        # A refusal names the advocate once: add the name only when the message lacks it.
+        message = error.message
+        flash(message if advocate.name in message else f"{advocate.name}: {message}", "error")
     else:
         db.session.commit()
         if status == "invited":
@@ -400,7 +404,7 @@ def accept(token: str):
         else:
             start_session(user, "invitation")
             db.session.commit()
-            flash(f"Welcome to {get_setting('program_name')}, {advocate.name}.", "success")
+            flash(f"Welcome to {program_name()}, {advocate.name}.", "success")
             return redirect(url_for("me.home"))
     return render_template(
         "recruiting/welcome.html",
@@ -409,6 +413,7 @@ def accept(token: str):
         decline_form=DeclineInvitationForm(),
         token=token,
         version=get_setting("terms_version"),
+        terms_html=program_terms.current_text(),
         defaults={
             "max_per_month": get_setting("default_max_per_month"),
             "max_per_quarter": get_setting("default_max_per_quarter"),

@@ -56,6 +56,8 @@ def _facts_select(request_ids: Iterable[int] | None = None) -> sa.Select:
             count(declined),
             *[count(sa.and_(declined, Ask.decline_reason == reason)) for reason in DECLINE_REASONS],
             sa.func.min(sa.case((live, Ask.responded_at))),
+            rr.notice_days,
+            rr.rush,
             sa.literal(now_utc(), RequestFacts.refreshed_at.type),
         )
         .select_from(rr)
@@ -84,6 +86,8 @@ COLUMNS = [
     "declined",
     *[f"declined_{reason}" for reason in DECLINE_REASONS],
     "first_accept_at",
+    "notice_days",
+    "rush",
     "refreshed_at",
 ]
 

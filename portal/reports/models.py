@@ -51,4 +51,6 @@ class RequestFacts(db.Model):
     declined_timing: Mapped[int] = mapped_column(default=0)
     declined_other: Mapped[int] = mapped_column(default=0)
     first_accept_at: Mapped[dt.datetime | None]
+    notice_days: Mapped[int | None]  # working days of notice given (lead time report)
+    rush: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     refreshed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)

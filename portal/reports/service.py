@@ -26,6 +26,10 @@ message naming the field. Definitions:
   gave (completed asks) against what they got (approved or fulfilled claims) in the range.
 - coverage: program targets due in the range (or with no due date) and their gaps, from the
   recruiting service's `target_gaps`.
+- lead_time: requests created in the range (drafts left out) that recorded their notice (the
+  working days from filing to the needed-by date, `portal.asks.lead_time`; requests filed before
+  lead times were kept have none and are left out), by the requester's team: how many, how
+  many were rushes (inside their activity type's lead time), the rush share and the median notice.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ REPORTS = {
     "value": "Business value",
     "exchange": "Value exchange",
     "coverage": "Coverage of targets",
+    "lead_time": "Lead time and rush requests",
 }
 # Filters each report accepts besides the date range.
 FILTERS = {
@@ -80,6 +85,7 @@ FILTERS = {
     "value": ("by", "team", "industry"),
     "exchange": (),
     "coverage": ("segment", "region"),
+    "lead_time": ("team", "activity_type"),
 }
 VALUE_DIMENSIONS = ("quarter", "team", "industry")
 MAX_DAYS = 3 * 366 + 365  # four years: longer ranges are refused as absurd
@@ -922,6 +928,90 @@ def exchange(params: Params) -> Report:
     )
 
 
+# Lead time ---------------------------------------------------------------------------------
+
+
+def _histogram_median(counts: dict[int, int]) -> float | None:
+    """The median of values given as {value: how many times}."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    middle = ((total + 1) // 2, (total + 2) // 2)  # 1-based positions of the middle value(s)
+    found, seen = [], 0
+    for value in sorted(counts):
+        before = seen
+        seen += counts[value]
+        found += [value for position in middle if before < position <= seen]
+    return sum(found) / len(found)
+
+
+def _lead_time_rows(params: Params) -> list[tuple]:
+    """One query: (team, notice days, requests, rushes) for the requests in the range that
+    recorded their notice; a few hundred rows at most whatever the number of requests."""
+    f = RequestFacts
+    query = (
+        _team_filter(_requests_in_range(params), params)
+        .where(f.notice_days.is_not(None))
+        .add_columns(User.team, f.notice_days, sa.func.count(), _flag(f.rush.is_(True)))
+        .group_by(User.team, f.notice_days)
+    )
+    return [tuple(row) for row in db.session.execute(query).all()]
+
+
+def _lead_time_figures(rows: list[tuple]) -> dict:
+    notices: dict[int, int] = {}
+    for _, notice, count, _ in rows:
+        notices[int(notice)] = notices.get(int(notice), 0) + int(count)
+    requests = sum(int(row[2]) for row in rows)
+    rush = sum(int(row[3]) for row in rows)
+    return {
+        "requests": requests,
+        "rush": rush,
+        "rush_share": _rate(rush, requests),
+        "median_notice_days": _histogram_median(notices),
+    }
+
+
+def lead_time(params: Params) -> Report:
+    """Notice given and rush requests by the requester's team."""
+    _tune()
+    rows = _lead_time_rows(params)
+    by_team: dict[str | None, list[tuple]] = {}
+    for row in rows:
+        by_team.setdefault(row[0], []).append(row)
+    table = []
+    for team, team_rows in by_team.items():
+        figures = _lead_time_figures(team_rows)
+        table.append(
+            [
+                label(team) if team else "No team",
+                figures["requests"],
+                figures["rush"],
+                figures["rush_share"],
+                figures["median_notice_days"],
+            ]
+        )
+    table.sort(key=lambda row: (-row[1], row[0]))
+    chart = functools.partial(
+        charts.bar,
+        "Requests with enough notice and rush requests, by team",
+        [row[0] for row in table],
+        {"With notice": [row[1] - row[2] for row in table], "Rush": [row[2] for row in table]},
+        stacked=True,
+    )
+    return Report(
+        "lead_time",
+        REPORTS["lead_time"],
+        params,
+        ["Team", "Requests", "Rush requests", "Rush share %", "Median notice (working days)"],
+        table,
+        _lead_time_figures(rows),
+        chart,
+        notes="Notice is counted in working days (Monday to Friday) from the day a request was "
+        "filed to its needed-by date; a rush was filed inside its activity's lead time.",
+    )
+
+
 # Coverage ----------------------------------------------------------------------------------
 
 
@@ -980,6 +1070,7 @@ BUILDERS = {
     "value": value,
     "exchange": exchange,
     "coverage": coverage,
+    "lead_time": lead_time,
 }
 
 
@@ -1017,6 +1108,7 @@ def summary(params: Params) -> dict:
         "business_value": {key: v[key] for key in SUMMARY_VALUE},
         "value_exchange": {key: e[key] for key in SUMMARY_EXCHANGE},
         "content_uses": int(uses or 0),
+        "lead_time": _lead_time_figures(_lead_time_rows(params)),
     }
 
 

@@ -66,7 +66,7 @@ def test_a_draft_is_saved_and_submitted_later(client, auth, db, requester):
     auth.login(requester.email)
     response = client.post(
         "/requests/new",
-        data={"activity_type": "case_study", "needed_by": in_days(20), "action": "draft"},
+        data={"activity_type": "case_study", "needed_by": in_days(60), "action": "draft"},
     )
     assert response.status_code == 302
     [request] = requests(db)

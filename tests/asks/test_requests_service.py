@@ -85,7 +85,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(db, reques
 
 def test_a_draft_may_be_incomplete_but_submitting_checks_it(db, requester):
     draft = service.save_draft(
-        requester, {"activity_type": "reference_call", "needed_by": in_days(5)}
+        requester, {"activity_type": "reference_call", "needed_by": in_days(14)}
     )
     assert draft.status == "draft"
     service.update_request(requester, draft, {"advocates_needed": 2, "prospect_company": "X"})

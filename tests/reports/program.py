@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from portal.asks.lead_time import working_days_between
 from portal.asks.models import AdvocateEligibility
 from portal.benefits.models import Claim
 from portal.database import now_utc
@@ -29,13 +30,16 @@ def at(day: str, hour: int = 0) -> dt.datetime:
 
 
 def make_request(requester, created, status, activity="reference_call", **fields):
+    needed_by = created.date() + dt.timedelta(days=30)
+    # The notice it gave when filed (the lead-time report), unless the test says otherwise.
+    fields.setdefault("notice_days", working_days_between(created.date(), needed_by))
     return ReferenceRequestFactory(
         requester=requester,
         activity_type=activity,
         status=status,
         created_at=created,
         updated_at=created,
-        needed_by=created.date() + dt.timedelta(days=30),
+        needed_by=needed_by,
         **fields,
     )
 

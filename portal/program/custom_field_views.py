@@ -1,0 +1,105 @@
+"""Custom fields settings pages for administrators: list, add, change, retire and restore."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.auth.permissions import require
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.program import custom_fields, taxonomy
+from portal.program.custom_field_forms import TYPE_LABELS, CustomFieldForm
+from portal.program.models import CustomField
+
+bp = Blueprint("custom_fields", __name__, url_prefix="/admin/settings/custom-fields")
+
+
+def _field_or_404(field_id: int) -> CustomField:
+    try:
+        return custom_fields.get_field(current_user, field_id)
+    except NotFound:
+        abort(404)
+
+
+def _kind_labels() -> dict[str, str]:
+    return {kind.key: kind.label for kind in taxonomy.kinds()}
+
+
+@bp.get("/")
+@require("users.manage")
+def index():
+    fields = custom_fields.definitions()
+    return render_template(
+        "admin/custom_fields.html",
+        groups=[
+            ("account", "Accounts", [f for f in fields if f.entity == "account"]),
+            ("advocate", "Advocates", [f for f in fields if f.entity == "advocate"]),
+        ],
+        types=TYPE_LABELS,
+        kinds=_kind_labels(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("users.manage")
+def create():
+    form = CustomFieldForm(kinds=taxonomy.kinds(active_only=True))
+    if form.validate_on_submit():
+        try:
+            field = custom_fields.add_field(current_user, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error, fallback="label")
+        else:
+            db.session.commit()
+            flash(f"Field {field.label} added to {field.entity}s.", "success")
+            return redirect(url_for("custom_fields.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/custom_field_form.html", form=form, field=None), status
+
+
+@bp.route("/<int:field_id>", methods=["GET", "POST"])
+@require("users.manage")
+def edit(field_id: int):
+    field = _field_or_404(field_id)
+    form = CustomFieldForm(obj=field, field=field)
+    if form.validate_on_submit():
+        try:
+            changed = custom_fields.update_field(current_user, field, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            show_service_errors(form, error, fallback="label")
+        else:
+            db.session.commit()
+            flash("Field saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("custom_fields.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "admin/custom_field_form.html",
+        form=form,
+        field=field,
+        types=TYPE_LABELS,
+        kinds=_kind_labels(),
+    ), status
+
+
+@bp.post("/<int:field_id>/retire")
+@require("users.manage")
+def retire(field_id: int):
+    field = _field_or_404(field_id)
+    done = commit_or_show(custom_fields.update_field, current_user, field, {"active": False})
+    if done is not REFUSED:
+        flash(f"{field.label} retired: it left the forms; stored values stay readable.", "success")
+    return redirect(url_for("custom_fields.index"))
+
+
+@bp.post("/<int:field_id>/restore")
+@require("users.manage")
+def restore(field_id: int):
+    field = _field_or_404(field_id)
+    done = commit_or_show(custom_fields.update_field, current_user, field, {"active": True})
+    if done is not REFUSED:
+        flash(f"{field.label} is back on the forms.", "success")
+    return redirect(url_for("custom_fields.index"))

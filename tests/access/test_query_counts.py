@@ -1,0 +1,215 @@
+"""Queries per page do not grow with the data: every GET page and API list of every role runs
+as many statements with twenty of each thing as with ten.
+
+The pages come from the access matrix (those that answer the role 200), their ids from its
+`world`. The world is then grown: nine more of every kind of row each role sees in its lists
+(accounts, advocates, requests with asks and comments, benefits, claims, ledger entries,
+touchpoints, targets, content, notifications, outbox messages, audit events, blackouts), all
+tied to the same users and objects, so each list shows ten rows, then twenty. A page whose
+statement count changes loads something per row: the failure names the page and both counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from portal.audit.models import AuditEvent
+from portal.benefits.models import Claim
+from portal.content.models import ContentAsset
+from portal.extensions import db as _db
+from portal.notifications.models import Notification, OutboxMessage
+from portal.recruiting.models import Referenceability, Target, Touchpoint
+from tests.access.common import ROLES
+from tests.access.test_access_matrix import ROUTES, _rule_shape, request, world  # noqa: F401
+from tests.conftest import AuthActions
+from tests.factories import (
+    AccountFactory,
+    AdvocateFactory,
+    AskFactory,
+    BenefitFactory,
+    LedgerEntryFactory,
+    ReferenceRequestFactory,
+)
+from tests.queries import QueryCounter
+
+SIGNED_IN = [role for role in ROLES if role != "anonymous"]
+# GETs that are not list or detail pages: they change state, stream a file of everything, or
+# answer a one-off link.
+SKIP = {"/auth/sign-out"}
+MORE = 9
+
+
+def _pages(app, role, ids) -> list[str]:
+    rules = {
+        _rule_shape(rule.rule)
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in ("static", "bootstrap.static")
+    }
+    return [
+        template.format(**ids)
+        for method, template, statuses in ROUTES
+        if method == "GET"
+        and template not in SKIP
+        and statuses[role] == 200
+        and _rule_shape(template) in rules
+    ]
+
+
+def _counts(app, client, role, tokens, pages) -> dict[str, int]:
+    counts = {}
+    for path in pages:
+        _db.session.remove()  # every page starts with nothing loaded, as in production
+        with QueryCounter(_db.engine) as queries:
+            response = request(app, client, role, tokens, "GET", path, None)
+            response.get_data()
+            response.close()
+        assert response.status_code == 200, path
+        counts[path] = len(queries.reads)
+        STATEMENTS[path] = queries.reads
+    return counts
+
+
+STATEMENTS: dict[str, list[str]] = {}
+WIDTH = int(os.environ.get("QUERY_COUNTS_WIDTH", "160"))  # more shows whole statements
+
+
+def _repeated(path: str) -> str:
+    """The statements `path` ran more than once in its last run: where a per-row load is."""
+    seen: dict[str, int] = {}
+    for statement in STATEMENTS.get(path, []):
+        key = " ".join(statement.split())[:WIDTH]
+        seen[key] = seen.get(key, 0) + 1
+    return "".join(f"\n      {n} x {key}" for key, n in seen.items() if n > 1)
+
+
+def grow(user_ids, ids, more: int = MORE) -> None:
+    """`more` of every kind of row each role sees, tied to the world's users and objects."""
+    get = _db.session.get
+    from portal.auth.models import User
+
+    users = {key: get(User, user_id) for key, user_id in user_ids.items()}
+    from portal.accounts.models import Account
+    from portal.advocates.models import Advocate, Blackout
+    from portal.asks.models import ReferenceRequest, RequestComment
+    from portal.benefits.models import Benefit
+
+    own_account = get(Account, ids["own_account"])
+    other_account = get(Account, ids["other_account"])
+    own_advocate = get(Advocate, ids["own_advocate"])
+    self_advocate = get(Advocate, ids["self_advocate"])
+    own_request = get(ReferenceRequest, ids["own_request"])
+    own_benefit = get(Benefit, ids["own_benefit"])
+    requester, csm, manager = users["requester"], users["csm"], users["manager"]
+    today = dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    for n in range(more):
+        account = AccountFactory(csm=csm)
+        _db.session.add(
+            Referenceability(account=account, status="referenceable", health="healthy", nps=40)
+        )
+        advocate = AdvocateFactory(account=account, status="active")
+        AdvocateFactory(account=own_account, status="nominated")
+        AdvocateFactory(account=other_account, status="active")
+        request_ = ReferenceRequestFactory(requester=requester, manager=manager)
+        AskFactory(request=request_, advocate=advocate, status="accepted")
+        AskFactory(request=request_, advocate=self_advocate)
+        AskFactory(request=own_request, advocate=advocate, status="declined")
+        completed = ReferenceRequestFactory(requester=users["csm"], status="completed")
+        AskFactory(
+            request=completed,
+            advocate=own_advocate,
+            status="completed",
+            completed_at=now - dt.timedelta(days=n + 1),
+            requester_rating=4,
+        )
+        _db.session.add(RequestComment(request=own_request, author=requester, body=f"Note {n}"))
+        benefit = BenefitFactory(kind="training", capacity=5)
+        _db.session.add(Claim(benefit=benefit, advocate=self_advocate, status="requested"))
+        _db.session.add(
+            Claim(
+                benefit=own_benefit,
+                advocate=AdvocateFactory(account=other_account),
+                status="approved",
+                details={},
+            )
+        )
+        LedgerEntryFactory(advocate=self_advocate, delta=10 + n)
+        _db.session.add(
+            Touchpoint(
+                advocate=own_advocate,
+                kind="call",
+                summary=f"Call {n}",
+                follow_up_on=today + dt.timedelta(days=n),
+                created_by=manager,
+            )
+        )
+        _db.session.add(
+            Target(industry="banking", target_count=3 + n, due_on=today, created_by_id=manager.id)
+        )
+        _db.session.add(
+            ContentAsset(
+                kind="case_study",
+                title=f"Story {n}",
+                url=f"https://stories.example/{n}",
+                account=account,
+                approval_status="customer_approved",
+                industries=["banking"],
+                products=["payments"],
+            )
+        )
+        _db.session.add(
+            Blackout(
+                advocate=self_advocate,
+                start=today + dt.timedelta(days=30 * (n + 1)),
+                end=today + dt.timedelta(days=30 * (n + 1) + 3),
+                reason="Holiday",
+            )
+        )
+        for user in users.values():
+            _db.session.add(Notification(user_id=user.id, event_type="ask_placed", title=f"N{n}"))
+            _db.session.add(
+                AuditEvent(
+                    actor_id=user.id,
+                    action="account.updated",
+                    entity="accounts",
+                    entity_id=account.id,
+                    data={},
+                )
+            )
+        _db.session.add(
+            OutboxMessage(
+                kind="email",
+                template="test",
+                recipient=f"someone{n}@customer.example",
+                subject=f"Message {n}",
+                body_text="Hello",
+                status="failed" if n % 2 else "queued",
+            )
+        )
+    _db.session.commit()
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+def test_queries_per_page_do_not_grow_with_the_data(app, world, role):  # noqa: F811
+    users, tokens, ids = world
+    user_ids = {key: user.id for key, user in users.items()}
+    client = app.test_client()
+    assert AuthActions(client).login(users[role].email).status_code == 302
+    pages = _pages(app, role, ids)
+    assert len(pages) > 5
+    # Ten of everything, then twenty: a page that loads something per row reads more at twenty
+    # (a query that only runs once some row exists, e.g. a waiting list, is not per row).
+    grow(user_ids, ids, MORE)
+    _counts(app, client, role, tokens, pages)  # first requests warm caches: not counted
+    small = _counts(app, client, role, tokens, pages)
+    grow(user_ids, ids, MORE + 1)
+    large = _counts(app, client, role, tokens, pages)
+    grew = [
+        f"{path}: {small[path]} -> {large[path]}{_repeated(path)}"
+        for path in pages
+        if large[path] != small[path]
+    ]
+    assert grew == [], "queries per page grew with the rows:\n" + "\n".join(grew)
