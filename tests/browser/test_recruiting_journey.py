@@ -101,7 +101,7 @@ def test_csm_nominates_manager_invites_invitee_joins(
     page.get_by_role("link", name="Follow-ups").click()
     expect(page.get_by_role("heading", name="Your follow-ups due")).to_be_visible()
     expect(page.get_by_text("Quarterly check-in")).to_be_visible()
-    page.get_by_role("link", name="Targets and gaps").click()
+    page.get_by_role("list", name="Recruiting").get_by_role("link", name="Targets and gaps").click()
     expect(page.get_by_role("heading", name="Targets and gaps")).to_be_visible()
     screenshot("recruiting-targets-gaps")
     sign_out(page)

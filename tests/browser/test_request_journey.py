@@ -25,6 +25,7 @@ def sign_in(page, email):
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/home$"))
+    page.wait_for_load_state("load")  # the menus work once their script has run
 
 
 def sign_out(page):
@@ -58,7 +59,11 @@ def test_sales_files_manager_asks_two_and_one_accepts(page, program, screenshot)
     # The manager finds it in the queue, opens the matches and asks two advocates.
     sign_in(page, "manager@demo.example")
     page.get_by_role("button", name="Program").click()
-    page.get_by_role("link", name="Request queue").click()
+    queue_link = page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Request queue"
+    )
+    expect(queue_link).to_be_visible()
+    queue_link.click()
     page.get_by_role("link", name="Reference call for Journey Test Bank").click()
     expect(page.get_by_role("heading", name="Best matches")).to_be_visible()
     reasons = page.locator(".match-reasons").first
