@@ -116,9 +116,7 @@ def label(value: str | None, kind: str | None = None) -> str:
     seniority reads as the administrators named it."""
     if value is None:
         return ""
-    return (
-        _fixed_label(value, kind) or LABELS.get(value) or value.replace("_", " ").capitalize()
-    )
+    return _fixed_label(value, kind) or LABELS.get(value) or value.replace("_", " ").capitalize()
 
 
 def choices(values, blank: str | None = None) -> list[SelectChoice]:

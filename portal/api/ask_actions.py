@@ -6,10 +6,9 @@ from flask import jsonify
 
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
-from portal.api.common import json_body
+from portal.api.common import json_body, only_fields
 from portal.api.schemas import AskSchema
 from portal.asks import service as asks
-from portal.errors import ValidationFailed
 from portal.extensions import db
 
 
@@ -42,11 +41,7 @@ def complete_ask(ask_id: int):
     actor = api_user()
     ask = asks.get_ask(actor, ask_id)
     data = json_body()
-    unknown = sorted(set(data) - {"rating", "feedback"})
-    if unknown:
-        raise ValidationFailed(
-            f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
-        )
+    only_fields(data, {"rating", "feedback"})
     asks.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
     db.session.commit()
     return jsonify(AskSchema().dump(ask))

@@ -13,6 +13,7 @@ from portal.api.common import (
     created,
     filters,
     json_body,
+    only_fields,
     paginate,
     query_args,
 )
@@ -28,16 +29,8 @@ from portal.api.schemas import (
 )
 from portal.benefits import service as benefits
 from portal.benefits.models import Benefit, Claim
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import Forbidden
 from portal.extensions import db
-
-
-def _only(data: dict, allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise ValidationFailed(
-            f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
-        )
 
 
 @bp.get("/benefits")
@@ -230,7 +223,7 @@ def _decide(claim_id: int, decide):
         raise Forbidden("Only the program team decides claims.")
     claim = benefits.get_claim(actor, claim_id)  # another advocate's: 404
     data = json_body()
-    _only(data, ("note",))
+    only_fields(data, ("note",))
     decide(actor, claim, data.get("note"))
     db.session.commit()
     return jsonify(ClaimSchema().dump(claim))

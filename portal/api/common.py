@@ -84,6 +84,16 @@ def paginate(query: sa.Select, args: dict, list_schema: Schema, context=None):
         return jsonify(list_schema.dump(body))
 
 
+def only_fields(data: dict, allowed) -> None:
+    """Refuse a body naming fields the endpoint does not take (422 naming each), before any
+    service runs."""
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationFailed(
+            f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
+        )
+
+
 def filters(args: dict) -> dict:
     """The loaded query arguments without the paging ones, for a service's *_query()."""
     return {name: value for name, value in args.items() if name not in ("page", "per_page")}

@@ -13,6 +13,7 @@ from portal.api.common import (
     created,
     filters,
     json_body,
+    only_fields,
     paginate,
     query_args,
 )
@@ -225,11 +226,7 @@ def place_ask(request_id: int):
             "reference team; a manager places them."
         )
     data = json_body()
-    unknown = sorted(set(data) - {"advocate_id", "respond_by"})
-    if unknown:
-        raise ValidationFailed(
-            f"{unknown[0]}: Unknown field.", fields=dict.fromkeys(unknown, "Unknown field.")
-        )
+    only_fields(data, {"advocate_id", "respond_by"})
     # A requester may ask only the request's offered matches: any other id is refused alike.
     advocate = asks.advocate_to_ask(actor, found, data.get("advocate_id"))
     ask = asks.place_ask(actor, found, advocate, respond_by=_respond_by(data.get("respond_by")))

@@ -8,9 +8,8 @@ from marshmallow import Schema, fields
 
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body
+from portal.api.common import created, json_body, only_fields
 from portal.api.schemas import AnswerSchema
-from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.program import taxonomy
 
@@ -90,7 +89,7 @@ def _term(term) -> dict:
     return TaxonomyTermSchema().dump(term)
 
 
-def _kind(kind) -> dict:
+def _kind(kind, terms: list | None = None) -> dict:
     return TaxonomyKindSchema().dump(
         {
             "key": kind.key,
@@ -99,15 +98,9 @@ def _kind(kind) -> dict:
             "label_only": kind.key in taxonomy.LABEL_ONLY_KINDS,
             "position": kind.position,
             "active": kind.active,
-            "terms": taxonomy.terms(kind.key),
+            "terms": taxonomy.terms(kind.key) if terms is None else terms,
         }
     )
-
-
-def _only(body: dict, allowed: tuple[str, ...]) -> None:
-    unknown = {name: "Unknown field." for name in body if name not in allowed}
-    if unknown:
-        raise ValidationFailed(f"{next(iter(unknown))}: Unknown field.", fields=unknown)
 
 
 @bp.get("/settings/taxonomies")
@@ -129,7 +122,8 @@ def list_taxonomies():
         403: Forbidden
     """
     taxonomy.check_admin(api_user())
-    return jsonify({"items": [_kind(kind) for kind in taxonomy.kinds()]})
+    every = taxonomy.terms_by_kind()
+    return jsonify({"items": [_kind(kind, every.get(kind.key, [])) for kind in taxonomy.kinds()]})
 
 
 @bp.post("/settings/taxonomies")
@@ -158,7 +152,7 @@ def add_taxonomy():
     actor = api_user()
     taxonomy.check_admin(actor)
     body = json_body()
-    _only(body, ("key", "label"))
+    only_fields(body, ("key", "label"))
     kind = taxonomy.add_kind(actor, body.get("key"), body.get("label"))
     db.session.commit()
     return created(_kind(kind), url_for("api.list_taxonomies"))
@@ -192,7 +186,7 @@ def add_taxonomy_term(kind: str):
     actor = api_user()
     taxonomy.check_admin(actor)
     body = json_body()
-    _only(body, ("value", "label", "group_id"))
+    only_fields(body, ("value", "label", "group_id"))
     term = taxonomy.add_term(
         actor, kind, body.get("value"), body.get("label"), group=body.get("group_id")
     )
@@ -263,7 +257,7 @@ def merge_taxonomy_term(kind: str, term_id: int):
     actor = api_user()
     taxonomy.check_admin(actor)
     body = json_body()
-    _only(body, ("into",))
+    only_fields(body, ("into",))
     rows = taxonomy.merge_terms(actor, kind, term_id, body.get("into"))
     db.session.commit()
     term = taxonomy.get_term(kind, term_id)

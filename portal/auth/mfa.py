@@ -37,9 +37,7 @@ def new_secret() -> str:
 
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// URI an authenticator app reads from the QR code."""
-    return pyotp.TOTP(secret).provisioning_uri(
-        name=user.email, issuer_name=program_name()
-    )
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=program_name())
 
 
 def qr_code_svg(uri: str) -> str:

@@ -4,8 +4,9 @@ value and names the field, so each rule is written once for the page and the API
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange
 
 from portal.forms import MultiCheckboxField, Required, blank_to_none, id_or_raw
 from portal.program.policy import NAME_MAX, SENDER_MAX, WEIGHT_KINDS, WEIGHT_MAX
@@ -21,6 +22,18 @@ WEIGHT_LABELS = {
     "language": "Language",
     "custom": "Custom field (each one asked for)",
 }
+
+
+def per_activity_type_form(name: str, maximum: int) -> type[FlaskForm]:
+    """A form of one whole number (0 to `maximum`) per activity type, each labelled with the
+    type: points earned, lead time in working days."""
+    fields = {
+        activity_type: IntegerField(
+            label(activity_type), validators=[InputRequired(), NumberRange(min=0, max=maximum)]
+        )
+        for activity_type in ACTIVITY_TYPES
+    }
+    return type(name, (FlaskForm,), fields)
 
 
 def number_or_raw(value):

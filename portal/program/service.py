@@ -227,9 +227,7 @@ def _not_a_group():
 
 def taxonomy(kind: str, *, groups: bool = False) -> list[TaxonomyTerm]:
     """Active terms of one kind, in the administrators' order; with `groups`, the groups too."""
-    query = sa.select(TaxonomyTerm).where(
-        TaxonomyTerm.kind == kind, TaxonomyTerm.active.is_(True)
-    )
+    query = sa.select(TaxonomyTerm).where(TaxonomyTerm.kind == kind, TaxonomyTerm.active.is_(True))
     if not groups:
         query = query.where(_not_a_group())
     return list(db.session.scalars(query.order_by(TaxonomyTerm.position, TaxonomyTerm.label)))

@@ -112,6 +112,19 @@ def terms(kind: str) -> list[TaxonomyTerm]:
     )
 
 
+def terms_by_kind() -> dict[str, list[TaxonomyTerm]]:
+    """Every term of every kind (as terms() orders them), in one statement: for pages and
+    answers that list all kinds."""
+    found: dict[str, list[TaxonomyTerm]] = {}
+    for term in db.session.scalars(
+        sa.select(TaxonomyTerm).order_by(
+            TaxonomyTerm.kind, TaxonomyTerm.position, TaxonomyTerm.label, TaxonomyTerm.id
+        )
+    ):
+        found.setdefault(term.kind, []).append(term)
+    return found
+
+
 def get_term(kind: str, term_id) -> TaxonomyTerm:
     term = db.session.get(TaxonomyTerm, term_id) if isinstance(term_id, int) else None
     if term is None or term.kind != kind:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import BooleanField
 
 from portal.asks import lead_time
 from portal.auth import mfa
@@ -16,8 +15,8 @@ from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.forms import id_or_raw
 from portal.program import policy, preview, service
-from portal.program.forms import ProgramPolicyForm, number_or_raw
-from portal.vocab import ACTIVITY_TYPES, label
+from portal.program.forms import ProgramPolicyForm, number_or_raw, per_activity_type_form
+from portal.vocab import ACTIVITY_TYPES
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 
@@ -58,43 +57,40 @@ SETTINGS_PAGES = [
 ]
 
 
-class PointsForm(FlaskForm):
-    """One whole-number field per activity type (added below)."""
+PointsForm = per_activity_type_form("PointsForm", service.POINTS_MAX)
+LeadTimesForm = per_activity_type_form("LeadTimesForm", lead_time.LEAD_TIME_MAX)
 
 
-for _type in ACTIVITY_TYPES:
-    setattr(
-        PointsForm,
-        _type,
-        IntegerField(
-            label(_type),
-            validators=[InputRequired(), NumberRange(min=0, max=service.POINTS_MAX)],
-        ),
-    )
+def _per_activity_type_page(form, update, saved: str, endpoint: str):
+    """Save one whole number per activity type with `update(actor, {type: n})`: each refusal
+    next to its field, else back to `endpoint` saying how many changed. None: show the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        changed = update(current_user, {t: form[t].data for t in ACTIVITY_TYPES})
+    except ValidationFailed as error:
+        db.session.rollback()
+        for name, message in error.fields.items():
+            if name in form:
+                form[name].errors.append(message)
+        return None
+    db.session.commit()
+    flash(saved.format(len(changed)) if changed else "Nothing changed.", "success")
+    return redirect(url_for(endpoint))
 
 
 @bp.route("/points", methods=["GET", "POST"])
 @require("users.manage")
 def points():
     form = PointsForm(data=service.get_setting("points_by_activity"))
-    if form.validate_on_submit():
-        try:
-            changed = service.update_points_by_activity(
-                current_user, {t: form[t].data for t in ACTIVITY_TYPES}
-            )
-        except ValidationFailed as error:
-            db.session.rollback()
-            for name, message in error.fields.items():
-                form[name].errors.append(message)
-        else:
-            db.session.commit()
-            flash(
-                f"Saved: {len(changed)} activity type(s) changed."
-                if changed
-                else "Nothing changed.",
-                "success",
-            )
-            return redirect(url_for("settings.points"))
+    done = _per_activity_type_page(
+        form,
+        service.update_points_by_activity,
+        "Saved: {} activity type(s) changed.",
+        "settings.points",
+    )
+    if done:
+        return done
     status = 422 if form.errors else 200
     return render_template(
         "admin/points.html", form=form, types=ACTIVITY_TYPES, defaults=service.DEFAULTS
@@ -122,45 +118,19 @@ def security():
     return render_template("admin/security.html", form=form)
 
 
-class LeadTimesForm(FlaskForm):
-    """One whole-number field per activity type: its minimum notice in working days."""
-
-
-for _type in ACTIVITY_TYPES:
-    setattr(
-        LeadTimesForm,
-        _type,
-        IntegerField(
-            label(_type),
-            validators=[InputRequired(), NumberRange(min=0, max=lead_time.LEAD_TIME_MAX)],
-        ),
-    )
-
-
 @bp.route("/lead-times", methods=["GET", "POST"])
 @require("users.manage")
 def lead_times():
     """The minimum notice per activity type; a request inside it is filed only as a rush."""
     form = LeadTimesForm(data=lead_time.lead_times())
-    if form.validate_on_submit():
-        try:
-            changed = lead_time.update_lead_times(
-                current_user, {t: form[t].data for t in ACTIVITY_TYPES}
-            )
-        except ValidationFailed as error:
-            db.session.rollback()
-            for name, message in error.fields.items():
-                if name in form:
-                    form[name].errors.append(message)
-        else:
-            db.session.commit()
-            flash(
-                f"Saved: {len(changed)} activity type(s) changed; new requests follow them now."
-                if changed
-                else "Nothing changed.",
-                "success",
-            )
-            return redirect(url_for("settings.lead_times"))
+    done = _per_activity_type_page(
+        form,
+        lead_time.update_lead_times,
+        "Saved: {} activity type(s) changed; new requests follow them now.",
+        "settings.lead_times",
+    )
+    if done:
+        return done
     status = 422 if form.errors else 200
     return render_template(
         "admin/lead_times.html",
