@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.extensions import db
@@ -38,6 +41,30 @@ class NotFound(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+log = logging.getLogger(__name__)
+
+# SQLSTATEs (PostgreSQL) and message starts (SQLite) of a write that lost a race: another
+# request stored the same unique value, or removed the row this one points to, since the
+# service checked. Any other integrity error is a bug and stays a 500.
+_RACE_STATES = {"23505": "unique", "23503": "reference"}
+_RACE_STARTS = {"UNIQUE constraint failed": "unique", "FOREIGN KEY constraint failed": "reference"}
+RACE_MESSAGES = {
+    "unique": "Someone else saved the same value a moment ago, so nothing was saved: "
+    "reload the page and try again.",
+    "reference": "Something this refers to was removed a moment ago, so nothing was saved: "
+    "reload the page and try again.",
+}
+
+
+def lost_race(error: IntegrityError) -> str | None:
+    """'unique' or 'reference' when the integrity error is a concurrent write's, else None."""
+    state = getattr(error.orig, "sqlstate", None)
+    if state in _RACE_STATES:
+        return _RACE_STATES[state]
+    text = str(error.orig)
+    return next((kind for start, kind in _RACE_STARTS.items() if text.startswith(start)), None)
 
 
 def wants_json() -> bool:
@@ -109,6 +136,19 @@ def register(app: Flask) -> None:
         if wants_json():
             return json_error(error.status, error.code, error.message, error.fields)
         return render_template("errors/400.html", message=error.message), error.status
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):
+        """A unique key or a reference broken by a concurrent request (the service checked
+        it, then another request won): 409 and nothing written, not a 500."""
+        db.session.rollback()
+        kind = lost_race(error)
+        if kind is None:
+            raise error
+        log.warning("write lost a race (%s): %s", kind, error.orig)
+        if wants_json():
+            return json_error(409, "conflict", RACE_MESSAGES[kind])
+        return render_template("errors/400.html", message=RACE_MESSAGES[kind]), 409
 
     @app.errorhandler(500)
     def server_error(error):

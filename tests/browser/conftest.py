@@ -93,8 +93,11 @@ def screenshot(page):
 NOT_CRAWLED = (".csv", ".ics", ".json", "/auth/sign-out", "/auth/sessions")
 REPORTS = ["funnel", "fulfilment", "utilization", "value", "exchange", "coverage"]
 # Pages of each demo role that no menu links to directly (reached through a form), visited too.
+SETTINGS = ["", "program", "points", "lead-times", "terms/", "terms/draft", "taxonomies/",
+            "taxonomies/product", "custom-fields/", "custom-fields/new"]  # fmt: skip
 EXTRA_PAGES = {
-    "admin@demo.example": [f"/reports/{name}" for name in REPORTS],
+    "admin@demo.example": [f"/reports/{name}" for name in REPORTS]
+    + [f"/admin/settings/{path}" for path in SETTINGS],
     "manager@demo.example": [f"/reports/{name}" for name in REPORTS],
     "csm@demo.example": [],
     "sales@demo.example": [],
