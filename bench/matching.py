@@ -1,13 +1,21 @@
 """Time matching (program rule 2): top-20 candidates for 50 varied requests.
 
-Builds programs of 10,000 and 100,000 advocates with 10 past asks each (1,000,000 asks at
-100,000) by bulk load (COPY on PostgreSQL, executemany on SQLite), fills the eligibility rows
-with `rebuild_eligibility()`, then times `matching.match(request, 20)` for 50 requests and prints
-median and p95 per size and database, the 100k/10k ratio, and on PostgreSQL the EXPLAIN ANALYZE
-of one match's queries. PostgreSQL: PORTAL_BENCH_DATABASE_URL (a server URL; a database is
-created there and dropped afterwards), default the local server.
+Builds programs of 10,000 and 100,000 advocates with 10 past asks each on average (1,000,000
+asks at 100,000) by bulk load (COPY on PostgreSQL, executemany on SQLite), in one of two shapes:
+`uniform` (every advocate about 10 asks) or `skewed` (a quarter never asked, a long tail with
+100-300 asks each, the rest in between). It fills the eligibility rows with
+`rebuild_eligibility()`, then times `matching.match(request, 20)` for 50 requests and, in the
+same run on the same data, a hand-tuned SQL baseline of the same top 20: its own narrow table
+(criteria as bit masks, every limit folded into one askable-from instant, fairness and standing
+stored as one number) answering one statement per request. It prints median and p95 of both
+and their ratio per size, shape and database, checks that both return the same advocates in the
+same order, prints the EXPLAIN (ANALYZE on PostgreSQL, QUERY PLAN on SQLite) of the slowest
+request's statements, and times one ask insert with its eligibility refresh (the flush hook).
+PostgreSQL: PORTAL_BENCH_DATABASE_URL (a server URL; a database is created there and dropped
+afterwards), default the local server.
 
-    .venv/bin/python bench/matching.py [--sizes 10000 100000] [--skip-sqlite] [--skip-postgresql]
+    .venv/bin/python bench/matching.py [--sizes 10000 100000] [--shape uniform|skewed|both]
+        [--skip-sqlite] [--skip-postgresql] [--no-explain]
 """
 
 from __future__ import annotations
@@ -32,10 +40,11 @@ from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.asks import matching  # noqa: E402
-from portal.asks.eligibility import rebuild_eligibility  # noqa: E402
+from portal.asks.eligibility import ACTIVITY_BITS, MULTI_KINDS, rebuild_eligibility  # noqa: E402
+from portal.asks.models import AdvocateEligibility  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Account, Advocate, Ask, ReferenceRequest, User  # noqa: E402
-from portal.program.service import taxonomy_values  # noqa: E402
+from portal.program.service import get_setting, taxonomy_values  # noqa: E402
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, SENIORITIES  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -51,7 +60,7 @@ def _sample(rng, values, low, high):
     return rng.sample(values, min(len(values), rng.randint(low, high)))
 
 
-def build_rows(advocates: int, seed: int = 7) -> dict:
+def build_rows(advocates: int, shape: str = "uniform", seed: int = 7) -> dict:
     """The program in memory: accounts, advocates, past requests and asks (ids given here)."""
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -60,6 +69,7 @@ def build_rows(advocates: int, seed: int = 7) -> dict:
     use_cases = sorted(taxonomy_values("use_case"))
     languages = sorted(taxonomy_values("language"))
     types = list(ACTIVITY_TYPES)
+    terms = get_setting("terms_version")
     rows = {"accounts": [], "advocates": [], "reference_requests": [], "asks": []}
     n_accounts = max(1, advocates // 4)
     for i in range(1, n_accounts + 1):
@@ -93,6 +103,9 @@ def build_rows(advocates: int, seed: int = 7) -> dict:
                 "activity_types": _sample(rng, types, 2, 6)
                 + ["reference_call"] * (rng.random() < 0.6),
                 "preferred_contact": "email",
+                # Most accepted the program terms in force (the others are out of matching).
+                "consent_at": now if rng.random() < 0.97 else None,
+                "consent_version": terms,
                 "paused_until": (now + dt.timedelta(days=rng.randint(1, 60))).date()
                 if paused
                 else None,
@@ -102,10 +115,8 @@ def build_rows(advocates: int, seed: int = 7) -> dict:
         )
     for advocate in rows["advocates"]:
         advocate["activity_types"] = sorted(set(advocate["activity_types"]))
-    n_requests = advocates * ASKS_PER_ADVOCATE // ASKS_PER_REQUEST
     ask_id = 0
-    for r in range(1, n_requests + 1):
-        asked = now - dt.timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
+    for r, (asked, chosen) in enumerate(_asked(rng, advocates, shape, now), start=1):
         recent = (now - asked).days < 30
         rows["reference_requests"].append(
             {
@@ -122,7 +133,7 @@ def build_rows(advocates: int, seed: int = 7) -> dict:
                 "updated_at": asked,
             }
         )
-        for advocate_id in rng.sample(range(1, advocates + 1), ASKS_PER_REQUEST):
+        for advocate_id in chosen:
             ask_id += 1
             at = asked + dt.timedelta(minutes=rng.randint(0, 600))
             if recent:
@@ -145,6 +156,39 @@ def build_rows(advocates: int, seed: int = 7) -> dict:
                 }
             )
     return rows
+
+
+def _ask_counts(rng, advocates: int, shape: str) -> list[int]:
+    """Past asks per advocate (index 0: advocate 1), about ASKS_PER_ADVOCATE on average."""
+    if shape == "uniform":
+        return [ASKS_PER_ADVOCATE] * advocates
+    counts = []
+    # A quarter never asked, 2% a long tail of 100-300 asks, the rest the remainder on average.
+    middle = (ASKS_PER_ADVOCATE - 0.02 * 200) / 0.73
+    for _ in range(advocates):
+        draw = rng.random()
+        if draw < 0.25:
+            counts.append(0)
+        elif draw < 0.27:
+            counts.append(rng.randint(100, 300))
+        else:
+            counts.append(min(99, int(rng.expovariate(1 / middle)) + 1))
+    return counts
+
+
+def _asked(rng, advocates: int, shape: str, now: dt.datetime):
+    """(asked at, advocate ids) of the past requests, ASKS_PER_REQUEST distinct advocates each."""
+    if shape == "uniform":
+        for _ in range(advocates * ASKS_PER_ADVOCATE // ASKS_PER_REQUEST):
+            asked = now - dt.timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
+            yield asked, rng.sample(range(1, advocates + 1), ASKS_PER_REQUEST)
+        return
+    pool = [i for i, n in enumerate(_ask_counts(rng, advocates, shape), start=1) for _ in range(n)]
+    rng.shuffle(pool)
+    for start in range(0, len(pool), ASKS_PER_REQUEST):
+        chosen = list(dict.fromkeys(pool[start : start + ASKS_PER_REQUEST]))  # no repeats
+        asked = now - dt.timedelta(seconds=rng.randint(3600, 3 * 365 * 86400))
+        yield asked, chosen
 
 
 def _users(now):
@@ -248,14 +292,164 @@ def requests_to_match(seed: int = 11) -> list[ReferenceRequest]:
     return made
 
 
-def explain(request: ReferenceRequest) -> None:
-    """EXPLAIN ANALYZE every SELECT one match runs that reads the eligibility rows."""
+# -- the hand-tuned baseline ------------------------------------------------------------------
+
+BASELINE_KINDS = ("industry", "region", "segment", "seniority", "product", "use_case", "language")
+FAR = 2**62  # "never askable until something changes", in epoch seconds
+
+
+def _epoch(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return int(value.timestamp())
+
+
+def build_baseline(requests: list[ReferenceRequest]) -> dict[str, dict[str, int]]:
+    """The hand-tuned design's table `bench_baseline` from the portal's rows of the same data:
+    one narrow row per advocate, every hard rule bound by time folded into one askable-from
+    instant (never for a status rule), criteria as one bigint bit mask per kind, fairness and
+    standing as one stored number. Returns {kind: {value: bit}}."""
+    e = AdvocateEligibility.__table__
+    rows = db.session.execute(sa.select(e)).all()
+    bits: dict[str, dict[str, int]] = {kind: {} for kind in BASELINE_KINDS}
+
+    def bit(kind: str, value: str) -> int:
+        known = bits[kind]
+        if value not in known:
+            known[value] = len(known)
+            if known[value] > 62:
+                raise SystemExit(f"baseline: more than 63 {kind} values")
+        return 1 << known[value]
+
+    for request in requests:  # every requested value has a bit, held or not
+        for kind, values in matching.requested_terms(request.criteria).items():
+            for value in values:
+                bit(kind, value)
+    now = time.time()
+    table = []
+    for row in rows:
+        held = {kind: [] for kind in BASELINE_KINDS}
+        for kind in ("industry", "region", "segment", "seniority"):
+            if getattr(row, kind):
+                held[kind].append(getattr(row, kind))
+        for kind, column in MULTI_KINDS.items():
+            held[kind] += [v for v in (getattr(row, column) or "").split("|") if v]
+        askable = _epoch(row.askable_from)
+        if row.blocked_from is not None and _epoch(row.blocked_from) <= now:
+            askable = max(askable, _epoch(row.blocked_until))
+        if not row.active or row.status not in matching.NEAR_MISS_STATUSES:
+            askable = FAR
+        masks = {}
+        for kind, values in held.items():
+            mask = 0
+            for value in values:
+                mask |= bit(kind, value)
+            masks[f"{kind}_bits"] = mask
+        table.append(
+            {
+                "advocate_id": row.advocate_id,
+                "askable_from": askable,
+                "activity_bits": row.activity_bits,
+                "account_key": row.account_key,
+                "points": row.fairness + row.standing,
+                **masks,
+            }
+        )
+    columns = ", ".join(f"{kind}_bits BIGINT NOT NULL" for kind in BASELINE_KINDS)
+    db.session.execute(sa.text("DROP TABLE IF EXISTS bench_baseline"))
+    db.session.execute(
+        sa.text(
+            "CREATE TABLE bench_baseline (advocate_id INTEGER PRIMARY KEY, "
+            "askable_from BIGINT NOT NULL, activity_bits INTEGER NOT NULL, "
+            f"account_key VARCHAR(200) NOT NULL, points INTEGER NOT NULL, {columns})"
+        )
+    )
+    names = list(table[0]) if table else []
+    insert = sa.text(
+        f"INSERT INTO bench_baseline ({', '.join(names)}) "  # noqa: S608
+        f"VALUES ({', '.join(':' + n for n in names)})"
+    )
+    for start in range(0, len(table), 20_000):
+        db.session.execute(insert, table[start : start + 20_000])
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE bench_baseline"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    return bits
+
+
+def baseline_statement(request, bits, dialect: str) -> tuple[str, dict]:
+    """The one statement of the hand-tuned design for `request`, in the driver's own style."""
+    weights = matching._weights()
+    terms = matching.requested_terms(request.criteria)
+    mark = "%({})s" if dialect == "postgresql" else ":{}"
+    params = {
+        "now": int(time.time()),
+        "activity": ACTIVITY_BITS.get(request.activity_type, 0),
+        "request_id": request.id,
+    }
+    score = []
+    for kind, values in terms.items():
+        mask = 0
+        for value in values:
+            mask |= 1 << bits[kind][value]
+        params[kind] = mask
+        score.append(
+            f"CASE WHEN {kind}_bits & {mark.format(kind)} <> 0 THEN {weights[kind]} ELSE 0 END"
+        )
+    where = [
+        f"askable_from <= {mark.format('now')}",
+        f"activity_bits & {mark.format('activity')} <> 0",
+        "NOT EXISTS (SELECT 1 FROM asks WHERE asks.request_id = "  # noqa: S608
+        f"{mark.format('request_id')} AND asks.advocate_id = b.advocate_id)",
+    ]
+    prospect = matching._prospect_key(request)
+    if prospect:
+        params["prospect"] = prospect
+        where.append(f"account_key <> {mark.format('prospect')}")
+    total = " + ".join([*score, "points"])
+    sql = (
+        f"SELECT advocate_id, {total} AS score FROM bench_baseline b "  # noqa: S608
+        f"WHERE {' AND '.join(where)} ORDER BY score DESC, advocate_id LIMIT {TOP}"
+    )
+    return sql, params
+
+
+def time_baseline(requests, bits) -> tuple[list[float], list[list[int]]]:
+    """Each request's statement run and fetched on the raw driver connection, timed."""
+    dialect = db.engine.dialect.name
+    raw = db.session.connection().connection.driver_connection
+    statements = [baseline_statement(request, bits, dialect) for request in requests]
+    cursor = raw.cursor()
+    cursor.execute(*statements[0])  # warm
+    cursor.fetchall()
+    times, found = [], []
+    for sql, params in statements:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        times.append((time.perf_counter() - started) * 1000)
+        found.append([row[0] for row in rows])
+    cursor.close()
+    return times, found
+
+
+# -- plans and writes ------------------------------------------------------------------------
+
+
+def explain(request: ReferenceRequest, took: float) -> None:
+    """EXPLAIN every SELECT one match runs that reads the eligibility rows (ANALYZE, BUFFERS on
+    PostgreSQL; QUERY PLAN on SQLite)."""
     seen = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if "advocate_eligibility" in statement and statement.lstrip().startswith(
-            ("SELECT", "WITH")
-        ):
+        if statement.lstrip().startswith(("SELECT", "WITH")):
             seen.append((statement, parameters))
 
     engine = db.engine
@@ -264,28 +458,64 @@ def explain(request: ReferenceRequest) -> None:
         matching.match(request, TOP)
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
+    postgresql = engine.dialect.name == "postgresql"
     raw = db.session.connection().connection.driver_connection
-    names = (
-        "askable candidates by score (top 20)",
-        "near misses by relevance (top 5)",
-        "counts for the reasons",
+    print(
+        f"\n-- the slowest request ({took:.1f} ms): criteria {request.criteria}, "
+        f"{request.activity_type}, prospect {request.prospect_company!r}; "
+        f"{len(seen)} SELECT statements"
     )
-    for (statement, parameters), name in zip(seen, names, strict=False):
-        with raw.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        print(
-            f"\n-- EXPLAIN ANALYZE: {name} (criteria {request.criteria}, "
-            f"{request.activity_type})\n{plan}"
+    for number, (statement, parameters) in enumerate(seen, start=1):
+        if "advocate_eligibility" not in statement:
+            print(f"-- statement {number}: {' '.join(statement.split())[:160]}")
+            continue
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgresql else "EXPLAIN QUERY PLAN "
+        cursor = raw.cursor()
+        cursor.execute(prefix + statement, parameters)
+        rows = cursor.fetchall()
+        cursor.close()
+        plan = "\n".join(str(row[0] if postgresql else row[-1]) for row in rows)
+        print(f"-- statement {number}, plan:\n{' '.join(statement.split())[:600]}\n{plan}")
+
+
+def time_ask_insert(requests: list[ReferenceRequest], count: int = 200) -> float:
+    """Median ms of one ask insert and flush (the hook refreshes the advocate's row), each
+    rolled back to a savepoint."""
+    ids = db.session.scalars(
+        sa.select(AdvocateEligibility.advocate_id)
+        .where(AdvocateEligibility.active.is_(True))
+        .order_by(AdvocateEligibility.advocate_id)
+        .limit(count)
+    ).all()
+    times = []
+    now = dt.datetime.now(dt.UTC)
+    for n, advocate_id in enumerate(ids):
+        request = requests[n % len(requests)]
+        nested = db.session.begin_nested()
+        started = time.perf_counter()
+        db.session.add(
+            Ask(
+                request_id=request.id,
+                advocate_id=advocate_id,
+                placed_by_id=2,
+                status="pending",
+                asked_at=now,
+                respond_by=now + dt.timedelta(days=5),
+            )
         )
+        db.session.flush()
+        times.append((time.perf_counter() - started) * 1000)
+        nested.rollback()
+    db.session.rollback()
+    return statistics.median(times) if times else 0.0
 
 
-def run(url: str, advocates: int, show_plan: bool) -> list[float]:
+def run(url: str, advocates: int, shape: str, show_plan: bool) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         started = time.perf_counter()
-        rows = build_rows(advocates)
+        rows = build_rows(advocates, shape)
         load(rows)
         loaded = time.perf_counter() - started
         print(f"  loaded {advocates:,} advocates, {len(rows['asks']):,} asks in {loaded:.1f} s")
@@ -298,20 +528,28 @@ def run(url: str, advocates: int, show_plan: bool) -> list[float]:
             db.session.commit()
         print(f"  rebuilt eligibility in {time.perf_counter() - started:.1f} s")
         requests = requests_to_match()
+        bits = build_baseline(requests)
         matching.match(requests[0], TOP)  # warm the caches and the connection
-        times, found = [], []
+        times, found, tops = [], [], []
         for request in requests:
             started = time.perf_counter()
             result = matching.match(request, TOP)
             times.append((time.perf_counter() - started) * 1000)
             found.append(len(result.matches))
+            tops.append([m.advocate.id for m in result.matches])
             db.session.expire_all()
         print(f"  matches per request: min {min(found)}, median {statistics.median(found)}")
+        base_times, base_tops = time_baseline(requests, bits)
+        differ = sum(1 for mine, theirs in zip(tops, base_tops, strict=True) if mine != theirs)
+        print(f"  baseline top {TOP} differs from the portal's for {differ} of {len(requests)}")
+        insert = time_ask_insert(requests)
+        print(f"  one ask insert with its eligibility refresh: median {insert:.2f} ms")
         if show_plan:
-            explain(requests[1])
+            slowest = max(range(len(times)), key=times.__getitem__)
+            explain(requests[slowest], times[slowest])
         db.session.remove()
         db.engine.dispose()
-    return times
+    return {"portal": times, "baseline": base_times, "insert": insert, "differ": differ}
 
 
 def summary(label: str, times: list[float]) -> tuple[float, float]:
@@ -322,61 +560,90 @@ def summary(label: str, times: list[float]) -> tuple[float, float]:
     return median, p95
 
 
-def bench_sqlite(sizes) -> dict:
+def measured(label: str, found: dict) -> dict:
+    portal = summary(f"{label} portal", found["portal"])
+    baseline = summary(f"{label} baseline", found["baseline"])
+    return {"portal": portal, "baseline": baseline, "insert": found["insert"]}
+
+
+def bench_sqlite(sizes, shapes, show_plan: bool) -> dict:
     results = {}
-    for size in sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            print(f"sqlite, {size:,} advocates")
-            times = run(f"sqlite:///{Path(folder) / 'bench.sqlite'}", size, False)
-            results[size] = summary(f"sqlite {size:,}", times)
+    for shape in shapes:
+        for size in sizes:
+            with tempfile.TemporaryDirectory() as folder:
+                print(f"sqlite, {size:,} advocates, {shape}")
+                url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+                found = run(url, size, shape, show_plan and size == max(sizes))
+                results[shape, size] = measured(f"sqlite {size:,} {shape}", found)
     return results
 
 
-def bench_postgresql(base: str, sizes) -> dict:
+def bench_postgresql(base: str, sizes, shapes, show_plan: bool) -> dict:
     results = {}
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    for size in sizes:
-        name = f"portal_bench_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-            print(f"postgresql, {size:,} advocates")
-            times = run(url, size, size == max(sizes))
-            results[size] = summary(f"postgresql {size:,}", times)
-        finally:
+    for shape in shapes:
+        for size in sizes:
+            name = f"portal_bench_{uuid.uuid4().hex[:12]}"
             with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            try:
+                url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+                print(f"postgresql, {size:,} advocates, {shape}")
+                found = run(url, size, shape, show_plan and size == max(sizes))
+                results[shape, size] = measured(f"postgresql {size:,} {shape}", found)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
     return results
 
 
-def ratios(name: str, results: dict) -> None:
-    if len(results) < 2:
-        return
-    small, large = min(results), max(results)
-    median = results[large][0] / results[small][0]
-    p95 = results[large][1] / results[small][1]
-    print(f"{name} {large // 1000}k/{small // 1000}k ratio: median {median:.2f}, p95 {p95:.2f}")
+def report(name: str, results: dict) -> None:
+    print(
+        f"  {'':10} {'shape':8} {'advocates':>9}  {'portal med':>10} {'p95':>6}  "
+        f"{'baseline med':>12} {'p95':>6}  {'ratio med':>9} {'p95':>5}  {'ask insert':>10}"
+    )
+    for (shape, size), found in sorted(results.items()):
+        (median, p95), (b_median, b_p95) = found["portal"], found["baseline"]
+        print(
+            f"  {name:10} {shape:8} {size:>9,}  {median:8.1f}ms {p95:6.1f}  "
+            f"{b_median:10.1f}ms {b_p95:6.1f}  {median / b_median:9.2f} {p95 / b_p95:5.2f}  "
+            f"{found['insert']:8.2f}ms"
+        )
+    for shape in sorted({shape for shape, _ in results}):
+        sizes = sorted(size for s, size in results if s == shape)
+        if len(sizes) < 2:
+            continue
+        small, large = results[shape, sizes[0]], results[shape, sizes[-1]]
+        print(
+            f"  {name:10} {shape:8} {sizes[-1] // 1000}k/{sizes[0] // 1000}k ratio: portal "
+            f"median {large['portal'][0] / small['portal'][0]:.2f}, "
+            f"p95 {large['portal'][1] / small['portal'][1]:.2f}; baseline "
+            f"p95 {large['baseline'][1] / small['baseline'][1]:.2f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--shape", choices=("uniform", "skewed", "both"), default="both")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgresql", action="store_true")
+    parser.add_argument("--no-explain", action="store_true")
     args = parser.parse_args()
+    shapes = ("uniform", "skewed") if args.shape == "both" else (args.shape,)
     found = {}
     if not args.skip_postgresql:
         base = os.environ.get("PORTAL_BENCH_DATABASE_URL", DEFAULT_PG)
-        found["postgresql"] = bench_postgresql(base, args.sizes)
+        found["postgresql"] = bench_postgresql(base, args.sizes, shapes, not args.no_explain)
     if not args.skip_sqlite:
-        found["sqlite"] = bench_sqlite(args.sizes)
-    print("\nSummary (top 20, 50 requests; target: PostgreSQL p95 < 150 ms at 100k, ratio < 5)")
+        found["sqlite"] = bench_sqlite(args.sizes, shapes, not args.no_explain)
+    print(
+        f"\nSummary (top {TOP}, {REQUESTS} requests; targets: PostgreSQL 100k p95 within 1.5x "
+        "of the baseline, 100k/10k p95 ratio < 3, SQLite 100k p95 < 150 ms, ask insert < 5 ms)"
+    )
     for name, results in found.items():
-        for size, (median, p95) in sorted(results.items()):
-            print(f"  {name:10} {size:>7,} advocates: median {median:6.1f} ms, p95 {p95:6.1f} ms")
-        ratios(f"  {name}", results)
+        report(name, results)
 
 
 if __name__ == "__main__":

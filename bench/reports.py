@@ -1,17 +1,20 @@
 """Time the report pages: median render time per report and SQL queries per page, by size.
 
 Builds programs of 10,000 and 100,000 advocates with 10 asks each (1,000,000 asks at 100,000)
-with the matching benchmark's bulk loader (COPY on PostgreSQL), then adds what the reports
+with the matching benchmark's bulk loader (COPY on PostgreSQL, executemany on SQLite), then
+adds what the reports
 read besides: opportunities with outcomes and amounts, answer and completion times, decline
 reasons, eligibility rows (some advocates at a limit), ledger entries, benefits and claims,
 content uses; then the reports' per-request facts are rebuilt and the database vacuumed and
-analyzed, as after any bulk load. Then it signs a manager in and GETs every report page
-(default range: the last 12 months) `--runs` times, printing the median and the number of SQL
-queries per page, which must be the same at every size. PostgreSQL: PORTAL_BENCH_DATABASE_URL
-(a server URL; a database is created there and dropped afterwards), default the local server.
-Not part of the test suite.
+analyzed, as after any bulk load. Then it signs a manager in and GETs the program page
+(`/reports/`), every report page (default range: the last 12 months) and the manager's home
+(`/home`) `--runs` times, printing the median and the number of SQL queries per page, which
+must be the same at every size. PostgreSQL: PORTAL_BENCH_DATABASE_URL (a server URL; a
+database is created there and dropped afterwards), default the local server; SQLite: a file in
+a temporary folder. Not part of the test suite.
 
     .venv/bin/python bench/reports.py [--sizes 10000 100000] [--runs 7]
+                                      [--skip-sqlite] [--skip-postgresql]
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from decimal import Decimal
@@ -53,7 +57,7 @@ from portal.vocab import BENEFIT_KINDS, DECLINE_REASONS  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench password 12345"  # noqa: S105
-PAGES = ["/reports/"] + [f"/reports/{name}" for name in REPORTS]
+PAGES = ["/reports/"] + [f"/reports/{name}" for name in REPORTS] + ["/home"]
 
 
 def enrich(rows: dict, seed: int = 5) -> dict:
@@ -190,8 +194,11 @@ def extra_rows(rows: dict, seed: int = 6) -> dict:
     }
 
 
-def _with_defaults(table: sa.Table, rows: list[dict]) -> tuple[list[str], list[list]]:
-    """Columns and values for COPY, the model's Python defaults filled in where not given."""
+def _with_defaults(
+    table: sa.Table, rows: list[dict], for_copy: bool = True
+) -> tuple[list[str], list[list]]:
+    """Columns and values for COPY (JSON as text) or for an insert, the model's Python defaults
+    filled in where not given."""
     given = {key for row in rows for key in row}
     columns = [c for c in table.columns if c.name in given or c.default is not None]
     values = []
@@ -204,12 +211,21 @@ def _with_defaults(table: sa.Table, rows: list[dict]) -> tuple[list[str], list[l
                 value = column.default.arg(None)
             else:
                 value = column.default.arg
-            line.append(json.dumps(value) if isinstance(value, list | dict) else value)
+            line.append(json.dumps(value) if for_copy and isinstance(value, list | dict) else value)
         values.append(line)
     return [c.name for c in columns], values
 
 
 def load_extra(tables: dict) -> None:
+    if db.engine.dialect.name != "postgresql":
+        for model, rows in tables.items():
+            table = model.__table__
+            columns, values = _with_defaults(table, rows, for_copy=False)
+            full = [dict(zip(columns, line, strict=True)) for line in values]
+            for start in range(0, len(full), 20_000):
+                db.session.execute(table.insert(), full[start : start + 20_000])
+        db.session.commit()
+        return
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cursor:
         for model, rows in tables.items():
@@ -239,9 +255,12 @@ def _staff(now) -> None:
     manager.set_password(PASSWORD)
     db.session.add(manager)
     db.session.commit()
-    db.session.execute(
-        sa.text("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))")
-    )
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))"
+            )
+        )
     # Spread the requests over three teams (sales, PR, events).
     db.session.execute(
         sa.text(
@@ -277,8 +296,12 @@ def run(url: str, advocates: int, runs: int) -> dict[str, tuple[float, int]]:
         # As after any bulk load (and as autovacuum would do a little later on its own): the
         # statistics, and the visibility map that lets the reports' index-only scans skip the
         # tables. Without it, autovacuum runs during the timings.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("VACUUM ANALYZE"))
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))
+        else:
+            with db.engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
         print(
             f"  loaded {advocates:,} advocates, {len(rows['asks']):,} asks, "
             f"{len(rows['reference_requests']):,} requests in {time.perf_counter() - started:.1f} s"
@@ -313,34 +336,55 @@ def run(url: str, advocates: int, runs: int) -> dict[str, tuple[float, int]]:
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    base = os.environ.get("PORTAL_BENCH_DATABASE_URL", DEFAULT_PG)
+def bench_postgresql(base: str, sizes, runs: int) -> dict:
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     results = {}
-    for size in args.sizes:
+    for size in sizes:
         name = f"portal_bench_{uuid.uuid4().hex[:12]}"
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         try:
             url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
             print(f"postgresql, {size:,} advocates")
-            results[size] = run(url, size, args.runs)
+            results[size] = run(url, size, runs)
         finally:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-    print("\nSummary (target: median < 500 ms at the largest size; queries equal at every size)")
-    sizes = sorted(results)
-    print("  page                        " + "".join(f"{s:>12,} adv" for s in sizes) + "  queries")
-    for path in PAGES:
-        times = "".join(f"{results[s][path][0]:>13.1f} ms" for s in sizes)
-        queries = [results[s][path][1] for s in sizes]
-        same = "equal" if len(set(queries)) == 1 else "DIFFERENT"
-        print(f"  {path:28}{times}  {queries} {same}")
+    return results
+
+
+def bench_sqlite(sizes, runs: int) -> dict:
+    results = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"sqlite, {size:,} advocates")
+            results[size] = run(f"sqlite:///{Path(folder) / 'bench.sqlite'}", size, runs)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgresql", action="store_true")
+    args = parser.parse_args()
+    found = {}
+    if not args.skip_postgresql:
+        base = os.environ.get("PORTAL_BENCH_DATABASE_URL", DEFAULT_PG)
+        found["postgresql"] = bench_postgresql(base, args.sizes, args.runs)
+    if not args.skip_sqlite:
+        found["sqlite"] = bench_sqlite(args.sizes, args.runs)
+    print("\nSummary (target: median < 300 ms at the largest size; queries equal at every size)")
+    for database, results in found.items():
+        sizes = sorted(results)
+        print(f"  {database:28}" + "".join(f"{s:>12,} adv" for s in sizes) + "  queries")
+        for path in PAGES:
+            times = "".join(f"{results[s][path][0]:>13.1f} ms" for s in sizes)
+            queries = [results[s][path][1] for s in sizes]
+            same = "equal" if len(set(queries)) == 1 else "DIFFERENT"
+            print(f"  {path:28}{times}  {queries} {same}")
 
 
 if __name__ == "__main__":

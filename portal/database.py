@@ -81,6 +81,15 @@ def enable_sqlite_pragmas(engine: sa.Engine) -> None:
         cursor.close()
 
 
+def refresh_statistics() -> None:
+    """ANALYZE after a bulk load, so the query planner knows the tables' new sizes (SQLite
+    keeps none until asked; PostgreSQL's autovacuum would catch up only later)."""
+    from portal.extensions import db
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("ANALYZE"))
+
+
 @functools.cache
 def _forgetter(pending_key: str):
     def forget(session, *args) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.asks.eligibility import rebuild_eligibility
 from portal.asks.lead_time import add_working_days, lead_times, working_days_between
-from portal.database import now_utc
+from portal.database import now_utc, refresh_statistics
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -2040,6 +2040,7 @@ def seed_demo_command(advocates: int, reset: bool) -> None:
         counts = seed_demo(advocates, reset=reset, show_progress=advocates >= PROGRESS_FROM)
         if counts is not None:
             db.session.commit()
+            refresh_statistics()
     except IntegrityError as error:
         db.session.rollback()
         raise click.ClickException(

@@ -6,8 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, has_request_context
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.auth.permissions import can
 from portal.program.custom_fields import criteria_words
@@ -118,6 +119,25 @@ def program_name_context() -> dict:
     return {"program_name": program_name()} if has_request_context() else {}
 
 
+_FRAGMENTS: dict[tuple, Markup] = {}
+
+
+def menu_fragment(template: str) -> Markup:
+    """A part of the layout that only the viewer's role and the page's blueprint and endpoint
+    decide (the menus, the script and style links), rendered once per such combination and
+    kept for the life of the process: every page would otherwise build some forty links.
+    Templates reloaded while developing are rendered every time."""
+    role = getattr(current_user, "role", None) if current_user.is_authenticated else None
+    key = (template, role, request.blueprint, request.endpoint, request.script_root)
+    fragment = _FRAGMENTS.get(key)
+    if fragment is None:
+        # Our own template's output, escaped by Jinja as it rendered.
+        fragment = Markup(render_template(template))  # noqa: S704  # nosec B704
+        if not current_app.jinja_env.auto_reload:
+            _FRAGMENTS[key] = fragment
+    return fragment
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     use_fixed_labels(fixed_labels)  # region and seniority words as the administrators set them
@@ -127,5 +147,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.globals["state_colour"] = lambda state: STATE_COLOURS.get(state, "secondary")
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
+    app.jinja_env.globals["menu_fragment"] = menu_fragment
     app.jinja_env.globals["custom_criteria_words"] = criteria_words  # a request's, in words
     app.context_processor(program_name_context)

@@ -30,6 +30,9 @@ class Advocate(TimestampMixin, db.Model):
             name="min_days_between_range",
         ),
         sa.Index("ix_advocates_account_status", "account_id", "status"),
+        # Lists by status, most recently changed first (the pipeline board's columns).
+        sa.Index("ix_advocates_status_updated", "status", "updated_at", "id"),
+        sa.Index("ix_advocates_nominated_by_id", "nominated_by_id"),  # who has nominated anyone
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +52,7 @@ class Advocate(TimestampMixin, db.Model):
     # Administrators' own fields: key -> value (portal.program.custom_fields).
     custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     status: Mapped[str] = mapped_column(
-        enum_column(*ADVOCATE_STATUSES, name="advocate_status"), default="nominated", index=True
+        enum_column(*ADVOCATE_STATUSES, name="advocate_status"), default="nominated"
     )
     nominated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -5,7 +5,8 @@ each advocate has one `advocate_eligibility` row: the first instant the overuse 
 them be asked again (computed by calling that service, so the rule is written once), whether
 advocate and account are active, the next blackout ahead, the fairness counts, and what
 relevance compares (industry, product, use case, region, segment, seniority, language) in a
-compact form; the opted-in activity types are a bit mask.
+compact form (the multi-valued ones also as bit masks, see `value_bit`), the live asks in the
+current windows; the opted-in activity types are a bit mask.
 
 `listen()` installs a session hook: whenever a flush touches an ask, a blackout, an advocate or
 an account, the affected advocates' rows are recomputed in the same transaction (a new
@@ -13,17 +14,19 @@ program terms version takes everyone who has not accepted it out of matching), s
 (pages, API, imports, the advocate's own preference pages) keeps them true without calling
 this module. Bulk loads that write with Core inserts call `rebuild_eligibility()`; the rolling
 90-day and 12-month counts and passed blackouts are refreshed on a schedule by
-`flask refresh-eligibility`.
+`flask refresh-eligibility` (which also recomputes rows whose window counts were never kept).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import zlib
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
@@ -32,7 +35,7 @@ from portal.asks.models import AdvocateEligibility, Ask
 from portal.database import aware_utc, listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.program import custom_fields
-from portal.program.models import ProgramSetting
+from portal.program.models import ProgramSetting, TaxonomyTerm
 from portal.program.service import DEFAULT_LIMIT_KEYS, DEFAULTS
 from portal.recruiting.models import Referenceability
 from portal.vocab import ACTIVITY_TYPES
@@ -49,6 +52,14 @@ CRITERIA_KINDS = {
 }
 SINGLE_KINDS = ("industry", "region", "segment", "seniority")  # one value per advocate
 MULTI_KINDS = {"product": "products", "use_case": "use_cases", "language": "languages"}
+# The bit mask column of each multi-valued kind (see `value_bit`).
+MASK_COLUMNS = {kind: f"{kind}_bits" for kind in MULTI_KINDS}
+# A value's bit: a term's id modulo TERM_BITS (bits 0-47); a value no term names (legacy data)
+# one of the HASH_BITS above them by a checksum of the value. Several values may share a bit
+# (more terms than bits): a mask answers "surely not" exactly, "yes" only when the bit is the
+# requested value's alone, and matching reads the framed text for the rest.
+TERM_BITS = 48
+HASH_BITS = 15
 ACTIVITY_BITS = {activity: 1 << n for n, activity in enumerate(ACTIVITY_TYPES)}
 # Rules that take an advocate out of matching until someone acts (not by time): status, and
 # consent to the current program terms.
@@ -105,8 +116,37 @@ def framed(values: Iterable[str]) -> str:
     return f"|{'|'.join(values)}|" if values else ""
 
 
-def criteria_columns(advocate: Advocate) -> dict:
-    """The compact criteria of one advocate for its eligibility row (see `tags_of`)."""
+def term_ids(kinds: Iterable[str] = tuple(MULTI_KINDS)) -> dict[tuple[str, str], int]:
+    """{(kind, value): term id} of every term of `kinds`, retired ones too (one statement)."""
+    rows = db.session.execute(
+        sa.select(TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.id).where(
+            TaxonomyTerm.kind.in_(sorted(kinds))
+        )
+    )
+    return {(kind, value): term_id for kind, value, term_id in rows}
+
+
+def value_bit(kind: str, value: str, ids: dict[tuple[str, str], int]) -> int:
+    """The bit of one value of a multi-valued kind: its term's id picks it (stable however
+    terms are added, reordered, retired or merged); a value without a term, its checksum."""
+    term_id = ids.get((kind, value))
+    if term_id is not None:
+        return 1 << (term_id % TERM_BITS)
+    return 1 << (TERM_BITS + zlib.crc32(value.encode()) % HASH_BITS)
+
+
+def mask_of(kind: str, values: Iterable[str], ids: dict[tuple[str, str], int]) -> int:
+    mask = 0
+    for value in values:
+        if value:
+            mask |= value_bit(kind, value, ids)
+    return mask
+
+
+def criteria_columns(advocate: Advocate, ids: dict[tuple[str, str], int] | None = None) -> dict:
+    """The compact criteria of one advocate for its eligibility row (see `tags_of`); `ids`:
+    `term_ids()`, read once for many advocates."""
+    ids = term_ids() if ids is None else ids
     tags = tags_of(advocate)
     columns = {kind: None for kind in SINGLE_KINDS}
     multi: dict[str, list[str]] = {column: [] for column in MULTI_KINDS.values()}
@@ -116,6 +156,8 @@ def criteria_columns(advocate: Advocate) -> dict:
         else:
             columns[kind] = value[:64]
     columns.update({column: framed(values) for column, values in multi.items()})
+    for kind, column in MULTI_KINDS.items():
+        columns[MASK_COLUMNS[kind]] = mask_of(kind, multi[column], ids)
     return columns
 
 
@@ -176,11 +218,13 @@ def _row(
     reference: Referenceability | None = None,
     account_used: tuple[int, int] = (0, 0),
     rating: tuple[float, int] | None = None,
+    ids: dict[tuple[str, str], int] | None = None,
 ) -> dict:
     """The eligibility row of one advocate as of `at`, from the overuse service's refusals;
     `blackouts` are the advocate's not yet over, by start; `used` their live asks per window,
     `account_used` their account's; `reference` customer success's word on the account;
-    `rating` the average requester rating of their past calls and how many."""
+    `rating` the average requester rating of their past calls and how many; `ids`:
+    `term_ids()`."""
     zone = overuse.zone_of(advocate)
     today = at.astimezone(zone).date()
     current = overuse.covering_blackout(blackouts, today)
@@ -210,8 +254,50 @@ def _row(
         "activity_bits": activity_bits(advocate.activity_types),
         "refreshed_at": at,
         "standing": sum(points for _, points in standing_parts(reference, *(rating or (None, 0)))),
-        **criteria_columns(advocate),
+        "counted_on": today,
+        "used_month": used.month,
+        "used_quarter": used.quarter,
+        "used_year": used.year,
+        "last_live_at": used.last_asked_at,
+        "account_used_month": account_used[0],
+        "account_used_quarter": account_used[1],
+        **criteria_columns(advocate, ids),
     }
+
+
+def stored_usage(row, zone, at: dt.datetime) -> tuple[overuse.Usage, tuple[int, int]] | None:
+    """The advocate's live asks per window as of `at` (as `overuse.usage_of` counts them) and
+    their account's this month and quarter (`overuse.account_usage_of`), from their eligibility
+    row; None when the row can't tell (`at` in an earlier window than the row's count, or never
+    counted). `row` has the columns counted_on, used_*, last_live_at and account_used_*; `zone`
+    is the advocate's."""
+    if row.counted_on is None:
+        return None
+    now = overuse.window_starts(at.astimezone(zone).date())
+    then = overuse.window_starts(row.counted_on)
+    last = aware_utc(row.last_live_at)
+    last_day = last.astimezone(zone).date() if last is not None else None
+    same = {}
+    for period in ("month", "quarter", "year"):
+        if now[period][0] < then[period][0]:
+            return None  # an earlier window than the row's: only counting knows
+        same[period] = now[period][0] == then[period][0]
+        # A later window holds no live ask unless one was placed for a day in it.
+        if not same[period] and last_day is not None and last_day >= now[period][0]:
+            return None
+    # The same window: as counted (every live ask since changed the row, and, the account's
+    # caps being on, every colleague's did: see `_advocate_ids`).
+    used = overuse.Usage(
+        row.used_month if same["month"] else 0,
+        row.used_quarter if same["quarter"] else 0,
+        row.used_year if same["year"] else 0,
+        last,
+    )
+    account = (
+        row.account_used_month if same["month"] else 0,
+        row.account_used_quarter if same["quarter"] else 0,
+    )
+    return used, account
 
 
 def _count_columns(at: dt.datetime):
@@ -229,9 +315,13 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
     ids = sorted({int(i) for i in advocate_ids if i is not None})
     if not ids:
         return 0
-    at = at or now_utc()
+    with settings_in_memory():
+        return _refresh(ids, at or now_utc())
+
+
+def _refresh(ids: list[int], at: dt.datetime) -> int:
     advocates = db.session.scalars(
-        sa.select(Advocate).where(Advocate.id.in_(ids)).options(selectinload(Advocate.account))
+        sa.select(Advocate).where(Advocate.id.in_(ids)).options(joinedload(Advocate.account))
     ).all()
     counts = {
         row[0]: row[1:]
@@ -253,6 +343,7 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
     references = overuse.references_of({advocate.account_id for advocate in advocates})
     ratings = ratings_of(ids)
     custom_keys = custom_fields.choice_keys()
+    terms = term_ids()
     rows = []
     for advocate in advocates:
         row = _row(
@@ -263,6 +354,7 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
             references.get(advocate.account_id),
             account_used[advocate.id],
             ratings.get(advocate.id),
+            terms,
         )
         asks_90d, asks_12m, last = counts.get(advocate.id, (0, 0, None))
         last = aware_utc(last)
@@ -297,9 +389,11 @@ def settings_in_memory():
     taken out again at the end so nothing can write them.
     """
     stored = set(db.session.scalars(sa.select(ProgramSetting.key)))
+    present = db.session.identity_map
     phantoms = []
     for key, value in DEFAULTS.items():
-        if key not in stored:
+        # Already in the session (a row, or an outer call's phantom): it answers already.
+        if key not in stored and identity_key(ProgramSetting, key) not in present:
             phantom = ProgramSetting(key=key, value=value)
             make_transient_to_detached(phantom)  # as if loaded: clean, never inserted
             db.session.add(phantom)
@@ -369,7 +463,13 @@ def refresh_fairness(at: dt.datetime | None = None) -> int:
         sa.select(table.c.advocate_id).where(table.c.blocked_until <= at)
     ).all()
     missing = db.session.scalars(
-        sa.select(Advocate.id).where(~sa.exists().where(table.c.advocate_id == Advocate.id))
+        sa.select(Advocate.id).where(
+            sa.or_(
+                ~sa.exists().where(table.c.advocate_id == Advocate.id),
+                # Rows from before their window counts were kept (see AdvocateEligibility).
+                sa.exists().where(table.c.advocate_id == Advocate.id, table.c.counted_on.is_(None)),
+            )
+        )
     ).all()
     for start in range(0, len(passed) + len(missing), 500):
         refresh_advocates((list(passed) + list(missing))[start : start + 500], at)
@@ -436,14 +536,36 @@ def _collect(session, flush_context, instances) -> None:
         if isinstance(obj, Ask | Blackout):
             # Read the advocate id now: after the delete it may be gone from the object.
             pending.append(("advocate", obj.advocate_id))
+    for obj in session.dirty:
+        if isinstance(obj, Advocate):
+            moved = sa.inspect(obj).attrs.account_id.history
+            if moved.deleted:
+                # Both accounts' live asks change (the rows keep them for the account caps).
+                pending.extend(("account", i) for i in (*moved.deleted, *moved.added) if i)
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, TaxonomyTerm) and obj.kind in MULTI_KINDS:
+            # A value's bit follows its term (`value_bit`): the rows holding it move.
+            pending.append(("term", obj.kind, obj.value))
 
 
 def _advocate_ids(session, pending) -> set[int]:
     ids, accounts, asked = set(), set(), set()
+    table = AdvocateEligibility.__table__
     for obj in pending:
         if isinstance(obj, ProgramSetting):
             continue
-        if isinstance(obj, tuple):
+        if isinstance(obj, tuple) and obj[0] == "term":
+            column = table.c[MULTI_KINDS[obj[1]]]
+            ids.update(
+                session.scalars(
+                    sa.select(table.c.advocate_id).where(
+                        column.contains(f"|{obj[2]}|", autoescape=True)
+                    )
+                )
+            )
+        elif isinstance(obj, tuple) and obj[0] == "account":
+            accounts.add(obj[1])
+        elif isinstance(obj, tuple):
             ids.add(obj[1])
             asked.add(obj[1])
         elif isinstance(obj, Advocate):
@@ -472,6 +594,11 @@ def _apply(session, flush_context) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    with settings_in_memory():  # the settings read once, not once per rule and advocate
+        _recompute(session, pending)
+
+
+def _recompute(session, pending) -> None:
     ids = _advocate_ids(session, pending)
     if ids:
         refresh_advocates(ids)

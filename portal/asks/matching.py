@@ -2,10 +2,12 @@
 
 Hard rules filter on the `advocate_eligibility` rows (kept current by the flush hook in
 `portal.asks.eligibility` from the overuse service), relevance is a weighted overlap of the
-request's criteria with the compact criteria on the same row, fairness is a stored number; the
-database returns the top N (ORDER BY score DESC LIMIT N). Reasons in words are built for those N
-rows only, and near misses are explained with `overuse.refusals` for the few rows shown. No
-query loads all advocates, and none joins or aggregates per candidate.
+request's criteria with the compact criteria on the same row (bit masks where they answer,
+the framed text where they can't), fairness is a stored number; the database returns the top N
+(ORDER BY score DESC LIMIT N). Reasons in words are built for those N rows only, from what the
+same rows keep (live asks per window), and near misses are explained with `overuse.refusals`
+for the few rows shown. No query loads all advocates, and none joins or aggregates per
+candidate; the statements of one match do not grow with the rows shown.
 """
 
 from __future__ import annotations
@@ -14,26 +16,31 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import Advocate
 from portal.asks import overuse
 from portal.asks.eligibility import (
     ACTIVITY_BITS,
     CRITERIA_KINDS,
+    MASK_COLUMNS,
     MULTI_KINDS,
     NEVER_ASKED,
     STANDING_MAX,
+    TERM_BITS,
     ratings_of,
     settings_in_memory,
     standing_parts,
+    stored_usage,
     tags_of,
+    value_bit,
 )
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.database import now_utc
 from portal.extensions import db
 from portal.program import custom_fields
-from portal.program.service import get_setting, taxonomy_labels
+from portal.program.models import TaxonomyTerm
+from portal.program.service import get_setting
 from portal.program.taxonomy import expand_groups
 from portal.vocab import label
 
@@ -127,8 +134,37 @@ def _askable(request: ReferenceRequest, at: dt.datetime):
     return sa.and_(*rules)
 
 
+class Vocabulary:
+    """The terms as one match needs them, read in one statement: labels of every term, active
+    or not (to word stored values), and which value holds which bit of a kind's mask."""
+
+    def __init__(self) -> None:
+        self.labels: dict[tuple[str, str], str] = {}
+        self.ids: dict[tuple[str, str], int] = {}
+        self.by_bit: dict[tuple[str, int], set[str]] = {}
+        for term_id, kind, value, text in db.session.execute(
+            sa.select(TaxonomyTerm.id, TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.label)
+        ):
+            self.labels[kind, value] = text
+            if kind in MULTI_KINDS:
+                self.ids[kind, value] = term_id
+                self.by_bit.setdefault((kind, term_id % TERM_BITS), set()).add(value)
+
+    def mask(self, kind: str, values: list[str]) -> tuple[int, bool]:
+        """The mask of `values` of a multi-valued kind, and whether a row's mask meeting it is
+        proof enough (each of its bits is a requested term's alone)."""
+        mask, alone = 0, True
+        for value in values:
+            mask |= value_bit(kind, value, self.ids)
+            term_id = self.ids.get((kind, value))
+            if term_id is None or not self.by_bit[kind, term_id % TERM_BITS] <= set(values):
+                alone = False
+        return mask, alone
+
+
 def _shares(kind: str, values: list[str]):
-    """SQL truth of "the advocate shares one of `values` of `kind`" on the eligibility row."""
+    """SQL truth of "the advocate shares one of `values` of `kind`" on the eligibility row,
+    from the framed text or the column itself."""
     e = AdvocateEligibility
     if custom_fields.is_custom(kind):
         return custom_fields.shares(kind, values)
@@ -138,13 +174,26 @@ def _shares(kind: str, values: list[str]):
     return getattr(e, kind).in_(values)
 
 
-def _relevance(terms: dict[str, list[str]], weights: dict[str, int]):
+def _points_for(kind: str, values: list[str], weight: int, vocabulary: Vocabulary):
+    """SQL: `weight` if the advocate shares one of `values` of `kind`, else 0. A multi-valued
+    kind asks its mask first: no bit in common is a sure no, a bit that is only the requested
+    terms' a sure yes; the text is read only for the rest (a bit several values share)."""
+    if kind not in MULTI_KINDS:
+        return sa.case((_shares(kind, values), weight), else_=0)
+    mask, alone = vocabulary.mask(kind, values)
+    bits = getattr(AdvocateEligibility, MASK_COLUMNS[kind]).bitwise_and(mask)
+    if alone:
+        return sa.case((bits != 0, weight), else_=0)
+    return sa.case((bits == 0, 0), (_shares(kind, values), weight), else_=0)
+
+
+def _relevance(terms: dict[str, list[str]], weights: dict[str, int], vocabulary: Vocabulary):
     """The relevance in tenths: one weight per requested kind the advocate shares, however many
     of its values overlap; 0 without criteria."""
     if not terms:
         return sa.literal(0)
     return sum(
-        sa.case((_shares(kind, values), weights[kind]), else_=0) for kind, values in terms.items()
+        _points_for(kind, values, weights[kind], vocabulary) for kind, values in terms.items()
     )
 
 
@@ -161,48 +210,63 @@ def match(
 
     Two statements over the narrow eligibility table: the askable advocates not yet asked for
     this request by score (a top-N sort, with no join but the anti-join on this request's few
-    asks), and the most relevant advocates a hard rule keeps out (near misses).
+    asks), and the most relevant advocates a hard rule keeps out (near misses). Settings are
+    read once (not once per advocate shown).
     """
-    at = at or now_utc()
-    e = AdvocateEligibility
+    with settings_in_memory():
+        return _match(request, limit, near_misses, at or now_utc(), weights)
+
+
+# What the reasons read from each row besides the score: fairness counts, live asks per window.
+KEPT = (
+    AdvocateEligibility.asks_90d,
+    AdvocateEligibility.asks_12m,
+    AdvocateEligibility.last_asked_at,
+    AdvocateEligibility.counted_on,
+    AdvocateEligibility.used_month,
+    AdvocateEligibility.used_quarter,
+    AdvocateEligibility.used_year,
+    AdvocateEligibility.last_live_at,
+    AdvocateEligibility.account_used_month,
+    AdvocateEligibility.account_used_quarter,
+)
+
+
+def _match(request, limit, near_misses, at, weights) -> MatchResult:
     terms = requested_terms(request.criteria)
     weights = _weights(weights)
-    relevance = _relevance(terms, weights).label("relevance")
-    candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
-    askable = _askable(request, at)
-    top = db.session.execute(_top(request, limit, at, relevance)).all()
+    vocabulary = Vocabulary()
+    relevance = _relevance(terms, weights, vocabulary).label("relevance")
+    top = db.session.execute(_kept(_top(request, limit, at, relevance))).all()
     scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
     if terms and near_misses:
-        missed = db.session.execute(
-            sa.select(e.advocate_id, relevance)
-            .where(candidates, ~askable, relevance > 0)
-            .order_by(relevance.desc(), e.advocate_id)
-            .limit(near_misses)
-        ).all()
-    advocates = _load([row[0] for row in top] + [row[0] for row in missed])
-    labels = taxonomy_labels()
-    counts = _counts([row[0] for row in top])
-    shown = [advocates[row[0]] for row in top]
-    references = overuse.references_of({advocate.account_id for advocate in shown})
+        missed = _near(request, at, relevance, sum(weights[kind] for kind in terms), near_misses)
+    advocates = _load([row.advocate_id for row in (*top, *missed)])
+    labels = vocabulary.labels
+    shown = [advocates[row.advocate_id] for row in top]
+    references = overuse.references_of(
+        {advocates[row.advocate_id].account_id for row in (*top, *missed)}
+    )
     ratings = ratings_of([advocate.id for advocate in shown])
-    left = _asks_left(shown, at)
+    used = _usage([advocates[row.advocate_id] for row in (*top, *missed)], (*top, *missed), at)
+    left = _asks_left(shown, used)
     crowded = _crowded(shown)
     matches = []
-    for advocate_id, rel, fairness, standing in top:
-        rel, fairness, standing = int(rel), int(fairness), int(standing)
-        advocate = advocates[advocate_id]
+    for row in top:
+        rel, fairness, standing = int(row.relevance), int(row.fairness), int(row.standing)
+        advocate = advocates[row.advocate_id]
         score = (rel + fairness + standing) / 10
         reasons = [
             f"Score {score:g} out of {scale:g}: relevance {_points(rel)}, "
             f"fairness {_points(fairness)}, standing {_points(standing)}"
         ]
         reasons += relevance_reasons(advocate, terms, labels)
-        reasons.append(fairness_reason(*counts.get(advocate_id, (0, 0, None))))
-        rating = ratings.get(advocate_id, (None, 0))
+        reasons.append(fairness_reason(row.asks_90d, row.asks_12m, row.last_asked_at))
+        rating = ratings.get(advocate.id, (None, 0))
         for words, points in standing_parts(references.get(advocate.account_id), *rating):
             reasons.append(f"{words} {_points(points)}")
-        reasons.append(left_reason(left[advocate_id]))
+        reasons.append(left_reason(left[advocate.id]))
         if advocate.account.name in crowded:
             reasons.append(crowded[advocate.account.name])
         matches.append(
@@ -214,11 +278,62 @@ def match(
                 reasons,
                 standing=standing / 10,
                 scale=scale,
-                asks_left=left[advocate_id],
+                asks_left=left[advocate.id],
             )
         )
-    near = _explain(request, missed, advocates, terms, labels, at)
+    near = _explain(request, missed, advocates, terms, labels, at, used, references)
     return MatchResult(matches, near, scale, list(crowded.values()))
+
+
+# How far into the advocates (by id) near misses are first looked for among those sharing every
+# requested criterion, before the whole table is ranked (a cost bound only: never a result).
+NEAR_FIRST = 20_000
+
+
+def _near(request: ReferenceRequest, at: dt.datetime, relevance, best: int, count: int):
+    """The `count` most relevant advocates a hard rule keeps out (relevance first, then id).
+
+    Ranking them reads every row; but usually enough of them share every requested criterion
+    (relevance `best`, the most there is), and then the first `count` of those by id are the
+    answer: looked for first in id order among the first NEAR_FIRST ids, which stops as soon
+    as they are found. Only when too few are there is the whole table ranked.
+    """
+    e = AdvocateEligibility
+    rules = (_candidates(request), ~_askable(request, at))
+    if best > 0:
+        # Ids are handed out in order: the first NEAR_FIRST or so, found in the index at once.
+        bound = sa.select(sa.func.min(e.advocate_id)).scalar_subquery() + NEAR_FIRST
+        first = db.session.execute(
+            sa.select(e.advocate_id, relevance, *KEPT)
+            .where(*rules, relevance == best, e.advocate_id < bound)
+            .order_by(e.advocate_id)
+            .limit(count)
+        ).all()
+        if len(first) == count:
+            return first
+    return db.session.execute(
+        _kept(
+            sa.select(e.advocate_id, relevance)
+            .where(*rules, relevance > 0)
+            .order_by(relevance.desc(), e.advocate_id)
+            .limit(count)
+        )
+    ).all()
+
+
+def _kept(ranked: sa.Select) -> sa.Select:
+    """`ranked` (advocate_id, relevance, ...; in its order, limited) with the KEPT columns of
+    those few rows: read by key after ranking, so the ranking carries only what it sorts by."""
+    e = AdvocateEligibility
+    few = ranked.subquery("ranked")
+    order = few.c.relevance.desc()
+    if "fairness" in few.c:
+        order = (few.c.relevance + few.c.fairness + few.c.standing).desc()
+    return (
+        sa.select(few, *KEPT)
+        .join(e, e.advocate_id == few.c.advocate_id)
+        .order_by(order, few.c.advocate_id)
+    )
 
 
 def _points(tenths: int) -> str:
@@ -226,24 +341,40 @@ def _points(tenths: int) -> str:
     return f"{'-' if tenths < 0 else '+'}{abs(tenths) / 10:g}"
 
 
-def _asks_left(advocates: list[Advocate], at: dt.datetime) -> dict[int, dict[str, int]]:
+def _usage(advocates: list[Advocate], rows, at: dt.datetime) -> dict:
+    """{advocate id: (overuse.Usage, the account's live asks this month and quarter)} as of
+    `at`, from the rows where they tell (`eligibility.stored_usage`), counted for the rest."""
+    kept = {row.advocate_id: row for row in rows}
+    found = {}
+    for advocate in advocates:
+        stored = stored_usage(kept[advocate.id], overuse.zone_of(advocate), at)
+        if stored is not None:
+            found[advocate.id] = stored
+    unknown = [advocate for advocate in advocates if advocate.id not in found]
+    if unknown:
+        used = overuse.usage_of(unknown, at)
+        account_used = overuse.account_usage_of(unknown, at)
+        for advocate in unknown:
+            found[advocate.id] = (used[advocate.id], account_used[advocate.id])
+    return found
+
+
+def _asks_left(advocates: list[Advocate], used: dict) -> dict[int, dict[str, int]]:
     """Per advocate, how many more asks their own limits and their account's caps allow this
-    calendar month and quarter (the fewer of the two)."""
+    calendar month and quarter (the fewer of the two); `used`: see `_usage`."""
     if not advocates:
         return {}
-    used = overuse.usage_of(advocates, at)
-    account_used = overuse.account_usage_of(advocates, at)
     caps = overuse.account_caps()
     left = {}
     for advocate in advocates:
         limits = overuse.effective_limits(advocate)
-        own = used[advocate.id]
+        own, account_used = used[advocate.id]
         month = limits.per_month - own.month
         quarter = limits.per_quarter - own.quarter
         if caps["month"] is not None:
-            month = min(month, caps["month"] - account_used[advocate.id][0])
+            month = min(month, caps["month"] - account_used[0])
         if caps["quarter"] is not None:
-            quarter = min(quarter, caps["quarter"] - account_used[advocate.id][1])
+            quarter = min(quarter, caps["quarter"] - account_used[1])
         left[advocate.id] = {"month": max(0, month), "quarter": max(0, quarter)}
     return left
 
@@ -265,13 +396,19 @@ def _crowded(advocates: list[Advocate]) -> dict[str, str]:
     }
 
 
+def _candidates(request: ReferenceRequest):
+    """Advocates matching may show at all (askable or a near miss): not yet asked for it."""
+    e = AdvocateEligibility
+    return sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
+
+
 def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> sa.Select:
     """The askable advocates not yet asked for `request`, best score first, at most `limit`."""
     e = AdvocateEligibility
-    candidates = sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
     return (
         sa.select(e.advocate_id, relevance, e.fairness, e.standing)
-        .where(candidates, _askable(request, at))
+        # Askable rows are active ones (status active): no need to test the status as well.
+        .where(~_asked_for(request, e.advocate_id), _askable(request, at))
         .order_by((relevance + e.fairness + e.standing).desc(), e.advocate_id)
         .limit(limit)
     )
@@ -280,7 +417,8 @@ def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> s
 def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set[int]:
     """The advocates the request's matches offer now (its top OFFER_LIMIT candidates)."""
     at = at or now_utc()
-    relevance = _relevance(requested_terms(request.criteria), _weights()).label("relevance")
+    terms = requested_terms(request.criteria)
+    relevance = _relevance(terms, _weights(), Vocabulary()).label("relevance")
     return {row[0] for row in db.session.execute(_top(request, OFFER_LIMIT, at, relevance))}
 
 
@@ -288,21 +426,9 @@ def _load(ids: list[int]) -> dict[int, Advocate]:
     if not ids:
         return {}
     advocates = db.session.scalars(
-        sa.select(Advocate).where(Advocate.id.in_(ids)).options(selectinload(Advocate.account))
+        sa.select(Advocate).where(Advocate.id.in_(ids)).options(joinedload(Advocate.account))
     ).all()
     return {advocate.id: advocate for advocate in advocates}
-
-
-def _counts(ids: list[int]) -> dict[int, tuple[int, int, dt.datetime | None]]:
-    if not ids:
-        return {}
-    e = AdvocateEligibility
-    rows = db.session.execute(
-        sa.select(e.advocate_id, e.asks_90d, e.asks_12m, e.last_asked_at).where(
-            e.advocate_id.in_(ids)
-        )
-    )
-    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def _words(kind: str, value: str, labels) -> str:
@@ -346,30 +472,31 @@ def hard_rule_refusals(
     return found
 
 
-def _explain(request, missed, advocates, terms, labels, at) -> list[NearMiss]:
+def _explain(request, missed, advocates, terms, labels, at, used, references) -> list[NearMiss]:
+    """The near misses in words; `used` and `references` hold what their rules read."""
     if not missed:
         return []
-    with settings_in_memory():
-        return _explain_each(request, missed, advocates, terms, labels, at)
-
-
-def _explain_each(request, missed, advocates, terms, labels, at) -> list[NearMiss]:
-    result = []
-    at = at or now_utc()
-    shown = [advocates[advocate_id] for advocate_id, _ in missed]
-    used = overuse.usage_of(shown, at)
+    shown = [advocates[row.advocate_id] for row in missed]
     blackouts = overuse.current_blackouts(shown, at)
-    for advocate_id, relevance in missed:
-        advocate = advocates[advocate_id]
+    result = []
+    for row in missed:
+        advocate = advocates[row.advocate_id]
+        own, account_used = used[advocate.id]
         found = hard_rule_refusals(
-            request, advocate, at, used=used[advocate_id], blackout=blackouts[advocate_id]
+            request,
+            advocate,
+            at,
+            used=own,
+            blackout=blackouts[advocate.id],
+            reference=references.get(advocate.account_id),
+            account_used=account_used,
         )
         if not found:  # the row was behind the truth (a blackout passed): not a near miss
             continue
         result.append(
             NearMiss(
                 advocate,
-                int(relevance) / 10,
+                int(row.relevance) / 10,
                 relevance_reasons(advocate, terms, labels),
                 [refusal.message for refusal in found],
                 overuse.free_from(found),

@@ -159,7 +159,15 @@ class AdvocateEligibility(db.Model):
 
     The criteria relevance compares are here in a compact form, so a match reads this one
     narrow table: the single-valued facts as they are, the multi-valued ones as `|a|b|` (each
-    value framed by bars, so `LIKE '%|a|%'` finds exactly it, on every database).
+    value framed by bars, so `LIKE '%|a|%'` finds exactly it, on every database) and as a bit
+    mask (`eligibility.value_bit`: a term's id picks its bit), which answers most rows without
+    reading the text.
+
+    The live asks in the calendar month, quarter and year of `counted_on` (the advocate's own
+    day when the row was computed), the latest live ask, and the whole account's live asks in
+    that month and quarter are kept too: the "asks left" of a match and the near misses'
+    reasons read them instead of counting (a later window has none yet; null `counted_on`: not
+    known, count).
     """
 
     __tablename__ = "advocate_eligibility"
@@ -189,6 +197,16 @@ class AdvocateEligibility(db.Model):
     products: Mapped[str] = mapped_column(sa.Text, default="")
     use_cases: Mapped[str] = mapped_column(sa.Text, default="")
     languages: Mapped[str] = mapped_column(sa.Text, default="")
+    product_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    use_case_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    language_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    counted_on: Mapped[dt.date | None]
+    used_month: Mapped[int] = mapped_column(default=0, server_default="0")
+    used_quarter: Mapped[int] = mapped_column(default=0, server_default="0")
+    used_year: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_live_at: Mapped[dt.datetime | None]
+    account_used_month: Mapped[int] = mapped_column(default=0, server_default="0")
+    account_used_quarter: Mapped[int] = mapped_column(default=0, server_default="0")
     # Choice custom fields of the advocate and their account, as `|key=value|...`.
     crit_custom: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     refreshed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)

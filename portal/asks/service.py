@@ -8,13 +8,16 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload, load_only
 
+from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks import lead_time, matching
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.asks.overuse import check_can_ask, lock_advocate
 from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
+from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, can
 from portal.benefits.models import LedgerEntry
 from portal.database import now_utc
@@ -1203,9 +1206,26 @@ def request_timeline(request: ReferenceRequest) -> list[dict]:
 
 
 def scheduled_asks(start: dt.datetime, end: dt.datetime) -> list[Ask]:
-    """Accepted or completed asks with a date in [start, end), for the program calendar."""
+    """Accepted or completed asks with a date in [start, end), for the program calendar, with
+    what the calendar shows of each (request and requester, advocate and account) in the same
+    statement."""
     return db.session.scalars(
         sa.select(Ask)
+        .options(
+            load_only(Ask.request_id, Ask.advocate_id, Ask.scheduled_at, Ask.status),
+            joinedload(Ask.request)
+            .load_only(
+                ReferenceRequest.activity_type,
+                ReferenceRequest.prospect_company,
+                ReferenceRequest.requester_id,
+            )
+            .joinedload(ReferenceRequest.requester)
+            .load_only(User.name, User.team),
+            joinedload(Ask.advocate)
+            .load_only(Advocate.name, Advocate.account_id)
+            .joinedload(Advocate.account)
+            .load_only(Account.name),
+        )
         .where(
             Ask.scheduled_at >= start,
             Ask.scheduled_at < end,

@@ -6,8 +6,8 @@ remember cookie (`User.get_id()` is "<user id>:<key>"), and the loader accepts a
 its row is live: not revoked, not idle longer than PORTAL_SESSION_IDLE_MINUTES, not older than
 PORTAL_SESSION_MAX_HOURS (an advocate's "keep me signed in" lasts REMEMBER_COOKIE_DURATION).
 Sign-out revokes the row; a password change or reset, a role change or deactivation and "sign
-out everywhere" revoke every row of the user. One indexed lookup per request; the last-seen
-time is written at most once a minute.
+out everywhere" revoke every row of the user. One indexed lookup per request (session and user
+in one statement); the last-seen time is written at most once a minute.
 """
 
 from __future__ import annotations
@@ -137,12 +137,16 @@ def load_user(identity: str) -> User | None:
     user_id, _, key = (identity or "").partition(":")
     if not key or not user_id.isdigit():
         return None
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.key_hash == hash_token(key)))
-    if row is None or row.user_id != int(user_id):
+    found = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == hash_token(key), UserSession.user_id == int(user_id))
+    ).first()
+    if found is None:
         return None
-    user = db.session.get(User, row.user_id)
+    row, user = found
     now = now_utc()
-    if user is None or not is_live(row, user, now):
+    if not is_live(row, user, now):
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         _touch(row.id, now)

@@ -7,7 +7,7 @@ from functools import cached_property
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
@@ -225,12 +225,48 @@ def _not_a_group():
     return ~sa.exists().where(member.group_id == TaxonomyTerm.id)
 
 
+_TERMS = "portal.taxonomy.terms"
+
+
+def _all_terms() -> tuple[list[TaxonomyTerm], frozenset[int]]:
+    """Every term in the administrators' order and the ids of the groups, read once per web
+    request: a form or list asks for several kinds, their labels and their groups. A flush
+    that writes a term drops the copy (see `_forget_terms`), and terms added or changed but
+    not yet flushed are read from the database as before."""
+    cached = has_request_context() and not any(
+        isinstance(row, TaxonomyTerm) for row in (*db.session.new, *db.session.dirty)
+    )
+    if cached and _TERMS in g:
+        return g.get(_TERMS)
+    terms = list(
+        db.session.scalars(
+            sa.select(TaxonomyTerm).order_by(
+                TaxonomyTerm.kind, TaxonomyTerm.position, TaxonomyTerm.label
+            )
+        )
+    )
+    found = (terms, frozenset(t.group_id for t in terms if t.group_id is not None))
+    if cached:
+        setattr(g, _TERMS, found)
+    return found
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _forget_terms(session, _context) -> None:
+    if has_request_context() and _TERMS in g:
+        changed = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(row, TaxonomyTerm) for row in changed):
+            g.pop(_TERMS, None)
+
+
 def taxonomy(kind: str, *, groups: bool = False) -> list[TaxonomyTerm]:
     """Active terms of one kind, in the administrators' order; with `groups`, the groups too."""
-    query = sa.select(TaxonomyTerm).where(TaxonomyTerm.kind == kind, TaxonomyTerm.active.is_(True))
-    if not groups:
-        query = query.where(_not_a_group())
-    return list(db.session.scalars(query.order_by(TaxonomyTerm.position, TaxonomyTerm.label)))
+    terms, group_ids = _all_terms()
+    return [
+        term
+        for term in terms
+        if term.kind == kind and term.active and (groups or term.id not in group_ids)
+    ]
 
 
 def taxonomy_values(kind: str, keep=None, *, groups: bool = False) -> set[str]:
@@ -295,7 +331,7 @@ def taxonomy_choices(
 
 def taxonomy_labels() -> dict[tuple[str, str], str]:
     """(kind, value) -> label for every term, active or not, to show stored values."""
-    return {(t.kind, t.value): t.label for t in db.session.scalars(sa.select(TaxonomyTerm))}
+    return {(t.kind, t.value): t.label for t in _all_terms()[0]}
 
 
 POINTS_MAX = 10_000

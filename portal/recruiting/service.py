@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import load_only
 
 from portal.accounts.models import Account
 from portal.advocates import service as advocates_service
@@ -114,9 +115,8 @@ class AccountParticipation:
     last_ask_at: dt.datetime | None = None
 
 
-def participation(actor, account_ids: list[int] | None = None) -> list[AccountParticipation]:
-    """Per account the CSM looks after: referenceability, advocates by status, asks by outcome
-    and benefits received, in four queries."""
+def participation_query(actor, account_ids: list[int] | None = None) -> sa.Select:
+    """The accounts whose participation `actor` sees (a CSM: their own), by name."""
     if not can(actor, "accounts.edit"):
         raise Forbidden("Only customer success and the program team see participation.")
     query = sa.select(Account).order_by(Account.name, Account.id)
@@ -124,7 +124,19 @@ def participation(actor, account_ids: list[int] | None = None) -> list[AccountPa
         query = query.where(Account.csm_id == actor.id)
     if account_ids is not None:
         query = query.where(Account.id.in_(account_ids))
-    accounts = db.session.scalars(query).all()
+    return query
+
+
+def participation(
+    actor, account_ids: list[int] | None = None, *, accounts: list[Account] | None = None
+) -> list[AccountParticipation]:
+    """Per account the CSM looks after (or per one of `accounts`, a page of
+    `participation_query`): referenceability, advocates by status, asks by outcome and benefits
+    received, in four queries."""
+    if accounts is None:
+        accounts = db.session.scalars(participation_query(actor, account_ids)).all()
+    elif not can(actor, "accounts.edit"):
+        raise Forbidden("Only customer success and the program team see participation.")
     rows = {a.id: AccountParticipation(a, None) for a in accounts}
     if not rows:
         return []
@@ -196,29 +208,39 @@ def _has_product(product: str):
     )
 
 
+ACCOUNT_FILTERS = {
+    "industry": Account.industry,
+    "region": Account.region,
+    "segment": Account.segment,
+}
+
+
+def _pipeline_conditions(filters: dict) -> list:
+    conditions = [
+        column == filters[name] for name, column in ACCOUNT_FILTERS.items() if filters.get(name)
+    ]
+    if filters.get("nominated_by"):
+        conditions.append(Advocate.nominated_by_id == filters["nominated_by"])
+    if filters.get("product"):
+        conditions.append(_has_product(filters["product"]))
+    return conditions
+
+
 def pipeline_query(actor, filters: dict) -> sa.Select:
     """Advocates on the board, filtered by account facts, product and who nominated them."""
     _program_only(actor)
-    query = sa.select(Advocate).join(Advocate.account)
-    for column, name in (
-        (Account.industry, "industry"),
-        (Account.region, "region"),
-        (Account.segment, "segment"),
-        (Advocate.nominated_by_id, "nominated_by"),
-    ):
-        if filters.get(name):
-            query = query.where(column == filters[name])
-    if filters.get("product"):
-        query = query.where(_has_product(filters["product"]))
-    return query
+    return sa.select(Advocate).join(Advocate.account).where(*_pipeline_conditions(filters))
 
 
 def pipeline_board(actor, filters: dict, per_column: int = 50) -> dict:
     """{status: {"count", "advocates"}} for every status, newest first, capped per column."""
     base = pipeline_query(actor, filters)
+    counting = sa.select(Advocate.status, sa.func.count()).select_from(Advocate)
+    if any(filters.get(name) for name in ACCOUNT_FILTERS):  # else every advocate has one
+        counting = counting.join(Advocate.account)
     counts = dict(
         db.session.execute(
-            base.with_only_columns(Advocate.status, sa.func.count()).group_by(Advocate.status)
+            counting.where(*_pipeline_conditions(filters)).group_by(Advocate.status)
         ).all()
     )
     board = {}
@@ -260,7 +282,7 @@ def nominators() -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
-            .where(User.id.in_(sa.select(Advocate.nominated_by_id).distinct()))
+            .where(sa.exists().where(Advocate.nominated_by_id == User.id))
             .order_by(User.name)
         )
     )
@@ -774,21 +796,27 @@ def _matches_target(target: Target, *, with_activity: bool):
     return conditions
 
 
+# Nominations shown per target (the page names a few and counts the rest).
+NOMINATIONS_SHOWN = 5
+
+
 @dataclass
 class TargetGap:
     target: Target
     active: int
     gap: int
-    nominations: list[Advocate]
+    nominations: list[Advocate]  # the first NOMINATIONS_SHOWN by name
+    nominated: int = 0  # all of them
 
     @property
     def closable(self) -> bool:
-        return len(self.nominations) >= self.gap
+        return self.nominated >= self.gap
 
 
 def target_gaps() -> list[TargetGap]:
     """Per target: matching active advocates (active account too), the gap, and the nominated or
-    invited advocates who would close it. Three queries, whatever the number of advocates."""
+    invited advocates who would close it (how many, and the first few by name). Three queries,
+    whatever the number of advocates."""
     targets = db.session.scalars(
         sa.select(Target).order_by(Target.due_on.is_(None), Target.due_on, Target.id)
     ).all()
@@ -823,17 +851,35 @@ def target_gaps() -> list[TargetGap]:
             for t in targets
         ]
     ).subquery()
-    nominated: dict[int, list[Advocate]] = {t.id: [] for t in targets}
-    for target_id, advocate in db.session.execute(
-        sa.select(pipeline.c.target_id, Advocate)
+    per_target = {"partition_by": pipeline.c.target_id}
+    by_name = (Advocate.name, Advocate.id)
+    ranked = (
+        sa.select(
+            pipeline.c.target_id,
+            pipeline.c.advocate_id,
+            sa.func.row_number().over(**per_target, order_by=by_name).label("n"),
+            sa.func.count().over(**per_target).label("total"),
+        )
         .join(Advocate, Advocate.id == pipeline.c.advocate_id)
-        .order_by(pipeline.c.target_id, Advocate.name, Advocate.id)
+        .subquery()
+    )
+    nominated: dict[int, list[Advocate]] = {t.id: [] for t in targets}
+    totals: dict[int, int] = {}
+    for target_id, total, advocate in db.session.execute(
+        sa.select(ranked.c.target_id, ranked.c.total, Advocate)
+        .options(load_only(Advocate.name, Advocate.status))
+        .join(Advocate, Advocate.id == ranked.c.advocate_id)
+        .where(ranked.c.n <= NOMINATIONS_SHOWN)
+        .order_by(ranked.c.target_id, ranked.c.n)
     ):
         nominated[target_id].append(advocate)
+        totals[target_id] = int(total)
     gaps = []
     for target, active in zip(targets, counts, strict=True):
         gap = max(target.target_count - int(active), 0)
-        gaps.append(TargetGap(target, int(active), gap, nominated[target.id]))
+        gaps.append(
+            TargetGap(target, int(active), gap, nominated[target.id], totals.get(target.id, 0))
+        )
     return gaps
 
 

@@ -71,8 +71,15 @@ def _status(form) -> int:
 @bp.get("/accounts")
 @require("accounts.edit")
 def accounts():
-    rows = service.participation(current_user)
-    return render_template("recruiting/accounts.html", rows=rows)
+    """The CSM's accounts, 25 a page, with their referenceability and participation."""
+    args = ListFilters(request.args)
+    number = args.page()
+    args.announce()
+    page = db.paginate(
+        service.participation_query(current_user), page=number, per_page=25, error_out=False
+    )
+    rows = service.participation(current_user, accounts=page.items)
+    return render_template("recruiting/accounts.html", rows=rows, page=page)
 
 
 @bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])

@@ -114,7 +114,13 @@ def grow(user_ids, ids, more: int = MORE) -> None:
         AdvocateFactory(account=own_account, status="nominated")
         AdvocateFactory(account=other_account, status="active")
         request_ = ReferenceRequestFactory(requester=requester, manager=manager)
-        AskFactory(request=request_, advocate=advocate, status="accepted")
+        # Scheduled this week or next: the program calendar lists them.
+        AskFactory(
+            request=request_,
+            advocate=advocate,
+            status="accepted",
+            scheduled_at=now + dt.timedelta(days=n % 7 + 1),
+        )
         AskFactory(request=request_, advocate=self_advocate)
         AskFactory(request=own_request, advocate=advocate, status="declined")
         completed = ReferenceRequestFactory(requester=users["csm"], status="completed")

@@ -273,3 +273,39 @@ def test_summary_agrees_with_every_report(program, db):
     assert summary["value_exchange"] == {key: exchange[key] for key in service.SUMMARY_EXCHANGE}
     # And the fixture is not empty, so the comparison says something.
     assert summary["requests"]["submitted"] == 7 and summary["value_exchange"]["points_earned"]
+
+
+@pytest.mark.parametrize(
+    ("waits", "median"),
+    [((1, 2, 5), 2.0), ((1, 2, 5, 10), 3.5), ((4,), 4.0)],
+    ids=["odd", "even", "one"],
+)
+def test_median_wait_is_the_middle_one_or_the_mean_of_the_middle_two(db, waits, median):
+    """The median days to a first accept, per group and overall, on the funnel and the
+    program page (each database computes it its own way): an odd count takes the middle
+    wait, an even count the mean of the middle two; a request never accepted is left out."""
+    from tests.factories import AdvocateFactory
+    from tests.reports.program import at, make_ask, make_request
+
+    sales = UserFactory(role="requester", team="sales")
+    pr = UserFactory(role="requester", team="pr")
+    advocate = AdvocateFactory()
+    for i, days in enumerate(reversed(waits)):  # filed out of order on purpose
+        created = at("2026-02-01") + dt.timedelta(days=10 * i)
+        request = make_request(sales, created, "in_progress")
+        make_ask(request, advocate, "accepted", created, created + dt.timedelta(days=days))
+    make_ask(
+        make_request(sales, at("2026-03-01"), "in_progress"), advocate, "pending", at("2026-03-01")
+    )
+    slow = make_request(pr, at("2026-03-01"), "in_progress")  # another group, slower
+    make_ask(slow, advocate, "accepted", at("2026-03-01"), at("2026-03-31"))
+    _db.session.flush()
+    funnel = service.funnel(RANGE)
+    rows = {(row[0], row[1]): row[-1] for row in funnel.rows}
+    assert rows[("Sales", "Reference call")] == median
+    assert rows[("PR", "Reference call")] == 30.0
+    overall = sorted([*waits, 30])
+    middle = overall[(len(overall) - 1) // 2 : len(overall) // 2 + 1]
+    expected = sum(middle) / len(middle)
+    assert funnel.figures["median_days_to_first_accept"] == expected
+    assert service.summary(RANGE)["requests"]["median_days_to_first_accept"] == expected
