@@ -21,12 +21,14 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-## Install, create the SQLite database with demo data, print the logins, and serve on PORT.
+## Install, create the SQLite database with demo data, print the logins, and serve on PORT
+## with the worker beside the web process (it delivers the demo's e-mail to the Demo inbox).
 demo: install
 	$(FLASK) db upgrade
 	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
-	PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(FLASK) run --port $(PORT)
+	@echo "E-mail is not sent: the administrator reads it at http://127.0.0.1:$(PORT)/admin/demo-inbox/"
+	BIN=$(BIN) scripts/demo-serve.sh $(PORT)
 
 ## Install the test dependencies and run the whole suite (SQLite; browser tests need Chromium).
 test: install-test

@@ -9,9 +9,12 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# The portal sets up logging itself (text or JSON with request ids: portal/operations/logs.py),
+# so the ini file's set-up applies only where nothing set logging up, and never switches off
+# the loggers that already exist.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logging.getLogger('alembic').setLevel(logging.INFO)  # "Running upgrade ..." lines
 logger = logging.getLogger('alembic.env')
 
 

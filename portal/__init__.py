@@ -23,6 +23,7 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
     if config_overrides:
         app.config.update(config_overrides)
 
+    register_observability(app)
     register_http_security(app)
     register_extensions(app)
     register_blueprints(app)
@@ -32,6 +33,13 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
     register_commands(app)
     register_delivery()
     return app
+
+
+def register_observability(app: Flask) -> None:
+    """First, so request ids, logs and metrics wrap every other hook."""
+    from portal.operations.observability import register
+
+    register(app)
 
 
 def register_http_security(app: Flask) -> None:
@@ -86,8 +94,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.content.views import bp as content_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.notifications.admin_views import bp as outbox_bp
+    from portal.notifications.inbox_views import bp as inbox_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.notifications.views import feed_bp as calendar_feed_bp
+    from portal.operations.views import bp as operations_bp
     from portal.program import custom_fields
     from portal.program.custom_field_views import bp as custom_fields_bp
     from portal.program.taxonomy_views import bp as taxonomies_bp
@@ -120,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(benefits_bp)
     app.register_blueprint(benefits_admin_bp)
     app.register_blueprint(outbox_bp)
+    app.register_blueprint(operations_bp)  # background jobs (admin)
+    app.register_blueprint(inbox_bp)  # the Demo inbox (console delivery only)
     app.register_blueprint(content_bp)
     app.register_blueprint(content_admin_bp)
     app.register_blueprint(reports_bp)

@@ -87,6 +87,43 @@ class Config:
         # session.py); an advocate's "keep me signed in" lasts REMEMBER_COOKIE_DURATION instead.
         self.SESSION_IDLE_MINUTES = int(_env("PORTAL_SESSION_IDLE_MINUTES", "30"))
         self.SESSION_MAX_HOURS = int(_env("PORTAL_SESSION_MAX_HOURS", "12"))
+        # --- Background worker (`flask --app portal worker`, portal/operations) ----------------
+        # Seconds between the worker's rounds (deliver the due outbox, run due jobs) and between
+        # its heartbeats; a worker not seen for WORKER_STALE_SECONDS is taken for dead and its
+        # unfinished job runs are marked failed (keep it several intervals long).
+        self.WORKER_INTERVAL = float(_env("PORTAL_WORKER_INTERVAL", "5"))
+        self.WORKER_STALE_SECONDS = int(_env("PORTAL_WORKER_STALE_SECONDS", "120"))
+        # How often each periodic job runs, in seconds; 0 leaves that job to cron (the worker
+        # skips it). Runs and stopped workers older than WORKER_HISTORY_DAYS are pruned.
+        self.WORKER_SEND_REMINDERS_SECONDS = int(
+            _env("PORTAL_WORKER_SEND_REMINDERS_SECONDS", "3600")
+        )
+        self.WORKER_SEND_DIGESTS_SECONDS = int(_env("PORTAL_WORKER_SEND_DIGESTS_SECONDS", "86400"))
+        self.WORKER_REFRESH_ELIGIBILITY_SECONDS = int(
+            _env("PORTAL_WORKER_REFRESH_ELIGIBILITY_SECONDS", "86400")
+        )
+        self.WORKER_EXPIRE_POINTS_SECONDS = int(
+            _env("PORTAL_WORKER_EXPIRE_POINTS_SECONDS", "86400")
+        )
+        self.WORKER_EXPIRE_ASKS_SECONDS = int(_env("PORTAL_WORKER_EXPIRE_ASKS_SECONDS", "3600"))
+        self.WORKER_WARN_EXPIRING_CONTENT_SECONDS = int(
+            _env("PORTAL_WORKER_WARN_EXPIRING_CONTENT_SECONDS", "86400")
+        )
+        self.WORKER_PRUNE_HISTORY_SECONDS = int(
+            _env("PORTAL_WORKER_PRUNE_HISTORY_SECONDS", "86400")
+        )
+        self.WORKER_HISTORY_DAYS = int(_env("PORTAL_WORKER_HISTORY_DAYS", "90"))
+        # --- end of the background worker block -----------------------------------------------
+        # --- Demo inbox (issue 18) ---
+        # Console delivery (no SMTP host) also keeps each message here as a .eml file, for the
+        # administrators' Demo inbox page (portal/notifications/inbox.py).
+        self.CONSOLE_MAIL_DIR = _env("PORTAL_CONSOLE_MAIL_DIR", str(Path(instance_path) / "mail"))
+        # --- end Demo inbox ---
+        # /readyz wants a worker heartbeat this recent (0: no worker check); /metrics answers
+        # only `Authorization: Bearer <METRICS_TOKEN>` (unset: 404); LOG_FORMAT text or json.
+        self.READY_WORKER_SECONDS = int(_env("PORTAL_READY_WORKER_SECONDS", "600"))
+        self.METRICS_TOKEN = _env("PORTAL_METRICS_TOKEN")
+        self.LOG_FORMAT = _env("PORTAL_LOG_FORMAT", "text").lower()
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -119,6 +156,7 @@ class Config:
     OUTBOX_CLAIM_SECONDS = 300  # a sender's claim on a message; longer than any delivery
     OUTBOX_BATCH = 50
     CHAT_TIMEOUT = 10
+    READY_DATABASE_TIMEOUT = 3  # seconds /readyz waits to connect and for its queries
 
 
 class TestConfig(Config):
@@ -132,3 +170,4 @@ class TestConfig(Config):
         # bandit B105: tests only
         self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.CONSOLE_MAIL_DIR = None  # keep no copies; a test of the Demo inbox passes a folder

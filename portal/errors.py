@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.extensions import db
+from portal.operations.logs import current_request_id
 
 
 class DomainError(Exception):
@@ -152,7 +153,18 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
+        """The traceback went to the log with the request id (Flask logs it before this runs);
+        the person gets the id as a reference, never the traceback."""
         db.session.rollback()
         if wants_json():
             return json_error(500, "server_error", "Something went wrong on our side.")
-        return render_template("errors/500.html"), 500
+        try:
+            return render_template("errors/500.html"), 500
+        except Exception:  # the layout itself failed (e.g. the database is down): plain words
+            log.exception("the error page could not be rendered")
+            reference = current_request_id() or "none"
+            text = (
+                "Something went wrong on our side. Please try again in a moment.\n\n"
+                f"Reference: {reference}\n"
+            )
+            return text, 500, {"Content-Type": "text/plain; charset=utf-8"}

@@ -14,6 +14,7 @@ from portal.auth.sso_models import SsoIdentity
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.content.models import ContentAsset, ContentTag, ContentUse
 from portal.notifications.models import OutboxMessage
+from portal.operations.models import JobRun, JobSchedule, Worker
 from portal.program.models import ProgramSetting, TaxonomyKind, TaxonomyTerm
 from portal.program.terms_models import TermsAcceptance, TermsVersion
 from portal.recruiting.models import (
@@ -41,6 +42,8 @@ __all__ = [
     "ContentUse",
     "ImportPreview",
     "Invitation",
+    "JobRun",
+    "JobSchedule",
     "LedgerEntry",
     "LinkToken",
     "OutboxMessage",
@@ -59,4 +62,5 @@ __all__ = [
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "Worker",
 ]

@@ -20,6 +20,8 @@ from portal.program import custom_fields
 from portal.program.service import taxonomy_choices, taxonomy_labels
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 
+DETAIL_ROWS = 25  # rows of a list shown on its owner's page, with a link to the whole list
+
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 SORTS = {"name": "Name", "-updated": "Recently updated"}
@@ -116,9 +118,13 @@ def create():
 def detail(account_id: int):
     account = _account_or_404(account_id)
     # CSMs see every account but only the advocates of their own (advocates.service decides).
-    advocates = db.session.scalars(
-        advocate_query(current_user, account_id=account.id, sort="name")
-    ).all()
+    # The first page of its advocates; a large customer's whole list is a link away.
+    advocates = db.paginate(
+        advocate_query(current_user, account_id=account.id, sort="name"),
+        page=1,
+        per_page=DETAIL_ROWS,
+        error_out=False,
+    )
     may_see_advocates = current_user.role in PROGRAM or account.csm_id == current_user.id
     return render_template(
         "accounts/detail.html",

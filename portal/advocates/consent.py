@@ -9,9 +9,11 @@ from flask_login import current_user
 from portal.advocates.service import needs_consent
 from portal.errors import json_error
 
-# Reachable before consent: the terms themselves, signing out, one-click answers from e-mail.
+# Reachable before consent: the terms themselves, signing out, one-click answers from e-mail,
+# and the operator's probes and metrics (no user at all).
 OPEN_ENDPOINTS = frozenset(
     {"static", "me.terms", "auth.sign_out", "me.answer_by_link", "me.answered"}
+    | {"health.healthz", "health.readyz", "metrics.scrape"}
 )
 API_BLUEPRINT = "api"
 

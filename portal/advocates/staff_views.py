@@ -15,7 +15,7 @@ from portal.auth.permissions import PROGRAM, require
 from portal.benefits.models import LedgerEntry
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
-from portal.filters import ListFilters
+from portal.filters import ListFilters, current_page
 from portal.forms import show_service_errors
 from portal.program import custom_fields
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
@@ -134,12 +134,21 @@ def create():
 @require("advocates.view")
 def detail(advocate_id: int):
     advocate = _advocate_or_404(advocate_id)
-    asks = db.session.scalars(
+    # Their asks, newest first, 25 a page: a long-standing advocate has years of them.
+    asks = db.paginate(
         sa.select(Ask)
         .where(Ask.advocate_id == advocate.id)
         .options(sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester))
-        .order_by(Ask.asked_at.desc(), Ask.id.desc())
-    ).all()
+        .order_by(Ask.asked_at.desc(), Ask.id.desc()),
+        page=current_page(),
+        per_page=25,
+        error_out=False,
+    )
+    in_flight = db.session.scalar(
+        sa.select(sa.func.count(Ask.id)).where(
+            Ask.advocate_id == advocate.id, Ask.status.in_(IN_FLIGHT)
+        )
+    )
     balance = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.delta), 0)).where(
             LedgerEntry.advocate_id == advocate.id
@@ -155,7 +164,7 @@ def detail(advocate_id: int):
         "advocates/detail.html",
         advocate=advocate,
         asks=asks,
-        in_flight=sum(1 for ask in asks if ask.status in IN_FLIGHT),
+        in_flight=in_flight,
         balance=balance,
         limits=limits,
         default_cooldown=get_setting("default_min_days_between"),

@@ -16,6 +16,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         sa.Index("ix_audit_events_entity", "entity", "entity_id"),
         sa.Index("ix_audit_events_at", "at"),
+        sa.Index("ix_audit_events_request_id", "request_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,5 +28,7 @@ class AuditEvent(db.Model):
     entity_id: Mapped[int | None]
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    # The web request that made the change (its X-Request-ID); None from commands and the worker.
+    request_id: Mapped[str | None] = mapped_column(sa.String(128))
 
     actor: Mapped[User | None] = relationship()  # noqa: F821

@@ -9,6 +9,7 @@ from typing import Any
 from portal.audit.models import AuditEvent
 from portal.events import Event, publish
 from portal.extensions import db
+from portal.operations.logs import current_request_id
 
 
 def _jsonable(value: Any) -> Any:
@@ -27,6 +28,7 @@ def record(actor, action: str, entity, data: dict | None = None) -> AuditEvent:
     """Add an audit event for `entity` (a model instance, flushed so it has an id).
 
     The same facts are published as a domain event (`portal.events`), in this transaction.
+    The event carries the current web request's id, so a log line and its changes meet.
     """
     db.session.flush()
     event = AuditEvent(
@@ -35,6 +37,7 @@ def record(actor, action: str, entity, data: dict | None = None) -> AuditEvent:
         entity=entity.__tablename__,
         entity_id=entity.id,
         data=_jsonable(data or {}),
+        request_id=current_request_id(),
     )
     db.session.add(event)
     publish(Event(action, entity.__tablename__, entity.id, entity, actor, event.data))

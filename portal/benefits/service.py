@@ -544,15 +544,23 @@ def _claim_refusal(advocate, benefit, claim, have=None, done=None) -> str | None
     return None
 
 
-def catalog(advocate: Advocate) -> list[Offer]:
-    """Open benefits and those the advocate claimed, each with its offer."""
+CATALOG_PAGE = 24  # cards on a page of the catalog (rows of two and three)
+
+
+def catalog(advocate: Advocate, page: int = 1):
+    """A page of the open benefits and those the advocate claimed, by date, each with its
+    offer: (the page, its offers)."""
     have = balance(advocate.id)
-    benefits = db.session.scalars(
+    shown = db.paginate(
         sa.select(Benefit)
         .where(_open_or_claimed_by(advocate))
         .options(sa.orm.selectinload(Benefit.allowed))
-        .order_by(Benefit.event_date.is_(None), Benefit.event_date, Benefit.id)
-    ).all()
+        .order_by(Benefit.event_date.is_(None), Benefit.event_date, Benefit.id),
+        page=page,
+        per_page=CATALOG_PAGE,
+        error_out=False,
+    )
+    benefits = shown.items
     ids = [b.id for b in benefits]
     known = {
         "figures": ClaimFigures(ids),
@@ -572,7 +580,7 @@ def catalog(advocate: Advocate) -> list[Offer]:
             else None
         ),
     }
-    return [offer(advocate, b, have=have, known=known) for b in benefits]
+    return shown, [offer(advocate, b, have=have, known=known) for b in benefits]
 
 
 # Claims ------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from portal.filters import ListFilters, current_page
 from portal.forms import show_service_errors
 from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES, label
 
+GIVE_GET_ROWS = 50  # advocates listed on the give-and-get page; the CSV holds all of them
+
 bp = Blueprint("benefits_admin", __name__, url_prefix="/program/benefits")
 
 
@@ -243,7 +245,9 @@ def ledger(advocate_id: int):
 @require("program.manage")
 def give_get():
     return render_template(
-        "benefits/staff/give_get.html", report=service.give_and_get(current_user)
+        "benefits/staff/give_get.html",
+        report=service.give_and_get(current_user),
+        shown_rows=GIVE_GET_ROWS,
     )
 
 

@@ -27,9 +27,9 @@ def _me():
 @require("advocate.self")
 def catalog():
     advocate = _me()
-    offers = service.catalog(advocate)
+    page, offers = service.catalog(advocate, current_page())
     return render_template(
-        "benefits/catalog.html", offers=offers, balance=service.balance(advocate.id)
+        "benefits/catalog.html", page=page, offers=offers, balance=service.balance(advocate.id)
     )
 
 
@@ -90,11 +90,16 @@ def claim(benefit_id: int):
 @require("advocate.self")
 def claims():
     advocate = _me()
-    mine = db.session.scalars(
-        service.claim_query(current_user).order_by(None).order_by(service.Claim.id.desc())
-    ).all()
+    page = db.paginate(
+        service.claim_query(current_user).order_by(None).order_by(service.Claim.id.desc()),
+        page=current_page(),
+        per_page=25,
+        error_out=False,
+    )
+    mine = page.items
     return render_template(
         "benefits/claims.html",
+        page=page,
         claims=mine,
         position=service.ClaimFigures.of_claims(mine).position,
         balance=service.balance(advocate.id),

@@ -205,23 +205,35 @@ def requester_home(user) -> dict:
     return {"requests": requests}
 
 
-def csm_home(user) -> dict:
-    advocate_count = (
-        sa.select(sa.func.count(Advocate.id))
-        .where(Advocate.account_id == Account.id)
-        .scalar_subquery()
+CSM_HOME_ACCOUNTS = 25  # a CSM may look after hundreds of accounts: the home page pages them
+
+
+def csm_accounts_query(user) -> sa.Select:
+    """The accounts `user` looks after as their CSM, by name."""
+    return sa.select(Account).where(Account.csm_id == user.id).order_by(Account.name, Account.id)
+
+
+def csm_home(user, page_number: int = 1) -> dict:
+    """The CSM's home: a page of their accounts, each with its advocates and active advocates
+    counted (one grouped query for the page, whatever the number of accounts), and their own
+    requests."""
+    page = db.paginate(
+        csm_accounts_query(user), page=page_number, per_page=CSM_HOME_ACCOUNTS, error_out=False
     )
-    active_count = (
-        sa.select(sa.func.count(Advocate.id))
-        .where(Advocate.account_id == Account.id, Advocate.status == "active")
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Account, advocate_count, active_count)
-        .where(Account.csm_id == user.id)
-        .order_by(Account.name)
-    ).all()
-    return {"accounts": rows, **requester_home(user)}
+    counts: dict[int, tuple[int, int]] = {}
+    if page.items:
+        counted = db.session.execute(
+            sa.select(
+                Advocate.account_id,
+                sa.func.count(Advocate.id),
+                sa.func.count(Advocate.id).filter(Advocate.status == "active"),
+            )
+            .where(Advocate.account_id.in_([account.id for account in page.items]))
+            .group_by(Advocate.account_id)
+        )
+        counts = {account_id: (total, active) for account_id, total, active in counted}
+    rows = [(account, *counts.get(account.id, (0, 0))) for account in page.items]
+    return {"accounts": rows, "page": page, **requester_home(user)}
 
 
 def program_figures() -> dict:

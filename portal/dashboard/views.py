@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal.auth.permissions import require
 from portal.dashboard import service
 from portal.extensions import db
-from portal.filters import ListFilters
+from portal.filters import ListFilters, current_page
 from portal.vocab import ASK_STATUSES
 
 bp = Blueprint("dashboard", __name__)
@@ -30,7 +30,9 @@ def home():
     if role == "requester":
         return render_template("dashboard/requester.html", **service.requester_home(current_user))
     if role == "csm":
-        return render_template("dashboard/csm.html", **service.csm_home(current_user))
+        return render_template(
+            "dashboard/csm.html", **service.csm_home(current_user, current_page())
+        )
     return render_template(
         "dashboard/program.html",
         figures=service.program_figures(),

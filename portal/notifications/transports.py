@@ -1,7 +1,8 @@
 """The e-mail and team-chat transports (the sender picks one by the message's `kind`).
 
 E-mail goes over SMTP (`PORTAL_SMTP_HOST/PORT/USER/PASSWORD/TLS`, `PORTAL_MAIL_FROM`); without a
-host it is printed to standard output (development). With `PORTAL_SMTP_TLS` = `ssl` or `starttls`
+host it is printed to standard output and kept in `PORTAL_CONSOLE_MAIL_DIR` for the Demo inbox
+page (development, demos). With `PORTAL_SMTP_TLS` = `ssl` or `starttls`
 the server's certificate and host name are always verified (against `PORTAL_SMTP_CA_FILE` when
 set, else the system's CAs), and nothing is ever sent in plain text instead. Team chat is a JSON
 POST to a Slack or Microsoft Teams incoming-webhook URL. Every network call has a timeout. Errors
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from portal.auth.links import fill_link_refs
+from portal.notifications.inbox import keep_console_copy
 from portal.notifications.transport import (
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -113,7 +115,13 @@ def deliver_email(message: OutboxMessage) -> str | None:
     if not config.get("SMTP_HOST"):
         sys.stdout.write(mail.as_string() + "\n")
         sys.stdout.flush()
-        return "printed (no PORTAL_SMTP_HOST)"
+        note = "printed (no PORTAL_SMTP_HOST)"
+        try:  # and kept for the Demo inbox page (portal/notifications/inbox.py)
+            kept = keep_console_copy(mail, message.id)
+        except OSError as error:  # the copy is a convenience: the message was printed
+            current_app.logger.warning("Demo inbox: message %s not kept: %s", message.id, error)
+            return f"{note}; not kept in the demo inbox: {error}"
+        return f"{note}; kept in the demo inbox as {kept}" if kept else note
     try:
         with _connect(config) as smtp:
             refused = smtp.send_message(

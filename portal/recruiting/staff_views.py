@@ -48,6 +48,8 @@ from portal.recruiting.forms import (
 )
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SEGMENTS, label
 
+DETAIL_ROWS = 25  # contacts shown on an account's page, with a link to all of them
+
 bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
 welcome_bp = Blueprint("welcome", __name__, url_prefix="/welcome")
 
@@ -98,9 +100,15 @@ def account(account_id: int):
             flash(f"{account.name}: referenceability saved.", "success")
             return redirect(url_for("recruiting.account", account_id=account.id))
     row = service.participation(current_user, [account.id])[0]
-    advocates = db.session.scalars(
-        sa.select(Advocate).where(Advocate.account_id == account.id).order_by(Advocate.name)
-    ).all()
+    # The first page of its contacts; the whole list is a link away.
+    advocates = db.paginate(
+        sa.select(Advocate)
+        .where(Advocate.account_id == account.id)
+        .order_by(Advocate.name, Advocate.id),
+        page=1,
+        per_page=DETAIL_ROWS,
+        error_out=False,
+    )
     return render_template(
         "recruiting/account.html",
         account=account,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 import pytest
 
@@ -40,6 +41,35 @@ SIGNED_IN = [role for role in ROLES if role != "anonymous"]
 # answer a one-off link.
 SKIP = {"/auth/sign-out"}
 MORE = 9
+BEYOND_A_PAGE = 40
+# Pages that show a whole list on purpose, and why it stays small in a real program (the
+# test's rows skip the program's rules: an advocate here has a hundred pending asks).
+SMALL_BY_NATURE = {
+    "/me/": "an advocate's open asks: the ask limits keep them to a few",
+    "/me/history": "one year of one advocate's history, kept small by the ask limits",
+    "/me/data.json": "the advocate's own data export is whole by design",
+    "/me/preferences": "an advocate's current and coming blackouts",
+    "/api/v1/advocates/<id>/preferences": "an advocate's current and coming blackouts",
+    "/requests/<id>": "one request's asks and comments",
+    "/api/v1/requests/<id>": "one request's asks",
+    "/program/requests/<id>": "one request's asks and comments",
+    "/program/benefits/<id>": "one benefit's claims: its places and waitlist bound them",
+    "/program/calendar/": "a fortnight of scheduled calls",
+    "/recruiting/targets": "the program's recruiting targets, a handful set by the team",
+    "/program/benefits/give-get.csv": "an export is whole by design",
+    "/recruiting/export/accounts.csv": "an export is whole by design",
+    "/recruiting/export/advocates.csv": "an export is whole by design",
+    # Left open (issue 16): these forms offer every account as a choice; a search field
+    # would bound them.
+    "/program/benefits/new": "offers every account as a choice",
+    "/program/benefits/<id>/edit": "offers every account as a choice",
+    "/program/content/new": "offers every account as a choice",
+    "/program/content/<id>/edit": "offers every account as a choice",
+}
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"/\d+(?=/|$)", "/<id>", path)
 
 
 def _pages(app, role, ids) -> list[str]:
@@ -58,7 +88,7 @@ def _pages(app, role, ids) -> list[str]:
     ]
 
 
-def _counts(app, client, role, tokens, pages) -> dict[str, int]:
+def _counts(app, client, role, tokens, pages, sizes=None) -> dict[str, int]:
     counts = {}
     for path in pages:
         _db.session.remove()  # every page starts with nothing loaded, as in production
@@ -68,6 +98,8 @@ def _counts(app, client, role, tokens, pages) -> dict[str, int]:
             response.close()
         assert response.status_code == 200, path
         counts[path] = len(queries.reads)
+        if sizes is not None:
+            sizes[path] = len(response.get_data())
         STATEMENTS[path] = queries.reads
     return counts
 
@@ -212,10 +244,27 @@ def test_queries_per_page_do_not_grow_with_the_data(app, world, role):  # noqa: 
     _counts(app, client, role, tokens, pages)  # first requests warm caches: not counted
     small = _counts(app, client, role, tokens, pages)
     grow(user_ids, ids, MORE + 1)
-    large = _counts(app, client, role, tokens, pages)
+    twenty: dict[str, int] = {}
+    large = _counts(app, client, role, tokens, pages, twenty)
     grew = [
         f"{path}: {small[path]} -> {large[path]}{_repeated(path)}"
         for path in pages
         if large[path] != small[path]
     ]
     assert grew == [], "queries per page grew with the rows:\n" + "\n".join(grew)
+
+    # A list that reads every row in one statement keeps its count but not its size. Past a
+    # page of everything (sixty rows, then a hundred), a paged or capped list stops growing, a
+    # list without bounds grows by two thirds.
+    sizes = []
+    for _ in range(2):
+        grow(user_ids, ids, BEYOND_A_PAGE)
+        sizes.append({})
+        _counts(app, client, role, tokens, pages, sizes[-1])
+    sixty, hundred = sizes
+    unbounded = [
+        f"{path}: {sixty[path]} -> {hundred[path]} bytes"
+        for path in pages
+        if _shape(path) not in SMALL_BY_NATURE and hundred[path] > sixty[path] * 1.2
+    ]
+    assert unbounded == [], "lists without bounds:\n" + "\n".join(unbounded)

@@ -123,3 +123,19 @@ def test_advocate_cannot_cancel_another_advocates_claim_page(client, auth, db):
     assert client.post(f"/benefits/claims/{claim.id}/cancel").status_code == 404
     db.session.expire_all()
     assert db.session.get(Claim, claim.id).status == "approved"
+
+
+def test_a_ledger_of_more_than_a_page_links_its_pages(client, auth, db):
+    """The pages of one advocate's ledger link to that advocate's ledger (was a 500: the
+    pagination links lost the advocate from the path)."""
+    advocate, _user = advocate_with_login()
+    for n in range(51):
+        LedgerEntryFactory(advocate=advocate, delta=n + 1, reason="adjustment")
+    manager = UserFactory(role="manager")
+    db.session.commit()
+    auth.login(manager.email)
+
+    first = client.get(f"/program/benefits/ledger/{advocate.id}")
+    assert first.status_code == 200
+    assert f'href="/program/benefits/ledger/{advocate.id}?page=2"' in first.get_data(as_text=True)
+    assert client.get(f"/program/benefits/ledger/{advocate.id}?page=2").status_code == 200

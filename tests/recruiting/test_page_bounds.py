@@ -43,3 +43,26 @@ def test_a_target_names_five_nominations_and_counts_them_all(db, client, auth):
     auth.login(manager.email)
     page = client.get("/recruiting/targets").get_data(as_text=True)
     assert "Nominee 4" in page and "Nominee 5" not in page and "and 3 more" in page
+
+
+def test_the_csm_home_pages_their_accounts_with_counts_for_each(db, client, auth):
+    csm = UserFactory(role="csm", password=PASSWORD)
+    names = [f"Account {n:02d}" for n in range(27)]
+    accounts = [AccountFactory(name=name, csm=csm) for name in names]
+    AdvocateFactory(account=accounts[0], status="active")
+    AdvocateFactory(account=accounts[0], status="paused")
+    AdvocateFactory(account=accounts[26], status="active")
+    AccountFactory(name="Someone else's account")
+    db.session.commit()
+    auth.login(csm.email)
+
+    first = client.get("/home").get_data(as_text=True)
+    second = client.get("/home?page=2").get_data(as_text=True)
+
+    assert re.findall(r">(Account \d\d)<", first) == names[:25]
+    assert re.findall(r">(Account \d\d)<", second) == names[25:]
+    assert "27 in all" in first and "Someone else" not in first + second
+    assert 'aria-label="2 advocates at Account 00"' in first
+    assert 'aria-label="1 active advocates at Account 00"' in first
+    assert 'aria-label="1 active advocates at Account 26"' in second
+    assert 'aria-label="0 advocates at Account 01"' in first
