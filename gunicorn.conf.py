@@ -32,6 +32,38 @@ max_requests_jitter = 500
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("PORTAL_WEB_LOG_LEVEL", "info")
+if os.environ.get("PORTAL_LOG_FORMAT") == "json":
+    # gunicorn's own lines (workers booting, timeouts, signals) in the portal's JSON shape too,
+    # so a log collector parses every line of the process. Its access lines stay off: the portal
+    # writes one line per request itself (a level above the access log's INFO drops them).
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": []},  # the portal adds its own handler
+        "formatters": {"json": {"()": "portal.operations.logs.JsonFormatter"}},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+            "console": {"class": "logging.NullHandler"},
+        },
+        "loggers": {
+            "gunicorn.error": {
+                "level": loglevel.upper(),
+                "handlers": ["error_console"],
+                "propagate": False,
+                "qualname": "gunicorn.error",
+            },
+            "gunicorn.access": {
+                "level": "WARNING",
+                "handlers": ["console"],
+                "propagate": False,
+                "qualname": "gunicorn.access",
+            },
+        },
+    }
 
 # X-Forwarded-* headers: the portal itself trusts exactly PORTAL_PROXY_HOPS proxies (Werkzeug's
 # ProxyFix); gunicorn must not rewrite them first. Keep this at the proxy's address (the

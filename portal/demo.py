@@ -2041,6 +2041,14 @@ def seed_demo_command(advocates: int, reset: bool) -> None:
         if counts is not None:
             db.session.commit()
             refresh_statistics()
+            if reset:
+                from portal.notifications.inbox import clear_console_mail
+
+                # The old program's mail: its links lead nowhere now.
+                cleared = clear_console_mail()
+                if cleared:
+                    plural = "s" if cleared != 1 else ""
+                    click.echo(f"Cleared {cleared} e-mail{plural} of the old demo from the inbox.")
     except IntegrityError as error:
         db.session.rollback()
         raise click.ClickException(

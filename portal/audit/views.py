@@ -26,15 +26,19 @@ def index():
         "actor": args.text("actor"),
         "since": args.date("since"),
         "until": args.date("until"),
+        # The "Reference" an error page showed (X-Request-ID): what that request changed.
+        "request": args.text("request", max_length=128),
     }
     entity_id = args.integer("entity_id")
     number = args.page()
-    args.announce()
+    args.announce({"request": "Request reference"})
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters["action"]:
         query = query.where(AuditEvent.action == filters["action"])
     if filters["entity"]:
         query = query.where(AuditEvent.entity == filters["entity"])
+    if filters["request"]:
+        query = query.where(AuditEvent.request_id == filters["request"])
     if entity_id:
         query = query.where(AuditEvent.entity_id == entity_id)
     if filters["actor"]:

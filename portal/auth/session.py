@@ -7,7 +7,8 @@ its row is live: not revoked, not idle longer than PORTAL_SESSION_IDLE_MINUTES, 
 PORTAL_SESSION_MAX_HOURS (an advocate's "keep me signed in" lasts REMEMBER_COOKIE_DURATION).
 Sign-out revokes the row; a password change or reset, a role change or deactivation and "sign
 out everywhere" revoke every row of the user. One indexed lookup per request (session and user
-in one statement); the last-seen time is written at most once a minute.
+in one statement, with what every page's layout shows: see `portal.layout`); the last-seen time
+is written at most once a minute.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from flask_login import login_user
 
+from portal import layout
 from portal.audit import service as audit
 from portal.auth.models import User, UserSession, hash_token
 from portal.database import now_utc
@@ -138,19 +140,20 @@ def load_user(identity: str) -> User | None:
     if not key or not user_id.isdigit():
         return None
     found = db.session.execute(
-        sa.select(UserSession, User)
+        sa.select(UserSession, User, *layout.columns(User.id))
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == hash_token(key), UserSession.user_id == int(user_id))
     ).first()
     if found is None:
         return None
-    row, user = found
+    row, user, *facts = found
     now = now_utc()
     if not is_live(row, user, now):
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         _touch(row.id, now)
     user.session_key = key
+    layout.remember(user, *facts)
     return user
 
 

@@ -4,6 +4,7 @@ module tells people about (a request fulfilled)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from portal.database import now_utc
 from portal.errors import NotFound
@@ -14,15 +15,34 @@ from portal.notifications.service import queue_email
 from portal.urls import external_url
 from portal.vocab import label
 
+_UNREAD = "portal.unread_count"  # {user id: count} read with the user (`portal.layout`)
+
+
+def unread_count_column(user_id) -> sa.ScalarSelect:
+    """The unread count of the user whose id is `user_id` (a column or a value)."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def remember_unread_count(user, count: int) -> None:
+    g.setdefault(_UNREAD, {})[user.id] = count
+
+
+def _forget_unread_count(user) -> None:
+    if has_request_context():
+        g.get(_UNREAD, {}).pop(user.id, None)
+
 
 def unread_count(user) -> int:
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    if has_request_context() and user.id in g.get(_UNREAD, {}):
+        return g.get(_UNREAD)[user.id]
+    return db.session.scalar(sa.select(unread_count_column(user.id)))
 
 
 def notifications_query(user, *, unread_only: bool = False) -> sa.Select:
@@ -46,6 +66,7 @@ def mark_read(actor, note: Notification) -> Notification:
         raise NotFound("No such notification.")
     if note.read_at is None:
         note.read_at = now_utc()
+        _forget_unread_count(actor)
     return note
 
 
@@ -56,6 +77,7 @@ def mark_all_read(actor) -> int:
         .where(Notification.user_id == actor.id, Notification.read_at.is_(None))
         .values(read_at=now_utc())
     )
+    _forget_unread_count(actor)
     return result.rowcount
 
 

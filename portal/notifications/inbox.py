@@ -72,6 +72,19 @@ def mail_dir() -> Path | None:
     return Path(folder) if folder else None
 
 
+def clear_console_mail() -> int:
+    """Delete the kept console messages (seed-demo --reset); returns how many were deleted."""
+    folder = mail_dir()
+    if folder is None or not folder.is_dir():
+        return 0
+    deleted = 0
+    for path in folder.iterdir():
+        if path.is_file() and (path.suffix == ".eml" or path.name.endswith(".eml.part")):
+            path.unlink(missing_ok=True)
+            deleted += path.suffix == ".eml"
+    return deleted
+
+
 def keep_console_copy(mail: EmailMessage, outbox_id: int | None) -> str | None:
     """Write a delivered console message to the inbox folder; returns the file name, or None
     when nothing is kept (an SMTP host is set, or no folder)."""

@@ -12,10 +12,12 @@ import copy
 import unicodedata
 from email.utils import formataddr, parseaddr
 
+import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 
 from portal.auth.permissions import can
 from portal.errors import Forbidden
+from portal.program.models import ProgramSetting
 from portal.program.service import (
     COOLDOWN_MAX,
     DEFAULT_LIMIT_KEYS,
@@ -57,6 +59,20 @@ POLICY_KEYS = (
 # What the policy page edits directly (weights have a field each; points have their own page).
 FORM_KEYS = tuple(key for key in POLICY_KEYS if key not in ("match_weights", "points_by_activity"))
 _NAME_CACHE = "portal.setting.program_name"  # set_setting drops it when the name changes
+
+
+def program_name_column() -> sa.ScalarSelect:
+    """The stored `program_name` setting (NULL when unset), to read beside another row."""
+    return (
+        sa.select(ProgramSetting.value)
+        .where(ProgramSetting.key == "program_name")
+        .scalar_subquery()
+    )
+
+
+def remember_program_name(stored) -> None:
+    """Keep for this request the name read with `program_name_column()`."""
+    setattr(g, _NAME_CACHE, stored or current_app.config["PROGRAM_NAME"])
 
 
 def program_name() -> str:

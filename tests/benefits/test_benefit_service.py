@@ -225,7 +225,8 @@ def test_catalog_says_why_not(db):
     BenefitFactory(title="Costly", kind="training", points_cost=150)
     full = BenefitFactory(title="Full", kind="training", capacity=0)
     BenefitFactory(title="Late", kind="training", claim_deadline=dt.date(2020, 3, 3))
-    reasons = {o.benefit.title: o.reason for o in service.catalog(advocate)}
+    _page, offers = service.catalog(advocate)
+    reasons = {o.benefit.title: o.reason for o in offers}
     assert reasons["Costly"] == "needs 150 points, you have 90"
     assert reasons["Full"] == "full, join the waitlist"
     assert reasons["Late"] == "closed on 3 March 2020"

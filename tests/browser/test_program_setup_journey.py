@@ -118,6 +118,8 @@ def test_admin_sets_up_a_fresh_program_in_the_browser(page, fresh_program, scree
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("strong", has_text="at most one call a month").first).to_be_visible()
     page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("The saved draft, as advocates will read it")).to_be_visible()
+    page.wait_for_load_state("load")
     check_accessibility()
     page.get_by_label("New version name").fill("acme-1")
     page.once("dialog", lambda dialog: dialog.accept())

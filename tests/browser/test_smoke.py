@@ -32,7 +32,9 @@ def sign_in(page, email, password=DEMO_PASSWORD):
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+        + ", ".join(" ".join(map(str, node["target"])) for node in v["nodes"][:3])
+        + ")"
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]

@@ -315,3 +315,15 @@ def test_a_clash_mid_way_rolls_back_the_whole_seed(db, runner):
     assert "Nothing was written" in result.output
     assert count(db, User) == 0
     assert count(db, Account) == 1
+
+
+def test_reset_clears_the_old_demos_mail_from_the_demo_inbox(app, db, runner, seeded, tmp_path):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "20261201T000000000000Z-1-abcd1234.eml").write_bytes(b"Subject: old\r\n\r\nold")
+    (folder / "notes.txt").write_text("not the inbox's")
+    app.config.update(CONSOLE_MAIL_DIR=str(folder), SMTP_HOST=None)
+    result = seed(runner, "--reset", "--advocates", "10")
+    assert result.exit_code == 0, result.output
+    assert "Cleared 1 e-mail of the old demo" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

@@ -284,6 +284,7 @@ def test_loop_sends_and_stops_cleanly_on_sigterm(app, database_url, tmp_path):
         "PORTAL_DATABASE_URL": database_url,
         "PORTAL_SECRET_KEY": "loop-test-secret",
         "PORTAL_SMTP_HOST": "",
+        "PORTAL_CONSOLE_MAIL_DIR": str(tmp_path / "console-mail"),
         "PYTHONUNBUFFERED": "1",
     }
     flask = Path(sys.executable).parent / "flask"

@@ -54,8 +54,9 @@ def worker_row(pid: int) -> Worker | None:
 
 
 @pytest.fixture
-def start_worker(database_url):
-    """Start `flask --app <spec> worker ...` on the test database; killed at the end if alive."""
+def start_worker(database_url, tmp_path):
+    """Start `flask --app <spec> worker ...` on the test database; killed at the end if alive.
+    Console mail is kept in the test's folder, never the checkout's instance/mail."""
     processes: list[subprocess.Popen] = []
 
     def start(*args: str, app: str = "portal", **env: str) -> subprocess.Popen:
@@ -64,6 +65,7 @@ def start_worker(database_url):
             "PORTAL_DATABASE_URL": database_url,
             "PORTAL_SECRET_KEY": "worker-test-secret",
             "PORTAL_SMTP_HOST": "",
+            "PORTAL_CONSOLE_MAIL_DIR": str(tmp_path / "console-mail"),
             "PYTHONUNBUFFERED": "1",
             **env,
         }

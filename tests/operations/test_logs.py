@@ -4,15 +4,25 @@ request, tracebacks logged with the request's id and never shown."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
+from gunicorn import config as gunicorn_config
 
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from tests.conftest import PASSWORD, make_app
 from tests.factories import AccountFactory, UserFactory
+from tests.operations.test_metrics import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -63,6 +73,32 @@ def test_the_request_id_is_stored_on_the_audit_events_of_the_request(db, client)
     ).one()
     assert event.actor_id == user.id
     assert event.request_id == "sign-in-0001"
+
+
+def test_the_audit_log_finds_what_one_request_changed(db, client, auth):
+    UserFactory(role="admin", email="root@example.com")
+    UserFactory(email="mia@example.com")
+    db.session.commit()
+    for key in ("sign-in-0001", "sign-in-0002"):
+        client.post(
+            "/auth/sign-in",
+            data={"email": "mia@example.com", "password": PASSWORD},
+            headers={"X-Request-ID": key},
+        )
+        client.post("/auth/sign-out")
+    auth.login("root@example.com")
+    page = client.get("/admin/audit/?request=sign-in-0002").get_data(as_text=True)
+    assert page.count("user.signed_in</code>") == 1
+    assert 'href="/admin/audit/?request=sign-in-0002"' in page
+    assert "user.signed_in</code>" not in client.get(
+        "/admin/audit/?request=no-such-request"
+    ).get_data(as_text=True)
+    refused = client.get("/admin/audit/?request=" + "a" * 129)
+    assert refused.status_code == 200
+    assert (
+        "“Request reference” was not applied: it is longer than 128 characters"
+        in refused.get_data(as_text=True)
+    )
 
 
 def test_audit_events_outside_a_request_have_no_request_id(db):
@@ -193,3 +229,54 @@ def test_the_error_page_still_gives_the_reference_when_the_layout_cannot_render(
     logged = json_lines(capsys.readouterr().err)
     assert all(line["request_id"] == "down-00000001" for line in logged if line["level"] == "ERROR")
     assert len([line for line in logged if line["level"] == "ERROR"]) == 2
+
+
+def test_under_gunicorn_with_json_logs_every_line_of_the_process_is_json(
+    database_url, baseline, tmp_path
+):
+    """gunicorn.conf.py hands gunicorn's own lines (booting, signals) to the portal's JSON
+    formatter, keeps its access log off, and the portal's request line appears once."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_SECRET_KEY": "test-secret-key-not-for-production",
+        "PORTAL_LOG_FORMAT": "json",
+        "PORTAL_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+    if hasattr(gunicorn_config, "ControlSocket"):
+        command.append("--no-control-socket")
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [*command, "portal:create_app()"],
+            cwd=tmp_path,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                response = requests.get(
+                    f"http://127.0.0.1:{port}/healthz",
+                    headers={"X-Request-ID": "probe-gunicorn-01"},
+                    timeout=30,
+                )
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = json_lines(log.read_text())
+    assert any(line["logger"] == "gunicorn.error" for line in lines)  # its own, as JSON
+    assert [line["request_id"] for line in request_lines(lines)] == ["probe-gunicorn-01"]
+    assert not [line for line in lines if line["logger"] == "gunicorn.access"]

@@ -1,0 +1,28 @@
+"""What every signed-in page's layout shows besides the page itself: the program's name and the
+viewer's unread notification count.
+
+Both are read in the statement that loads the signed-in user (`auth.session.load_user`), so a
+page spends no statement of its own on its frame. Each is kept for the rest of the request where
+its owner reads it (`policy.program_name`, `inapp.unread_count`), and dropped there when the
+request changes it.
+"""
+
+from __future__ import annotations
+
+from flask import has_request_context
+
+from portal.notifications import inapp
+from portal.program import policy
+
+
+def columns(user_id) -> tuple:
+    """The layout's facts as scalar subqueries beside the user's row (`user_id`: its column)."""
+    return (policy.program_name_column(), inapp.unread_count_column(user_id))
+
+
+def remember(user, stored_name, unread) -> None:
+    """Keep the facts read with `user` for the rest of this request."""
+    if not has_request_context():
+        return
+    policy.remember_program_name(stored_name)
+    inapp.remember_unread_count(user, int(unread or 0))
