@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.accounts.lookup_views import bp as lookup_bp
     from portal.accounts.staff_views import bp as accounts_bp
     from portal.advocates.staff_views import bp as advocates_bp
     from portal.advocates.views import bp as me_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tokens_bp)
     app.register_blueprint(tokens_admin_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(lookup_bp)  # the program team's search fields
     app.register_blueprint(advocates_bp)
     app.register_blueprint(me_bp)
     app.register_blueprint(users_bp)

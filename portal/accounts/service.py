@@ -147,9 +147,14 @@ def account_query(
         raise Forbidden("You can't see accounts.")
     query = sa.select(Account)
     if q:
-        like = f"%{q.strip()}%"
+        text = q.strip()  # % and _ are letters of the search, not wildcards
         query = query.where(
-            sa.or_(Account.name.ilike(like), Account.domain.ilike(like), Account.crm_id.ilike(like))
+            sa.or_(
+                *(
+                    column.icontains(text, autoescape=True)
+                    for column in (Account.name, Account.domain, Account.crm_id)
+                )
+            )
         )
     for column, value in (
         (Account.industry, industry),

@@ -310,9 +310,14 @@ def advocate_query(
     elif actor.role not in PROGRAM:
         raise Forbidden("You can't see advocates.")
     if q:
-        like = f"%{q.strip()}%"
+        text = q.strip()  # % and _ are letters of the search, not wildcards
         query = query.where(
-            sa.or_(Advocate.name.ilike(like), Advocate.email.ilike(like), Account.name.ilike(like))
+            sa.or_(
+                *(
+                    column.icontains(text, autoescape=True)
+                    for column in (Advocate.name, Advocate.email, Account.name)
+                )
+            )
         )
     for column, value in (
         (Advocate.account_id, account_id),

@@ -972,12 +972,17 @@ def requests_query(actor, filters: dict | None = None) -> sa.Select:
         query = query.where(ReferenceRequest.requester_id == filters["requester_id"])
     text = (filters.get("q") or "").strip()
     if text:
-        like = f"%{text.lower()}%"
         query = query.where(
             sa.or_(
-                sa.func.lower(ReferenceRequest.prospect_company).like(like),
-                sa.func.lower(ReferenceRequest.opportunity_name).like(like),
-                sa.func.lower(ReferenceRequest.opportunity_crm_id).like(like),
+                *(
+                    # % and _ are letters of the search, not wildcards
+                    sa.func.lower(column).contains(text.lower(), autoescape=True)
+                    for column in (
+                        ReferenceRequest.prospect_company,
+                        ReferenceRequest.opportunity_name,
+                        ReferenceRequest.opportunity_crm_id,
+                    )
+                )
             )
         )
     if view in ("due_soon", "overdue", "new", "assigned", "open"):

@@ -43,7 +43,7 @@ def index():
         query = query.where(AuditEvent.entity_id == entity_id)
     if filters["actor"]:
         query = query.join(User, AuditEvent.actor_id == User.id).where(
-            User.email.ilike(f"%{filters['actor']}%")
+            User.email.icontains(filters["actor"], autoescape=True)
         )
     if filters["since"]:
         query = query.where(

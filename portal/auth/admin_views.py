@@ -28,7 +28,11 @@ def index():
     args.announce()
     query = sa.select(User).options(selectinload(User.sso_identities)).order_by(User.name)
     if q:
-        query = query.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
+        query = query.where(
+            sa.or_(
+                User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)
+            )
+        )
     if role in ROLES:
         query = query.where(User.role == role)
     page = db.paginate(query, page=current_page(), per_page=25, error_out=False)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import functools
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from portal.advocates.models import Advocate
+from portal.accounts import lookup
+from portal.accounts.lookup_fields import LookupListField
 from portal.benefits.models import ELIGIBILITY_RULES
 from portal.benefits.service import BENEFIT_FIELDS, detail_fields
-from portal.extensions import db
 from portal.forms import Required, blank_to_none
 from portal.vocab import BENEFIT_KINDS, choices
 
@@ -60,16 +61,14 @@ class BenefitForm(FlaskForm):
     min_completed = StringField(
         "Completed activities needed", filters=[_number], render_kw={"inputmode": "numeric"}
     )
-    allowed_advocate_ids = SelectMultipleField("Chosen advocates", coerce=int)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.allowed_advocate_ids.choices = [
-            SelectChoice(a.id, a.name)
-            for a in db.session.scalars(
-                sa.select(Advocate).where(Advocate.status == "active").order_by(Advocate.name)
-            )
-        ]
+    # Only the chosen ones are on the page; more are added by name (active advocates only).
+    allowed_advocate_ids = LookupListField(
+        "Chosen advocates",
+        resolve=functools.partial(lookup.resolve_advocate, active_only=True),
+        labels=lookup.advocate_labels,
+        endpoint="lookup.advocates",
+        endpoint_args={"active": "1"},
+    )
 
     def to_data(self) -> dict:
         data = {name: self[name].data for name in BENEFIT_FIELDS}

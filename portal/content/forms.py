@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from portal.accounts.models import Account
-from portal.advocates.models import Advocate
+from portal.accounts import lookup
+from portal.accounts.lookup_fields import LookupField
 from portal.content.service import ASSET_FIELDS
-from portal.extensions import db
 from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
 from portal.program.service import taxonomy_choices
 from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS, choices
-
-ADVOCATE_CHOICES = 1000
 
 
 class ContentForm(FlaskForm):
@@ -32,8 +28,20 @@ class ContentForm(FlaskForm):
     )
     file = FileField("File", description="A PDF or an image (PNG, JPEG, GIF, WebP), up to 10 MB.")
     summary = TextAreaField("Summary", filters=[blank_to_none])
-    account_id = SelectField("Account", coerce=text_or_empty, validate_choice=False)
-    advocate_id = SelectField("Advocate", coerce=text_or_empty, validate_choice=False)
+    account_id = LookupField(
+        "Account",
+        resolve=lookup.resolve_account,
+        labels=lookup.account_labels,
+        endpoint="lookup.accounts",
+        description="Type the customer's name and pick it; empty for none.",
+    )
+    advocate_id = LookupField(
+        "Advocate",
+        resolve=lookup.resolve_advocate,
+        labels=lookup.advocate_labels,
+        endpoint="lookup.advocates",
+        description="Type the advocate's name or e-mail address; empty for none.",
+    )
     stages = SelectMultipleField(
         "Sales stages", choices=choices(CONTENT_STAGES), validate_choice=False
     )
@@ -69,22 +77,6 @@ class ContentForm(FlaskForm):
         self.industries.choices = taxonomy_choices("industry", keep=self.industries.data)
         self.products.choices = taxonomy_choices("product", keep=self.products.data)
         self.use_cases.choices = taxonomy_choices("use_case", keep=self.use_cases.data)
-        accounts = db.session.execute(
-            sa.select(Account.id, Account.name).order_by(Account.name, Account.id)
-        ).all()
-        self.account_id.choices = [SelectChoice("", "None")] + [
-            SelectChoice(str(i), name) for i, name in accounts
-        ]
-        advocates = db.session.execute(
-            sa.select(Advocate.id, Advocate.name, Account.name)
-            .join(Account, Account.id == Advocate.account_id)
-            .where(Advocate.anonymized_at.is_(None))
-            .order_by(Advocate.name, Advocate.id)
-            .limit(ADVOCATE_CHOICES)
-        ).all()
-        self.advocate_id.choices = [SelectChoice("", "None")] + [
-            SelectChoice(str(i), f"{name} ({account})") for i, name, account in advocates
-        ]
 
     def to_data(self) -> dict:
         data = {name: self[name].data for name in ASSET_FIELDS}

@@ -83,10 +83,8 @@ def new():
 def edit(asset_id: int):
     asset = _asset(asset_id)
     if request.method == "GET":
-        form = ContentForm(obj=asset)
-        for name in ("account_id", "advocate_id", "use_limit"):
-            value = getattr(asset, name)
-            form[name].data = "" if value is None else str(value)
+        form = ContentForm(obj=asset)  # the account and advocate fields show their names
+        form.use_limit.data = "" if asset.use_limit is None else str(asset.use_limit)
         for name in ("approved_on", "approved_until"):
             value = getattr(asset, name)
             form[name].data = value.isoformat() if value else None

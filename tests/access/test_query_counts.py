@@ -59,12 +59,6 @@ SMALL_BY_NATURE = {
     "/program/benefits/give-get.csv": "an export is whole by design",
     "/recruiting/export/accounts.csv": "an export is whole by design",
     "/recruiting/export/advocates.csv": "an export is whole by design",
-    # Left open (issue 16): these forms offer every account as a choice; a search field
-    # would bound them.
-    "/program/benefits/new": "offers every account as a choice",
-    "/program/benefits/<id>/edit": "offers every account as a choice",
-    "/program/content/new": "offers every account as a choice",
-    "/program/content/<id>/edit": "offers every account as a choice",
 }
 
 
