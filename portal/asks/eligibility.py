@@ -6,7 +6,9 @@ them be asked again (computed by calling that service, so the rule is written on
 advocate and account are active, the next blackout ahead, the fairness counts, and what
 relevance compares (industry, product, use case, region, segment, seniority, language) in a
 compact form (the multi-valued ones also as bit masks, see `value_bit`), the live asks in the
-current windows; the opted-in activity types are a bit mask.
+current windows (the whole account's too while the program caps accounts); the opted-in
+activity types are a bit mask. One refresh costs a handful of statements however many advocates
+it recomputes (see `_refresh`): one ask's flush, four.
 
 `listen()` installs a session hook: whenever a flush touches an ask, a blackout, an advocate or
 an account, the affected advocates' rows are recomputed in the same transaction (a new
@@ -21,16 +23,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks import overuse
+from portal.asks.eligibility_counts import FAIR_COUNTED, counts_of
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.database import aware_utc, listen_to_flushes, now_utc
 from portal.extensions import db
@@ -78,14 +84,15 @@ PROMOTER_NPS, PROMOTER_POINTS = 50, 10
 DETRACTOR_POINTS = -10  # an NPS below 0
 RATING_POINTS = ((4.5, 20), (4.0, 10), (3.0, 0), (0.0, -20))  # average at least -> points
 STANDING_MAX = HEALTH_POINTS["healthy"] + PROMOTER_POINTS + RATING_POINTS[0][1]
-# Asks that weigh on an advocate for fairness (a withdrawn ask never reached them in earnest).
-FAIR_COUNTED = ("pending", "accepted", "declined", "expired", "completed")
 # Settings that change who may be asked across accounts: every row is recomputed.
 PROTECTION_SETTINGS = ("account_max_per_month", "account_max_per_quarter", "account_min_nps")
 # The program's default limits and cooldown: the rows of advocates without their own value.
 DEFAULT_LIMIT_COLUMNS = {key: key.removeprefix("default_") for key in DEFAULT_LIMIT_KEYS}
+# The settings computing a row reads (the overuse rules): what a refresh holds in memory.
+ROW_SETTINGS = ("terms_version", *DEFAULT_LIMIT_KEYS, *PROTECTION_SETTINGS)
 _PENDING = "portal.eligibility.pending"
 _ALL = "portal.eligibility.all"
+_SETTINGS = "portal.eligibility.settings_in_memory"
 
 
 def fairness_sql(asks_90d, asks_12m, last_asked_at):
@@ -116,13 +123,15 @@ def framed(values: Iterable[str]) -> str:
     return f"|{'|'.join(values)}|" if values else ""
 
 
+def _terms_query(kinds: Iterable[str] = tuple(MULTI_KINDS)) -> sa.Select:
+    return sa.select(TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.id).where(
+        TaxonomyTerm.kind.in_(sorted(kinds))
+    )
+
+
 def term_ids(kinds: Iterable[str] = tuple(MULTI_KINDS)) -> dict[tuple[str, str], int]:
     """{(kind, value): term id} of every term of `kinds`, retired ones too (one statement)."""
-    rows = db.session.execute(
-        sa.select(TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.id).where(
-            TaxonomyTerm.kind.in_(sorted(kinds))
-        )
-    )
+    rows = db.session.execute(_terms_query(kinds))
     return {(kind, value): term_id for kind, value, term_id in rows}
 
 
@@ -300,14 +309,45 @@ def stored_usage(row, zone, at: dt.datetime) -> tuple[overuse.Usage, tuple[int, 
     return used, account
 
 
-def _count_columns(at: dt.datetime):
-    recent = at - dt.timedelta(days=90)
-    year = at - dt.timedelta(days=365)
-    return (
-        sa.func.coalesce(sa.func.sum(sa.case((Ask.asked_at >= recent, 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((Ask.asked_at >= year, 1), else_=0)), 0),
-        sa.func.max(Ask.asked_at),
+@dataclass(frozen=True)
+class _Lookups:
+    """What every row depends on besides the advocate's own records (see `_lookups`)."""
+
+    settings: dict[str, object]  # the rows of program_settings, key -> value
+    choice_keys: dict[str, frozenset[str]]  # custom_fields.choice_keys()
+    terms: dict[tuple[str, str], int]  # term_ids()
+
+
+@functools.cache
+def _lookups_query() -> sa.CompoundSelect:
+    text, number = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
+    value = sa.cast(sa.null(), ProgramSetting.value.type)
+    choices, terms = custom_fields.choice_keys_query(), _terms_query()
+    setting = (ProgramSetting.key, text, number, ProgramSetting.value)
+    return sa.union_all(
+        sa.select(sa.literal("setting", sa.String), *setting),
+        sa.select(sa.literal("choice", sa.String), *choices.selected_columns, number, value).where(
+            choices.whereclause
+        ),
+        sa.select(sa.literal("term", sa.String), *terms.selected_columns, value).where(
+            terms.whereclause
+        ),
     )
+
+
+def _lookups() -> _Lookups:
+    """The program settings, the choice custom fields and the terms of the multi-valued kinds:
+    three small tables in one round trip (they change rarely, but a cache would have to follow
+    every writer; reading them is cheap once it is one statement)."""
+    settings, choices, terms = {}, [], {}
+    for source, first, second, number, value in db.session.execute(_lookups_query()):
+        if source == "setting":
+            settings[first] = value
+        elif source == "choice":
+            choices.append((first, second))
+        else:
+            terms[first, second] = number
+    return _Lookups(settings, custom_fields.choice_keys(choices), terms)
 
 
 def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None) -> int:
@@ -315,95 +355,161 @@ def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None
     ids = sorted({int(i) for i in advocate_ids if i is not None})
     if not ids:
         return 0
-    with settings_in_memory():
-        return _refresh(ids, at or now_utc())
+    lookups = _lookups()
+    with settings_in_memory(lookups.settings, ROW_SETTINGS):
+        return _refresh(at or now_utc(), lookups, ids=ids)
 
 
-def _refresh(ids: list[int], at: dt.datetime) -> int:
-    advocates = db.session.scalars(
-        sa.select(Advocate).where(Advocate.id.in_(ids)).options(joinedload(Advocate.account))
-    ).all()
-    counts = {
-        row[0]: row[1:]
-        for row in db.session.execute(
-            sa.select(Ask.advocate_id, *_count_columns(at))
-            .where(Ask.advocate_id.in_(ids), Ask.status.in_(FAIR_COUNTED))
-            .group_by(Ask.advocate_id)
-        )
-    }
+@functools.cache
+def _advocates_query() -> sa.Select:
+    """The advocates to refresh with their account, its Referenceability and their blackouts
+    not yet over (one row per blackout), chosen by id, by account, or as colleagues of an
+    advocate (same account)."""
+    chosen, colleague = aliased(Advocate), aliased(Advocate)
+    # One IN over a union, not an OR of INs: PostgreSQL answers that from the indexes, an OR
+    # with a subquery by reading every advocate.
+    ids = sa.union_all(
+        sa.select(chosen.id).where(chosen.id.in_(sa.bindparam("ids", expanding=True))),
+        sa.select(chosen.id).where(chosen.account_id.in_(sa.bindparam("accounts", expanding=True))),
+        sa.select(chosen.id)
+        .join(colleague, colleague.account_id == chosen.account_id)
+        .where(colleague.id.in_(sa.bindparam("colleagues_of", expanding=True))),
+    )
+    not_over = Blackout.end >= sa.bindparam("blackouts_from", type_=Blackout.end.type)
+    return (
+        sa.select(Advocate, Referenceability, Blackout)
+        .outerjoin(Referenceability, Referenceability.account_id == Advocate.account_id)
+        .outerjoin(Blackout, sa.and_(Blackout.advocate_id == Advocate.id, not_over))
+        .where(Advocate.id.in_(ids))
+        .options(joinedload(Advocate.account))
+        .order_by(Advocate.id, Blackout.start, Blackout.id)
+    )
+
+
+def _refresh(
+    at: dt.datetime,
+    lookups: _Lookups,
+    ids: Iterable[int] = (),
+    accounts: Iterable[int] = (),
+    colleagues_of: Iterable[int] = (),
+) -> int:
+    """Recompute the rows of the advocates `ids`, of every advocate of `accounts` and of every
+    colleague (same account) of `colleagues_of` (`lookups`: `_lookups()`, the settings in
+    memory), in three statements however many they are: the advocates with what the row reads
+    of them, their asks counted (`counts_of`), the write (and a DELETE if one of `ids` is gone).
+    """
+    ids = list(ids)
+    advocates: dict[int, Advocate] = {}
+    references: dict[int, Referenceability | None] = {}
     blackouts: dict[int, list[Blackout]] = {}
-    for blackout in db.session.scalars(
-        sa.select(Blackout)
-        .where(Blackout.advocate_id.in_(ids), Blackout.end >= at.date() - dt.timedelta(days=2))
-        .order_by(Blackout.start)
+    for advocate, reference, blackout in db.session.execute(
+        _advocates_query(),
+        {
+            "ids": ids,
+            "accounts": list(accounts),
+            "colleagues_of": list(colleagues_of),
+            "blackouts_from": at.date() - dt.timedelta(days=2),
+        },
     ):
-        blackouts.setdefault(blackout.advocate_id, []).append(blackout)
-    used = overuse.usage_of(advocates, at)
-    account_used = overuse.account_usage_of(advocates, at)
-    references = overuse.references_of({advocate.account_id for advocate in advocates})
-    ratings = ratings_of(ids)
-    custom_keys = custom_fields.choice_keys()
-    terms = term_ids()
+        advocates[advocate.id] = advocate
+        references[advocate.account_id] = reference
+        if blackout is not None:
+            blackouts.setdefault(advocate.id, []).append(blackout)
+    # The account's live asks matter (and are kept) only while the program caps accounts:
+    # turning a cap on recomputes every row (PROTECTION_SETTINGS).
+    caps = any(cap is not None for cap in overuse.account_caps().values())
+    counts = counts_of(list(advocates.values()), at, caps)
     rows = []
-    for advocate in advocates:
+    for advocate in advocates.values():
+        counted = counts[advocate.id]
         row = _row(
             advocate,
             at,
             blackouts.get(advocate.id, []),
-            used[advocate.id],
+            counted.used,
             references.get(advocate.account_id),
-            account_used[advocate.id],
-            ratings.get(advocate.id),
-            terms,
+            counted.account_used,
+            counted.rating,
+            lookups.terms,
         )
-        asks_90d, asks_12m, last = counts.get(advocate.id, (0, 0, None))
-        last = aware_utc(last)
-        # Under their own names: the insert computes `fairness` from them with the SQL formula.
-        row.update(n_90d=int(asks_90d), n_12m=int(asks_12m), last_at=last)
-        row["crit_custom"] = custom_fields.framed_values(advocate, custom_keys)
+        # Under their own names: the write computes `fairness` from them with the SQL formula.
+        row.update(n_90d=counted.asks_90d, n_12m=counted.asks_12m, last_at=counted.last_asked_at)
+        row["crit_custom"] = custom_fields.framed_values(advocate, lookups.choice_keys)
         rows.append(row)
-    table = AdvocateEligibility.__table__
-    db.session.execute(sa.delete(table).where(table.c.advocate_id.in_(ids)))
-    if rows:
-        n_90d, n_12m, last_at = (sa.bindparam(n) for n in ("n_90d", "n_12m", "last_at"))
-        last_at = sa.bindparam("last_at", type_=table.c.last_asked_at.type)
-        db.session.execute(
-            sa.insert(table).values(
-                asks_90d=n_90d,
-                asks_12m=n_12m,
-                last_asked_at=last_at,
-                fairness=fairness_sql(n_90d, n_12m, last_at),
-            ),
-            rows,
-        )
+    _write(rows, gone=set(ids) - set(advocates))
     return len(rows)
 
 
-@contextlib.contextmanager
-def settings_in_memory():
-    """Settings without a row read as their defaults without a query each (bulk and read paths).
+@functools.cache
+def _write_statement(dialect: str) -> sa.Insert:
+    """An upsert of rows where the database has one (PostgreSQL, SQLite), a plain insert
+    elsewhere (the caller deletes first)."""
+    table = AdvocateEligibility.__table__
+    n_90d, n_12m = sa.bindparam("n_90d"), sa.bindparam("n_12m")
+    last_at = sa.bindparam("last_at", type_=table.c.last_asked_at.type)
+    computed = {
+        "asks_90d": n_90d,
+        "asks_12m": n_12m,
+        "last_asked_at": last_at,
+        "fairness": fairness_sql(n_90d, n_12m, last_at),
+    }
+    upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if upsert is None:
+        return sa.insert(table).values(**computed)
+    statement = upsert(table).values(**computed)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.advocate_id],
+        set_={c.name: statement.excluded[c.name] for c in table.c if not c.primary_key},
+    )
 
-    get_setting() asks the session for the row; an unset key costs a SELECT every time (four
-    per advocate in the overuse limits). Placing the defaults in the identity map (not in the
-    database, never flushed: they are clean) answers the same value from memory; they are
-    taken out again at the end so nothing can write them.
+
+def _write(rows: list[dict], gone: set[int]) -> None:
+    """Store the rows (one statement) and drop those of advocates `gone`."""
+    table = AdvocateEligibility.__table__
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        gone = gone | {row["advocate_id"] for row in rows}
+    if gone:
+        connection.execute(sa.delete(table).where(table.c.advocate_id.in_(sorted(gone))))
+    if rows:
+        connection.execute(_write_statement(dialect), rows)
+
+
+@contextlib.contextmanager
+def settings_in_memory(stored: dict | None = None, keys: Iterable[str] = tuple(DEFAULTS)):
+    """Settings read without a query each (bulk and read paths).
+
+    get_setting() asks the session for the row: a key without a row costs a SELECT every time
+    (four per advocate in the overuse limits), and so does a key with one once nothing holds
+    the row (the identity map keeps only what is referenced). For each of `keys` this places in
+    the identity map the row as stored (`stored`: {key: value} of program_settings, when read
+    already) or, for a key without a row, one holding the default (not in the database, never
+    flushed: they are clean); they are taken out again at the end so nothing can write them.
+    Inside another call this one has nothing to do: the outer one placed them.
     """
-    stored = set(db.session.scalars(sa.select(ProgramSetting.key)))
+    if db.session.info.get(_SETTINGS):
+        yield
+        return
+    if stored is None:
+        stored = dict(db.session.execute(sa.select(ProgramSetting.key, ProgramSetting.value)).all())
     present = db.session.identity_map
-    phantoms = []
-    for key, value in DEFAULTS.items():
-        # Already in the session (a row, or an outer call's phantom): it answers already.
-        if key not in stored and identity_key(ProgramSetting, key) not in present:
-            phantom = ProgramSetting(key=key, value=value)
-            make_transient_to_detached(phantom)  # as if loaded: clean, never inserted
-            db.session.add(phantom)
-            phantoms.append(phantom)
+    placed = []
+    for key in keys:
+        if identity_key(ProgramSetting, key) in present:
+            continue  # it answers already
+        setting = ProgramSetting(key=key, value=stored[key] if key in stored else DEFAULTS[key])
+        make_transient_to_detached(setting)  # as if loaded: clean
+        db.session.add(setting)
+        placed.append(setting)
+    db.session.info[_SETTINGS] = True
     try:
         yield
     finally:
-        for phantom in phantoms:
-            if phantom in db.session:
-                db.session.expunge(phantom)
+        db.session.info.pop(_SETTINGS, None)
+        for setting in placed:
+            if setting in db.session:
+                db.session.expunge(setting)
 
 
 def rebuild_eligibility(batch: int = 500, at: dt.datetime | None = None) -> int:
@@ -548,7 +654,9 @@ def _collect(session, flush_context, instances) -> None:
             pending.append(("term", obj.kind, obj.value))
 
 
-def _advocate_ids(session, pending) -> set[int]:
+def _affected(session, pending) -> tuple[set[int], set[int], set[int]]:
+    """(advocate ids, account ids whose advocates all change, advocates whose colleagues
+    change too): `_refresh` finds the advocates of the last two with the rows it reads."""
     ids, accounts, asked = set(), set(), set()
     table = AdvocateEligibility.__table__
     for obj in pending:
@@ -578,15 +686,10 @@ def _advocate_ids(session, pending) -> set[int]:
             ids.add(obj.advocate_id)
             if isinstance(obj, Ask):
                 asked.add(obj.advocate_id)
-    asked.discard(None)
-    if asked and any(cap is not None for cap in overuse.account_caps().values()):
-        # An ask counts against its whole account's caps: the colleagues' rows change too.
-        accounts.update(
-            session.scalars(sa.select(Advocate.account_id).where(Advocate.id.in_(asked)))
-        )
-    if accounts:
-        ids.update(session.scalars(sa.select(Advocate.id).where(Advocate.account_id.in_(accounts))))
-    return {i for i in ids if i is not None}
+    if not any(cap is not None for cap in overuse.account_caps().values()):
+        # Only an account's caps make an ask count for its colleagues.
+        asked = set()
+    return ({i for i in ids if i is not None}, accounts - {None}, asked - {None})
 
 
 def _apply(session, flush_context) -> None:
@@ -594,14 +697,16 @@ def _apply(session, flush_context) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    with settings_in_memory():  # the settings read once, not once per rule and advocate
-        _recompute(session, pending)
+    lookups = _lookups()
+    # The settings read once, not once per rule and advocate.
+    with settings_in_memory(lookups.settings, ROW_SETTINGS):
+        _recompute(session, pending, lookups)
 
 
-def _recompute(session, pending) -> None:
-    ids = _advocate_ids(session, pending)
-    if ids:
-        refresh_advocates(ids)
+def _recompute(session, pending, lookups: _Lookups) -> None:
+    ids, accounts, asked = _affected(session, pending)
+    if ids or accounts or asked:
+        _refresh(now_utc(), lookups, sorted(ids), sorted(accounts), sorted(asked))
     settings = [obj for obj in pending if isinstance(obj, ProgramSetting)]
     terms = [obj.value for obj in settings if obj.key == "terms_version"]
     if terms:
@@ -625,7 +730,7 @@ def _recompute(session, pending) -> None:
             ).all()
             if not batch:
                 break
-            refresh_advocates(batch)
+            _refresh(now_utc(), lookups, batch)
             last = batch[-1]
 
 

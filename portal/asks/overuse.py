@@ -103,6 +103,14 @@ def _utc_start(day: dt.date, zone: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
 
 
+def window_bounds(zone: ZoneInfo, at: dt.datetime) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """The calendar month, quarter and year containing `at` in `zone`, as UTC [start, end)."""
+    return {
+        name: (_utc_start(first, zone), _utc_start(following, zone))
+        for name, (first, following) in window_starts(at.astimezone(zone).date()).items()
+    }
+
+
 def _day(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
@@ -130,11 +138,7 @@ def usage_of(advocates, at: dt.datetime | None = None) -> dict[int, Usage]:
         by_zone.setdefault(zone_of(advocate), []).append(advocate.id)
     found = {}
     for zone, ids in by_zone.items():
-        windows = window_starts(at.astimezone(zone).date())
-        bounds = {
-            name: (_utc_start(first, zone), _utc_start(following, zone))
-            for name, (first, following) in windows.items()
-        }
+        bounds = window_bounds(zone, at)
 
         def in_window(name, bounds=bounds):
             start, end = bounds[name]
@@ -191,20 +195,22 @@ def account_usage_of(advocates, at: dt.datetime | None = None) -> dict[int, tupl
         by_zone.setdefault(zone_of(advocate), set()).add(advocate.account_id)
     counted: dict[tuple[ZoneInfo, int], tuple[int, int]] = {}
     for zone, accounts in by_zone.items():
-        windows = window_starts(at.astimezone(zone).date())
-        month = _utc_start(windows["month"][0], zone)
-        quarter = _utc_start(windows["quarter"][0], zone)
-        end = _utc_start(windows["quarter"][1], zone)
+        bounds = window_bounds(zone, at)
+        month = bounds["month"][0]
+        quarter, end = bounds["quarter"]
 
         def since(start, end=end):
             inside = sa.and_(Ask.asked_at >= start, Ask.asked_at < end)
             return sa.func.coalesce(sa.func.sum(sa.case((inside, 1), else_=0)), 0)
 
+        # The asks by their advocates' ids: left to choose, SQLite reads every live ask and
+        # keeps the accounts' (a quarter of a second for a thousand advocates).
+        theirs = sa.select(Advocate.id).where(Advocate.account_id.in_(accounts))
         rows = db.session.execute(
             sa.select(Advocate.account_id, since(month), since(quarter))
             .join(Ask, Ask.advocate_id == Advocate.id)
             .where(
-                Advocate.account_id.in_(accounts),
+                Ask.advocate_id.in_(theirs),
                 Ask.status.in_(LIVE_ASK_STATUSES),
                 Ask.asked_at >= quarter,
             )

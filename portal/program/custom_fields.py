@@ -516,13 +516,17 @@ def csv_cells(values: dict | None, keys: list[str]) -> list:
 # Matching -------------------------------------------------------------------------------------
 
 
-def choice_keys() -> dict[str, frozenset[str]]:
+def choice_keys_query() -> sa.Select:
+    """(entity, key) of every choice field, retired ones too: what `choice_keys` reads."""
+    return sa.select(CustomField.entity, CustomField.key).where(CustomField.type == "choice")
+
+
+def choice_keys(rows=None) -> dict[str, frozenset[str]]:
     """{entity: keys of its choice fields}, retired ones too (their stored values still match
-    nothing new, but stay on the row until they change)."""
+    nothing new, but stay on the row until they change); `rows`: the (entity, key) pairs of
+    `choice_keys_query()` when read already (with other small tables, in one statement)."""
     found: dict[str, set[str]] = {entity: set() for entity in ENTITIES}
-    for entity, key in db.session.execute(
-        sa.select(CustomField.entity, CustomField.key).where(CustomField.type == "choice")
-    ):
+    for entity, key in db.session.execute(choice_keys_query()) if rows is None else rows:
         found[entity].add(key)
     return {entity: frozenset(keys) for entity, keys in found.items()}
 
