@@ -10,18 +10,26 @@ same run on the same data, a hand-tuned SQL baseline of the same top 20: its own
 stored as one number) answering one statement per request. It prints median and p95 of both
 and their ratio per size, shape and database, checks that both return the same advocates in the
 same order, prints the EXPLAIN (ANALYZE on PostgreSQL, QUERY PLAN on SQLite) of the slowest
-request's statements, and times one ask insert with its eligibility refresh (the flush hook).
+request's statements, counts the statements of each match, and times one ask insert with its
+eligibility refresh (the flush hook). `--against FILE` (another version of
+portal/asks/matching.py, e.g. `git show HEAD:portal/asks/matching.py > /tmp/before.py`) times
+that version too, request by request in turn with this one on the same data, and counts the
+requests whose whole results (ids, scores, reasons, asks left, near misses and their refusals)
+differ: a change to matching checked against the code before it. (Results of separate runs
+can't be compared: the data is built relative to the time of the run, and "last asked 6 days
+ago" turns into 5 when an ask's local time passes midnight.)
 PostgreSQL: PORTAL_BENCH_DATABASE_URL (a server URL; a database is created there and dropped
 afterwards), default the local server.
 
     .venv/bin/python bench/matching.py [--sizes 10000 100000] [--shape uniform|skewed|both]
-        [--skip-sqlite] [--skip-postgresql] [--no-explain]
+        [--skip-sqlite] [--skip-postgresql] [--no-explain] [--against FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import random
@@ -510,7 +518,69 @@ def time_ask_insert(requests: list[ReferenceRequest], count: int = 200) -> float
     return statistics.median(times) if times else 0.0
 
 
-def run(url: str, advocates: int, shape: str, show_plan: bool) -> dict:
+def result_dump(module, result) -> dict:
+    """All a match shows (`module`: the matching module that made `result`), as JSON."""
+    dump = {
+        "matches": [module.match_dict(item) for item in result.matches],
+        "near_misses": [
+            {**module.near_miss_dict(item), "reasons": item.reasons, "relevance": item.relevance}
+            for item in result.near_misses
+        ],
+        "scale": result.scale,
+        "crowded": result.crowded,
+    }
+    return json.loads(json.dumps(dump, default=str))
+
+
+def other_version(path: Path):
+    """Another version of portal/asks/matching.py, loaded as a module of its own."""
+    spec = importlib.util.spec_from_file_location("bench_matching_against", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def time_matches(requests, against=None) -> dict:
+    """Each request matched by this version (and by `against`, in turn: which goes first
+    alternates), timed; the top ids and whole results of each."""
+    versions = {"portal": matching, **({"against": against} if against else {})}
+    found = {name: {"times": [], "tops": [], "dumps": [], "sizes": []} for name in versions}
+    for n, request in enumerate(requests):
+        names = list(versions) if n % 2 == 0 else list(reversed(versions))
+        for name in names:
+            module = versions[name]
+            db.session.expire_all()
+            request.criteria  # noqa: B018 (the request loaded, as the page that matches has it)
+            started = time.perf_counter()
+            result = module.match(request, TOP)
+            found[name]["times"].append((time.perf_counter() - started) * 1000)
+            found[name]["sizes"].append(len(result.matches))
+            found[name]["tops"].append([m.advocate.id for m in result.matches])
+            found[name]["dumps"].append(result_dump(module, result))
+    return found
+
+
+def count_statements(requests) -> list[int]:
+    """The statements each request's match sends (not timed)."""
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen[-1] += 1
+
+    for request in requests:
+        db.session.expire_all()
+        request.criteria  # noqa: B018 (loaded, as in time_matches)
+        seen.append(0)
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            matching.match(request, TOP)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    return seen
+
+
+def run(url: str, advocates: int, shape: str, show_plan: bool, against=None) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
@@ -529,16 +599,20 @@ def run(url: str, advocates: int, shape: str, show_plan: bool) -> dict:
         print(f"  rebuilt eligibility in {time.perf_counter() - started:.1f} s")
         requests = requests_to_match()
         bits = build_baseline(requests)
-        matching.match(requests[0], TOP)  # warm the caches and the connection
-        times, found, tops = [], [], []
-        for request in requests:
-            started = time.perf_counter()
-            result = matching.match(request, TOP)
-            times.append((time.perf_counter() - started) * 1000)
-            found.append(len(result.matches))
-            tops.append([m.advocate.id for m in result.matches])
-            db.session.expire_all()
+        for module in (matching, against) if against else (matching,):
+            module.match(requests[0], TOP)  # warm the caches and the connection
+        print(f"  load average while matching: {_load_average()}")
+        matched = time_matches(requests, against)
+        times, tops = matched["portal"]["times"], matched["portal"]["tops"]
+        found = matched["portal"]["sizes"]
         print(f"  matches per request: min {min(found)}, median {statistics.median(found)}")
+        against_times = matched.get("against", {}).get("times")
+        if against:
+            mine, theirs = matched["portal"]["dumps"], matched["against"]["dumps"]
+            changed = [n for n, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b]
+            print(f"  whole results differ from --against's for {len(changed)}: {changed}")
+        statements = count_statements(requests)
+        print(f"  statements per match: min {min(statements)}, max {max(statements)}")
         base_times, base_tops = time_baseline(requests, bits)
         differ = sum(1 for mine, theirs in zip(tops, base_tops, strict=True) if mine != theirs)
         print(f"  baseline top {TOP} differs from the portal's for {differ} of {len(requests)}")
@@ -549,7 +623,18 @@ def run(url: str, advocates: int, shape: str, show_plan: bool) -> dict:
             explain(requests[slowest], times[slowest])
         db.session.remove()
         db.engine.dispose()
-    return {"portal": times, "baseline": base_times, "insert": insert, "differ": differ}
+    return {
+        "portal": times,
+        "baseline": base_times,
+        "insert": insert,
+        "differ": differ,
+        "against": against_times,
+    }
+
+
+def _load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (timings on a busy machine are noisy)."""
+    return ", ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def summary(label: str, times: list[float]) -> tuple[float, float]:
@@ -563,22 +648,23 @@ def summary(label: str, times: list[float]) -> tuple[float, float]:
 def measured(label: str, found: dict) -> dict:
     portal = summary(f"{label} portal", found["portal"])
     baseline = summary(f"{label} baseline", found["baseline"])
-    return {"portal": portal, "baseline": baseline, "insert": found["insert"]}
+    against = found["against"] and summary(f"{label} --against", found["against"])
+    return {"portal": portal, "baseline": baseline, "insert": found["insert"], "against": against}
 
 
-def bench_sqlite(sizes, shapes, show_plan: bool) -> dict:
+def bench_sqlite(sizes, shapes, show_plan: bool, against=None) -> dict:
     results = {}
     for shape in shapes:
         for size in sizes:
             with tempfile.TemporaryDirectory() as folder:
                 print(f"sqlite, {size:,} advocates, {shape}")
                 url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-                found = run(url, size, shape, show_plan and size == max(sizes))
+                found = run(url, size, shape, show_plan and size == max(sizes), against)
                 results[shape, size] = measured(f"sqlite {size:,} {shape}", found)
     return results
 
 
-def bench_postgresql(base: str, sizes, shapes, show_plan: bool) -> dict:
+def bench_postgresql(base: str, sizes, shapes, show_plan: bool, against=None) -> dict:
     results = {}
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     for shape in shapes:
@@ -589,7 +675,7 @@ def bench_postgresql(base: str, sizes, shapes, show_plan: bool) -> dict:
             try:
                 url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
                 print(f"postgresql, {size:,} advocates, {shape}")
-                found = run(url, size, shape, show_plan and size == max(sizes))
+                found = run(url, size, shape, show_plan and size == max(sizes), against)
                 results[shape, size] = measured(f"postgresql {size:,} {shape}", found)
             finally:
                 with admin.connect() as conn:
@@ -609,6 +695,11 @@ def report(name: str, results: dict) -> None:
             f"  {name:10} {shape:8} {size:>9,}  {median:8.1f}ms {p95:6.1f}  "
             f"{b_median:10.1f}ms {b_p95:6.1f}  {median / b_median:9.2f} {p95 / b_p95:5.2f}  "
             f"{found['insert']:8.2f}ms"
+            + (
+                f"  --against med {found['against'][0]:.1f}ms p95 {found['against'][1]:.1f}"
+                if found["against"]
+                else ""
+            )
         )
     for shape in sorted({shape for shape, _ in results}):
         sizes = sorted(size for s, size in results if s == shape)
@@ -630,17 +721,24 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgresql", action="store_true")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument(
+        "--against", type=Path, help="another version of matching.py to time and compare"
+    )
     args = parser.parse_args()
+    against = other_version(args.against) if args.against else None
     shapes = ("uniform", "skewed") if args.shape == "both" else (args.shape,)
     found = {}
     if not args.skip_postgresql:
         base = os.environ.get("PORTAL_BENCH_DATABASE_URL", DEFAULT_PG)
-        found["postgresql"] = bench_postgresql(base, args.sizes, shapes, not args.no_explain)
+        found["postgresql"] = bench_postgresql(
+            base, args.sizes, shapes, not args.no_explain, against
+        )
     if not args.skip_sqlite:
-        found["sqlite"] = bench_sqlite(args.sizes, shapes, not args.no_explain)
+        found["sqlite"] = bench_sqlite(args.sizes, shapes, not args.no_explain, against)
     print(
         f"\nSummary (top {TOP}, {REQUESTS} requests; targets: PostgreSQL 100k p95 within 1.5x "
-        "of the baseline, 100k/10k p95 ratio < 3, SQLite 100k p95 < 150 ms, ask insert < 5 ms)"
+        "of the baseline, 100k/10k p95 ratio < 3, SQLite 100k p95 < 150 ms, ask insert < 5 ms); "
+        f"load average now {_load_average()}"
     )
     for name, results in found.items():
         report(name, results)

@@ -47,7 +47,8 @@ _WINDOWS = 8
 def _one_of(column, values: Iterable[str]):
     """`column IN ('a', 'b')` with the values in the SQL itself (constants of the code, never
     input): nothing to expand on each run of a statement that tests them a dozen times."""
-    assert all(value.isidentifier() for value in values)
+    if not all(value.isidentifier() for value in values):
+        raise ValueError(f"not a status name: {values!r}")
     return column.in_([sa.literal_column(f"'{value}'") for value in values])
 
 

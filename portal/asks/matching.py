@@ -4,20 +4,23 @@ Hard rules filter on the `advocate_eligibility` rows (kept current by the flush 
 `portal.asks.eligibility` from the overuse service), relevance is a weighted overlap of the
 request's criteria with the compact criteria on the same row (bit masks where they answer,
 the framed text where they can't), fairness is a stored number; the database returns the top N
-(ORDER BY score DESC LIMIT N). Reasons in words are built for those N rows only, from what the
-same rows keep (live asks per window), and near misses are explained with `overuse.refusals`
-for the few rows shown. No query loads all advocates, and none joins or aggregates per
-candidate; the statements of one match do not grow with the rows shown.
+(ORDER BY score DESC LIMIT N), and one more statement loads those N (and the near misses)
+with what the result shows of them. Reasons in words are built for those rows only, from what
+the same rows keep (live asks per window), and near misses are explained with
+`overuse.refusals` for the few rows shown. No query loads all advocates, and none joins or
+aggregates per candidate; the six statements of one match do not grow with the rows shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
+from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks import overuse
 from portal.asks.eligibility import (
@@ -28,7 +31,6 @@ from portal.asks.eligibility import (
     NEVER_ASKED,
     STANDING_MAX,
     TERM_BITS,
-    ratings_of,
     settings_in_memory,
     standing_parts,
     stored_usage,
@@ -42,6 +44,7 @@ from portal.program import custom_fields
 from portal.program.models import TaxonomyTerm
 from portal.program.service import get_setting
 from portal.program.taxonomy import expand_groups
+from portal.recruiting.models import Referenceability
 from portal.vocab import label
 
 NEAR_MISS_STATUSES = ("active", "paused")
@@ -88,17 +91,19 @@ class MatchResult:
     crowded: list[str] = field(default_factory=list)  # "3 of the top 10 work at Acme"
 
 
-def requested_terms(criteria: dict | None) -> dict[str, list[str]]:
+def requested_terms(
+    criteria: dict | None, vocabulary: Vocabulary | None = None
+) -> dict[str, list[str]]:
     """{tag kind: requested values} for the criteria that name any value; a group of terms
-    stands for its members too."""
+    stands for its members too (`vocabulary`: the groups read already, else read here)."""
     criteria = criteria or {}
-    return custom_fields.requested(criteria) | expand_groups(
-        {
-            kind: list(criteria.get(key) or [])
-            for key, kind in CRITERIA_KINDS.items()
-            if criteria.get(key)
-        }
-    )
+    chosen = {
+        kind: list(criteria.get(key) or [])
+        for key, kind in CRITERIA_KINDS.items()
+        if criteria.get(key)
+    }
+    expanded = vocabulary.expand(chosen) if vocabulary is not None else expand_groups(chosen)
+    return custom_fields.requested(criteria) | expanded
 
 
 def _weights(override: dict | None = None) -> dict[str, int]:
@@ -113,8 +118,11 @@ def _prospect_key(request: ReferenceRequest) -> str:
     return (request.prospect_company or "").strip().casefold()
 
 
-def _asked_for(request: ReferenceRequest, advocate_id):
-    return sa.exists().where(Ask.request_id == request.id, Ask.advocate_id == advocate_id)
+def _not_asked_for(request: ReferenceRequest, advocate_id):
+    """SQL: not yet asked for `request`. NOT IN over the request's few asks (a hashed set the
+    scan filters by), not NOT EXISTS: an anti-join above the sort would make PostgreSQL sort
+    every candidate instead of keeping only the best N (a top-N heapsort)."""
+    return advocate_id.not_in(sa.select(Ask.advocate_id).where(Ask.request_id == request.id))
 
 
 def _askable(request: ReferenceRequest, at: dt.datetime):
@@ -123,7 +131,10 @@ def _askable(request: ReferenceRequest, at: dt.datetime):
     e = AdvocateEligibility
     bit = ACTIVITY_BITS.get(request.activity_type, 0)
     rules = [
-        e.active.is_(True),
+        # "IS NOT false" (active is never null), not "IS true": SQLite can't look that up in
+        # the (active, fairness) index, and reading most rows through it, one table lookup
+        # each, is three times slower than reading the table.
+        e.active.is_not(False),
         sa.or_(e.askable_from.is_(None), e.askable_from <= at),
         sa.or_(e.blocked_from.is_(None), e.blocked_from > at, e.blocked_until <= at),
         e.activity_bits.bitwise_and(bit) != 0,
@@ -136,19 +147,39 @@ def _askable(request: ReferenceRequest, at: dt.datetime):
 
 class Vocabulary:
     """The terms as one match needs them, read in one statement: labels of every term, active
-    or not (to word stored values), and which value holds which bit of a kind's mask."""
+    or not (to word stored values), which value holds which bit of a kind's mask, and the
+    members of each group (as `taxonomy.group_members` orders them)."""
 
     def __init__(self) -> None:
         self.labels: dict[tuple[str, str], str] = {}
         self.ids: dict[tuple[str, str], int] = {}
         self.by_bit: dict[tuple[str, int], set[str]] = {}
-        for term_id, kind, value, text in db.session.execute(
-            sa.select(TaxonomyTerm.id, TaxonomyTerm.kind, TaxonomyTerm.value, TaxonomyTerm.label)
+        self.members: dict[tuple[str, str], list[str]] = {}
+        t = TaxonomyTerm
+        names, members = {}, []
+        for term_id, kind, value, text, group_id, position in db.session.execute(
+            sa.select(t.id, t.kind, t.value, t.label, t.group_id, t.position)
         ):
             self.labels[kind, value] = text
+            names[term_id] = (kind, value)
+            if group_id is not None:
+                members.append((position, term_id, group_id, value))
             if kind in MULTI_KINDS:
                 self.ids[kind, value] = term_id
                 self.by_bit.setdefault((kind, term_id % TERM_BITS), set()).add(value)
+        for _, _, group_id, value in sorted(members):
+            self.members.setdefault(names[group_id], []).append(value)
+
+    def expand(self, terms: dict[str, list[str]]) -> dict[str, list[str]]:
+        """`taxonomy.expand_groups` from the terms read: each group as itself and its members."""
+        return {
+            kind: list(
+                dict.fromkeys(
+                    v for value in values for v in (value, *self.members.get((kind, value), []))
+                )
+            )
+            for kind, values in terms.items()
+        }
 
     def mask(self, kind: str, values: list[str]) -> tuple[int, bool]:
         """The mask of `values` of a multi-valued kind, and whether a row's mask meeting it is
@@ -208,10 +239,11 @@ def match(
     """The top `limit` askable advocates for `request`, with reasons, and the near misses;
     `weights` ({kind: weight}) ranks with candidate weights instead of the program's.
 
-    Two statements over the narrow eligibility table: the askable advocates not yet asked for
-    this request by score (a top-N sort, with no join but the anti-join on this request's few
-    asks), and the most relevant advocates a hard rule keeps out (near misses). Settings are
-    read once (not once per advocate shown).
+    Two statements rank over the narrow eligibility table: the askable advocates not yet
+    asked for this request by score (a top-N sort), and the most relevant advocates a hard rule
+    keeps out (near misses); one more loads the advocates of both with what the result shows
+    and explains of them (`_shown`). The program's settings are read at once
+    (`settings_in_memory`), the taxonomy in one statement; nothing is read per advocate shown.
     """
     with settings_in_memory():
         return _match(request, limit, near_misses, at or now_utc(), weights)
@@ -233,38 +265,35 @@ KEPT = (
 
 
 def _match(request, limit, near_misses, at, weights) -> MatchResult:
-    terms = requested_terms(request.criteria)
-    weights = _weights(weights)
     vocabulary = Vocabulary()
+    terms = requested_terms(request.criteria, vocabulary)
+    weights = _weights(weights)
     relevance = _relevance(terms, weights, vocabulary).label("relevance")
-    top = db.session.execute(_kept(_top(request, limit, at, relevance))).all()
+    top = db.session.execute(_top(request, limit, at, relevance)).all()
     scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
     if terms and near_misses:
         missed = _near(request, at, relevance, sum(weights[kind] for kind in terms), near_misses)
-    advocates = _load([row.advocate_id for row in (*top, *missed)])
+    shown = _shown([row.advocate_id for row in (*top, *missed)])
     labels = vocabulary.labels
-    shown = [advocates[row.advocate_id] for row in top]
-    references = overuse.references_of(
-        {advocates[row.advocate_id].account_id for row in (*top, *missed)}
-    )
-    ratings = ratings_of([advocate.id for advocate in shown])
-    used = _usage([advocates[row.advocate_id] for row in (*top, *missed)], (*top, *missed), at)
-    left = _asks_left(shown, used)
-    crowded = _crowded(shown)
+    used = _usage(shown.values(), at)
+    left = _asks_left([shown[row.advocate_id] for row in top], used)
+    crowded = _crowded([shown[row.advocate_id].Advocate for row in top])
     matches = []
     for row in top:
-        rel, fairness, standing = int(row.relevance), int(row.fairness), int(row.standing)
-        advocate = advocates[row.advocate_id]
-        score = (rel + fairness + standing) / 10
+        fairness, standing = int(row.fairness), int(row.standing)
+        rel = int(row.score) - fairness - standing
+        score = int(row.score) / 10
+        kept = shown[row.advocate_id]
+        advocate = kept.Advocate
         reasons = [
             f"Score {score:g} out of {scale:g}: relevance {_points(rel)}, "
             f"fairness {_points(fairness)}, standing {_points(standing)}"
         ]
         reasons += relevance_reasons(advocate, terms, labels)
-        reasons.append(fairness_reason(row.asks_90d, row.asks_12m, row.last_asked_at))
-        rating = ratings.get(advocate.id, (None, 0))
-        for words, points in standing_parts(references.get(advocate.account_id), *rating):
+        reasons.append(fairness_reason(kept.asks_90d, kept.asks_12m, kept.last_asked_at))
+        rating = (float(kept.rating), int(kept.rated)) if kept.rated else (None, 0)
+        for words, points in standing_parts(kept.Referenceability, *rating):
             reasons.append(f"{words} {_points(points)}")
         reasons.append(left_reason(left[advocate.id]))
         if advocate.account.name in crowded:
@@ -281,7 +310,7 @@ def _match(request, limit, near_misses, at, weights) -> MatchResult:
                 asks_left=left[advocate.id],
             )
         )
-    near = _explain(request, missed, advocates, terms, labels, at, used, references)
+    near = _explain(request, missed, shown, terms, labels, at, used)
     return MatchResult(matches, near, scale, list(crowded.values()))
 
 
@@ -304,7 +333,7 @@ def _near(request: ReferenceRequest, at: dt.datetime, relevance, best: int, coun
         # Ids are handed out in order: the first NEAR_FIRST or so, found in the index at once.
         bound = sa.select(sa.func.min(e.advocate_id)).scalar_subquery() + NEAR_FIRST
         first = db.session.execute(
-            sa.select(e.advocate_id, relevance, *KEPT)
+            sa.select(e.advocate_id, relevance)
             .where(*rules, relevance == best, e.advocate_id < bound)
             .order_by(e.advocate_id)
             .limit(count)
@@ -312,27 +341,53 @@ def _near(request: ReferenceRequest, at: dt.datetime, relevance, best: int, coun
         if len(first) == count:
             return first
     return db.session.execute(
-        _kept(
-            sa.select(e.advocate_id, relevance)
-            .where(*rules, relevance > 0)
-            .order_by(relevance.desc(), e.advocate_id)
-            .limit(count)
-        )
+        sa.select(e.advocate_id, relevance)
+        .where(*rules, relevance > 0)
+        .order_by(relevance.desc(), e.advocate_id)
+        .limit(count)
     ).all()
 
 
-def _kept(ranked: sa.Select) -> sa.Select:
-    """`ranked` (advocate_id, relevance, ...; in its order, limited) with the KEPT columns of
-    those few rows: read by key after ranking, so the ranking carries only what it sorts by."""
+def _shown(ids: list[int]) -> dict:
+    """{advocate id: row} of what the result shows and explains of these few advocates, in one
+    statement (`_shown_statement`): the Advocate with its Account, the account's
+    Referenceability (or None), the KEPT columns of their eligibility rows, and the average
+    requester rating of their completed asks and how many (rating, rated; None without)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(_shown_statement(), {"ids": ids})
+    return {row.Advocate.id: row for row in rows}
+
+
+@functools.cache
+def _shown_statement() -> sa.Select:
+    """`_shown`'s statement, built once: the same for every request (the ids a parameter), so
+    it is compiled once too."""
     e = AdvocateEligibility
-    few = ranked.subquery("ranked")
-    order = few.c.relevance.desc()
-    if "fairness" in few.c:
-        order = (few.c.relevance + few.c.fairness + few.c.standing).desc()
+    ids = sa.bindparam("ids", expanding=True)
+    # As `eligibility.ratings_of` counts them, for these advocates only.
+    rated = (
+        sa.select(
+            Ask.advocate_id,
+            sa.func.avg(Ask.requester_rating).label("rating"),
+            sa.func.count().label("rated"),
+        )
+        .where(
+            Ask.advocate_id.in_(ids),
+            Ask.status == "completed",
+            Ask.requester_rating.is_not(None),
+        )
+        .group_by(Ask.advocate_id)
+        .subquery("rated")
+    )
     return (
-        sa.select(few, *KEPT)
-        .join(e, e.advocate_id == few.c.advocate_id)
-        .order_by(order, few.c.advocate_id)
+        sa.select(Advocate, Referenceability, *KEPT, rated.c.rating, rated.c.rated)
+        .join(Account, Account.id == Advocate.account_id)
+        .join(e, e.advocate_id == Advocate.id)
+        .outerjoin(Referenceability, Referenceability.account_id == Advocate.account_id)
+        .outerjoin(rated, rated.c.advocate_id == Advocate.id)
+        .where(Advocate.id.in_(ids))
+        .options(contains_eager(Advocate.account))
     )
 
 
@@ -341,16 +396,16 @@ def _points(tenths: int) -> str:
     return f"{'-' if tenths < 0 else '+'}{abs(tenths) / 10:g}"
 
 
-def _usage(advocates: list[Advocate], rows, at: dt.datetime) -> dict:
+def _usage(rows, at: dt.datetime) -> dict:
     """{advocate id: (overuse.Usage, the account's live asks this month and quarter)} as of
-    `at`, from the rows where they tell (`eligibility.stored_usage`), counted for the rest."""
-    kept = {row.advocate_id: row for row in rows}
+    `at` for the advocates of `_shown` rows, from the rows where they tell
+    (`eligibility.stored_usage`), counted for the rest."""
     found = {}
-    for advocate in advocates:
-        stored = stored_usage(kept[advocate.id], overuse.zone_of(advocate), at)
+    for row in rows:
+        stored = stored_usage(row, overuse.zone_of(row.Advocate), at)
         if stored is not None:
-            found[advocate.id] = stored
-    unknown = [advocate for advocate in advocates if advocate.id not in found]
+            found[row.Advocate.id] = stored
+    unknown = [row.Advocate for row in rows if row.Advocate.id not in found]
     if unknown:
         used = overuse.usage_of(unknown, at)
         account_used = overuse.account_usage_of(unknown, at)
@@ -359,23 +414,29 @@ def _usage(advocates: list[Advocate], rows, at: dt.datetime) -> dict:
     return found
 
 
-def _asks_left(advocates: list[Advocate], used: dict) -> dict[int, dict[str, int]]:
-    """Per advocate, how many more asks their own limits and their account's caps allow this
-    calendar month and quarter (the fewer of the two); `used`: see `_usage`."""
-    if not advocates:
+PERIODS = ("month", "quarter")  # the windows "asks left" counts
+
+
+def _asks_left(rows, used: dict) -> dict[int, dict[str, int]]:
+    """Per advocate of `_shown` rows, how many more asks their own limits (else the program's
+    defaults, as `overuse.effective_limits` has it) and their account's caps allow this
+    calendar month and quarter (the fewer of the two); `used`: see `_usage`. The settings are
+    read once, not once per advocate."""
+    if not rows:
         return {}
     caps = overuse.account_caps()
+    defaults = {period: int(get_setting(f"default_max_per_{period}")) for period in PERIODS}
     left = {}
-    for advocate in advocates:
-        limits = overuse.effective_limits(advocate)
+    for row in rows:
+        advocate = row.Advocate
         own, account_used = used[advocate.id]
-        month = limits.per_month - own.month
-        quarter = limits.per_quarter - own.quarter
-        if caps["month"] is not None:
-            month = min(month, caps["month"] - account_used[0])
-        if caps["quarter"] is not None:
-            quarter = min(quarter, caps["quarter"] - account_used[1])
-        left[advocate.id] = {"month": max(0, month), "quarter": max(0, quarter)}
+        found = {}
+        for period, account_count in zip(PERIODS, account_used, strict=True):
+            limit = getattr(advocate, f"max_per_{period}")
+            found[period] = (defaults[period] if limit is None else limit) - getattr(own, period)
+            if caps[period] is not None:
+                found[period] = min(found[period], caps[period] - account_count)
+        left[advocate.id] = {period: max(0, n) for period, n in found.items()}
     return left
 
 
@@ -399,17 +460,18 @@ def _crowded(advocates: list[Advocate]) -> dict[str, str]:
 def _candidates(request: ReferenceRequest):
     """Advocates matching may show at all (askable or a near miss): not yet asked for it."""
     e = AdvocateEligibility
-    return sa.and_(e.status.in_(NEAR_MISS_STATUSES), ~_asked_for(request, e.advocate_id))
+    return sa.and_(e.status.in_(NEAR_MISS_STATUSES), _not_asked_for(request, e.advocate_id))
 
 
 def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> sa.Select:
     """The askable advocates not yet asked for `request`, best score first, at most `limit`."""
     e = AdvocateEligibility
+    score = (relevance + e.fairness + e.standing).label("score")
     return (
-        sa.select(e.advocate_id, relevance, e.fairness, e.standing)
+        sa.select(e.advocate_id, score, e.fairness, e.standing)
         # Askable rows are active ones (status active): no need to test the status as well.
-        .where(~_asked_for(request, e.advocate_id), _askable(request, at))
-        .order_by((relevance + e.fairness + e.standing).desc(), e.advocate_id)
+        .where(_not_asked_for(request, e.advocate_id), _askable(request, at))
+        .order_by(score.desc(), e.advocate_id)  # by its name: the expression written once
         .limit(limit)
     )
 
@@ -417,18 +479,10 @@ def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> s
 def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set[int]:
     """The advocates the request's matches offer now (its top OFFER_LIMIT candidates)."""
     at = at or now_utc()
-    terms = requested_terms(request.criteria)
-    relevance = _relevance(terms, _weights(), Vocabulary()).label("relevance")
+    vocabulary = Vocabulary()
+    terms = requested_terms(request.criteria, vocabulary)
+    relevance = _relevance(terms, _weights(), vocabulary).label("relevance")
     return {row[0] for row in db.session.execute(_top(request, OFFER_LIMIT, at, relevance))}
-
-
-def _load(ids: list[int]) -> dict[int, Advocate]:
-    if not ids:
-        return {}
-    advocates = db.session.scalars(
-        sa.select(Advocate).where(Advocate.id.in_(ids)).options(joinedload(Advocate.account))
-    ).all()
-    return {advocate.id: advocate for advocate in advocates}
 
 
 def _words(kind: str, value: str, labels) -> str:
@@ -472,15 +526,15 @@ def hard_rule_refusals(
     return found
 
 
-def _explain(request, missed, advocates, terms, labels, at, used, references) -> list[NearMiss]:
-    """The near misses in words; `used` and `references` hold what their rules read."""
+def _explain(request, missed, shown, terms, labels, at, used) -> list[NearMiss]:
+    """The near misses in words; `shown` holds what their rules read (`_shown`), `used` their
+    live asks (`_usage`)."""
     if not missed:
         return []
-    shown = [advocates[row.advocate_id] for row in missed]
-    blackouts = overuse.current_blackouts(shown, at)
+    blackouts = overuse.current_blackouts([shown[row.advocate_id].Advocate for row in missed], at)
     result = []
     for row in missed:
-        advocate = advocates[row.advocate_id]
+        advocate = shown[row.advocate_id].Advocate
         own, account_used = used[advocate.id]
         found = hard_rule_refusals(
             request,
@@ -488,7 +542,7 @@ def _explain(request, missed, advocates, terms, labels, at, used, references) ->
             at,
             used=own,
             blackout=blackouts[advocate.id],
-            reference=references.get(advocate.account_id),
+            reference=shown[row.advocate_id].Referenceability,
             account_used=account_used,
         )
         if not found:  # the row was behind the truth (a blackout passed): not a near miss
