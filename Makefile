@@ -34,9 +34,9 @@ demo: install
 test: install-test
 	$(BIN)/ruff check portal tests bench
 	$(BIN)/bandit -q -c pyproject.toml -r portal
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The same suite against PostgreSQL (PORTAL_TEST_DATABASE_URL, default the local server).
 test-postgres: install-test
 	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-		$(BIN)/python -m pytest
+		$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -40,6 +40,8 @@ def new_database(folder):
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         # A test database need not survive a power cut: commits stop waiting for the disk.
         conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        # Nor compile a test's few-row queries to machine code when the planner overestimates.
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" SET jit = off'))
     try:
         yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
