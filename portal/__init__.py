@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.program.terms_views import bp as terms_admin_bp
     from portal.program.views import bp as settings_bp
     from portal.recruiting.staff_views import bp as recruiting_bp
+    from portal.opportunities.views import bp as opportunities_bp
     from portal.recruiting.staff_views import welcome_bp
     from portal.reports.views import bp as reports_bp
     from portal.webhooks.admin_views import bp as webhooks_bp
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(content_admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(recruiting_bp)
+    app.register_blueprint(opportunities_bp)
     app.register_blueprint(welcome_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(api_bp)

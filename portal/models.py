@@ -15,6 +15,7 @@ from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.content.models import ContentAsset, ContentTag, ContentUse
 from portal.notifications.models import OutboxMessage
 from portal.operations.models import JobRun, JobSchedule, Worker
+from portal.opportunities.models import Opportunity
 from portal.program.models import ProgramSetting, TaxonomyKind, TaxonomyTerm
 from portal.program.terms_models import TermsAcceptance, TermsVersion
 from portal.recruiting.models import (
@@ -46,6 +47,7 @@ __all__ = [
     "JobSchedule",
     "LedgerEntry",
     "LinkToken",
+    "Opportunity",
     "OutboxMessage",
     "ProgramSetting",
     "ReferenceRequest",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -25,6 +26,7 @@ def has_markup(value: str | None) -> bool:
     return isinstance(value, str) and _MARKUP.search(value) is not None
 
 
+MONEY_MAX = Decimal("999999999999.99")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -124,6 +126,28 @@ class Checker:
             self.errors[name] = f"Must be at most {maximum}."
         else:
             self.clean[name] = value
+
+    def money(self, name: str, *, maximum: Decimal = MONEY_MAX, required: bool = False) -> None:
+        """An amount in currency units (a number, or a string such as "250,000.50"), to cents."""
+        value = self._get(name, required)
+        if value is _MISSING:
+            return
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            self.errors[name] = "Must be a number, such as 250000."
+            return
+        try:
+            amount = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            self.errors[name] = "Must be a number, such as 250000."
+            return
+        if not amount.is_finite():
+            self.errors[name] = "Must be a number, such as 250000."
+        elif amount < 0:
+            self.errors[name] = "Must not be negative."
+        elif amount > maximum:
+            self.errors[name] = "Must be less than a trillion."
+        else:
+            self.clean[name] = amount.quantize(Decimal("0.01"))
 
     def email(self, name: str, *, required: bool = False) -> None:
         value = self._get(name, required)

@@ -40,6 +40,10 @@ REQUEST_STATUSES = (
     "expired",
 )
 OPPORTUNITY_OUTCOMES = ("open", "won", "lost")
+# Where an open deal is (a CRM preset maps its stage names here) and where a deal came from.
+STAGE_GROUPS = ("early", "middle", "late")
+OPPORTUNITY_SOURCES = ("request", "csv", "api", "form")
+CURRENCY_DEFAULT = "USD"
 ASK_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn", "completed")
 DECLINE_REASONS = ("too_busy", "not_a_fit", "topic", "timing", "other")
 BENEFIT_KINDS = (

@@ -18,9 +18,11 @@ from portal.vocab import (
     ASK_STATUSES,
     CONTACT_CHANNELS,
     DECLINE_REASONS,
+    OPPORTUNITY_OUTCOMES,
     REGIONS,
     SEGMENTS,
     SENIORITIES,
+    STAGE_GROUPS,
 )
 
 TAXONOMY = "A value of the program's {} taxonomy."
@@ -412,10 +414,42 @@ class CriteriaSchema(Schema):
     )
 
 
+class OpportunitySchema(Schema):
+    """A CRM deal (PUT /opportunities/<crm_id> upserts it; requests link to it)."""
+
+    id = fields.Integer()
+    crm_id = fields.String(metadata={"description": "The CRM's id of the deal; the key."})
+    name = fields.String()
+    account_name = fields.String(allow_none=True, metadata={"description": "As the CRM names it."})
+    account_crm_id = fields.String(allow_none=True)
+    account_id = fields.Integer(
+        allow_none=True, metadata={"description": "The program's account, when it is one."}
+    )
+    amount = fields.Decimal(allow_none=True, as_string=True, places=2)
+    currency = fields.String(metadata={"description": "ISO 4217 code, such as USD."})
+    stage = fields.String(allow_none=True, metadata={"description": "The CRM's stage name."})
+    stage_group = fields.String(
+        allow_none=True,
+        validate=OneOf(STAGE_GROUPS),
+        metadata={"description": "early, middle or late while open."},
+    )
+    close_date = fields.Date(allow_none=True)
+    opened_on = fields.Date(allow_none=True, metadata={"description": "The CRM's created date."})
+    outcome = fields.String(validate=OneOf(OPPORTUNITY_OUTCOMES))
+    owner_email = fields.String(allow_none=True)
+    source = fields.String(metadata={"description": "request, csv, api or form: how it came in."})
+    outcome_changed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
 class RequestSchema(AnswerSchema):
     id = fields.Integer()
     requester_id = fields.Integer()
     manager_id = fields.Integer(allow_none=True)
+    opportunity_id = fields.Integer(
+        allow_none=True, metadata={"description": "The deal (GET /opportunities) it supports."}
+    )
     activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
     opportunity_name = fields.String(allow_none=True)
     opportunity_crm_id = fields.String(allow_none=True)

@@ -39,6 +39,10 @@ class ReferenceRequest(TimestampMixin, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     activity_type: Mapped[str] = mapped_column(enum_column(*ACTIVITY_TYPES, name="activity_type"))
+    # The deal it supports (portal.opportunities); the opportunity_* fields mirror it.
+    opportunity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("opportunities.id", ondelete="SET NULL"), index=True
+    )
     opportunity_name: Mapped[str | None] = mapped_column(sa.String(200))
     opportunity_crm_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     opportunity_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
@@ -66,6 +70,9 @@ class ReferenceRequest(TimestampMixin, db.Model):
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])  # noqa: F821
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])  # noqa: F821
     asks: Mapped[list[Ask]] = relationship(back_populates="request", order_by="Ask.asked_at")
+    opportunity: Mapped[Opportunity | None] = relationship(  # noqa: F821
+        back_populates="requests"
+    )
     comments: Mapped[list[RequestComment]] = relationship(
         back_populates="request", order_by="RequestComment.created_at"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,10 +26,11 @@ from portal.extensions import db
 from portal.notifications import calendar
 from portal.notifications.models import OutboxMessage
 from portal.notifications.service import notify, queue_email
+from portal.opportunities import service as opportunities
 from portal.program import custom_fields
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
-from portal.validation import PLAIN_TEXT, Checker, has_markup
+from portal.validation import MONEY_MAX, PLAIN_TEXT, Checker, has_markup
 from portal.vocab import (
     ACTIVITY_TYPES,
     DECLINE_REASONS,
@@ -561,7 +562,7 @@ CONTEXT_MAX = 5000
 COMMENT_MAX = 5000
 REASON_MAX = 2000
 FEEDBACK_MAX = 5000
-AMOUNT_MAX = Decimal("999999999999.99")
+AMOUNT_MAX = MONEY_MAX
 OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
 EDITABLE_REQUEST_STATUSES = ("draft", "submitted", "in_progress")
 REQUEST_FIELDS = (
@@ -591,28 +592,7 @@ CRITERIA_ALLOWED = {
 
 
 def _amount(checker: Checker, data: dict) -> None:
-    if "opportunity_amount" not in data:
-        return
-    value = data["opportunity_amount"]
-    if value is None or (isinstance(value, str) and not value.strip()):
-        checker.clean["opportunity_amount"] = None
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        checker.error("opportunity_amount", "Must be a number, such as 250000.")
-        return
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        checker.error("opportunity_amount", "Must be a number, such as 250000.")
-        return
-    if not amount.is_finite():
-        checker.error("opportunity_amount", "Must be a number, such as 250000.")
-    elif amount < 0:
-        checker.error("opportunity_amount", "Must not be negative.")
-    elif amount > AMOUNT_MAX:
-        checker.error("opportunity_amount", "Must be less than a trillion.")
-    else:
-        checker.clean["opportunity_amount"] = amount.quantize(Decimal("0.01"))
+    checker.money("opportunity_amount", maximum=AMOUNT_MAX)
 
 
 def check_request_data(
@@ -749,12 +729,12 @@ def create_request(actor, data: dict, *, submit: bool = True) -> ReferenceReques
         )
     else:
         clean.update(rush)
+    link = opportunities.link_for_request(actor, clean, request=None, requester=actor)
+    clean.setdefault("opportunity_outcome", "open")
     request = ReferenceRequest(
-        requester_id=actor.id,
-        status="submitted" if submit else "draft",
-        opportunity_outcome="open",
-        **clean,
+        requester_id=actor.id, status="submitted" if submit else "draft", **clean
     )
+    opportunities.apply_link(request, link)
     db.session.add(request)
     db.session.flush()
     audit.record(
@@ -791,6 +771,10 @@ def update_request(actor, request: ReferenceRequest, data: dict) -> dict:
         raise ValidationFailed(
             "advocates_needed: This field is required.", field="advocates_needed"
         )
+    link = opportunities.link_for_request(
+        actor, clean, request=request, requester=request.requester
+    )
+    opportunities.apply_link(request, link)
     lead_fields = ("activity_type", "needed_by", *lead_time.RUSH_FIELDS)
     if request.status != "draft" and any(
         name in clean and clean[name] != getattr(request, name) for name in lead_fields
@@ -832,7 +816,11 @@ def copy_request(actor, source: ReferenceRequest) -> ReferenceRequest:
         values["needed_by"] = today + dt.timedelta(days=14)
     values["criteria"] = copy.deepcopy(source.criteria or {})
     request = ReferenceRequest(
-        requester_id=actor.id, status="draft", opportunity_outcome="open", **values
+        requester_id=actor.id,
+        status="draft",
+        opportunity_outcome=source.opportunity_outcome if source.opportunity_id else "open",
+        opportunity_id=source.opportunity_id,
+        **values,
     )
     db.session.add(request)
     db.session.flush()
@@ -923,7 +911,22 @@ def record_outcome(
     checker.choice("opportunity_outcome", OPPORTUNITY_OUTCOMES, required=True)
     _amount(checker, data)
     clean = checker.done()
-    changed = audit.changes(request, clean)
+    if request.opportunity is not None:
+        # The deal is the record: its outcome reaches every request that supports it.
+        before = {name: getattr(request, name) for name in clean}
+        opportunities.set_outcome(
+            actor,
+            request.opportunity,
+            clean["opportunity_outcome"],
+            clean.get("opportunity_amount", opportunities.KEEP),
+        )
+        changed = {
+            name: [old, getattr(request, name)]
+            for name, old in before.items()
+            if getattr(request, name) != old
+        }
+    else:
+        changed = audit.changes(request, clean)
     if changed:
         audit.record(actor, "request.outcome", request, changed)
     return request

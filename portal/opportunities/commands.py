@@ -1,0 +1,3 @@
+"""Opportunity commands: `import-opportunities` and `export-activity`."""
+
+COMMANDS: list = []
