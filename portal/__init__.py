@@ -99,13 +99,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications.views import bp as notifications_bp
     from portal.notifications.views import feed_bp as calendar_feed_bp
     from portal.operations.views import bp as operations_bp
+    from portal.opportunities.views import bp as opportunities_bp
     from portal.program import custom_fields
     from portal.program.custom_field_views import bp as custom_fields_bp
     from portal.program.taxonomy_views import bp as taxonomies_bp
     from portal.program.terms_views import bp as terms_admin_bp
     from portal.program.views import bp as settings_bp
     from portal.recruiting.staff_views import bp as recruiting_bp
-    from portal.opportunities.views import bp as opportunities_bp
     from portal.recruiting.staff_views import welcome_bp
     from portal.reports.views import bp as reports_bp
     from portal.webhooks.admin_views import bp as webhooks_bp
