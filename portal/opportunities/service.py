@@ -148,12 +148,11 @@ def save(actor, opportunity: Opportunity | None, crm_id: str, clean: dict, *, so
     if values.get("outcome") in ("won", "lost"):
         values.setdefault("stage_group", None)
     if opportunity is None:
+        given = {k: v for k, v in values.items() if v is not None}
         opportunity = Opportunity(
             crm_id=crm_id,
             source=source,
-            currency=CURRENCY_DEFAULT,
-            outcome="open",
-            **{k: v for k, v in values.items() if v is not None},
+            **{"currency": CURRENCY_DEFAULT, "outcome": "open", **given},
         )
         if opportunity.outcome != "open":
             opportunity.outcome_changed_at = now_utc()
