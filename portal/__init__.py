@@ -170,6 +170,7 @@ def register_delivery() -> None:
     """Transports, event subscribers and reminders register themselves when imported."""
     from portal.asks import reminders  # noqa: F401
     from portal.notifications import chat, transports  # noqa: F401
+    from portal.recruiting import suggestions  # noqa: F401  (its event subscribers)
     from portal.webhooks import delivery  # noqa: F401  (and its event subscriber)
 
 

@@ -9,7 +9,7 @@ commits together with it or not at all. A subscriber must not commit, and must o
 Action names are the audit actions, e.g. `ask.placed`, `ask.accepted`, `ask.declined`,
 `ask.scheduled`, `ask.withdrawn`, `ask.expired`, `ask.completed`, `request.submitted`,
 `request.fulfilled`, `claim.created`, `claim.approved`, `claim.declined`,
-`advocate.status_changed`.
+`advocate.status_changed`, `opportunity.outcome_changed`, `account.referenceability_set`.
 """
 
 from __future__ import annotations

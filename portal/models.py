@@ -19,6 +19,7 @@ from portal.opportunities.models import Opportunity
 from portal.program.models import ProgramSetting, TaxonomyKind, TaxonomyTerm
 from portal.program.terms_models import TermsAcceptance, TermsVersion
 from portal.recruiting.models import (
+    CandidateSuggestion,
     ImportPreview,
     Invitation,
     Referenceability,
@@ -37,6 +38,7 @@ __all__ = [
     "AuditEvent",
     "Benefit",
     "Blackout",
+    "CandidateSuggestion",
     "Claim",
     "ContentAsset",
     "ContentTag",

@@ -98,6 +98,9 @@ def index():
 @require("accounts.edit")
 def create():
     form = AccountForm(choose_csm=current_user.role in PROGRAM)
+    if not form.is_submitted() and request.args.get("name"):
+        # From a suggested candidate ("Add as account"): the company's name, still editable.
+        form.name.data = request.args["name"].strip()[:200]
     if form.validate_on_submit():
         try:
             account = service.create_account(current_user, form.to_data())

@@ -15,6 +15,7 @@ from portal.api import (  # noqa: F401  (register the routes)
     benefits,
     content,
     openapi,
+    opportunities,
     preferences,
     reports,
     requests,

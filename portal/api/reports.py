@@ -41,7 +41,34 @@ class ValueFiguresSchema(AnswerSchema):
     win_rate_with_reference = fields.Float(allow_none=True, metadata={"description": "Percent."})
     opportunities_without_reference = fields.Integer()
     win_rate_without_reference = fields.Float(allow_none=True)
-    influenced_revenue = fields.Float(metadata={"description": "Won amounts with a reference."})
+    influenced_revenue = fields.Float(
+        metadata={"description": "Won amounts with a reference, in the program's currency."}
+    )
+    won_with_reference = fields.Integer()
+    won_without_reference = fields.Integer()
+    won_revenue = fields.Float(
+        metadata={"description": "All won amounts, in the program's currency."}
+    )
+    currency = fields.String(metadata={"description": "The program's currency (ISO 4217)."})
+    influenced_revenue_by_currency = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={"description": "Won amounts with a reference, per currency; never converted."},
+    )
+    won_revenue_by_currency = fields.Dict(keys=fields.String(), values=fields.Float())
+    influenced_pipeline = fields.Float(
+        metadata={"description": "Open amounts with a reference, in the program's currency."}
+    )
+    influenced_pipeline_by_currency = fields.Dict(keys=fields.String(), values=fields.Float())
+    open_with_reference = fields.Integer()
+    median_cycle_days_with_reference = fields.Float(
+        allow_none=True, metadata={"description": "Days from opened to closed, won deals."}
+    )
+    cycle_sample_with_reference = fields.Integer(
+        metadata={"description": "Won deals the median is taken over."}
+    )
+    median_cycle_days_without_reference = fields.Float(allow_none=True)
+    cycle_sample_without_reference = fields.Integer()
 
 
 class ExchangeFiguresSchema(AnswerSchema):

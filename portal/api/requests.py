@@ -25,7 +25,7 @@ from portal.api.schemas import (
     RequestListSchema,
     RequestSchema,
 )
-from portal.asks import matching
+from portal.asks import lead_time, matching
 from portal.asks import service as asks
 from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import PROGRAM, can
@@ -132,6 +132,72 @@ def get_request(request_id: int):
         404: NotFound
     """
     return jsonify(RequestSchema().dump(_request(api_user(), request_id)))
+
+
+OUTCOME_FIELDS = ("opportunity_outcome", "opportunity_amount")
+
+
+@bp.patch("/requests/<int:request_id>")
+def update_request(request_id: int):
+    """Change a reference request.
+    ---
+    patch:
+      tags: [requests]
+      summary: Change the fields sent, keep the others (the requester their own, the program
+        team any); or record the deal's outcome.
+      description: The fields are those of POST /requests, checked the same way (a filed
+        request whose date or activity type changes needs the lead time again, or a rush).
+        `opportunity_outcome` (with `opportunity_amount` beside it) records the outcome, also
+        on a request that is closed; on a request linked to an opportunity it changes the
+        opportunity, which every request of that deal then shows. A bad field is refused with
+        422 naming it, and nothing is written.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: RequestChangeSchema
+      responses:
+        200:
+          description: The request after the change.
+          content:
+            application/json:
+              schema: RequestSchema
+        400: BadRequest
+        401: Unauthorized
+        403: Forbidden
+        404: NotFound
+        409: Conflict
+        422: Invalid
+    """
+    actor = api_user()
+    found = _request(actor, request_id)
+    data = json_body()
+    only_fields(data, {*asks.REQUEST_FIELDS, *lead_time.RUSH_FIELDS, "opportunity_outcome"})
+    outcome = None
+    if "opportunity_outcome" in data:
+        outcome = {name: data.pop(name) for name in OUTCOME_FIELDS if name in data}
+    errors: dict[str, str] = {}
+    failed = None
+    if data or outcome is None:
+        try:
+            asks.update_request(actor, found, data)
+        except ValidationFailed as error:
+            failed, errors = error, dict(error.fields)
+    if outcome is not None:
+        try:
+            asks.record_outcome(
+                actor,
+                found,
+                outcome["opportunity_outcome"],
+                **({"amount": outcome["opportunity_amount"]} if len(outcome) > 1 else {}),
+            )
+        except ValidationFailed as error:
+            failed, errors = failed or error, {**errors, **error.fields}
+    if failed is not None:
+        # Every bad field named at once; the error handler rolls back what was written.
+        raise ValidationFailed(failed.message, fields=errors)
+    db.session.commit()
+    return jsonify(RequestSchema().dump(found))
 
 
 @bp.get("/requests/<int:request_id>/matches")

@@ -36,6 +36,9 @@ CUSTOM_INPUT = (
     "422 naming `custom_fields.<key>`, and nothing is written."
 )
 
+# An amount as answered: a decimal string with cents (exact, unlike a JSON number).
+MONEY_OUT = {"type": "string", "format": "decimal", "example": "250000.00"}
+
 
 def _text_list(description: str):
     return fields.List(fields.String(), metadata={"description": description})
@@ -425,7 +428,7 @@ class OpportunitySchema(Schema):
     account_id = fields.Integer(
         allow_none=True, metadata={"description": "The program's account, when it is one."}
     )
-    amount = fields.Decimal(allow_none=True, as_string=True, places=2)
+    amount = fields.Decimal(allow_none=True, as_string=True, places=2, metadata=MONEY_OUT)
     currency = fields.String(metadata={"description": "ISO 4217 code, such as USD."})
     stage = fields.String(allow_none=True, metadata={"description": "The CRM's stage name."})
     stage_group = fields.String(
@@ -443,6 +446,57 @@ class OpportunitySchema(Schema):
     updated_at = fields.DateTime()
 
 
+class OpportunityListSchema(PageSchema):
+    items = fields.List(fields.Nested(OpportunitySchema), required=True)
+
+
+class OpportunityArgsSchema(PageArgsSchema):
+    q = fields.String(
+        validate=Length(max=200), metadata={"description": "Part of the name, account or CRM id."}
+    )
+    outcome = fields.String(validate=OneOf(OPPORTUNITY_OUTCOMES))
+    stage_group = fields.String(validate=OneOf(STAGE_GROUPS))
+    account_id = fields.Integer(validate=Range(min=1))
+    updated_since = Since(
+        metadata={
+            "description": "Changed at or after this date or time (a date: its midnight UTC; no "
+            "offset: UTC). The list is then oldest change first, a cursor for a CRM sync."
+        }
+    )
+
+
+class OpportunityInputSchema(Schema):
+    """PUT /opportunities/<crm_id>: a new deal needs `name` and `outcome`; on a known deal
+    the fields not sent stay as they are."""
+
+    name = fields.String(validate=Length(min=1, max=200))
+    account_name = fields.String(
+        allow_none=True,
+        validate=Length(max=200),
+        metadata={"description": "Matched to the program's account by exact name."},
+    )
+    account_crm_id = fields.String(
+        allow_none=True,
+        validate=Length(max=64),
+        metadata={"description": "Matched to the program's account by its CRM id first."},
+    )
+    amount = fields.Decimal(
+        allow_none=True, as_string=True, metadata={"description": "Not negative, such as 250000."}
+    )
+    currency = fields.String(
+        allow_none=True, metadata={"description": "ISO 4217 code; default USD."}
+    )
+    stage = fields.String(allow_none=True, validate=Length(max=64))
+    stage_group = fields.String(allow_none=True, validate=OneOf(STAGE_GROUPS))
+    close_date = fields.Date(allow_none=True)
+    opened_on = fields.Date(allow_none=True, metadata={"description": "Not after `close_date`."})
+    outcome = fields.String(validate=OneOf(OPPORTUNITY_OUTCOMES))
+    owner_email = fields.Email(
+        allow_none=True,
+        metadata={"description": "The seller who owns the deal: they see it through the API."},
+    )
+
+
 class RequestSchema(AnswerSchema):
     id = fields.Integer()
     requester_id = fields.Integer()
@@ -453,7 +507,9 @@ class RequestSchema(AnswerSchema):
     activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
     opportunity_name = fields.String(allow_none=True)
     opportunity_crm_id = fields.String(allow_none=True)
-    opportunity_amount = fields.Decimal(allow_none=True, as_string=True, places=2)
+    opportunity_amount = fields.Decimal(
+        allow_none=True, as_string=True, places=2, metadata=MONEY_OUT
+    )
     opportunity_stage = fields.String(allow_none=True)
     opportunity_close_date = fields.Date(allow_none=True)
     opportunity_outcome = fields.String(metadata={"description": "open, won or lost."})
@@ -528,6 +584,25 @@ class RequestInputSchema(Schema):
         allow_none=True,
         validate=Length(max=500),
         metadata={"description": "Why it can't wait (plain text); required with `rush`."},
+    )
+
+
+class RequestChangeSchema(RequestInputSchema):
+    """PATCH /requests/<id>: the fields sent change, the others stay."""
+
+    class Meta:
+        exclude = ("status",)
+
+    activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
+    needed_by = fields.Date(metadata={"description": "Today or later."})
+    advocates_needed = fields.Integer(validate=Range(min=1, max=20))
+    opportunity_outcome = fields.String(
+        validate=OneOf(OPPORTUNITY_OUTCOMES),
+        metadata={
+            "description": "The deal's outcome (with `opportunity_amount`, its amount): on a "
+            "request linked to an opportunity it changes the opportunity, which every request "
+            "of that deal then shows."
+        },
     )
 
 

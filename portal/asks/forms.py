@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,6 +19,7 @@ from portal.errors import DomainError
 from portal.forms import Required, blank_to_none, text_or_empty
 from portal.program.custom_field_forms import CustomCriteriaField
 from portal.program.service import taxonomy_choices
+from portal.validation import has_markup
 from portal.vocab import (
     ACTIVITY_TYPES,
     OPPORTUNITY_OUTCOMES,
@@ -45,6 +48,9 @@ CRITERIA_FIELDS = (
     "languages",
 )
 PICK_SEVERAL = "Pick any number; hold Ctrl (Cmd on a Mac) to pick several."
+# A link's query argument -> the criteria field it fills (a CRM button: `?industry=banking`).
+LINK_CRITERIA = {"industry": "industries", "product": "products"}
+LINK_TEXT_MAX = 200
 
 
 class RawDateField(DateField):
@@ -153,6 +159,49 @@ class RequestForm(FlaskForm):
         self.custom.data = dict((request.criteria or {}).get("custom") or {})
         self._offer_terms()
 
+    def prefill(self, args, crm_id: str | None = None, deal=None) -> None:
+        """Fill a new request from a link (a CRM button): `activity_type`, `prospect`,
+        `needed_by`, `industry`, `product`, `advocates_needed`. A value that doesn't fit is left
+        out, never an error. `crm_id` is the link's CRM id, already checked; `deal` the
+        opportunity it names when the viewer may see it, whose own values then fill the form."""
+        activity = _link_text(args.get("activity_type")).lower().replace(" ", "_")
+        if activity in ACTIVITY_TYPES:
+            self.activity_type.data = activity
+        needed_by = _link_date(args.get("needed_by"))
+        if needed_by is not None:
+            self.needed_by.data = needed_by
+        count = _link_text(args.get("advocates_needed"))
+        if count.isdecimal() and 1 <= int(count) <= 20:
+            self.advocates_needed.data = str(int(count))
+        prospect = _link_text(args.get("prospect"))
+        if prospect:
+            self.prospect_company.data = prospect
+        for argument, name in LINK_CRITERIA.items():
+            wanted = [
+                part.strip().lower()
+                for value in args.getlist(argument)
+                for part in _link_text(value).split(",")
+                if part.strip()
+            ]
+            # A CRM sends its picklist's words ("Banking") or our keys ("banking").
+            known = {}
+            for choice in self[name].choices:
+                known.setdefault(choice.value.lower(), choice.value)
+                known.setdefault(str(choice.label).lower(), choice.value)
+            picked = [known[word] for word in wanted if word in known]
+            if picked:
+                self[name].data = list(dict.fromkeys(picked))
+        if crm_id:
+            self.opportunity_crm_id.data = crm_id
+        if deal is not None:
+            self.opportunity_crm_id.data = deal.crm_id
+            self.opportunity_name.data = deal.name or ""
+            self.opportunity_amount.data = amount_text(deal.amount)
+            self.opportunity_stage.data = deal.stage or ""
+            self.opportunity_close_date.data = deal.close_date
+            if deal.account_name:
+                self.prospect_company.data = deal.account_name
+
     def to_data(self) -> dict:
         """The plain dict the service takes."""
         data = {name: blank_to_none(self[name].data) for name in TEXT_FIELDS}
@@ -173,6 +222,35 @@ class RequestForm(FlaskForm):
             name = name.removeprefix("criteria.")
             target = self._fields.get(name) or self._fields.get(name.split(".")[0], self.context)
             target.errors = [*list(target.errors or []), message]
+
+
+def _link_text(value) -> str:
+    """A link's text argument, or "" when it is too long or holds markup or control
+    characters (the service would refuse it)."""
+    value = (value or "").strip()
+    if (
+        len(value) > LINK_TEXT_MAX
+        or has_markup(value)
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        return ""
+    return value
+
+
+def _link_date(value) -> dt.date | None:
+    """A link's date (2026-12-31), if it is one a request may be needed by."""
+    try:
+        day = dt.date.fromisoformat(_link_text(value))
+    except ValueError:
+        return None
+    return day if dt.date.today() <= day <= dt.date(9000, 12, 31) else None
+
+
+def amount_text(amount) -> str:
+    """An amount as the form shows it: whole units without ".00"."""
+    if amount is None:
+        return ""
+    return str(int(amount)) if amount == amount.to_integral_value() else str(amount)
 
 
 def outcome_choices():

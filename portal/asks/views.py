@@ -13,9 +13,10 @@ from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
 from portal.asks.models import ReferenceRequest
 from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
+from portal.opportunities import service as opportunities
 from portal.vocab import REQUEST_STATUSES
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -56,12 +57,34 @@ def _save(form: RequestForm, found: ReferenceRequest | None):
     return found
 
 
+def _link_crm_id(value) -> str | None:
+    """A CRM id from a link, or None when it is not one (then it is not filled)."""
+    try:
+        return opportunities.check_crm_id(value, "opportunity")
+    except ValidationFailed:
+        return None
+
+
+def _visible_deal(crm_id: str | None):
+    """The opportunity `crm_id` names if the viewer may see it; else None, so the page says
+    nothing about whether it exists."""
+    if not crm_id:
+        return None
+    try:
+        return opportunities.get(current_user, crm_id)
+    except NotFound:
+        return None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require("requests.create")
 def create():
     form = RequestForm()
     if not form.is_submitted():
         form.needed_by.data = dt.date.today() + dt.timedelta(days=14)
+        # A CRM button's link: /requests/new?opportunity=<crm id>&activity_type=...
+        crm_id = _link_crm_id(request.args.get("opportunity"))
+        form.prefill(request.args, crm_id, _visible_deal(crm_id))
     if form.validate_on_submit():
         try:
             found = _save(form, None)
@@ -79,8 +102,9 @@ def create():
             )
             return redirect(url_for("requests.detail", request_id=found.id))
     status = 422 if form.is_submitted() else 200
+    deal = _visible_deal(_link_crm_id(form.opportunity_crm_id.data))
     return render_template(
-        "asks/form.html", form=form, req=None, lead_times=lead_time.lead_times()
+        "asks/form.html", form=form, req=None, deal=deal, lead_times=lead_time.lead_times()
     ), status
 
 

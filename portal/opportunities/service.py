@@ -87,7 +87,7 @@ def check_data(data: dict, *, partial: bool) -> dict:
     checker.plain("name", "account_name", "account_crm_id", "stage")
     checker.money("amount")
     checker.choice("stage_group", STAGE_GROUPS)
-    checker.choice("outcome", OPPORTUNITY_OUTCOMES, required=not partial)
+    checker.choice("outcome", OPPORTUNITY_OUTCOMES, required=True)
     checker.date("close_date")
     checker.date("opened_on")
     checker.email("owner_email")

@@ -177,3 +177,17 @@ class ImportForm(FlaskForm):
 class ConfirmImportForm(FlaskForm):
     upload = HiddenField()
     kind = HiddenField()
+
+
+class NominateSuggestionForm(FlaskForm):
+    next = HiddenField()  # "pipeline" or "suggestions": where to go back after a refusal
+
+
+class DismissSuggestionForm(FlaskForm):
+    next = HiddenField()
+    reason = StringField(
+        "Why not (optional)",
+        validators=[Optional()],
+        filters=[blank_to_none],
+        description="Customer success and the program team read this.",
+    )

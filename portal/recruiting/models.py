@@ -1,4 +1,5 @@
-"""Recruiting: referenceability of accounts, invitations, touchpoints and program targets."""
+"""Recruiting: referenceability of accounts, invitations, touchpoints, program targets and
+suggested candidates."""
 
 from __future__ import annotations
 
@@ -124,6 +125,49 @@ class ImportPreview(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # accounts or advocates
+    kind: Mapped[str] = mapped_column(sa.String(16))  # accounts, advocates or opp:<preset>
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc, index=True)
+
+
+SUGGESTION_KINDS = ("won_deal", "nps", "health")
+SUGGESTION_STATUSES = ("suggested", "nominated", "dismissed")
+
+
+class CandidateSuggestion(db.Model):
+    """A customer the program might recruit, and why: a deal closed won, or an account whose NPS
+    or health crossed the threshold (`portal.recruiting.suggestions`). Suggested once per kind
+    and deal, and once per kind and account; customer success nominates or dismisses it."""
+
+    __tablename__ = "candidate_suggestions"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "kind", "opportunity_id", name="uq_candidate_suggestions_kind_opportunity"
+        ),
+        sa.UniqueConstraint("kind", "account_id", name="uq_candidate_suggestions_kind_account"),
+        sa.Index("ix_candidate_suggestions_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    opportunity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("opportunities.id", ondelete="SET NULL"), index=True
+    )
+    company: Mapped[str] = mapped_column(sa.String(200))
+    reason: Mapped[str] = mapped_column(sa.Text)  # the why, as the pipeline shows it
+    kind: Mapped[str] = mapped_column(enum_column(*SUGGESTION_KINDS, name="suggestion_kind"))
+    status: Mapped[str] = mapped_column(
+        enum_column(*SUGGESTION_STATUSES, name="suggestion_status"), default="suggested"
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None]
+    dismiss_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+    account: Mapped[Account | None] = relationship()  # noqa: F821
+    opportunity: Mapped[Opportunity | None] = relationship()  # noqa: F821
+    decided_by: Mapped[User | None] = relationship()  # noqa: F821

@@ -1,5 +1,6 @@
-"""Recruiting pages: customer success's accounts, the pipeline board, nurturing, targets,
-imports and exports; and the public welcome page an invitee reaches from the e-mail."""
+"""Recruiting pages: customer success's accounts, the pipeline board and suggested candidates,
+nurturing, targets, imports and exports; and the public welcome page an invitee reaches from
+the e-mail."""
 
 from __future__ import annotations
 
@@ -28,18 +29,20 @@ from portal.auth.session import start_session
 from portal.database import now_utc
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
-from portal.filters import ListFilters
+from portal.filters import ListFilters, current_page
 from portal.forms import REFUSED, commit_or_show, show_service_errors
 from portal.http_security import accepts_uploads
 from portal.program import terms as program_terms
 from portal.program.policy import program_name
 from portal.program.service import get_setting, taxonomy_choices
-from portal.recruiting import csv_io, service
+from portal.recruiting import csv_io, service, suggestions
 from portal.recruiting.forms import (
     ConfirmImportForm,
     DeclineInvitationForm,
+    DismissSuggestionForm,
     ImportForm,
     MoveForm,
+    NominateSuggestionForm,
     ReferenceabilityForm,
     TargetForm,
     TouchpointForm,
@@ -49,6 +52,7 @@ from portal.recruiting.forms import (
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SEGMENTS, label
 
 DETAIL_ROWS = 25  # contacts shown on an account's page, with a link to all of them
+SUGGESTIONS_SHOWN = 5  # on the pipeline board, with a link to all of them
 
 bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
 welcome_bp = Blueprint("welcome", __name__, url_prefix="/welcome")
@@ -179,6 +183,7 @@ def pipeline():
         transitions=advocates_service.TRANSITIONS,
         move_words=MOVE_WORDS,
         move_form=MoveForm(),
+        **_suggestion_context(limit=SUGGESTIONS_SHOWN),
     )
 
 
@@ -216,6 +221,79 @@ def _filters_from_form() -> dict:
         for name in service.PIPELINE_FILTERS
         if request.form.get(f"f_{name}")
     }
+
+
+# Suggested candidates -------------------------------------------------------------------------
+
+
+def _suggestion_context(limit: int) -> dict:
+    shown, total = suggestions.open_suggestions(current_user, limit)
+    return {"suggestions": shown, "suggestions_total": total}
+
+
+@bp.get("/suggestions")
+@require("accounts.edit")
+def suggested_candidates():
+    """Deals closed won and accounts newly happy: nominate a contact or dismiss, with why."""
+    page = db.paginate(
+        suggestions.suggestions_query(current_user),
+        page=current_page(),
+        per_page=25,
+        error_out=False,
+    )
+    return render_template(
+        "recruiting/suggestions.html",
+        page=page,
+        suggestions=page.items,
+    )
+
+
+def _suggestion_or_404(suggestion_id: int):
+    try:
+        return suggestions.get_suggestion(current_user, suggestion_id)
+    except NotFound:
+        abort(404)
+
+
+def _back_from_suggestion(form):
+    """Back to the page the button was on: the board (program team) or the suggestions list."""
+    if form.next.data == "pipeline" and can(current_user, "program.manage"):
+        return redirect(url_for("recruiting.pipeline"))
+    return redirect(url_for("recruiting.suggested_candidates"))
+
+
+@bp.post("/suggestions/<int:suggestion_id>/nominate")
+@require("accounts.edit")
+def nominate_suggestion(suggestion_id: int):
+    """Marked nominated, then on to the nomination form for its account (or to add the account
+    first, when the deal's company is not one yet)."""
+    suggestion = _suggestion_or_404(suggestion_id)
+    form = NominateSuggestionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    done = commit_or_show(suggestions.nominate_suggestion, current_user, suggestion)
+    if done is REFUSED:
+        return _back_from_suggestion(form)
+    if suggestion.account_id is not None:
+        flash(f"{suggestion.company}: nominate the contact to invite.", "success")
+        return redirect(url_for("advocates.create", account_id=suggestion.account_id))
+    flash(f"{suggestion.company} is not an account yet: add it, then nominate a contact.", "info")
+    return redirect(url_for("accounts.create", name=suggestion.company))
+
+
+@bp.post("/suggestions/<int:suggestion_id>/dismiss")
+@require("accounts.edit")
+def dismiss_suggestion(suggestion_id: int):
+    suggestion = _suggestion_or_404(suggestion_id)
+    form = DismissSuggestionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    done = commit_or_show(
+        suggestions.dismiss_suggestion, current_user, suggestion, form.reason.data
+    )
+    if done is not REFUSED:
+        flash(f"Dismissed: {suggestion.company}.", "success")
+    return _back_from_suggestion(form)
 
 
 # Nurturing ----------------------------------------------------------------------------------

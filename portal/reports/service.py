@@ -19,9 +19,10 @@ message naming the field. Definitions:
   (withdrawn asks left out), bucketed; "at a limit now" is an advocate the overuse rule keeps
   from being asked today (matching's eligibility row, kept by that rule); "never asked" has no
   live or past ask at all.
-- value: opportunities (one per CRM id, else per request) won or lost with a close date (else
-  the needed-by date) in the range; "with a reference" has a completed ask; influenced revenue
-  is the sum of won amounts with a reference. The industry is the request's first industry.
+- value (`portal.reports.value`, where it is defined in full): every CRM deal won or lost in
+  the range, with or without requests, plus requests with no deal as before; "with a reference"
+  has a completed ask; win rates with their sample sizes, influenced revenue and pipeline per
+  currency, the median cycle length with and without a reference.
 - exchange: ledger points by reason, claims by benefit kind and status, and what advocates
   gave (completed asks) against what they got (approved or fulfilled claims) in the range.
 - coverage: program targets due in the range (or with no due date) and their gaps, from the
@@ -39,7 +40,6 @@ import functools
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -660,157 +660,22 @@ def _utilization_totals(params: Params, now: dt.datetime | None = None) -> dict:
 
 
 # Business value ----------------------------------------------------------------------------
-
-
-def _opportunities(params: Params, breakdown: bool = True):
-    """One row per opportunity won or lost with a close in the range: won, with a reference
-    (a completed ask), the won amount and (with `breakdown`) its team, industry and close."""
-    f = RequestFacts
-    won = f.outcome == "won"
-    columns = [
-        sa.func.max(sa.case((won, 1), else_=0)).label("won"),
-        sa.func.max(sa.case((f.completed > 0, 1), else_=0)).label("referenced"),
-        sa.func.max(sa.case((won, f.amount))).label("amount"),
-    ]
-    if breakdown:
-        columns += [
-            sa.func.min(User.team).label("team"),
-            sa.func.min(f.industry).label("industry"),
-            sa.func.max(f.closed_on).label("closed_on"),
-        ]
-    opp = (
-        sa.select(*columns)
-        .select_from(f)
-        .where(
-            f.outcome.in_(("won", "lost")),
-            f.closed_on >= params.start,
-            f.closed_on <= params.end,
-        )
-    )
-    team = params.filters.get("team")
-    if breakdown or team:
-        opp = opp.join(User, User.id == f.requester_id)
-    if team == NO_TEAM:
-        opp = opp.where(User.team.is_(None))
-    elif team:
-        opp = opp.where(User.team == team)
-    if params.filters.get("industry"):
-        opp = opp.where(f.industry == params.filters["industry"])
-    return opp.group_by(f.opportunity_key).subquery()
-
-
-def _outcome_sums(opp) -> list:
-    """Won and lost, with and without a reference; influenced and all won revenue."""
-    with_ref = opp.c.referenced == 1
-    is_won = opp.c.won == 1
-    return [
-        _flag(sa.and_(with_ref, is_won)),
-        _flag(sa.and_(with_ref, ~is_won)),
-        _flag(sa.and_(~with_ref, is_won)),
-        _flag(sa.and_(~with_ref, ~is_won)),
-        sa.func.coalesce(sa.func.sum(sa.case((with_ref, opp.c.amount))), 0),
-        sa.func.coalesce(sa.func.sum(opp.c.amount), 0),
-    ]
-
-
-def _value_figures(ww, lw, wo, lo, influenced, won_total) -> dict:
-    return {
-        "opportunities_with_reference": ww + lw,
-        "won_with_reference": ww,
-        "lost_with_reference": lw,
-        "win_rate_with_reference": _rate(ww, ww + lw),
-        "opportunities_without_reference": wo + lo,
-        "won_without_reference": wo,
-        "lost_without_reference": lo,
-        "win_rate_without_reference": _rate(wo, wo + lo),
-        "influenced_revenue": _money(influenced),
-        "won_revenue": _money(won_total),
-    }
-
-
-def _value_totals(params: Params) -> dict:
-    """Business value's figures without the breakdown (the summary): one aggregate."""
-    row = db.session.execute(sa.select(*_outcome_sums(_opportunities(params, False)))).one()
-    return _value_figures(*(int(v) for v in row[:4]), *row[4:])
+# Its definitions and queries live in `portal.reports.value`, which builds on this module's
+# Params and Report: imported when first used, so that either module may be imported first.
 
 
 def value(params: Params) -> Report:
-    _tune()
-    opp = _opportunities(params)
-    year = sa.extract("year", opp.c.closed_on)
-    month = sa.extract("month", opp.c.closed_on)
-    rows = db.session.execute(
-        sa.select(year, month, opp.c.team, opp.c.industry, *_outcome_sums(opp)).group_by(
-            year, month, opp.c.team, opp.c.industry
-        )
-    ).all()
-    by = params.filters.get("by", "quarter")
-    groups: dict[str, list] = {}
-    for y, m, team_, industry, ww, lw, wo, lo, influenced, won_total in rows:
-        if by == "quarter":
-            name = f"{int(y)} Q{(int(m) - 1) // 3 + 1}"
-        elif by == "team":
-            name = label(team_) if team_ else "No team"
-        else:
-            name = label(industry) if industry else "No industry"
-        g = groups.setdefault(name, [0, 0, 0, 0, Decimal(0), Decimal(0)])
-        for i, v in enumerate((ww, lw, wo, lo)):
-            g[i] += int(v)
-        g[4] += Decimal(str(influenced or 0))
-        g[5] += Decimal(str(won_total or 0))
-    table = []
-    totals = [0, 0, 0, 0, Decimal(0), Decimal(0)]
-    for name in sorted(groups):
-        ww, lw, wo, lo, influenced, won_total = groups[name]
-        totals = [a + b for a, b in zip(totals, groups[name], strict=True)]
-        table.append(
-            [
-                name,
-                ww + lw,
-                ww,
-                lw,
-                _rate(ww, ww + lw),
-                wo + lo,
-                wo,
-                lo,
-                _rate(wo, wo + lo),
-                _money(influenced),
-                _money(won_total),
-            ]
-        )
-    ww, lw, wo, lo, influenced, won_total = totals
-    chart = functools.partial(
-        charts.bar,
-        f"Win rate by {by}, with and without a reference (%)",
-        [row[0] for row in table],
-        {"With a reference": [row[4] for row in table], "Without": [row[8] for row in table]},
-    )
-    figures = _value_figures(ww, lw, wo, lo, influenced, won_total)
-    return Report(
-        "value",
-        REPORTS["value"],
-        params,
-        [
-            label(by),
-            "Opportunities with a reference",
-            "Won",
-            "Lost",
-            "Win rate with %",
-            "Opportunities without",
-            "Won without",
-            "Lost without",
-            "Win rate without %",
-            "Influenced revenue",
-            "All won revenue",
-        ],
-        table,
-        figures,
-        chart,
-    )
+    """The business value report (`portal.reports.value`)."""
+    from portal.reports import value as business_value
+
+    return business_value.report(params)
 
 
-def _money(value) -> float:
-    return float(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+def _value_totals(params: Params) -> dict:
+    """Business value's figures without the breakdown (the summary)."""
+    from portal.reports import value as business_value
+
+    return business_value.totals(params)
 
 
 # Value exchange ----------------------------------------------------------------------------
@@ -1135,6 +1000,20 @@ SUMMARY_VALUE = (
     "opportunities_without_reference",
     "win_rate_without_reference",
     "influenced_revenue",
+    # Issue 19: added, never renamed (API clients read the keys above).
+    "won_with_reference",
+    "won_without_reference",
+    "won_revenue",
+    "currency",
+    "influenced_revenue_by_currency",
+    "won_revenue_by_currency",
+    "influenced_pipeline",
+    "influenced_pipeline_by_currency",
+    "open_with_reference",
+    "median_cycle_days_with_reference",
+    "cycle_sample_with_reference",
+    "median_cycle_days_without_reference",
+    "cycle_sample_without_reference",
 )
 SUMMARY_EXCHANGE = (
     "points_earned",

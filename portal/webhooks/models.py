@@ -16,10 +16,12 @@ WEBHOOK_EVENTS = {
     "ask.accepted": "Ask accepted",
     "ask.declined": "Ask declined",
     "ask.completed": "Ask completed",
+    "request.submitted": "Request submitted",
     "request.fulfilled": "Request fulfilled",
     "claim.approved": "Claim approved",
     "claim.declined": "Claim declined",
     "advocate.status_changed": "Advocate status changed",
+    "opportunity.outcome_changed": "Opportunity outcome changed",
 }
 
 

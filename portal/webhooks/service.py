@@ -159,6 +159,7 @@ def _object(event: Event) -> dict | None:
         "reference_requests": schemas.RequestSchema,
         "claims": schemas.ClaimSchema,
         "advocates": schemas.AdvocateSchema,
+        "opportunities": schemas.OpportunitySchema,
     }
     schema = dumpers.get(event.entity)
     return schema().dump(event.obj) if schema else None

@@ -95,6 +95,18 @@ def test_business_value_win_rates_and_influenced_revenue(program):
         "win_rate_without_reference": 33.3,
         "influenced_revenue": 100000.0,
         "won_revenue": 170000.0,
+        # Issue 19: none of these deals is loaded as an Opportunity (no open deal, no opened-on
+        # date), so they count as before, in the program's currency, with no cycle length.
+        "currency": "USD",
+        "influenced_revenue_by_currency": {"USD": 100000.0},
+        "won_revenue_by_currency": {"USD": 170000.0},
+        "influenced_pipeline": 0.0,
+        "influenced_pipeline_by_currency": {"USD": 0.0},
+        "open_with_reference": 0,
+        "median_cycle_days_with_reference": None,
+        "cycle_sample_with_reference": 0,
+        "median_cycle_days_without_reference": None,
+        "cycle_sample_without_reference": 0,
     }
     quarters = rows_by_first(report)
     assert quarters["2026 Q1"][1:5] == [2, 1, 1, 50.0] and quarters["2026 Q1"][5] == 0
