@@ -588,6 +588,32 @@ def _import_advocates(actor, rows, present, report, dry_run, progress, custom=No
         touched.append(advocate_id)
     _refresh(touched)
     _audit(actor, report)
+    _status_events(actor, updates)
+
+
+def _status_events(actor, updates: list) -> None:
+    """Each advocate whose status the file moved gets its own `advocate.status_changed`, as a
+    move on the advocate's page does: the audit trail and webhooks see every move."""
+    moved = {
+        advocate_id: outcome.changes["status"]
+        for outcome, advocate_id, _ in updates
+        if "status" in outcome.changes
+    }
+    if not moved:
+        return
+    for advocate in db.session.scalars(
+        sa.select(Advocate)
+        .where(Advocate.id.in_(moved))
+        .order_by(Advocate.id)
+        .execution_options(populate_existing=True)
+    ):
+        old, new = moved[advocate.id]
+        audit.record(
+            actor,
+            "advocate.status_changed",
+            advocate,
+            {"from": old, "to": new, "reason": "CSV import"},
+        )
 
 
 def _audit(actor, report: ImportReport) -> None:

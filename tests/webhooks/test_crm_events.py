@@ -12,11 +12,19 @@ import sqlalchemy as sa
 
 from portal.advocates import service as advocates
 from portal.asks import service as requests
+from portal.audit.models import AuditEvent
 from portal.notifications.models import OutboxMessage
 from portal.opportunities import service as opportunities
+from portal.recruiting import csv_io
 from portal.webhooks import service
 from portal.webhooks.models import WEBHOOK_EVENTS, WebhookEndpoint
-from tests.factories import ReferenceRequestFactory, UserFactory, advocate_with_login
+from tests.factories import (
+    AccountFactory,
+    AdvocateFactory,
+    ReferenceRequestFactory,
+    UserFactory,
+    advocate_with_login,
+)
 
 CRM_EVENTS = (
     "request.submitted",
@@ -117,6 +125,27 @@ def test_a_status_move_sends_advocate_status_changed(db, admin, manager):
     [body] = _bodies(db)
     assert body["data"] == {"from": "active", "to": "paused", "reason": "Parental leave"}
     assert body["object"]["id"] == advocate.id and body["object"]["status"] == "paused"
+
+
+def test_a_status_move_by_csv_import_sends_advocate_status_changed_too(db, admin, manager):
+    _subscribe(admin, "advocate.status_changed")
+    account = AccountFactory(crm_id="A-7")
+    moved = AdvocateFactory(account=account, email="p@x.example", name="P", status="nominated")
+    AdvocateFactory(account=account, email="q@x.example", name="Q", status="nominated")
+    text = "email,name,account_crm_id,status\np@x.example,P,A-7,invited\nq@x.example,Q,A-7,\n"
+    report = csv_io.run_import(manager, "advocates", text)
+    assert report.counts["update"] == 1
+    [body] = _bodies(db)
+    assert body["data"] == {"from": "nominated", "to": "invited", "reason": "CSV import"}
+    assert body["object"]["id"] == moved.id and body["object"]["status"] == "invited"
+    # The audit trail has the move itself, beside the import's summary event.
+    [event] = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "advocate.status_changed")
+    ).all()
+    assert (event.entity_id, event.actor_id) == (moved.id, manager.id)
+    # The same file again moves nothing and sends nothing.
+    csv_io.run_import(manager, "advocates", text)
+    assert len(_bodies(db)) == 1
 
 
 def test_an_endpoint_gets_only_the_events_it_chose(db, admin, manager):
