@@ -266,3 +266,4 @@ def rate(ask_id: int):
             raise
 
     return _act(ask.request, run, "Thank you for rating the reference.", "#asks")
+from portal.asks import preview_views  # noqa: E402,F401  (its route on this blueprint)
