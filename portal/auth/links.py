@@ -86,19 +86,34 @@ def link_refs_in(*texts: str | None) -> dict[str, str]:
     }
 
 
-def fill_link_refs(text: str | None, refs: dict[str, str] | None) -> str | None:
+def fill_link_refs(
+    text: str | None, refs: dict[str, str] | None, *, signed: dict[str, str] | None = None
+) -> str | None:
     """`text` with each stand-in of `refs` replaced by its signed token, for delivery only.
-    Stand-ins not in `refs` are hidden, never filled."""
+    Stand-ins not in `refs` are hidden, never filled. `signed` ({jti: token}, filled as it
+    goes) gives every part of one message the same token for a link: a signature carries the
+    second it was made, so two parts signed a second apart would show two different URLs."""
     if not text or not refs:
         return hide_link_refs(text)
+    signed = {} if signed is None else signed
+    wanted = [jti for jti in refs.values() if jti not in signed]
     rows = {
         row.jti: row
-        for row in db.session.scalars(sa.select(LinkToken).where(LinkToken.jti.in_(refs.values())))
+        for row in (
+            db.session.scalars(sa.select(LinkToken).where(LinkToken.jti.in_(wanted)))
+            if wanted
+            else []
+        )
     }
 
     def fill(match: re.Match) -> str:
-        row = rows.get(refs.get(match.group(1)))
-        return sign_link(row) if row is not None else HIDDEN
+        jti = refs.get(match.group(1))
+        if jti not in signed:
+            row = rows.get(jti)
+            if row is None:
+                return HIDDEN
+            signed[jti] = sign_link(row)
+        return signed[jti]
 
     return _REF.sub(fill, text)
 

@@ -70,9 +70,10 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
     if message.id is not None:
         mail["X-Portal-Message"] = str(message.id)
     refs = (message.meta or {}).get("links")  # the live links go in now, and only here
-    mail.set_content(fill_link_refs(message.body_text, refs))
+    signed: dict[str, str] = {}  # one token per link, the same in both parts
+    mail.set_content(fill_link_refs(message.body_text, refs, signed=signed))
     if message.body_html:
-        mail.add_alternative(fill_link_refs(message.body_html, refs), subtype="html")
+        mail.add_alternative(fill_link_refs(message.body_html, refs, signed=signed), subtype="html")
     for attachment in message.attachments or []:
         _attach(mail, attachment)
     return mail

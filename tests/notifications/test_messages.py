@@ -87,6 +87,30 @@ def requester(db):
     )
 
 
+def test_both_parts_carry_the_same_link_even_when_signing_takes_a_second(
+    db, manager, requester, monkeypatch
+):
+    """A signature holds the second it was made: each part signed on its own gave the plain
+    and HTML parts different URLs whenever sending crossed a second (seen in CI under load)."""
+    from portal.auth import links
+
+    made = iter(range(1000))
+    real = links.sign_link
+    # Every call is "a second later": a different token each time, as the clock would give.
+    monkeypatch.setattr(links, "sign_link", lambda row: f"{real(row)}x{next(made)}")
+    advocate, _ = advocate_with_login()
+    request = ReferenceRequestFactory(requester=requester)
+    asks.place_ask(manager, request, advocate)
+    db.session.commit()
+    [row] = rows("ask_placed")
+    mime = as_mime(row)
+    plain = mime.get_body(("plain",)).get_content()
+    html = mime.get_body(("html",)).get_content()
+    answers = [link for link in links_in(plain) if "/answer/" in link]
+    assert len(answers) == 2
+    assert all(link in html for link in answers)
+
+
 def test_ask_placed_has_both_parts_the_answer_links_and_the_advocates_zone(
     db, client, manager, requester
 ):
