@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.advocates.staff_views import bp as advocates_bp
     from portal.advocates.views import bp as me_bp
     from portal.api import bp as api_bp
+    from portal.asks.slot_views import bp as slots_bp
     from portal.asks.staff_views import bp as queue_bp
     from portal.asks.staff_views import calendar_bp
     from portal.asks.views import bp as requests_bp
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.content.staff_views import bp as content_admin_bp
     from portal.content.views import bp as content_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.directory.views import bp as directory_bp
     from portal.notifications.admin_views import bp as outbox_bp
     from portal.notifications.inbox_views import bp as inbox_bp
     from portal.notifications.views import bp as notifications_bp
@@ -128,8 +130,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(terms_admin_bp)
     app.register_blueprint(taxonomies_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(directory_bp)  # the reference directory (requesters)
     app.register_blueprint(queue_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(slots_bp)  # times offered and picked for accepted asks
     app.register_blueprint(benefits_bp)
     app.register_blueprint(benefits_admin_bp)
     app.register_blueprint(outbox_bp)

@@ -8,6 +8,8 @@ from portal.asks.models import (
     ReferenceRequest,
     RequestComment,
 )
+from portal.asks.queue_models import SavedFilter
+from portal.asks.slot_models import AskSlot
 from portal.audit.models import AuditEvent
 from portal.auth.models import ApiToken, LinkToken, User
 from portal.auth.sso_models import SsoIdentity
@@ -35,6 +37,7 @@ __all__ = [
     "AdvocateEligibility",
     "ApiToken",
     "Ask",
+    "AskSlot",
     "AuditEvent",
     "Benefit",
     "Blackout",
@@ -56,6 +59,7 @@ __all__ = [
     "Referenceability",
     "RequestComment",
     "RequestFacts",
+    "SavedFilter",
     "Target",
     "TaxonomyKind",
     "TaxonomyTerm",

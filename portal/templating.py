@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.auth.permissions import can
+from portal.program.ask_templates import template_text
 from portal.program.custom_fields import criteria_words
 from portal.program.policy import program_name
 from portal.program.taxonomy import fixed_labels
@@ -151,4 +152,5 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["menu_fragment"] = menu_fragment
     app.jinja_env.globals["custom_criteria_words"] = criteria_words  # a request's, in words
+    app.jinja_env.globals["ask_template_text"] = template_text  # the program's, per activity
     app.context_processor(program_name_context)

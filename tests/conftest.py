@@ -250,3 +250,29 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) in the test process."""
+    from tests.notifications.servers import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(app_factory, smtp):
+    """The portal delivering to `smtp`, its links on http://portal.test."""
+    app = app_factory(
+        BASE_URL="http://portal.test",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        SMTP_TIMEOUT=5,
+        MAIL_FROM="Reference Team <refs@portal.test>",
+    )
+    with app.app_context():
+        yield app
+        _db.session.rollback()

@@ -754,6 +754,7 @@ def export_data(actor, advocate: Advocate) -> dict:
                 "responded_at": _iso(a.responded_at),
                 "decline_reason": a.decline_reason,
                 "note": a.note,
+                "personal_note": a.personal_note,
                 "proposed_times": a.proposed_times,
                 "scheduled_at": _iso(a.scheduled_at),
                 "completed_at": _iso(a.completed_at),

@@ -32,6 +32,7 @@ from portal.advocates.forms import (
 from portal.advocates.models import Advocate
 from portal.asks import service as asks
 from portal.asks.models import Ask
+from portal.asks.slot_views import offer_on_accept
 from portal.auth.links import LinkError
 from portal.auth.permissions import require
 from portal.dashboard.service import advocate_home as home_figures
@@ -348,6 +349,8 @@ def answer(ask_id: int, action: str):
     if form.validate_on_submit():
         try:
             service.answer_my_ask(current_user, found, form.to_data(), accept=accept)
+            if accept:
+                offer_on_accept(found)  # times offered on the accept form, if any
         except DomainError as error:
             db.session.rollback()
             if not error.fields:

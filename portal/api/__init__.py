@@ -14,6 +14,7 @@ from portal.api import (  # noqa: F401  (register the routes)
     auth,
     benefits,
     content,
+    directory,
     openapi,
     opportunities,
     preferences,
@@ -24,6 +25,7 @@ from portal.api import (  # noqa: F401  (register the routes)
     settings_program,
     settings_taxonomy,
     settings_terms,
+    slots,
 )
 from portal.api.blueprint import bp
 

@@ -292,9 +292,15 @@ def place_ask(request_id: int):
             "reference team; a manager places them."
         )
     data = json_body()
-    only_fields(data, {"advocate_id", "respond_by"})
+    only_fields(data, {"advocate_id", "respond_by", "personal_note"})
     # A requester may ask only the request's offered matches: any other id is refused alike.
     advocate = asks.advocate_to_ask(actor, found, data.get("advocate_id"))
-    ask = asks.place_ask(actor, found, advocate, respond_by=_respond_by(data.get("respond_by")))
+    ask = asks.place_ask(
+        actor,
+        found,
+        advocate,
+        respond_by=_respond_by(data.get("respond_by")),
+        personal_note=data.get("personal_note"),
+    )
     db.session.commit()
     return created(AskSchema().dump(ask), url_for("api.get_ask", ask_id=ask.id))

@@ -364,6 +364,10 @@ class AskSchema(AnswerSchema):
     responded_at = fields.DateTime(allow_none=True)
     decline_reason = fields.String(allow_none=True, validate=OneOf(DECLINE_REASONS))
     note = fields.String(allow_none=True)
+    personal_note = fields.String(
+        allow_none=True,
+        metadata={"description": "The note of whoever placed the ask, sent to the advocate."},
+    )
     proposed_times = fields.String(allow_none=True)
     scheduled_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
@@ -666,6 +670,14 @@ class PlaceAskInputSchema(Schema):
     advocate_id = fields.Integer(required=True)
     respond_by = fields.DateTime(
         metadata={"description": "Answers after this are refused; default in 5 days."}
+    )
+    personal_note = fields.String(
+        allow_none=True,
+        validate=Length(max=1000),
+        metadata={
+            "description": "A note to the advocate, after the program's ask template for the "
+            "activity type: plain text with line breaks, no HTML, at most 1,000 characters."
+        },
     )
 
 

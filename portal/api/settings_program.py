@@ -13,6 +13,7 @@ from portal.api.common import json_body
 from portal.api.schemas import AnswerSchema
 from portal.extensions import db
 from portal.program import policy
+from portal.program.ask_templates import TEMPLATE_MAX
 from portal.program.service import COOLDOWN_MAX, LIMIT_MAX, POINTS_MAX
 from portal.vocab import ACTIVITY_TYPES
 
@@ -105,6 +106,16 @@ class ProgramPolicyFields(Schema):
         validate=Range(*policy.POINTS_EXPIRY_MONTHS),
         metadata={"description": "Months after which earned points expire. Null: never."},
     )
+    ask_templates = fields.Dict(
+        keys=fields.String(validate=OneOf(ACTIVITY_TYPES)),
+        values=fields.String(allow_none=True, validate=Length(max=TEMPLATE_MAX)),
+        metadata={
+            "description": "The program's text per activity type that goes with every ask, "
+            "before the asker's personal note: plain text with line breaks, no HTML, at most "
+            f"{TEMPLATE_MAX:,} characters; empty: no text. In a PATCH, types left "
+            "out keep theirs and null restores the shipped text."
+        },
+    )
 
 
 class ProgramPolicySchema(ProgramPolicyFields, AnswerSchema):
@@ -146,7 +157,8 @@ def patch_program_policy():
     patch:
       tags: [settings]
       summary: Set any subset together (administrators); when one is wrong nothing is saved
-        and 422 names each bad field (`match_weights.<kind>`, `points_by_activity.<type>`).
+        and 422 names each bad field (`match_weights.<kind>`, `points_by_activity.<type>`,
+        `ask_templates.<type>`).
         Month limits may not exceed quarter limits, nor quarter limits year limits. Every
         changed setting is audited.
       requestBody:

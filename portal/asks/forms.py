@@ -48,9 +48,17 @@ CRITERIA_FIELDS = (
     "languages",
 )
 PICK_SEVERAL = "Pick any number; hold Ctrl (Cmd on a Mac) to pick several."
+# The help that replaces PICK_SEVERAL once static/js/chips.js has turned a list into chips.
+CHIPS_HELP = "Type to find one; Enter adds it, Backspace removes the last."
 # A link's query argument -> the criteria field it fills (a CRM button: `?industry=banking`).
 LINK_CRITERIA = {"industry": "industries", "product": "products"}
 LINK_TEXT_MAX = 200
+
+
+def chips(name: str) -> dict:
+    """A select multiple's attributes that make it searchable chips (static/js/chips.js);
+    `name` names the search box ("Add a region")."""
+    return {"data-chips": True, "data-chips-name": name, "data-chips-help": CHIPS_HELP}
 
 
 class RawDateField(DateField):
@@ -88,19 +96,51 @@ class RequestForm(FlaskForm):
         "Stage", validators=[Optional()], description="As your CRM names it, such as Proposal."
     )
     opportunity_close_date = RawDateField("Expected close date", validators=[Optional()])
-    industries = SelectMultipleField("Industries", validate_choice=False, description=PICK_SEVERAL)
-    products = SelectMultipleField("Products", validate_choice=False, description=PICK_SEVERAL)
-    use_cases = SelectMultipleField("Use cases", validate_choice=False, description=PICK_SEVERAL)
+    industries = SelectMultipleField(
+        "Industries",
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips("Add an industry"),
+    )
+    products = SelectMultipleField(
+        "Products",
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips("Add a product"),
+    )
+    use_cases = SelectMultipleField(
+        "Use cases",
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips("Add a use case"),
+    )
     regions = SelectMultipleField(
-        "Regions", choices=choices(REGIONS), validate_choice=False, description=PICK_SEVERAL
+        "Regions",
+        choices=choices(REGIONS),
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips("Add a region"),
     )
     segments = SelectMultipleField(
-        "Segments", choices=choices(SEGMENTS), validate_choice=False, description=PICK_SEVERAL
+        "Segments",
+        choices=choices(SEGMENTS),
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips("Add a segment"),
     )
     seniorities = SelectMultipleField(
-        "Seniority", choices=choices(SENIORITIES), validate_choice=False, description=PICK_SEVERAL
+        "Seniority",
+        choices=choices(SENIORITIES),
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips("Add a seniority"),
     )
-    languages = SelectMultipleField("Languages", validate_choice=False, description=PICK_SEVERAL)
+    languages = SelectMultipleField(
+        "Languages",
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips("Add a language"),
+    )
     custom = CustomCriteriaField("Custom criteria")
     needed_by = RawDateField(
         "Needed by", validators=[Required()], description="The last day the reference helps you."
@@ -132,6 +172,9 @@ class RequestForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Fields that hold the page's own starting values, not the requester's or a link's:
+        # the script may replace them with the usual values of the activity picked.
+        self.defaulted: set[str] = set()
         self._offer_terms()
 
     def _offer_terms(self) -> None:
@@ -159,20 +202,30 @@ class RequestForm(FlaskForm):
         self.custom.data = dict((request.criteria or {}).get("custom") or {})
         self._offer_terms()
 
-    def prefill(self, args, crm_id: str | None = None, deal=None) -> None:
+    def prefill(self, args, crm_id: str | None = None, deal=None, usual=None) -> None:
         """Fill a new request from a link (a CRM button): `activity_type`, `prospect`,
         `needed_by`, `industry`, `product`, `advocates_needed`. A value that doesn't fit is left
         out, never an error. `crm_id` is the link's CRM id, already checked; `deal` the
-        opportunity it names when the viewer may see it, whose own values then fill the form."""
+        opportunity it names when the viewer may see it, whose own values then fill the form.
+        `usual`: each activity's usual values (portal.asks.defaults), for the date and count a
+        link naming the activity leaves out."""
+        self.defaulted = {"needed_by", "advocates_needed"}
         activity = _link_text(args.get("activity_type")).lower().replace(" ", "_")
         if activity in ACTIVITY_TYPES:
             self.activity_type.data = activity
         needed_by = _link_date(args.get("needed_by"))
         if needed_by is not None:
             self.needed_by.data = needed_by
+            self.defaulted.discard("needed_by")
         count = _link_text(args.get("advocates_needed"))
         if count.isdecimal() and 1 <= int(count) <= 20:
             self.advocates_needed.data = str(int(count))
+            self.defaulted.discard("advocates_needed")
+        if usual and activity in usual:
+            if "needed_by" in self.defaulted:
+                self.needed_by.data = dt.date.fromisoformat(usual[activity]["needed_by"])
+            if "advocates_needed" in self.defaulted:
+                self.advocates_needed.data = usual[activity]["advocates_needed"]
         prospect = _link_text(args.get("prospect"))
         if prospect:
             self.prospect_company.data = prospect
@@ -201,6 +254,27 @@ class RequestForm(FlaskForm):
             self.opportunity_close_date.data = deal.close_date
             if deal.account_name:
                 self.prospect_company.data = deal.account_name
+
+    def fill_empty_criteria(self, values: dict[str, list[str]]) -> None:
+        """Criteria from elsewhere (the prospect's account) into the lists still empty: only
+        values the list offers, never over what the link gave."""
+        for name, wanted in values.items():
+            if self[name].data:
+                continue
+            offered = {choice.value for choice in self[name].choices}
+            picked = [value for value in dict.fromkeys(wanted) if value in offered]
+            if picked:
+                self[name].data = picked
+
+    def holds_any(self, *names: str) -> bool:
+        """Whether any of these fields holds a value or an error (a folded section opens)."""
+        for name in names:
+            data = self[name].data
+            if isinstance(data, dict):  # custom criteria: key -> chosen values
+                data = [chosen for chosen in data.values() if chosen]
+            if data or self[name].errors:
+                return True
+        return False
 
     def to_data(self) -> dict:
         """The plain dict the service takes."""

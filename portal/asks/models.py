@@ -133,6 +133,7 @@ class Ask(TimestampMixin, db.Model):
         enum_column(*DECLINE_REASONS, name="decline_reason")
     )
     note: Mapped[str | None] = mapped_column(sa.Text)
+    personal_note: Mapped[str | None] = mapped_column(sa.Text)  # from whoever placed the ask
     proposed_times: Mapped[str | None] = mapped_column(sa.String(500))
     scheduled_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     completed_at: Mapped[dt.datetime | None]

@@ -22,6 +22,18 @@ def form_values(args) -> dict:
     return values
 
 
+def of_form(form) -> service.Preview:
+    """The preview of the request form as it stands (its first render, or a refused post)."""
+    values = {
+        "activity_type": form.activity_type.data,
+        "prospect_company": form.prospect_company.data,
+        "opportunity_stage": form.opportunity_stage.data,
+    }
+    for name in LISTS:
+        values[name] = list(form[name].data or [])
+    return service.preview(current_user, values)
+
+
 @bp.get("/preview")
 @require("requests.create")
 def preview():

@@ -15,6 +15,7 @@ from portal.advocates.models import Advocate
 from portal.asks import lead_time, matching
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.asks.overuse import check_can_ask, lock_advocate
+from portal.asks.personal_note import check_personal_note
 from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
@@ -28,6 +29,7 @@ from portal.notifications.models import OutboxMessage
 from portal.notifications.service import notify, queue_email
 from portal.opportunities import service as opportunities
 from portal.program import custom_fields
+from portal.program.ask_templates import template_text
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
 from portal.validation import MONEY_MAX, PLAIN_TEXT, Checker, has_markup
@@ -107,8 +109,10 @@ def place_ask(
     *,
     respond_by: dt.datetime | None = None,
     at: dt.datetime | None = None,
+    personal_note=None,
 ) -> Ask:
-    """Ask `advocate` to help with `request`, within program rule 1, and e-mail them."""
+    """Ask `advocate` to help with `request`, within program rule 1, and e-mail them the
+    program's ask template for the activity type with the asker's `personal_note`, if any."""
     if not may_place_ask(actor, request):
         if actor is not None and actor.role in ("requester", "csm"):
             raise Forbidden(
@@ -116,6 +120,7 @@ def place_ask(
                 "a manager places them."
             )
         raise Forbidden("You can't place asks.")
+    personal_note = check_personal_note(personal_note)
     at = at or now_utc()
     if request.status not in ASKABLE_REQUEST_STATUSES:
         raise DomainError(f"The request is {label(request.status).lower()}; it takes no new asks.")
@@ -154,6 +159,7 @@ def place_ask(
         asked_at=at,
         respond_by=respond_by,
         held_until=held_until,
+        personal_note=personal_note,
     )
     db.session.add(ask)
     if request.status == "submitted":
@@ -171,6 +177,7 @@ def place_ask(
             "advocate_id": advocate.id,
             "respond_by": respond_by,
             "held_until": held_until,
+            "personal_note": personal_note,
         },
     )
     links = answer_links(ask)
@@ -186,6 +193,7 @@ def place_ask(
         advocate=advocate,
         accept_link=links["accept"],
         decline_link=links["decline"],
+        ask_template=template_text(request.activity_type),
     )
     if csm is not None:
         _tell_account_csm(csm, ask, request, advocate)
@@ -1032,9 +1040,21 @@ def _may_run_ask(actor, ask: Ask) -> None:
         raise NotFound("No such ask.")
 
 
-def schedule_ask(actor, ask: Ask, when: dt.datetime) -> Ask:
-    """Set (or move) the date and time of an accepted ask's activity."""
-    _may_run_ask(actor, ask)
+def _is_asked_advocate(actor, ask: Ask) -> bool:
+    return (
+        actor is not None
+        and actor.role == "advocate"
+        and ask.advocate.user_id is not None
+        and ask.advocate.user_id == actor.id
+    )
+
+
+def schedule_ask(actor, ask: Ask, when: dt.datetime, *, advocate_pick: bool = False) -> Ask:
+    """Set (or move) the date and time of an accepted ask's activity. `advocate_pick`: the
+    asked advocate picked one of the times the requester's side offered (`portal.asks.slots`),
+    the one way an advocate sets a date."""
+    if not (advocate_pick and _is_asked_advocate(actor, ask)):
+        _may_run_ask(actor, ask)
     if ask.status != "accepted":
         raise DomainError(
             f"This ask is {label(ask.status).lower()}; only an accepted one is scheduled."
@@ -1051,10 +1071,10 @@ def schedule_ask(actor, ask: Ask, when: dt.datetime) -> Ask:
     return ask
 
 
-def reschedule_ask(actor, ask: Ask, when: dt.datetime) -> Ask:
+def reschedule_ask(actor, ask: Ask, when: dt.datetime, *, advocate_pick: bool = False) -> Ask:
     if ask.scheduled_at is None:
         raise DomainError("This ask has no date yet; schedule it first.")
-    return schedule_ask(actor, ask, when)
+    return schedule_ask(actor, ask, when, advocate_pick=advocate_pick)
 
 
 def _rating(rating, feedback, *, required: bool) -> tuple[int | None, str | None]:
@@ -1137,13 +1157,19 @@ def _complete_request_if_done(actor, request: ReferenceRequest) -> None:
         audit.record(actor, "request.completed", request, {"from": old})
 
 
-def place_asks(actor, request: ReferenceRequest, advocates, *, respond_by=None):
-    """Place several asks, each checked alone: (placed asks, {advocate name: why refused})."""
+def place_asks(actor, request: ReferenceRequest, advocates, *, respond_by=None, personal_note=None):
+    """Place several asks, each checked alone: (placed asks, {advocate name: why refused}).
+    The `personal_note` goes with each; a bad one refuses them all (ValidationFailed)."""
+    personal_note = check_personal_note(personal_note)
     placed, refused = [], {}
     for advocate in advocates:
         try:
             with db.session.begin_nested():
-                placed.append(place_ask(actor, request, advocate, respond_by=respond_by))
+                placed.append(
+                    place_ask(
+                        actor, request, advocate, respond_by=respond_by, personal_note=personal_note
+                    )
+                )
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
@@ -1172,6 +1198,8 @@ TIMELINE_WORDS = {
     "ask.withdrawn": "The ask to {advocate} was withdrawn",
     "ask.vetoed": "The account's customer success manager stopped the ask to {advocate}",
     "request.reopened": "Reopened: an advocate who had accepted backed out",
+    "ask.slots_offered": "Times offered for the activity with {advocate}",
+    "ask.slot_picked": "A time was picked for the activity with {advocate}",
     "ask.scheduled": "Scheduled with {advocate}",
     "ask.rescheduled": "Rescheduled with {advocate}",
     "ask.completed": "Completed with {advocate}",

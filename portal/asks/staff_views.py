@@ -10,15 +10,18 @@ from flask_login import current_user
 
 from portal.accounts.staff_views import term_labeller
 from portal.advocates.models import Advocate
-from portal.asks import eligibility, matching, service
+from portal.asks import eligibility, matching, queue, service
 from portal.asks.forms import RATING_CHOICES, outcome_choices
 from portal.asks.models import Ask, ReferenceRequest
+from portal.asks.queue import VIEWS
 from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, require
+from portal.content.views import stories_for
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
-from portal.filters import ListFilters, current_page
+from portal.filters import ListFilters
 from portal.templating import viewer_zone
+from portal.vocab import ACTIVITY_TYPES
 
 bp = Blueprint("queue", __name__, url_prefix="/program")
 calendar_bp = Blueprint("calendar", __name__, url_prefix="/program/calendar")
@@ -30,14 +33,6 @@ def _install_eligibility_hook(state) -> None:
     eligibility.listen()
 
 
-VIEWS = {
-    "new": "New",
-    "due_soon": "Due soon",
-    "overdue": "Overdue",
-    "assigned": "Assigned to me",
-    "open": "All open",
-    "all": "Everything",
-}
 MATCH_LIMIT = 20
 
 
@@ -91,14 +86,19 @@ def managers() -> list[User]:
 @bp.get("/queue")
 @require("program.manage")
 def index():
-    args = ListFilters(request.args)
-    view = args.choice("view", VIEWS, default="new")
-    text = args.text("q")
+    return render_queue(request.args)
+
+
+def render_queue(source, *, errors: dict | None = None, refused=None, status: int = 200):
+    """The queue for the filters in `source` (the query string, or a form sent from the page:
+    bulk actions and saved filters), with that form's errors or refusals when it comes back."""
+    args = ListFilters(source)
+    filters = queue.read_filters(args)
+    number = args.page()
     args.announce()
-    filters = {"view": None if view == "all" else view, "q": text}
     page = db.paginate(
-        service.requests_query(current_user, filters).options(*service.list_loads()),
-        page=current_page(),
+        queue.queue_query(current_user, filters).options(*service.list_loads()),
+        page=number,
         per_page=25,
         error_out=False,
     )
@@ -110,14 +110,30 @@ def index():
         )
         for name in ("new", "due_soon", "overdue", "assigned")
     }
-    return render_template(
-        "asks/staff/queue.html",
-        page=page,
-        view=view,
-        views=VIEWS,
-        counts=counts,
-        q=text,
-        today=dt.date.today(),
+    filtered = queue.filter_args(filters)
+    saved = [(found, queue.saved_query(found)) for found in queue.saved_filters(current_user)]
+    return (
+        render_template(
+            "asks/staff/queue.html",
+            page=page,
+            view=filters["view"],
+            views=VIEWS,
+            counts=counts,
+            q=filters["q"],
+            activity_type=filters["activity_type"],
+            activity_types=ACTIVITY_TYPES,
+            filtered=filtered,
+            return_args=dict(filtered, page=number) if number > 1 else filtered,
+            saved=saved,
+            saved_max=queue.SAVED_FILTERS_MAX,
+            managers=managers(),
+            errors=errors or {},
+            refused=refused or [],
+            form=source if status != 200 else {},
+            ticked=source.getlist("request_id") if status != 200 else [],
+            today=dt.date.today(),
+        ),
+        status,
     )
 
 
@@ -140,6 +156,7 @@ def render_request(found: ReferenceRequest, errors: dict | None = None, status: 
             ratings=RATING_CHOICES,
             default_respond_by=dt.date.today() + dt.timedelta(days=5),
             term=term_labeller(),
+            stories=stories_for(found),
         ),
         status,
     )
@@ -239,7 +256,13 @@ def place_selected(found: ReferenceRequest, endpoint: str, render):
     advocates = db.session.scalars(sa.select(Advocate).where(Advocate.id.in_(ids))).all()
     try:
         service.check_offered(current_user, found, ids)  # self-service: offered matches only
-        placed, refused = service.place_asks(current_user, found, advocates, respond_by=respond_by)
+        placed, refused = service.place_asks(
+            current_user,
+            found,
+            advocates,
+            respond_by=respond_by,
+            personal_note=request.form.get("personal_note"),
+        )
     except DomainError as error:
         db.session.rollback()
         if error.status in (403, 404):
@@ -342,3 +365,6 @@ def calendar_index():
         following=start + dt.timedelta(weeks=weeks),
         total=sum(len(asks) for asks in by_week.values()),
     )
+
+
+from portal.asks import queue_views  # noqa: E402,F401 (its routes, on this blueprint)

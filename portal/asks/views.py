@@ -8,11 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.staff_views import term_labeller
-from portal.asks import lead_time, matching, service
+from portal.asks import defaults, lead_time, matching, service
 from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
 from portal.asks.models import ReferenceRequest
 from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
 from portal.auth.permissions import require
+from portal.content.views import stories_for
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
@@ -80,11 +81,17 @@ def _visible_deal(crm_id: str | None):
 @require("requests.create")
 def create():
     form = RequestForm()
+    times = lead_time.lead_times()
+    usual = defaults.activity_defaults(lead_time.requester_today(current_user), times)
     if not form.is_submitted():
         form.needed_by.data = dt.date.today() + dt.timedelta(days=14)
         # A CRM button's link: /requests/new?opportunity=<crm id>&activity_type=...
         crm_id = _link_crm_id(request.args.get("opportunity"))
-        form.prefill(request.args, crm_id, _visible_deal(crm_id))
+        link_deal = _visible_deal(crm_id)
+        form.prefill(request.args, crm_id, link_deal, usual)
+        # The prospect's own account, when it is the program's, fills the criteria left empty.
+        account = defaults.prospect_account(link_deal, form.prospect_company.data)
+        form.fill_empty_criteria(defaults.account_criteria(account))
     if form.validate_on_submit():
         try:
             found = _save(form, None)
@@ -104,7 +111,13 @@ def create():
     status = 422 if form.is_submitted() else 200
     deal = _visible_deal(_link_crm_id(form.opportunity_crm_id.data))
     return render_template(
-        "asks/form.html", form=form, req=None, deal=deal, lead_times=lead_time.lead_times()
+        "asks/form.html",
+        form=form,
+        req=None,
+        deal=deal,
+        lead_times=times,
+        activity_defaults=usual,
+        preview=preview_views.of_form(form),
     ), status
 
 
@@ -132,7 +145,11 @@ def edit(request_id: int):
             return redirect(url_for("requests.detail", request_id=found.id))
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "asks/form.html", form=form, req=found, lead_times=lead_time.lead_times()
+        "asks/form.html",
+        form=form,
+        req=found,
+        lead_times=lead_time.lead_times(),
+        preview=preview_views.of_form(form),
     ), status
 
 
@@ -154,6 +171,7 @@ def render_request(found: ReferenceRequest, errors: dict | None = None, status: 
             outcomes=outcome_choices(),
             default_respond_by=dt.date.today() + dt.timedelta(days=5),
             term=term_labeller(),
+            stories=stories_for(found),
         ),
         status,
     )
@@ -266,4 +284,6 @@ def rate(ask_id: int):
             raise
 
     return _act(ask.request, run, "Thank you for rating the reference.", "#asks")
-from portal.asks import preview_views  # noqa: E402,F401  (its route on this blueprint)
+
+
+from portal.asks import preview_views  # noqa: E402  (its route on this blueprint; the form uses it)

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
@@ -36,9 +37,9 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.service import queue_email
-from portal.program.service import taxonomy_values
+from portal.program.service import taxonomy_labels, taxonomy_values
 from portal.validation import Checker
-from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS
+from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS, label
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 WARN_DAYS = 30
@@ -642,11 +643,43 @@ def _request_terms(request: ReferenceRequest) -> set[tuple[str, str]]:
     return terms
 
 
-def suggestions(request: ReferenceRequest, limit: int = 6) -> list[tuple[ContentAsset, int]]:
-    """Live assets ranked by how well their tags match the opportunity (one query)."""
+# Why a story matched, in words, in the order a card reads them (the weights' order).
+MATCH_WORDS = {
+    "industry": "Same industry",
+    "product": "Product",
+    "use_case": "Use case",
+    "stage": "Stage",
+    "region": "Region",
+}
+# The most suggestions the "for this opportunity" page lists (a card links to all of them).
+SUGGESTIONS_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested asset, its score, and the opportunity's terms its tags matched."""
+
+    asset: ContentAsset
+    score: int
+    matched: tuple[tuple[str, str], ...]  # (facet, value) in MATCH_WORDS order
+    reasons: tuple[str, ...]  # the same in words: "Same industry: Banking"
+
+
+@dataclass(frozen=True)
+class Suggested:
+    """The top suggestions and how many live assets match in all."""
+
+    shown: list[Suggestion]
+    total: int
+
+
+def _ranked(request: ReferenceRequest, limit: int):
+    """Rows (asset with its account, score, total matching) of the live assets ranked by how
+    well their tags match the opportunity, and the terms compared: one query (plus the facets
+    the library carries)."""
     terms = opportunity_terms(request)
     if not terms:
-        return []
+        return [], terms
     weight = sa.case(
         *[
             (sa.and_(ContentTag.kind == kind, ContentTag.value == value), WEIGHTS[kind])
@@ -662,19 +695,77 @@ def suggestions(request: ReferenceRequest, limit: int = 6) -> list[tuple[Content
         .subquery()
     )
     rows = db.session.execute(
-        sa.select(ContentAsset, scored.c.score)
+        sa.select(ContentAsset, scored.c.score, sa.func.count().over().label("total"))
         .join(scored, scored.c.asset_id == ContentAsset.id)
         .where(visible_condition())
+        .options(joinedload(ContentAsset.account))
         .order_by(scored.c.score.desc(), ContentAsset.updated_at.desc(), ContentAsset.id)
         .limit(limit)
     ).all()
-    return [(asset, int(score)) for asset, score in rows]
+    return rows, terms
+
+
+def suggestions(request: ReferenceRequest, limit: int = 6) -> list[tuple[ContentAsset, int]]:
+    """Live assets ranked by how well their tags match the opportunity (one query)."""
+    rows, _terms = _ranked(request, limit)
+    return [(asset, int(score)) for asset, score, _total in rows]
+
+
+def suggestions_with_reasons(request: ReferenceRequest, limit: int = 6) -> Suggested:
+    """The ranked suggestions, each with the opportunity's terms it matched and why in words,
+    and how many match in all: two queries however many are shown."""
+    rows, terms = _ranked(request, limit)
+    if not rows:
+        return Suggested([], 0)
+    matched: dict[int, set[tuple[str, str]]] = {}
+    for asset_id, kind, value in db.session.execute(
+        sa.select(ContentTag.asset_id, ContentTag.kind, ContentTag.value).where(
+            ContentTag.asset_id.in_([asset.id for asset, _score, _total in rows]),
+            sa.tuple_(ContentTag.kind, ContentTag.value).in_(sorted(terms)),
+        )
+    ):
+        matched.setdefault(asset_id, set()).add((kind, value))
+    order = list(MATCH_WORDS)
+    labels = taxonomy_labels()
+    shown = []
+    for asset, score, _total in rows:
+        found = tuple(sorted(matched.get(asset.id, ()), key=lambda t: (order.index(t[0]), t[1])))
+        shown.append(Suggestion(asset, int(score), found, match_reasons(found, labels)))
+    return Suggested(shown, int(rows[0].total))
+
+
+def match_reasons(matched, labels: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """Matched terms in words, one per facet: 'Same industry: Banking', 'Stage: late'."""
+    values: dict[str, list[str]] = {}
+    for kind, value in matched:
+        if kind == "stage":
+            words = value
+        elif kind == "region":
+            words = label(value, "region")
+        else:
+            words = labels.get((kind, value), label(value))
+        values.setdefault(kind, []).append(words)
+    return tuple(f"{MATCH_WORDS[kind]}: {', '.join(words)}" for kind, words in values.items())
+
+
+def request_stories(user, request: ReferenceRequest, limit: int = 3) -> Suggested | None:
+    """The customer stories a request's page shows `user`: its top suggestions with reasons;
+    None when `user` may not use content for it (no library, or not their request)."""
+    if not can(user, "content.browse") or not may_use_for(user, request):
+        return None
+    return suggestions_with_reasons(request, limit)
+
+
+def may_use_for(user, request: ReferenceRequest) -> bool:
+    """Whether `user` may use content for the request's opportunity: their own, or any for the
+    program team."""
+    return sees_all(user) or request.requester_id == user.id
 
 
 def request_for(user, request_id: int) -> ReferenceRequest:
     """A request whose opportunity `user` may use content for: their own, or any for managers."""
     request = db.session.get(ReferenceRequest, request_id)
-    if request is None or not (sees_all(user) or request.requester_id == user.id):
+    if request is None or not may_use_for(user, request):
         raise NotFound("No such request.")
     return request
 
@@ -702,10 +793,12 @@ def _lock_asset(asset_id: int) -> None:
             sa.select(ContentAsset.id).where(ContentAsset.id == asset_id).with_for_update()
         )
     else:
+        # A no-op write takes SQLite's write lock; updated_at is named so that its onupdate
+        # does not fire (a use is not an edit: it would reorder the library and suggestions).
         db.session.execute(
             sa.update(ContentAsset)
             .where(ContentAsset.id == asset_id)
-            .values(id=ContentAsset.id)
+            .values(id=ContentAsset.id, updated_at=ContentAsset.updated_at)
             .execution_options(synchronize_session=False)
         )
 

@@ -161,6 +161,20 @@ def attachment(asset: ContentAsset, stored: storage.StoredFile):
     return response
 
 
+STORY_CARD_SIZE = 3
+
+
+def stories_for(found):
+    """A request page's "Customer stories for this opportunity" card: the top suggestions with
+    why each matched, or None when the viewer may not use content for the request. "Open" logs
+    the use, then redirects to the story's site: the page's forms may end there."""
+    stories = service.request_stories(current_user, found, limit=STORY_CARD_SIZE)
+    for item in stories.shown if stories else ():
+        if item.asset.url:
+            allow_form_redirect(item.asset.url)
+    return stories
+
+
 @bp.get("/for-request/<int:request_id>")
 @require("content.browse")
 def for_request(request_id: int):
@@ -168,7 +182,7 @@ def for_request(request_id: int):
         found = service.request_for(current_user, request_id)
     except NotFound:
         abort(404)
-    suggested = service.suggestions(found)
+    suggested = service.suggestions(found, limit=service.SUGGESTIONS_PAGE)
     return render_template(
         "content/for_request.html",
         found=found,

@@ -48,6 +48,7 @@ EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
 TEMPLATE_EVENTS = {
     "ask_cancelled": "ask_scheduled",
     "ask_rescheduled": "ask_scheduled",
+    "ask_slots_offered": "ask_scheduled",  # times to pick: part of getting a date
     "ask_backed_out": "advocate_left",
     "ask_vetoed": "ask_answered",
 }

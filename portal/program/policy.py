@@ -17,6 +17,7 @@ from flask import current_app, g, has_request_context
 
 from portal.auth.permissions import can
 from portal.errors import Forbidden
+from portal.program import ask_templates
 from portal.program.models import ProgramSetting
 from portal.program.service import (
     COOLDOWN_MAX,
@@ -55,9 +56,15 @@ POLICY_KEYS = (
     "self_service_activity_types",
     "points_by_activity",
     "points_expiry_months",
+    ask_templates.SETTING,
 )
-# What the policy page edits directly (weights have a field each; points have their own page).
-FORM_KEYS = tuple(key for key in POLICY_KEYS if key not in ("match_weights", "points_by_activity"))
+# What the policy page edits directly (weights have a field each; points and ask templates have
+# their own pages).
+FORM_KEYS = tuple(
+    key
+    for key in POLICY_KEYS
+    if key not in ("match_weights", "points_by_activity", ask_templates.SETTING)
+)
 _NAME_CACHE = "portal.setting.program_name"  # set_setting drops it when the name changes
 
 
@@ -124,6 +131,7 @@ def policy_values() -> dict:
     values = stored_values()
     values["program_name"] = program_name()
     values["ask_reminder_days"] = ask_reminder_days()
+    values[ask_templates.SETTING] = ask_templates.ask_templates()
     return values
 
 
@@ -206,6 +214,18 @@ def _points(c: Checker, data: dict) -> None:
         c.clean["points_by_activity"] = {**points, **inner.clean}
 
 
+def _ask_templates(c: Checker, data: dict) -> None:
+    """ask_templates: an object of activity type -> text (types left out keep theirs)."""
+    if ask_templates.SETTING not in data:
+        return
+    templates, errors = ask_templates.template_errors(data[ask_templates.SETTING])
+    for name, why in errors.items():
+        prefix = "" if name == ask_templates.SETTING else f"{ask_templates.SETTING}."
+        c.error(prefix + name, why)
+    if not errors:
+        c.clean[ask_templates.SETTING] = templates
+
+
 def _check(data: dict) -> dict:
     """The cleaned settings of `data` (any subset of POLICY_KEYS), or ValidationFailed."""
     c = Checker(data, allowed=POLICY_KEYS, partial=True)
@@ -229,6 +249,7 @@ def _check(data: dict) -> dict:
     _weights(c, c.data)
     c.choices("self_service_activity_types", ACTIVITY_TYPES)
     _points(c, c.data)
+    _ask_templates(c, c.data)
     low, high = POINTS_EXPIRY_MONTHS
     c.integer("points_expiry_months", minimum=low, maximum=high)
     _check_pairs(c)

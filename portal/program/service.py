@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.audit import service as audit
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.program.ask_template_texts import DEFAULT_ASK_TEMPLATES
 from portal.program.models import ProgramSetting, TaxonomyTerm
 from portal.program.taxonomy import held_values
 from portal.validation import Checker
@@ -97,6 +98,9 @@ DEFAULTS: dict[str, object] = {
         "social_post": 10,
         "referral": 10,
     },
+    # The program's text per activity type that goes with every ask ("" for none; see
+    # portal/program/ask_templates.py).
+    "ask_templates": DEFAULT_ASK_TEMPLATES,
 }
 
 

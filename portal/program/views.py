@@ -14,7 +14,8 @@ from portal.auth.permissions import require
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.forms import id_or_raw
-from portal.program import policy, preview, service
+from portal.program import ask_templates, policy, preview, service
+from portal.program.ask_template_forms import AskTemplatesForm
 from portal.program.forms import ProgramPolicyForm, number_or_raw, per_activity_type_form
 from portal.vocab import ACTIVITY_TYPES
 
@@ -30,6 +31,11 @@ SETTINGS_PAGES = [
         "reminders, match weights, self-service activity types, points expiry.",
     ),
     ("settings.points", "Points per activity", "What each completed activity earns."),
+    (
+        "settings.ask_templates",
+        "Ask templates",
+        "The text per activity that goes with every ask: what it is, what is asked, how long.",
+    ),
     (
         "settings.lead_times",
         "Lead times",
@@ -138,6 +144,31 @@ def lead_times():
         types=ACTIVITY_TYPES,
         defaults=service.DEFAULTS[lead_time.SETTING],
         maximum=lead_time.LEAD_TIME_MAX,
+    ), status
+
+
+@bp.route("/ask-templates", methods=["GET", "POST"], endpoint="ask_templates")
+@require("users.manage")
+def ask_templates_page():
+    """The program's text per activity type that goes with every ask (e-mail and ask page)."""
+    current = ask_templates.ask_templates()
+    form = AskTemplatesForm(data=current)
+    done = _per_activity_type_page(
+        form,
+        ask_templates.update_ask_templates,
+        "Saved: {} ask template(s) changed; asks placed from now on carry them.",
+        "settings.ask_templates",
+    )
+    if done:
+        return done
+    status = 422 if form.errors else 200
+    return render_template(
+        "admin/ask_templates.html",
+        form=form,
+        types=ACTIVITY_TYPES,
+        current=current,
+        defaults=service.DEFAULTS[ask_templates.SETTING],
+        maximum=ask_templates.TEMPLATE_MAX,
     ), status
 
 

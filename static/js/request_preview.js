@@ -4,7 +4,8 @@
   "use strict";
   const box = document.querySelector("[data-request-preview]");
   if (!box) return;
-  const form = box.closest("form") || document.querySelector("form[data-request-form]");
+  const activity = document.querySelector('form select[name="activity_type"]');
+  const form = box.closest("form") || (activity && activity.form);
   if (!form) return;
   const url = box.getAttribute("data-request-preview");
   const names = ["activity_type", "prospect_company", "opportunity_stage", "industries",

@@ -112,7 +112,13 @@ def test_leave_reason_with_markup_is_refused_and_nothing_changes(db, client, me)
 
 
 def test_download_holds_all_my_data_as_a_json_attachment(db, client, me):
-    AskFactory(advocate=me, status="declined", decline_reason="timing", note="After March.")
+    AskFactory(
+        advocate=me,
+        status="declined",
+        decline_reason="timing",
+        note="After March.",
+        personal_note="We met at the summit.",
+    )
     benefit = BenefitFactory(title="User group dinner")
     db.session.add(Claim(benefit=benefit, advocate=me, status="approved"))
     LedgerEntryFactory(advocate=me, delta=75, memo="Case study")
@@ -142,6 +148,7 @@ def test_download_holds_all_my_data_as_a_json_attachment(db, client, me):
     assert data["preferences"]["max_per_month"] == 2
     assert data["blackouts"] == [{"start": "2030-01-01", "end": "2030-01-05", "reason": "Leave"}]
     assert [a["note"] for a in data["asks"]] == ["After March."]
+    assert data["asks"][0]["personal_note"] == "We met at the summit."
     assert data["asks"][0]["decline_reason"] == "timing"
     assert data["claims"][0]["benefit"] == "User group dinner"
     assert data["ledger"][0]["delta"] == 75 and data["points_balance"] == 75

@@ -88,7 +88,8 @@ def test_the_best_three_askable_advocates_and_two_stories_in_order(world, db):
     assert a["paused"] not in shown and a["no_calls"] not in shown
     fits = dict((m.advocate.id, why) for m, why in found.matches)
     assert fits[a["bank_payments"].id] == ["same industry: Banking", "uses product: Payments"]
-    assert [asset for asset, _ in found.stories] == [s["bank_pay"], s["bank"]]
+    assert [story.asset for story in found.stories] == [s["bank_pay"], s["bank"]]
+    assert found.stories[0].reasons == ("Same industry: Banking", "Product: Payments")
     assert found.names is False and preview.preview(world["manager"], NEED).names is True
 
 
@@ -104,7 +105,7 @@ def test_values_that_dont_fit_are_left_out_not_errors(world, db):
     )
     assert found.activity_type is None and found.matches == []
     # The known industry still finds stories; the unknown one and the 7 are dropped.
-    assert {asset.title for asset, _ in found.stories} == {
+    assert {story.asset.title for story in found.stories} == {
         "Nordbank cut fraud",
         "Nordbank payments",
     }

@@ -94,7 +94,8 @@ NOT_CRAWLED = (".csv", ".ics", ".json", "/auth/sign-out", "/auth/sessions")
 REPORTS = ["funnel", "fulfilment", "utilization", "value", "exchange", "coverage"]
 # Pages of each demo role that no menu links to directly (reached through a form), visited too.
 SETTINGS = ["", "program", "points", "lead-times", "terms/", "terms/draft", "taxonomies/",
-            "taxonomies/product", "custom-fields/", "custom-fields/new"]  # fmt: skip
+            "taxonomies/product", "custom-fields/", "custom-fields/new",
+            "ask-templates"]  # fmt: skip
 EXTRA_PAGES = {
     "admin@demo.example": [f"/reports/{name}" for name in REPORTS]
     + [f"/admin/settings/{path}" for path in SETTINGS],

@@ -58,9 +58,8 @@ def test_sales_files_manager_asks_two_and_one_accepts(page, program, screenshot)
 
     # The manager finds it in the queue, opens the matches and asks two advocates.
     sign_in(page, "manager@demo.example")
-    page.get_by_role("button", name="Program").click()
     queue_link = page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Request queue"
+        "link", name="Queue", exact=True
     )
     expect(queue_link).to_be_visible()
     queue_link.click()

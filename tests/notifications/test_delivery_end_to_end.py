@@ -8,7 +8,6 @@ import datetime as dt
 import re
 
 import icalendar
-import pytest
 
 from portal.asks import service as asks
 from portal.auth import service as auth_service
@@ -25,20 +24,6 @@ from tests.factories import (
 
 BASE = "http://portal.test"
 LINK = re.compile(r"https?://[^\s\"<>]+")
-
-
-@pytest.fixture
-def mail_app(app_factory, smtp):
-    app = app_factory(
-        BASE_URL=BASE,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp.port,
-        SMTP_TIMEOUT=5,
-        MAIL_FROM="Reference Team <refs@portal.test>",
-    )
-    with app.app_context():
-        yield app
-        _db.session.rollback()
 
 
 def test_the_messages_of_a_whole_program_day_arrive_complete(mail_app, smtp):

@@ -1,0 +1,1 @@
+"""The reference directory: requesters find the advocates they may ask (issue 22)."""
