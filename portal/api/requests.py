@@ -134,9 +134,6 @@ def get_request(request_id: int):
     return jsonify(RequestSchema().dump(_request(api_user(), request_id)))
 
 
-OUTCOME_FIELDS = ("opportunity_outcome", "opportunity_amount")
-
-
 @bp.patch("/requests/<int:request_id>")
 def update_request(request_id: int):
     """Change a reference request.
@@ -173,29 +170,8 @@ def update_request(request_id: int):
     found = _request(actor, request_id)
     data = json_body()
     only_fields(data, {*asks.REQUEST_FIELDS, *lead_time.RUSH_FIELDS, "opportunity_outcome"})
-    outcome = None
-    if "opportunity_outcome" in data:
-        outcome = {name: data.pop(name) for name in OUTCOME_FIELDS if name in data}
-    errors: dict[str, str] = {}
-    failed = None
-    if data or outcome is None:
-        try:
-            asks.update_request(actor, found, data)
-        except ValidationFailed as error:
-            failed, errors = error, dict(error.fields)
-    if outcome is not None:
-        try:
-            asks.record_outcome(
-                actor,
-                found,
-                outcome["opportunity_outcome"],
-                **({"amount": outcome["opportunity_amount"]} if len(outcome) > 1 else {}),
-            )
-        except ValidationFailed as error:
-            failed, errors = failed or error, {**errors, **error.fields}
-    if failed is not None:
-        # Every bad field named at once; the error handler rolls back what was written.
-        raise ValidationFailed(failed.message, fields=errors)
+    # A refusal rolls back (the error handler) whatever the change had written.
+    asks.change_request(actor, found, data)
     db.session.commit()
     return jsonify(RequestSchema().dump(found))
 

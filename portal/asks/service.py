@@ -906,6 +906,35 @@ def comment_on_request(actor, request: ReferenceRequest, body: str) -> RequestCo
     return comment
 
 
+OUTCOME_FIELDS = ("opportunity_outcome", "opportunity_amount")
+
+
+def change_request(actor, request: ReferenceRequest, data: dict) -> ReferenceRequest:
+    """Change the fields sent and, when `opportunity_outcome` is among them, record the deal's
+    outcome (with `opportunity_amount`): the API's PATCH. Every bad field is named at once; on
+    any, ValidationFailed and the caller rolls back whatever was written."""
+    data = dict(data)
+    outcome = None
+    if "opportunity_outcome" in data:
+        outcome = {name: data.pop(name) for name in OUTCOME_FIELDS if name in data}
+    errors: dict[str, str] = {}
+    failed = None
+    if data or outcome is None:
+        try:
+            update_request(actor, request, data)
+        except ValidationFailed as error:
+            failed, errors = error, dict(error.fields)
+    if outcome is not None:
+        amount = outcome.get("opportunity_amount", _UNSET)
+        try:
+            record_outcome(actor, request, outcome["opportunity_outcome"], amount)
+        except ValidationFailed as error:
+            failed, errors = failed or error, {**errors, **error.fields}
+    if failed is not None:
+        raise ValidationFailed(failed.message, fields=errors)
+    return request
+
+
 def record_outcome(
     actor, request: ReferenceRequest, outcome: str, amount=_UNSET
 ) -> ReferenceRequest:
