@@ -47,6 +47,9 @@ def test_demo_role_signs_in_and_sees_its_home(page, demo_program, screenshot, em
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     screenshot(f"home-{role}")
     assert serious_violations(page) == []
+    # The whole menu fits a laptop screen: nothing scrolls sideways at 1280 px.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.locator("#user-menu").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
