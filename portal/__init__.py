@@ -96,21 +96,29 @@ def register_blueprints(app: Flask) -> None:
     from portal.content.views import bp as content_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.directory.views import bp as directory_bp
+    from portal.nominations.public_views import bp as nominate_bp
+    from portal.nominations.views import bp as nominations_bp
     from portal.notifications.admin_views import bp as outbox_bp
     from portal.notifications.inbox_views import bp as inbox_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.notifications.views import feed_bp as calendar_feed_bp
     from portal.operations.views import bp as operations_bp
     from portal.opportunities.views import bp as opportunities_bp
+    from portal.planning.views import bp as planning_bp
+    from portal.playbook.views import admin_bp as playbook_admin_bp
+    from portal.playbook.views import bp as playbook_bp
     from portal.program import custom_fields
     from portal.program.custom_field_views import bp as custom_fields_bp
     from portal.program.taxonomy_views import bp as taxonomies_bp
     from portal.program.terms_views import bp as terms_admin_bp
     from portal.program.views import bp as settings_bp
+    from portal.recognition.views import bp as recognition_bp
     from portal.recruiting.staff_views import bp as recruiting_bp
     from portal.recruiting.staff_views import welcome_bp
     from portal.reports.views import bp as reports_bp
+    from portal.thanks.views import bp as thanks_bp
     from portal.webhooks.admin_views import bp as webhooks_bp
+    from portal.work.views import bp as work_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(auth_bp)
@@ -125,12 +133,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(recognition_bp)
     app.register_blueprint(custom_fields_bp)
     custom_fields.register_merge_handler()  # a taxonomy merge moves custom values too
     app.register_blueprint(terms_admin_bp)
     app.register_blueprint(taxonomies_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(directory_bp)  # the reference directory (requesters)
+    app.register_blueprint(playbook_bp)  # the requesters' playbook (all staff)
+    app.register_blueprint(playbook_admin_bp)  # the program team edits it
     app.register_blueprint(queue_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(slots_bp)  # times offered and picked for accepted asks
@@ -143,9 +154,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(content_admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(recruiting_bp)
+    app.register_blueprint(nominations_bp)  # nominations from everyone
+    app.register_blueprint(nominate_bp)  # the public self-nomination page
     app.register_blueprint(opportunities_bp)
+    app.register_blueprint(planning_bp)  # planned needs and the gap (all staff, executives)
     app.register_blueprint(welcome_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(thanks_bp)  # the advocate thanked: feedback, deal sharing
+    app.register_blueprint(work_bp)  # shared work in progress (every team)
     app.register_blueprint(api_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(calendar_feed_bp)
@@ -175,7 +191,9 @@ def register_delivery() -> None:
     from portal.asks import reminders  # noqa: F401
     from portal.notifications import chat, transports  # noqa: F401
     from portal.recruiting import suggestions  # noqa: F401  (its event subscribers)
+    from portal.thanks import service as thanks  # noqa: F401  (its event subscribers)
     from portal.webhooks import delivery  # noqa: F401  (and its event subscriber)
+    from portal.work import service as work  # noqa: F401  (joined requesters told on completion)
 
 
 def register_commands(app: Flask) -> None:

@@ -117,6 +117,7 @@ def register(app: Flask) -> None:
     from portal.notifications.sender import send_outbox_command
     from portal.operations.worker import worker_command
     from portal.opportunities.commands import COMMANDS as opportunity_commands
+    from portal.recognition.summary import send_executive_summaries_command
     from portal.recruiting.commands import COMMANDS as recruiting_commands
 
     app.cli.add_command(create_user_command)
@@ -130,5 +131,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_outbox_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(send_executive_summaries_command)
     for command in [*recruiting_commands, *opportunity_commands]:
         app.cli.add_command(command)

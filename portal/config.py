@@ -112,6 +112,9 @@ class Config:
         self.WORKER_PRUNE_HISTORY_SECONDS = int(
             _env("PORTAL_WORKER_PRUNE_HISTORY_SECONDS", "86400")
         )
+        self.WORKER_SEND_EXECUTIVE_SUMMARIES_SECONDS = int(
+            _env("PORTAL_WORKER_SEND_EXECUTIVE_SUMMARIES_SECONDS", "86400")
+        )
         self.WORKER_HISTORY_DAYS = int(_env("PORTAL_WORKER_HISTORY_DAYS", "90"))
         # --- end of the background worker block -----------------------------------------------
         # --- Demo inbox (issue 18) ---

@@ -68,17 +68,20 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
 
-def enable_sqlite_pragmas(engine: sa.Engine) -> None:
-    """SQLite enforces foreign keys only when asked, per connection."""
-    if engine.dialect.name != "sqlite":
-        return
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+
+def enable_sqlite_pragmas(engine: sa.Engine) -> None:
+    """SQLite enforces foreign keys only when asked, per connection. Installed once per engine,
+    however many apps share it."""
+    if engine.dialect.name == "sqlite" and not sa.event.contains(
+        engine, "connect", _sqlite_pragmas
+    ):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
 
 
 def refresh_statistics() -> None:

@@ -85,6 +85,7 @@ DEMO_LOGINS = (
         "America/New_York",
     ),
     ("Requester (PR)", "pr@demo.example", "requester", "pr", "Priya Raman", "Europe/London"),
+    ("Executive", "exec@demo.example", "executive", None, "Elena Marsh", "America/New_York"),
     ("Advocate", "advocate@demo.example", "advocate", None, "Avery Adler", "America/New_York"),
 )
 # More colleagues, so lists and assignments look like a real team (not printed).
@@ -757,9 +758,24 @@ def seed_demo(
     from portal.recruiting.service import seed_demo_recruiting
 
     seed_demo_recruiting()
+    from portal.nominations.demo import seed_demo_nominations
+
+    seed_demo_nominations()  # other teams' nominations, an objection, self-nominations
+    from portal.recognition.demo import seed_demo_recognition
+
+    seed_demo_recognition()  # the leaderboard on, last month's executive summary written
     from portal.notifications.inapp import seed_demo_notifications
 
     seed_demo_notifications()
+    from portal.work.service import seed_demo_work
+
+    seed_demo_work()  # one activity serving two teams' requests
+    from portal.planning.demo import seed_demo_planning
+
+    seed_demo_planning()  # a launch this quarter and the needs four teams planned
+    from portal.thanks.demo import seed_demo_thanks
+
+    seed_demo_thanks()  # outcome sharing on, a thank-you, a won deal's advocates told
     return builder.counts()
 
 
@@ -1298,6 +1314,7 @@ class _Builder:
             else None,
             status=status,
             nominated_by_id=account["csm_id"],
+            nomination_source="csm" if account["csm_id"] else "program",
             nomination_reason=rng.choice(NOMINATION_REASONS).format(product=product_label),
             consent_at=consent,
             # No one is active without consent to the current terms (program rule).

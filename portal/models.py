@@ -15,9 +15,12 @@ from portal.auth.models import ApiToken, LinkToken, User
 from portal.auth.sso_models import SsoIdentity
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.content.models import ContentAsset, ContentTag, ContentUse
+from portal.nominations.models import NominationObjection, SelfNomination
 from portal.notifications.models import OutboxMessage
 from portal.operations.models import JobRun, JobSchedule, Worker
 from portal.opportunities.models import Opportunity
+from portal.planning.models import Initiative, PlannedNeed
+from portal.playbook.models import PlaybookEntry
 from portal.program.models import ProgramSetting, TaxonomyKind, TaxonomyTerm
 from portal.program.terms_models import TermsAcceptance, TermsVersion
 from portal.recruiting.models import (
@@ -29,14 +32,18 @@ from portal.recruiting.models import (
     Touchpoint,
 )
 from portal.reports.models import RequestFacts
+from portal.thanks.models import AdvocateThanks, DealOutcomeShare
 from portal.webhooks.models import WebhookDelivery, WebhookEndpoint
+from portal.work.models import AskShare
 
 __all__ = [
     "Account",
     "Advocate",
+    "AdvocateThanks",
     "AdvocateEligibility",
     "ApiToken",
     "Ask",
+    "AskShare",
     "AskSlot",
     "AuditEvent",
     "Benefit",
@@ -46,16 +53,22 @@ __all__ = [
     "ContentAsset",
     "ContentTag",
     "ContentUse",
+    "DealOutcomeShare",
     "ImportPreview",
+    "Initiative",
     "Invitation",
     "JobRun",
     "JobSchedule",
     "LedgerEntry",
+    "NominationObjection",
     "LinkToken",
     "Opportunity",
     "OutboxMessage",
+    "PlaybookEntry",
+    "PlannedNeed",
     "ProgramSetting",
     "ReferenceRequest",
+    "SelfNomination",
     "Referenceability",
     "RequestComment",
     "RequestFacts",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from wtforms.fields.choices import SelectChoice
 
-ROLES = ("advocate", "requester", "csm", "manager", "admin")
+ROLES = ("advocate", "requester", "csm", "manager", "admin", "executive")
 TEAMS = ("sales", "pr", "ar", "ir", "events", "social")
 SEGMENTS = ("smb", "mid_market", "enterprise")
 REGIONS = ("na", "emea", "apac", "latam")

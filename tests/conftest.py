@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy import SQLAlchemy
 from jinja2 import BytecodeCache
 from werkzeug.routing import Rule
 
@@ -106,6 +107,70 @@ def _share_url_builders() -> None:
 _share_url_builders()
 
 
+def _share_parsed_rules() -> None:
+    """Parse each URL rule's text once per run, not once per app.
+
+    Parsing the portal's 300 rules into the parts the router matches, and adding those parts
+    to the router's tree, was about 45 ms of every test (each test builds an app). A rule's
+    parts depend only on its text, its map's converters and slash merging: every app's copy of
+    the same rule gets the same parts (immutable) and the same converter objects (stateless),
+    and the router's tree recognises a shared part by identity before comparing it field by
+    field.
+    """
+    from werkzeug.routing.matcher import State, StateMachineMatcher
+
+    def compile_rule(rule: Rule) -> None:
+        domain = (rule.host if rule.map.host_matching else rule.subdomain) or ""
+        key = (
+            rule.rule,
+            domain,
+            rule.merge_slashes,
+            rule.map.host_matching,
+            converters_key(rule.map),
+        )
+        if key not in parsed:
+            parse_rule(rule)
+            parsed[key] = (rule._parts, rule._trace, rule._converters)
+            return
+        parts, trace, converters = parsed[key]
+        rule._parts, rule._trace, rule._converters = parts, list(trace), dict(converters)
+        rule.arguments.update(converters)
+        rule._build = rule._compile_builder(False).__get__(rule, None)
+        rule._build_unknown = rule._compile_builder(True).__get__(rule, None)
+
+    def converters_key(url_map) -> tuple:
+        if "_shared_converters_key" not in url_map.__dict__:
+            url_map._shared_converters_key = tuple(sorted(url_map.converters.items()))
+        return url_map._shared_converters_key
+
+    def add(matcher: StateMachineMatcher, rule: Rule) -> None:
+        state = matcher._root
+        for part in rule._parts:
+            if part.static:
+                following = state.static.get(part.content)
+                if following is None:
+                    following = state.static[part.content] = State()
+                state = following
+                continue
+            for test_part, new_state in state.dynamic:
+                if test_part is part or test_part == part:
+                    state = new_state
+                    break
+            else:
+                new_state = State()
+                state.dynamic.append((part, new_state))
+                state = new_state
+        state.rules.append(rule)
+
+    parse_rule = Rule.compile
+    parsed: dict = {}
+    Rule.compile = compile_rule
+    StateMachineMatcher.add = add
+
+
+_share_parsed_rules()
+
+
 class SharedTemplateCode(BytecodeCache):
     """Compiled templates kept for the whole run: every test's new app would otherwise
     compile each template it renders again. Jinja checks each entry against the template's
@@ -123,6 +188,31 @@ class SharedTemplateCode(BytecodeCache):
 
 
 TEMPLATE_CODE = SharedTemplateCode()
+
+
+def _share_engines() -> None:
+    """One engine per database URL and options for the whole run, not one per app.
+
+    Every test builds an app, and each app's new engine would start with an empty cache of
+    compiled statements (compiling them again is about a tenth of a test's time) and, on
+    PostgreSQL, open new server connections whose catalog caches start cold. The pool keeps
+    its connections between tests; each test still ends with its session removed and the
+    tables emptied (`app_factory`).
+    """
+    make_engine = SQLAlchemy._make_engine
+
+    @functools.wraps(make_engine)
+    def shared(self, bind_key, options, app):
+        key = (bind_key, repr(sorted(options.items(), key=lambda item: item[0])))
+        if key not in engines:
+            engines[key] = make_engine(self, bind_key, options, app)
+        return engines[key]
+
+    engines: dict = {}
+    SQLAlchemy._make_engine = shared
+
+
+_share_engines()
 
 
 def make_app(database_url, **overrides):
@@ -206,7 +296,6 @@ def app_factory(database_url, baseline):
         with app.app_context():
             _db.session.remove()
             reset_database(baseline)
-            _db.engine.dispose()
 
 
 @pytest.fixture

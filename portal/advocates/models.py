@@ -11,6 +11,10 @@ from portal.database import TimestampMixin, enum_column, now_utc
 from portal.extensions import db
 from portal.vocab import ADVOCATE_STATUSES, CONTACT_CHANNELS, SENIORITIES
 
+# Where a nomination came from (portal/nominations): customer success, another team, the program
+# team, the person themselves (the public page), a CSV import, a suggested candidate.
+NOMINATION_SOURCES = ("csm", "requester", "program", "self", "import", "suggestion")
+
 
 class Advocate(TimestampMixin, db.Model):
     __tablename__ = "advocates"
@@ -58,6 +62,11 @@ class Advocate(TimestampMixin, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     nomination_reason: Mapped[str | None] = mapped_column(sa.Text)
+    nomination_source: Mapped[str] = mapped_column(
+        enum_column(*NOMINATION_SOURCES, name="nomination_source"),
+        default="program",
+        server_default="program",
+    )
     consent_at: Mapped[dt.datetime | None]
     consent_version: Mapped[str | None] = mapped_column(sa.String(32))
     # Preferences: what the advocate accepts and how often (null limit: program default).

@@ -19,6 +19,7 @@ from portal.benefits.models import Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.nominations.objections import refuse_while_objected
 from portal.program import custom_fields, terms
 from portal.program.service import (
     Vocabulary,
@@ -191,7 +192,8 @@ def create_advocate(actor, data: dict) -> Advocate:
     clean["preferred_contact"] = clean.get("preferred_contact") or "email"
     for name in ("products", "use_cases", "languages", "activity_types"):
         clean[name] = clean.get(name) or []
-    advocate = Advocate(**clean, nominated_by_id=actor.id)
+    source = "program" if actor.role in PROGRAM else "csm"  # portal/nominations: who nominated
+    advocate = Advocate(**clean, nominated_by_id=actor.id, nomination_source=source)
     db.session.add(advocate)
     audit.record(actor, "advocate.created", advocate, clean)
     return advocate
@@ -252,6 +254,8 @@ def check_move(advocate: Advocate, status: str) -> None:
         )
     if status == "active" and not has_current_consent(advocate):
         raise _not_consented(advocate.name)
+    if status == "invited":
+        refuse_while_objected(advocate)  # the account CSM's objection holds the invitation
 
 
 def check_initial_status(name: str, status: str | None) -> None:

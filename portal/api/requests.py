@@ -31,6 +31,7 @@ from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import PROGRAM, can
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
+from portal.work.service import shared_ask_ids
 
 
 def _may_request(actor) -> None:
@@ -123,15 +124,16 @@ def get_request(request_id: int):
       summary: One request; one that is not yours is not found (the program team sees all).
       responses:
         200:
-          description: The request.
+          description: The request, with the asks of other requests shared with it.
           content:
             application/json:
-              schema: RequestSchema
+              schema: RequestDetailSchema
         401: Unauthorized
         403: Forbidden
         404: NotFound
     """
-    return jsonify(RequestSchema().dump(_request(api_user(), request_id)))
+    found = _request(api_user(), request_id)
+    return jsonify({**RequestSchema().dump(found), "shared_ask_ids": shared_ask_ids(found)})
 
 
 @bp.patch("/requests/<int:request_id>")

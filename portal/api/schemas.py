@@ -538,6 +538,13 @@ class RequestSchema(AnswerSchema):
     updated_at = fields.DateTime()
 
 
+class RequestDetailSchema(RequestSchema):
+    shared_ask_ids = fields.List(
+        fields.Integer(),
+        metadata={"description": "Asks of other requests that serve this one too (issue 20)."},
+    )
+
+
 class RequestListSchema(PageSchema):
     items = fields.List(fields.Nested(RequestSchema), required=True)
 

@@ -18,6 +18,7 @@ from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.opportunities import service as opportunities
+from portal.playbook import service as playbook
 from portal.vocab import REQUEST_STATUSES
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -77,6 +78,11 @@ def _visible_deal(crm_id: str | None):
         return None
 
 
+def _playbook_panel(form: RequestForm, deal) -> dict:
+    """The playbook beside the form: the chosen activity's entry, noting a deal's stage."""
+    return playbook.request_panel(form.activity_type.data, deal.stage_group if deal else None)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require("requests.create")
 def create():
@@ -118,6 +124,7 @@ def create():
         lead_times=times,
         activity_defaults=usual,
         preview=preview_views.of_form(form),
+        playbook=_playbook_panel(form, deal),
     ), status
 
 
@@ -150,6 +157,7 @@ def edit(request_id: int):
         req=found,
         lead_times=lead_time.lead_times(),
         preview=preview_views.of_form(form),
+        playbook=_playbook_panel(form, _visible_deal(_link_crm_id(form.opportunity_crm_id.data))),
     ), status
 
 

@@ -11,6 +11,8 @@ from portal.extensions import login_manager
 
 STAFF = frozenset({"requester", "csm", "manager", "admin"})
 PROGRAM = frozenset({"manager", "admin"})
+# Read-only: the program's figures and scorecards; no requests, advocates or content management.
+EXECUTIVE = frozenset({"executive"})
 
 # permission -> roles that hold it. Object-level checks (own advocate, own account) are in
 # the services on top of these.
@@ -27,12 +29,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "program.manage": PROGRAM,
     "users.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
-    "tokens.own": STAFF | {"advocate"},
+    "tokens.own": STAFF | EXECUTIVE | {"advocate"},
     "tokens.manage": frozenset({"admin"}),
     "webhooks.manage": frozenset({"admin"}),
-    "content.browse": STAFF,
+    "content.browse": STAFF | EXECUTIVE,  # approved stories only, as requesters
     "content.manage": PROGRAM,
-    "reports.view": PROGRAM,
+    "reports.view": PROGRAM | EXECUTIVE,
+    # Scorecards (portal.recognition): staff their own, the program team and executives all.
+    "recognition.view": STAFF | EXECUTIVE,
+    "recognition.all": PROGRAM | EXECUTIVE,
+    # Planning: every team and executives read the plan; staff plan (own needs; program: all).
+    "planning.view": STAFF | EXECUTIVE,
+    "planning.edit": STAFF,
+    # Work in progress (portal.work): each team its accounts; program and executives all.
+    "work.view": STAFF | EXECUTIVE,
 }
 
 

@@ -27,7 +27,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 
 # Most privileged first: with several mapped groups a user gets the highest role.
-STAFF_ROLES = ("admin", "manager", "csm", "requester")
+STAFF_ROLES = ("admin", "manager", "csm", "executive", "requester")
 
 
 class SsoRefused(DomainError):

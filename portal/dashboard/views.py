@@ -29,6 +29,10 @@ def home():
         return redirect(url_for("me.home"))
     if role == "requester":
         return render_template("dashboard/requester.html", **service.requester_home(current_user))
+    if role == "executive":
+        from portal.recognition.summary import executive_home
+
+        return render_template("dashboard/executive.html", **executive_home())
     if role == "csm":
         return render_template(
             "dashboard/csm.html", **service.csm_home(current_user, current_page())

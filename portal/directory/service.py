@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_sqlalchemy.pagination import Pagination
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Account
@@ -37,6 +36,7 @@ from portal.content.service import visible_condition
 from portal.database import aware_utc, now_utc
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
+from portal.paging import OneStatementPage
 from portal.program.service import get_setting, taxonomy, taxonomy_choices, taxonomy_labels
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, SENIORITIES, choices, label
 
@@ -314,23 +314,15 @@ def page_statement(viewer, search: Search, at: dt.datetime, limit: int, offset: 
     )
 
 
-class DirectoryPage(Pagination):
+class DirectoryPage(OneStatementPage):
     """One page of results and the total in one statement (`page_statement`)."""
 
-    def _query_items(self) -> list:
+    def rows(self, limit: int, offset: int) -> list:
         args = self._query_args
-        statement = page_statement(
-            args["viewer"], args["search"], args["at"], self.per_page, self._query_offset
-        )
-        rows = db.session.execute(statement).all()
-        self._found = int(rows[0].total) if rows else None
-        return rows
+        statement = page_statement(args["viewer"], args["search"], args["at"], limit, offset)
+        return db.session.execute(statement).all()
 
-    def _query_count(self) -> int:
-        if self._found is not None:
-            return self._found
-        if self.page == 1:
-            return 0
+    def count(self) -> int:
         # Past the last page: count once (a page of nothing answers nothing else).
         found = ranked(self._query_args["search"], self._query_args["at"]).order_by(None)
         return db.session.scalar(sa.select(sa.func.count()).select_from(found.subquery()))

@@ -29,6 +29,7 @@ CHAT_EVENTS = {
     "ask_accepted": "An advocate accepted an ask",
     "request_fulfilled": "A request has enough advocates",
     "claim_to_decide": "A benefit claim waits for a decision",
+    "deal_won": "A deal that references helped closed won",
 }
 URL_MAX = 2000
 

@@ -36,6 +36,9 @@ EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "claim_decided": ("Decisions on your benefit claims", ADVOCATE),
     "claim_promoted": ("A place opens for a waitlisted claim", ADVOCATE),
     "claim_points_expiring": ("Your points are about to expire", ADVOCATE),
+    "thank_you": ("Thanks for an activity you completed", ADVOCATE),
+    "help_achieved": ("What a deal you helped achieved", ADVOCATE),
+    "benefit_opened": ("A new benefit you can claim", ADVOCATE),
     "ask_answered": ("An advocate answers your request", STAFF),
     "request_fulfilled": ("Your request has enough advocates", STAFF),
     "advocate_left": ("An advocate of your request leaves the program", STAFF),
@@ -146,7 +149,7 @@ def set_timezone(actor, name) -> bool:
     """A staff user's own time zone, for the times in their messages and pages (an advocate's
     comes from their profile). True when it changed."""
     from portal.audit import service as audit
-    from portal.errors import DomainError
+    from portal.errors import DomainError, ValidationFailed
     from portal.validation import Checker
 
     if actor.role == "advocate":
@@ -154,6 +157,8 @@ def set_timezone(actor, name) -> bool:
     checker = Checker({"timezone": (name or "").strip()}, allowed=("timezone",))
     checker.timezone("timezone")
     zone = checker.done()["timezone"]
+    if not zone:  # blank: a page sent without it (the column may not be empty)
+        raise ValidationFailed("Choose your time zone.", field="timezone")
     if zone == actor.timezone:
         return False
     old, actor.timezone = actor.timezone, zone

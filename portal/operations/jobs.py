@@ -37,6 +37,12 @@ def send_digests(now: dt.datetime) -> str:
     return f"Wrote {_plural(write_digests(now), 'digest')}."
 
 
+def send_executive_summaries(now: dt.datetime) -> str:
+    from portal.recognition.summary import send_executive_summaries as write_summaries
+
+    return f"Wrote {_plural(write_summaries(now), 'executive summary', 'executive summaries')}."
+
+
 def refresh_eligibility(now: dt.datetime) -> str:
     from portal.asks.eligibility import refresh_fairness
 
@@ -98,6 +104,9 @@ JOBS: dict[str, Job] = {
             "Expire unanswered asks and requests past their needed-by date."),
         Job("send-digests", send_digests, "WORKER_SEND_DIGESTS_SECONDS",
             "Weekly digest e-mails (at most one per person and week)."),
+        Job("send-executive-summaries", send_executive_summaries,
+            "WORKER_SEND_EXECUTIVE_SUMMARIES_SECONDS",
+            "Executives' summary e-mail of the last week or month (one per period)."),
         Job("refresh-eligibility", refresh_eligibility, "WORKER_REFRESH_ELIGIBILITY_SECONDS",
             "Roll matching's fairness counts forward."),
         Job("expire-points", expire_points, "WORKER_EXPIRE_POINTS_SECONDS",

@@ -70,6 +70,10 @@ DEFAULTS: dict[str, object] = {
     "chat_webhook_url": None,
     "chat_flavour": "slack",
     "chat_events": ["request_submitted", "ask_accepted", "request_fulfilled", "claim_to_decide"],
+    # Advocates hear what a won deal they helped achieved (per deal, when a manager switches it
+    # on), and with the deal's amount only when this second setting is on (portal/thanks).
+    "share_outcomes_with_advocates": False,
+    "share_outcome_amounts": False,
     # Managers and admins must use two-step sign-in (portal/auth/mfa.py); single sign-on exempt.
     "require_mfa_for_staff": False,
     # Live asks per account (all its advocates together) per calendar month and quarter; None: off.
@@ -101,6 +105,14 @@ DEFAULTS: dict[str, object] = {
     # The program's text per activity type that goes with every ask ("" for none; see
     # portal/program/ask_templates.py).
     "ask_templates": DEFAULT_ASK_TEMPLATES,
+    # Recognition (portal/recognition): the leaderboard shown to all staff (managers switch it
+    # on), and how often executives get the summary e-mail (off | weekly | monthly).
+    "leaderboard_enabled": False,
+    "executive_summary_frequency": "monthly",
+    # Days the account's CSM may object to another team's nomination (portal/nominations).
+    "nomination_objection_days": 5,
+    # The public self-nomination page /nominate, opt-in (the demo switches it on); off: 404.
+    "self_nomination_enabled": False,
 }
 
 
@@ -122,6 +134,7 @@ LIMIT_MAX = 50  # as the advocates table allows
 COOLDOWN_MAX = 365
 HOURS = {"csm_veto_hours": (1, 168)}  # at most a week
 DEFAULT_LIMIT_KEYS = (*(f"default_{name}" for _, name in LIMIT_PERIODS), "default_min_days_between")
+NOMINATION_KEYS = ("nomination_objection_days", "self_nomination_enabled")  # portal/nominations
 
 
 def limit_order_errors(own: dict, defaults: dict, prefix: str = "") -> dict[str, str]:
@@ -161,6 +174,9 @@ def _check_setting(key: str, value, pending: dict | None = None) -> None:
         c.integer(key, minimum=low, maximum=high)
         c.done()
         return
+    if key in NOMINATION_KEYS:
+        _check_nomination_setting(key, value)
+        return
     if key not in DEFAULT_LIMIT_KEYS:
         return
     top = COOLDOWN_MAX if key == "default_min_days_between" else LIMIT_MAX
@@ -176,6 +192,16 @@ def _check_setting(key: str, value, pending: dict | None = None) -> None:
     errors = limit_order_errors(own, {}, prefix="default_")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
+
+
+def _check_nomination_setting(key: str, value) -> None:
+    """The CSM's objection window: 1 to 30 days; the self-nomination page: on or off."""
+    c = Checker({key: value}, allowed=(key,))
+    if key == "nomination_objection_days":
+        c.integer(key, minimum=1, maximum=30, required=True)
+    elif not isinstance(value, bool):
+        c.error(key, "Must be true or false.")
+    c.done()
 
 
 def update_default_limits(actor, data: dict) -> dict:

@@ -42,6 +42,11 @@ SETTINGS_PAGES = [
         "The minimum notice per activity; requests due sooner are filed only as a rush.",
     ),
     (
+        "playbook_admin.edit",
+        "Requester playbook",
+        "Which activity fits which sales stage, how to brief an advocate, do's and don'ts.",
+    ),
+    (
         "terms_admin.index",
         "Program terms",
         "The terms advocates accept, in Markdown: preview, publish a new version, past versions "
@@ -55,6 +60,12 @@ SETTINGS_PAGES = [
     ),
     ("outbox.chat_settings", "Team chat", "Program events posted to Slack or Microsoft Teams."),
     ("settings.security", "Sign-in security", "Whether staff must use two-step sign-in."),
+    (
+        "recognition.settings",
+        "Recognition",
+        "Whether all staff see the leaderboard; how often executives get the summary e-mail.",
+    ),
+    ("thanks.settings", "Thanking advocates", "Whether advocates hear what won deals achieved."),
     (
         "custom_fields.index",
         "Custom fields",

@@ -572,6 +572,7 @@ def _import_advocates(actor, rows, present, report, dry_run, progress, custom=No
             {
                 **clean,
                 "nominated_by_id": getattr(actor, "id", None),
+                "nomination_source": "import",
                 "created_at": now,
                 "updated_at": now,
             }

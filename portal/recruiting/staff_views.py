@@ -32,6 +32,7 @@ from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import REFUSED, commit_or_show, show_service_errors
 from portal.http_security import accepts_uploads
+from portal.nominations.objections import objections_of
 from portal.program import terms as program_terms
 from portal.program.policy import program_name
 from portal.program.service import get_setting, taxonomy_choices
@@ -183,6 +184,7 @@ def pipeline():
         transitions=advocates_service.TRANSITIONS,
         move_words=MOVE_WORDS,
         move_form=MoveForm(),
+        objections=objections_of(shown),  # the account CSM's, on the nominated cards
         **_suggestion_context(limit=SUGGESTIONS_SHOWN),
     )
 
@@ -333,6 +335,7 @@ def advocate(advocate_id: int):
         moves=advocates_service.TRANSITIONS[advocate.status] if program else (),
         move_words=MOVE_WORDS,
         move_form=MoveForm(),
+        objection=objections_of([advocate.id]).get(advocate.id),
     ), _status(form)
 
 

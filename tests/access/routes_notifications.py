@@ -8,18 +8,22 @@ from portal.notifications.models import Notification
 from tests.access.common import expect
 
 ROUTES = [
-    ("GET", "/notifications/", expect(200)),
-    ("GET", "/notifications/settings", expect(200)),
-    ("GET", "/notifications/calendar", expect(200)),
+    ("GET", "/notifications/", expect(200, executive=200)),
+    ("GET", "/notifications/settings", expect(200, executive=200)),
+    ("GET", "/notifications/calendar", expect(200, executive=200)),
     # The feed needs no session: the token is the key (the advocate's feed here).
-    ("GET", "/calendar/feed/{feed_token}.ics", expect(200, anonymous=200)),
+    ("GET", "/calendar/feed/{feed_token}.ics", expect(200, anonymous=200, executive=200)),
     # Only the owner marks a notification (the advocate's here); others get 404.
-    ("POST", "/notifications/{advocate_notification}/read", expect(404, advocate=302)),
-    ("POST", "/notifications/read-all", expect(302)),
+    (
+        "POST",
+        "/notifications/{advocate_notification}/read",
+        expect(404, advocate=302, executive=404),
+    ),
+    ("POST", "/notifications/read-all", expect(302, executive=302)),
     # Sent empty: every choice missing, refused with the form again.
-    ("POST", "/notifications/settings", expect(422)),
-    ("POST", "/notifications/calendar/regenerate", expect(302)),
-    ("POST", "/notifications/calendar/revoke", expect(302)),
+    ("POST", "/notifications/settings", expect(422, executive=422)),
+    ("POST", "/notifications/calendar/regenerate", expect(302, executive=302)),
+    ("POST", "/notifications/calendar/revoke", expect(302, executive=302)),
 ]
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from tests.access.common import expect
 
 ROUTES = [
-    ("GET", "/healthz", expect(200, anonymous=200)),
-    ("GET", "/readyz", expect(200, anonymous=200)),
-    ("GET", "/metrics", expect(404, anonymous=404)),
+    ("GET", "/healthz", expect(200, anonymous=200, executive=200)),
+    ("GET", "/readyz", expect(200, anonymous=200, executive=200)),
+    ("GET", "/metrics", expect(404, anonymous=404, executive=404)),
 ]
 
 BODIES: dict = {}

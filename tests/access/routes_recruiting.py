@@ -27,9 +27,9 @@ ROUTES = [
     ("POST", "/recruiting/import", expect(422, **PROGRAM_ONLY)),
     ("POST", "/recruiting/import/confirm", expect(302, **PROGRAM_ONLY)),
     ("GET", "/recruiting/export/{accounts_csv}", expect(200, **PROGRAM_ONLY)),
-    ("GET", "/welcome/not-a-token", expect(400, anonymous=400)),
-    ("POST", "/welcome/not-a-token", expect(400, anonymous=400)),
-    ("POST", "/welcome/not-a-token/decline", expect(400, anonymous=400)),
+    ("GET", "/welcome/not-a-token", expect(400, anonymous=400, executive=400)),
+    ("POST", "/welcome/not-a-token", expect(400, anonymous=400, executive=400)),
+    ("POST", "/welcome/not-a-token/decline", expect(400, anonymous=400, executive=400)),
 ]
 
 # A move the lifecycle refuses: the board says why and writes nothing.

@@ -22,22 +22,22 @@ ROUTES = [
     (
         "GET",
         "/api/v1/asks/{own_ask}/slots",
-        expect(200, anonymous=401, advocate=404, csm=404),
+        expect(200, anonymous=401, advocate=404, csm=404, executive=404),
     ),
     (
         "GET",
         "/api/v1/asks/{self_ask}/slots",
-        expect(200, anonymous=401, requester=404, csm=404),
+        expect(200, anonymous=401, requester=404, csm=404, executive=404),
     ),
     (
         "POST",
         "/api/v1/asks/{own_ask}/slots",
-        expect(409, anonymous=401, advocate=404, csm=404),
+        expect(409, anonymous=401, advocate=404, csm=404, executive=404),
     ),
     (
         "POST",
         "/api/v1/asks/{self_ask}/slots/999999/pick",
-        expect(404, anonymous=401),
+        expect(404, anonymous=401, executive=404),
     ),
 ]
 

@@ -37,27 +37,31 @@ from tests.factories import (
 
 
 ROUTES = [
-    ("GET", "/", expect(302)),
+    ("GET", "/", expect(302, executive=302)),
     # Forms sent empty: refused with the form again (422), never a write.
-    ("POST", "/auth/sign-in", expect(302, anonymous=200)),
-    ("POST", "/auth/password", expect(200)),
-    ("POST", "/auth/forgot", expect(200, anonymous=200)),
-    ("POST", "/auth/reset/not-a-token", expect(400, anonymous=400)),
-    ("POST", "/auth/invitation/not-a-token", expect(400, anonymous=400)),
+    ("POST", "/auth/sign-in", expect(302, anonymous=200, executive=302)),
+    ("POST", "/auth/password", expect(200, executive=200)),
+    ("POST", "/auth/forgot", expect(200, anonymous=200, executive=200)),
+    ("POST", "/auth/reset/not-a-token", expect(400, anonymous=400, executive=400)),
+    ("POST", "/auth/invitation/not-a-token", expect(400, anonymous=400, executive=400)),
     ("POST", "/accounts/new", expect(422, **STAFF_ONLY)),
     ("POST", "/accounts/{other_account}/edit", expect(422, **STAFF_ONLY, csm=403)),
     ("POST", "/advocates/new", expect(422, **STAFF_ONLY)),
     ("POST", "/advocates/{other_advocate}/edit", expect(422, **STAFF_ONLY, csm=404)),
     ("POST", "/admin/users/new", expect(422, **ADMIN_ONLY)),
     ("POST", "/admin/users/{requester_user}", expect(422, **ADMIN_ONLY)),
-    ("GET", "/home", expect(200, advocate=302)),  # advocates have their portal at /me/
+    (
+        "GET",
+        "/home",
+        expect(200, advocate=302, executive=200),
+    ),  # advocates have their portal at /me/
     ("GET", "/home/asks", expect(200, **PROGRAM_ONLY)),
-    ("GET", "/auth/sign-in", expect(302, anonymous=200)),
-    ("GET", "/auth/forgot", expect(200, anonymous=200)),
-    ("GET", "/auth/password", expect(200)),
-    ("GET", "/auth/reset/not-a-token", expect(400, anonymous=400)),
-    ("GET", "/auth/invitation/not-a-token", expect(400, anonymous=400)),
-    ("POST", "/auth/sign-out", expect(302)),
+    ("GET", "/auth/sign-in", expect(302, anonymous=200, executive=302)),
+    ("GET", "/auth/forgot", expect(200, anonymous=200, executive=200)),
+    ("GET", "/auth/password", expect(200, executive=200)),
+    ("GET", "/auth/reset/not-a-token", expect(400, anonymous=400, executive=400)),
+    ("GET", "/auth/invitation/not-a-token", expect(400, anonymous=400, executive=400)),
+    ("POST", "/auth/sign-out", expect(302, executive=302)),
     ("GET", "/accounts/", expect(200, **STAFF_ONLY)),
     ("GET", "/accounts/new", expect(200, **STAFF_ONLY)),
     ("GET", "/accounts/{own_account}", expect(200, **STAFF_ONLY)),
@@ -81,9 +85,9 @@ ROUTES = [
     ("GET", "/admin/audit/", expect(200, **ADMIN_ONLY)),
     ("GET", "/admin/settings/points", expect(200, **ADMIN_ONLY)),
     ("POST", "/admin/settings/points", expect(422, **ADMIN_ONLY)),
-    ("GET", "/me/asks/answer/accept/not-a-token", expect(400, anonymous=400)),
-    ("POST", "/me/asks/answer/decline/not-a-token", expect(400, anonymous=400)),
-    ("GET", "/me/asks/answered/accept", expect(200, anonymous=200)),
+    ("GET", "/me/asks/answer/accept/not-a-token", expect(400, anonymous=400, executive=400)),
+    ("POST", "/me/asks/answer/decline/not-a-token", expect(400, anonymous=400, executive=400)),
+    ("GET", "/me/asks/answered/accept", expect(200, anonymous=200, executive=200)),
     # The advocate's own portal: advocates only; staff have their own pages.
     ("GET", "/me/", expect(200, **ADVOCATE_ONLY)),
     ("GET", "/me/terms", expect(200, **ADVOCATE_ONLY)),
@@ -107,13 +111,17 @@ ROUTES = [
     ("POST", "/me/erasure", expect(302, **ADVOCATE_ONLY)),
     ("POST", "/advocates/{other_advocate}/erasure", expect(302, **PROGRAM_ONLY)),
     # The API: bearer tokens, never a sign-in redirect.
-    ("GET", "/api/v1/openapi.json", expect(200, anonymous=200)),
-    ("GET", "/api/v1/asks", expect(200, anonymous=401)),
-    ("GET", "/api/v1/asks/{self_ask}", expect(200, anonymous=401, requester=404, csm=404)),
+    ("GET", "/api/v1/openapi.json", expect(200, anonymous=200, executive=200)),
+    ("GET", "/api/v1/asks", expect(200, anonymous=401, executive=200)),
+    (
+        "GET",
+        "/api/v1/asks/{self_ask}",
+        expect(200, anonymous=401, requester=404, csm=404, executive=404),
+    ),
     (
         "GET",
         "/api/v1/asks/{other_ask}",
-        expect(200, anonymous=401, advocate=404, requester=404, csm=404),
+        expect(200, anonymous=401, advocate=404, requester=404, csm=404, executive=404),
     ),
     ("POST", "/api/v1/asks/{other_ask}/accept", expect(403, anonymous=401, advocate=404)),
     ("POST", "/api/v1/asks/{other_ask}/decline", expect(403, anonymous=401, advocate=404)),
@@ -173,7 +181,11 @@ ROUTES = [
         "/api/v1/requests/{own_request}/asks",
         expect(422, anonymous=401, advocate=403, requester=403, csm=404),
     ),
-    ("POST", "/api/v1/asks/{own_ask}/complete", expect(409, anonymous=401, advocate=404, csm=404)),
+    (
+        "POST",
+        "/api/v1/asks/{own_ask}/complete",
+        expect(409, anonymous=401, advocate=404, csm=404, executive=404),
+    ),
     ("POST", "/requests/asks/{own_ask}/rate", expect(422, advocate=403, csm=404)),
     ("POST", "/requests/{own_request}/asks", expect(422, advocate=403, requester=403, csm=404)),
     ("POST", "/program/requests/{own_request}/asks", expect(422, **PROGRAM_ONLY)),
@@ -204,10 +216,14 @@ ROUTES = [
     ("GET", "/program/benefits/ledger/{self_advocate}", expect(200, **PROGRAM_ONLY)),
     ("GET", "/program/benefits/give-get", expect(200, **PROGRAM_ONLY)),
     ("GET", "/program/benefits/give-get.csv", expect(200, **PROGRAM_ONLY)),
-    ("GET", "/api/v1/benefits", expect(200, anonymous=401)),
-    ("GET", "/api/v1/benefits/{own_benefit}", expect(200, anonymous=401)),
+    ("GET", "/api/v1/benefits", expect(200, anonymous=401, executive=200)),
+    ("GET", "/api/v1/benefits/{own_benefit}", expect(200, anonymous=401, executive=200)),
     ("GET", "/api/v1/claims", expect(200, anonymous=401, requester=403, csm=403)),
-    ("GET", "/api/v1/claims/{own_claim}", expect(200, anonymous=401, requester=404, csm=404)),
+    (
+        "GET",
+        "/api/v1/claims/{own_claim}",
+        expect(200, anonymous=401, requester=404, csm=404, executive=404),
+    ),
     (
         "GET",
         "/api/v1/advocates/{self_advocate}/ledger",
@@ -254,6 +270,7 @@ def world(db):
         "csm": csm,
         "manager": UserFactory(email="mgr@example.com", role="manager"),
         "admin": UserFactory(email="adm@example.com", role="admin"),
+        "executive": UserFactory(email="exec@example.com", role="executive"),
     }
     own_account = AccountFactory(csm=csm)
     other_account = AccountFactory(csm=other_csm)

@@ -21,7 +21,9 @@ from portal.audit.models import AuditEvent
 from portal.benefits.models import Claim
 from portal.content.models import ContentAsset
 from portal.extensions import db as _db
+from portal.nominations.models import NominationObjection, SelfNomination
 from portal.notifications.models import Notification, OutboxMessage
+from portal.planning.models import PlannedNeed
 from portal.recruiting.models import Referenceability, Target, Touchpoint
 from tests.access.common import ROLES
 from tests.access.test_access_matrix import ROUTES, _rule_shape, request, world  # noqa: F401
@@ -45,6 +47,9 @@ BEYOND_A_PAGE = 40
 # Pages that show a whole list on purpose, and why it stays small in a real program (the
 # test's rows skip the program's rules: an advocate here has a hundred pending asks).
 SMALL_BY_NATURE = {
+    "/planning/": "a quarter's plan: the needs the teams plan for a few months, whole by design",
+    "/planning/plan.csv": "an export is whole by design",
+    "/api/v1/planning/gap": "a quarter's plan as figures, whole by design like its page",
     "/me/": "an advocate's open asks: the ask limits keep them to a few",
     "/me/history": "one year of one advocate's history, kept small by the ask limits",
     "/me/data.json": "the advocate's own data export is whole by design",
@@ -158,6 +163,15 @@ def grow(user_ids, ids, more: int = MORE) -> None:
             requester_rating=4,
         )
         _db.session.add(RequestComment(request=own_request, author=requester, body=f"Note {n}"))
+        # Nominations by the requester, one objected to, and self-nominations to review.
+        nominee = AdvocateFactory(account=account, status="nominated", nominated_by=requester)
+        _db.session.add(NominationObjection(advocate=nominee, objected_by=csm, reason="Not now"))
+        _db.session.add(
+            SelfNomination(
+                name=f"Self {n}", email=f"self{n}@nominee.example", company="Nominee Inc",
+                consent_at=now, confirmed_at=now, status="to_review", activity_types=["quote"],
+            )
+        )  # fmt: skip
         benefit = BenefitFactory(kind="training", capacity=5)
         _db.session.add(Claim(benefit=benefit, advocate=self_advocate, status="requested"))
         _db.session.add(
@@ -181,6 +195,13 @@ def grow(user_ids, ids, more: int = MORE) -> None:
         _db.session.add(
             Target(industry="banking", target_count=3 + n, due_on=today, created_by_id=manager.id)
         )
+        # Planned needs of the requester this month (the plan and the planning API list them).
+        _db.session.add(
+            PlannedNeed(
+                title=f"Need {n}", activity_type="reference_call", count_needed=2, needed_by=today,
+                industry="banking", owner_id=requester.id, owner_team="sales",
+            )
+        )  # fmt: skip
         _db.session.add(
             ContentAsset(
                 kind="case_study",

@@ -1,0 +1,218 @@
+"""The planning pages: the monthly plan with its gap, shared by the program team, the requesting
+teams, customer success and executives; planned needs and initiatives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal import csvio
+from portal.auth.permissions import require
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.forms import REFUSED, commit_or_show
+from portal.planning import service
+from portal.planning.forms import InitiativeForm, NeedForm
+from portal.planning.models import PLANNING_TEAMS
+from portal.recruiting.service import target_label
+
+bp = Blueprint("planning", __name__, url_prefix="/planning")
+
+
+def _status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+def _filters() -> tuple[dict, dt.date, dt.date, str | None]:
+    """The plan's filters from the URL: team, initiative and months (a bad range: the default
+    quarter, and the message why)."""
+    filters = {}
+    team = request.args.get("team", "")
+    if team in PLANNING_TEAMS:
+        filters["team"] = team
+    initiative = request.args.get("initiative_id", "")
+    if initiative.isdigit() and 0 < int(initiative) < 2**31:
+        filters["initiative_id"] = int(initiative)
+    today = dt.date.today()
+    try:
+        start, end = service.check_range(
+            {"from": request.args.get("from"), "to": request.args.get("to")}, today
+        )
+        problem = None
+    except DomainError as error:
+        start, end = service.default_range(today)
+        problem = error.message
+    return filters, start, end, problem
+
+
+@bp.get("/")
+@require("planning.view")
+def index():
+    filters, start, end, problem = _filters()
+    by = request.args.get("by", "")
+    by = by if by in service.DIMENSIONS else "segment"
+    plan = service.plan_gap(current_user, filters, start, end)
+    return render_template(
+        "planning/index.html",
+        plan=plan,
+        by=by,
+        filters=filters,
+        start=start,
+        end=end,
+        problem=problem,
+        initiatives=service.initiatives(),
+        teams=PLANNING_TEAMS,
+        month_key=service.month_key,
+        may_plan=service.may_plan(current_user),
+        may_edit=lambda need: service.may_edit(current_user, need),
+        is_program=service.is_program(current_user),
+        need_label=service.need_label,
+    )
+
+
+@bp.get("/plan.csv")
+@require("planning.view")
+def export():
+    filters, start, end, _ = _filters()
+    plan = service.plan_gap(current_user, filters, start, end)
+    rows = service.export_rows(plan)
+    shown = {**filters, "from": service.month_key(start), "to": service.month_key(end)}
+    csvio.record_export(current_user, "planning", rows=len(rows), filters=shown)
+    db.session.commit()
+    name = f"plan-{service.month_key(start)}-to-{service.month_key(end)}.csv"
+    return csvio.download(csvio.lines(service.EXPORT_COLUMNS, rows), name)
+
+
+def _need_form(**kwargs) -> NeedForm:
+    owners = service.planners() if service.is_program(current_user) else None
+    return NeedForm(
+        initiatives=service.initiatives(),
+        targets=service.targets(),
+        owners=owners,
+        target_label=target_label,
+        **kwargs,
+    )
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@require("planning.edit")
+def new_need():
+    form = _need_form()
+    if request.method == "GET" and request.args.get("initiative_id", "").isdigit():
+        form.initiative_id.data = request.args["initiative_id"]
+    if form.validate_on_submit():
+        need = commit_or_show(service.create_need, current_user, form.to_data(), form=form)
+        if need is not REFUSED:
+            flash(f"Planned: {need.title}.", "success")
+            return redirect(url_for("planning.index", **_month_args(need.needed_by)))
+    return render_template("planning/need_form.html", form=form, need=None), _status(form)
+
+
+def _month_args(day: dt.date) -> dict:
+    """Back to the plan with the saved need's month in view."""
+    start, end = service.default_range(dt.date.today())
+    month = service.month_of(day)
+    if start <= month <= end:
+        return {}
+    first = month.replace(month=3 * ((month.month - 1) // 3) + 1)  # its calendar quarter
+    last = service.next_month(service.next_month(first))
+    return {"from": service.month_key(first), "to": service.month_key(last)}
+
+
+def _editable_need(need_id: int):
+    try:
+        need = service.get_need(current_user, need_id)
+    except NotFound:
+        abort(404)
+    if not service.may_edit(current_user, need):
+        abort(403)
+    return need
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+@require("planning.edit")
+def edit_need(need_id: int):
+    need = _editable_need(need_id)
+    form = _need_form(obj=need)
+    if form.validate_on_submit():
+        saved = commit_or_show(service.update_need, current_user, need, form.to_data(), form=form)
+        if saved is not REFUSED:
+            flash(f"Saved: {need.title}.", "success")
+            return redirect(url_for("planning.index", **_month_args(need.needed_by)))
+    return render_template("planning/need_form.html", form=form, need=need), _status(form)
+
+
+@bp.post("/needs/<int:need_id>/delete")
+@require("planning.edit")
+def delete_need(need_id: int):
+    need = _editable_need(need_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    title = need.title
+    if commit_or_show(service.delete_need, current_user, need) is not REFUSED:
+        flash(f"Removed: {title}.", "success")
+    return redirect(url_for("planning.index"))
+
+
+# Initiatives -------------------------------------------------------------------------------------
+
+
+@bp.route("/initiatives", methods=["GET", "POST"])
+@require("planning.view")
+def initiatives():
+    form = InitiativeForm()
+    if form.is_submitted() and not service.is_program(current_user):
+        abort(403)
+    if form.validate_on_submit():
+        saved = commit_or_show(service.create_initiative, current_user, form.to_data(), form=form)
+        if saved is not REFUSED:
+            flash(f"Initiative added: {saved.name}.", "success")
+            return redirect(url_for("planning.initiatives"))
+    return render_template(
+        "planning/initiatives.html",
+        form=form,
+        initiatives=service.initiatives(),
+        counts=service.needs_per_initiative(),
+        is_program=service.is_program(current_user),
+    ), _status(form)
+
+
+def _initiative(initiative_id: int):
+    if not service.is_program(current_user):
+        abort(403)
+    try:
+        return service.get_initiative(current_user, initiative_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
+@require("program.manage")
+def edit_initiative(initiative_id: int):
+    initiative = _initiative(initiative_id)
+    form = InitiativeForm(obj=initiative)
+    if form.validate_on_submit():
+        saved = commit_or_show(
+            service.update_initiative, current_user, initiative, form.to_data(), form=form
+        )
+        if saved is not REFUSED:
+            flash(f"Saved: {initiative.name}.", "success")
+            return redirect(url_for("planning.initiatives"))
+    return render_template(
+        "planning/initiative_form.html", form=form, initiative=initiative
+    ), _status(form)
+
+
+@bp.post("/initiatives/<int:initiative_id>/delete")
+@require("program.manage")
+def delete_initiative(initiative_id: int):
+    initiative = _initiative(initiative_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    name = initiative.name
+    if commit_or_show(service.delete_initiative, current_user, initiative) is not REFUSED:
+        flash(f"Initiative removed: {name}. Its needs stay in the plan.", "success")
+    return redirect(url_for("planning.initiatives"))

@@ -1,0 +1,129 @@
+"""Pages of the advocate thanked: an advocate's feedback on an activity, a deal's "tell the
+advocates" switch, and the program's sharing settings (blueprint `thanks`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.advocates.forms import AcceptAskForm, DeclineAskForm
+from portal.asks import service as asks
+from portal.auth.permissions import require
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.forms import show_service_errors
+from portal.opportunities import service as opportunities
+from portal.program.service import get_setting
+from portal.thanks import service
+from portal.thanks.forms import AdvocateFeedbackForm, DealShareForm, ThanksSettingsForm
+
+bp = Blueprint("thanks", __name__)
+
+
+@bp.app_template_global()
+def ask_thanks(ask) -> dict:
+    """The advocate's ask page: points earned, the deal's news, whether feedback is open."""
+    return {
+        **service.ask_thanks(ask),
+        "may_give_feedback": service.may_give_feedback(current_user, ask),
+    }
+
+
+@bp.app_template_global()
+def advocate_feedback_form(ask) -> AdvocateFeedbackForm:
+    """The feedback form of the ask page, holding what the advocate wrote so far."""
+    return AdvocateFeedbackForm(formdata=None, data={"feedback": ask.advocate_feedback or ""})
+
+
+@bp.app_template_global()
+def deal_outcome_sharing(deal) -> dict | None:
+    return service.deal_sharing_state(deal)
+
+
+@bp.post("/me/asks/<int:ask_id>/feedback")
+@require("advocate.self")
+def feedback(ask_id: int):
+    """The advocate writes or edits their feedback on their own activity."""
+    try:
+        ask = asks.get_ask(current_user, ask_id)
+    except NotFound:
+        abort(404)
+    form = AdvocateFeedbackForm()
+    if form.validate_on_submit():
+        try:
+            changed = service.write_feedback(current_user, ask, form.feedback.data)
+        except DomainError as error:
+            db.session.rollback()
+            if not error.fields:
+                flash(error.message, "error")
+                return redirect(url_for("me.ask", ask_id=ask_id))
+            show_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                "Thank you for your feedback." if changed else "Your feedback is unchanged.",
+                "success",
+            )
+            return redirect(url_for("me.ask", ask_id=ask_id, _anchor="your-feedback"))
+    return render_template(
+        "advocates/portal/ask.html",
+        ask=ask,
+        accept_form=AcceptAskForm(formdata=None),
+        decline_form=DeclineAskForm(formdata=None),
+        withdraw_error=None,
+        feedback_form=form,
+    ), 422
+
+
+@bp.post("/program/opportunities/<crm_id>/share-outcome")
+@require("program.manage")
+def share_outcome(crm_id: str):
+    """The reference team's switch: tell the deal's advocates what their help achieved."""
+    deal = opportunities.find(crm_id)
+    if deal is None:
+        abort(404)
+    form = DealShareForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("opportunities.detail", crm_id=crm_id))
+    try:
+        told = service.set_deal_share(current_user, deal, bool(form.share.data))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("opportunities.detail", crm_id=crm_id))
+    db.session.commit()
+    if form.share.data:
+        flash(
+            f"Saved. {told} advocate(s) told what their help achieved."
+            if deal.outcome == "won"
+            else "Saved. Its advocates will hear once the deal is won.",
+            "success",
+        )
+    else:
+        flash("Saved. Advocates will not hear about this deal.", "success")
+    return redirect(url_for("opportunities.detail", crm_id=crm_id))
+
+
+@bp.route("/admin/settings/thanks", methods=["GET", "POST"])
+@require("users.manage")
+def settings():
+    """Whether advocates hear what won deals achieved, and whether with the amount."""
+    form = ThanksSettingsForm(
+        data={
+            key: bool(get_setting(key)) for key in (service.SHARE_SETTING, service.AMOUNTS_SETTING)
+        }
+    )
+    if form.validate_on_submit():
+        changed = service.update_settings(
+            current_user,
+            {
+                service.SHARE_SETTING: bool(form.share_outcomes_with_advocates.data),
+                service.AMOUNTS_SETTING: bool(form.share_outcome_amounts.data),
+            },
+        )
+        db.session.commit()
+        flash(f"Saved: {len(changed)} setting(s) changed." if changed else "Nothing changed.",
+              "success")  # fmt: skip
+        return redirect(url_for("thanks.settings"))
+    return render_template("thanks/settings.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,1 @@
+"""Shared work in progress: the activities planned at the accounts a team works with."""

@@ -1,0 +1,123 @@
+"""The work-in-progress page, and the forms that share an activity with another request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.asks import service as asks
+from portal.asks.models import ReferenceRequest
+from portal.auth.permissions import PROGRAM, can, require
+from portal.errors import DomainError, NotFound
+from portal.extensions import db
+from portal.vocab import ACTIVITY_TYPES, TEAMS
+from portal.work import service
+from portal.work.forms import JoinForm, ShareForm, first_error
+
+bp = Blueprint("work", __name__, url_prefix="/work")
+
+
+@bp.get("/")
+@require("work.view")
+def index():
+    filters = service.Filters.read(request.args)
+    page = request.args.get("page", 1, type=int)
+    result = service.work_in_progress(current_user, filters, page=page)
+    return render_template(
+        "work/index.html",
+        page=result,
+        filters=filters,
+        joinable=service.joinable_requests(current_user),
+        program=service.sees_everything(current_user),
+        statuses=service.STATUS_LABELS,
+        teams=TEAMS,
+        activity_types=ACTIVITY_TYPES,
+        join_form=JoinForm(),
+    )
+
+
+def _done(error: DomainError | None, success: str, target: str):
+    if error is None:
+        db.session.commit()
+        flash(success, "success")
+    else:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(target)
+
+
+@bp.post("/asks/<int:ask_id>/join")
+@require("requests.create")
+def join(ask_id: int):
+    """A requester joins one of their own open requests to an activity their team works on."""
+    ask = service.get_ask_for_share(ask_id)
+    if ask is None:
+        abort(404)
+    form = JoinForm()
+    target = url_for("work.index", **request.args)
+    if not form.validate_on_submit():
+        return _done(DomainError(first_error(form)), "", target)
+    found = db.session.get(ReferenceRequest, form.request_id.data)
+    if found is None or found.requester_id != current_user.id:
+        return _done(DomainError("Choose one of your own open requests."), "", target)
+    try:
+        service.share_ask(current_user, found, ask)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return _done(error, "", target)
+    return _done(
+        None,
+        "Your request joins this activity; the reference team is told.",
+        url_for("requests.detail", request_id=found.id) + "#shared",
+    )
+
+
+@bp.post("/requests/<int:request_id>/shared-asks")
+@require("program.manage")
+def share(request_id: int):
+    """The program team serves a request with an activity already planned."""
+    try:
+        found = asks.get_request(current_user, request_id)
+    except NotFound:
+        abort(404)
+    form = ShareForm()
+    target = url_for("queue.request_detail", request_id=found.id) + "#shared"
+    if not form.validate_on_submit():
+        return _done(DomainError(first_error(form)), "", target)
+    try:
+        service.share_ask(
+            current_user, found, service.get_ask_for_share(form.ask_id.data), form.note.data
+        )
+    except DomainError as error:
+        return _done(error, "", target)
+    return _done(None, "The activity now serves this request too.", target)
+
+
+@bp.app_template_global("work_shared")
+def work_shared(req: ReferenceRequest) -> dict:
+    """What a request page's "Shared activities" part shows (templates/work/_shared.html)."""
+    shares = service.shares_of(req)
+    rows = [
+        {
+            "activity_type": s.ask.request.activity_type,
+            "account_name": s.ask.advocate.account.name,
+            "advocate": service.advocate_shown(current_user, s.ask),
+            "status": service.ask_status(s.ask),
+            "status_label": service.STATUS_LABELS.get(service.ask_status(s.ask), ""),
+            "scheduled_at": s.ask.scheduled_at,
+            "completed_at": s.ask.completed_at,
+            "note": s.note,
+        }
+        for s in shares
+    ]
+    manage = current_user.role in PROGRAM and can(current_user, "program.manage")
+    open_request = req.status in service.JOINABLE_REQUESTS
+    candidates = service.share_candidates(req) if manage and open_request else []
+    return {
+        "rows": rows,
+        "manage": manage and open_request,
+        "candidates": candidates,
+        "status_of": service.ask_status,
+        "form": ShareForm(formdata=None) if manage else None,
+    }

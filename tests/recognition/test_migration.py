@@ -1,0 +1,41 @@
+"""The executive role migration widens users.role's CHECK list, and its downgrade narrows it."""
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from portal.extensions import db
+from tests.conftest import make_app
+
+INSERT = (
+    "INSERT INTO users (email, name, role, timezone, active, created_at, updated_at)"
+    " VALUES (:email, 'Eve', :role, 'UTC', true, '2026-12-01', '2026-12-01')"
+)
+
+
+def test_users_role_check_admits_executive_only_after_the_migration(empty_database_url):
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="a8b9c0d1e2f3")
+        with db.engine.begin() as conn:  # a row that refers to a user (SQLite can't recreate)
+            conn.execute(sa.text(INSERT), {"email": "ann@example.com", "role": "manager"})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO notification_settings (user_id, event_type, channel)"
+                    " SELECT id, 'ask_answered', 'email' FROM users"
+                )
+            )
+        upgrade(revision="a9b0c1d2e3f4")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(INSERT), {"email": "eve@example.com", "role": "executive"})
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(INSERT), {"email": "bad@example.com", "role": "emperor"})
+
+        downgrade(revision="a8b9c0d1e2f3")
+        with db.engine.connect() as conn:
+            roles = dict(conn.execute(sa.text("SELECT email, role FROM users")).all())
+        assert roles["eve@example.com"] == "requester"  # executives fall back to a reader
+        assert roles["ann@example.com"] == "manager"
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(INSERT), {"email": "eve2@example.com", "role": "executive"})
+        db.engine.dispose()

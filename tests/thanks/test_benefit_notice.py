@@ -1,0 +1,111 @@
+"""A benefit opens (created open, or opened again): every active advocate who may claim it hears,
+in the portal and by e-mail as each chose, in the transaction of the change; never twice."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.benefits import service as benefits
+from portal.notifications.models import Notification, OutboxMessage
+from portal.notifications.service import save_settings
+from portal.thanks.models import AdvocateThanks
+from tests.factories import AdvocateFactory, LedgerEntryFactory, UserFactory, advocate_with_login
+
+
+def _notice_recipients(db) -> list[str]:
+    return sorted(
+        db.session.scalars(
+            sa.select(OutboxMessage.recipient).where(OutboxMessage.template == "benefit_opened")
+        )
+    )
+
+
+def _points(advocate, points):
+    LedgerEntryFactory(advocate=advocate, delta=points)
+
+
+def test_only_eligible_advocates_hear_of_a_new_benefit(db):
+    manager = UserFactory(role="manager")
+    rich, rich_user = advocate_with_login(email="rich@customer.example")
+    _points(rich, 200)
+    poor, _ = advocate_with_login(email="poor@customer.example")
+    _points(poor, 50)
+    paused = AdvocateFactory(email="paused@customer.example", status="paused")
+    _points(paused, 500)
+    no_login = AdvocateFactory(email="nologin@customer.example")
+    _points(no_login, 100)
+    db.session.commit()
+
+    benefit = benefits.create_benefit(
+        manager, {"kind": "conference_pass", "title": "Summit pass", "points_cost": 100}
+    )
+    db.session.commit()
+    assert _notice_recipients(db) == ["nologin@customer.example", "rich@customer.example"]
+    [message] = [
+        m
+        for m in db.session.scalars(sa.select(OutboxMessage))
+        if m.recipient == "rich@customer.example"
+    ]
+    assert message.subject == "New for you: Summit pass"
+    assert "It costs 100 points." in message.body_text
+    assert f"/benefits/{benefit.id}\n" in message.body_text
+    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == rich_user.id))
+    assert [(n.event_type, n.link) for n in notes] == [
+        ("benefit_opened", f"/benefits/{benefit.id}")
+    ]
+
+    # Closed and opened again: the same advocates are not told twice; one who can now is.
+    benefits.set_benefit_status(manager, benefit, "closed")
+    _points(poor, 60)
+    benefits.set_benefit_status(manager, benefit, "open")
+    db.session.commit()
+    assert _notice_recipients(db) == [
+        "nologin@customer.example",
+        "poor@customer.example",
+        "rich@customer.example",
+    ]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AdvocateThanks)) == 3
+
+
+def test_eligibility_rules_of_the_benefit_apply(db):
+    manager = UserFactory(role="manager")
+    chosen, _ = advocate_with_login(email="chosen@customer.example")
+    advocate_with_login(email="other@customer.example")
+    benefits.create_benefit(
+        manager,
+        {
+            "kind": "advisory_board",
+            "title": "Advisory board seat",
+            "eligibility": "chosen",
+            "allowed_advocate_ids": [chosen.id],
+        },
+    )
+    benefits.create_benefit(
+        manager,
+        {"kind": "training", "title": "Veterans' training", "eligibility": "min_completed",
+         "min_completed": 1},
+    )  # fmt: skip
+    db.session.commit()
+    assert _notice_recipients(db) == ["chosen@customer.example"]
+
+
+def test_an_advocate_who_chose_in_app_only_gets_no_email(db):
+    manager = UserFactory(role="manager")
+    _, user = advocate_with_login(email="quiet@customer.example")
+    save_settings(user, {"benefit_opened": "in_app"})
+    db.session.commit()
+    benefits.create_benefit(manager, {"kind": "training", "title": "Free training"})
+    db.session.commit()
+    assert _notice_recipients(db) == []
+    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id))
+    assert [n.event_type for n in notes] == ["benefit_opened"]
+
+
+def test_the_notices_commit_with_the_change_or_not_at_all(db):
+    manager = UserFactory(role="manager")
+    advocate_with_login()
+    db.session.commit()
+    benefits.create_benefit(manager, {"kind": "training", "title": "Never saved"})
+    db.session.rollback()
+    assert _notice_recipients(db) == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AdvocateThanks)) == 0

@@ -1,0 +1,236 @@
+"""Who sees what on the work in progress, and the rules of sharing one activity with several
+requests (portal.work.service), on the `world` of conftest.py."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.asks import service as asks
+from portal.asks.models import AdvocateEligibility, Ask
+from portal.audit.models import AuditEvent
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.notifications.models import OutboxMessage
+from portal.work import service as work
+from portal.work.models import AskShare
+from tests.factories import AskFactory, UserFactory
+from tests.work.conftest import days
+
+
+def seen(viewer, **filters) -> dict[str, list[tuple]]:
+    """{account: [(kind, activity type, team, status, advocate shown)]} on page one."""
+    page = work.work_in_progress(viewer, work.Filters(**filters))
+    return {
+        g.account_name: [(i.kind, i.activity_type, i.team, i.status, i.advocate) for i in g.items]
+        for g in page.items
+    }
+
+
+def outbox(template: str) -> list[OutboxMessage]:
+    from portal.extensions import db
+
+    return list(
+        db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.template == template))
+    )
+
+
+def test_pr_requester_sees_the_case_study_at_an_account_their_team_works_with(world):
+    assert seen(world.pia) == {
+        "Acme Bank": [("ask", "case_study", "sales", "scheduled", "an advocate at Acme Bank")]
+    }
+
+
+def test_requester_of_another_team_sees_only_their_teams_accounts(world):
+    # AR works with Beta only: Acme (sales, PR), Gamma (a sales deal) and Delta stay hidden.
+    assert seen(world.andy) == {"Beta Insurance": [("ask", "quote", "ar", "pending", "Bob Beta")]}
+
+
+def test_sales_sees_team_requests_deals_they_own_and_never_declined_asks(world):
+    assert seen(world.sam) == {
+        "Acme Bank": [("ask", "case_study", "sales", "scheduled", "an advocate at Acme Bank")],
+        "Gamma Retail": [("request", "reference_call", "sales", "open", None)],
+    }
+
+
+def test_names_shown_only_where_the_role_already_may(world):
+    shown = {
+        "sue (her own request's ask)": seen(world.sue)["Acme Bank"][0][4],
+        "cora (CSM of Acme)": seen(world.cora)["Acme Bank"][0][4],
+        "mia (program team)": seen(world.manager)["Acme Bank"][0][4],
+        "pia (another team)": seen(world.pia)["Acme Bank"][0][4],
+        "executive": seen(UserFactory(role="executive"))["Acme Bank"][0][4],
+    }
+    assert shown == {
+        "sue (her own request's ask)": "Ada Lovelace",
+        "cora (CSM of Acme)": "Ada Lovelace",
+        "mia (program team)": "Ada Lovelace",
+        "pia (another team)": "an advocate at Acme Bank",
+        "executive": "an advocate at Acme Bank",
+    }
+
+
+def test_csm_sees_the_accounts_they_look_after(world):
+    assert list(seen(world.cora)) == ["Acme Bank"]
+
+
+def test_program_sees_every_account_and_filters_by_team_account_type_and_status(world):
+    assert list(seen(world.manager)) == ["Acme Bank", "Beta Insurance", "Gamma Retail"]
+    assert list(seen(world.manager, team="ar")) == ["Beta Insurance"]
+    assert list(seen(world.manager, account_id=world.gamma.id)) == ["Gamma Retail"]
+    assert list(seen(world.manager, account="beta ins")) == ["Beta Insurance"]
+    assert list(seen(world.manager, account="100%")) == []
+    assert list(seen(world.manager, activity_type="case_study")) == ["Acme Bank"]
+    assert list(seen(world.manager, status="pending")) == ["Beta Insurance"]
+    assert list(seen(world.manager, status="open")) == ["Gamma Retail"]
+    assert list(seen(world.manager, status="accepted")) == []  # Ada's is scheduled
+
+
+def test_completed_stays_thirty_days_then_leaves(world, db):
+    world.interview.status = "completed"
+    world.interview.completed_at = days(-29)
+    db.session.commit()
+    assert seen(world.manager, status="completed") == {
+        "Acme Bank": [("ask", "case_study", "sales", "completed", "Ada Lovelace")]
+    }
+    world.interview.completed_at = days(-31)
+    db.session.commit()
+    assert seen(world.manager, status="completed") == {}
+
+
+def test_pages_of_accounts_with_the_total(world):
+    page = work.work_in_progress(world.manager, work.Filters(), page=2, per_page=2)
+    assert (page.total, [g.account_name for g in page.items]) == (3, ["Gamma Retail"])
+
+
+def test_advocates_are_refused_the_page(world, db):
+    with pytest.raises(Forbidden):
+        work.work_in_progress(UserFactory(role="advocate"), work.Filters())
+
+
+# -- sharing ------------------------------------------------------------------------------
+
+
+def counts(db, advocate_id: int) -> tuple:
+    row = db.session.get(AdvocateEligibility, advocate_id)
+    db.session.refresh(row)
+    asks_placed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Ask).where(Ask.advocate_id == advocate_id)
+    )
+    return (
+        asks_placed,
+        row.used_month,
+        row.used_quarter,
+        row.used_year,
+        row.asks_90d,
+        row.asks_12m,
+        row.last_live_at,
+        row.askable_from,
+    )
+
+
+def test_manager_shares_an_activity_without_touching_the_advocates_limits(world, db):
+    before = counts(db, world.ada.id)
+    share = work.share_ask(world.manager, world.pia_quote, world.interview, "Quotes for PR")
+    db.session.commit()
+    assert counts(db, world.ada.id) == before
+    assert work.shared_ask_ids(world.pia_quote) == [world.interview.id]
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.entity == "ask_shares"))
+    assert (event.action, event.actor_id, event.entity_id, event.data["ask_id"]) == (
+        "request.activity_shared",
+        world.manager.id,
+        share.id,
+        world.interview.id,
+    )
+    [told] = outbox("work_shared_added")
+    assert told.recipient == world.pia.email and "Acme Bank" in told.subject
+    # The request still counts its own asks only: no ask of Pia's, so it stays submitted.
+    assert world.pia_quote.status == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("declined", "This activity was declined"),
+        ("expired", "This activity was expired"),
+        ("withdrawn", "This activity was withdrawn"),
+        ("pending", "hasn't said yes"),
+    ],
+)
+def test_sharing_refuses_an_ask_that_is_not_live_or_completed(world, db, status, message):
+    world.interview.status = status
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        work.share_ask(world.manager, world.pia_quote, world.interview)
+    assert message in refused.value.message and "ask_id" in refused.value.fields
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AskShare)) == 0
+
+
+def test_sharing_refuses_the_requests_own_ask_and_a_second_link(world, db):
+    with pytest.raises(DomainError, match="placed for this request already"):
+        work.share_ask(world.manager, world.case_study, world.interview)
+    work.share_ask(world.manager, world.pia_quote, world.interview)
+    db.session.commit()
+    with pytest.raises(DomainError, match="already serves this request"):
+        work.share_ask(world.manager, world.pia_quote, world.interview)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AskShare)) == 1
+
+
+def test_sharing_refuses_a_closed_request_and_a_long_note(world, db):
+    with pytest.raises(DomainError, match="only an open request"):
+        work.share_ask(world.manager, world.old_pr, world.interview)
+    with pytest.raises(ValidationFailed) as refused:
+        work.share_ask(world.manager, world.pia_quote, world.interview, "x" * 501)
+    assert "note" in refused.value.fields
+
+
+def test_requester_joins_own_request_and_the_program_team_is_told(world, db):
+    share = work.share_ask(world.pia, world.pia_quote, world.interview)
+    db.session.commit()
+    assert (share.request_id, share.added_by) == (world.pia_quote.id, world.pia.id)
+    [told] = outbox("work_shared_joined")
+    assert told.recipient == world.manager.email and "Pia PR joined" in told.subject
+
+
+def test_requester_cannot_join_outside_their_teams_accounts_or_with_anothers_request(world):
+    with pytest.raises(NotFound):  # AR's Beta activity: not an account PR works with
+        world.beta_ask.status = "accepted"
+        work.share_ask(world.pia, world.pia_quote, world.beta_ask)
+    with pytest.raises(Forbidden):
+        work.share_ask(world.pia, world.case_study, world.interview)
+    with pytest.raises(Forbidden):
+        work.share_ask(UserFactory(role="executive"), world.pia_quote, world.interview)
+
+
+def test_joined_requester_is_told_when_the_activity_completes(world, db):
+    work.share_ask(world.manager, world.pia_quote, world.interview)
+    db.session.commit()
+    asks.complete_ask(world.manager, world.interview)
+    db.session.commit()
+    [told] = outbox("work_shared_completed")
+    assert told.recipient == world.pia.email
+    assert told.subject == "The case study at Acme Bank you joined is done"
+    assert f"/requests/{world.pia_quote.id}" in told.body_text
+
+
+def test_share_candidates_are_live_asks_at_team_accounts_or_of_the_same_type(world, db):
+    # PR works with Acme: Ada's case study is a candidate for Pia's quote request.
+    assert [a.id for a in work.share_candidates(world.pia_quote)] == [world.interview.id]
+    other = AskFactory(advocate=world.bob, status="accepted")  # at Beta, which PR never asked
+    db.session.commit()
+    assert [a.id for a in work.share_candidates(world.pia_quote)] == [world.interview.id]
+    other.request.activity_type = "quote"  # the same type as Pia's: a candidate too
+    db.session.commit()
+    assert {a.id for a in work.share_candidates(world.pia_quote)} == {world.interview.id, other.id}
+    work.share_ask(world.manager, world.pia_quote, world.interview)
+    assert [a.id for a in work.share_candidates(world.pia_quote)] == [other.id]
+
+
+def test_demo_seed_links_the_pr_leads_open_request_to_the_sales_case_study(world, db):
+    UserFactory(role="manager", email="manager@demo.example")
+    pr = UserFactory(role="requester", team="pr", email="pr@demo.example")
+    from tests.factories import ReferenceRequestFactory
+
+    launch = ReferenceRequestFactory(requester=pr, activity_type="quote", status="in_progress")
+    db.session.commit()
+    assert work.seed_demo_work() == 1
+    assert work.shared_ask_ids(launch) == [world.interview.id]
