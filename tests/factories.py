@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 
@@ -36,6 +37,31 @@ class Base(SQLAlchemyModelFactory):
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
         sqlalchemy_session_persistence = "flush"
+
+
+def _factories(cls=Base):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _factories(sub)
+
+
+@contextlib.contextmanager
+def flush_later():
+    """Factories add their objects to the session without flushing each one.
+
+    A loop that makes many rows then flushes once a round: the rows the portal derives on every
+    flush (each advocate's eligibility, and with account caps their colleagues') are worked out
+    once for the round instead of once for every object.
+    """
+    factories = list(_factories())
+    kept = [f._meta.sqlalchemy_session_persistence for f in factories]
+    for f in factories:
+        f._meta.sqlalchemy_session_persistence = None
+    try:
+        yield
+    finally:
+        for f, persistence in zip(factories, kept, strict=True):
+            f._meta.sqlalchemy_session_persistence = persistence
 
 
 class UserFactory(Base):

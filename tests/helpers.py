@@ -25,3 +25,8 @@ def delivered_text(message) -> str:
     from portal.notifications.transports import build_email
 
     return build_email(message, "portal@example.com").get_body(("plain",)).get_content()
+
+
+# A test's HTTP server thread runs `serve_forever(**QUICK_STOP)`: `shutdown()` waits for the
+# loop's next look at its flag, half a second by default, on every test that stops a server.
+QUICK_STOP = {"poll_interval": 0.02}

@@ -67,6 +67,15 @@ def upgrade():
 
 
 def downgrade():
+    # An executive is neither a requester nor anything else that exists before this revision:
+    # giving them another role would change what they may do, so the administrator decides.
     users = sa.table("users", sa.column("role", sa.String))
-    op.execute(sa.update(users).where(users.c.role == "executive").values(role="requester"))
+    executives = op.get_bind().scalar(
+        sa.select(sa.func.count()).select_from(users).where(users.c.role == "executive")
+    )
+    if executives:
+        raise RuntimeError(
+            f"{executives} user(s) have the executive role, which this downgrade removes: "
+            "give them another role (or remove them) first."
+        )
     _set_roles(NEW_ROLES, OLD_ROLES)

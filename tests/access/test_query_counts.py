@@ -35,6 +35,7 @@ from tests.factories import (
     BenefitFactory,
     LedgerEntryFactory,
     ReferenceRequestFactory,
+    flush_later,
 )
 from tests.queries import QueryCounter
 
@@ -123,126 +124,143 @@ def grow(user_ids, ids, more: int = MORE) -> None:
 
     users = {key: get(User, user_id) for key, user_id in user_ids.items()}
     from portal.accounts.models import Account
-    from portal.advocates.models import Advocate, Blackout
-    from portal.asks.models import ReferenceRequest, RequestComment
+    from portal.advocates.models import Advocate
+    from portal.asks.models import ReferenceRequest
     from portal.benefits.models import Benefit
 
-    own_account = get(Account, ids["own_account"])
-    other_account = get(Account, ids["other_account"])
-    own_advocate = get(Advocate, ids["own_advocate"])
-    self_advocate = get(Advocate, ids["self_advocate"])
-    own_request = get(ReferenceRequest, ids["own_request"])
-    own_benefit = get(Benefit, ids["own_benefit"])
-    requester, csm, manager = users["requester"], users["csm"], users["manager"]
+    rows = {
+        "own_account": get(Account, ids["own_account"]),
+        "other_account": get(Account, ids["other_account"]),
+        "own_advocate": get(Advocate, ids["own_advocate"]),
+        "self_advocate": get(Advocate, ids["self_advocate"]),
+        "own_request": get(ReferenceRequest, ids["own_request"]),
+        "own_benefit": get(Benefit, ids["own_benefit"]),
+    }
+    # One flush a round, not one per row: the derived rows are worked out once a round.
+    with flush_later():
+        for n in range(more):
+            _grow_once(n, users, rows)
+            _db.session.flush()
+    _db.session.commit()
+
+
+def _grow_once(n: int, users: dict, rows: dict) -> None:
+    """One more of every kind of row (round `n`)."""
+    from portal.advocates.models import Blackout
+    from portal.asks.models import RequestComment
+
     today = dt.date.today()
     now = dt.datetime.now(dt.UTC)
-    for n in range(more):
-        account = AccountFactory(csm=csm)
-        _db.session.add(
-            Referenceability(account=account, status="referenceable", health="healthy", nps=40)
+    own_account, other_account = rows["own_account"], rows["other_account"]
+    own_advocate, self_advocate = rows["own_advocate"], rows["self_advocate"]
+    own_request, own_benefit = rows["own_request"], rows["own_benefit"]
+    requester, csm, manager = users["requester"], users["csm"], users["manager"]
+    account = AccountFactory(csm=csm)
+    _db.session.add(
+        Referenceability(account=account, status="referenceable", health="healthy", nps=40)
+    )
+    advocate = AdvocateFactory(account=account, status="active")
+    AdvocateFactory(account=own_account, status="nominated")
+    AdvocateFactory(account=other_account, status="active")
+    request_ = ReferenceRequestFactory(requester=requester, manager=manager)
+    # Scheduled this week or next: the program calendar lists them.
+    AskFactory(
+        request=request_,
+        advocate=advocate,
+        status="accepted",
+        scheduled_at=now + dt.timedelta(days=n % 7 + 1),
+    )
+    AskFactory(request=request_, advocate=self_advocate)
+    AskFactory(request=own_request, advocate=advocate, status="declined")
+    completed = ReferenceRequestFactory(requester=users["csm"], status="completed")
+    AskFactory(
+        request=completed,
+        advocate=own_advocate,
+        status="completed",
+        completed_at=now - dt.timedelta(days=n + 1),
+        requester_rating=4,
+    )
+    _db.session.add(RequestComment(request=own_request, author=requester, body=f"Note {n}"))
+    # Nominations by the requester, one objected to, and self-nominations to review.
+    nominee = AdvocateFactory(account=account, status="nominated", nominated_by=requester)
+    _db.session.add(NominationObjection(advocate=nominee, objected_by=csm, reason="Not now"))
+    _db.session.add(
+        SelfNomination(
+            name=f"Self {n}", email=f"self{n}@nominee.example", company="Nominee Inc",
+            consent_at=now, confirmed_at=now, status="to_review", activity_types=["quote"],
         )
-        advocate = AdvocateFactory(account=account, status="active")
-        AdvocateFactory(account=own_account, status="nominated")
-        AdvocateFactory(account=other_account, status="active")
-        request_ = ReferenceRequestFactory(requester=requester, manager=manager)
-        # Scheduled this week or next: the program calendar lists them.
-        AskFactory(
-            request=request_,
-            advocate=advocate,
-            status="accepted",
-            scheduled_at=now + dt.timedelta(days=n % 7 + 1),
+    )  # fmt: skip
+    benefit = BenefitFactory(kind="training", capacity=5)
+    _db.session.add(Claim(benefit=benefit, advocate=self_advocate, status="requested"))
+    _db.session.add(
+        Claim(
+            benefit=own_benefit,
+            advocate=AdvocateFactory(account=other_account),
+            status="approved",
+            details={},
         )
-        AskFactory(request=request_, advocate=self_advocate)
-        AskFactory(request=own_request, advocate=advocate, status="declined")
-        completed = ReferenceRequestFactory(requester=users["csm"], status="completed")
-        AskFactory(
-            request=completed,
+    )
+    LedgerEntryFactory(advocate=self_advocate, delta=10 + n)
+    _db.session.add(
+        Touchpoint(
             advocate=own_advocate,
-            status="completed",
-            completed_at=now - dt.timedelta(days=n + 1),
-            requester_rating=4,
+            kind="call",
+            summary=f"Call {n}",
+            follow_up_on=today + dt.timedelta(days=n),
+            created_by=manager,
         )
-        _db.session.add(RequestComment(request=own_request, author=requester, body=f"Note {n}"))
-        # Nominations by the requester, one objected to, and self-nominations to review.
-        nominee = AdvocateFactory(account=account, status="nominated", nominated_by=requester)
-        _db.session.add(NominationObjection(advocate=nominee, objected_by=csm, reason="Not now"))
-        _db.session.add(
-            SelfNomination(
-                name=f"Self {n}", email=f"self{n}@nominee.example", company="Nominee Inc",
-                consent_at=now, confirmed_at=now, status="to_review", activity_types=["quote"],
-            )
-        )  # fmt: skip
-        benefit = BenefitFactory(kind="training", capacity=5)
-        _db.session.add(Claim(benefit=benefit, advocate=self_advocate, status="requested"))
-        _db.session.add(
-            Claim(
-                benefit=own_benefit,
-                advocate=AdvocateFactory(account=other_account),
-                status="approved",
-                details={},
-            )
+    )
+    _db.session.add(
+        Target(industry="banking", target_count=3 + n, due_on=today, created_by_id=manager.id)
+    )
+    # Planned needs of the requester this month (the plan and the planning API list them).
+    _db.session.add(
+        PlannedNeed(
+            title=f"Need {n}", activity_type="reference_call", count_needed=2, needed_by=today,
+            industry="banking", owner_id=requester.id, owner_team="sales",
         )
-        LedgerEntryFactory(advocate=self_advocate, delta=10 + n)
-        _db.session.add(
-            Touchpoint(
-                advocate=own_advocate,
-                kind="call",
-                summary=f"Call {n}",
-                follow_up_on=today + dt.timedelta(days=n),
-                created_by=manager,
-            )
+    )  # fmt: skip
+    _db.session.add(
+        ContentAsset(
+            kind="case_study",
+            title=f"Story {n}",
+            url=f"https://stories.example/{n}",
+            account=account,
+            approval_status="customer_approved",
+            industries=["banking"],
+            products=["payments"],
         )
-        _db.session.add(
-            Target(industry="banking", target_count=3 + n, due_on=today, created_by_id=manager.id)
+    )
+    _db.session.add(
+        Blackout(
+            advocate=self_advocate,
+            start=today + dt.timedelta(days=30 * (n + 1)),
+            end=today + dt.timedelta(days=30 * (n + 1) + 3),
+            reason="Holiday",
         )
-        # Planned needs of the requester this month (the plan and the planning API list them).
+    )
+    _db.session.flush()  # the account's id, for the audit events
+    for user in users.values():
+        _db.session.add(Notification(user_id=user.id, event_type="ask_placed", title=f"N{n}"))
         _db.session.add(
-            PlannedNeed(
-                title=f"Need {n}", activity_type="reference_call", count_needed=2, needed_by=today,
-                industry="banking", owner_id=requester.id, owner_team="sales",
-            )
-        )  # fmt: skip
-        _db.session.add(
-            ContentAsset(
-                kind="case_study",
-                title=f"Story {n}",
-                url=f"https://stories.example/{n}",
-                account=account,
-                approval_status="customer_approved",
-                industries=["banking"],
-                products=["payments"],
+            AuditEvent(
+                actor_id=user.id,
+                action="account.updated",
+                entity="accounts",
+                entity_id=account.id,
+                data={},
             )
         )
-        _db.session.add(
-            Blackout(
-                advocate=self_advocate,
-                start=today + dt.timedelta(days=30 * (n + 1)),
-                end=today + dt.timedelta(days=30 * (n + 1) + 3),
-                reason="Holiday",
-            )
+    _db.session.add(
+        OutboxMessage(
+            kind="email",
+            template="test",
+            recipient=f"someone{n}@customer.example",
+            subject=f"Message {n}",
+            body_text="Hello",
+            status="failed" if n % 2 else "queued",
         )
-        for user in users.values():
-            _db.session.add(Notification(user_id=user.id, event_type="ask_placed", title=f"N{n}"))
-            _db.session.add(
-                AuditEvent(
-                    actor_id=user.id,
-                    action="account.updated",
-                    entity="accounts",
-                    entity_id=account.id,
-                    data={},
-                )
-            )
-        _db.session.add(
-            OutboxMessage(
-                kind="email",
-                template="test",
-                recipient=f"someone{n}@customer.example",
-                subject=f"Message {n}",
-                body_text="Hello",
-                status="failed" if n % 2 else "queued",
-            )
-        )
-    _db.session.commit()
+    )
 
 
 @pytest.mark.parametrize("role", SIGNED_IN)

@@ -32,6 +32,7 @@ from tests.factories import (
     ReferenceRequestFactory,
     UserFactory,
 )
+from tests.helpers import QUICK_STOP
 
 CHECKS = [
     not_a_server_error,
@@ -71,7 +72,7 @@ schema = schemathesis.openapi.from_dict(_document())
 def live_api(app):
     """The test app served over real HTTP on 127.0.0.1 (what an API client talks to)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_STOP, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from tests.conftest import make_app, reset_database
+from tests.helpers import QUICK_STOP
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -51,7 +52,7 @@ def live_app(database_url, baseline):
 @pytest.fixture(scope="session")
 def live_server(live_app):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_STOP, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

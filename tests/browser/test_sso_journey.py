@@ -16,7 +16,7 @@ from portal.notifications.models import OutboxMessage
 from tests.browser.test_smoke import serious_violations
 from tests.conftest import make_app, reset_database
 from tests.factories import UserFactory, advocate_with_login
-from tests.helpers import delivered_text
+from tests.helpers import QUICK_STOP, delivered_text
 from tests.sso.conftest import free_port, running_provider, sso_settings
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def sso_server(database_url, baseline):
     with running_provider([f"{base}/auth/sso/callback"]) as issuer:
         app = make_app(database_url, WTF_CSRF_ENABLED=True, BASE_URL=base, **sso_settings(issuer))
         server = make_server("127.0.0.1", port, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs=QUICK_STOP, daemon=True)
         thread.start()
         try:
             yield app, base

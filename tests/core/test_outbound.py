@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from portal import outbound
+from tests.helpers import QUICK_STOP
 from tests.notifications.servers import certificates
 from tests.outbound import (
     PRIVATE_URLS,
@@ -79,7 +80,9 @@ class Server:
             tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs=QUICK_STOP, daemon=True
+        )
         self.thread.start()
 
     def stop(self) -> None:

@@ -246,7 +246,9 @@ def test_an_unknown_domain_waits_for_review_then_is_attached_once(app, client, o
         with pytest.raises(DomainError):
             public.attach_self_nomination(manager, rows[0], "Nordbank AG")
         actions = _db.session.scalars(
-            sa.select(AuditEvent.action).where(AuditEvent.actor_id == manager.id)
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.actor_id == manager.id)
+            .order_by(AuditEvent.id)
         ).all()
         assert actions == ["advocate.created", "self_nomination.attached"]
 

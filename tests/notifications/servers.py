@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.helpers import QUICK_STOP
+
 
 def free_port() -> int:
     # aiosmtpd's readiness check cannot use port 0: find a free port first.
@@ -179,7 +181,9 @@ class WebhookServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook/T000/B000"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs=QUICK_STOP, daemon=True
+        )
 
     def start(self) -> None:
         self.thread.start()

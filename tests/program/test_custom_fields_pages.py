@@ -83,7 +83,9 @@ def test_admin_adds_edits_retires_and_restores_a_field_through_the_pages(db, cli
     db.session.expire_all()
     assert field.active is True
     actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.entity == "custom_fields")
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.entity == "custom_fields")
+        .order_by(AuditEvent.id)  # a table hands its rows back in no set order (PostgreSQL)
     ).all()
     assert actions == [
         "custom_field.added",

@@ -1,4 +1,5 @@
-"""The executive role migration widens users.role's CHECK list, and its downgrade narrows it."""
+"""The executive role migration widens users.role's CHECK list; its downgrade narrows it, and
+refuses while executives exist."""
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ INSERT = (
 )
 
 
-def test_users_role_check_admits_executive_only_after_the_migration(empty_database_url):
+def test_users_role_check_admits_executive_only_after_the_migration(empty_database_url, caplog):
     app = make_app(empty_database_url)
     with app.app_context():
         upgrade(revision="a8b9c0d1e2f3")
@@ -31,11 +32,18 @@ def test_users_role_check_admits_executive_only_after_the_migration(empty_databa
         with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
             conn.execute(sa.text(INSERT), {"email": "bad@example.com", "role": "emperor"})
 
-        downgrade(revision="a8b9c0d1e2f3")
+        # An executive would change powers with any older role: the downgrade refuses, and
+        # changes nothing, until the administrator has decided.
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the reason and exits
+            downgrade(revision="a8b9c0d1e2f3")
+        assert "1 user(s) have the executive role" in caplog.text
         with db.engine.connect() as conn:
             roles = dict(conn.execute(sa.text("SELECT email, role FROM users")).all())
-        assert roles["eve@example.com"] == "requester"  # executives fall back to a reader
-        assert roles["ann@example.com"] == "manager"
+        assert roles == {"ann@example.com": "manager", "eve@example.com": "executive"}
+
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE users SET role = 'manager' WHERE role = 'executive'"))
+        downgrade(revision="a8b9c0d1e2f3")
         with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
             conn.execute(sa.text(INSERT), {"email": "eve2@example.com", "role": "executive"})
         db.engine.dispose()

@@ -17,6 +17,7 @@ PARTICIPATION = {
     "csm": "own",
     "manager": "all",
     "admin": "all",
+    "executive": None,  # reads figures, never an account's customer-success record
 }
 PROGRAM_TEAM = {"manager", "admin"}
 
