@@ -30,6 +30,9 @@ def sign_in(page, email, password=DEMO_PASSWORD):
 
 
 def serious_violations(page) -> list[str]:
+    # After the load event: a page asked about its layout earlier (a visible heading is enough)
+    # may be laid out before its stylesheets arrive, and axe would judge unstyled colours.
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     return [
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
