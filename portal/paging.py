@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from flask_sqlalchemy.pagination import Pagination
 
 
-class OneStatementPage(Pagination):
+class OneStatementPage(Pagination, ABC):
     """A page of rows read together with the whole result's count: each row carries it as
     `total` (a window count), so a page costs one statement. Past the last page no row carries
     the total, and `count()` counts once.
@@ -16,11 +18,13 @@ class OneStatementPage(Pagination):
 
     _found: int | None = None
 
+    @abstractmethod
     def rows(self, limit: int, offset: int) -> list:
-        raise NotImplementedError
+        """The page's rows, each with the whole result's count as `total`."""
 
+    @abstractmethod
     def count(self) -> int:
-        raise NotImplementedError
+        """The whole result's count, asked only past the last page."""
 
     def _query_items(self) -> list:
         rows = self.rows(self.per_page, self._query_offset)

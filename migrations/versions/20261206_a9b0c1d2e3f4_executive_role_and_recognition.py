@@ -9,8 +9,6 @@ Create Date: 2026-12-06 21:30:00
 
 """
 
-import re
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,37 +27,15 @@ def _role_type(roles):
 
 
 def _set_roles(old, new):
-    """Make users.role's CHECK list `new` (ck_users_role)."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        with op.batch_alter_table("users") as batch:
-            batch.alter_column(
-                "role",
-                existing_type=_role_type(old),
-                type_=_role_type(new),
-                existing_nullable=False,
-            )
-        return
-    # SQLite: recreating `users` (batch mode) fails once other tables' rows refer to its rows,
-    # as foreign keys are enforced and can't be switched off inside the migration's transaction.
-    # The CHECK's text is changed in place instead, SQLite's documented way to change a CHECK
-    # that every stored row satisfies (sqlite.org/lang_altertable.html, "other changes").
-    table_sql = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
-    ).scalar_one()
-    listed = ", ".join(f"'{role}'" for role in new)
-    changed, found = re.subn(
-        r"CHECK \(role IN \([^)]*\)\)", f"CHECK (role IN ({listed}))", table_sql
-    )
-    if found != 1:
-        raise RuntimeError("users.role's CHECK constraint was not found")
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
-    bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    bind.exec_driver_sql(
-        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'users'", (changed,)
-    )
-    bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
-    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+    """Make users.role's CHECK list `new` (ck_users_role). On SQLite the batch rebuilds `users`,
+    with foreign keys off for the migration run (migrations/env.py), so no referring row goes."""
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column(
+            "role",
+            existing_type=_role_type(old),
+            type_=_role_type(new),
+            existing_nullable=False,
+        )
 
 
 def upgrade():

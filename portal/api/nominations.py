@@ -13,7 +13,6 @@ from portal.api.blueprint import bp
 from portal.api.common import created, json_body, only_fields, query_args
 from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
 from portal.auth.permissions import can
-from portal.errors import Forbidden
 from portal.extensions import db
 from portal.nominations import service as nominations
 
@@ -29,7 +28,10 @@ class NominationArgsSchema(PageArgsSchema):
 
 
 class ObjectionSchema(AnswerSchema):
-    reason = fields.String()
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": "The CSM's reason: the program team's only (else null)."},
+    )
     objected_at = fields.DateTime()
     resolution = fields.String(allow_none=True, metadata={"description": "upheld or overruled"})
     resolved_at = fields.DateTime(allow_none=True)
@@ -68,7 +70,7 @@ class NominationInputSchema(Schema):
     reason = fields.String(required=True, validate=Length(max=2000))
 
 
-def _dump(row: nominations.NominationRow) -> dict:
+def _dump(row: nominations.NominationRow, actor) -> dict:
     advocate, objection = row.advocate, row.objection
     return {
         "id": advocate.id,
@@ -88,17 +90,13 @@ def _dump(row: nominations.NominationRow) -> dict:
         "objection": None
         if objection is None
         else {
-            "reason": objection.reason,
+            # The nominator sees only that it is on hold (as on the page), never the CSM's why.
+            "reason": objection.reason if can(actor, "program.manage") else None,
             "objected_at": objection.created_at,
             "resolution": objection.resolution,
             "resolved_at": objection.resolved_at,
         },
     }
-
-
-def _nominator(actor) -> None:
-    if not nominations.may_nominate(actor):
-        raise Forbidden("Only staff members nominate contacts.")
 
 
 @bp.get("/nominations")
@@ -123,7 +121,6 @@ def list_nominations():
         403: Forbidden
     """
     actor = api_user()
-    _nominator(actor)
     args = query_args(NominationArgsSchema())
     everyone = bool(args.get("all")) and can(actor, "program.manage")
     page = db.paginate(
@@ -134,7 +131,7 @@ def list_nominations():
         count=True,
     )
     body = {
-        "items": [_dump(row) for row in nominations.rows_of(page.items)],
+        "items": [_dump(row, actor) for row in nominations.rows_of(page.items)],
         "page": args["page"],
         "per_page": args["per_page"],
         "total": page.total,
@@ -174,11 +171,10 @@ def create_nomination():
         422: Invalid
     """
     actor = api_user()
-    _nominator(actor)
     data = json_body()
     only_fields(data, INPUT_FIELDS)
     advocate = nominations.nominate_contact(actor, data)
     db.session.commit()
     row = nominations.rows_of([advocate])[0]
-    body = NominationSchema().dump(_dump(row))
+    body = NominationSchema().dump(_dump(row, actor))
     return created(body, url_for("api.list_nominations"))

@@ -10,8 +10,7 @@ from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest, query_args
 from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.recognition import service
 
 
@@ -93,14 +92,14 @@ def list_scorecards():
         401: Unauthorized
         403: Forbidden
     """
-    if not can(api_user(), "recognition.view"):
-        raise Forbidden("Only staff and executives see scorecards.")
+    viewer = api_user()
+    service.check_view(viewer)  # before the period: who may not see scorecards learns no more
     args = query_args(ScorecardArgsSchema())
     try:
         period = service.parse_period(args.get("period"))
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
-    cards = service.scorecards(api_user(), period).cards
+    cards = service.scorecards(viewer, period).cards
     page, per_page = args["page"], args["per_page"]
     shown = cards[(page - 1) * per_page : page * per_page]
     return jsonify(

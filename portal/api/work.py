@@ -153,12 +153,9 @@ def share_ask(request_id: int):
     ask_id = data.get("ask_id")
     if not isinstance(ask_id, int) or isinstance(ask_id, bool) or ask_id < 1:
         raise ValidationFailed("ask_id: Give the id of an ask.", field="ask_id")
-    note = data.get("note")
-    if note is not None and not isinstance(note, str):
-        raise ValidationFailed("note: Must be text.", field="note")
     ask = work.get_ask_for_share(ask_id)
     if ask is None:
         raise ValidationFailed("ask_id: No such ask.", field="ask_id")
-    share = work.share_ask(actor, found, ask, note)
+    share = work.share_ask(actor, found, ask, data.get("note"))
     db.session.commit()
     return created(ShareSchema().dump(share), url_for("api.get_request", request_id=found.id))

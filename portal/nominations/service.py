@@ -23,6 +23,7 @@ from portal.auth.permissions import PROGRAM, can
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.filters import MAX_ID
 from portal.nominations.models import NominationObjection
 from portal.nominations.objections import objections_of, standing_objection
 from portal.notifications.service import notify
@@ -125,16 +126,21 @@ def find_nominable_account(*, account_id=None, name=None) -> Account | None:
 
 def _account_of(data: dict) -> tuple[Account | None, dict[str, str]]:
     """The account `data` names (`account_id` from the API, `account` by name from the form)."""
+    why = "No customer account with this id takes nominations."
     if data.get("account_id") not in (None, ""):
-        account_id = data["account_id"]
-        if isinstance(account_id, bool) or not isinstance(account_id, int):
-            return None, {"account_id": "Must be a whole number."}
-        account = find_nominable_account(account_id=account_id)
-        why = "No customer account with this id takes nominations."
+        c = Checker({"account_id": data["account_id"]}, allowed=("account_id",))
+        c.integer("account_id", minimum=1)
+        if c.errors:
+            return None, c.errors
+        account_id = c.clean["account_id"]
+        # Past the id column's range no account can have it (PostgreSQL refuses to compare).
+        account = find_nominable_account(account_id=account_id) if account_id <= MAX_ID else None
         return account, ({} if account else {"account_id": why})
     name = data.get("account")
     if not isinstance(name, str) or not name.strip():
         return None, {"account": "Pick the customer account."}
+    if "\x00" in name:  # PostgreSQL refuses a NUL byte in text
+        return None, {"account": "Remove the control character."}
     try:
         account = find_nominable_account(name=name[:200])
     except ValidationFailed as error:

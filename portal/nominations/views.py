@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.auth.permissions import require
+from portal.auth.permissions import can, require
 from portal.database import now_utc
 from portal.errors import NotFound
 from portal.extensions import db
@@ -79,7 +79,7 @@ def mine():
     stage = args.choice("stage", service.STAGES)
     number = args.page()
     args.announce()
-    everyone = request.args.get("all") == "1" and current_user.role in ("manager", "admin")
+    everyone = args.flag("all") and can(current_user, "program.manage")
     page = db.paginate(
         service.nominations_query(current_user, everyone=everyone, stage=stage),
         page=number,

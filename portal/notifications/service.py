@@ -46,6 +46,12 @@ EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "content_expiring": ("Customer approval of content ends soon", frozenset({"manager", "admin"})),
     "ask_scheduled": ("Calendar invitations for scheduled activities", ADVOCATE | STAFF),
     "contact_asked": ("A contact at an account you look after is asked", frozenset({"csm"})),
+    "nomination_received": (
+        "A contact at an account you look after is nominated",
+        frozenset({"csm", "manager", "admin"}),
+    ),
+    "work_shared": ("An activity is shared with a request of yours", STAFF),
+    "executive_summary": ("The program's summary of headline figures", frozenset({"executive"})),
 }
 # Templates that belong to another template's event type.
 TEMPLATE_EVENTS = {
@@ -54,6 +60,10 @@ TEMPLATE_EVENTS = {
     "ask_slots_offered": "ask_scheduled",  # times to pick: part of getting a date
     "ask_backed_out": "advocate_left",
     "ask_vetoed": "ask_answered",
+    "nomination_objection_decided": "nomination_received",
+    "work_shared_added": "work_shared",
+    "work_shared_joined": "work_shared",
+    "work_shared_completed": "work_shared",
 }
 # Always e-mailed, never in-app: they carry a link to sign in or set a password.
 SECURITY_TEMPLATES = frozenset(
@@ -65,6 +75,7 @@ SECURITY_TEMPLATES = frozenset(
         "advocate_invitation_reminder",
         "magic_link",
         "sign_in_link",
+        "self_nomination_confirm",
     }
 )
 

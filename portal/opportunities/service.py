@@ -127,6 +127,8 @@ def _match_account(values: dict) -> int | None:
 
 
 def find(crm_id: str) -> Opportunity | None:
+    if "\x00" in crm_id:  # no CRM id holds one, and PostgreSQL refuses it in text
+        return None
     return db.session.scalar(sa.select(Opportunity).where(Opportunity.crm_id == crm_id))
 
 

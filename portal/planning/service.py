@@ -43,6 +43,7 @@ from portal.auth.models import User
 from portal.auth.permissions import STAFF, can
 from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.filters import MAX_DATE, MIN_DATE
 from portal.planning.models import INITIATIVE_KINDS, PLANNING_TEAMS, Initiative, PlannedNeed
 from portal.program.service import get_setting, taxonomy_values
 from portal.recruiting.models import Target
@@ -136,7 +137,12 @@ def month_key(month: dt.date) -> str:
 def parse_month(value) -> dt.date | None:
     """'2027-01' as the first day of that month, or None when it is not one."""
     match = _MONTH.match(value.strip()) if isinstance(value, str) else None
-    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+    # The list filters' date range: months around it can be stepped without leaving Python's.
+    if (
+        not match
+        or not 1 <= int(match[2]) <= 12
+        or not MIN_DATE.year <= int(match[1]) <= MAX_DATE.year
+    ):
         return None
     return dt.date(int(match[1]), int(match[2]), 1)
 
@@ -204,8 +210,8 @@ def get_initiative(actor, initiative_id: int) -> Initiative:
     return initiative
 
 
-def _check_initiative(data: dict, *, partial: bool = False) -> dict:
-    c = Checker(data, allowed=INITIATIVE_FIELDS, partial=partial)
+def _check_initiative(data: dict) -> dict:
+    c = Checker(data, allowed=INITIATIVE_FIELDS)
     c.choice("kind", INITIATIVE_KINDS, required=True)
     c.text("name", max_length=200, required=True)
     c.text("description", max_length=5000)
@@ -291,6 +297,8 @@ def _check_need(actor, data: dict, need: PlannedNeed | None = None) -> dict:
     c.choice("activity_type", ACTIVITY_TYPES, required=True)
     c.integer("count_needed", minimum=1, maximum=10_000, required=True)
     c.date("needed_by", required=True)
+    if c.clean.get("needed_by") and not MIN_DATE <= c.clean["needed_by"] <= MAX_DATE:
+        c.error("needed_by", f"Use a date from {MIN_DATE.year} to {MAX_DATE.year}.")
     for kind in ("industry", "product"):
         held = {getattr(need, kind)} - {None} if need is not None else set()
         c.choice(kind, taxonomy_values(kind) | held)  # a retired value it holds may stay

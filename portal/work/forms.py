@@ -13,7 +13,11 @@ class JoinForm(FlaskForm):
     """A requester joins one of their own open requests to an activity on the work page."""
 
     request_id = IntegerField(
-        "Your request", validators=[InputRequired("Choose one of your open requests.")]
+        "Your request",
+        validators=[
+            InputRequired("Choose one of your open requests."),
+            NumberRange(min=1, max=2**31 - 1, message="Choose one of your open requests."),
+        ],
     )
 
 

@@ -38,10 +38,12 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.events import subscribe
 from portal.extensions import db
+from portal.filters import ListFilters
 from portal.notifications.service import notify
 from portal.opportunities.models import Opportunity
 from portal.paging import OneStatementPage
 from portal.urls import external_url
+from portal.validation import Checker
 from portal.vocab import ACTIVITY_TYPES, TEAMS, label
 from portal.work.models import AskShare
 
@@ -138,21 +140,14 @@ class Filters:
     status: str | None = None
 
     @classmethod
-    def read(cls, args) -> Filters:
-        """Filters from query arguments; an unknown value is ignored (the page shows all)."""
-
-        def one_of(name, allowed):
-            value = args.get(name) or None
-            return value if value in allowed else None
-
-        account = str(args.get("account_id") or "")
-        name = account_words(args.get("account"))
+    def read(cls, args: ListFilters) -> Filters:
+        """Filters from the query string: a bad value is ignored, and named in `args.ignored`."""
         return cls(
-            team=one_of("team", TEAMS),
-            account_id=int(account) if account.isdigit() and len(account) < 10 else None,
-            account=name,
-            activity_type=one_of("activity_type", ACTIVITY_TYPES),
-            status=one_of("status", WORK_STATUSES),
+            team=args.choice("team", TEAMS) or None,
+            account_id=args.integer("account_id"),
+            account=account_words(args.text("account", max_length=ACCOUNT_Q_MAX)),
+            activity_type=args.choice("activity_type", ACTIVITY_TYPES) or None,
+            status=args.choice("status", WORK_STATUSES) or None,
         )
 
     @property
@@ -475,11 +470,10 @@ def share_ask(actor, request: ReferenceRequest, ask: Ask | None, note: str | Non
         raise Forbidden("Only the program team or the request's requester can link activities.")
     if ask is None:
         raise ValidationFailed("ask_id: Choose an activity.", field="ask_id")
-    note = (note or "").strip() or None
-    if note is not None and len(note) > NOTE_MAX:
-        raise ValidationFailed(
-            f"note: Must be at most {NOTE_MAX} characters (it has {len(note)}).", field="note"
-        )
+    c = Checker({"note": note}, allowed=("note",))
+    c.text("note", max_length=NOTE_MAX)
+    c.plain("note")
+    note = c.done().get("note")
     if not program and not _works_with_account(actor, ask.advocate.account_id):
         raise NotFound("No such activity.")  # not one their team may see: no hint it exists
     if ask.request_id == request.id:

@@ -7,9 +7,10 @@ from flask_login import current_user
 
 from portal.asks import service as asks
 from portal.asks.models import ReferenceRequest
-from portal.auth.permissions import PROGRAM, can, require
+from portal.auth.permissions import can, require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.filters import ListFilters
 from portal.vocab import ACTIVITY_TYPES, TEAMS
 from portal.work import service
 from portal.work.forms import JoinForm, ShareForm, first_error
@@ -20,8 +21,10 @@ bp = Blueprint("work", __name__, url_prefix="/work")
 @bp.get("/")
 @require("work.view")
 def index():
-    filters = service.Filters.read(request.args)
-    page = request.args.get("page", 1, type=int)
+    args = ListFilters(request.args)
+    filters = service.Filters.read(args)
+    page = args.page()
+    args.announce({"account_id": "account", "activity_type": "activity"})
     result = service.work_in_progress(current_user, filters, page=page)
     return render_template(
         "work/index.html",
@@ -111,7 +114,7 @@ def work_shared(req: ReferenceRequest) -> dict:
         }
         for s in shares
     ]
-    manage = current_user.role in PROGRAM and can(current_user, "program.manage")
+    manage = can(current_user, "program.manage")
     open_request = req.status in service.JOINABLE_REQUESTS
     candidates = service.share_candidates(req) if manage and open_request else []
     return {

@@ -187,3 +187,35 @@ def test_the_objection_window_is_shown_and_enforced_on_the_page(app, client):
     assert late.status_code == 422
     with app.app_context():
         assert _db.session.scalar(sa.select(sa.func.count()).select_from(NominationObjection)) == 0
+
+
+def test_the_api_gives_the_nominator_the_hold_but_not_the_csms_reason(app, client):
+    ids = _world(app)
+    with app.app_context():
+        from portal.auth.models import User
+
+        rep = _db.session.get(User, ids["rep"])
+        advocate = service.nominate_contact(rep, FORM)
+        _db.session.flush()
+        csm = _db.session.get(User, ids["csm"])
+        service.object_to_nomination(csm, advocate, "Renewal at risk.")
+        _, rep_token = create_api_token(None, rep)
+        _, manager_token = create_api_token(None, _db.session.get(User, ids["manager"]))
+        _db.session.commit()
+    mine = client.get("/api/v1/nominations", headers={"Authorization": f"Bearer {rep_token}"})
+    [item] = mine.get_json()["items"]
+    assert item["stage"] == "objected" and item["objection"]["reason"] is None
+    assert "Renewal at risk." not in mine.get_data(as_text=True)
+    everyone = client.get(
+        "/api/v1/nominations?all=true", headers={"Authorization": f"Bearer {manager_token}"}
+    ).get_json()
+    assert everyone["items"][0]["objection"]["reason"] == "Renewal at risk."
+
+
+def test_an_account_name_with_a_nul_byte_is_refused_next_to_the_field(app, client):
+    # PostgreSQL refused the lookup: it was a 500 there.
+    _world(app)
+    AuthActions(client).login("pat@example.com")
+    response = client.post("/nominations/new", data={**FORM, "account": "Nordbank\x00"})
+    assert response.status_code == 422
+    assert "Remove the control character." in response.get_data(as_text=True)

@@ -5,6 +5,7 @@ advocate; rate limited; bots filling the honeypot are answered alike and nothing
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.audit.models import AuditEvent
+from portal.auth.models import LinkToken
 from portal.errors import DomainError
 from portal.extensions import db as _db
 from portal.nominations import public
@@ -290,3 +292,21 @@ def test_the_program_team_switches_the_page_and_sets_the_window(app, client, on)
     with app.app_context():
         assert get_setting("nomination_objection_days") == 7  # refused: nothing saved
         assert get_setting("self_nomination_enabled") is False
+
+
+def test_the_stored_message_holds_no_live_link_and_an_expired_link_is_refused(app, client, on):
+    client.post("/nominate", data=FORM)
+    link = _confirm_link(app, "olga@nordbank.example")
+    token = link.rsplit("/", 1)[1]
+    with app.app_context():
+        message = _db.session.scalar(sa.select(OutboxMessage))
+        # What the outbox page and the table show: a stand-in, never the signed token.
+        assert token not in (message.body_text or "") + (message.body_html or "")
+        assert token not in str(_db.session.scalars(sa.select(AuditEvent.data)).all())
+        row = _db.session.scalar(sa.select(LinkToken))
+        row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        _db.session.commit()
+    expired = client.post(link)
+    assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.scalar(sa.select(SelfNomination.status)) == "unconfirmed"

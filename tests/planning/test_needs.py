@@ -288,3 +288,32 @@ def test_an_executive_sees_the_plan_without_planning_actions(client, auth, db):
     assert "Visible to the board" in page
     assert "Plan a need" not in page
     assert "/edit" not in page
+
+
+@pytest.mark.parametrize("query", ["from=9999-12", "to=9999-12", "from=9999-11&to=9999-12"])
+def test_a_month_past_the_calendar_is_named_not_a_crash(client, auth, db, query):
+    manager = UserFactory(role="manager", email="mgr@example.com")
+    db.session.commit()
+    auth.login(manager.email)
+    response = client.get(f"/planning/?{query}")
+    assert response.status_code == 200
+    assert "Use a month like 2027-01." in response.get_data(as_text=True)
+    assert client.get(f"/planning/plan.csv?{query}").status_code == 200
+
+
+def test_a_bad_team_or_initiative_filter_is_named_on_the_page(client, auth, db):
+    manager = UserFactory(role="manager", email="mgr@example.com")
+    db.session.commit()
+    auth.login(manager.email)
+    query = "team=nobody&initiative_id=99999999999999999999&by=%00"
+    page = client.get(f"/planning/?{query}").get_data(as_text=True)
+    assert "The filter “Team” was not applied" in page
+    assert "The filter “Initiative” was not applied" in page
+    assert "The filter “Break down by” was not applied" in page
+
+
+def test_a_need_past_the_plannable_months_is_refused(db):
+    seller = UserFactory(role="requester", team="sales")
+    with pytest.raises(ValidationFailed) as refused:
+        service.create_need(seller, _data(needed_by="9999-12-31"))
+    assert "needed_by" in refused.value.fields

@@ -123,3 +123,15 @@ def test_the_openapi_document_describes_planning(api, db):  # noqa: F811
     assert {"get", "patch", "delete"} <= set(document["paths"]["/api/v1/planned-needs/{need_id}"])
     assert "get" in document["paths"]["/api/v1/planning/gap"]
     assert "PlanGap" in document["components"]["schemas"]
+
+
+def test_a_month_past_the_calendar_answers_400_naming_it(api, db):  # noqa: F811
+    _, token = api.as_role("manager")
+    for path in (
+        "/api/v1/planning/gap?from=9999-12",
+        "/api/v1/planning/gap?to=9999-12",
+        "/api/v1/planned-needs?to=9999-12",
+    ):
+        response = api.get(path, token)
+        assert response.status_code == 400, path
+        assert "Use a month like 2027-01." in response.get_data(as_text=True), path

@@ -18,7 +18,7 @@ def test_users_role_check_admits_executive_only_after_the_migration(empty_databa
     app = make_app(empty_database_url)
     with app.app_context():
         upgrade(revision="a8b9c0d1e2f3")
-        with db.engine.begin() as conn:  # a row that refers to a user (SQLite can't recreate)
+        with db.engine.begin() as conn:  # a row that refers to a user
             conn.execute(sa.text(INSERT), {"email": "ann@example.com", "role": "manager"})
             conn.execute(
                 sa.text(
@@ -27,6 +27,9 @@ def test_users_role_check_admits_executive_only_after_the_migration(empty_databa
                 )
             )
         upgrade(revision="a9b0c1d2e3f4")
+        with db.engine.connect() as conn:  # the rows referring to users are all still there
+            kept = conn.execute(sa.text("SELECT count(*) FROM notification_settings")).scalar()
+        assert kept == 1
         with db.engine.begin() as conn:
             conn.execute(sa.text(INSERT), {"email": "eve@example.com", "role": "executive"})
         with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:

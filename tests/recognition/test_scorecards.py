@@ -258,3 +258,15 @@ def test_the_api_gives_own_or_all_scorecards(app, client):
     }
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/scorecards" in spec["paths"] or "/api/v1/scorecards" in spec["paths"]
+
+
+def test_the_first_period_has_no_link_to_a_period_before_it(app, client, auth):
+    with app.app_context():
+        manager = UserFactory(role="manager")
+        _db.session.commit()
+        email = manager.email
+    auth.login(email)
+    first = client.get("/recognition/?period=2000-Q1").get_data(as_text=True)
+    assert 'rel="prev"' not in first
+    second = client.get("/recognition/?period=2000-Q2").get_data(as_text=True)
+    assert "period=2000-Q1" in second and 'rel="prev"' in second

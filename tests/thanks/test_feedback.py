@@ -114,3 +114,16 @@ def test_the_api_writes_only_the_advocates_own_feedback(app, db):
     assert operation["operationId"] == "put_ask_feedback"
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/AskFeedbackInput"}
+
+
+@pytest.mark.parametrize("feedback", ["Great\x00call", "<b>Great</b>"])
+def test_feedback_with_a_nul_byte_or_markup_is_refused(db, feedback):
+    # A NUL byte made PostgreSQL fail the update (a 500); markup is refused as everywhere.
+    _, requester = team()
+    advocate, user = advocate_with_login()
+    ask = completed_ask(requester, advocate)
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        thanks.write_feedback(user, ask, feedback)
+    assert "feedback" in refused.value.fields
+    assert ask.advocate_feedback is None

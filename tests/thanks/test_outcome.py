@@ -131,3 +131,11 @@ def test_the_deal_page_switch_tells_the_advocates(app, client, auth, db, won_set
     )
     assert "2 advocate(s) told what their help achieved" in response.get_data(as_text=True)
     assert len(_achieved(db)) == 2
+
+
+def test_the_switch_of_a_deal_id_with_a_nul_byte_is_not_found(client, auth, won_setup):
+    # PostgreSQL refuses a NUL byte in the lookup: it was a 500 there.
+    manager, *_ = won_setup
+    auth.login(manager.email)
+    response = client.post("/program/opportunities/OPP%00/share-outcome", data={"share": "y"})
+    assert response.status_code == 404

@@ -87,6 +87,24 @@ def test_requester_cannot_join_an_activity_outside_their_teams_accounts(world, c
     assert response.status_code == 404
 
 
+def test_joining_with_an_out_of_range_request_id_is_refused_not_a_server_error(world, client, auth):
+    auth.login(world.pia.email)
+    response = client.post(
+        f"/work/asks/{world.interview.id}/join",
+        data={"request_id": "99999999999999999999"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Choose one of your open requests." in response.get_data(as_text=True)
+
+
+def test_junk_filters_are_named_as_not_applied(world, client, auth):
+    auth.login(world.manager.email)
+    body = text(client, "/work/", page="abc", account_id="99999999999", status="a\x00b")
+    assert "was not applied" in body and "“account”" in body and "“page”" in body
+    assert "Acme Bank" in body and "Beta Insurance" in body  # the filters fell back to all
+
+
 def test_manager_links_from_the_request_page_and_sees_the_errors(world, client, auth):
     auth.login(world.manager.email)
     page = text(client, f"/program/requests/{world.pia_quote.id}")

@@ -183,6 +183,15 @@ def test_sharing_refuses_a_closed_request_and_a_long_note(world, db):
     assert "note" in refused.value.fields
 
 
+@pytest.mark.parametrize("note", ["Quotes\x00", "<script>alert(1)</script>"])
+def test_sharing_refuses_a_note_with_a_nul_byte_or_markup(world, db, note):
+    # A NUL byte made PostgreSQL fail the insert (a 500); markup is refused as everywhere.
+    with pytest.raises(ValidationFailed) as refused:
+        work.share_ask(world.manager, world.pia_quote, world.interview, note)
+    assert "note" in refused.value.fields
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AskShare)) == 0
+
+
 def test_requester_joins_own_request_and_the_program_team_is_told(world, db):
     share = work.share_ask(world.pia, world.pia_quote, world.interview)
     db.session.commit()
