@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PORT ?= 5000
 
-.PHONY: demo test test-postgres lint install install-test run
+.PHONY: demo test test-postgres lint install install-test run catalogs i18n-extract i18n-update
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,10 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(MAKE) --no-print-directory catalogs
 
 install-test: $(VENV)/.test-installed
+	$(MAKE) --no-print-directory catalogs
 
 # Installed again only when pyproject.toml changes (a second `make test` starts at once).
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
@@ -40,3 +42,22 @@ test: install-test
 test-postgres: install-test
 	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Translations (portal/translations/<locale>/LC_MESSAGES/messages.po; see README, Languages).
+CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+
+# Compiled at install time (the .mo files are not committed); again only when a .po changes.
+catalogs: $(CATALOGS:.po=.mo)
+
+portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --statistics -d portal/translations -l $* 2>&1 | grep -v '^compiling' || true
+	@test -f $@
+
+## The message template from the code and templates, then every catalog brought up to date.
+i18n-extract:
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k ngettext:1,2 --sort-by-file \
+		--no-wrap --omit-header -o portal/translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-wrap \
+		--ignore-obsolete --previous

@@ -26,6 +26,7 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
     register_observability(app)
     register_http_security(app)
     register_extensions(app)
+    register_languages(app)
     register_blueprints(app)
     register_consent_gate(app)
     register_errorhandlers(app)
@@ -71,6 +72,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     oidc.init_app(app)
     storage.init_app(app)  # uploaded files: a folder or an S3-compatible bucket
+
+
+def register_languages(app: Flask) -> None:
+    from portal import i18n
+
+    i18n.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

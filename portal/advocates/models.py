@@ -52,6 +52,9 @@ class Advocate(TimestampMixin, db.Model):
     use_cases: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # The language of their pages and messages (portal.i18n.LOCALES); None: the browser's, and
+    # for messages the first of `languages` the portal has.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
     bio: Mapped[str | None] = mapped_column(sa.Text)
     # Administrators' own fields: key -> value (portal.program.custom_fields).
     custom_fields: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
