@@ -36,7 +36,8 @@ from sqlalchemy.orm import joinedload, load_only
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
-from portal.asks.models import Ask
+from portal.asks.eligibility import ACTIVITY_BITS, activity_bits
+from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
 from portal.audit import service as audit
 from portal.auth.models import User
@@ -470,10 +471,6 @@ class _Candidate:
     paused_until: dt.date | None
 
 
-def _quarter(month: dt.date) -> dt.date:
-    return month.replace(month=3 * ((month.month - 1) // 3) + 1)
-
-
 def _month_end(month: dt.date) -> dt.date:
     return next_month(month) - dt.timedelta(days=1)
 
@@ -483,16 +480,17 @@ def _utc(day: dt.date) -> dt.datetime:
 
 
 def _criteria_conditions(needs: list[PlannedNeed]):
-    """SQL on Account: matches the account criteria of at least one need (a narrow first cut;
-    activity types and products are checked per advocate)."""
+    """SQL on the eligibility row (which keeps the account's industry, segment and region):
+    matches the account criteria of at least one need (a narrow first cut; activity types and
+    products are checked per advocate)."""
     alternatives = []
     for need in needs:
         conditions = [
             column == value
             for column, value in (
-                (Account.industry, need.industry),
-                (Account.segment, need.segment),
-                (Account.region, need.region),
+                (AdvocateEligibility.industry, need.industry),
+                (AdvocateEligibility.segment, need.segment),
+                (AdvocateEligibility.region, need.region),
             )
             if value
         ]
@@ -503,34 +501,38 @@ def _criteria_conditions(needs: list[PlannedNeed]):
 
 
 def _candidates(needs: list[PlannedNeed]) -> list[_Candidate]:
-    """Active advocates at active accounts who might supply one of `needs`: one query."""
+    """Active advocates at active accounts who might supply one of `needs`: one query. The
+    criteria come from the advocate's eligibility row, kept exact on every write (activity
+    types as bits; the account's industry, segment and region; the advocate's and account's
+    products as '|a|b|'), so no list is decoded per advocate."""
     defaults = tuple(int(get_setting(f"default_max_per_{p}")) for p in ("month", "quarter", "year"))
+    wanted = {need.activity_type: ACTIVITY_BITS.get(need.activity_type, 0) for need in needs}
     rows = db.session.execute(
         sa.select(
             Advocate.id,
-            Advocate.activity_types,
-            Advocate.products,
             Advocate.max_per_month,
             Advocate.max_per_quarter,
             Advocate.max_per_year,
             Advocate.paused_until,
-            Account.industry,
-            Account.segment,
-            Account.region,
-            Account.products,
+            AdvocateEligibility.activity_bits,
+            AdvocateEligibility.industry,
+            AdvocateEligibility.segment,
+            AdvocateEligibility.region,
+            AdvocateEligibility.products,
         )
+        .join(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
         .join(Account, Advocate.account_id == Account.id)
         .where(
             Advocate.status == "active",
             Account.status == "active",
+            AdvocateEligibility.activity_bits.op("&")(activity_bits(wanted)) != 0,
             _criteria_conditions(needs),
         )
         .order_by(Advocate.id)
     )
-    wanted = {need.activity_type for need in needs}
     found = []
     for row in rows:
-        kinds = frozenset(row.activity_types or ()) & wanted
+        kinds = frozenset(kind for kind, bit in wanted.items() if row.activity_bits & bit)
         if not kinds:
             continue
         own = (row.max_per_month, row.max_per_quarter, row.max_per_year)
@@ -541,12 +543,15 @@ def _candidates(needs: list[PlannedNeed]) -> list[_Candidate]:
                 industry=row.industry,
                 segment=row.segment,
                 region=row.region,
-                products=frozenset(row[2] or ()) | frozenset(row[10] or ()),
+                products=frozenset(row.products.strip("|").split("|")) if row.products else _NONE,
                 limits=tuple(d if o is None else o for o, d in zip(own, defaults, strict=True)),
                 paused_until=row.paused_until,
             )
         )
     return found
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _can_supply(candidate: _Candidate, need: PlannedNeed) -> bool:
@@ -559,26 +564,39 @@ def _can_supply(candidate: _Candidate, need: PlannedNeed) -> bool:
     )
 
 
+def _index(month: dt.date, origin: dt.date) -> int:
+    """Months from `origin` (a January) to `month`."""
+    return (month.year - origin.year) * 12 + month.month - 1
+
+
 def _capacities(candidates: list[_Candidate], months: list[dt.date]) -> dict[tuple, int]:
-    """{(advocate id, month): asks their limits leave that month}: two queries."""
+    """{(advocate id, month): asks their limits leave that month}: two queries.
+
+    Live asks are counted once into a list of months per advocate (the whole years around
+    `months`), so each month's, quarter's and year's use is a sum over at most twelve entries;
+    an advocate with no live ask, pause or blackout in the window has the same room every month.
+    """
     if not candidates or not months:
         return {}
     ids = [c.id for c in candidates]
     # The whole years around the months: the yearly limit counts every live ask of the year.
-    first = months[0].replace(month=1)
+    origin = months[0].replace(month=1)
     last = dt.date(months[-1].year + 1, 1, 1)
-    live = {}  # (advocate, month) -> live asks placed in that month
+    slots = _index(last, origin)
+    live: dict[int, list[int]] = {}  # advocate -> live asks placed in each month of the years
     asked = db.session.execute(
         sa.select(Ask.advocate_id, Ask.asked_at).where(
             Ask.advocate_id.in_(ids),
             Ask.status.in_(LIVE_ASK_STATUSES),
-            Ask.asked_at >= _utc(first),
+            Ask.asked_at >= _utc(origin),
             Ask.asked_at < _utc(last),
         )
     )
     for advocate_id, asked_at in asked:
-        month = month_of(asked_at.astimezone(dt.UTC).date())
-        live[advocate_id, month] = live.get((advocate_id, month), 0) + 1
+        counts = live.get(advocate_id)
+        if counts is None:
+            counts = live[advocate_id] = [0] * slots
+        counts[_index(asked_at.astimezone(dt.UTC).date(), origin)] += 1
     covered: dict[int, list[tuple[dt.date, dt.date]]] = {}
     for advocate_id, start, end in db.session.execute(
         sa.select(Blackout.advocate_id, Blackout.start, Blackout.end).where(
@@ -588,38 +606,35 @@ def _capacities(candidates: list[_Candidate], months: list[dt.date]) -> dict[tup
         )
     ):
         covered.setdefault(advocate_id, []).append((start, end))
-
-    def used(advocate_id: int, start: dt.date, end: dt.date) -> int:
-        month, total = start, 0
-        while month < end:
-            total += live.get((advocate_id, month), 0)
-            month = next_month(month)
-        return total
+    # Per month: (month, its last day, its index, its quarter's first index, its year's).
+    spans = []
+    for month in months:
+        at = _index(month, origin)
+        quarter, year = at - (month.month - 1) % 3, at - month.month + 1
+        spans.append((month, _month_end(month), at, quarter, year))
 
     found = {}
     for candidate in candidates:
         per_month, per_quarter, per_year = candidate.limits
-        for month in months:
-            end = _month_end(month)
-            blocked = (candidate.paused_until is not None and candidate.paused_until >= end) or any(
-                start <= month and stop >= end for start, stop in covered.get(candidate.id, ())
-            )
-            if blocked:
+        counts = live.get(candidate.id)
+        blackouts = covered.get(candidate.id, ())
+        paused = candidate.paused_until
+        whole = max(min(per_month, per_quarter, per_year), 0)
+        for month, end, at, quarter, year in spans:
+            if (paused is not None and paused >= end) or any(
+                start <= month and stop >= end for start, stop in blackouts
+            ):
                 found[candidate.id, month] = 0
-                continue
-            quarter = _quarter(month)
-            year = month.replace(month=1)
-            room = min(
-                per_month - used(candidate.id, month, next_month(month)),
-                per_quarter - used(candidate.id, quarter, _quarter_after(quarter)),
-                per_year - used(candidate.id, year, year.replace(year=year.year + 1)),
-            )
-            found[candidate.id, month] = max(room, 0)
+            elif counts is None:
+                found[candidate.id, month] = whole
+            else:
+                room = min(
+                    per_month - counts[at],
+                    per_quarter - sum(counts[quarter : quarter + 3]),
+                    per_year - sum(counts[year : year + 12]),
+                )
+                found[candidate.id, month] = max(room, 0)
     return found
-
-
-def _quarter_after(quarter: dt.date) -> dt.date:
-    return next_month(next_month(next_month(quarter)))
 
 
 def _group_supply(
