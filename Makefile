@@ -55,7 +55,7 @@ portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES
 
 ## The message template from the code and templates, then every catalog brought up to date.
 i18n-extract:
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k ngettext:1,2 --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ -k ngettext:1,2 --sort-by-file \
 		--no-wrap --omit-header -o portal/translations/messages.pot .
 
 i18n-update: i18n-extract

@@ -118,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.program.custom_field_views import bp as custom_fields_bp
     from portal.program.taxonomy_views import bp as taxonomies_bp
     from portal.program.terms_views import bp as terms_admin_bp
+    from portal.program.translation_views import bp as translations_admin_bp
     from portal.program.views import bp as settings_bp
     from portal.recognition.views import bp as recognition_bp
     from portal.recruiting.staff_views import bp as recruiting_bp
@@ -144,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(custom_fields_bp)
     custom_fields.register_merge_handler()  # a taxonomy merge moves custom values too
     app.register_blueprint(terms_admin_bp)
+    app.register_blueprint(translations_admin_bp)  # program texts in advocates' languages
     app.register_blueprint(taxonomies_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(directory_bp)  # the reference directory (requesters)

@@ -8,8 +8,8 @@ README, Languages). Staff pages are marked for translation and shipped in Englis
 Which locale:
 - a signed-in advocate: the language chosen on their profile (`Advocate.locale`), else what the
   browser asks for (`Accept-Language`);
-- a visitor who is not signed in (sign-in, magic links, answering an ask from an e-mail): the
-  browser's `Accept-Language`;
+- a visitor who is not signed in (sign-in, magic links): the browser's `Accept-Language`; one
+  who answers an ask from its e-mail: the language that advocate chose, else the browser's;
 - staff: English;
 - a message to an advocate (no browser to ask): their chosen language, else the first of the
   languages they speak that the portal has, else English (`locale_for_advocate`).
@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, force_locale
+from babel.support import NullTranslations
+from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask_babel import Babel, force_locale, get_translations
 from flask_login import current_user
 
 DEFAULT_LOCALE = "en"
@@ -36,6 +37,7 @@ LOCALES: dict[str, str] = {
     "ja": "日本語",
 }
 _CHOSEN = "portal.i18n.advocate_locale"
+_LINK_LOCALE = "link_locale"
 
 babel = Babel()
 
@@ -90,12 +92,113 @@ def select_locale() -> str:
         if getattr(user, "role", None) != "advocate":
             return DEFAULT_LOCALE
         return g.get(_CHOSEN) or browser_locale()
-    return browser_locale()
+    # A visitor who answers an ask from its e-mail: the language that advocate chose.
+    return supported(session.get(_LINK_LOCALE)) or browser_locale()
+
+
+def follow_advocate(advocate) -> None:
+    """A page reached through an advocate's own link (answering an ask from its e-mail, not
+    signed in) is in the language that advocate chose, if any, for the rest of the visit."""
+    from flask_babel import refresh
+
+    chosen = supported(getattr(advocate, "locale", None))
+    if chosen and session.get(_LINK_LOCALE) != chosen:
+        session[_LINK_LOCALE] = chosen
+    refresh()
 
 
 def in_locale(locale: str | None):
     """A context manager: gettext and Babel formatting in `locale` inside it (messages)."""
     return force_locale(supported(locale) or DEFAULT_LOCALE)
+
+
+_NULL = NullTranslations()
+# Languages whose nouns keep their capital letter inside a sentence.
+_NOUNS_CAPITALISED = frozenset({"de"})
+
+
+def locale_keeps_case() -> bool:
+    """Whether words of the vocabulary keep their case inside a sentence in the current locale."""
+    if not has_app_context():
+        return False
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale is not None and locale.language in _NOUNS_CAPITALISED
+
+
+def translations():
+    """The catalog of the current locale, kept on Flask-Babel's context for the rest of the
+    request. Flask-Babel looks it up again for every string (its locale, then a cache keyed by
+    the locale's name: some 40 microseconds), which a page of a hundred strings would feel;
+    `force_locale` and `refresh` reset the kept one (`babel_translations`), so a message
+    rendered in the recipient's language inside a request still gets theirs."""
+    if not has_app_context():
+        return _NULL
+    kept = getattr(g.get("_flask_babel"), "babel_translations", None)
+    if kept is not None:
+        return kept
+    found = get_translations()
+    context = g.get("_flask_babel")
+    if context is not None:
+        context.babel_translations = found
+    return found
+
+
+def N_(text: str) -> str:
+    """Marks a message kept in a constant for `pybabel extract` (keyword `N_`); whoever shows
+    it translates it then with `gettext(CONSTANT)`."""
+    return text
+
+
+def long_date(day) -> str:
+    """'07 December 2026' in English (the portal's own format), the locale's long date else."""
+    locale = current_locale()
+    if locale is None or locale.language == "en":
+        return f"{day:%d %B %Y}"
+    from flask_babel import format_date
+
+    return format_date(day, "long")
+
+
+def in_english() -> bool:
+    """Whether the page or message being written is in English (outside a request: yes)."""
+    locale = current_locale()
+    return locale is None or locale.language == "en"
+
+
+def money(amount, currency: str | None) -> str:
+    """An amount in whole units with its currency: '250,000 USD' in English (the portal's own
+    form), the locale's currency format else ('250.000 $', '250 000 $US', '$250,000')."""
+    if amount is None:
+        return ""
+    locale = current_locale()
+    if locale is None or locale.language == "en" or not currency:
+        return f"{amount:,.0f} {currency or ''}".strip()
+    from babel.numbers import format_currency
+
+    whole = locale.currency_formats["standard"].pattern.split(";")[0].replace("0.00", "0")
+    return format_currency(round(amount), currency, whole, locale=locale, currency_digits=False)
+
+
+def current_locale():
+    """The Babel locale of the page or message being written (None outside an app context)."""
+    if not has_app_context():
+        return None
+    from flask_babel import get_locale
+
+    return get_locale()
+
+
+def gettext(text: str, **variables) -> str:
+    """`flask_babel.gettext`, with the catalog kept per request (see `translations`)."""
+    found = translations().ugettext(text)
+    return found % variables if variables else found
+
+
+def ngettext(singular: str, plural: str, number: int, **variables) -> str:
+    variables.setdefault("num", number)
+    return translations().ungettext(singular, plural, number) % variables
 
 
 def register(app: Flask) -> None:
@@ -107,3 +210,18 @@ def register(app: Flask) -> None:
     )
     # `{% trans %}` blocks fold their whitespace, as `pybabel extract` (babel.cfg) reads them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    from portal.vocab import in_sentence
+
+    # `{{ key|in_sentence }}`: a vocabulary word inside a sentence, cased as the language does.
+    app.jinja_env.filters["in_sentence"] = lambda value: str(in_sentence(value))
+    app.jinja_env.filters["money"] = money
+    # Templates look their strings up through the catalog kept per request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: translations().ugettext(text),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        newstyle=True,
+        pgettext=lambda context, text: translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: translations().unpgettext(
+            context, singular, plural, n
+        ),
+    )

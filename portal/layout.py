@@ -9,9 +9,8 @@ request changes it.
 
 from __future__ import annotations
 
-from flask import has_request_context
-
 import sqlalchemy as sa
+from flask import has_request_context
 
 from portal import i18n
 from portal.notifications import inapp

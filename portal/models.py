@@ -23,6 +23,7 @@ from portal.planning.models import Initiative, PlannedNeed
 from portal.playbook.models import PlaybookEntry
 from portal.program.models import ProgramSetting, TaxonomyKind, TaxonomyTerm
 from portal.program.terms_models import TermsAcceptance, TermsVersion
+from portal.program.translation_models import TextTranslation
 from portal.recruiting.models import (
     CandidateSuggestion,
     ImportPreview,
@@ -78,6 +79,7 @@ __all__ = [
     "TaxonomyTerm",
     "TermsAcceptance",
     "TermsVersion",
+    "TextTranslation",
     "Touchpoint",
     "SsoIdentity",
     "User",

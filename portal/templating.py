@@ -6,11 +6,17 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from portal.auth.permissions import can
+from portal.program import translations
 from portal.program.ask_templates import template_text
 from portal.program.custom_fields import criteria_words
 from portal.program.policy import program_name
@@ -68,10 +74,26 @@ def viewer_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def local_datetime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+DATETIME_FORMAT = "%d %b %Y, %H:%M"
+
+
+def page_locale() -> Locale | None:
+    """The page's (or message's) locale when it is not English, else None: English pages keep
+    the portal's own formats ("07 Dec 2026, 14:30", "3 days ago", "1,234")."""
+    locale = get_locale()
+    return locale if locale is not None and locale.language != "en" else None
+
+
+def local_datetime(value: dt.datetime | None, fmt: str = DATETIME_FORMAT) -> str:
     if value is None:
         return ""
-    return value.astimezone(viewer_zone()).strftime(fmt)
+    value = value.astimezone(viewer_zone())
+    locale = page_locale()
+    if locale is None or fmt != DATETIME_FORMAT:  # a given format is a machine's (form values)
+        return value.strftime(fmt)
+    return locale.datetime_formats["medium"].format(
+        format_skeleton("Hm", value, locale=locale), format_skeleton("yMMMd", value, locale=locale)
+    )
 
 
 def local_date(value: dt.date | dt.datetime | None) -> str:
@@ -79,7 +101,17 @@ def local_date(value: dt.date | dt.datetime | None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = value.astimezone(viewer_zone()).date()
+    locale = page_locale()
+    if locale is not None:
+        return format_skeleton("yMMMd", value, locale=locale)  # "7. Dez. 2026"
     return value.strftime("%d %b %Y")
+
+
+def _relative_in(locale: Locale, unit: str, count: int, future: bool) -> str:
+    """'in 3 Tagen', 'vor 2 Stunden': the locale's own words for a count of a unit (CLDR)."""
+    patterns = locale._data["date_fields"][unit]["future" if future else "past"]
+    pattern = patterns.get(locale.plural_form(count)) or patterns.get("other")
+    return pattern.replace("{0}", format_decimal(count, locale=locale))
 
 
 def relative(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -98,9 +130,12 @@ def relative(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     ):
         if seconds >= size:
             count = int(seconds // (30 * 86400 if unit == "month" else size))
+            locale = page_locale()
+            if locale is not None:
+                return _relative_in(locale, unit, count, future)
             text = f"{count} {unit}{'' if count == 1 else 's'}"
             return f"in {text}" if future else f"{text} ago"
-    return "just now"
+    return "just now" if page_locale() is None else _("just now")
 
 
 def figure(value) -> str:
@@ -110,6 +145,13 @@ def figure(value) -> str:
         return "—"
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return str(value)
+    locale = page_locale()
+    if locale is not None:
+        if value == int(value):
+            return format_decimal(int(value), locale=locale)
+        return format_decimal(
+            value, format="#,##0.00" if isinstance(value, Decimal) else None, locale=locale
+        )
     if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.2f}" if isinstance(value, Decimal) else f"{value:,}"
@@ -118,8 +160,11 @@ def figure(value) -> str:
 def program_name_context() -> dict:
     """Pages show the program's name from its settings, read once per request
     (policy.program_name). Messages written outside a request (commands) are given it by
-    `notifications.service.base_context`, read once for all of them, so nothing is read here."""
-    return {"program_name": program_name()} if has_request_context() else {}
+    `notifications.service.base_context`, read once for all of them, so nothing is read here.
+    `current_locale`: the page's language (`<html lang>`)."""
+    if not has_request_context():
+        return {}
+    return {"program_name": program_name(), "current_locale": str(get_locale() or "en")}
 
 
 _FRAGMENTS: dict[tuple, Markup] = {}
@@ -131,7 +176,14 @@ def menu_fragment(template: str) -> Markup:
     kept for the life of the process: every page would otherwise build some forty links.
     Templates reloaded while developing are rendered every time."""
     role = getattr(current_user, "role", None) if current_user.is_authenticated else None
-    key = (template, role, request.blueprint, request.endpoint, request.script_root)
+    key = (
+        template,
+        role,
+        request.blueprint,
+        request.endpoint,
+        request.script_root,
+        str(get_locale()),
+    )
     fragment = _FRAGMENTS.get(key)
     if fragment is None:
         # Our own template's output, escaped by Jinja as it rendered.
@@ -153,4 +205,5 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["menu_fragment"] = menu_fragment
     app.jinja_env.globals["custom_criteria_words"] = criteria_words  # a request's, in words
     app.jinja_env.globals["ask_template_text"] = template_text  # the program's, per activity
+    app.jinja_env.globals["benefit_description"] = translations.benefit_description
     app.context_processor(program_name_context)

@@ -15,11 +15,12 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from portal.errors import ValidationFailed
+from portal.i18n import N_, gettext
 
 _MISSING = object()
 # Markup in free text is refused rather than stored (text is always shown escaped anyway).
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|javascript:", re.IGNORECASE)
-PLAIN_TEXT = "Please write plain text, without HTML tags."
+PLAIN_TEXT = N_("Please write plain text, without HTML tags.")  # gettext(PLAIN_TEXT) where shown
 
 
 def has_markup(value: str | None) -> bool:
@@ -46,7 +47,7 @@ class Checker:
         self.clean: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
         if not isinstance(data, dict):
-            self.errors["body"] = "Send a JSON object."
+            self.errors["body"] = gettext("Send a JSON object.")
         allowed = set(allowed)
         for name in self.data:
             if name not in allowed:
@@ -58,7 +59,7 @@ class Checker:
             value = value.strip()
         if value is _MISSING or value is None or value == "":
             if required and (not self.partial or name in self.data):
-                self.errors[name] = "This field is required."
+                self.errors[name] = gettext("This field is required.")
             elif name in self.data:
                 self.clean[name] = None
             return _MISSING
@@ -69,11 +70,15 @@ class Checker:
         if value is _MISSING:
             return
         if not isinstance(value, str):
-            self.errors[name] = "Must be text."
+            self.errors[name] = gettext("Must be text.")
         elif "\x00" in value:  # PostgreSQL refuses NUL bytes in text
-            self.errors[name] = "Remove the control character."
+            self.errors[name] = gettext("Remove the control character.")
         elif len(value) > max_length:
-            self.errors[name] = f"Must be at most {max_length} characters (it has {len(value)})."
+            self.errors[name] = gettext(
+                "Must be at most %(most)s characters (it has %(has)s).",
+                most=max_length,
+                has=len(value),
+            )
         else:
             self.clean[name] = value
 
@@ -83,7 +88,9 @@ class Checker:
             return
         allowed = list(allowed)
         if value not in allowed:
-            self.errors[name] = f"Must be one of: {', '.join(sorted(allowed))}."
+            self.errors[name] = gettext(
+                "Must be one of: %(values)s.", values=", ".join(sorted(allowed))
+            )
         else:
             self.clean[name] = value
 
@@ -96,14 +103,14 @@ class Checker:
         if value is None:
             value = []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.errors[name] = "Must be a list of values."
+            self.errors[name] = gettext("Must be a list of values.")
             return
         allowed = set(allowed)
         unknown = [v for v in value if v not in allowed]
         if unknown:
-            self.errors[name] = f"Unknown value: {', '.join(unknown[:5])}."
+            self.errors[name] = gettext("Unknown value: %(values)s.", values=", ".join(unknown[:5]))
         elif len(value) > max_items:
-            self.errors[name] = f"At most {max_items} values."
+            self.errors[name] = gettext("At most %(most)s values.", most=max_items)
         else:
             self.clean[name] = list(dict.fromkeys(value))
 
@@ -119,11 +126,11 @@ class Checker:
         if value is _MISSING:
             return
         if isinstance(value, bool) or not isinstance(value, int):
-            self.errors[name] = "Must be a whole number."
+            self.errors[name] = gettext("Must be a whole number.")
         elif minimum is not None and value < minimum:
-            self.errors[name] = f"Must be at least {minimum}."
+            self.errors[name] = gettext("Must be at least %(least)s.", least=minimum)
         elif maximum is not None and value > maximum:
-            self.errors[name] = f"Must be at most {maximum}."
+            self.errors[name] = gettext("Must be at most %(most)s.", most=maximum)
         else:
             self.clean[name] = value
 
@@ -133,19 +140,19 @@ class Checker:
         if value is _MISSING:
             return
         if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            self.errors[name] = "Must be a number, such as 250000."
+            self.errors[name] = gettext("Must be a number, such as 250000.")
             return
         try:
             amount = Decimal(str(value).strip().replace(",", ""))
         except InvalidOperation:
-            self.errors[name] = "Must be a number, such as 250000."
+            self.errors[name] = gettext("Must be a number, such as 250000.")
             return
         if not amount.is_finite():
-            self.errors[name] = "Must be a number, such as 250000."
+            self.errors[name] = gettext("Must be a number, such as 250000.")
         elif amount < 0:
-            self.errors[name] = "Must not be negative."
+            self.errors[name] = gettext("Must not be negative.")
         elif amount > maximum:
-            self.errors[name] = "Must be less than a trillion."
+            self.errors[name] = gettext("Must be less than a trillion.")
         else:
             self.clean[name] = amount.quantize(Decimal("0.01"))
 
@@ -154,12 +161,12 @@ class Checker:
         if value is _MISSING:
             return
         if not isinstance(value, str) or len(value) > 254:
-            self.errors[name] = "Enter a valid e-mail address."
+            self.errors[name] = gettext("Enter a valid e-mail address.")
             return
         try:
             result = validate_email(value, check_deliverability=False)
         except EmailNotValidError:
-            self.errors[name] = "Enter a valid e-mail address."
+            self.errors[name] = gettext("Enter a valid e-mail address.")
         else:
             self.clean[name] = result.normalized.lower()
 
@@ -168,7 +175,7 @@ class Checker:
         if value is _MISSING:
             return
         if not isinstance(value, str) or not _DOMAIN.match(value.lower()):
-            self.errors[name] = "Enter a domain such as example.com."
+            self.errors[name] = gettext("Enter a domain such as example.com.")
         else:
             self.clean[name] = value.lower()
 
@@ -177,7 +184,7 @@ class Checker:
         if value is _MISSING:
             return
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value):
-            self.errors[name] = "Use the two-letter ISO 3166-1 country code, such as DE."
+            self.errors[name] = gettext("Use the two-letter ISO 3166-1 country code, such as DE.")
         else:
             self.clean[name] = value.upper()
 
@@ -189,12 +196,12 @@ class Checker:
             try:
                 value = dt.date.fromisoformat(value)
             except ValueError:
-                self.errors[name] = "Use a date like 2026-12-31."
+                self.errors[name] = gettext("Use a date like 2026-12-31.")
                 return
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            self.errors[name] = "Use a date like 2026-12-31."
+            self.errors[name] = gettext("Use a date like 2026-12-31.")
         elif not_past and value < dt.date.today():
-            self.errors[name] = "Must not be in the past."
+            self.errors[name] = gettext("Must not be in the past.")
         else:
             self.clean[name] = value
 
@@ -205,7 +212,7 @@ class Checker:
         if value is _MISSING:
             return
         if not isinstance(value, str) or value not in available_timezones():
-            self.errors[name] = "Use a time zone name such as Europe/Berlin."
+            self.errors[name] = gettext("Use a time zone name such as Europe/Berlin.")
         else:
             self.clean[name] = value
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import LazyString
 from wtforms.fields.choices import SelectChoice
+
+from portal.i18n import gettext, locale_keeps_case
 
 ROLES = ("advocate", "requester", "csm", "manager", "admin", "executive")
 TEAMS = ("sales", "pr", "ar", "ir", "events", "social")
@@ -116,11 +119,35 @@ def _fixed_label(value: str, kind: str | None) -> str | None:
 
 
 def label(value: str | None, kind: str | None = None) -> str:
-    """The human word for a stored key: 'reference_call' reads 'Reference call'; a region or
-    seniority reads as the administrators named it."""
+    """The human word for a stored key: 'reference_call' reads 'Reference call' (in the page's
+    or message's language: the words are in the catalogs through `portal.vocab_words`); a
+    region or seniority reads as the administrators named it."""
     if value is None:
         return ""
-    return _fixed_label(value, kind) or LABELS.get(value) or value.replace("_", " ").capitalize()
+    fixed = _fixed_label(value, kind)
+    if fixed:
+        return fixed
+    return gettext(LABELS.get(value) or value.replace("_", " ").capitalize())
+
+
+class InSentence:
+    """A key's words inside a sentence, worked out when the sentence is written: in the
+    language of the page or message at that moment (a subject built before the recipient's
+    language is chosen still reads in theirs), lower case where that language writes it so
+    ("a reference call", "un appel de référence"; German nouns keep their capital)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        words = label(self.value)
+        return words if locale_keeps_case() else words.lower()
+
+
+def in_sentence(value: str | None) -> InSentence:
+    return InSentence(value)
 
 
 def choices(values, blank: str | None = None) -> list[SelectChoice]:
@@ -132,4 +159,5 @@ def choices(values, blank: str | None = None) -> list[SelectChoice]:
         order = list(_fixed_labels().get(kind, {}))
         values = sorted(values, key=lambda v: order.index(v) if v in order else len(order))
         return options + [SelectChoice(v, label(v, kind)) for v in values]
-    return options + [SelectChoice(v, label(v)) for v in values]
+    # Forms are declared once, their choices read in each page's language when shown.
+    return options + [SelectChoice(v, LazyString(label, v)) for v in values]

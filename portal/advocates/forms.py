@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
+from portal.i18n import LOCALES
 from portal.program.custom_field_forms import CustomValuesField
 from portal.program.service import taxonomy_choices
 from portal.vocab import (
@@ -76,7 +78,7 @@ TEXT_FIELDS = (
     "nomination_reason",
     "preferred_contact",
 )
-MULTI_HELP = "Hold Ctrl (Cmd on a Mac) to pick several."
+MULTI_HELP = _l("Hold Ctrl (Cmd on a Mac) to pick several.")
 NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "maxlength": 3}
 LIMIT_NAMES = ("max_per_month", "max_per_quarter", "max_per_year")
 
@@ -129,7 +131,7 @@ class AdvocateForm(FlaskForm):
         "Activities they accept",
         choices=choices(ACTIVITY_TYPES),
         validate_choice=False,
-        description="They are only asked for these. " + MULTI_HELP,
+        description="They are only asked for these. " + str(MULTI_HELP),
     )
     preferred_contact = SelectField(
         "Preferred contact",
@@ -176,43 +178,51 @@ class AdvocateForm(FlaskForm):
 
 class TermsForm(FlaskForm):
     version = HiddenField()
-    agree = BooleanField("I have read the program terms and accept them", validators=[Required()])
+    agree = BooleanField(
+        _l("I have read the program terms and accept them"), validators=[Required()]
+    )
 
 
 class ProfileForm(FlaskForm):
-    title = StringField("Job title", validators=[Optional()], render_kw={"maxlength": 120})
+    title = StringField(_l("Job title"), validators=[Optional()], render_kw={"maxlength": 120})
     seniority = SelectField(
-        "Seniority",
-        choices=choices(SENIORITIES, blank="Rather not say"),
+        _l("Seniority"),
+        choices=choices(SENIORITIES, blank=_l("Rather not say")),
         validate_choice=False,
         coerce=text_or_empty,
     )
     products = SelectMultipleField(
-        "Products you use", validate_choice=False, description=MULTI_HELP
+        _l("Products you use"), validate_choice=False, description=MULTI_HELP
     )
     use_cases = SelectMultipleField(
-        "What you use them for", validate_choice=False, description=MULTI_HELP
+        _l("What you use them for"), validate_choice=False, description=MULTI_HELP
     )
     languages = SelectMultipleField(
-        "Languages you speak", validate_choice=False, description=MULTI_HELP
+        _l("Languages you speak"), validate_choice=False, description=MULTI_HELP
     )
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         default="UTC",
         render_kw={"list": "timezones", "autocomplete": "off"},
-        description="A name such as Europe/Berlin; your limits per month count in this zone.",
+        description=_l("A name such as Europe/Berlin; your limits per month count in this zone."),
     )
     preferred_contact = SelectField(
-        "How we should reach you",
+        _l("How we should reach you"),
         choices=choices(CONTACT_CHANNELS),
         validate_choice=False,
         coerce=text_or_empty,
     )
     bio = TextAreaField(
-        "Short bio",
+        _l("Short bio"),
         validators=[Optional()],
         render_kw={"rows": 4, "maxlength": 2000},
-        description="A requester may see this; at most 2,000 characters, plain text.",
+        description=_l("A requester may see this; at most 2,000 characters, plain text."),
+    )
+    locale = SelectField(
+        _l("Language"),
+        validate_choice=False,
+        coerce=text_or_empty,
+        description=_l("The language of your pages and of the e-mails we send you."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -221,11 +231,15 @@ class ProfileForm(FlaskForm):
         self.products.choices = taxonomy_choices("product", keep=self.products.data)
         self.use_cases.choices = taxonomy_choices("use_case", keep=self.use_cases.data)
         self.languages.choices = taxonomy_choices("language", keep=self.languages.data)
+        # Each language in its own words, so a reader finds theirs whatever the page is in.
+        self.locale.choices = [SelectChoice("", _l("Browser's language"))] + [
+            SelectChoice(code, name) for code, name in LOCALES.items()
+        ]
 
     def to_data(self) -> dict:
         data = {
             name: blank_to_none(self[name].data)
-            for name in ("title", "seniority", "timezone", "preferred_contact", "bio")
+            for name in ("title", "seniority", "timezone", "preferred_contact", "bio", "locale")
         }
         for name in ("products", "use_cases", "languages"):
             data[name] = list(self[name].data or [])
@@ -234,17 +248,17 @@ class ProfileForm(FlaskForm):
 
 class PreferencesForm(FlaskForm):
     activity_types = SelectMultipleField(
-        "What you are happy to do",
+        _l("What you are happy to do"),
         choices=choices(ACTIVITY_TYPES),
         validate_choice=False,
-        description="We only ask you for what you tick.",
+        description=_l("We only ask you for what you tick."),
     )
-    max_per_month = StringField("At most per month", render_kw=NUMBER)
-    max_per_quarter = StringField("At most per quarter", render_kw=NUMBER)
-    max_per_year = StringField("At most per year", render_kw=NUMBER)
-    min_days_between = StringField("Days between two asks, at least", render_kw=NUMBER)
+    max_per_month = StringField(_l("At most per month"), render_kw=NUMBER)
+    max_per_quarter = StringField(_l("At most per quarter"), render_kw=NUMBER)
+    max_per_year = StringField(_l("At most per year"), render_kw=NUMBER)
+    min_days_between = StringField(_l("Days between two asks, at least"), render_kw=NUMBER)
     preferred_contact = SelectField(
-        "How we should reach you",
+        _l("How we should reach you"),
         choices=choices(CONTACT_CHANNELS),
         validate_choice=False,
         coerce=text_or_empty,
@@ -260,13 +274,13 @@ class PreferencesForm(FlaskForm):
 
 
 class BlackoutForm(FlaskForm):
-    start = StringField("From", validators=[Required()], render_kw={"type": "date"})
-    end = StringField("Until (included)", validators=[Required()], render_kw={"type": "date"})
+    start = StringField(_l("From"), validators=[Required()], render_kw={"type": "date"})
+    end = StringField(_l("Until (included)"), validators=[Required()], render_kw={"type": "date"})
     reason = StringField(
-        "Reason (optional)",
+        _l("Reason (optional)"),
         validators=[Optional()],
         render_kw={"list": "blackout-reasons", "maxlength": 200},
-        description='For example "on leave" or "quarter-end".',
+        description=_l('For example "on leave" or "quarter-end".'),
     )
 
     def to_data(self) -> dict:
@@ -275,22 +289,22 @@ class BlackoutForm(FlaskForm):
 
 class PauseForm(FlaskForm):
     until = StringField(
-        "Pause me until",
+        _l("Pause me until"),
         validators=[Required()],
         render_kw={"type": "date"},
-        description="No one asks you before this date.",
+        description=_l("No one asks you before this date."),
     )
 
 
 class AcceptAskForm(FlaskForm):
     proposed_times = StringField(
-        "Times that suit you (optional)",
+        _l("Times that suit you (optional)"),
         validators=[Optional()],
         render_kw={"maxlength": 500},
-        description='For example: "Tue or Thu afternoon, CET".',
+        description=_l('For example: "Tue or Thu afternoon, CET".'),
     )
     note = TextAreaField(
-        "A note for the team (optional)",
+        _l("A note for the team (optional)"),
         validators=[Optional()],
         render_kw={"rows": 3, "maxlength": 2000},
         id="accept-note",
@@ -302,15 +316,15 @@ class AcceptAskForm(FlaskForm):
 
 class DeclineAskForm(FlaskForm):
     reason = SelectField(
-        "Why not this time?",
-        choices=choices(DECLINE_REASONS, blank="Choose a reason"),
+        _l("Why not this time?"),
+        choices=choices(DECLINE_REASONS, blank=_l("Choose a reason")),
         validators=[Required()],
         validate_choice=False,
         coerce=text_or_empty,
-        description="Saying no never counts against you.",
+        description=_l("Saying no never counts against you."),
     )
     note = TextAreaField(
-        "A note for the team (optional)",
+        _l("A note for the team (optional)"),
         validators=[Optional()],
         render_kw={"rows": 3, "maxlength": 2000},
         id="decline-note",
@@ -322,7 +336,7 @@ class DeclineAskForm(FlaskForm):
 
 class LeaveForm(FlaskForm):
     reason = TextAreaField(
-        "Anything you'd like to tell us? (optional)",
+        _l("Anything you'd like to tell us? (optional)"),
         validators=[Optional()],
         render_kw={"rows": 3, "maxlength": 1000},
     )

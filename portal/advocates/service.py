@@ -19,6 +19,7 @@ from portal.benefits.models import Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.i18n import LOCALES, gettext
 from portal.nominations.objections import refuse_while_objected
 from portal.program import custom_fields, terms
 from portal.program.service import (
@@ -154,7 +155,7 @@ def _check_unique_email(clean: dict, advocate: Advocate | None = None) -> None:
         return
     other = db.session.scalar(sa.select(Advocate).where(Advocate.email == email))
     if other is not None and other is not advocate:
-        raise DomainError("Another advocate has this e-mail.", field="email")
+        raise DomainError(gettext("Another advocate has this e-mail."), field="email")
 
 
 def _may_manage_account(actor, account_id: int) -> bool:
@@ -184,7 +185,7 @@ def create_advocate(actor, data: dict) -> Advocate:
     _check_unique_email(clean)
     if actor.role not in PROGRAM:
         if not _may_manage_account(actor, clean["account_id"]):
-            raise Forbidden("You can only nominate contacts at accounts you look after.")
+            raise Forbidden(gettext("You can only nominate contacts at accounts you look after."))
         clean["status"] = "nominated"
     clean["status"] = clean.get("status") or "nominated"
     check_initial_status(clean["name"], clean["status"])
@@ -202,7 +203,7 @@ def create_advocate(actor, data: dict) -> Advocate:
 def update_advocate(actor, advocate: Advocate, data: dict) -> dict:
     """Apply a partial update (status through the lifecycle); return {field: [old, new]}."""
     if not can_edit_advocate(actor, advocate):
-        raise Forbidden("You can't change this advocate.")
+        raise Forbidden(gettext("You can't change this advocate."))
     clean = custom_fields.check_record(
         "advocate",
         data,
@@ -213,9 +214,9 @@ def update_advocate(actor, advocate: Advocate, data: dict) -> dict:
     _check_unique_email(clean, advocate)
     for required in ("account_id", "name", "email"):
         if required in clean and clean[required] is None:
-            raise DomainError("This field is required.", field=required)
+            raise DomainError(gettext("This field is required."), field=required)
     if "account_id" in clean and not _may_manage_account(actor, clean["account_id"]):
-        raise Forbidden("You can only move advocates to accounts you look after.")
+        raise Forbidden(gettext("You can only move advocates to accounts you look after."))
     for name in ("products", "use_cases", "languages", "activity_types"):
         if name in clean and clean[name] is None:
             clean[name] = []
@@ -238,7 +239,7 @@ def allowed_statuses(advocate: Advocate) -> tuple[str, ...]:
 def change_status(actor, advocate: Advocate, status: str, reason: str | None = None) -> None:
     """Move an advocate along the lifecycle; a move the lifecycle forbids is refused."""
     if actor.role not in PROGRAM:
-        raise Forbidden("Only the program team changes an advocate's status.")
+        raise Forbidden(gettext("Only the program team changes an advocate's status."))
     move_status(actor, advocate, status, reason)
 
 
@@ -289,7 +290,7 @@ def get_advocate(actor, advocate_id: int) -> Advocate:
     """An advocate the actor may see; another's advocate answers NotFound, never its data."""
     advocate = db.session.get(Advocate, advocate_id)
     if advocate is None or not can_see_advocate(actor, advocate):
-        raise NotFound("No such advocate.")
+        raise NotFound(gettext("No such advocate."))
     return advocate
 
 
@@ -312,7 +313,7 @@ def advocate_query(
     elif actor.role == "csm":
         query = query.where(Account.csm_id == actor.id)
     elif actor.role not in PROGRAM:
-        raise Forbidden("You can't see advocates.")
+        raise Forbidden(gettext("You can't see advocates."))
     if q:
         text = q.strip()  # % and _ are letters of the search, not wildcards
         query = query.where(
@@ -353,6 +354,7 @@ PROFILE_FIELDS = (
     "timezone",
     "preferred_contact",
     "bio",
+    "locale",
 )
 PREFERENCE_FIELDS = (
     "activity_types",
@@ -379,12 +381,12 @@ LIVE_ASKS = ("pending", "accepted")
 def _self_or_program(actor, advocate: Advocate) -> None:
     """The advocate themself or the program team; anyone else learns nothing (404)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise NotFound("No such advocate.")
+        raise NotFound(gettext("No such advocate."))
     if actor.role in PROGRAM:
         return
     if actor.role == "advocate" and advocate.user_id == actor.id:
         return
-    raise NotFound("No such advocate.")
+    raise NotFound(gettext("No such advocate."))
 
 
 def local_today(advocate: Advocate, at: dt.datetime | None = None) -> dt.date:
@@ -403,11 +405,11 @@ def accept_terms(actor, advocate: Advocate, version: str | None = None) -> None:
     """Record the advocate's consent to the current terms (the version they read)."""
     _self_or_program(actor, advocate)
     if actor.role != "advocate":
-        raise Forbidden("Only the advocate can accept the program terms.")
+        raise Forbidden(gettext("Only the advocate can accept the program terms."))
     current = get_setting("terms_version")
     if version is not None and version != current:
         raise DomainError(
-            "The terms changed while you were reading them; please read the new version.",
+            gettext("The terms changed while you were reading them; please read the new version."),
             field="version",
         )
     again = advocate.consent_at is not None and advocate.consent_version == current
@@ -431,6 +433,7 @@ def update_profile(actor, advocate: Advocate, data: dict) -> dict:
     c.choice("preferred_contact", CONTACT_CHANNELS)
     c.text("bio", max_length=2000)
     c.plain("title", "bio")
+    c.choice("locale", LOCALES)  # the language of their pages and messages; None: the browser's
     clean = c.done()
     for name in ("products", "use_cases", "languages"):
         if name in clean and clean[name] is None:
@@ -515,7 +518,7 @@ def check_preferences(advocate: Advocate, data: dict, *, partial: bool = False) 
         if not isinstance(items, list):
             c.error("blackouts", "Must be a list of blackout periods.")
         elif len(items) > BLACKOUTS_MAX:
-            c.error("blackouts", f"At most {BLACKOUTS_MAX} blackout periods.")
+            c.error("blackouts", gettext("At most %(most)s blackout periods.", most=BLACKOUTS_MAX))
         else:
             checked = [
                 _check_blackout(i, today, f"blackouts[{n}].", c) for n, i in enumerate(items)
@@ -592,7 +595,9 @@ def add_blackout(actor, advocate: Advocate, data: dict) -> Blackout:
     item = _check_blackout(data, local_today(advocate), "", c)
     c.done()
     if len(current_blackouts(advocate)) >= BLACKOUTS_MAX:
-        raise ValidationFailed(f"At most {BLACKOUTS_MAX} blackout periods.", field="start")
+        raise ValidationFailed(
+            gettext("At most %(most)s blackout periods.", most=BLACKOUTS_MAX), field="start"
+        )
     blackout = Blackout(**item)
     advocate.blackouts.append(blackout)
     db.session.flush()
@@ -605,7 +610,7 @@ def remove_blackout(actor, advocate: Advocate, blackout_id: int) -> None:
     _self_or_program(actor, advocate)
     blackout = db.session.get(Blackout, blackout_id)
     if blackout is None or blackout.advocate_id != advocate.id:
-        raise NotFound("No such blackout period.")
+        raise NotFound(gettext("No such blackout period."))
     data = _blackout_dict(blackout)
     advocate.blackouts.remove(blackout)
     db.session.delete(blackout)
@@ -666,7 +671,7 @@ def leave_program(actor, advocate: Advocate, reason: str | None = None) -> int:
     c.plain("reason")
     reason = c.done().get("reason")
     if advocate.status in ("retired", "declined"):
-        raise DomainError("You are no longer part of the program.")
+        raise DomainError(gettext("You are no longer part of the program."))
     old = advocate.status
     advocate.status = "retired"
     audit.record(
@@ -797,9 +802,11 @@ def request_erasure(actor, advocate: Advocate) -> None:
     """The advocate asks to be forgotten: they leave the program; a manager then confirms."""
     _self_or_program(actor, advocate)
     if actor.role != "advocate":
-        raise Forbidden("Only the advocate asks for their own erasure.")
+        raise Forbidden(gettext("Only the advocate asks for their own erasure."))
     if advocate.erasure_requested_at is not None:
-        raise DomainError("You already asked for erasure; the program team will confirm it.")
+        raise DomainError(
+            gettext("You already asked for erasure; the program team will confirm it.")
+        )
     if advocate.status not in ("retired", "declined"):
         leave_program(actor, advocate, "Asked for erasure.")
     advocate.erasure_requested_at = now_utc()
@@ -810,11 +817,11 @@ def confirm_erasure(actor, advocate: Advocate) -> None:
     """A manager confirms an erasure request: the person is anonymized; their asks, claims
     and points entries stay (without their name) so program counts stay true."""
     if actor is None or actor.role not in PROGRAM:
-        raise Forbidden("Only the program team confirms an erasure.")
+        raise Forbidden(gettext("Only the program team confirms an erasure."))
     if advocate.anonymized_at is not None:
-        raise DomainError("This advocate was already anonymized.")
+        raise DomainError(gettext("This advocate was already anonymized."))
     if advocate.erasure_requested_at is None:
-        raise DomainError("The advocate has not asked for erasure.")
+        raise DomainError(gettext("The advocate has not asked for erasure."))
     if advocate.status not in ("retired", "declined"):
         old = advocate.status
         advocate.status = "retired"

@@ -14,8 +14,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from portal import i18n
 from portal.advocates import service
 from portal.advocates.forms import (
     COMMON_TIMEZONES,
@@ -44,7 +47,7 @@ from portal.program import terms as program_terms
 from portal.program.service import get_setting
 from portal.templating import local_date
 from portal.urls import is_safe_next
-from portal.vocab import ACTIVITY_TYPES, DECLINE_REASONS, choices
+from portal.vocab import ACTIVITY_TYPES, DECLINE_REASONS, choices, label
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -59,11 +62,12 @@ def answer_by_link(action: str, token: str):
         return render_template("advocates/portal/link_problem.html", error=error), 400
     except NotFound:
         return render_template("errors/404.html"), 404
+    i18n.follow_advocate(ask.advocate)
     problem = None
     if ask.status != "pending":
-        problem = f"You already answered this ask: it is {ask.status}."
+        problem = _("You already answered this ask: it is %(status)s.", status=label(ask.status))
     elif ask.is_held():
-        problem = asks.NOT_OPEN
+        problem = _(asks.NOT_OPEN)  # marked where it is written (N_ in asks.service)
     elif request.method == "POST":
         try:
             asks.answer_by_link(
@@ -91,9 +95,9 @@ def answer_by_link(action: str, token: str):
         else:
             db.session.commit()
             flash(
-                "Thank you: your answer is recorded."
+                _("Thank you: your answer is recorded.")
                 if action == "accept"
-                else "Thanks for letting us know. We won't hold it against you.",
+                else _("Thanks for letting us know. We won't hold it against you."),
                 "success",
             )
             return redirect(url_for("me.answered", action=action))
@@ -149,7 +153,7 @@ def terms():
     form = TermsForm(version=version)
     if form.validate_on_submit():
         if not form.agree.data:
-            form.agree.errors.append("Tick the box to accept the terms, or sign out.")
+            form.agree.errors.append(_("Tick the box to accept the terms, or sign out."))
         else:
             try:
                 service.accept_terms(current_user, advocate, form.version.data or None)
@@ -158,7 +162,7 @@ def terms():
                 flash(error.message, "error")
                 return redirect(url_for("me.terms"))
             db.session.commit()
-            flash("Thank you for joining the program.", "success")
+            flash(_("Thank you for joining the program."), "success")
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("me.home"))
     return render_template(
@@ -186,7 +190,7 @@ def profile():
             _form_errors(form, error)
         else:
             db.session.commit()
-            flash("Your profile is saved." if changed else "Nothing changed.", "success")
+            flash(_("Your profile is saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("me.profile"))
     return render_template(
         "advocates/portal/profile.html",
@@ -243,7 +247,7 @@ def preferences():
             _form_errors(form, error)
         else:
             db.session.commit()
-            flash("Your preferences are saved." if changed else "Nothing changed.", "success")
+            flash(_("Your preferences are saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("me.preferences"))
     return _preferences_page(advocate, form=form, status=422)
 
@@ -261,7 +265,7 @@ def add_blackout():
             _form_errors(form, error)
         else:
             db.session.commit()
-            flash("Blackout period added: we won't ask you then.", "success")
+            flash(_("Blackout period added: we won't ask you then."), "success")
             return redirect(url_for("me.preferences", _anchor="blackouts"))
     return _preferences_page(advocate, blackout_form=form, status=422)
 
@@ -275,7 +279,7 @@ def remove_blackout(blackout_id: int):
     except NotFound:
         abort(404)
     db.session.commit()
-    flash("Blackout period removed.", "success")
+    flash(_("Blackout period removed."), "success")
     return redirect(url_for("me.preferences", _anchor="blackouts"))
 
 
@@ -293,7 +297,10 @@ def pause():
         else:
             db.session.commit()
             flash(
-                f"Paused: no one will ask you before {local_date(advocate.paused_until)}.",
+                _(
+                    "Paused: no one will ask you before %(date)s.",
+                    date=local_date(advocate.paused_until),
+                ),
                 "success",
             )
             return redirect(url_for("me.preferences", _anchor="pause"))
@@ -306,7 +313,7 @@ def resume():
     advocate = _me()
     if service.unpause(current_user, advocate):
         db.session.commit()
-        flash("Welcome back: you can be asked again.", "success")
+        flash(_("Welcome back: you can be asked again."), "success")
     return redirect(url_for("me.preferences", _anchor="pause"))
 
 
@@ -363,9 +370,9 @@ def answer(ask_id: int, action: str):
         else:
             db.session.commit()
             flash(
-                "Thank you: the team will be in touch to arrange the details."
+                _("Thank you: the team will be in touch to arrange the details.")
                 if accept
-                else "Thanks for letting us know. Saying no never counts against you.",
+                else _("Thanks for letting us know. Saying no never counts against you."),
                 "success",
             )
             return redirect(url_for("me.home"))
@@ -390,7 +397,7 @@ def withdraw(ask_id: int):
         return redirect(url_for("me.ask", ask_id=ask_id))
     db.session.commit()
     flash(
-        "You're no longer down for this; the team has been told and will find someone else.",
+        _("You're no longer down for this; the team has been told and will find someone else."),
         "success",
     )
     return redirect(url_for("me.ask", ask_id=ask_id))
@@ -433,12 +440,14 @@ def leave():
                 return redirect(url_for("me.leave"))
         else:
             db.session.commit()
-            told = (
-                f" {withdrawn} open ask{'s were' if withdrawn != 1 else ' was'} withdrawn."
-                if withdrawn
-                else ""
-            )
-            flash(f"You have left the program. Thank you for all your help.{told}", "success")
+            message = _("You have left the program. Thank you for all your help.")
+            if withdrawn:
+                message += " " + ngettext(
+                    "%(num)d open ask was withdrawn.",
+                    "%(num)d open asks were withdrawn.",
+                    withdrawn,
+                )
+            flash(message, "success")
             return redirect(url_for("me.leave"))
     return render_template(
         "advocates/portal/leave.html",
@@ -477,8 +486,10 @@ def request_erasure():
     else:
         db.session.commit()
         flash(
-            "We have your request. The program team will erase your personal details "
-            "and let you know.",
+            _(
+                "We have your request. The program team will erase your personal details "
+                "and let you know."
+            ),
             "success",
         )
     return redirect(url_for("me.leave"))

@@ -31,6 +31,7 @@ from portal.api import (  # noqa: F401  (register the routes)
     settings_taxonomy,
     settings_terms,
     slots,
+    translations,
     work,
 )
 from portal.api.blueprint import bp

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import Advocate
@@ -23,7 +24,7 @@ from portal.notifications.reminders import reminder, sent_keys
 from portal.notifications.service import Audience, queue_email
 from portal.program.policy import ask_reminder_days
 from portal.urls import external_url
-from portal.vocab import label
+from portal.vocab import in_sentence
 
 _ASK_LINK = re.compile(r"/me/asks/(\d+)$")
 
@@ -84,7 +85,10 @@ def remind_pending_asks(now: dt.datetime) -> int:
         queue_email(
             "ask_reminder",
             advocate.email,
-            f"Reminder: could you help with a {label(request.activity_type).lower()}?",
+            lazy_gettext(
+                "Reminder: could you help with a %(activity)s?",
+                activity=in_sentence(request.activity_type),
+            ),
             dedupe_key=keys[ask.id],
             audience=audience,
             ask=ask,

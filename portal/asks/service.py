@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import joinedload, load_only
 
 from portal.accounts.models import Account
@@ -24,6 +25,7 @@ from portal.benefits.models import LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.i18n import N_, gettext, locale_for_advocate, long_date
 from portal.notifications import calendar
 from portal.notifications.models import OutboxMessage
 from portal.notifications.service import notify, queue_email
@@ -40,13 +42,14 @@ from portal.vocab import (
     REGIONS,
     SEGMENTS,
     SENIORITIES,
+    in_sentence,
     label,
 )
 
 ASKABLE_REQUEST_STATUSES = ("submitted", "in_progress")
 ANSWER_PURPOSES = {"accept": "ask-accept", "decline": "ask-decline"}
 NOTE_MAX = 2000
-NOT_OPEN = "This ask isn't open yet."
+NOT_OPEN = N_("This ask isn't open yet.")
 PROPOSED_TIMES_MAX = 500
 DUE_SOON_DAYS = 7
 _UNSET = object()
@@ -87,13 +90,15 @@ def check_offered(actor, request: ReferenceRequest, advocate_ids, at=None) -> No
 def advocate_to_ask(actor, request: ReferenceRequest, advocate_id) -> Advocate:
     """The advocate an ask would go to: any for the program team, an offered match otherwise."""
     if not may_place_ask(actor, request):
-        raise Forbidden("You can't place asks for this request.")
+        raise Forbidden(gettext("You can't place asks for this request."))
     if isinstance(advocate_id, bool) or not isinstance(advocate_id, int):
-        raise ValidationFailed("advocate_id: Must be an advocate's id.", field="advocate_id")
+        raise ValidationFailed(
+            gettext("advocate_id: Must be an advocate's id."), field="advocate_id"
+        )
     check_offered(actor, request, [advocate_id])
     advocate = db.session.get(Advocate, advocate_id)
     if advocate is None:
-        raise ValidationFailed("advocate_id: No such advocate.", field="advocate_id")
+        raise ValidationFailed(gettext("advocate_id: No such advocate."), field="advocate_id")
     return advocate
 
 
@@ -119,7 +124,7 @@ def place_ask(
                 f"{label(request.activity_type)} asks go through the reference team; "
                 "a manager places them."
             )
-        raise Forbidden("You can't place asks.")
+        raise Forbidden(gettext("You can't place asks."))
     personal_note = check_personal_note(personal_note)
     at = at or now_utc()
     if request.status not in ASKABLE_REQUEST_STATUSES:
@@ -127,9 +132,13 @@ def place_ask(
     if respond_by is None:
         respond_by = at + dt.timedelta(days=int(get_setting("respond_within_days")))
     if respond_by <= at:
-        raise ValidationFailed("The answer deadline must be in the future.", field="respond_by")
+        raise ValidationFailed(
+            gettext("The answer deadline must be in the future."), field="respond_by"
+        )
     if respond_by > at + dt.timedelta(days=60):
-        raise ValidationFailed("Give the advocate at most 60 days to answer.", field="respond_by")
+        raise ValidationFailed(
+            gettext("Give the advocate at most 60 days to answer."), field="respond_by"
+        )
     check_offered(actor, request, [advocate.id], at)
     if _works_at_prospect(advocate, request):
         raise DomainError(
@@ -184,7 +193,9 @@ def place_ask(
     queue_email(
         "ask_placed",
         advocate.email,
-        f"Could you help with a {label(request.activity_type).lower()}?",
+        lazy_gettext(
+            "Could you help with a %(activity)s?", activity=in_sentence(request.activity_type)
+        ),
         # Held: written now, delivered when the CSM's window closes (or deleted by a veto).
         dedupe_key=_held_key(ask) if held_until else None,
         hold_until=held_until,
@@ -193,7 +204,7 @@ def place_ask(
         advocate=advocate,
         accept_link=links["accept"],
         decline_link=links["decline"],
-        ask_template=template_text(request.activity_type),
+        ask_template=template_text(request.activity_type, locale_for_advocate(advocate)),
     )
     if csm is not None:
         _tell_account_csm(csm, ask, request, advocate)
@@ -247,12 +258,17 @@ def answer_links(ask: Ask) -> dict[str, str]:
 
 def _check_answer(ask: Ask, at: dt.datetime) -> None:
     if ask.status != "pending":
-        raise DomainError(f"This ask was already {label(ask.status).lower()}.")
+        raise DomainError(
+            gettext("This ask was already %(status)s.", status=in_sentence(ask.status))
+        )
     if ask.is_held(at):
-        raise DomainError(NOT_OPEN)
+        raise DomainError(gettext(NOT_OPEN))
     if ask.respond_by <= at:
         raise DomainError(
-            f"The time to answer ended on {ask.respond_by:%d %B %Y}; this ask has expired."
+            gettext(
+                "The time to answer ended on %(day)s; this ask has expired.",
+                day=long_date(ask.respond_by),
+            )
         )
 
 
@@ -270,21 +286,25 @@ def answer_ask(
     """The advocate accepts (optionally proposing times) or declines (with a reason)."""
     at = at or now_utc()
     if via == "portal" and (actor is None or ask.advocate.user_id != actor.id):
-        raise NotFound("No such ask.")
+        raise NotFound(gettext("No such ask."))
     _check_answer(ask, at)
     errors = {}
     note = (note or "").strip() or None
     proposed_times = (proposed_times or "").strip() or None
     if note and len(note) > NOTE_MAX:
-        errors["note"] = f"Must be at most {NOTE_MAX} characters (it has {len(note)})."
+        errors["note"] = gettext(
+            "Must be at most %(most)s characters (it has %(has)s).", most=NOTE_MAX, has=len(note)
+        )
     for name, value in (("note", note), ("proposed_times", proposed_times)):
         if has_markup(value):
-            errors.setdefault(name, PLAIN_TEXT)
+            errors.setdefault(name, gettext(PLAIN_TEXT))
     if accept:
         if proposed_times and len(proposed_times) > PROPOSED_TIMES_MAX:
-            errors["proposed_times"] = f"Must be at most {PROPOSED_TIMES_MAX} characters."
+            errors["proposed_times"] = gettext(
+                "Must be at most %(most)s characters.", most=PROPOSED_TIMES_MAX
+            )
     elif reason not in DECLINE_REASONS:
-        errors["reason"] = f"Must be one of: {', '.join(DECLINE_REASONS)}."
+        errors["reason"] = gettext("Must be one of: %(values)s.", values=", ".join(DECLINE_REASONS))
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
 
@@ -327,11 +347,11 @@ def check_answer_link(token: str, action: str) -> Ask:
     """The ask a one-click link answers, or LinkError (expired, used, invalid)."""
     purpose = ANSWER_PURPOSES.get(action)
     if purpose is None:
-        raise NotFound("No such link.")
+        raise NotFound(gettext("No such link."))
     row = peek_link_token(token, purpose, current_app.config["ASK_LINK_MAX_AGE"])
     ask = db.session.get(Ask, row.target_id)
     if ask is None:
-        raise NotFound("No such ask.")
+        raise NotFound(gettext("No such ask."))
     return ask
 
 
@@ -346,7 +366,9 @@ def answer_by_link(token: str, action: str, **answer) -> Ask:
 def withdraw_ask(actor, ask: Ask, reason: str | None = None) -> Ask:
     """Take back a pending or accepted ask; it stops counting against the advocate's limits."""
     if actor is None or (actor.role not in PROGRAM and ask.placed_by_id != actor.id):
-        raise Forbidden("Only the reference team or whoever placed the ask can withdraw it.")
+        raise Forbidden(
+            gettext("Only the reference team or whoever placed the ask can withdraw it.")
+        )
     return _withdraw(actor, ask, reason)
 
 
@@ -367,7 +389,7 @@ def _withdraw(actor, ask: Ask, reason: str | None, tell: str = "advocate") -> As
     ask.status = "withdrawn"
     audit.record(actor, "ask.withdrawn", ask, {"from": old, "reason": reason})
     request = ask.request
-    cancel = calendar.cancellation(ask)
+    cancel = calendar.cancellation(ask, None if tell == "requester" else ask.advocate.email)
     attachments = [cancel] if cancel else None
     if tell == "requester":  # the advocate left: the requester must find someone else
         notice = queue_email(
@@ -384,7 +406,9 @@ def _withdraw(actor, ask: Ask, reason: str | None, tell: str = "advocate") -> As
         notice = queue_email(
             "ask_withdrawn",
             ask.advocate.email,
-            f"No longer needed: {label(request.activity_type).lower()}",
+            lazy_gettext(
+                "No longer needed: %(activity)s", activity=in_sentence(request.activity_type)
+            ),
             attachments=attachments,
             ask=ask,
             request=request,
@@ -408,7 +432,7 @@ def veto_ask(actor, ask: Ask, reason: str | None, at: dt.datetime | None = None)
     """The account's CSM stops an ask while it is held: it is withdrawn with their reason, the
     advocate's e-mail (never sent) is deleted, the request's requester and manager are told."""
     if not may_veto(actor, ask):
-        raise NotFound("No such ask.")
+        raise NotFound(gettext("No such ask."))
     c = Checker({"reason": reason}, allowed=("reason",))
     c.text("reason", max_length=NOTE_MAX, required=True)
     c.plain("reason")
@@ -420,7 +444,7 @@ def veto_ask(actor, ask: Ask, reason: str | None, at: dt.datetime | None = None)
     if ask.status != "pending":
         raise DomainError(f"This ask is {label(ask.status).lower()}; it can't be stopped.")
     if not ask.is_held(at):
-        raise DomainError("The time to stop this ask has passed; the advocate has it now.")
+        raise DomainError(gettext("The time to stop this ask has passed; the advocate has it now."))
     message = db.session.scalar(
         sa.select(OutboxMessage)
         .where(OutboxMessage.dedupe_key == _held_key(ask), OutboxMessage.status == "queued")
@@ -464,14 +488,17 @@ def withdraw_acceptance(actor, ask: Ask, reason: str | None, at: dt.datetime | N
     cancelled, and the requester and the request's manager are told.
     """
     if actor is None or ask.advocate.user_id != actor.id:
-        raise NotFound("No such ask.")
+        raise NotFound(gettext("No such ask."))
     c = Checker({"reason": reason}, allowed=("reason",))
     c.text("reason", max_length=NOTE_MAX, required=True)
     c.plain("reason")
     reason = c.done()["reason"]
     if ask.status != "accepted":
         raise DomainError(
-            f"This ask is {label(ask.status).lower()}; only an accepted one can be withdrawn."
+            gettext(
+                "This ask is %(status)s; only an accepted one can be withdrawn.",
+                status=in_sentence(ask.status),
+            )
         )
     at = at or now_utc()
     ask.status = "declined"
@@ -550,7 +577,7 @@ def get_ask(actor, ask_id: int) -> Ask:
     """An ask the actor may see: own (advocate), own request's (requester), any (program)."""
     ask = db.session.get(Ask, ask_id)
     if ask is None or not can_see_ask(actor, ask):
-        raise NotFound("No such ask.")
+        raise NotFound(gettext("No such ask."))
     return ask
 
 
@@ -665,7 +692,7 @@ def can_see_request(actor, request: ReferenceRequest) -> bool:
 
 def _may_file(actor) -> None:
     if actor is None or not can(actor, "requests.create"):
-        raise Forbidden("You can't file reference requests.")
+        raise Forbidden(gettext("You can't file reference requests."))
 
 
 def get_request(actor, request_id: int) -> ReferenceRequest:
@@ -681,7 +708,7 @@ def get_request(actor, request_id: int) -> ReferenceRequest:
         )
     )
     if request is None or not can_see_request(actor, request):
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     return request
 
 
@@ -761,7 +788,7 @@ def _audit(clean: dict) -> dict:
 
 def _may_edit(actor, request: ReferenceRequest) -> None:
     if not (_may_manage(actor) or _owns(actor, request)):
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     if request.status not in EDITABLE_REQUEST_STATUSES:
         raise DomainError(f"The request is {label(request.status).lower()}; it can't be changed.")
 
@@ -774,10 +801,10 @@ def update_request(actor, request: ReferenceRequest, data: dict) -> dict:
     )
     clean.update(rush)
     if "needed_by" in clean and clean["needed_by"] is None:
-        raise ValidationFailed("needed_by: This field is required.", field="needed_by")
+        raise ValidationFailed(gettext("needed_by: This field is required."), field="needed_by")
     if clean.get("advocates_needed", 1) is None:
         raise ValidationFailed(
-            "advocates_needed: This field is required.", field="advocates_needed"
+            gettext("advocates_needed: This field is required."), field="advocates_needed"
         )
     link = opportunities.link_for_request(
         actor, clean, request=request, requester=request.requester
@@ -799,7 +826,7 @@ def submit_request(actor, request: ReferenceRequest) -> ReferenceRequest:
     """Send a draft to the reference team, checked as a new request would be."""
     _may_edit(actor, request)
     if request.status != "draft":
-        raise DomainError("Only a draft can be submitted; this one already was.")
+        raise DomainError(gettext("Only a draft can be submitted; this one already was."))
     values = {name: getattr(request, name) for name in REQUEST_FIELDS}
     values = {k: v for k, v in values.items() if v is not None}
     if isinstance(values.get("opportunity_amount"), Decimal):
@@ -817,7 +844,7 @@ def copy_request(actor, source: ReferenceRequest) -> ReferenceRequest:
     """A new draft with the fields of a request the actor may see (needed-by moved if past)."""
     _may_file(actor)
     if not can_see_request(actor, source):
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     values = {name: getattr(source, name) for name in REQUEST_FIELDS}
     today = dt.date.today()
     if values["needed_by"] is None or values["needed_by"] < today:
@@ -839,9 +866,9 @@ def copy_request(actor, source: ReferenceRequest) -> ReferenceRequest:
 def assign_request(actor, request: ReferenceRequest, manager) -> ReferenceRequest:
     """Give the request to a reference manager (None: nobody)."""
     if not _may_manage(actor):
-        raise Forbidden("Only the reference team assigns requests.")
+        raise Forbidden(gettext("Only the reference team assigns requests."))
     if manager is not None and manager.role not in PROGRAM:
-        raise ValidationFailed("Choose a reference manager.", field="manager_id")
+        raise ValidationFailed(gettext("Choose a reference manager."), field="manager_id")
     old = request.manager_id
     request.manager_id = manager.id if manager else None
     if old != request.manager_id:
@@ -852,7 +879,7 @@ def assign_request(actor, request: ReferenceRequest, manager) -> ReferenceReques
 def _reason(reason: str | None, field: str = "reason", required: bool = True) -> str | None:
     reason = (reason or "").strip()
     if required and not reason:
-        raise ValidationFailed("Say why, for the requester.", field=field)
+        raise ValidationFailed(gettext("Say why, for the requester."), field=field)
     if len(reason) > REASON_MAX:
         raise ValidationFailed(f"Must be at most {REASON_MAX} characters.", field=field)
     return reason or None
@@ -872,7 +899,7 @@ def _close(actor, request: ReferenceRequest, status: str, reason: str | None) ->
 def reject_request(actor, request: ReferenceRequest, reason: str) -> ReferenceRequest:
     """Triage: the reference team turns a request down, with the reason the requester reads."""
     if not _may_manage(actor):
-        raise Forbidden("Only the reference team rejects requests.")
+        raise Forbidden(gettext("Only the reference team rejects requests."))
     if request.status not in OPEN_REQUEST_STATUSES:
         raise DomainError(f"The request is {label(request.status).lower()}; it can't be rejected.")
     _close(actor, request, "cancelled", _reason(reason))
@@ -883,7 +910,7 @@ def reject_request(actor, request: ReferenceRequest, reason: str) -> ReferenceRe
 def cancel_request(actor, request: ReferenceRequest, reason: str | None = None) -> ReferenceRequest:
     """The requester (or the team) no longer needs it; open asks are withdrawn."""
     if not (_may_manage(actor) or _owns(actor, request)):
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     if request.status not in EDITABLE_REQUEST_STATUSES:
         raise DomainError(f"The request is {label(request.status).lower()}; nothing to cancel.")
     _close(actor, request, "cancelled", _reason(reason, required=False))
@@ -893,10 +920,10 @@ def cancel_request(actor, request: ReferenceRequest, reason: str | None = None) 
 def comment_on_request(actor, request: ReferenceRequest, body: str) -> RequestComment:
     """Add to the request's thread (a question from the team, the requester's answer)."""
     if not can_see_request(actor, request):
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     body = (body or "").strip()
     if not body:
-        raise ValidationFailed("Write a message.", field="body")
+        raise ValidationFailed(gettext("Write a message."), field="body")
     if len(body) > COMMENT_MAX:
         raise ValidationFailed(f"Must be at most {COMMENT_MAX} characters.", field="body")
     comment = RequestComment(request=request, author_id=actor.id, body=body)
@@ -940,7 +967,7 @@ def record_outcome(
 ) -> ReferenceRequest:
     """Won or lost (and the amount): what influenced-revenue reports read; may change later."""
     if not (_may_manage(actor) or _owns(actor, request)):
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     data = {"opportunity_outcome": outcome}
     if amount is not _UNSET:
         data["opportunity_amount"] = amount
@@ -1066,7 +1093,7 @@ def refresh_request(request: ReferenceRequest, at: dt.datetime | None = None) ->
 
 def _may_run_ask(actor, ask: Ask) -> None:
     if not can_see_ask(actor, ask) or actor.role == "advocate":
-        raise NotFound("No such ask.")
+        raise NotFound(gettext("No such ask."))
 
 
 def _is_asked_advocate(actor, ask: Ask) -> bool:
@@ -1089,9 +1116,9 @@ def schedule_ask(actor, ask: Ask, when: dt.datetime, *, advocate_pick: bool = Fa
             f"This ask is {label(ask.status).lower()}; only an accepted one is scheduled."
         )
     if not isinstance(when, dt.datetime) or when.tzinfo is None:
-        raise ValidationFailed("Give a date and time.", field="scheduled_at")
+        raise ValidationFailed(gettext("Give a date and time."), field="scheduled_at")
     if when < now_utc() - dt.timedelta(days=1):
-        raise ValidationFailed("Must not be in the past.", field="scheduled_at")
+        raise ValidationFailed(gettext("Must not be in the past."), field="scheduled_at")
     old = ask.scheduled_at
     ask.scheduled_at = when
     audit.record(
@@ -1102,7 +1129,7 @@ def schedule_ask(actor, ask: Ask, when: dt.datetime, *, advocate_pick: bool = Fa
 
 def reschedule_ask(actor, ask: Ask, when: dt.datetime, *, advocate_pick: bool = False) -> Ask:
     if ask.scheduled_at is None:
-        raise DomainError("This ask has no date yet; schedule it first.")
+        raise DomainError(gettext("This ask has no date yet; schedule it first."))
     return schedule_ask(actor, ask, when, advocate_pick=advocate_pick)
 
 
@@ -1110,17 +1137,17 @@ def _rating(rating, feedback, *, required: bool) -> tuple[int | None, str | None
     errors = {}
     if rating is None or rating == "":
         if required:
-            errors["rating"] = "Rate the reference from 1 to 5."
+            errors["rating"] = gettext("Rate the reference from 1 to 5.")
         rating = None
     elif isinstance(rating, bool) or not (
         isinstance(rating, int) or (isinstance(rating, str) and rating.strip().isdigit())
     ):
-        errors["rating"] = "Must be a whole number from 1 to 5."
+        errors["rating"] = gettext("Must be a whole number from 1 to 5.")
     elif not 1 <= int(rating) <= 5:
-        errors["rating"] = "Must be from 1 to 5."
+        errors["rating"] = gettext("Must be from 1 to 5.")
     feedback = (feedback or "").strip() if isinstance(feedback, str | type(None)) else feedback
     if not isinstance(feedback, str):
-        errors["feedback"] = "Must be text."
+        errors["feedback"] = gettext("Must be text.")
     elif len(feedback) > FEEDBACK_MAX:
         errors["feedback"] = f"Must be at most {FEEDBACK_MAX} characters (it has {len(feedback)})."
     if errors:
@@ -1164,7 +1191,7 @@ def rate_ask(actor, ask: Ask, rating, feedback=None) -> Ask:
     """The requester rates a completed ask (or changes the rating)."""
     _may_run_ask(actor, ask)
     if ask.status != "completed":
-        raise DomainError("Rate an ask once it is completed.")
+        raise DomainError(gettext("Rate an ask once it is completed."))
     rating, feedback = _rating(rating, feedback, required=True)
     old = ask.requester_rating
     ask.requester_rating = rating

@@ -17,6 +17,7 @@ from portal.asks.models import Ask
 from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
+from portal.i18n import gettext
 from portal.notifications.service import _zone
 from portal.templating import viewer_zone
 
@@ -75,7 +76,10 @@ def offer_on_accept(ask: Ask) -> None:
     except DomainError as error:
         g.slot_error = error.message
         raise
-    flash(f"Your times went to {ask.request.requester.name}, who picks one.", "success")
+    flash(
+        gettext("Your times went to %(name)s, who picks one.", name=ask.request.requester.name),
+        "success",
+    )
 
 
 # -- the requester's and the program team's request pages ---------------------------------------
@@ -190,7 +194,10 @@ def offer(ask_id: int):
     except DomainError as error:
         return _refused(ask, error)
     db.session.commit()
-    flash(f"Your times went to {ask.request.requester.name}, who picks one.", "success")
+    flash(
+        gettext("Your times went to %(name)s, who picks one.", name=ask.request.requester.name),
+        "success",
+    )
     return redirect(url_for("me.ask", ask_id=ask.id) + "#slots")
 
 
@@ -204,5 +211,5 @@ def pick(ask_id: int, slot_id: int):
     except DomainError as error:
         return _refused(ask, error)
     db.session.commit()
-    flash("Booked: you both get a calendar invitation.", "success")
+    flash(gettext("Booked: you both get a calendar invitation."), "success")
     return redirect(url_for("me.ask", ask_id=ask.id))

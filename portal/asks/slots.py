@@ -15,6 +15,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from portal.asks import service as asks
 from portal.asks.models import Ask
@@ -26,7 +27,7 @@ from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.service import _zone, queue_email
 from portal.urls import external_url
-from portal.vocab import label
+from portal.vocab import in_sentence, label
 
 MAX_SLOTS = 3
 MIN_NOTICE = dt.timedelta(hours=1)
@@ -188,7 +189,7 @@ def _tell_other_side(actor, ask: Ask, proposer: str, offered: list[AskSlot]) -> 
     """E-mail the side that picks: the requester for the advocate's times, else the advocate.
     The times are shown in the recipient's own time zone."""
     request = ask.request
-    what = label(request.activity_type).lower()
+    what = in_sentence(request.activity_type)
     if SIDES[proposer] == "advocate":
         recipient, name, user = request.requester.email, request.requester.name, request.requester
         offered_by = ask.advocate.name
@@ -201,7 +202,9 @@ def _tell_other_side(actor, ask: Ask, proposer: str, offered: list[AskSlot]) -> 
     queue_email(
         "ask_slots_offered",
         recipient,
-        f"{offered_by} offered times for the {what}: pick one",
+        lazy_gettext(
+            "%(name)s offered times for the %(activity)s: pick one", name=offered_by, activity=what
+        ),
         ask=ask,
         request=request,
         slots=offered,

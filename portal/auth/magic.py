@@ -21,6 +21,7 @@ from portal.auth.service import find_user, normalize_email
 from portal.auth.session import end_session
 from portal.auth.views import begin_sign_in
 from portal.extensions import db, limiter
+from portal.i18n import gettext
 from portal.notifications.service import queue_email
 from portal.urls import external_url
 
@@ -55,10 +56,12 @@ def request_magic_link(email: str) -> None:
     if user is None or not user.active or user.role != "advocate":
         return
     token = issue_link_token(user, PURPOSE, _max_age())
+    from flask_babel import lazy_gettext
+
     queue_email(
         "magic_link",
         user.email,
-        "Your sign-in link",
+        lazy_gettext("Your sign-in link"),
         user=user,
         link=external_url("magic.use", token=token),
         minutes=_max_age() // 60,
@@ -106,8 +109,10 @@ def ask():
         db.session.commit()
         # The same answer whether or not the address exists.
         flash(
-            "If that address belongs to an advocate, a sign-in link is on its way. "
-            "It works once, for 15 minutes.",
+            gettext(
+                "If that address belongs to an advocate, a sign-in link is on its way. "
+                "It works once, for 15 minutes."
+            ),
             "info",
         )
         return redirect(url_for("magic.ask"))

@@ -135,10 +135,12 @@ def request_password_reset(email: str) -> None:
     if user.role != "advocate" and staff_passwords_off():
         return  # staff have no local password to reset when single sign-on is required
     token = issue_link_token(user, RESET, current_app.config["RESET_LINK_MAX_AGE"])
+    from flask_babel import lazy_gettext
+
     queue_email(
         "password_reset",
         user.email,
-        "Reset your password",
+        lazy_gettext("Reset your password"),
         user=user,
         link=external_url("auth.reset_password", token=token),
         hours=current_app.config["RESET_LINK_MAX_AGE"] // 3600,

@@ -15,6 +15,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from limits import RateLimitItemPerSecond
 
@@ -41,7 +43,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 # starts and Flask-Login knows no user) and lapses after MFA_PENDING_SECONDS.
 PENDING = "_sign_in_pending"
 SETUP = "_mfa_setup_secret"
-FAILURE = "That e-mail and password don't match an account."
+FAILURE = _l("That e-mail and password don't match an account.")
 
 
 def _sign_in_limit() -> str:
@@ -98,7 +100,7 @@ def sign_in():
         service.record_failed_sign_in(form.email.data)
         db.session.commit()  # the failure is audited though nothing else is written
         # One message for every failure: it must not tell which part was wrong.
-        form.form_errors.append(FAILURE)
+        form.form_errors.append(str(FAILURE))
         return render_template("auth/sign_in.html", form=form), 200
     return render_template("auth/sign_in.html", form=form)
 
@@ -142,7 +144,7 @@ def _pending() -> tuple[User | None, dict]:
 
 def _restart():
     session.pop(PENDING, None)
-    flash("Please sign in again.", "info")
+    flash(_("Please sign in again."), "info")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -168,12 +170,12 @@ def second_step():
         if used is not None:
             if used == "recovery_code":
                 left = mfa.recovery_codes_left(user)
-                flash(f"You used a recovery code: {left} left.", "warning")
+                flash(_("You used a recovery code: %(left)s left.", left=left), "warning")
             return finish_sign_in(user, "mfa", remember=pending["remember"], target=pending["next"])
         db.session.rollback()
         service.record_failed_sign_in(user.email, reason="code")
         db.session.commit()
-        form.code.errors.append("That code doesn't match. Try the newest code from your app.")
+        form.code.errors.append(_("That code doesn't match. Try the newest code from your app."))
         return render_template("auth/second_step.html", form=form), 200
     return render_template("auth/second_step.html", form=form)
 
@@ -225,7 +227,7 @@ def sign_out():
     sessions.end_session(current_user)
     db.session.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -246,14 +248,14 @@ def revoke_session(session_id: int):
         row = sessions.revoke_session(current_user, session_id)
     except NotFound:
         db.session.rollback()
-        flash("That session is already gone.", "info")
+        flash(_("That session is already gone."), "info")
         return redirect(url_for("auth.session_list"))
     db.session.commit()
     if row.key_hash == hash_token(current_user.session_key or ""):
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
         return redirect(url_for("auth.sign_in"))
-    flash("That session is signed out.", "success")
+    flash(_("That session is signed out."), "success")
     return redirect(url_for("auth.session_list"))
 
 
@@ -263,7 +265,7 @@ def sign_out_everywhere():
     sessions.sign_out_everywhere(current_user)
     db.session.commit()
     logout_user()
-    flash("You are signed out everywhere, on this device too.", "info")
+    flash(_("You are signed out everywhere, on this device too."), "info")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -315,7 +317,7 @@ def disable_mfa():
             flash(error.message, "danger")
         else:
             db.session.commit()
-            flash("Two-step sign-in is off.", "success")
+            flash(_("Two-step sign-in is off."), "success")
     return redirect(url_for("auth.mfa_settings"))
 
 
@@ -360,7 +362,7 @@ def change_password():
             method = before.method if before is not None else "password"
             sessions.start_session(user, method, remember=bool(before and before.remember))
             db.session.commit()
-            flash("Your password is changed. You are signed out everywhere else.", "success")
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/change_password.html", form=form)
 
@@ -390,7 +392,7 @@ def forgot_password():
         # (a link, an e-mail, an audit event) must not show in how long the answer takes.
         time.sleep(max(0.0, current_app.config["RESET_MIN_SECONDS"] - (time.monotonic() - started)))
         # The same answer whether or not the address exists.
-        flash("If that address has an account, a reset link is on its way.", "info")
+        flash(_("If that address has an account, a reset link is on its way."), "info")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -401,8 +403,8 @@ def reset_password(token: str):
         token,
         check=service.check_reset_link,
         apply=service.reset_password,
-        heading="Choose a new password",
-        done="Your password is set. Please sign in.",
+        heading=_("Choose a new password"),
+        done=_("Your password is set. Please sign in."),
     )
 
 
@@ -412,8 +414,8 @@ def accept_invitation(token: str):
         token,
         check=service.check_invitation_link,
         apply=service.accept_invitation,
-        heading="Welcome: choose your password",
-        done="Your account is ready. Please sign in.",
+        heading=_("Welcome: choose your password"),
+        done=_("Your account is ready. Please sign in."),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -31,39 +32,40 @@ def _number(value):
 
 
 class BenefitForm(FlaskForm):
-    kind = SelectField("Kind", choices=choices(BENEFIT_KINDS), validators=[Required()])
-    title = StringField("Title", validators=[Required()], filters=[blank_to_none])
-    description = TextAreaField("Description", filters=[blank_to_none])
-    event_date = StringField("Event date", render_kw={"type": "date"}, filters=[blank_to_none])
-    location = StringField("Place", filters=[blank_to_none])
+    kind = SelectField(_l("Kind"), choices=choices(BENEFIT_KINDS), validators=[Required()])
+    title = StringField(_l("Title"), validators=[Required()], filters=[blank_to_none])
+    description = TextAreaField(_l("Description"), filters=[blank_to_none])
+    event_date = StringField(_l("Event date"), render_kw={"type": "date"}, filters=[blank_to_none])
+    location = StringField(_l("Place"), filters=[blank_to_none])
     capacity = StringField(
-        "Capacity",
+        _l("Capacity"),
         filters=[_number],
         render_kw={"inputmode": "numeric"},
-        description="Places; leave empty for unlimited.",
+        description=_l("Places; leave empty for unlimited."),
     )
     points_cost = StringField(
-        "Points cost",
+        _l("Points cost"),
         filters=[_number],
         render_kw={"inputmode": "numeric"},
-        description="0 for free.",
+        description=_l("0 for free."),
     )
     claim_deadline = StringField(
-        "Claim deadline",
+        _l("Claim deadline"),
         render_kw={"type": "date"},
         filters=[blank_to_none],
-        description="Last day to claim; on or before the event.",
+        description=_l("Last day to claim; on or before the event."),
     )
-    requires_approval = BooleanField("A manager approves each claim")
+    requires_approval = BooleanField(_l("A manager approves each claim"))
     eligibility = SelectField(
-        "Who may claim", choices=[SelectChoice(k, ELIGIBILITY_WORDS[k]) for k in ELIGIBILITY_RULES]
+        _l("Who may claim"),
+        choices=[SelectChoice(k, ELIGIBILITY_WORDS[k]) for k in ELIGIBILITY_RULES],
     )
     min_completed = StringField(
-        "Completed activities needed", filters=[_number], render_kw={"inputmode": "numeric"}
+        _l("Completed activities needed"), filters=[_number], render_kw={"inputmode": "numeric"}
     )
     # Only the chosen ones are on the page; more are added by name (active advocates only).
     allowed_advocate_ids = LookupListField(
-        "Chosen advocates",
+        _l("Chosen advocates"),
         resolve=functools.partial(lookup.resolve_advocate, active_only=True),
         labels=lookup.advocate_labels,
         endpoint="lookup.advocates",
@@ -78,16 +80,18 @@ class BenefitForm(FlaskForm):
 
 
 class ClaimForm(FlaskForm):
-    talk_title = StringField("Talk title", filters=[blank_to_none])
+    talk_title = StringField(_l("Talk title"), filters=[blank_to_none])
     abstract = TextAreaField(
-        "Abstract", filters=[blank_to_none], description="A few sentences: what people learn."
+        _l("Abstract"),
+        filters=[blank_to_none],
+        description=_l("A few sentences: what people learn."),
     )
     statement = TextAreaField(
-        "Short statement",
+        _l("Short statement"),
         filters=[blank_to_none],
-        description="Why you want a seat and what you would bring.",
+        description=_l("Why you want a seat and what you would bring."),
     )
-    note = TextAreaField("Note to the team (optional)", filters=[blank_to_none])
+    note = TextAreaField(_l("Note to the team (optional)"), filters=[blank_to_none])
 
     def fields_for(self, kind: str):
         """The form's fields this kind of benefit asks for, marked required where needed."""
@@ -105,14 +109,14 @@ class ClaimForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    note = TextAreaField("Note to the advocate (optional)", filters=[blank_to_none])
+    note = TextAreaField(_l("Note to the advocate (optional)"), filters=[blank_to_none])
 
 
 class AdjustForm(FlaskForm):
     delta = StringField(
-        "Points",
+        _l("Points"),
         validators=[Required()],
         filters=[_number],
-        description="Positive to add, negative to take away, such as 50 or -20.",
+        description=_l("Positive to add, negative to take away, such as 50 or -20."),
     )
-    memo = StringField("Why", validators=[Required()], filters=[blank_to_none])
+    memo = StringField(_l("Why"), validators=[Required()], filters=[blank_to_none])

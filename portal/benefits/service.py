@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import sqlalchemy as sa
+from flask_babel import LazyString, lazy_gettext, ngettext
 
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask
@@ -34,9 +35,10 @@ from portal.benefits.models import (
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.i18n import gettext
 from portal.notifications.service import queue_email
 from portal.validation import Checker
-from portal.vocab import BENEFIT_KINDS, BENEFIT_STATUSES, label
+from portal.vocab import BENEFIT_KINDS, BENEFIT_STATUSES, in_sentence, label
 
 # Claims in these states hold a place of the benefit's capacity.
 PLACE_STATUSES = ("requested", "approved", "fulfilled")
@@ -97,7 +99,7 @@ def lock_benefit(benefit_id: int) -> Benefit:
         sa.select(Benefit).where(Benefit.id == benefit_id).execution_options(populate_existing=True)
     ).one_or_none()
     if benefit is None:
-        raise NotFound("No such benefit.")
+        raise NotFound(gettext("No such benefit."))
     return benefit
 
 
@@ -155,7 +157,7 @@ def _points(n: int) -> str:
 def adjust_points(actor, advocate: Advocate, delta, memo) -> LedgerEntry:
     """A manager's adjustment with a memo; a balance never goes below zero."""
     if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team adjusts points.")
+        raise Forbidden(gettext("Only the program team adjusts points."))
     c = Checker({"delta": delta, "memo": memo}, allowed=("delta", "memo"))
     c.integer("delta", minimum=-1_000_000, maximum=1_000_000, required=True)
     c.text("memo", max_length=500, required=True)
@@ -371,7 +373,7 @@ def _apply(benefit: Benefit, clean: dict) -> dict:
 
 def create_benefit(actor, data: dict) -> Benefit:
     if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team adds benefits.")
+        raise Forbidden(gettext("Only the program team adds benefits."))
     clean = check_benefit_data(data)
     benefit = Benefit(status="open", requires_approval=False, eligibility="everyone")
     db.session.add(benefit)
@@ -384,7 +386,7 @@ def create_benefit(actor, data: dict) -> Benefit:
 def update_benefit(actor, benefit: Benefit, data: dict) -> dict:
     """Change the fields sent; more capacity promotes waiting claims at once."""
     if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team edits benefits.")
+        raise Forbidden(gettext("Only the program team edits benefits."))
     benefit = lock_benefit(benefit.id)
     clean = check_benefit_data(data, benefit=benefit, partial=True)
     changed = _apply(benefit, clean)
@@ -398,9 +400,9 @@ def update_benefit(actor, benefit: Benefit, data: dict) -> dict:
 def set_benefit_status(actor, benefit: Benefit, status: str) -> None:
     """Open or close the benefit for new claims; claims already made stay as they are."""
     if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team opens and closes benefits.")
+        raise Forbidden(gettext("Only the program team opens and closes benefits."))
     if status not in BENEFIT_STATUSES:
-        raise ValidationFailed("status: Must be open or closed.", field="status")
+        raise ValidationFailed(gettext("status: Must be open or closed."), field="status")
     if benefit.status != status:
         old = benefit.status
         benefit.status = status
@@ -433,7 +435,7 @@ def get_benefit(actor, benefit_id: int) -> Benefit:
         query = query.where(_visible_to(actor))
     benefit = db.session.scalar(query)
     if benefit is None:
-        raise NotFound("No such benefit.")
+        raise NotFound(gettext("No such benefit."))
     return benefit
 
 
@@ -449,7 +451,7 @@ def benefit_for_advocate(advocate: Advocate, benefit_id: int) -> Benefit:
         sa.select(Benefit).where(Benefit.id == benefit_id, _open_or_claimed_by(advocate))
     )
     if benefit is None:
-        raise NotFound("No such benefit.")
+        raise NotFound(gettext("No such benefit."))
     return benefit
 
 
@@ -483,15 +485,19 @@ def _day(value: dt.date) -> str:
 
 def _eligibility_refusal(advocate: Advocate, benefit: Benefit, done: int | None = None):
     if advocate.status != "active":
-        return "only active advocates may claim benefits"
+        return gettext("only active advocates may claim benefits")
     if benefit.eligibility == "min_completed":
         done = completed_activities(advocate.id) if done is None else done
         need = benefit.min_completed or 0
         if done < need:
-            return f"for advocates with {need} completed activities; you have {done}"
+            return gettext(
+                "for advocates with %(need)s completed activities; you have %(done)s",
+                need=need,
+                done=done,
+            )
     chosen = {a.advocate_id for a in benefit.allowed}
     if benefit.eligibility == "chosen" and advocate.id not in chosen:
-        return "by invitation only"
+        return gettext("by invitation only")
     return None
 
 
@@ -521,27 +527,35 @@ def offer(
     reason = _claim_refusal(advocate, benefit, claim, have, done)
     waitlist = left == 0
     if reason is None and waitlist:
-        return Offer(benefit, claim, True, True, "full, join the waitlist", left)
+        return Offer(benefit, claim, True, True, gettext("full, join the waitlist"), left)
     return Offer(benefit, claim, reason is None, False, reason, left)
 
 
 def _claim_refusal(advocate, benefit, claim, have=None, done=None) -> str | None:
     if claim is not None:
-        return f"you claimed this already ({label(claim.status).lower()})"
+        return gettext("you claimed this already (%(status)s)", status=in_sentence(claim.status))
     today = _today()
     if benefit.status != "open":
-        return "closed"
+        return gettext("closed")
     if benefit.claim_deadline and today > benefit.claim_deadline:
-        return f"closed on {_day(benefit.claim_deadline)}"
+        return gettext("closed on %(day)s", day=_day(benefit.claim_deadline))
     if benefit.event_date and today >= benefit.event_date:
-        return f"the event was on {_day(benefit.event_date)}"
+        return gettext("the event was on %(day)s", day=_day(benefit.event_date))
     refusal = _eligibility_refusal(advocate, benefit, done)
     if refusal:
         return refusal
     have = balance(advocate.id) if have is None else have
     if benefit.points_cost > have:
-        return f"needs {benefit.points_cost} points, you have {have}"
+        return gettext(
+            "needs %(cost)s points, you have %(have)s", cost=benefit.points_cost, have=have
+        )
     return None
+
+
+def have_too_few_points(advocate, benefit, claim) -> bool:
+    """Whether a refused claim is refused for its points alone (the field an error names):
+    with any balance it would pass."""
+    return _claim_refusal(advocate, benefit, claim, have=benefit.points_cost) is None
 
 
 CATALOG_PAGE = 24  # cards on a page of the catalog (rows of two and three)
@@ -612,15 +626,19 @@ def claim_benefit(actor, benefit: Benefit, advocate: Advocate, details: dict | N
     """
     own = getattr(actor, "advocate", None) if actor.role == "advocate" else None
     if own is None or own.id != advocate.id:
-        raise Forbidden("Advocates claim benefits for themselves.")
+        raise Forbidden(gettext("Advocates claim benefits for themselves."))
     clean = check_claim_details(benefit.kind, details)
     benefit = lock_benefit(benefit.id)
     lock_advocate(advocate.id)
     existing = live_claim(advocate.id, benefit.id)
     refusal = _claim_refusal(advocate, benefit, existing)
     if refusal:
-        field = "points" if refusal.startswith("needs ") else "benefit_id"
-        raise ClaimRefused(f"You can't claim {benefit.title}: {refusal}.", field=field)
+        short = have_too_few_points(advocate, benefit, existing)
+        field = "points" if short else "benefit_id"
+        raise ClaimRefused(
+            gettext("You can't claim %(title)s: %(why)s.", title=benefit.title, why=refusal),
+            field=field,
+        )
     full = benefit.capacity is not None and places_taken(benefit.id) >= benefit.capacity
     claim = Claim(
         benefit_id=benefit.id,
@@ -691,14 +709,16 @@ def promote_waitlisted(actor, benefit: Benefit) -> list[Claim]:
             continue
         _take_place(claim, benefit, actor)
         audit.record(actor, "claim.promoted", claim, {"status": claim.status})
-        _tell(claim, "claim_promoted", f"A place opened: {benefit.title}")
+        _tell(
+            claim, "claim_promoted", lazy_gettext("A place opened: %(title)s", title=benefit.title)
+        )
         promoted.append(claim)
         if free is not None:
             free -= 1
     return promoted
 
 
-def _tell(claim: Claim, template: str, subject: str) -> None:
+def _tell(claim: Claim, template: str, subject) -> None:
     advocate = claim.advocate
     if advocate is None or not advocate.email:
         return
@@ -714,7 +734,7 @@ def _tell(claim: Claim, template: str, subject: str) -> None:
 
 def _may_decide(actor) -> None:
     if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team decides claims.")
+        raise Forbidden(gettext("Only the program team decides claims."))
 
 
 def _note(note) -> str | None:
@@ -747,7 +767,7 @@ def approve_claim(actor, claim: Claim, note=None) -> Claim:
     claim.decided_by_id = actor.id
     claim.decision_note = note
     audit.record(actor, "claim.approved", claim, {"note": note})
-    _tell(claim, "claim_decided", f"Approved: {benefit.title}")
+    _tell(claim, "claim_decided", lazy_gettext("Approved: %(title)s", title=benefit.title))
     return claim
 
 
@@ -768,7 +788,7 @@ def decline_claim(actor, claim: Claim, note=None) -> Claim:
     claim.decision_note = note
     refunded = _release(claim, actor, f"Declined: {benefit.title}")
     audit.record(actor, "claim.declined", claim, {"from": old, "note": note, "refund": refunded})
-    _tell(claim, "claim_decided", f"Declined: {benefit.title}")
+    _tell(claim, "claim_decided", lazy_gettext("Declined: %(title)s", title=benefit.title))
     promote_waitlisted(actor, benefit)
     return claim
 
@@ -779,14 +799,20 @@ def cancel_claim(actor, claim: Claim, note=None) -> Claim:
     own = own and actor.advocate.id == claim.advocate_id
     if not own and not can(actor, "program.manage"):
         if actor.role == "advocate":
-            raise NotFound("No such claim.")
-        raise Forbidden("You can't cancel this claim.")
+            raise NotFound(gettext("No such claim."))
+        raise Forbidden(gettext("You can't cancel this claim."))
     note = _note(note)
     claim, benefit = _locked(claim)
     if claim.status not in CANCELLABLE:
-        raise DomainError(f"This claim is {label(claim.status).lower()}; it can't be cancelled.")
+        raise DomainError(
+            gettext(
+                "This claim is %(status)s; it can't be cancelled.", status=in_sentence(claim.status)
+            )
+        )
     if benefit.event_date and _today() >= benefit.event_date:
-        raise DomainError(f"The event was on {_day(benefit.event_date)}; too late to cancel.")
+        raise DomainError(
+            gettext("The event was on %(day)s; too late to cancel.", day=_day(benefit.event_date))
+        )
     old = claim.status
     claim.status = "cancelled"
     claim.decided_at = now_utc()
@@ -796,7 +822,7 @@ def cancel_claim(actor, claim: Claim, note=None) -> Claim:
     refunded = _release(claim, actor, f"Cancelled: {benefit.title}")
     audit.record(actor, "claim.cancelled", claim, {"from": old, "refund": refunded})
     if not own:
-        _tell(claim, "claim_decided", f"Cancelled: {benefit.title}")
+        _tell(claim, "claim_decided", lazy_gettext("Cancelled: %(title)s", title=benefit.title))
     promote_waitlisted(actor, benefit)
     return claim
 
@@ -836,12 +862,12 @@ def get_claim(actor, claim_id: int) -> Claim:
     """A claim the actor may see: the program team any, an advocate only their own (404)."""
     claim = db.session.get(Claim, claim_id)
     if claim is None:
-        raise NotFound("No such claim.")
+        raise NotFound(gettext("No such claim."))
     if can(actor, "program.manage"):
         return claim
     advocate = getattr(actor, "advocate", None) if actor.role == "advocate" else None
     if advocate is None or claim.advocate_id != advocate.id:
-        raise NotFound("No such claim.")
+        raise NotFound(gettext("No such claim."))
     return claim
 
 
@@ -851,7 +877,7 @@ def claim_query(actor, *, status=None, benefit_id=None, advocate_id=None) -> sa.
     if not can(actor, "program.manage"):
         advocate = getattr(actor, "advocate", None) if actor.role == "advocate" else None
         if advocate is None:
-            raise Forbidden("You can't see claims.")
+            raise Forbidden(gettext("You can't see claims."))
         query = query.where(Claim.advocate_id == advocate.id)
     elif advocate_id:
         query = query.where(Claim.advocate_id == advocate_id)
@@ -884,15 +910,15 @@ def ledger_advocate(actor, advocate_id: int) -> Advocate:
 
     Others are refused before the lookup, so the answer never tells which ids exist."""
     if not (can(actor, "program.manage") or can(actor, "advocate.self")):
-        raise Forbidden("Only the advocate and the program team see a points ledger.")
+        raise Forbidden(gettext("Only the advocate and the program team see a points ledger."))
     advocate = db.session.get(Advocate, advocate_id)
     if advocate is None:
-        raise NotFound("No such advocate.")
+        raise NotFound(gettext("No such advocate."))
     if can(actor, "program.manage"):
         return advocate
     own = getattr(actor, "advocate", None)
     if own is None or own.id != advocate.id:
-        raise NotFound("No such advocate.")
+        raise NotFound(gettext("No such advocate."))
     return advocate
 
 
@@ -972,7 +998,13 @@ def expire_points(actor=None, today: dt.date | None = None) -> tuple[int, int]:
         queue_email(
             "claim_points_expiring",
             advocate.email,
-            f"{_points(soon)} expire soon",
+            # Lazy: written in the advocate's language when queued (`make i18n-extract` reads
+            # ngettext, not lazy_ngettext).
+            LazyString(
+                lambda n=soon: ngettext(
+                    "%(num)s point expire soon", "%(num)s points expire soon", n
+                )
+            ),
             advocate=advocate,
             points=soon,
             on=today + dt.timedelta(days=WARN_DAYS),
@@ -1020,7 +1052,7 @@ def give_and_get(actor) -> GiveGet:
     the most activities beyond the benefits they received, at least one more); and the open
     benefits without a live claim. Advocates who neither gave nor got are left out."""
     if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team sees give and get.")
+        raise Forbidden(gettext("Only the program team sees give and get."))
     from portal.accounts.models import Account
     from portal.asks.models import ReferenceRequest
 

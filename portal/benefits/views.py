@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.permissions import require
@@ -77,11 +78,14 @@ def claim(benefit_id: int):
         else:
             db.session.commit()
             words = {
-                "approved": "It's yours: your place is confirmed.",
-                "requested": "Claimed: the program team will confirm it soon.",
-                "waitlisted": "It's full: you're on the waitlist; we'll write when a place frees.",
+                "approved": _("It's yours: your place is confirmed."),
+                "requested": _("Claimed: the program team will confirm it soon."),
+                "waitlisted": _(
+                    "It's full: you're on the waitlist; we'll write when a place frees."
+                ),
             }
-            flash(words[made.status], "success")
+            message = words[made.status]
+            flash(message, "success")
             return redirect(url_for("benefits.claims"))
     return _benefit_page(advocate, found, form, 422)
 
@@ -120,7 +124,7 @@ def cancel(claim_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("Cancelled. Any points it held are back in your balance.", "success")
+        flash(_("Cancelled. Any points it held are back in your balance."), "success")
     return redirect(url_for("benefits.claims"))
 
 

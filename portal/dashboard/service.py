@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from portal import i18n
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
@@ -20,6 +21,7 @@ from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.benefits.service import waitlist_position
 from portal.database import now_utc
 from portal.extensions import db
+from portal.i18n import N_, gettext, ngettext
 from portal.vocab import label
 
 OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
@@ -31,7 +33,10 @@ _SINGULARS = {"speaking": "speaking engagement"}
 
 
 def counted(count: int, activity_type: str) -> str:
-    """'1 reference call', '2 case studies'."""
+    """'1 reference call', '2 case studies' ('Referenzgespräch (1)' in other languages, where
+    the plural of each activity's words is not ours to guess)."""
+    if not i18n.in_english():
+        return gettext("%(activity)s (%(count)s)", activity=label(activity_type), count=count)
     if count == 1:
         return f"1 {_SINGULARS.get(activity_type, label(activity_type).lower())}"
     return f"{count} {_PLURALS.get(activity_type, label(activity_type).lower() + 's')}"
@@ -56,8 +61,34 @@ def _live_by_type(advocate: Advocate, start: dt.date, zone) -> list[tuple[str, i
 def _usage_words(count: int, limit: int, period: str) -> str:
     """'2 of 3 asks this quarter'; '2 asks this month (your limit is now 1)' when over."""
     if count > limit:
-        return f"{count} asks this {period} (your limit is now {limit})"
-    return f"{count} of {limit} ask{'s' if limit != 1 else ''} this {period}"
+        over = {
+            "month": N_("%(count)s asks this month (your limit is now %(limit)s)"),
+            "quarter": N_("%(count)s asks this quarter (your limit is now %(limit)s)"),
+            "year": N_("%(count)s asks this year (your limit is now %(limit)s)"),
+        }
+        return gettext(over[period], count=count, limit=limit)
+    if period == "month":
+        text = ngettext(
+            "%(count)s of %(num)s ask this month",
+            "%(count)s of %(num)s asks this month",
+            limit,
+            count=count,
+        )
+    elif period == "quarter":
+        text = ngettext(
+            "%(count)s of %(num)s ask this quarter",
+            "%(count)s of %(num)s asks this quarter",
+            limit,
+            count=count,
+        )
+    else:
+        text = ngettext(
+            "%(count)s of %(num)s ask this year",
+            "%(count)s of %(num)s asks this year",
+            limit,
+            count=count,
+        )
+    return text
 
 
 def advocate_usage(advocate: Advocate, at: dt.datetime | None = None) -> list[dict]:
@@ -162,23 +193,22 @@ def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
 
 # What an advocate's latest claim on a benefit means for them, by its status.
 CLAIM_WORDS = {
-    "approved": "You have a place",
-    "requested": "Waiting for the program team's decision",
-    "waitlisted": "On the waiting list",
-    "declined": "Your claim was declined",
-    "cancelled": "Your claim was cancelled",
-    "fulfilled": "You received this",
+    "approved": N_("You have a place"),
+    "requested": N_("Waiting for the program team's decision"),
+    "waitlisted": N_("On the waiting list"),
+    "declined": N_("Your claim was declined"),
+    "cancelled": N_("Your claim was cancelled"),
+    "fulfilled": N_("You received this"),
 }
 
 
 def claim_words(claim: Claim) -> str:
     """'You have a place', 'On the waiting list (position 2)'... what is true of the claim."""
-    words = CLAIM_WORDS[claim.status]
     if claim.status == "waitlisted":
         position = waitlist_position(claim)
         if position:
-            words += f" (position {position})"
-    return words
+            return gettext("On the waiting list (position %(position)s)", position=position)
+    return gettext(CLAIM_WORDS[claim.status])
 
 
 def claims_on(advocate: Advocate, benefit_ids: list[int]) -> dict[int, str]:

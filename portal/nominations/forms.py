@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -16,22 +17,24 @@ def _strip(value):
 
 class NominateForm(FlaskForm):
     account = StringField(
-        "Customer account",
+        _l("Customer account"),
         validators=[Required()],
         filters=[_strip],
         render_kw={"list": "account-names", "autocomplete": "off"},
-        description="Start typing the company's name and pick it from the list.",
+        description=_l("Start typing the company's name and pick it from the list."),
     )
-    name = StringField("Contact's name", validators=[Required()], filters=[_strip])
-    email = EmailField("Contact's work e-mail", validators=[Required()], filters=[_strip])
-    title = StringField("Job title", filters=[blank_to_none])
+    name = StringField(_l("Contact's name"), validators=[Required()], filters=[_strip])
+    email = EmailField(_l("Contact's work e-mail"), validators=[Required()], filters=[_strip])
+    title = StringField(_l("Job title"), filters=[blank_to_none])
     reason = TextAreaField(
-        "Why would they be a good advocate?",
+        _l("Why would they be a good advocate?"),
         validators=[Required()],
         filters=[blank_to_none],
         render_kw={"rows": 4},
-        description="What they achieved with us, what they'd talk about. The account's "
-        "customer success manager and the program team read this.",
+        description=_l(
+            "What they achieved with us, what they'd talk about. The account's "
+            "customer success manager and the program team read this."
+        ),
     )
 
     def to_data(self) -> dict:
@@ -46,45 +49,47 @@ class NominateForm(FlaskForm):
 
 class ObjectionForm(FlaskForm):
     reason = TextAreaField(
-        "Why should the program not invite them?",
+        _l("Why should the program not invite them?"),
         validators=[Required()],
         filters=[blank_to_none],
         render_kw={"rows": 3},
-        description="The program team reads this and decides; the nominator sees only that "
-        "the nomination is on hold.",
+        description=_l(
+            "The program team reads this and decides; the nominator sees only that "
+            "the nomination is on hold."
+        ),
     )
 
 
 class DecideObjectionForm(FlaskForm):
     note = TextAreaField(
-        "Note",
+        _l("Note"),
         filters=[blank_to_none],
         render_kw={"rows": 2},
-        description="Required to overrule: why the program goes ahead.",
+        description=_l("Required to overrule: why the program goes ahead."),
     )
 
 
 class SelfNominationForm(FlaskForm):
-    name = StringField("Your name", validators=[Required()], filters=[_strip])
+    name = StringField(_l("Your name"), validators=[Required()], filters=[_strip])
     email = EmailField(
-        "Work e-mail",
+        _l("Work e-mail"),
         validators=[Required()],
         filters=[_strip],
-        description="We send you a link to confirm it.",
+        description=_l("We send you a link to confirm it."),
     )
-    company = StringField("Company", validators=[Required()], filters=[_strip])
-    title = StringField("Job title", filters=[blank_to_none])
+    company = StringField(_l("Company"), validators=[Required()], filters=[_strip])
+    title = StringField(_l("Job title"), filters=[blank_to_none])
     activity_types = MultiCheckboxField(
-        "What would you be willing to do?",
+        _l("What would you be willing to do?"),
         choices=choices(ACTIVITY_TYPES),
         validate_choice=False,
     )
     consent = BooleanField(
-        "The program team may contact me about becoming a customer advocate.",
+        _l("The program team may contact me about becoming a customer advocate."),
         validators=[Required()],
     )
     # Left empty by people (hidden); bots fill every field.
-    website = StringField("Leave this field empty", render_kw={"autocomplete": "off"})
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off"})
 
     def to_data(self) -> dict:
         return {
@@ -103,7 +108,7 @@ class ConfirmForm(FlaskForm):
 
 class AttachForm(FlaskForm):
     account = StringField(
-        "Account",
+        _l("Account"),
         validators=[Required()],
         filters=[_strip],
         render_kw={"list": "account-names", "autocomplete": "off"},
@@ -111,9 +116,9 @@ class AttachForm(FlaskForm):
 
 
 class NominationSettingsForm(FlaskForm):
-    enabled = BooleanField("Public self-nomination page on")
+    enabled = BooleanField(_l("Public self-nomination page on"))
     objection_days = IntegerField(
-        "Days the account's CSM may object",
+        _l("Days the account's CSM may object"),
         validators=[Optional()],
-        description="1 to 30 days after another team's nomination.",
+        description=_l("1 to 30 days after another team's nomination."),
     )

@@ -5,6 +5,10 @@ SEQUENCE is the number of times it was (re)scheduled minus one, read from the au
 reschedule updates the attendees' event and a withdrawal cancels it (METHOD:CANCEL). The
 cancellation rides on the withdrawal notice where there is one (`cancellation`), so nobody gets
 two e-mails about one withdrawal; `send_cancellations` covers the other attendees.
+
+An advocate's invitations and feed are written in their language (`i18n.locale_for_advocate`:
+the SUMMARY and DESCRIPTION, with a LANGUAGE parameter when it is not English); staff's in
+English.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from urllib.parse import urlsplit
 import icalendar
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 
+from portal import i18n
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.audit.models import AuditEvent
@@ -90,29 +96,58 @@ def _attendee(name: str, email: str, partstat: str) -> icalendar.vCalAddress:
 
 
 def summary_of(ask: Ask) -> str:
+    """The event's title, in the current locale (see `i18n.in_locale`)."""
     request = ask.request
-    text = f"{label(request.activity_type)} with {ask.advocate.name}"
+    activity, name = label(request.activity_type), ask.advocate.name
     if request.prospect_company:
-        text += f" for {request.prospect_company}"
-    return text
+        return gettext(
+            "%(activity)s with %(name)s for %(company)s",
+            activity=activity,
+            name=name,
+            company=request.prospect_company,
+        )
+    return gettext("%(activity)s with %(name)s", activity=activity, name=name)
 
 
 def _description(ask: Ask) -> str:
     request = ask.request
     lines = [
-        f"{label(request.activity_type)} arranged through {program_name()}.",
-        f"Advocate: {ask.advocate.name} ({ask.advocate.account.name})",
-        f"Requested by: {request.requester.name}",
+        gettext(
+            "%(activity)s arranged through %(program)s.",
+            activity=label(request.activity_type),
+            program=program_name(),
+        ),
+        gettext(
+            "Advocate: %(name)s (%(account)s)",
+            name=ask.advocate.name,
+            account=ask.advocate.account.name,
+        ),
+        gettext("Requested by: %(name)s", name=request.requester.name),
     ]
     if request.prospect_company:
-        lines.append(f"Prospect: {request.prospect_company}")
+        lines.append(gettext("Prospect: %(company)s", company=request.prospect_company))
     if ask.proposed_times:
-        lines.append(f"Times the advocate proposed: {ask.proposed_times}")
+        lines.append(gettext("Times the advocate proposed: %(times)s", times=ask.proposed_times))
     return "\n".join(lines)
 
 
-def event_for(ask: Ask, *, sequence: int, cancelled: bool = False) -> icalendar.Event:
-    """The VEVENT of an ask: times in the advocate's zone (TZID), stamped in UTC."""
+def attendee_locale(ask: Ask, email: str) -> str:
+    """The language of an attendee's invitation: the advocate's, else (staff) English."""
+    if (email or "").lower() == (ask.advocate.email or "").lower():
+        return i18n.locale_for_advocate(ask.advocate)
+    return i18n.DEFAULT_LOCALE
+
+
+def event_for(
+    ask: Ask, *, sequence: int, cancelled: bool = False, locale: str | None = None
+) -> icalendar.Event:
+    """The VEVENT of an ask: times in the advocate's zone (TZID), stamped in UTC; its texts in
+    `locale` (English by default)."""
+    locale = i18n.supported(locale) or i18n.DEFAULT_LOCALE
+    with i18n.in_locale(locale):
+        summary, description = summary_of(ask), _description(ask)
+    # The texts' language, when it is not the calendar's default (RFC 5545 3.2.10).
+    language = {"LANGUAGE": locale} if locale != i18n.DEFAULT_LOCALE else None
     zone = _zone(ask.advocate.timezone)
     start = ask.scheduled_at.astimezone(zone)
     event = icalendar.Event()
@@ -121,8 +156,8 @@ def event_for(ask: Ask, *, sequence: int, cancelled: bool = False) -> icalendar.
     event.add("dtstamp", now_utc())
     event.add("dtstart", start)
     event.add("dtend", start + duration_of(ask))
-    event.add("summary", summary_of(ask))
-    event.add("description", _description(ask))
+    event.add("summary", summary, parameters=language)
+    event.add("description", description, parameters=language)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("organizer", _organizer())
     event.add("attendee", _attendee(ask.advocate.name, ask.advocate.email, "ACCEPTED"))
@@ -143,21 +178,26 @@ def _calendar(method: str | None = None, name: str | None = None) -> icalendar.C
     return calendar
 
 
-def invitation_ics(ask: Ask, method: str = "REQUEST", sequence: int | None = None) -> str:
-    """The invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) of a scheduled ask."""
+def invitation_ics(
+    ask: Ask, method: str = "REQUEST", sequence: int | None = None, locale: str | None = None
+) -> str:
+    """The invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) of a scheduled ask,
+    its texts in `locale` (English by default)."""
     if sequence is None:
         sequence = max(times_scheduled(ask) - 1, 0)
     calendar = _calendar(method)
-    calendar.add_component(event_for(ask, sequence=sequence, cancelled=method == "CANCEL"))
+    calendar.add_component(
+        event_for(ask, sequence=sequence, cancelled=method == "CANCEL", locale=locale)
+    )
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()
 
 
-def _attachment(ask: Ask, method: str, sequence: int) -> dict:
+def _attachment(ask: Ask, method: str, sequence: int, locale: str | None = None) -> dict:
     return {
         "filename": "invite.ics" if method == "REQUEST" else "cancel.ics",
         "content_type": f"text/calendar; method={method}",
-        "content": invitation_ics(ask, method, sequence),
+        "content": invitation_ics(ask, method, sequence, locale),
     }
 
 
@@ -177,17 +217,27 @@ def send_invitations(event: Event) -> None:
     if ask.scheduled_at is None:
         return
     sequence = max(times_scheduled(ask) - 1, 0)
-    attachment = _attachment(ask, "REQUEST", sequence)
+    attachments: dict[str, dict] = {}  # one per language
     moved = event.action == "ask.rescheduled"
     for email, user in _attendees(ask):
-        when = time_helpers(recipient_zone(email, user))["local_time"](
-            ask.scheduled_at, "%a %d %b %Y, %H:%M"
-        )
+        locale = attendee_locale(ask, email)
+        if locale not in attachments:
+            attachments[locale] = _attachment(ask, "REQUEST", sequence, locale)
+        with i18n.in_locale(locale):
+            when = time_helpers(recipient_zone(email, user), locale)["local_time"](
+                ask.scheduled_at, "%a %d %b %Y, %H:%M"
+            )
+            values = {"summary": summary_of(ask), "when": when}
+            subject = (
+                gettext("Moved: %(summary)s, %(when)s", **values)
+                if moved
+                else gettext("Invitation: %(summary)s, %(when)s", **values)
+            )
         queue_email(
             "ask_scheduled",
             email,
-            f"{'Moved' if moved else 'Invitation'}: {summary_of(ask)}, {when}",
-            attachments=[attachment],
+            subject,
+            attachments=[attachments[locale]],
             ask=ask,
             request=ask.request,
             moved=moved,
@@ -196,11 +246,21 @@ def send_invitations(event: Event) -> None:
         )
 
 
-def cancellation(ask: Ask) -> dict | None:
-    """The METHOD:CANCEL attachment of a withdrawn ask's event, or None when it had no date."""
+def cancellation(ask: Ask, recipient: str | None = None) -> dict | None:
+    """The METHOD:CANCEL attachment of a withdrawn ask's event, or None when it had no date;
+    in the language of `recipient` (an attendee's address; English by default)."""
     if ask.scheduled_at is None:
         return None
-    return _attachment(ask, "CANCEL", times_scheduled(ask))
+    locale = attendee_locale(ask, recipient) if recipient else None
+    return _attachment(ask, "CANCEL", times_scheduled(ask), locale)
+
+
+def _written_in(attachment: dict, locale: str) -> bool:
+    """Whether an ICS attachment's texts are in `locale` (see `event_for`'s LANGUAGE)."""
+    content = attachment.get("content") or ""
+    if locale == i18n.DEFAULT_LOCALE:
+        return ";LANGUAGE=" not in content
+    return f";LANGUAGE={locale}:" in content
 
 
 def send_cancellations(
@@ -213,11 +273,17 @@ def send_cancellations(
     for email, user in _attendees(ask):
         if email.lower() == mailed:
             continue
+        locale = attendee_locale(ask, email)
+        mine = attachment
+        if not _written_in(attachment, locale):  # the notice's language: this one in theirs
+            mine = _attachment(ask, "CANCEL", times_scheduled(ask), locale)
+        with i18n.in_locale(locale):
+            subject = gettext("Cancelled: %(summary)s", summary=summary_of(ask))
         queue_email(
             "ask_cancelled",
             email,
-            f"Cancelled: {summary_of(ask)}",
-            attachments=[attachment],
+            subject,
+            attachments=[mine],
             ask=ask,
             request=ask.request,
             reason=reason,
@@ -316,7 +382,13 @@ def feed_ics(user) -> str:
         ).all()
     )
     calendar = _calendar(name=f"{program_name()}: {user.name}")
+    # An advocate's feed in their language (all its asks are theirs); staff's in English.
+    locale = (
+        i18n.locale_for_advocate(asks[0].advocate) if user.role == "advocate" and asks else None
+    )
     for ask in asks:
-        calendar.add_component(event_for(ask, sequence=max(sequences.get(ask.id, 1) - 1, 0)))
+        calendar.add_component(
+            event_for(ask, sequence=max(sequences.get(ask.id, 1) - 1, 0), locale=locale)
+        )
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()

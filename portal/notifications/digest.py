@@ -12,10 +12,12 @@ from collections import defaultdict
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
+from flask_babel import ngettext
 
 from portal.auth.models import User
 from portal.database import now_utc
 from portal.extensions import db
+from portal.i18n import DEFAULT_LOCALE, in_locale
 from portal.notifications.models import Notification, OutboxMessage
 from portal.notifications.reminders import sent_keys
 from portal.notifications.service import Audience, clean_header, render_message
@@ -59,7 +61,15 @@ def send_digests(at: dt.datetime | None = None) -> int:
         user, items = users.get(user_id), items_of[user_id]
         if user is None or not user.active:
             continue  # nobody to tell: the items are marked sent below all the same
-        subject = clean_header(f"Your weekly summary: {len(items)} update{'s' * (len(items) != 1)}")
+        locale = audience.locale(user.email)
+        with in_locale(locale):
+            subject = clean_header(
+                ngettext(
+                    "Your weekly summary: %(num)s update",
+                    "Your weekly summary: %(num)s updates",
+                    len(items),
+                )
+            )
         text, html = render_message(
             "digest",
             user.email,
@@ -79,6 +89,7 @@ def send_digests(at: dt.datetime | None = None) -> int:
                 body_html=html,
                 user_id=user.id,
                 dedupe_key=keys[user_id],
+                meta={"locale": locale} if locale != DEFAULT_LOCALE else None,
             )
         )
         written += 1

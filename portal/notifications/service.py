@@ -1,16 +1,19 @@
 """Telling people: e-mails written to the outbox and in-app notifications, by each user's choice.
 
 `queue_email` is the one way to send a message. It renders the template (HTML and text, both on
-the shared layout) in the recipient's time zone, writes an in-app notification for a recipient
-with a login, and honours the recipient's choice for the event type: `email`, `in_app` only, or a
-weekly `digest` (see `portal.notifications.digest`). Security mails (password reset,
-invitations, sign-in links) always go by e-mail. Delivery is the sender's job. Code that writes
-many messages at once (reminders, the digest) reads their recipients up front with `Audience`.
+the shared layout) and its subject in the recipient's time zone and language (an advocate's:
+`portal.i18n.locale_for_advocate`; everyone else's: English), writes an in-app notification
+for a recipient with a login, and honours the recipient's choice for the event type: `email`,
+`in_app` only, or a weekly `digest` (see `portal.notifications.digest`). Security mails
+(password reset, invitations, sign-in links) always go by e-mail. Delivery is the sender's job.
+Code that writes many messages at once (reminders, the digest) reads their recipients up front
+with `Audience`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask import current_app, render_template
 
+from portal import i18n
 from portal.auth.links import link_refs_in
 from portal.auth.models import User
 from portal.extensions import db
@@ -187,14 +191,18 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def recipient_zone(recipient: str, user=None) -> ZoneInfo:
-    """The recipient's zone: the advocate's own `timezone` when the address is an advocate's,
-    else the user's, else the program's default (UTC)."""
+def _advocate_row(recipient: str):
+    """(timezone, locale, languages) of the advocate with this address, or None (one query)."""
     from portal.advocates.models import Advocate
 
-    advocate_zone = db.session.scalar(
-        sa.select(Advocate.timezone).where(sa.func.lower(Advocate.email) == recipient.lower())
-    )
+    return db.session.execute(
+        sa.select(Advocate.timezone, Advocate.locale, Advocate.languages)
+        .where(sa.func.lower(Advocate.email) == recipient.lower())
+        .limit(1)
+    ).first()
+
+
+def _zone_of(advocate_zone: str | None, user) -> ZoneInfo:
     if advocate_zone:
         return _zone(advocate_zone)
     if user is not None:
@@ -202,13 +210,61 @@ def recipient_zone(recipient: str, user=None) -> ZoneInfo:
     return _zone(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
 
 
-def time_helpers(zone: ZoneInfo) -> dict:
-    """Template functions that show times in `zone`, naming the zone."""
+def _locale_of(row) -> str:
+    """The locale of messages to the advocate of `row` (timezone, locale, languages), else
+    English (staff, strangers)."""
+    if row is None:
+        return i18n.DEFAULT_LOCALE
+    return i18n.supported(row[1]) or i18n.first_supported(row[2] or ()) or i18n.DEFAULT_LOCALE
+
+
+def recipient_zone(recipient: str, user=None) -> ZoneInfo:
+    """The recipient's zone: the advocate's own `timezone` when the address is an advocate's,
+    else the user's, else the program's default (UTC)."""
+    row = _advocate_row(recipient)
+    return _zone_of(row[0] if row else None, user)
+
+
+def recipient_locale(recipient: str) -> str:
+    """The locale of messages to `recipient`: an advocate's (`i18n.locale_for_advocate`) when
+    the address is an advocate's, else English (staff read the portal in English)."""
+    return _locale_of(_advocate_row(recipient))
+
+
+# strftime directives and the CLDR fields they stand for (for Babel's skeletons).
+_SKELETON = {"A": "EEEE", "a": "EEE", "d": "d", "e": "d", "B": "MMMM", "b": "MMM", "m": "MM",
+             "Y": "y", "y": "yy"}  # fmt: skip
+
+
+def _babel_local(value: dt.datetime | dt.date, fmt: str, locale: str) -> str:
+    """`value` as `fmt` (strftime) says in English, written the locale's way: the same fields
+    (weekday, day, month, year; hours and minutes) in the locale's order and words."""
+    from babel import dates
+
+    fields = re.findall(r"%(.)", fmt)
+    skeleton = "".join(_SKELETON[f] for f in fields if f in _SKELETON)
+    day = dates.format_skeleton(skeleton, value, locale=locale) if skeleton else ""
+    if not isinstance(value, dt.datetime) or not ({"H", "M", "I"} & set(fields)):
+        return day
+    time = dates.format_time(value, "short", locale=locale)
+    if not day:
+        return time
+    return (
+        dates.get_datetime_format("medium", locale=locale).replace("{1}", day).replace("{0}", time)
+    )
+
+
+def time_helpers(zone: ZoneInfo, locale: str | None = None) -> dict:
+    """Template functions that show times in `zone`, naming the zone, written for `locale`
+    (English: the strftime formats as they are; another locale: Babel's words and order)."""
+    locale = i18n.supported(locale) or i18n.DEFAULT_LOCALE
 
     def local_time(value: dt.datetime | None, fmt: str = "%A %d %B %Y, %H:%M") -> str:
         if value is None:
             return ""
         here = value.astimezone(zone)
+        if locale != i18n.DEFAULT_LOCALE:
+            return f"{_babel_local(here, fmt, locale)} {here.tzname()} ({zone.key})"
         return f"{here.strftime(fmt)} {here.tzname()} ({zone.key})"
 
     def local_day(value: dt.date | dt.datetime | None) -> str:
@@ -216,6 +272,10 @@ def time_helpers(zone: ZoneInfo) -> dict:
             return ""
         if isinstance(value, dt.datetime):
             value = value.astimezone(zone).date()
+        if locale != i18n.DEFAULT_LOCALE:
+            from babel.dates import format_date
+
+            return format_date(value, "long", locale=locale)
         return value.strftime("%d %B %Y")
 
     return {"local_time": local_time, "local_day": local_day, "zone_name": zone.key}
@@ -268,12 +328,13 @@ def program_name() -> str:
 
 class Audience:
     """The recipients of many messages, read up front in four queries whatever their number:
-    their users, each user's channel choices, the advocates' time zones and the program's name.
+    their users, each user's channel choices, the advocates' time zones and languages, and the
+    program's name.
 
     Given to `queue_email` (or `render_message`), writing each message runs no query at all, so
     a run that writes many (reminders, the digest) costs the same number of queries for ten
     recipients as for ten thousand. It answers as `_recipient_user`, `channel_for` and
-    `recipient_zone` do.
+    `recipient_zone` and `recipient_locale` do.
     """
 
     def __init__(self, recipients: Iterable[str]) -> None:
@@ -283,17 +344,24 @@ class Audience:
         self.program_name = program_name()
         self._users: dict[str, User] = {}
         self._zones: dict[str, str] = {}
+        self._locales: dict[str, str] = {}
         self._channels: dict[tuple[int, str], str] = {}
         if not emails:
             return
         users = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(emails)))
         self._users = {user.email.lower(): user for user in users}
-        zones = db.session.execute(
-            sa.select(sa.func.lower(Advocate.email), Advocate.timezone).where(
-                sa.func.lower(Advocate.email).in_(emails)
-            )
+        advocates = db.session.execute(
+            sa.select(
+                sa.func.lower(Advocate.email),
+                Advocate.timezone,
+                Advocate.locale,
+                Advocate.languages,
+            ).where(sa.func.lower(Advocate.email).in_(emails))
         )
-        self._zones = {email: zone for email, zone in zones if zone}
+        for email, zone, locale, languages in advocates:
+            if zone:
+                self._zones[email] = zone
+            self._locales.setdefault(email, _locale_of((zone, locale, languages)))
         ids = [user.id for user in self._users.values()]
         if ids:
             chosen = db.session.execute(
@@ -318,48 +386,72 @@ class Audience:
         return chosen if chosen in CHANNELS else "email"
 
     def zone(self, recipient: str, user=None) -> ZoneInfo:
-        advocate_zone = self._zones.get(recipient.lower())
-        if advocate_zone:
-            return _zone(advocate_zone)
-        if user is not None:
-            return _zone(user.timezone)
-        return _zone(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+        return _zone_of(self._zones.get(recipient.lower()), user)
+
+    def locale(self, recipient: str) -> str:
+        return self._locales.get(recipient.lower(), i18n.DEFAULT_LOCALE)
 
 
-def base_context(recipient: str, user=None, audience: Audience | None = None) -> dict:
-    """What every message template may use (see `templates/notifications/email/_layout.html`)."""
+class _One(Audience):
+    """One recipient's time zone and locale, read in one query when first asked (a message
+    sent alone)."""
+
+    def __init__(self, recipient: str) -> None:  # not Audience's: that reads much more
+        self._recipient = recipient
+
+    @functools.cached_property
+    def _row(self):
+        return _advocate_row(self._recipient)
+
+    def zone(self, recipient: str, user=None) -> ZoneInfo:
+        return _zone_of(self._row[0] if self._row else None, user)
+
+    def locale(self, recipient: str) -> str:
+        return _locale_of(self._row)
+
+
+def base_context(
+    recipient: str, user=None, audience: Audience | None = None, locale: str | None = None
+) -> dict:
+    """What every message template may use (see `templates/notifications/email/_layout.html`).
+    `locale`: the message's (else the recipient's)."""
     from portal.urls import external_url
 
-    if audience is not None:
-        name, zone = audience.program_name, audience.zone(recipient, user)
+    if audience is not None and not isinstance(audience, _One):
+        name = audience.program_name
     else:
-        name, zone = program_name(), recipient_zone(recipient, user)
+        name = program_name()
+    audience = audience if audience is not None else _One(recipient)
+    zone, locale = audience.zone(recipient, user), locale or audience.locale(recipient)
     return {
         "program_name": name,
         "base_url": current_app.config["BASE_URL"],
         "settings_link": external_url("notifications.settings"),
         "recipient": recipient,
-        **time_helpers(zone),
+        "message_locale": locale,
+        **time_helpers(zone, locale),
     }
 
 
 def render_message(
     template: str, recipient: str, user=None, /, *, audience: Audience | None = None, **context
 ) -> tuple[str, str]:
-    """The (text, html) of `templates/notifications/email/<template>` for this recipient."""
+    """The (text, html) of `templates/notifications/email/<template>` for this recipient, in
+    the recipient's language (`message_locale` in the context says which)."""
     full = {**base_context(recipient, user, audience), **context}
-    return (
-        render_template(f"notifications/email/{template}.txt", **full),
-        render_template(f"notifications/email/{template}.html", **full),
-    )
+    with i18n.in_locale(full["message_locale"]):
+        return (
+            render_template(f"notifications/email/{template}.txt", **full),
+            render_template(f"notifications/email/{template}.html", **full),
+        )
 
 
-def notify_in_app(user, event_type: str, title: str, link: str | None, *, digest: bool = False):
+def notify_in_app(user, event_type: str, title, link: str | None, *, digest: bool = False):
     """Add an in-app notification for `user` (the bell in the navigation counts it)."""
     note = Notification(
         user_id=user.id,
         event_type=event_type,
-        title=clean_header(title),
+        title=clean_header(str(title)),
         link=(link or None) and link[:500],
         digest="pending" if digest else None,
     )
@@ -370,7 +462,7 @@ def notify_in_app(user, event_type: str, title: str, link: str | None, *, digest
 def queue_email(
     template: str,
     recipient: str,
-    subject: str,
+    subject,
     *,
     attachments: list[dict] | None = None,
     dedupe_key: str | None = None,
@@ -385,12 +477,14 @@ def queue_email(
     When they chose in-app only or the weekly digest, no e-mail is queued and the message
     returned is not added to the session (setting fields on it changes nothing).
     `attachments` are `{"filename", "content_type", "content"}` dicts (e.g. an ICS file).
+    `subject` is a string, or a lazy one (`flask_babel.lazy_gettext`) that is written in the
+    recipient's language, as the message and its in-app notification are; the outbox row keeps
+    a locale other than English in `meta["locale"]` (the e-mail's Content-Language).
     With an `audience` holding the recipient, nothing is read from the database.
     A message with `hold_until` is not delivered before then, and makes no in-app notification
     (the bell would tell at once what the hold keeps quiet).
     """
     recipient = clean_header(recipient, 2000)
-    subject = clean_header(subject)
     event_type = event_type_of(template)
     security = template in SECURITY_TEMPLATES
     if audience is not None:
@@ -399,6 +493,12 @@ def queue_email(
     else:
         user = _recipient_user(recipient, context)
         channel = "email" if security else channel_for(user, event_type)
+        audience = _One(recipient)
+    if isinstance(subject, str):  # as it is (English): no need to know the locale yet
+        subject = clean_header(subject)
+    else:
+        with i18n.in_locale(audience.locale(recipient)):
+            subject = clean_header(str(subject))
     if user is not None and not security and hold_until is None:
         notify_in_app(
             user,
@@ -428,11 +528,15 @@ def queue_email(
     # The text keeps the links' stand-ins; only delivery fills those this message issued.
     refs = link_refs_in(message.body_text, message.body_html)
     # Always set, so every message has the same columns and many insert as one statement.
-    message.meta = {"links": refs} if refs else None
+    meta = {"links": refs} if refs else {}
+    locale = audience.locale(recipient)
+    if locale != i18n.DEFAULT_LOCALE:
+        meta["locale"] = locale
+    message.meta = meta or None
     db.session.add(message)
     return message
 
 
-def notify(user, template: str, subject: str, **context) -> OutboxMessage:
+def notify(user, template: str, subject, **context) -> OutboxMessage:
     """Tell a user about an event (e-mail, in-app or digest, as they chose)."""
     return queue_email(template, user.email, subject, user=user, **context)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from portal.auth.links import fill_link_refs
+from portal.i18n import supported
 from portal.notifications.inbox import keep_console_copy
 from portal.notifications.transport import (
     PermanentDeliveryError,
@@ -54,7 +55,8 @@ def _recipients(value: str) -> list[str]:
 
 def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
     """The MIME message the sender delivers for an outbox row: plain text, an HTML alternative
-    when there is one, then the attachments (an ICS keeps its `method=` parameter).
+    when there is one, then the attachments (an ICS keeps its `method=` parameter), with a
+    `Content-Language` header for the language the message is written in.
 
     `policy.SMTP` refuses line breaks in header values, a second guard after the outbox's own
     check at queue time.
@@ -76,6 +78,9 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
         mail.add_alternative(fill_link_refs(message.body_html, refs, signed=signed), subtype="html")
     for attachment in message.attachments or []:
         _attach(mail, attachment)
+    # The language it is written in (queue_email keeps one other than English in `meta`); last,
+    # as setting the content drops the Content-* headers.
+    mail["Content-Language"] = supported((message.meta or {}).get("locale")) or "en"
     return mail
 
 

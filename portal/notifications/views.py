@@ -5,6 +5,8 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.errors import ValidationFailed
@@ -59,7 +61,10 @@ def read(notification_id: int):
 def read_all():
     count = inapp.mark_all_read(current_user)
     db.session.commit()
-    flash(f"Marked {count} notification{'s' if count != 1 else ''} read.", "success")
+    flash(
+        ngettext("Marked %(num)d notification read.", "Marked %(num)d notifications read.", count),
+        "success",
+    )
     return redirect(url_for("notifications.index"))
 
 
@@ -83,7 +88,7 @@ def settings():
         else:
             db.session.commit()
             flash(
-                "Your notification settings are saved." if changed else "Nothing changed.",
+                _("Your notification settings are saved.") if changed else _("Nothing changed."),
                 "success",
             )
             return redirect(url_for("notifications.settings"))
@@ -115,9 +120,9 @@ def regenerate_feed():
     calendar.regenerate_feed(current_user)
     db.session.commit()
     flash(
-        "A new feed address is ready; the old one no longer works."
+        _("A new feed address is ready; the old one no longer works.")
         if had
-        else "Your calendar feed is ready.",
+        else _("Your calendar feed is ready."),
         "success",
     )
     return redirect(url_for("notifications.calendar_page"))
@@ -128,7 +133,7 @@ def regenerate_feed():
 def revoke_feed():
     if calendar.revoke_feed(current_user):
         db.session.commit()
-        flash("Your calendar feed is switched off.", "success")
+        flash(_("Your calendar feed is switched off."), "success")
     return redirect(url_for("notifications.calendar_page"))
 
 

@@ -17,6 +17,7 @@ from portal.auth.permissions import can
 from portal.errors import Forbidden, ValidationFailed
 from portal.program.ask_template_texts import DEFAULT_ASK_TEMPLATES
 from portal.program.service import get_setting, set_setting
+from portal.program.translation_lookup import translated
 from portal.validation import PLAIN_TEXT, has_markup
 from portal.vocab import ACTIVITY_TYPES
 
@@ -50,11 +51,15 @@ def ask_templates() -> dict[str, str]:
     return {t: stored.get(t, DEFAULT_ASK_TEMPLATES.get(t, "")) for t in ACTIVITY_TYPES}
 
 
-def template_text(activity_type: str | None) -> str | None:
-    """The template text for an ask of `activity_type`, or None when the program sends none."""
+def template_text(activity_type: str | None, locale: str | None = None) -> str | None:
+    """The template text for an ask of `activity_type` in `locale` (default: the page's or
+    message's) when translated, else in English; None when the program sends none."""
     if activity_type is None:
         return None
-    return ask_templates().get(activity_type) or None
+    english = ask_templates().get(activity_type) or None
+    if english is None:
+        return None
+    return translated("ask_template", activity_type, english, locale)
 
 
 def template_errors(given) -> tuple[dict[str, str], dict[str, str]]:

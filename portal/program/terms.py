@@ -10,6 +10,7 @@ import re
 import markdown
 import nh3
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 
 from portal.advocates.models import Advocate
@@ -21,6 +22,7 @@ from portal.extensions import db
 from portal.notifications.service import Audience, queue_email
 from portal.program.service import get_setting, set_setting
 from portal.program.terms_models import TermsAcceptance, TermsVersion
+from portal.program.translation_lookup import delete_translations, translated
 from portal.urls import external_url
 from portal.validation import Checker
 
@@ -167,6 +169,7 @@ def discard_draft(actor) -> bool:
     if draft is None:
         return False
     audit.record(actor, "terms.draft_discarded", draft, {"length": len(draft.body_markdown)})
+    delete_translations("terms", [draft.id])  # they translated the discarded text
     db.session.delete(draft)
     db.session.flush()
     return True
@@ -264,7 +267,11 @@ def notify_advocates(terms: TermsVersion) -> int:
         return 0
     audience = Audience(a.email for a in advocates)
     link = external_url("me.terms")
-    subject = f"{audience.program_name}: new program terms ({terms.version})"
+    subject = lazy_gettext(  # written in each advocate's language as it is queued
+        "%(program)s: new program terms (%(version)s)",
+        program=audience.program_name,
+        version=terms.version,
+    )
     for advocate in advocates:
         queue_email(
             "terms_published",
@@ -279,9 +286,12 @@ def notify_advocates(terms: TermsVersion) -> int:
 
 
 def current_text() -> Markup | None:
-    """The current terms rendered for advocates and invitees; None before any is published."""
+    """The current terms rendered for advocates and invitees, in the page's language when the
+    version has a translation into it; None before any is published."""
     row = current_terms()
-    return render_markdown(row.body_markdown) if row is not None else None
+    if row is None:
+        return None
+    return render_markdown(translated("terms", row.id, row.body_markdown))
 
 
 def backfill_acceptances() -> None:

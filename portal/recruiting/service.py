@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import load_only
 
 from portal.accounts.models import Account
@@ -348,9 +349,9 @@ def _send_invitation_mail(
     advocate: Advocate, inviter, template: str, reminder_number: int, dedupe_key=None
 ):
     subject = (
-        f"You are invited to {program_name()}"
+        lazy_gettext("You are invited to %(program)s", program=program_name())
         if reminder_number == 0
-        else f"Reminder: your invitation to {program_name()}"
+        else lazy_gettext("Reminder: your invitation to %(program)s", program=program_name())
     )
     return queue_email(
         template,

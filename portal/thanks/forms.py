@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length
@@ -11,10 +12,13 @@ from portal.thanks.service import FEEDBACK_MAX
 
 class AdvocateFeedbackForm(FlaskForm):
     feedback = TextAreaField(
-        "Your feedback",
+        _l("Your feedback"),
         validators=[Length(max=FEEDBACK_MAX)],
-        description="The person who asked and the reference team read it. "
-        f"At most {FEEDBACK_MAX} characters; leave it empty to remove it.",
+        description=_l(
+            "The person who asked and the reference team read it. At most %(most)s characters; "
+            "leave it empty to remove it.",
+            most=FEEDBACK_MAX,
+        ),
         render_kw={"rows": 4, "maxlength": FEEDBACK_MAX},
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
@@ -31,7 +32,7 @@ from portal.recruiting.models import Touchpoint
 from portal.thanks.models import AdvocateThanks, DealOutcomeShare
 from portal.urls import external_url
 from portal.validation import Checker
-from portal.vocab import label
+from portal.vocab import in_sentence, label
 
 FEEDBACK_MAX = 2000
 SHARE_SETTING = "share_outcomes_with_advocates"
@@ -70,11 +71,11 @@ def thank_for_ask(actor, ask: Ask) -> AdvocateThanks | None:
         return None
     advocate, request = ask.advocate, ask.request
     points, balance = points_for_ask(ask.id), benefits.balance(advocate.id)
-    activity = label(request.activity_type).lower()
+    activity = in_sentence(request.activity_type)
     queue_email(
         "thank_you",
         advocate.email,
-        f"Thank you for the {activity}",
+        lazy_gettext("Thank you for the %(activity)s", activity=activity),
         ask=ask,
         request=request,
         advocate=advocate,
@@ -170,10 +171,12 @@ def share_outcome(actor, opportunity: Opportunity) -> int:
         queue_email(
             "help_achieved",
             advocate.email,
-            f"What your help achieved: {company} chose us",
+            lazy_gettext("What your help achieved: %(company)s chose us", company=company),
             advocate=advocate,
             company=company,
-            activities=sorted({label(a.request.activity_type) for a in asks}),
+            activities=[
+                in_sentence(kind) for kind in sorted({a.request.activity_type for a in asks})
+            ],
             amount=opportunity.amount if show_amount else None,
             currency=opportunity.currency,
             ask=asks[-1],  # the in-app notice opens the latest of their activities
@@ -396,7 +399,7 @@ def announce_benefit(actor, benefit: Benefit) -> int:
         return 0
     audience = Audience(a.email for a in due)
     link = external_url("benefits.benefit", benefit_id=benefit.id)
-    subject = f"New for you: {benefit.title}"
+    subject = lazy_gettext("New for you: %(title)s", title=benefit.title)
     for advocate in due:
         queue_email(
             "benefit_opened",

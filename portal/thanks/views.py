@@ -12,6 +12,7 @@ from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.forms import show_service_errors
+from portal.i18n import gettext
 from portal.opportunities import service as opportunities
 from portal.program.service import get_setting
 from portal.thanks import service
@@ -61,7 +62,9 @@ def feedback(ask_id: int):
         else:
             db.session.commit()
             flash(
-                "Thank you for your feedback." if changed else "Your feedback is unchanged.",
+                gettext("Thank you for your feedback.")
+                if changed
+                else gettext("Your feedback is unchanged."),
                 "success",
             )
             return redirect(url_for("me.ask", ask_id=ask_id, _anchor="your-feedback"))
@@ -87,7 +90,7 @@ def share_outcome(crm_id: str):
         abort(404)
     form = DealShareForm()
     if not form.validate_on_submit():
-        flash("The form expired; please try again.", "error")
+        flash(gettext("The form expired; please try again."), "error")
         return redirect(url_for("opportunities.detail", crm_id=crm_id))
     try:
         told = service.set_deal_share(current_user, deal, bool(form.share.data))
@@ -100,11 +103,11 @@ def share_outcome(crm_id: str):
         flash(
             f"Saved. {told} advocate(s) told what their help achieved."
             if deal.outcome == "won"
-            else "Saved. Its advocates will hear once the deal is won.",
+            else gettext("Saved. Its advocates will hear once the deal is won."),
             "success",
         )
     else:
-        flash("Saved. Advocates will not hear about this deal.", "success")
+        flash(gettext("Saved. Advocates will not hear about this deal."), "success")
     return redirect(url_for("opportunities.detail", crm_id=crm_id))
 
 
