@@ -18,9 +18,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && rm /tmp/requirements.txt
 
 # The portal itself. It runs from /app: templates, static files and migrations are read from
-# here (gunicorn and flask put the working directory first on the import path).
+# here (gunicorn and flask put the working directory first on the import path). The message
+# catalogs are compiled here, as `make install` does (the .mo files are not committed).
 COPY . .
-RUN pip install --no-deps . \
+RUN pybabel compile -d portal/translations \
+    && pip install --no-deps . \
     && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin portal \
     && mkdir -p /app/instance \
     && chown portal:portal /app/instance

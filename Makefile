@@ -11,16 +11,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Installs are pinned by requirements.lock (constraints: the versions tested together).
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
 	$(MAKE) --no-print-directory catalogs
 
 install-test: $(VENV)/.test-installed
 	$(MAKE) --no-print-directory catalogs
 
-# Installed again only when pyproject.toml changes (a second `make test` starts at once).
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Installed again only when pyproject.toml or the lock changes (a second `make test` starts at once).
+$(VENV)/.test-installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
 ## Install, create the SQLite database with demo data, print the logins, and serve on PORT
@@ -35,6 +36,7 @@ demo: install
 ## Install the test dependencies and run the whole suite (SQLite; browser tests need Chromium).
 test: install-test
 	$(BIN)/ruff check portal tests bench
+	$(BIN)/ruff format --check portal tests bench
 	$(BIN)/bandit -q -c pyproject.toml -r portal
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

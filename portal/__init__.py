@@ -32,7 +32,7 @@ def create_app(config_overrides: dict | None = None, config_class=None) -> Flask
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
-    register_delivery()
+    register_listeners(app)
     return app
 
 
@@ -114,7 +114,6 @@ def register_blueprints(app: Flask) -> None:
     from portal.planning.views import bp as planning_bp
     from portal.playbook.views import admin_bp as playbook_admin_bp
     from portal.playbook.views import bp as playbook_bp
-    from portal.program import custom_fields
     from portal.program.custom_field_views import bp as custom_fields_bp
     from portal.program.taxonomy_views import bp as taxonomies_bp
     from portal.program.terms_views import bp as terms_admin_bp
@@ -143,7 +142,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp)
     app.register_blueprint(recognition_bp)
     app.register_blueprint(custom_fields_bp)
-    custom_fields.register_merge_handler()  # a taxonomy merge moves custom values too
     app.register_blueprint(terms_admin_bp)
     app.register_blueprint(translations_admin_bp)  # program texts in advocates' languages
     app.register_blueprint(taxonomies_bp)
@@ -195,14 +193,48 @@ def register_template_helpers(app: Flask) -> None:
     register(app)
 
 
-def register_delivery() -> None:
-    """Transports, event subscribers and reminders register themselves when imported."""
-    from portal.asks import reminders  # noqa: F401
-    from portal.notifications import chat, transports  # noqa: F401
-    from portal.recruiting import suggestions  # noqa: F401  (its event subscribers)
-    from portal.thanks import service as thanks  # noqa: F401  (its event subscribers)
-    from portal.webhooks import delivery  # noqa: F401  (and its event subscriber)
-    from portal.work import service as work  # noqa: F401  (joined requesters told on completion)
+def register_listeners(app: Flask) -> None:
+    """Every hook that reacts to a change, installed here and nowhere else (no module registers
+    anything when imported). Each call is idempotent: the tests build many apps in one process.
+
+    The subscribers of one event run in the order subscribed here (in-app, calendar, chat, thanks,
+    suggestions, shared work, then webhooks), so their outbox rows are written in that order.
+    """
+    from portal.asks import eligibility
+    from portal.asks import reminders as ask_reminders
+    from portal.notifications import calendar, chat, inapp, transports
+    from portal.program import custom_fields
+    from portal.program import service as program
+    from portal.recruiting import service as recruiting
+    from portal.recruiting import suggestions
+    from portal.reports import facts
+    from portal.thanks import service as thanks
+    from portal.webhooks import delivery
+    from portal.webhooks import service as webhooks
+    from portal.work import service as work
+
+    # Session hooks: derived rows and per-request caches kept current on flush.
+    facts.listen()  # the reports' per-request facts, on every change to an ask
+    eligibility.listen()  # the rows matching reads, on every change to an advocate or ask
+    program.listen()  # the request's cached taxonomy, forgotten when a term changes
+    custom_fields.register_merge_handler()  # a taxonomy merge moves custom values too
+
+    # Domain events (portal.events): subscribers run inside the change's transaction.
+    inapp.register()
+    calendar.register()
+    chat.register()
+    thanks.register()
+    suggestions.register()
+    work.register()
+    webhooks.register()
+
+    # The outbox's transports, by message kind (portal.notifications.sender).
+    delivery.register()  # webhook
+    transports.register()  # email, chat
+
+    # Reminders (`flask send-reminders` and the worker).
+    recruiting.register()
+    ask_reminders.register()
 
 
 def register_commands(app: Flask) -> None:

@@ -2,7 +2,8 @@
 
 Services already record each state change with `portal.audit.service.record(actor, action,
 entity, data)`; that call publishes the same facts as an `Event` here. Subscribers (webhooks,
-team chat, in-app notifications) register for actions with `@subscribe("ask.placed", ...)` and
+team chat, in-app notifications) register for actions with `subscribe("ask.placed", ...)(fn)`,
+called from their module's `register()` by the factory's `register_listeners`, and
 run inside the transaction of the change, so what they write (outbox messages, notifications)
 commits together with it or not at all. A subscriber must not commit, and must only add rows.
 

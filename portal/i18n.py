@@ -215,6 +215,9 @@ def register(app: Flask) -> None:
     # `{{ key|in_sentence }}`: a vocabulary word inside a sentence, cased as the language does.
     app.jinja_env.filters["in_sentence"] = lambda value: str(in_sentence(value))
     app.jinja_env.filters["money"] = money
+    # `_("...")` in a template is markup (its text is trusted); `|as_text` makes it plain text
+    # again, escaped where it is printed like any other string.
+    app.jinja_env.filters["as_text"] = lambda value: str.__str__(value)
     # Templates look their strings up through the catalog kept per request.
     app.jinja_env.install_gettext_callables(
         gettext=lambda text: translations().ugettext(text),

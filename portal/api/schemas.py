@@ -1,13 +1,13 @@
 """marshmallow schemas of the API: what responses hold (dumped with them) and what the
 OpenAPI document says. Request bodies are checked by the services; the *Input schemas
-only describe them."""
+only describe them. The objects that events carry (asks, requests, claims, advocates, deals)
+have their schemas in `portal.webhooks.payloads`: a webhook call shows them as the API does."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
-from marshmallow.experimental.context import Context
 from marshmallow.validate import Length, OneOf, Range
 
 from portal.asks.matching import OFFER_LIMIT
@@ -24,32 +24,24 @@ from portal.vocab import (
     SENIORITIES,
     STAGE_GROUPS,
 )
-
-TAXONOMY = "A value of the program's {} taxonomy."
-CUSTOM_VALUES = (
-    "The administrators' own fields (GET /settings/custom-fields), key -> value: text, a "
-    "number, a date as YYYY-MM-DD, a choice as its term's value (a list when the field takes "
-    "several). Values of retired fields stay."
+from portal.webhooks.payloads import (
+    CUSTOM_VALUES,
+    TAXONOMY,
+    AdvocateSchema,
+    AnswerSchema,
+    AskSchema,
+    ClaimSchema,
+    CriteriaSchema,
+    OpportunitySchema,
+    RequestSchema,
+    claim_figures,
+    text_list,
 )
+
 CUSTOM_INPUT = (
     CUSTOM_VALUES + " Send the keys to change; null clears one. A bad value is refused with "
     "422 naming `custom_fields.<key>`, and nothing is written."
 )
-
-# An amount as answered: a decimal string with cents (exact, unlike a JSON number).
-MONEY_OUT = {"type": "string", "format": "decimal", "example": "250000.00"}
-
-
-def _text_list(description: str):
-    return fields.List(fields.String(), metadata={"description": description})
-
-
-class AnswerSchema(Schema):
-    """An object the API answers with: every field is always there (null where allowed)."""
-
-    def on_bind_field(self, field_name, field_obj) -> None:
-        field_obj.required = True
-
 
 # Errors -----------------------------------------------------------------------------------
 
@@ -153,7 +145,7 @@ class AccountSchema(AnswerSchema):
     crm_id = fields.String(allow_none=True)
     csm_id = fields.Integer(allow_none=True)
     status = fields.String(validate=OneOf(ACCOUNT_STATUSES))
-    products = _text_list(TAXONOMY.format("product"))
+    products = text_list(TAXONOMY.format("product"))
     notes = fields.String(allow_none=True)
     custom_fields = fields.Dict(
         keys=fields.String(),
@@ -183,7 +175,7 @@ class AccountInputSchema(Schema):
         allow_none=True, metadata={"description": "Set by the program team; a CSM logs their own."}
     )
     status = fields.String(validate=OneOf(ACCOUNT_STATUSES))
-    products = _text_list(TAXONOMY.format("product"))
+    products = text_list(TAXONOMY.format("product"))
     notes = fields.String(allow_none=True)
     custom_fields = fields.Dict(
         keys=fields.String(),
@@ -201,47 +193,6 @@ class AccountNewSchema(AccountInputSchema):
 # Advocates --------------------------------------------------------------------------------
 
 
-class AdvocateSchema(AnswerSchema):
-    id = fields.Integer()
-    account_id = fields.Integer()
-    user_id = fields.Integer(allow_none=True, metadata={"description": "The advocate's login."})
-    name = fields.String()
-    email = fields.String()
-    title = fields.String(allow_none=True)
-    seniority = fields.String(allow_none=True, validate=OneOf(SENIORITIES))
-    products = _text_list(TAXONOMY.format("product"))
-    use_cases = _text_list(TAXONOMY.format("use case"))
-    languages = _text_list(TAXONOMY.format("language"))
-    timezone = fields.String(metadata={"example": "Europe/Berlin"})
-    bio = fields.String(allow_none=True)
-    status = fields.String(validate=OneOf(ADVOCATE_STATUSES))
-    nominated_by_id = fields.Integer(allow_none=True)
-    nomination_reason = fields.String(allow_none=True)
-    consent_at = fields.DateTime(allow_none=True)
-    consent_version = fields.String(allow_none=True)
-    activity_types = fields.List(fields.String(validate=OneOf(ACTIVITY_TYPES)))
-    max_per_month = fields.Integer(
-        allow_none=True, metadata={"description": "Null: the program default applies."}
-    )
-    max_per_quarter = fields.Integer(
-        allow_none=True, metadata={"description": "Null: the program default applies."}
-    )
-    max_per_year = fields.Integer(
-        allow_none=True, metadata={"description": "Null: the program default applies."}
-    )
-    min_days_between = fields.Integer(
-        allow_none=True, metadata={"description": "Cooldown in days; null: program default."}
-    )
-    preferred_contact = fields.String(validate=OneOf(CONTACT_CHANNELS))
-    paused_until = fields.Date(allow_none=True)
-    custom_fields = fields.Dict(
-        keys=fields.String(),
-        metadata={"description": CUSTOM_VALUES},
-    )
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-
-
 class AdvocateListSchema(PageSchema):
     items = fields.List(fields.Nested(AdvocateSchema), required=True)
 
@@ -254,9 +205,9 @@ class AdvocateInputSchema(Schema):
     email = fields.String()
     title = fields.String(allow_none=True, validate=Length(max=120))
     seniority = fields.String(allow_none=True, validate=OneOf(SENIORITIES))
-    products = _text_list(TAXONOMY.format("product"))
-    use_cases = _text_list(TAXONOMY.format("use case"))
-    languages = _text_list(TAXONOMY.format("language"))
+    products = text_list(TAXONOMY.format("product"))
+    use_cases = text_list(TAXONOMY.format("use case"))
+    languages = text_list(TAXONOMY.format("language"))
     timezone = fields.String(metadata={"example": "Europe/Berlin"})
     bio = fields.String(allow_none=True, validate=Length(max=2000))
     status = fields.String(
@@ -342,40 +293,6 @@ class PreferencesInputSchema(Schema):
 # Asks ---------------------------------------------------------------------------------------
 
 
-class AskRequestSchema(AnswerSchema):
-    """What the ask is for: the request, as the advocate sees it."""
-
-    id = fields.Integer()
-    activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
-    prospect_company = fields.String(allow_none=True)
-    context = fields.String(allow_none=True, metadata={"description": "The requester's words."})
-    needed_by = fields.Date()
-    requester_id = fields.Integer()
-    requester_name = fields.String(attribute="requester.name")
-
-
-class AskSchema(AnswerSchema):
-    id = fields.Integer()
-    request_id = fields.Integer()
-    advocate_id = fields.Integer()
-    status = fields.String(validate=OneOf(ASK_STATUSES))
-    asked_at = fields.DateTime()
-    respond_by = fields.DateTime(metadata={"description": "Answers after this are refused."})
-    responded_at = fields.DateTime(allow_none=True)
-    decline_reason = fields.String(allow_none=True, validate=OneOf(DECLINE_REASONS))
-    note = fields.String(allow_none=True)
-    personal_note = fields.String(
-        allow_none=True,
-        metadata={"description": "The note of whoever placed the ask, sent to the advocate."},
-    )
-    proposed_times = fields.String(allow_none=True)
-    scheduled_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
-    requester_rating = fields.Integer(allow_none=True)
-    advocate_feedback = fields.String(allow_none=True)
-    request = fields.Nested(AskRequestSchema)
-
-
 class AskListSchema(PageSchema):
     items = fields.List(fields.Nested(AskSchema), required=True)
 
@@ -401,53 +318,6 @@ class DeclineInputSchema(Schema):
 
 
 # Reference requests and matching ------------------------------------------------------------
-
-
-class CriteriaSchema(Schema):
-    industries = _text_list(TAXONOMY.format("industry"))
-    products = _text_list(TAXONOMY.format("product"))
-    use_cases = _text_list(TAXONOMY.format("use case"))
-    regions = fields.List(fields.String(validate=OneOf(REGIONS)))
-    segments = fields.List(fields.String(validate=OneOf(SEGMENTS)))
-    seniorities = fields.List(fields.String(validate=OneOf(SENIORITIES)))
-    languages = _text_list(TAXONOMY.format("language"))
-    custom = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={
-            "description": "Custom fields used in matching (GET /settings/custom-fields, "
-            '`match_criterion`): {key: [values]}, such as {"job_function": ["cio"]}.'
-        },
-    )
-
-
-class OpportunitySchema(Schema):
-    """A CRM deal (PUT /opportunities/<crm_id> upserts it; requests link to it)."""
-
-    id = fields.Integer()
-    crm_id = fields.String(metadata={"description": "The CRM's id of the deal; the key."})
-    name = fields.String()
-    account_name = fields.String(allow_none=True, metadata={"description": "As the CRM names it."})
-    account_crm_id = fields.String(allow_none=True)
-    account_id = fields.Integer(
-        allow_none=True, metadata={"description": "The program's account, when it is one."}
-    )
-    amount = fields.Decimal(allow_none=True, as_string=True, places=2, metadata=MONEY_OUT)
-    currency = fields.String(metadata={"description": "ISO 4217 code, such as USD."})
-    stage = fields.String(allow_none=True, metadata={"description": "The CRM's stage name."})
-    stage_group = fields.String(
-        allow_none=True,
-        validate=OneOf(STAGE_GROUPS),
-        metadata={"description": "early, middle or late while open."},
-    )
-    close_date = fields.Date(allow_none=True)
-    opened_on = fields.Date(allow_none=True, metadata={"description": "The CRM's created date."})
-    outcome = fields.String(validate=OneOf(OPPORTUNITY_OUTCOMES))
-    owner_email = fields.String(allow_none=True)
-    source = fields.String(metadata={"description": "request, csv, api or form: how it came in."})
-    outcome_changed_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
 class OpportunityListSchema(PageSchema):
@@ -499,43 +369,6 @@ class OpportunityInputSchema(Schema):
         allow_none=True,
         metadata={"description": "The seller who owns the deal: they see it through the API."},
     )
-
-
-class RequestSchema(AnswerSchema):
-    id = fields.Integer()
-    requester_id = fields.Integer()
-    manager_id = fields.Integer(allow_none=True)
-    opportunity_id = fields.Integer(
-        allow_none=True, metadata={"description": "The deal (GET /opportunities) it supports."}
-    )
-    activity_type = fields.String(validate=OneOf(ACTIVITY_TYPES))
-    opportunity_name = fields.String(allow_none=True)
-    opportunity_crm_id = fields.String(allow_none=True)
-    opportunity_amount = fields.Decimal(
-        allow_none=True, as_string=True, places=2, metadata=MONEY_OUT
-    )
-    opportunity_stage = fields.String(allow_none=True)
-    opportunity_close_date = fields.Date(allow_none=True)
-    opportunity_outcome = fields.String(metadata={"description": "open, won or lost."})
-    prospect_company = fields.String(allow_none=True)
-    criteria = fields.Nested(CriteriaSchema)
-    needed_by = fields.Date()
-    advocates_needed = fields.Integer()
-    context = fields.String(allow_none=True)
-    status = fields.String(
-        metadata={"description": "draft, submitted, in_progress, fulfilled, completed, ..."}
-    )
-    status_reason = fields.String(allow_none=True)
-    rush = fields.Boolean(
-        metadata={"description": "Filed inside its activity type's lead time, as a rush."}
-    )
-    rush_reason = fields.String(allow_none=True, metadata={"description": "Why it's a rush."})
-    notice_days = fields.Integer(
-        allow_none=True,
-        metadata={"description": "Working days (Mon-Fri) of notice given when filed; null: draft."},
-    )
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
 
 
 class RequestDetailSchema(RequestSchema):
@@ -732,16 +565,10 @@ class BenefitSchema(AnswerSchema):
         field_obj.required = field_name != "allowed_advocate_ids"
 
 
-def _claim_figures():
-    """The page's ClaimFigures when the list was dumped with them (api.common.paginate's
-    `context`), so each row reads no more; a single object reads its own."""
-    return Context.get(default={}).get("claim_figures")
-
-
 def _places_taken(benefit_id: int) -> int:
     from portal.benefits.service import places_taken
 
-    figures = _claim_figures()
+    figures = claim_figures()
     return figures.taken(benefit_id) if figures is not None else places_taken(benefit_id)
 
 
@@ -772,30 +599,6 @@ class BenefitInputSchema(Schema):
     eligibility = fields.String(validate=OneOf(ELIGIBILITY_RULES))
     min_completed = fields.Integer(allow_none=True, validate=Range(min=1))
     allowed_advocate_ids = fields.List(fields.Integer())
-
-
-class ClaimSchema(AnswerSchema):
-    id = fields.Integer()
-    benefit_id = fields.Integer()
-    advocate_id = fields.Integer()
-    status = fields.String(validate=OneOf(CLAIM_STATUSES))
-    details = fields.Dict(
-        metadata={"description": "talk_title and abstract (speaking slot), statement (board)."}
-    )
-    waitlist_position = fields.Function(
-        lambda c: _position(c), metadata={"description": "1 is next; null unless waitlisted."}
-    )
-    decided_at = fields.DateTime(allow_none=True)
-    decided_by_id = fields.Integer(allow_none=True)
-    decision_note = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-
-
-def _position(claim):
-    from portal.benefits.service import waitlist_position
-
-    figures = _claim_figures()
-    return figures.position(claim) if figures is not None else waitlist_position(claim)
 
 
 class ClaimListSchema(PageSchema):

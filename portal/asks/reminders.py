@@ -50,7 +50,6 @@ def _reminded_in_app(asks: list[Ask], now: dt.datetime) -> set[int]:
     return {int(found[1]) for found in map(_ASK_LINK.search, filter(None, links)) if found}
 
 
-@reminder("asks.respond_by")
 def remind_pending_asks(now: dt.datetime) -> int:
     """Pending asks whose time to answer ends within the reminder window, once per ask and day.
 
@@ -99,3 +98,11 @@ def remind_pending_asks(now: dt.datetime) -> int:
             portal_link=external_url("me.ask", ask_id=ask.id),
         )
     return len(due)
+
+
+def register() -> None:
+    """Add the reminder of unanswered asks.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    reminder("asks.respond_by")(remind_pending_asks)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.accounts.staff_views import term_labeller
 from portal.advocates.models import Advocate
-from portal.asks import eligibility, matching, queue, service
+from portal.asks import matching, queue, service
 from portal.asks.forms import RATING_CHOICES, outcome_choices
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.queue import VIEWS
@@ -25,12 +25,6 @@ from portal.vocab import ACTIVITY_TYPES
 
 bp = Blueprint("queue", __name__, url_prefix="/program")
 calendar_bp = Blueprint("calendar", __name__, url_prefix="/program/calendar")
-
-
-@bp.record_once
-def _install_eligibility_hook(state) -> None:
-    # Matching reads rows a session hook keeps current; installed once with the pages using them.
-    eligibility.listen()
 
 
 MATCH_LIMIT = 20

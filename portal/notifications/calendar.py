@@ -210,7 +210,6 @@ def _attendees(ask: Ask) -> list[tuple[str, object]]:
     return [(email, user) for email, user in people if email]
 
 
-@subscribe(*SCHEDULE_ACTIONS)
 def send_invitations(event: Event) -> None:
     """E-mail both attendees the invitation (an update after a reschedule)."""
     ask = event.obj
@@ -392,3 +391,11 @@ def feed_ics(user) -> str:
         )
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()
+
+
+def register() -> None:
+    """Subscribe the calendar invitations to scheduling.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    subscribe(*SCHEDULE_ACTIONS)(send_invitations)

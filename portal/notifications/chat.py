@@ -117,7 +117,6 @@ def _request_text(request) -> str:
     return text + "."
 
 
-@subscribe("request.submitted", "ask.accepted", "request.fulfilled", "claim.created")
 def post_to_chat(event: Event) -> None:
     if not get_setting("chat_webhook_url"):
         return
@@ -157,3 +156,13 @@ def post_to_chat(event: Event) -> None:
             f"{_name(benefit.title)}; it needs approval.",
             external_url("benefits_admin.claims"),
         )
+
+
+def register() -> None:
+    """Subscribe the team-chat posts to their events.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    subscribe("request.submitted", "ask.accepted", "request.fulfilled", "claim.created")(
+        post_to_chat
+    )

@@ -81,7 +81,6 @@ def mark_all_read(actor) -> int:
     return result.rowcount
 
 
-@subscribe("request.fulfilled")
 def tell_request_fulfilled(event: Event) -> None:
     """The requester hears that enough advocates accepted."""
     request = event.obj
@@ -153,3 +152,11 @@ def seed_demo_notifications(limit: int = 5) -> int:
             written += 1
     db.session.flush()
     return written
+
+
+def register() -> None:
+    """Subscribe the in-app notice of a fulfilled request.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    subscribe("request.fulfilled")(tell_request_fulfilled)

@@ -6,8 +6,9 @@ message or raises. It returns an optional note for the record (e.g. the server's
 limit); `PermanentDeliveryError` means retrying cannot help (a refused recipient, a bad URL) and
 the message is marked failed at once. Any other exception counts as transient.
 
-Transports register themselves with `@transport("kind")` in a module that the app imports at
-start-up (see `portal.notifications.transports` and `portal.webhooks.delivery`).
+A module installs its transports with `transport("kind")(deliver)` in its `register()`, which
+the factory's `register_listeners` calls (see `portal.notifications.transports` and
+`portal.webhooks.delivery`).
 """
 
 from __future__ import annotations

@@ -113,7 +113,6 @@ def _attach(mail: EmailMessage, attachment: dict) -> None:
         )  # fmt: skip
 
 
-@transport("email")
 def deliver_email(message: OutboxMessage) -> str | None:
     config = current_app.config
     mail = build_email(message, mail_from())
@@ -288,7 +287,6 @@ def _slack_escape(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@transport("chat")
 def deliver_chat(message: OutboxMessage) -> str | None:
     meta = message.meta or {}
     payload = chat_payload(meta.get("flavour", "slack"), message.subject, message.body_text,
@@ -303,3 +301,12 @@ def deliver_chat(message: OutboxMessage) -> str | None:
     if 200 <= status < 300:
         return reply
     raise refusal(status, f"Chat webhook answered {reply}")
+
+
+def register() -> None:
+    """Install the e-mail and chat transports.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    transport("email")(deliver_email)
+    transport("chat")(deliver_chat)

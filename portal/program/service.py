@@ -281,12 +281,18 @@ def _all_terms() -> tuple[list[TaxonomyTerm], frozenset[int]]:
     return found
 
 
-@sa.event.listens_for(sa.orm.Session, "after_flush")
 def _forget_terms(session, _context) -> None:
     if has_request_context() and _TERMS in g:
         changed = (*session.new, *session.dirty, *session.deleted)
         if any(isinstance(row, TaxonomyTerm) for row in changed):
             g.pop(_TERMS, None)
+
+
+def listen() -> None:
+    """Forget the request's cached terms when a flush changes one: a hook on every session
+    (the factory's `register_listeners`; installed once, however often this is called)."""
+    if not sa.event.contains(sa.orm.Session, "after_flush", _forget_terms):
+        sa.event.listen(sa.orm.Session, "after_flush", _forget_terms)
 
 
 def taxonomy(kind: str, *, groups: bool = False) -> list[TaxonomyTerm]:

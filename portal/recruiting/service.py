@@ -404,7 +404,6 @@ def decline_invitation(token: str) -> Advocate:
     return advocate
 
 
-@reminder("recruiting.invitations")
 def remind_invitations(now: dt.datetime) -> int:
     """Unanswered invitations: a reminder a week after the invitation and another a week later;
     after that the invitation shows as stale on the board."""
@@ -583,7 +582,6 @@ def follow_ups_due(user: User, today: dt.date) -> list[Touchpoint]:
     )
 
 
-@reminder("recruiting.follow_ups")
 def remind_follow_ups(now: dt.datetime) -> int:
     """A daily digest to each manager of their due follow-ups (one per manager and day)."""
     today = now.date()
@@ -972,3 +970,12 @@ def seed_demo_recruiting(now: dt.datetime | None = None) -> dict[str, int]:
     if invitations:
         db.session.execute(sa.insert(Invitation), invitations)
     return {"referenceability": len(refs), "invitations": len(invitations)}
+
+
+def register() -> None:
+    """Add the invitation reminders and the follow-up digest.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    reminder("recruiting.invitations")(remind_invitations)
+    reminder("recruiting.follow_ups")(remind_follow_ups)

@@ -123,7 +123,6 @@ def _exists(**where) -> bool:
     )
 
 
-@subscribe("opportunity.outcome_changed")
 def suggest_won_customer(event: Event) -> None:
     """A deal closed won: its company is a candidate (see the module's rules)."""
     if event.data.get("to") != "won":
@@ -170,7 +169,6 @@ def _before_after(data: dict, field: str) -> tuple | None:
     return None, value
 
 
-@subscribe("account.referenceability_set")
 def suggest_happy_account(event: Event) -> None:
     """An account's NPS reached the threshold, or its health became the best: a candidate."""
     account: Account = event.obj
@@ -292,3 +290,12 @@ def dismiss_suggestion(
         {"company": suggestion.company, "reason": suggestion.dismiss_reason},
     )
     return suggestion
+
+
+def register() -> None:
+    """Subscribe the candidate suggestions to their events.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    subscribe("opportunity.outcome_changed")(suggest_won_customer)
+    subscribe("account.referenceability_set")(suggest_happy_account)

@@ -10,11 +10,10 @@ from portal import csvio
 from portal.auth.permissions import require
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.reports import facts, service
+from portal.reports import service
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, TEAMS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-facts.listen()  # every change to an ask keeps the reports' per-request facts current
 NAMES = "any(" + ",".join(service.REPORTS) + ")"
 
 

@@ -106,7 +106,6 @@ def thank_for_ask(actor, ask: Ask) -> AdvocateThanks | None:
     return thanks
 
 
-@subscribe("ask.completed")
 def on_ask_completed(event: Event) -> None:
     thank_for_ask(event.actor, event.obj)
 
@@ -268,7 +267,6 @@ def post_win_story(opportunity: Opportunity):
     return _win_story(opportunity.name, account, types, link)
 
 
-@subscribe("opportunity.outcome_changed")
 def on_outcome_changed(event: Event) -> None:
     if event.data.get("to") != "won":
         return
@@ -278,7 +276,6 @@ def on_outcome_changed(event: Event) -> None:
     post_win_story(opportunity)
 
 
-@subscribe("request.outcome")
 def on_request_outcome(event: Event) -> None:
     """A request with no deal record of its own marked won: its win story (a linked request's
     deal tells its own, above)."""
@@ -423,7 +420,6 @@ def announce_benefit(actor, benefit: Benefit) -> int:
     return len(due)
 
 
-@subscribe("benefit.created", "benefit.opened")
 def on_benefit_opened(event: Event) -> None:
     if event.obj.status == "open":
         announce_benefit(event.actor, event.obj)
@@ -463,3 +459,14 @@ def update_settings(actor, data: dict) -> dict:
             set_setting(actor, key, value)
             changed[key] = [old, value]
     return changed
+
+
+def register() -> None:
+    """Subscribe the thank-yous and benefit news to their events.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    subscribe("ask.completed")(on_ask_completed)
+    subscribe("opportunity.outcome_changed")(on_outcome_changed)
+    subscribe("request.outcome")(on_request_outcome)
+    subscribe("benefit.created", "benefit.opened")(on_benefit_opened)

@@ -1,5 +1,6 @@
 """Webhooks: signed HTTP calls to endpoints an admin registers, delivered through the outbox.
 
-`service` subscribes to the domain events and `delivery` registers the "webhook" transport;
-both are imported when the app registers the webhooks pages (`admin_views`).
+`service` manages the endpoints and subscribes to the domain events, `payloads` writes what a
+call carries (the object as the API shows it), and `delivery` is the "webhook" transport; the
+factory's `register_listeners` installs the subscriber and the transport.
 """

@@ -10,7 +10,7 @@ from portal.auth.permissions import require
 from portal.extensions import db
 from portal.filters import current_page
 from portal.forms import REFUSED, commit_or_show
-from portal.webhooks import delivery, service  # noqa: F401  (delivery registers the transport)
+from portal.webhooks import service
 from portal.webhooks.forms import WebhookForm
 from portal.webhooks.models import WEBHOOK_EVENTS
 

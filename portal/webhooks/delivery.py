@@ -64,7 +64,6 @@ def _record(message, endpoint_id, started, *, status=None, body=None, error=None
     db.session.flush()
 
 
-@transport("webhook")
 def deliver_webhook(message: OutboxMessage) -> str | None:
     """POST the message's body to its endpoint; raise Transient/PermanentDeliveryError."""
     meta = message.meta or {}
@@ -99,3 +98,11 @@ def deliver_webhook(message: OutboxMessage) -> str | None:
     if ok:
         return f"HTTP {status}"
     raise refusal(status, f"The endpoint answered HTTP {status}.")
+
+
+def register() -> None:
+    """Install the webhook transport.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    transport("webhook")(deliver_webhook)

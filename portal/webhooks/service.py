@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-import uuid
 
 import sqlalchemy as sa
 
 from portal import outbound
 from portal.audit import service as audit
 from portal.auth.permissions import can
-from portal.database import now_utc
 from portal.errors import Forbidden, NotFound
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.validation import Checker
 from portal.webhooks.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from portal.webhooks.payloads import payload
 
 FIELDS = ("url", "description", "secret", "events", "active")
 SECRET_MIN = 16
@@ -150,37 +148,6 @@ def deliveries_query(actor, endpoint: WebhookEndpoint) -> sa.Select:
     )
 
 
-# What each event carries: the object as the API shows it.
-def _object(event: Event) -> dict | None:
-    from portal.api import schemas  # the API's view of an object is the payload's too
-
-    dumpers = {
-        "asks": schemas.AskSchema,
-        "reference_requests": schemas.RequestSchema,
-        "claims": schemas.ClaimSchema,
-        "advocates": schemas.AdvocateSchema,
-        "opportunities": schemas.OpportunitySchema,
-    }
-    schema = dumpers.get(event.entity)
-    return schema().dump(event.obj) if schema else None
-
-
-def payload(event: Event) -> str:
-    """The JSON body of a webhook call for `event`."""
-    body = {
-        "id": str(uuid.uuid4()),
-        "event": event.action,
-        "occurred_at": now_utc().isoformat(),
-        "entity": event.entity,
-        "entity_id": event.entity_id,
-        "actor_id": getattr(event.actor, "id", None),
-        "data": event.data,
-        "object": _object(event),
-    }
-    return json.dumps(body, default=str, sort_keys=True)
-
-
-@subscribe(*WEBHOOK_EVENTS)
 def queue_webhooks(event: Event) -> None:
     """One outbox message per active endpoint subscribed to the event, in its transaction."""
     endpoints = [
@@ -204,3 +171,11 @@ def queue_webhooks(event: Event) -> None:
                 meta={"endpoint_id": endpoint.id, "event": event.action},
             )
         )
+
+
+def register() -> None:
+    """Subscribe `queue_webhooks` to the webhook events.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    subscribe(*WEBHOOK_EVENTS)(queue_webhooks)

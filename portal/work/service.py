@@ -640,7 +640,6 @@ def get_ask_for_share(ask_id) -> Ask | None:
     return db.session.get(Ask, number)
 
 
-@subscribe("ask.completed")
 def tell_joined_requesters(event) -> None:
     """When a shared activity completes, each joined request's requester is told."""
     shares = db.session.scalars(
@@ -698,3 +697,11 @@ def seed_demo_work() -> int:
         return 0
     share_ask(manager, joined, interview, "PR joins the case-study interview to get quotes.")
     return 1
+
+
+def register() -> None:
+    """Subscribe the joined requesters' notice to completions.
+
+    Called by the factory (`portal.register_listeners`); calling it again changes nothing.
+    """
+    subscribe("ask.completed")(tell_joined_requesters)

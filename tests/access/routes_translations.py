@@ -16,10 +16,10 @@ PAGE_ADMIN_ONLY = {**ADMIN_ONLY, "executive": 403}
 PAGE_PROGRAM_ONLY = {**PROGRAM_ONLY, "executive": 403}
 
 TERMS_PAGE = "/admin/settings/terms/translations/{terms_version_id}"
-TEMPLATE_PAGE = "/admin/settings/ask-templates/case_study/translations"
+TEMPLATE_PAGE = "/admin/settings/ask-templates/{template_type}/translations"
 BENEFIT_PAGE = "/program/benefits/{own_benefit}/translations"
 TERMS_API = "/api/v1/settings/terms/{terms_version}/translations"
-TEMPLATE_API = "/api/v1/settings/ask-templates/case_study/translations"
+TEMPLATE_API = "/api/v1/settings/ask-templates/{template_type}/translations"
 BENEFIT_API = "/api/v1/benefits/{own_benefit}/translations"
 
 ROUTES = [
@@ -52,4 +52,8 @@ def make_ids(users, ids) -> dict:
     version_id = db.session.scalar(
         sa.select(TermsVersion.id).where(TermsVersion.version == "2026-01")
     )
-    return {"terms_version_id": version_id, "terms_version": "2026-01"}
+    return {
+        "terms_version_id": version_id,
+        "terms_version": "2026-01",
+        "template_type": "case_study",
+    }

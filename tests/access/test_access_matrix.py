@@ -399,6 +399,7 @@ def _rule_shape(path: str) -> str:
             part.startswith(("<", "{"))
             or part.isdigit()
             or part in ("not-a-token", "accept", "decline")
+            or part in ("de", "fr", "es", "ja")  # a <locale> (translations of program texts)
         ):
             parts.append("*")
         else:

@@ -131,3 +131,23 @@ def test_every_catalog_compiles(locale, tmp_path):
     assert errors == []
     with (tmp_path / "messages.mo").open("wb") as handle:
         write_mo(handle, catalog)
+
+
+def test_every_word_of_the_vocabulary_is_listed_for_the_catalogs():
+    """`label()` makes its words at run time, so `portal.vocab_words` lists them for
+    `pybabel extract`: a key added to a vocabulary without its words there fails here."""
+    from portal import vocab
+    from portal.vocab_words import WORDS
+
+    listed = set(WORDS.values())
+    fixed = {vocab.REGIONS, vocab.SENIORITIES}  # the administrators' own words (taxonomy)
+    missing = sorted(
+        f"{name}: {key}"
+        for name in dir(vocab)
+        if name.isupper() and isinstance(getattr(vocab, name), tuple)
+        and getattr(vocab, name) not in fixed
+        for key in getattr(vocab, name)
+        if isinstance(key, str) and (vocab.LABELS.get(key) or key.replace("_", " ").capitalize())
+        not in listed
+    )  # fmt: skip
+    assert missing == []

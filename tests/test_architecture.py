@@ -1,0 +1,125 @@
+"""The import rules of ARCHITECTURE.md (import-linter contracts in pyproject.toml): they hold for
+`portal`, they name every page module, and they catch a rule module that imports a face."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import textwrap
+import tomllib
+
+import grimp
+import pytest
+from importlinter.cli import lint_imports
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def contracts() -> list[dict]:
+    return tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]["contracts"]
+
+
+def lint(config: pathlib.Path, capsys) -> tuple[int, str]:
+    code = lint_imports(config_filename=str(config), no_cache=True, no_logo=True)
+    return code, capsys.readouterr().out
+
+
+def test_the_import_rules_hold(capsys):
+    code, report = lint(PYPROJECT, capsys)
+    assert code == 0, report
+    assert "0 broken" in report
+
+
+def test_every_page_module_is_a_face_the_rules_forbid():
+    graph = grimp.build_graph("portal", cache_dir=None)
+    faces = set()
+    for contract in contracts():
+        for expression in contract["forbidden_modules"]:
+            if "*" in expression:
+                faces |= graph.find_matching_modules(expression)
+            else:
+                faces |= {expression} | graph.find_descendants(expression)
+    pages = {module for module in graph.modules if module.rpartition(".")[2].endswith("views")}
+    missing = sorted(pages - faces)
+    assert not missing, (
+        f"Add {missing} to forbidden_modules of the first contract in pyproject.toml "
+        "([tool.importlinter]): a module of pages is a face no rule module may import."
+    )
+
+
+FAKE = {
+    "__init__.py": "",
+    "api/__init__.py": "",
+    "asks/__init__.py": "",
+    "asks/views.py": "",
+    "asks/models.py": "",
+    "asks/service.py": "from fakeportal.asks import models\n",
+    "webhooks/__init__.py": "",
+    "webhooks/models.py": "",
+    "webhooks/service.py": "",
+}
+
+BREAKS = {
+    "a service imports a view": (
+        "asks/service.py",
+        "from fakeportal.asks import views\n",
+        "fakeportal.asks.service -> fakeportal.asks.views",
+    ),
+    "a service builds a payload from the API": (
+        "webhooks/service.py",
+        "def payload():\n    from fakeportal import api\n",
+        "fakeportal.webhooks.service -> fakeportal.api",
+    ),
+    "a model imports a service": (
+        "webhooks/models.py",
+        "from fakeportal.asks import service\n",
+        "fakeportal.webhooks.models -> fakeportal.asks.service",
+    ),
+}
+
+
+def fake_config(tmp_path: pathlib.Path) -> pathlib.Path:
+    """The real contracts for a small package `fakeportal`: their wildcard expressions (named
+    modules exist only in the portal) and the JSON API."""
+    lines = ['[tool.importlinter]\nroot_package = "fakeportal"\n']
+    for contract in contracts():
+        sources, forbidden = (
+            [
+                expression.replace("portal.", "fakeportal.", 1)
+                for expression in contract[key]
+                if "*" in expression or expression == "portal.api"
+            ]
+            for key in ("source_modules", "forbidden_modules")
+        )
+        lines.append(
+            textwrap.dedent(f"""
+            [[tool.importlinter.contracts]]
+            name = {contract["name"]!r}
+            type = {contract["type"]!r}
+            source_modules = {sources!r}
+            forbidden_modules = {forbidden!r}
+            """)
+        )
+    config = tmp_path / "importlinter.toml"
+    config.write_text("".join(lines))
+    return config
+
+
+@pytest.mark.parametrize("case", BREAKS)
+def test_the_rules_catch_a_rule_module_importing_a_face(case, tmp_path, monkeypatch, capsys):
+    for name, text in FAKE.items():
+        path = tmp_path / "fakeportal" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = fake_config(tmp_path)
+    code, report = lint(config, capsys)
+    assert code == 0, report  # the fake package keeps the rules until broken
+
+    filename, text, chain = BREAKS[case]
+    (tmp_path / "fakeportal" / filename).write_text(text)
+    code, report = lint(config, capsys)
+    assert code == 1
+    assert "BROKEN" in report
+    assert re.search(re.escape(chain), report), report
