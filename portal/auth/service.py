@@ -217,12 +217,14 @@ def create_user(
 
 def send_invitation(actor, user: User) -> str:
     """Queue an invitation e-mail with a link to set a password; return the link."""
+    from flask_babel import lazy_gettext
+
     token = issue_link_token(user, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"])
     link = external_url("auth.accept_invitation", token=token)
     queue_email(
         "invitation",
         user.email,
-        f"You are invited to {program_name()}",
+        lazy_gettext("You are invited to %(program)s", program=program_name()),
         user=user,
         link=link,
         inviter=actor,

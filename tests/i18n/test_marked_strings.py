@@ -65,6 +65,7 @@ ADVOCATE_EMAILS = (
     "password_reset",
     "terms_published",
     "digest",
+    "invitation",  # a login for an advocate (staff get it too, in English)
 )
 EMAIL_TEMPLATES = [
     f"notifications/email/{name}.{ext}" for name in ADVOCATE_EMAILS for ext in ("html", "txt")
