@@ -42,7 +42,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Each operation, with the checks above: about 90 operations, run on both databases in CI.
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 5
 
 
 @pytest.fixture
