@@ -62,11 +62,13 @@ def locale_for_advocate(advocate) -> str:
     """The locale of messages to `advocate` (an Advocate, or None for a stranger)."""
     if advocate is None:
         return DEFAULT_LOCALE
-    return (
-        supported(getattr(advocate, "locale", None))
-        or first_supported(getattr(advocate, "languages", None))
-        or DEFAULT_LOCALE
-    )
+    return locale_from(getattr(advocate, "locale", None), getattr(advocate, "languages", None))
+
+
+def locale_from(chosen: str | None, languages: Iterable[str] | None) -> str:
+    """The rule for messages: the language chosen, else the first spoken that we ship, else
+    English (`locale_for_advocate`; the outbox reads the two columns without the advocate)."""
+    return supported(chosen) or first_supported(languages) or DEFAULT_LOCALE
 
 
 def remember_advocate_locale(locale: str | None) -> None:

@@ -215,7 +215,7 @@ def _locale_of(row) -> str:
     English (staff, strangers)."""
     if row is None:
         return i18n.DEFAULT_LOCALE
-    return i18n.supported(row[1]) or i18n.first_supported(row[2] or ()) or i18n.DEFAULT_LOCALE
+    return i18n.locale_from(row[1], row[2])
 
 
 def recipient_zone(recipient: str, user=None) -> ZoneInfo:
