@@ -93,6 +93,33 @@ def refresh_statistics() -> None:
         conn.execute(sa.text("ANALYZE"))
 
 
+def lock_row(model, row_id: int, *, refresh=None) -> None:
+    """Serialize the writers of one row until the transaction ends: the one row lock of the
+    portal (a decision, a claim, a use or an answer checks the row's state after taking it).
+
+    PostgreSQL: `SELECT ... FOR UPDATE`. SQLite has no row locks: a no-op UPDATE takes the
+    database's write lock, so a second writer waits for the first to commit before it reads.
+    The no-op names `updated_at` too, so the row's `onupdate` does not fire (taking a lock is
+    no edit). `refresh`, an instance of the row, is then read again as the lock found it.
+    """
+    from portal.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+    else:
+        values = {"id": model.id}
+        if "updated_at" in model.__table__.c:
+            values["updated_at"] = model.updated_at
+        db.session.execute(
+            sa.update(model)
+            .where(model.id == row_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    if refresh is not None:
+        db.session.refresh(refresh)
+
+
 @functools.cache
 def _forgetter(pending_key: str):
     def forget(session, *args) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
 from portal.asks.models import Ask
-from portal.database import aware_utc, now_utc
+from portal.database import aware_utc, lock_row, now_utc
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.program.service import get_setting
@@ -423,19 +423,8 @@ def lock_advocate(advocate_id: int) -> None:
             sa.select(Advocate.account_id).where(Advocate.id == advocate_id)
         )
         if account_id is not None:
-            db.session.execute(
-                sa.select(Account.id).where(Account.id == account_id).with_for_update()
-            )
-        db.session.execute(
-            sa.select(Advocate.id).where(Advocate.id == advocate_id).with_for_update()
-        )
-    else:
-        db.session.execute(
-            sa.update(Advocate)
-            .where(Advocate.id == advocate_id)
-            .values(id=Advocate.id)
-            .execution_options(synchronize_session=False)
-        )
+            lock_row(Account, account_id)
+    lock_row(Advocate, advocate_id)
 
 
 def check_can_ask(advocate: Advocate, activity_type: str | None, at: dt.datetime | None = None):

@@ -13,6 +13,7 @@ from portal.asks.queue_models import SavedFilter
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.auth.permissions import PROGRAM
+from portal.database import lock_row
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import MAX_ID, MAX_TEXT, ListFilters
@@ -205,9 +206,9 @@ def save_filter(actor, name: str, args: Mapping) -> SavedFilter:
     checker.text("q", max_length=MAX_TEXT)
     checker.choice("activity_type", ACTIVITY_TYPES)
     clean = checker.done()
-    # One writer per user at a time (row lock on PostgreSQL; SQLite has one writer anyway), so
-    # two saves at once can neither pass the limit nor both take a name.
-    db.session.execute(sa.select(User.id).where(User.id == actor.id).with_for_update())
+    # One writer per user at a time, so two saves at once can neither pass the limit nor both
+    # take a name.
+    lock_row(User, actor.id)
     mine = db.session.scalars(
         sa.select(SavedFilter.name).where(SavedFilter.user_id == actor.id, SavedFilter.page == PAGE)
     ).all()

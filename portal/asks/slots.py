@@ -22,7 +22,7 @@ from portal.asks.models import Ask
 from portal.asks.slot_models import AskSlot
 from portal.audit import service as audit
 from portal.auth.permissions import PROGRAM
-from portal.database import now_utc
+from portal.database import lock_row, now_utc
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.service import _zone, queue_email
@@ -119,19 +119,10 @@ def check_times(values, zone: ZoneInfo | None = None, at: dt.datetime | None = N
 
 
 def _lock(ask: Ask) -> None:
-    """Serialize offers and picks on one ask until the transaction ends (PostgreSQL: a row
-    lock; SQLite: a no-op UPDATE takes the write lock), then read the ask as it now is."""
+    """Serialize offers and picks on one ask until the transaction ends, then read the ask as
+    it now is."""
     db.session.flush()
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Ask.id).where(Ask.id == ask.id).with_for_update())
-    else:
-        db.session.execute(
-            sa.update(Ask)
-            .where(Ask.id == ask.id)
-            .values(id=Ask.id, updated_at=Ask.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.refresh(ask)
+    lock_row(Ask, ask.id, refresh=ask)
 
 
 def _open(ask_id: int) -> list[AskSlot]:

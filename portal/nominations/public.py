@@ -17,7 +17,7 @@ from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
 from portal.auth.permissions import can
-from portal.database import now_utc
+from portal.database import lock_row, now_utc
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.nominations import service
@@ -212,10 +212,7 @@ def get_to_review(actor, row_id: int) -> SelfNomination:
 
 
 def _lock(row: SelfNomination) -> None:
-    db.session.execute(
-        sa.select(SelfNomination.id).where(SelfNomination.id == row.id).with_for_update()
-    )
-    db.session.refresh(row)
+    lock_row(SelfNomination, row.id, refresh=row)
     if row.status != "to_review":
         raise DomainError(f"This self-nomination was already {label(row.status).lower()}.")
 

@@ -20,7 +20,7 @@ from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, can
-from portal.database import now_utc
+from portal.database import lock_row, now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import MAX_ID
@@ -283,8 +283,7 @@ def object_to_nomination(
     c.plain("reason")
     reason = c.done()["reason"]
     # One objection or invitation at a time: lock the advocate's row, then read it again.
-    db.session.execute(sa.select(Advocate.id).where(Advocate.id == advocate.id).with_for_update())
-    db.session.refresh(advocate)
+    lock_row(Advocate, advocate.id, refresh=advocate)
     now = now or now_utc()
     if advocate.status != "nominated":
         raise DomainError(
@@ -319,12 +318,7 @@ def _decide(actor, objection: NominationObjection, resolution: str, note) -> str
     c.text("note", max_length=REASON_MAX, required=resolution == "overruled")
     c.plain("note")
     note = c.done().get("note")
-    db.session.execute(
-        sa.select(NominationObjection.id)
-        .where(NominationObjection.id == objection.id)
-        .with_for_update()
-    )
-    db.session.refresh(objection)
+    lock_row(NominationObjection, objection.id, refresh=objection)
     if not objection.standing:
         raise DomainError(f"This objection was already {objection.resolution}.")
     objection.resolution = resolution
