@@ -211,7 +211,7 @@ def register_listeners(app: Flask) -> None:
     from portal.thanks import service as thanks
     from portal.webhooks import delivery
     from portal.webhooks import service as webhooks
-    from portal.work import service as work
+    from portal.work import sharing as work
 
     # Session hooks: derived rows and per-request caches kept current on flush.
     facts.listen()  # the reports' per-request facts, on every change to an ask

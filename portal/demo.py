@@ -750,7 +750,7 @@ def seed_demo(
     # Bulk inserts skip the session hook that keeps matching's eligibility rows current.
     rebuild_eligibility()
     # ...and the hooks that keep the library's search text and the reports' request facts.
-    from portal.content.service import rebuild_index
+    from portal.content.assets import rebuild_index
     from portal.reports.facts import rebuild_request_facts
 
     rebuild_index()
@@ -767,7 +767,7 @@ def seed_demo(
     from portal.notifications.inapp import seed_demo_notifications
 
     seed_demo_notifications()
-    from portal.work.service import seed_demo_work
+    from portal.work.sharing import seed_demo_work
 
     seed_demo_work()  # one activity serving two teams' requests
     from portal.planning.demo import seed_demo_planning

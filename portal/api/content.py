@@ -12,7 +12,9 @@ from portal.api.blueprint import bp
 from portal.api.common import BadRequest, paginate, query_args
 from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
 from portal.auth.permissions import can
-from portal.content import service
+from portal.content.approval import sees_all
+from portal.content.search import parse_search, search_query
+from portal.content.uses import UseStats, use_stats
 from portal.errors import Forbidden, ValidationFailed
 from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS
 
@@ -67,12 +69,12 @@ class ContentListSchema(PageSchema):
     @pre_dump
     def with_use_stats(self, body: dict, **kwargs) -> dict:
         """The page's assets with their use counts and page addresses: one query per page."""
-        stats = service.use_stats(a.id for a in body["items"])
+        stats = use_stats(a.id for a in body["items"])
         return {**body, "items": [_item(a, stats) for a in body["items"]]}
 
 
 def _item(asset, stats) -> dict:
-    used = stats.get(asset.id, service.UseStats())
+    used = stats.get(asset.id, UseStats())
     body = {
         name: getattr(asset, name) for name in ContentAssetSchema().fields if hasattr(asset, name)
     }
@@ -111,7 +113,7 @@ def list_content():
         raise Forbidden("You can't see the content library.")
     paging = query_args(PageArgsSchema())
     try:
-        search = service.parse_search(request.args, managers=service.sees_all(user))
+        search = parse_search(request.args, managers=sees_all(user))
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
-    return paginate(service.search_query(user, search), paging, ContentListSchema())
+    return paginate(search_query(user, search), paging, ContentListSchema())

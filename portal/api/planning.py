@@ -15,7 +15,7 @@ from portal.api.common import BadRequest, created, json_body, paginate, query_ar
 from portal.api.schemas import TAXONOMY, AnswerSchema, PageArgsSchema, PageSchema
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.planning import service as planning
+from portal.planning import gap, months, needs
 from portal.planning.models import PLANNING_TEAMS
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS
 
@@ -26,7 +26,7 @@ class Month(fields.String):
     """'2027-01': loaded as the first day of that month."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        month = planning.parse_month(value)
+        month = months.parse_month(value)
         if month is None:
             raise ValidationError("Use a month like 2027-01.")
         return month
@@ -140,7 +140,7 @@ class PlanGapArgsSchema(Schema):
 
 
 def _need(need_id: int):
-    return planning.get_need(api_user(), need_id)
+    return needs.get_need(api_user(), need_id)
 
 
 @bp.get("/planned-needs")
@@ -166,7 +166,7 @@ def list_planned_needs():
     actor = api_user()
     args = query_args(PlannedNeedArgsSchema())
     wanted = ("team", "initiative_id", "owner_id", "start", "end")
-    query = planning.needs_query(actor, {k: v for k, v in args.items() if k in wanted})
+    query = needs.needs_query(actor, {k: v for k, v in args.items() if k in wanted})
     return paginate(query, args, PlannedNeedListSchema())
 
 
@@ -197,7 +197,7 @@ def create_planned_need():
         403: Forbidden
         422: Invalid
     """
-    need = planning.create_need(api_user(), json_body())
+    need = needs.create_need(api_user(), json_body())
     db.session.commit()
     body = PlannedNeedSchema().dump(need)
     return created(body, url_for("api.get_planned_need", need_id=need.id))
@@ -248,8 +248,8 @@ def update_planned_need(need_id: int):
         422: Invalid
     """
     actor = api_user()
-    need = planning.get_need(actor, need_id)
-    planning.update_need(actor, need, json_body())
+    need = needs.get_need(actor, need_id)
+    needs.update_need(actor, need, json_body())
     db.session.commit()
     return jsonify(PlannedNeedSchema().dump(need))
 
@@ -269,7 +269,7 @@ def delete_planned_need(need_id: int):
         404: NotFound
     """
     actor = api_user()
-    planning.delete_need(actor, planning.get_need(actor, need_id))
+    needs.delete_need(actor, needs.get_need(actor, need_id))
     db.session.commit()
     return "", 204
 
@@ -303,14 +303,14 @@ def planning_gap():
     actor = api_user()
     args = query_args(PlanGapArgsSchema())
     try:
-        start, end = planning.check_range(
+        start, end = months.check_range(
             {"from": request.args.get("from"), "to": request.args.get("to")}, dt.date.today()
         )
     except DomainError as error:
         raise BadRequest(error.message, fields=error.fields) from None
     filters = {k: args[k] for k in ("team", "initiative_id") if k in args}
-    plan = planning.plan_gap(actor, filters, start, end)
-    key = planning.month_key
+    plan = gap.plan_gap(actor, filters, start, end)
+    key = months.month_key
     body = {
         "from": key(start),
         "to": key(end),

@@ -31,7 +31,7 @@ from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import PROGRAM, can
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
-from portal.work.service import shared_ask_ids
+from portal.work.sharing import shared_ask_ids
 
 
 def _may_request(actor) -> None:

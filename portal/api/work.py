@@ -15,8 +15,10 @@ from portal.auth.permissions import can
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
 from portal.vocab import ACTIVITY_TYPES, TEAMS
-from portal.work import service as work
-from portal.work.service import NOTE_MAX, WORK_STATUSES
+from portal.work import progress, sharing
+from portal.work.progress import WORK_STATUSES
+from portal.work.sharing import NOTE_MAX
+from portal.work.visibility import check_viewer
 
 
 class WorkArgsSchema(PageArgsSchema):
@@ -98,16 +100,16 @@ def list_work():
         403: Forbidden
     """
     actor = api_user()
-    work.check_viewer(actor)
+    check_viewer(actor)
     args = query_args(WorkArgsSchema())
-    filters = work.Filters(
+    filters = progress.Filters(
         team=args.get("team"),
         account_id=args.get("account_id"),
-        account=work.account_words(args.get("account")),
+        account=progress.account_words(args.get("account")),
         activity_type=args.get("activity_type"),
         status=args.get("status"),
     )
-    page = work.work_in_progress(actor, filters, page=args["page"], per_page=args["per_page"])
+    page = progress.work_in_progress(actor, filters, page=args["page"], per_page=args["per_page"])
     body = {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
     return jsonify(WorkListSchema().dump(body))
 
@@ -153,9 +155,9 @@ def share_ask(request_id: int):
     ask_id = data.get("ask_id")
     if not isinstance(ask_id, int) or isinstance(ask_id, bool) or ask_id < 1:
         raise ValidationFailed("ask_id: Give the id of an ask.", field="ask_id")
-    ask = work.get_ask_for_share(ask_id)
+    ask = sharing.get_ask_for_share(ask_id)
     if ask is None:
         raise ValidationFailed("ask_id: No such ask.", field="ask_id")
-    share = work.share_ask(actor, found, ask, data.get("note"))
+    share = sharing.share_ask(actor, found, ask, data.get("note"))
     db.session.commit()
     return created(ShareSchema().dump(share), url_for("api.get_request", request_id=found.id))

@@ -16,7 +16,7 @@ from portal.asks import matching
 from portal.asks.models import ReferenceRequest
 from portal.asks.service import CRITERIA_ALLOWED
 from portal.auth.permissions import PROGRAM, can
-from portal.content import service as content
+from portal.content import suggestions
 from portal.errors import Forbidden
 from portal.vocab import ACTIVITY_TYPES
 
@@ -30,7 +30,7 @@ class Preview:
     activity_type: str | None
     # Each match with what it shares with the need ("Same industry: Banking").
     matches: list[tuple[matching.Match, list[str]]] = field(default_factory=list)
-    stories: list[content.Suggestion] = field(default_factory=list)
+    stories: list[suggestions.Suggestion] = field(default_factory=list)
     # The program team sees who; a requester sees the role and company only (contact details
     # come with an accepted ask).
     names: bool = False
@@ -70,7 +70,7 @@ def preview(actor, data: dict) -> Preview:
         raise Forbidden("You can't file reference requests.")
     draft = draft_of(actor, data)
     found = Preview(draft.activity_type, names=actor.role in PROGRAM)
-    found.stories = content.suggestions_with_reasons(draft, limit=STORIES).shown
+    found.stories = suggestions.suggestions_with_reasons(draft, limit=STORIES).shown
     if draft.activity_type:
         vocabulary = matching.Vocabulary()
         terms = matching.requested_terms(draft.criteria, vocabulary)

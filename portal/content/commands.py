@@ -12,7 +12,7 @@ from portal.extensions import db
 @with_appcontext
 def warn_expiring_content_command():
     """E-mail the program team about customer approvals ending within 30 days (run daily)."""
-    from portal.content.service import warn_expiring
+    from portal.content.approval import warn_expiring
 
     count = warn_expiring()
     db.session.commit()

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import lookup
 from portal.accounts.lookup_fields import LookupField
-from portal.content.service import ASSET_FIELDS
+from portal.content.assets import ASSET_FIELDS
 from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
 from portal.program.service import taxonomy_choices
 from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS, choices

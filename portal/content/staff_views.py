@@ -7,9 +7,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.content import service
+from portal.content.approval import expiring_query, lapsed_count, today
+from portal.content.assets import create_asset, retire_asset, update_asset
+from portal.content.files import open_file, read_upload
 from portal.content.forms import ContentForm
 from portal.content.models import ContentAsset
+from portal.content.uses import unused_query
 from portal.content.views import attachment, render_search
 from portal.extensions import db
 from portal.filters import current_page
@@ -29,9 +32,9 @@ def _asset(asset_id: int) -> ContentAsset:
 def _approvals() -> dict:
     """Beside the results: the approvals about to lapse and how many have."""
     return {
-        "expiring": db.session.scalars(service.expiring_query().limit(20)).all(),
-        "lapsed": service.lapsed_count(),
-        "today": service.today(),
+        "expiring": db.session.scalars(expiring_query().limit(20)).all(),
+        "lapsed": lapsed_count(),
+        "today": today(),
     }
 
 
@@ -45,7 +48,7 @@ def index():
 @require("content.manage")
 def unused():
     page = db.paginate(
-        service.unused_query(),
+        unused_query(),
         page=current_page(),
         per_page=25,
         error_out=False,
@@ -58,7 +61,7 @@ def _form_page(form, asset=None, status=200):
 
 
 def _upload():
-    return service.read_upload(request.files.get("file"))
+    return read_upload(request.files.get("file"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -69,7 +72,7 @@ def new():
     if form.validate_on_submit():
         # Reading the upload is part of the change: a refused file shows next to its field.
         asset = commit_or_show(
-            lambda: service.create_asset(current_user, form.to_data(), _upload()), form=form
+            lambda: create_asset(current_user, form.to_data(), _upload()), form=form
         )
         if asset is not REFUSED:
             flash(f"{asset.title} is in the library.", "success")
@@ -93,7 +96,7 @@ def edit(asset_id: int):
         form = ContentForm()
     if form.validate_on_submit():
         saved = commit_or_show(
-            lambda: service.update_asset(current_user, asset, form.to_data(), _upload()), form=form
+            lambda: update_asset(current_user, asset, form.to_data(), _upload()), form=form
         )
         if saved is REFUSED:
             asset = _asset(asset_id)
@@ -107,7 +110,7 @@ def edit(asset_id: int):
 @require("content.manage")
 def retire(asset_id: int):
     asset = _asset(asset_id)
-    if commit_or_show(service.retire_asset, current_user, asset) is not REFUSED:
+    if commit_or_show(retire_asset, current_user, asset) is not REFUSED:
         flash(f"{asset.title} is retired: requesters no longer see it.", "success")
     return redirect(url_for("content_admin.index"))
 
@@ -120,4 +123,4 @@ def file(asset_id: int):
     No file, or a file gone from storage: 404; storage down: 503 (the error page says which).
     """
     asset = _asset(asset_id)
-    return attachment(asset, service.open_file(asset))
+    return attachment(asset, open_file(asset))

@@ -19,9 +19,19 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.auth.permissions import require
-from portal.content import service, storage
+from portal.content import storage
+from portal.content.assets import get_asset
+from portal.content.files import FileUnavailable, open_file
 from portal.content.forms import UseForm
 from portal.content.models import ContentAsset
+from portal.content.search import facet_counts, parse_search, search_query
+from portal.content.suggestions import (
+    SUGGESTIONS_PAGE,
+    opportunity_terms,
+    request_stories,
+    suggestions,
+)
+from portal.content.uses import UseStats, log_use, own_opportunities, request_for, use_stats
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import current_page
@@ -33,7 +43,7 @@ bp = Blueprint("content", __name__, url_prefix="/content")
 
 def _asset(asset_id: int):
     try:
-        return service.get_asset(current_user, asset_id)
+        return get_asset(current_user, asset_id)
     except NotFound:
         abort(404)
 
@@ -42,10 +52,10 @@ def render_search(template: str, managers: bool, per_page: int, extra=dict):
     """A library search page (both blueprints): the search in the URL, one page of assets with
     their uses and the facets, plus what `extra()` adds; the errors if the search is bad."""
     try:
-        search = service.parse_search(request.args, managers=managers)
+        search = parse_search(request.args, managers=managers)
     except ValidationFailed as error:
         return render_template(template, error=error, search=None), 422
-    query = service.search_query(current_user, search)
+    query = search_query(current_user, search)
     page = db.paginate(
         query.options(selectinload(ContentAsset.account)),
         page=current_page(),
@@ -56,8 +66,8 @@ def render_search(template: str, managers: bool, per_page: int, extra=dict):
         template,
         page=page,
         search=search,
-        facets=service.facet_counts(query),
-        stats=service.use_stats(a.id for a in page.items),
+        facets=facet_counts(query),
+        stats=use_stats(a.id for a in page.items),
         error=None,
         **extra(),
     )
@@ -65,7 +75,7 @@ def render_search(template: str, managers: bool, per_page: int, extra=dict):
 
 def _opportunities() -> dict:
     """Beside the results: the viewer's latest requests that name an opportunity."""
-    return {"opportunities": service.own_opportunities(current_user, limit=5)}
+    return {"opportunities": own_opportunities(current_user, limit=5)}
 
 
 @bp.get("/")
@@ -76,8 +86,8 @@ def index():
 
 def _use_form(asset, form=None, status=200, copy=False):
     form = form or UseForm(formdata=None)
-    form.set_requests(service.own_opportunities(current_user))
-    stats = service.use_stats([asset.id]).get(asset.id, service.UseStats())
+    form.set_requests(own_opportunities(current_user))
+    stats = use_stats([asset.id]).get(asset.id, UseStats())
     if asset.url:
         allow_form_redirect(asset.url)  # "Open the link" logs the use, then redirects there
     return render_template(
@@ -106,10 +116,10 @@ def use(asset_id: int):
         return _use_form(asset, form, status=422)
     action = request.form.get("action", "")
     try:
-        logged = service.log_use(current_user, asset.id, form.to_data(action))
+        logged = log_use(current_user, asset.id, form.to_data(action))
         # Opened before the use commits: a download that can't happen is not a use.
-        stored = service.open_file(asset) if logged.action == "download" else None
-    except service.FileUnavailable as error:
+        stored = open_file(asset) if logged.action == "download" else None
+    except FileUnavailable as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("content.detail", asset_id=asset.id))
@@ -168,7 +178,7 @@ def stories_for(found):
     """A request page's "Customer stories for this opportunity" card: the top suggestions with
     why each matched, or None when the viewer may not use content for the request. "Open" logs
     the use, then redirects to the story's site: the page's forms may end there."""
-    stories = service.request_stories(current_user, found, limit=STORY_CARD_SIZE)
+    stories = request_stories(current_user, found, limit=STORY_CARD_SIZE)
     for item in stories.shown if stories else ():
         if item.asset.url:
             allow_form_redirect(item.asset.url)
@@ -179,14 +189,14 @@ def stories_for(found):
 @require("content.browse")
 def for_request(request_id: int):
     try:
-        found = service.request_for(current_user, request_id)
+        found = request_for(current_user, request_id)
     except NotFound:
         abort(404)
-    suggested = service.suggestions(found, limit=service.SUGGESTIONS_PAGE)
+    suggested = suggestions(found, limit=SUGGESTIONS_PAGE)
     return render_template(
         "content/for_request.html",
         found=found,
         suggested=suggested,
-        terms=sorted(service.opportunity_terms(found)),
-        stats=service.use_stats(a.id for a, _ in suggested),
+        terms=sorted(opportunity_terms(found)),
+        stats=use_stats(a.id for a, _ in suggested),
     )

@@ -4,7 +4,7 @@ Who appears: advocates matching could ask for something, as their `advocate_elig
 says (advocate and account active, current terms accepted, customer success's word not against
 them, at least one activity opted into), never one who asked to be erased. What a result shows
 is what a requester may see: the company, the role, the customer stories that are live for
-requesters (`content.service.visible_condition`), the activities they accept with how each is
+requesters (`content.approval.visible_condition`), the activities they accept with how each is
 asked (the program's `self_service_activity_types`: directly, or through the program), and the
 first day they may be asked again. Their e-mail address and preferred channel stay out of the
 statement's answer until one of the viewer's own asks to them was accepted (the program team
@@ -31,8 +31,8 @@ from portal.asks.eligibility import ACTIVITY_BITS, MASK_COLUMNS, MULTI_KINDS, va
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.asks.overuse import zone_of
 from portal.auth.permissions import PROGRAM, can
+from portal.content.approval import visible_condition
 from portal.content.models import ContentAsset
-from portal.content.service import visible_condition
 from portal.database import aware_utc, now_utc
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db

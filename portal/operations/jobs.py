@@ -65,7 +65,7 @@ def expire_asks(now: dt.datetime) -> str:
 
 
 def warn_expiring_content(now: dt.datetime) -> str:
-    from portal.content.service import warn_expiring
+    from portal.content.approval import warn_expiring
 
     count = warn_expiring()
     return f"Warned about {_plural(count, 'approval')} ending within 30 days."

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.planning import service
+from portal.planning import initiatives, months, needs
 from portal.recruiting.models import Target
 
 # (owner's e-mail, title, activity, how many, month from now, day, criteria, in the launch)
@@ -31,9 +31,9 @@ DEMO_NEEDS = (
 
 
 def _day(today: dt.date, months_on: int, day: int) -> dt.date:
-    month = service.month_of(today)
+    month = months.month_of(today)
     for _ in range(months_on):
-        month = service.next_month(month)
+        month = months.next_month(month)
     return month.replace(day=min(day, 28))
 
 
@@ -50,13 +50,13 @@ def seed_demo_planning(today: dt.date | None = None) -> int:
     manager = users.get("manager@demo.example")
     if manager is None:
         return 0
-    launch = service.create_initiative(
+    launch = initiatives.create_initiative(
         manager,
         {
             "kind": "launch",
             "name": "Payments 2 launch",
             "description": "The next payments platform, launched to banks in EMEA first.",
-            "starts_on": service.month_of(today),
+            "starts_on": months.month_of(today),
             "ends_on": _day(today, 2, 28),
         },
     )
@@ -77,6 +77,6 @@ def seed_demo_planning(today: dt.date | None = None) -> int:
             data["initiative_id"] = launch.id
         if target is not None and activity == "reference_call" and written == 0:
             data["target_id"] = target.id
-        service.create_need(owner, data)
+        needs.create_need(owner, data)
         written += 1
     return written

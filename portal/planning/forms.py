@@ -1,4 +1,5 @@
-"""Planning forms: they shape the input; planning.service checks it and words the messages."""
+"""Planning forms: they shape the input; planning.needs and planning.initiatives check it and
+word the messages."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import REFUSED, commit_or_show
-from portal.planning import service
+from portal.planning import access, gap, months, needs
+from portal.planning import initiatives as initiative_rules
 from portal.planning.forms import InitiativeForm, NeedForm
 from portal.planning.models import PLANNING_TEAMS
 from portal.recruiting.service import target_label
@@ -40,12 +41,12 @@ def _filters(args: ListFilters) -> tuple[dict, dt.date, dt.date, str | None]:
         filters["initiative_id"] = initiative_id
     today = dt.date.today()
     try:
-        start, end = service.check_range(
+        start, end = months.check_range(
             {"from": request.args.get("from"), "to": request.args.get("to")}, today
         )
         problem = None
     except DomainError as error:
-        start, end = service.default_range(today)
+        start, end = months.default_range(today)
         problem = error.message
     return filters, start, end, problem
 
@@ -55,9 +56,9 @@ def _filters(args: ListFilters) -> tuple[dict, dt.date, dt.date, str | None]:
 def index():
     args = ListFilters(request.args)
     filters, start, end, problem = _filters(args)
-    by = args.choice("by", service.DIMENSIONS, default="segment")
+    by = args.choice("by", gap.DIMENSIONS, default="segment")
     args.announce(_LABELS)
-    plan = service.plan_gap(current_user, filters, start, end)
+    plan = gap.plan_gap(current_user, filters, start, end)
     return render_template(
         "planning/index.html",
         plan=plan,
@@ -66,13 +67,13 @@ def index():
         start=start,
         end=end,
         problem=problem,
-        initiatives=service.initiatives(),
+        initiatives=initiative_rules.initiatives(),
         teams=PLANNING_TEAMS,
-        month_key=service.month_key,
-        may_plan=service.may_plan(current_user),
-        may_edit=lambda need: service.may_edit(current_user, need),
-        is_program=service.is_program(current_user),
-        need_label=service.need_label,
+        month_key=months.month_key,
+        may_plan=access.may_plan(current_user),
+        may_edit=lambda need: access.may_edit(current_user, need),
+        is_program=access.is_program(current_user),
+        need_label=needs.need_label,
     )
 
 
@@ -80,20 +81,20 @@ def index():
 @require("planning.view")
 def export():
     filters, start, end, _ = _filters(ListFilters(request.args))
-    plan = service.plan_gap(current_user, filters, start, end)
-    rows = service.export_rows(plan)
-    shown = {**filters, "from": service.month_key(start), "to": service.month_key(end)}
+    plan = gap.plan_gap(current_user, filters, start, end)
+    rows = gap.export_rows(plan)
+    shown = {**filters, "from": months.month_key(start), "to": months.month_key(end)}
     csvio.record_export(current_user, "planning", rows=len(rows), filters=shown)
     db.session.commit()
-    name = f"plan-{service.month_key(start)}-to-{service.month_key(end)}.csv"
-    return csvio.download(csvio.lines(service.EXPORT_COLUMNS, rows), name)
+    name = f"plan-{months.month_key(start)}-to-{months.month_key(end)}.csv"
+    return csvio.download(csvio.lines(gap.EXPORT_COLUMNS, rows), name)
 
 
 def _need_form(**kwargs) -> NeedForm:
-    owners = service.planners() if service.is_program(current_user) else None
+    owners = needs.planners() if access.is_program(current_user) else None
     return NeedForm(
-        initiatives=service.initiatives(),
-        targets=service.targets(),
+        initiatives=initiative_rules.initiatives(),
+        targets=initiative_rules.targets(),
         owners=owners,
         target_label=target_label,
         **kwargs,
@@ -108,7 +109,7 @@ def new_need():
     if request.method == "GET" and initiative_id is not None:
         form.initiative_id.data = str(initiative_id)
     if form.validate_on_submit():
-        need = commit_or_show(service.create_need, current_user, form.to_data(), form=form)
+        need = commit_or_show(needs.create_need, current_user, form.to_data(), form=form)
         if need is not REFUSED:
             flash(f"Planned: {need.title}.", "success")
             return redirect(url_for("planning.index", **_month_args(need.needed_by)))
@@ -117,21 +118,21 @@ def new_need():
 
 def _month_args(day: dt.date) -> dict:
     """Back to the plan with the saved need's month in view."""
-    start, end = service.default_range(dt.date.today())
-    month = service.month_of(day)
+    start, end = months.default_range(dt.date.today())
+    month = months.month_of(day)
     if start <= month <= end:
         return {}
     first = month.replace(month=3 * ((month.month - 1) // 3) + 1)  # its calendar quarter
-    last = service.next_month(service.next_month(first))
-    return {"from": service.month_key(first), "to": service.month_key(last)}
+    last = months.next_month(months.next_month(first))
+    return {"from": months.month_key(first), "to": months.month_key(last)}
 
 
 def _editable_need(need_id: int):
     try:
-        need = service.get_need(current_user, need_id)
+        need = needs.get_need(current_user, need_id)
     except NotFound:
         abort(404)
-    if not service.may_edit(current_user, need):
+    if not access.may_edit(current_user, need):
         abort(403)
     return need
 
@@ -142,7 +143,7 @@ def edit_need(need_id: int):
     need = _editable_need(need_id)
     form = _need_form(obj=need)
     if form.validate_on_submit():
-        saved = commit_or_show(service.update_need, current_user, need, form.to_data(), form=form)
+        saved = commit_or_show(needs.update_need, current_user, need, form.to_data(), form=form)
         if saved is not REFUSED:
             flash(f"Saved: {need.title}.", "success")
             return redirect(url_for("planning.index", **_month_args(need.needed_by)))
@@ -156,7 +157,7 @@ def delete_need(need_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     title = need.title
-    if commit_or_show(service.delete_need, current_user, need) is not REFUSED:
+    if commit_or_show(needs.delete_need, current_user, need) is not REFUSED:
         flash(f"Removed: {title}.", "success")
     return redirect(url_for("planning.index"))
 
@@ -168,25 +169,27 @@ def delete_need(need_id: int):
 @require("planning.view")
 def initiatives():
     form = InitiativeForm()
-    if form.is_submitted() and not service.is_program(current_user):
+    if form.is_submitted() and not access.is_program(current_user):
         abort(403)
     if form.validate_on_submit():
-        saved = commit_or_show(service.create_initiative, current_user, form.to_data(), form=form)
+        saved = commit_or_show(
+            initiative_rules.create_initiative, current_user, form.to_data(), form=form
+        )
         if saved is not REFUSED:
             flash(f"Initiative added: {saved.name}.", "success")
             return redirect(url_for("planning.initiatives"))
     return render_template(
         "planning/initiatives.html",
         form=form,
-        initiatives=service.initiatives(),
-        counts=service.needs_per_initiative(),
-        is_program=service.is_program(current_user),
+        initiatives=initiative_rules.initiatives(),
+        counts=initiative_rules.needs_per_initiative(),
+        is_program=access.is_program(current_user),
     ), _status(form)
 
 
 def _initiative(initiative_id: int):
     try:
-        return service.get_initiative(current_user, initiative_id)
+        return initiative_rules.get_initiative(current_user, initiative_id)
     except NotFound:
         abort(404)
 
@@ -198,7 +201,7 @@ def edit_initiative(initiative_id: int):
     form = InitiativeForm(obj=initiative)
     if form.validate_on_submit():
         saved = commit_or_show(
-            service.update_initiative, current_user, initiative, form.to_data(), form=form
+            initiative_rules.update_initiative, current_user, initiative, form.to_data(), form=form
         )
         if saved is not REFUSED:
             flash(f"Saved: {initiative.name}.", "success")
@@ -215,6 +218,6 @@ def delete_initiative(initiative_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     name = initiative.name
-    if commit_or_show(service.delete_initiative, current_user, initiative) is not REFUSED:
+    if commit_or_show(initiative_rules.delete_initiative, current_user, initiative) is not REFUSED:
         flash(f"Initiative removed: {name}. Its needs stay in the plan.", "success")
     return redirect(url_for("planning.initiatives"))

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.work.service import NOTE_MAX
+from portal.work.sharing import NOTE_MAX
 
 
 class JoinForm(FlaskForm):

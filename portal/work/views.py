@@ -12,7 +12,7 @@ from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.vocab import ACTIVITY_TYPES, TEAMS
-from portal.work import service
+from portal.work import progress, sharing, visibility
 from portal.work.forms import JoinForm, ShareForm, first_error
 
 bp = Blueprint("work", __name__, url_prefix="/work")
@@ -22,17 +22,17 @@ bp = Blueprint("work", __name__, url_prefix="/work")
 @require("work.view")
 def index():
     args = ListFilters(request.args)
-    filters = service.Filters.read(args)
+    filters = progress.Filters.read(args)
     page = args.page()
     args.announce({"account_id": "account", "activity_type": "activity"})
-    result = service.work_in_progress(current_user, filters, page=page)
+    result = progress.work_in_progress(current_user, filters, page=page)
     return render_template(
         "work/index.html",
         page=result,
         filters=filters,
-        joinable=service.joinable_requests(current_user),
-        program=service.sees_everything(current_user),
-        statuses=service.STATUS_LABELS,
+        joinable=sharing.joinable_requests(current_user),
+        program=visibility.sees_everything(current_user),
+        statuses=progress.STATUS_LABELS,
         teams=TEAMS,
         activity_types=ACTIVITY_TYPES,
         join_form=JoinForm(),
@@ -53,7 +53,7 @@ def _done(error: DomainError | None, success: str, target: str):
 @require("requests.create")
 def join(ask_id: int):
     """A requester joins one of their own open requests to an activity their team works on."""
-    ask = service.get_ask_for_share(ask_id)
+    ask = sharing.get_ask_for_share(ask_id)
     if ask is None:
         abort(404)
     form = JoinForm()
@@ -64,7 +64,7 @@ def join(ask_id: int):
     if found is None or found.requester_id != current_user.id:
         return _done(DomainError("Choose one of your own open requests."), "", target)
     try:
-        service.share_ask(current_user, found, ask)
+        sharing.share_ask(current_user, found, ask)
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -89,8 +89,8 @@ def share(request_id: int):
     if not form.validate_on_submit():
         return _done(DomainError(first_error(form)), "", target)
     try:
-        service.share_ask(
-            current_user, found, service.get_ask_for_share(form.ask_id.data), form.note.data
+        sharing.share_ask(
+            current_user, found, sharing.get_ask_for_share(form.ask_id.data), form.note.data
         )
     except DomainError as error:
         return _done(error, "", target)
@@ -100,14 +100,14 @@ def share(request_id: int):
 @bp.app_template_global("work_shared")
 def work_shared(req: ReferenceRequest) -> dict:
     """What a request page's "Shared activities" part shows (templates/work/_shared.html)."""
-    shares = service.shares_of(req)
+    shares = sharing.shares_of(req)
     rows = [
         {
             "activity_type": s.ask.request.activity_type,
             "account_name": s.ask.advocate.account.name,
-            "advocate": service.advocate_shown(current_user, s.ask),
-            "status": service.ask_status(s.ask),
-            "status_label": service.STATUS_LABELS.get(service.ask_status(s.ask), ""),
+            "advocate": visibility.advocate_shown(current_user, s.ask),
+            "status": progress.ask_status(s.ask),
+            "status_label": progress.STATUS_LABELS.get(progress.ask_status(s.ask), ""),
             "scheduled_at": s.ask.scheduled_at,
             "completed_at": s.ask.completed_at,
             "note": s.note,
@@ -115,12 +115,12 @@ def work_shared(req: ReferenceRequest) -> dict:
         for s in shares
     ]
     manage = can(current_user, "program.manage")
-    open_request = req.status in service.JOINABLE_REQUESTS
-    candidates = service.share_candidates(req) if manage and open_request else []
+    open_request = req.status in sharing.JOINABLE_REQUESTS
+    candidates = sharing.share_candidates(req) if manage and open_request else []
     return {
         "rows": rows,
         "manage": manage and open_request,
         "candidates": candidates,
-        "status_of": service.ask_status,
+        "status_of": progress.ask_status,
         "form": ShareForm(formdata=None) if manage else None,
     }

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.asks import preview
 from portal.asks.models import ReferenceRequest
-from portal.content import service as content
+from portal.content.assets import create_asset
 from portal.errors import Forbidden
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
 from tests.helpers import sign_in
@@ -33,7 +33,7 @@ def _story(manager, title, **overrides):
         "approved_until": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
     }
     data.update(overrides)
-    return content.create_asset(manager, data)
+    return create_asset(manager, data)
 
 
 @pytest.fixture

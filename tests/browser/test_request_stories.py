@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from portal.content import service
+from portal.content.assets import create_asset
 from portal.content.models import ContentAsset, ContentUse
 from portal.extensions import db
 from tests.browser.test_smoke import serious_violations
@@ -41,7 +41,7 @@ def stories_request(live_app, baseline):
         manager = UserFactory(role="manager", email="manager@stories.example")
         rep = UserFactory(role="requester", team="sales", email=REP, name="Riya Rep")
         for title, kind, account, industries, products, stages in STORIES:
-            service.create_asset(
+            create_asset(
                 manager,
                 {
                     "kind": kind,

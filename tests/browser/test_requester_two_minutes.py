@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from portal.asks.models import ReferenceRequest
-from portal.content import service as content
+from portal.content.assets import create_asset
 from portal.extensions import db
 from portal.opportunities import service as opportunities
 from tests.browser.test_smoke import serious_violations
@@ -28,7 +28,7 @@ CRM_ID = "0065g00000FastA"
 
 
 def _story(manager, title, **tags):
-    content.create_asset(
+    create_asset(
         manager,
         {
             "kind": "case_study",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.auth.service import create_api_token
-from portal.content import service
+from portal.content.assets import create_asset
+from portal.content.uses import log_use
 from tests.content.test_library import asset_data
 from tests.factories import UserFactory
 
@@ -17,9 +18,9 @@ def _headers(user):
 def test_content_api_lists_approved_content_for_requesters(app, client, db):
     manager = UserFactory(role="manager")
     requester = UserFactory(role="requester", team="sales")
-    live = service.create_asset(manager, asset_data())
-    service.create_asset(manager, asset_data(title="Draft", approval_status="draft"))
-    service.log_use(requester, live.id, {"action": "open_link", "opportunity_crm_id": "006"})
+    live = create_asset(manager, asset_data())
+    create_asset(manager, asset_data(title="Draft", approval_status="draft"))
+    log_use(requester, live.id, {"action": "open_link", "opportunity_crm_id": "006"})
     headers = {"requester": _headers(requester), "manager": _headers(manager)}
     db.session.commit()
 

@@ -11,8 +11,13 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from portal.audit.models import AuditEvent
-from portal.content import service
+from portal.content.approval import lapsed_count, warn_expiring
+from portal.content.assets import create_asset, get_asset
+from portal.content.files import Upload
 from portal.content.models import ContentAsset, ContentTag, ContentUse
+from portal.content.search import Search, facet_counts, search_query
+from portal.content.suggestions import suggestions
+from portal.content.uses import UseRefused, log_use, unused_query, use_stats
 from portal.errors import NotFound, ValidationFailed
 from portal.notifications.models import OutboxMessage
 from tests.factories import AccountFactory, ReferenceRequestFactory, UserFactory
@@ -51,7 +56,7 @@ def requester(db):
 
 
 def test_create_approved_asset_indexes_tags_and_audits(db, manager):
-    asset = service.create_asset(manager, asset_data())
+    asset = create_asset(manager, asset_data())
     db.session.commit()
     tags = set(
         db.session.execute(
@@ -79,7 +84,7 @@ def test_create_approved_asset_indexes_tags_and_audits(db, manager):
 )
 def test_bad_asset_input_is_refused_and_nothing_written(db, manager, overrides, field):
     with pytest.raises(ValidationFailed) as refused:
-        service.create_asset(manager, asset_data(**overrides))
+        create_asset(manager, asset_data(**overrides))
     assert field in refused.value.fields
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(ContentAsset.id))) == 0
@@ -87,28 +92,28 @@ def test_bad_asset_input_is_refused_and_nothing_written(db, manager, overrides, 
 
 def test_lapsed_approval_hides_the_asset_and_warns_30_days_ahead(db, manager, requester):
     with freeze_time("2027-01-01 09:00:00"):
-        asset = service.create_asset(manager, asset_data(approved_until="2027-03-31"))
+        asset = create_asset(manager, asset_data(approved_until="2027-03-31"))
         db.session.commit()
-        assert service.warn_expiring() == 0
+        assert warn_expiring() == 0
     with freeze_time("2027-03-02 09:00:00"):  # 29 days ahead: warned once
-        assert service.warn_expiring() == 1
-        assert service.warn_expiring() == 0
+        assert warn_expiring() == 1
+        assert warn_expiring() == 0
         db.session.commit()
         mail = db.session.scalar(sa.select(OutboxMessage))
         assert mail.recipient == "mgr@example.com" and "29 days" in mail.body_text
-        assert service.get_asset(requester, asset.id) is asset
+        assert get_asset(requester, asset.id) is asset
     with freeze_time("2027-04-01 09:00:00"):  # the day after approved_until
         with pytest.raises(NotFound):
-            service.get_asset(requester, asset.id)
-        found = db.session.scalars(service.search_query(requester, service.Search())).all()
+            get_asset(requester, asset.id)
+        found = db.session.scalars(search_query(requester, Search())).all()
         assert found == []
-        assert service.get_asset(manager, asset.id) is asset  # the manager still sees it
-        assert service.lapsed_count() == 1
+        assert get_asset(manager, asset.id) is asset  # the manager still sees it
+        assert lapsed_count() == 1
 
 
 def test_search_words_and_facets_with_counts(db, manager, requester):
-    service.create_asset(manager, asset_data())
-    service.create_asset(
+    create_asset(manager, asset_data())
+    create_asset(
         manager,
         asset_data(
             title="Insurer onboards faster",
@@ -118,21 +123,21 @@ def test_search_words_and_facets_with_counts(db, manager, requester):
             summary="Claims in minutes.",
         ),
     )
-    service.create_asset(manager, asset_data(title="Draft story", approval_status="draft"))
+    create_asset(manager, asset_data(title="Draft story", approval_status="draft"))
     db.session.commit()
 
-    everything = service.search_query(requester, service.Search())
+    everything = search_query(requester, Search())
     assert len(db.session.scalars(everything).all()) == 2  # the draft is not shown
-    facets = service.facet_counts(everything)
+    facets = facet_counts(everything)
     assert dict(facets["industry"]) == {"banking": 1, "insurance": 1}
     assert dict(facets["product"]) == {"payments": 2}
     assert dict(facets["kind"]) == {"case_study": 1, "video": 1}
 
-    words = service.search_query(requester, service.Search(q="FRAUD nordbank"))
+    words = search_query(requester, Search(q="FRAUD nordbank"))
     assert [a.title for a in db.session.scalars(words)] == ["How Nordbank cut fraud losses"]
-    by_tag = service.search_query(requester, service.Search(facets={"industry": "insurance"}))
+    by_tag = search_query(requester, Search(facets={"industry": "insurance"}))
     assert [a.title for a in db.session.scalars(by_tag)] == ["Insurer onboards faster"]
-    assert db.session.scalars(service.search_query(requester, service.Search(q="100%"))).all() == []
+    assert db.session.scalars(search_query(requester, Search(q="100%"))).all() == []
 
 
 def test_unknown_search_filters_are_refused(app, client, auth, db, requester):
@@ -145,13 +150,11 @@ def test_unknown_search_filters_are_refused(app, client, auth, db, requester):
 
 
 def test_suggestions_rank_by_industry_product_and_stage(db, manager, requester):
-    best = service.create_asset(
-        manager, asset_data(title="Banking payments, late", stages=["late"])
-    )
-    service.create_asset(
+    best = create_asset(manager, asset_data(title="Banking payments, late", stages=["late"]))
+    create_asset(
         manager, asset_data(title="Insurance analytics", industries=["insurance"], products=[])
     )
-    service.create_asset(
+    create_asset(
         manager,
         asset_data(title="Banking only", products=["analytics"], stages=["early"], use_cases=[]),
     )
@@ -162,7 +165,7 @@ def test_suggestions_rank_by_industry_product_and_stage(db, manager, requester):
         opportunity_crm_id="006A",
     )
     db.session.commit()
-    ranked = service.suggestions(request)
+    ranked = suggestions(request)
     assert ranked[0][0].id == best.id
     assert ranked[0][1] == 3 + 2 + 1  # industry, product, late stage
     assert [a.title for a, _ in ranked] == [
@@ -172,43 +175,43 @@ def test_suggestions_rank_by_industry_product_and_stage(db, manager, requester):
 
 
 def test_use_is_logged_with_opportunity_and_limit_holds(db, manager, requester):
-    asset = service.create_asset(manager, asset_data(use_limit=2))
+    asset = create_asset(manager, asset_data(use_limit=2))
     request = ReferenceRequestFactory(requester=requester, opportunity_crm_id="006XYZ")
     other = ReferenceRequestFactory(opportunity_crm_id="006OTHER")
     db.session.commit()
 
     with pytest.raises(ValidationFailed) as refused:
-        service.log_use(requester, asset.id, {"action": "open_link"})
+        log_use(requester, asset.id, {"action": "open_link"})
     assert "request_id" in refused.value.fields
     with pytest.raises(ValidationFailed) as refused:
-        service.log_use(requester, asset.id, {"action": "open_link", "request_id": other.id})
+        log_use(requester, asset.id, {"action": "open_link", "request_id": other.id})
     assert "request_id" in refused.value.fields
     db.session.rollback()
 
-    use = service.log_use(requester, asset.id, {"action": "open_link", "request_id": request.id})
-    service.log_use(requester, asset.id, {"action": "open_link", "opportunity_crm_id": "006B"})
+    use = log_use(requester, asset.id, {"action": "open_link", "request_id": request.id})
+    log_use(requester, asset.id, {"action": "open_link", "opportunity_crm_id": "006B"})
     db.session.commit()
     assert use.opportunity_crm_id == "006XYZ" and use.user_id == requester.id
-    stats = service.use_stats([asset.id])[asset.id]
+    stats = use_stats([asset.id])[asset.id]
     assert stats.count == 2 and stats.last_used_at is not None
     # The limit is used up: requesters no longer find it, and any further use is refused.
     with pytest.raises(NotFound):
-        service.get_asset(requester, asset.id)
-    with pytest.raises(service.UseRefused):
-        service.log_use(requester, asset.id, {"action": "open_link", "opportunity_crm_id": "X"})
-    with pytest.raises(service.UseRefused):
-        service.log_use(manager, asset.id, {"action": "open_link", "opportunity_crm_id": "X"})
+        get_asset(requester, asset.id)
+    with pytest.raises(UseRefused):
+        log_use(requester, asset.id, {"action": "open_link", "opportunity_crm_id": "X"})
+    with pytest.raises(UseRefused):
+        log_use(manager, asset.id, {"action": "open_link", "opportunity_crm_id": "X"})
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(ContentUse.id))) == 2
 
 
 def test_unused_assets_are_listed_for_the_manager(db, manager, requester):
-    used = service.create_asset(manager, asset_data(title="Used one"))
-    service.create_asset(manager, asset_data(title="Never used"))
+    used = create_asset(manager, asset_data(title="Used one"))
+    create_asset(manager, asset_data(title="Never used"))
     db.session.commit()
-    service.log_use(requester, used.id, {"action": "open_link", "opportunity_crm_id": "006"})
+    log_use(requester, used.id, {"action": "open_link", "opportunity_crm_id": "006"})
     db.session.commit()
-    assert [a.title for a in db.session.scalars(service.unused_query())] == ["Never used"]
+    assert [a.title for a in db.session.scalars(unused_query())] == ["Never used"]
 
 
 # Uploads -----------------------------------------------------------------------------------
@@ -251,9 +254,7 @@ def test_upload_too_large_is_refused(app_factory, tmp_path):
         manager = UserFactory(role="manager")
         _db.session.commit()
         with pytest.raises(ValidationFailed) as refused:
-            service.create_asset(
-                manager, asset_data(url=""), service.Upload("big.pdf", PDF + b"x" * 2000)
-            )
+            create_asset(manager, asset_data(url=""), Upload("big.pdf", PDF + b"x" * 2000))
         assert "larger than" in refused.value.fields["file"]
         assert not list(tmp_path.rglob("*.pdf"))
 
@@ -300,7 +301,7 @@ def test_uploaded_file_is_stored_under_a_new_name_and_downloaded_as_attachment(
 
 
 def test_requester_library_page_and_use_redirects_to_link(app, client, auth, db, manager):
-    asset = service.create_asset(manager, asset_data())
+    asset = create_asset(manager, asset_data())
     rep = UserFactory(role="requester", email="rep2@example.com")
     request = ReferenceRequestFactory(requester=rep, opportunity_crm_id="006R")
     db.session.commit()
@@ -316,7 +317,7 @@ def test_requester_library_page_and_use_redirects_to_link(app, client, auth, db,
 
 
 def test_warn_expiring_content_command(app, runner, db, manager):
-    service.create_asset(
+    create_asset(
         manager,
         asset_data(approved_until=(dt.date.today() + dt.timedelta(days=10)).isoformat()),
     )
@@ -328,7 +329,7 @@ def test_warn_expiring_content_command(app, runner, db, manager):
 
 
 def test_copy_link_logs_the_use_and_shows_the_link(app, client, auth, db, manager):
-    asset = service.create_asset(manager, asset_data())
+    asset = create_asset(manager, asset_data())
     rep = UserFactory(role="requester", email="rep3@example.com")
     db.session.commit()
     auth.login(rep.email)

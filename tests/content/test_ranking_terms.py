@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from portal.content import service
+from portal.content.assets import create_asset
+from portal.content.suggestions import opportunity_terms
 from tests.factories import ReferenceRequestFactory, UserFactory
 
 
@@ -27,7 +28,7 @@ def _asset(manager, **overrides):
         "approved_until": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
     }
     data.update(overrides)
-    return service.create_asset(manager, data)
+    return create_asset(manager, data)
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_region_is_not_a_ranking_term_when_no_asset_has_a_region(db, manager, re
     )
     db.session.commit()
 
-    assert service.opportunity_terms(request) == {("industry", "banking")}
+    assert opportunity_terms(request) == {("industry", "banking")}
 
 
 def test_region_is_a_ranking_term_once_a_live_asset_has_one(db, manager, rep):
@@ -57,7 +58,7 @@ def test_region_is_a_ranking_term_once_a_live_asset_has_one(db, manager, rep):
     )
     db.session.commit()
 
-    assert ("region", "emea") in service.opportunity_terms(request)
+    assert ("region", "emea") in opportunity_terms(request)
 
 
 def test_for_request_page_shows_no_region_badge_without_regional_content(

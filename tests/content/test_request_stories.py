@@ -11,8 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.content import service
+from portal.content.assets import create_asset, retire_asset
 from portal.content.models import ContentAsset, ContentUse
+from portal.content.suggestions import request_stories, suggestions, suggestions_with_reasons
+from portal.content.uses import log_use, use_stats
 from portal.extensions import db as _db
 from tests.factories import AccountFactory, ReferenceRequestFactory, UserFactory
 from tests.queries import QueryCounter
@@ -45,7 +47,7 @@ def _asset(manager, title, account=None, **overrides):
         "approved_until": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
     }
     data.update(overrides)
-    return service.create_asset(manager, data)
+    return create_asset(manager, data)
 
 
 def _age(asset, days: int) -> None:
@@ -87,7 +89,7 @@ def program(db):
         EXPIRED: _asset(manager, EXPIRED, nordbank, **everything),
         USED_UP: _asset(manager, USED_UP, nordbank, use_limit=1, **everything),
     }
-    service.retire_asset(manager, assets[RETIRED])
+    retire_asset(manager, assets[RETIRED])
     # Ties on score go newest first: the product-and-stage story is newer than both
     # industry-only ones.
     _age(assets[OLDER_INDUSTRY], 20)
@@ -100,7 +102,7 @@ def program(db):
         criteria={"industries": ["banking"], "products": ["payments"]},
     )
     _db.session.flush()
-    service.log_use(manager, assets[USED_UP].id, {"action": "open_link", "opportunity_crm_id": "X"})
+    log_use(manager, assets[USED_UP].id, {"action": "open_link", "opportunity_crm_id": "X"})
     _db.session.execute(
         sa.update(ContentAsset)
         .where(ContentAsset.id == assets[EXPIRED].id)
@@ -111,7 +113,7 @@ def program(db):
 
 
 def test_suggestions_with_reasons_rank_and_explain_each_story(db, program):
-    found = service.suggestions_with_reasons(program["request"], limit=3)
+    found = suggestions_with_reasons(program["request"], limit=3)
 
     assert [(s.asset.title, s.score) for s in found.shown] == [
         (BEST, 3 + 2 + 1),
@@ -130,15 +132,15 @@ def test_suggestions_with_reasons_rank_and_explain_each_story(db, program):
     )
     assert found.total == 4  # the older industry-only story is the fourth
     # The same ranking as the library's own suggestions: one scoring, two readers.
-    assert [(a.title, score) for a, score in service.suggestions(program["request"], 3)] == [
+    assert [(a.title, score) for a, score in suggestions(program["request"], 3)] == [
         (s.asset.title, s.score) for s in found.shown
     ]
 
 
 def test_only_the_owner_and_the_program_team_get_the_stories(db, program):
-    assert service.request_stories(program["other"], program["request"]) is None
-    assert service.request_stories(program["rep"], program["request"]).total == 4
-    assert service.request_stories(program["manager"], program["request"]).total == 4
+    assert request_stories(program["other"], program["request"]) is None
+    assert request_stories(program["rep"], program["request"]).total == 4
+    assert request_stories(program["manager"], program["request"]).total == 4
 
 
 def _card(html: str) -> str:
@@ -229,7 +231,7 @@ def test_opening_a_story_from_the_card_logs_a_use_for_the_opportunity(
         ("open_link", CRM_ID, request.id, user.id),
         ("copy_link", CRM_ID, request.id, user.id),
     ]
-    assert service.use_stats([best.id])[best.id].count == 2
+    assert use_stats([best.id])[best.id].count == 2
 
 
 def test_a_story_used_up_from_the_card_leaves_it(client, auth, db, program):
@@ -260,17 +262,17 @@ def test_a_story_used_up_from_the_card_leaves_it(client, auth, db, program):
 def test_a_logged_use_leaves_the_story_where_it_ranks(db, program):
     """A use is not an edit: the story keeps its place among equal scores (SQLite's lock for
     the use limit once wrote updated_at as well)."""
-    before = service.suggestions_with_reasons(program["request"], limit=4)
+    before = suggestions_with_reasons(program["request"], limit=4)
     industry_only = program["assets"][INDUSTRY_ONLY]
     stamp = db.session.get(ContentAsset, industry_only.id).updated_at
-    service.log_use(
+    log_use(
         program["rep"],
         industry_only.id,
         {"action": "open_link", "request_id": program["request"].id},
     )
     db.session.commit()
     assert db.session.get(ContentAsset, industry_only.id).updated_at == stamp
-    after = service.suggestions_with_reasons(program["request"], limit=4)
+    after = suggestions_with_reasons(program["request"], limit=4)
     assert [s.asset.title for s in after.shown] == [s.asset.title for s in before.shown]
 
 

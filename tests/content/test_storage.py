@@ -16,7 +16,9 @@ from moto.server import ThreadedMotoServer
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
-from portal.content import service, storage
+from portal.content import storage
+from portal.content.assets import create_asset
+from portal.content.files import Upload, storage_key
 from portal.content.models import ContentAsset, ContentUse
 from tests.conftest import AuthActions, make_app
 from tests.content.test_library import PDF, PNG, asset_data
@@ -162,7 +164,7 @@ def test_upload_on_the_manager_page_lands_in_the_bucket_with_its_type(s3_app, s3
     assert s3.get_object(Bucket=bucket, Key=name)["Body"].read() == PNG
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing on local disk
     with s3_app.app_context():
-        assert storage.current().exists(service.storage_key(asset.file_key))
+        assert storage.current().exists(storage_key(asset.file_key))
         assert not storage.current().exists("content/none.png")
 
 
@@ -274,12 +276,12 @@ def test_file_of_a_transaction_that_does_not_commit_is_deleted(s3_app, s3, bucke
 
     with s3_app.app_context():
         manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))
-        service.create_asset(manager, asset_data(url=""), service.Upload("a.pdf", PDF))
+        create_asset(manager, asset_data(url=""), Upload("a.pdf", PDF))
         assert len(keys(s3, bucket)) == 1  # put before the row is committed
         db.session.rollback()
         assert keys(s3, bucket) == []
 
-        kept = service.create_asset(manager, asset_data(url=""), service.Upload("b.pdf", PDF))
+        kept = create_asset(manager, asset_data(url=""), Upload("b.pdf", PDF))
         db.session.commit()
         db.session.rollback()  # a later transaction's end leaves a committed file alone
         assert keys(s3, bucket) == [f"portal/files/content/{kept.file_key}"]
@@ -290,7 +292,7 @@ def test_file_is_deleted_when_the_commit_fails(s3_app, s3, bucket):
 
     with s3_app.app_context():
         manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))
-        service.create_asset(manager, asset_data(url=""), service.Upload("a.pdf", PDF))
+        create_asset(manager, asset_data(url=""), Upload("a.pdf", PDF))
         # A row the database refuses makes the whole commit fail.
         db.session.add(ContentAsset(kind="video", title="Broken", use_limit=0))
         with pytest.raises(sa.exc.IntegrityError):

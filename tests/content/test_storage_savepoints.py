@@ -44,24 +44,25 @@ def test_a_committed_file_stays(app, db):
 
 
 def test_a_replaced_file_is_deleted_once_the_change_commits(app, db):
-    from portal.content import service
+    from portal.content.assets import create_asset, update_asset
+    from portal.content.files import Upload, storage_key
     from tests.content.test_library import PDF, asset_data
     from tests.factories import UserFactory
 
     with app.app_context():
         manager = UserFactory(role="manager")
-        asset = service.create_asset(manager, asset_data(url=""), service.Upload("a.pdf", PDF))
+        asset = create_asset(manager, asset_data(url=""), Upload("a.pdf", PDF))
         db.session.commit()
-        first = service.storage_key(asset.file_key)
+        first = storage_key(asset.file_key)
         # A replacement that does not commit changes nothing.
-        service.update_asset(manager, asset, asset_data(url=""), service.Upload("b.pdf", PDF))
-        second = service.storage_key(asset.file_key)
+        update_asset(manager, asset, asset_data(url=""), Upload("b.pdf", PDF))
+        second = storage_key(asset.file_key)
         db.session.rollback()
         assert stored(first) and not stored(second)
         # One that commits leaves only the new file.
         db.session.refresh(asset)
-        service.update_asset(manager, asset, asset_data(url=""), service.Upload("c.pdf", PDF))
-        third = service.storage_key(asset.file_key)
+        update_asset(manager, asset, asset_data(url=""), Upload("c.pdf", PDF))
+        third = storage_key(asset.file_key)
         assert stored(first)  # until the commit
         db.session.commit()
         assert stored(third) and not stored(first)

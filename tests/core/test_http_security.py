@@ -12,7 +12,8 @@ from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import Account
 from portal.auth.service import create_api_token
-from portal.content import service as content
+from portal.content.assets import create_asset
+from portal.content.files import Upload, check_upload, read_upload
 from portal.content.models import ContentAsset
 from portal.errors import ValidationFailed
 from portal.extensions import limiter
@@ -92,7 +93,7 @@ def test_content_download_keeps_its_own_sandbox_policy(app_factory, tmp_path):
         manager = UserFactory(role="manager", email="m@example.com")
         UserFactory(role="requester", email="r@example.com")
         db.session.commit()
-        asset = content.create_asset(
+        asset = create_asset(
             manager,
             {
                 "kind": "case_study",
@@ -103,7 +104,7 @@ def test_content_download_keeps_its_own_sandbox_policy(app_factory, tmp_path):
                 "approved_by_customer": "Jana Novak, CFO",
                 "approved_until": "2099-01-01",
             },
-            content.Upload("story.pdf", PDF),
+            Upload("story.pdf", PDF),
         )
         db.session.commit()
         asset_id = asset.id
@@ -324,10 +325,10 @@ def test_upload_from_a_stream_is_read_at_most_one_byte_past_the_limit(app_factor
     endless = _Endless()
     with app.test_request_context("/"):
         sent = FileStorage(stream=endless, filename="deck.pdf")
-        upload = content.read_upload(sent)
+        upload = read_upload(sent)
         assert upload.size() == 100 * KIB + 1
         with pytest.raises(ValidationFailed, match="larger than"):
-            content.check_upload(upload)
+            check_upload(upload)
         sent.close()
     assert endless.read_bytes == 100 * KIB + 1
 

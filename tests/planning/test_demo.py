@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.planning import service
+from portal.planning import gap, months
 from portal.planning.models import Initiative, PlannedNeed
 
 
@@ -19,7 +19,7 @@ def test_the_demo_seeds_a_launch_and_a_quarters_needs(app, db, runner):
     assert len(needs) == 7
     assert {n.owner_team for n in needs} == {"sales", "pr", "csm", "program"}
     manager = db.session.scalar(sa.select(User).where(User.email == "manager@demo.example"))
-    start, end = service.default_range(dt.date.today())
-    plan = service.plan_gap(manager, {}, start, end)
+    start, end = months.default_range(dt.date.today())
+    plan = gap.plan_gap(manager, {}, start, end)
     assert len(plan.rows) == 7
     assert plan.total.demand == sum(n.count_needed for n in needs)

@@ -37,7 +37,7 @@ import pytest
 
 from portal.advocates.models import Advocate, Blackout
 from portal.extensions import db as _db
-from portal.planning import service
+from portal.planning import gap
 from portal.planning.models import PlannedNeed
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
 from tests.queries import QueryCounter
@@ -125,7 +125,7 @@ def program(db):
 
 
 def _plan(program, **filters):
-    return service.plan_gap(program["viewer"], filters, JAN, MAR)
+    return gap.plan_gap(program["viewer"], filters, JAN, MAR)
 
 
 def _f(figures) -> tuple[int, int, int, int]:
@@ -197,7 +197,7 @@ def test_filters_by_team_and_months(program):
     assert {row.need.id for row in plan.rows} == {program["n2"], program["n4"]}
     assert _f(plan.by_month[FEB]) == (2, 0, 2, 0)
     assert _f(plan.total) == (4, 4, 2, 2)
-    february = service.plan_gap(program["viewer"], {}, FEB, FEB)
+    february = gap.plan_gap(program["viewer"], {}, FEB, FEB)
     assert february.months == [FEB]
     assert _f(february.total) == (4, 3, 1, 0)
 

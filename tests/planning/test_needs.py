@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db as _db
-from portal.planning import service
+from portal.planning import gap, initiatives, months, needs
 from portal.planning.models import Initiative, PlannedNeed
 from tests.factories import AdvocateFactory, UserFactory
 
@@ -41,7 +41,7 @@ def _actions(entity_id: int) -> list[str]:
 
 def test_a_requester_plans_a_need_owned_by_them_for_their_team(db):
     pr_lead = UserFactory(role="requester", team="pr")
-    need = service.create_need(pr_lead, _data(industry="banking", segment="enterprise"))
+    need = needs.create_need(pr_lead, _data(industry="banking", segment="enterprise"))
     db.session.commit()
     assert (need.owner_id, need.owner_team, need.created_by_id) == (pr_lead.id, "pr", pr_lead.id)
     assert (need.industry, need.segment, need.region) == ("banking", "enterprise", None)
@@ -51,15 +51,15 @@ def test_a_requester_plans_a_need_owned_by_them_for_their_team(db):
 def test_customer_success_and_the_program_team_plan_for_their_own_team(db):
     csm = UserFactory(role="csm")
     manager = UserFactory(role="manager")
-    assert service.create_need(csm, _data()).owner_team == "csm"
-    assert service.create_need(manager, _data()).owner_team == "program"
+    assert needs.create_need(csm, _data()).owner_team == "csm"
+    assert needs.create_need(manager, _data()).owner_team == "program"
 
 
 def test_a_requester_may_not_plan_for_someone_else(db):
     seller = UserFactory(role="requester", team="sales")
     colleague = UserFactory(role="requester", team="sales")
     with pytest.raises(ValidationFailed) as refused:
-        service.create_need(seller, _data(owner_id=colleague.id))
+        needs.create_need(seller, _data(owner_id=colleague.id))
     assert "owner_id" in refused.value.fields
     assert db.session.scalar(sa.select(sa.func.count(PlannedNeed.id))) == 0
 
@@ -67,10 +67,10 @@ def test_a_requester_may_not_plan_for_someone_else(db):
 def test_the_program_team_plans_for_a_requester_and_edits_every_need(db):
     manager = UserFactory(role="manager")
     seller = UserFactory(role="requester", team="sales")
-    need = service.create_need(manager, _data(owner_id=seller.id))
+    need = needs.create_need(manager, _data(owner_id=seller.id))
     assert (need.owner_id, need.owner_team) == (seller.id, "sales")
-    own = service.create_need(seller, _data())
-    service.update_need(manager, own, {"count_needed": 7})
+    own = needs.create_need(seller, _data())
+    needs.update_need(manager, own, {"count_needed": 7})
     db.session.commit()
     assert own.count_needed == 7
     assert _actions(own.id) == ["planned_need.created", "planned_need.updated"]
@@ -79,14 +79,14 @@ def test_the_program_team_plans_for_a_requester_and_edits_every_need(db):
 def test_a_requester_changes_only_their_own_needs(db):
     seller = UserFactory(role="requester", team="sales")
     pr_lead = UserFactory(role="requester", team="pr")
-    theirs = service.create_need(pr_lead, _data())
+    theirs = needs.create_need(pr_lead, _data())
     with pytest.raises(Forbidden):
-        service.update_need(seller, theirs, {"count_needed": 1})
+        needs.update_need(seller, theirs, {"count_needed": 1})
     with pytest.raises(Forbidden):
-        service.delete_need(seller, theirs)
-    service.update_need(pr_lead, theirs, {"count_needed": 2, "notes": "Two will do."})
+        needs.delete_need(seller, theirs)
+    needs.update_need(pr_lead, theirs, {"count_needed": 2, "notes": "Two will do."})
     assert theirs.count_needed == 2
-    service.delete_need(pr_lead, theirs)
+    needs.delete_need(pr_lead, theirs)
     db.session.commit()
     assert db.session.get(PlannedNeed, theirs.id) is None
     assert _actions(theirs.id)[-1] == "planned_need.deleted"
@@ -95,27 +95,27 @@ def test_a_requester_changes_only_their_own_needs(db):
 def test_an_executive_reads_the_plan_but_never_plans(db):
     executive = UserFactory(role="executive")
     manager = UserFactory(role="manager")
-    need = service.create_need(manager, _data())
-    assert service.get_need(executive, need.id) is need
+    need = needs.create_need(manager, _data())
+    assert needs.get_need(executive, need.id) is need
     with pytest.raises(Forbidden):
-        service.create_need(executive, _data())
+        needs.create_need(executive, _data())
     with pytest.raises(Forbidden):
-        service.update_need(executive, need, {"count_needed": 1})
+        needs.update_need(executive, need, {"count_needed": 1})
     with pytest.raises(Forbidden):
-        service.create_initiative(executive, {"kind": "launch", "name": "X"})
+        initiatives.create_initiative(executive, {"kind": "launch", "name": "X"})
 
 
 def test_an_advocate_sees_no_plan(db):
     advocate = UserFactory(role="advocate")
     with pytest.raises(Forbidden):
-        service.plan_gap(advocate, {}, dt.date(2030, 1, 1), dt.date(2030, 3, 1))
+        gap.plan_gap(advocate, {}, dt.date(2030, 1, 1), dt.date(2030, 3, 1))
 
 
 def test_bad_input_names_every_field_and_writes_nothing(db):
     manager = UserFactory(role="manager")
     advocate_user = UserFactory(role="advocate")
     with pytest.raises(ValidationFailed) as refused:
-        service.create_need(
+        needs.create_need(
             manager,
             {
                 "title": "<script>x</script>",
@@ -152,21 +152,21 @@ def test_bad_input_names_every_field_and_writes_nothing(db):
 def test_a_requester_without_a_team_must_name_one(db):
     seller = UserFactory(role="requester", team=None)
     with pytest.raises(ValidationFailed) as refused:
-        service.create_need(seller, _data())
+        needs.create_need(seller, _data())
     assert "owner_team" in refused.value.fields
-    assert service.create_need(seller, _data(owner_team="events")).owner_team == "events"
+    assert needs.create_need(seller, _data(owner_team="events")).owner_team == "events"
 
 
 def test_removing_an_initiative_keeps_its_needs(db):
     manager = UserFactory(role="manager")
-    launch = service.create_initiative(
+    launch = initiatives.create_initiative(
         manager,
         {"kind": "launch", "name": "Pay 2", "starts_on": "2030-01-01", "ends_on": "2030-03-31"},
     )
-    need = service.create_need(manager, _data(initiative_id=launch.id))
+    need = needs.create_need(manager, _data(initiative_id=launch.id))
     db.session.commit()
-    assert service.needs_per_initiative() == {launch.id: 1}
-    service.delete_initiative(manager, launch)
+    assert initiatives.needs_per_initiative() == {launch.id: 1}
+    initiatives.delete_initiative(manager, launch)
     db.session.commit()
     db.session.refresh(need)
     assert need.initiative_id is None
@@ -175,7 +175,7 @@ def test_removing_an_initiative_keeps_its_needs(db):
 
 def test_an_initiative_ending_before_it_starts_is_refused(db):
     with pytest.raises(ValidationFailed) as refused:
-        service.create_initiative(
+        initiatives.create_initiative(
             UserFactory(role="manager"),
             {"kind": "launch", "name": "X", "starts_on": "2030-03-01", "ends_on": "2030-01-01"},
         )
@@ -193,16 +193,16 @@ def test_an_initiative_ending_before_it_starts_is_refused(db):
 )
 def test_a_bad_month_range_is_refused_naming_the_field(values, field):
     with pytest.raises(ValidationFailed) as refused:
-        service.check_range(values, dt.date(2030, 1, 15))
+        months.check_range(values, dt.date(2030, 1, 15))
     assert field in refused.value.fields
 
 
 def test_the_default_range_is_this_month_and_the_two_after():
-    assert service.check_range({}, dt.date(2030, 11, 15)) == (
+    assert months.check_range({}, dt.date(2030, 11, 15)) == (
         dt.date(2030, 11, 1),
         dt.date(2031, 1, 1),
     )
-    assert service.check_range({"from": "2030-05"}, dt.date(2030, 1, 1)) == (
+    assert months.check_range({"from": "2030-05"}, dt.date(2030, 1, 1)) == (
         dt.date(2030, 5, 1),
         dt.date(2030, 7, 1),
     )
@@ -251,14 +251,14 @@ def test_a_refused_form_keeps_the_values_and_names_the_field(client, auth, db):
 
 def test_the_csv_export_is_safe_in_a_spreadsheet(client, auth, db):
     manager = UserFactory(role="manager", email="mgr@example.com")
-    service.create_need(manager, _data(title="=HYPERLINK(1)", notes="+cmd"))
+    needs.create_need(manager, _data(title="=HYPERLINK(1)", notes="+cmd"))
     db.session.commit()
     auth.login(manager.email)
     response = client.get("/planning/plan.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == list(service.EXPORT_COLUMNS)
+    assert rows[0] == list(gap.EXPORT_COLUMNS)
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["title"] == "'=HYPERLINK(1)"
     assert row["notes"] == "'+cmd"
@@ -281,7 +281,7 @@ def test_a_bad_month_on_the_page_falls_back_to_this_quarter(client, auth, db):
 def test_an_executive_sees_the_plan_without_planning_actions(client, auth, db):
     manager = UserFactory(role="manager")
     executive = UserFactory(role="executive", email="exec@example.com")
-    service.create_need(manager, _data(title="Visible to the board"))
+    needs.create_need(manager, _data(title="Visible to the board"))
     db.session.commit()
     auth.login(executive.email)
     page = client.get("/planning/").get_data(as_text=True)
@@ -315,5 +315,5 @@ def test_a_bad_team_or_initiative_filter_is_named_on_the_page(client, auth, db):
 def test_a_need_past_the_plannable_months_is_refused(db):
     seller = UserFactory(role="requester", team="sales")
     with pytest.raises(ValidationFailed) as refused:
-        service.create_need(seller, _data(needed_by="9999-12-31"))
+        needs.create_need(seller, _data(needed_by="9999-12-31"))
     assert "needed_by" in refused.value.fields

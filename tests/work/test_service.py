@@ -1,5 +1,5 @@
 """Who sees what on the work in progress, and the rules of sharing one activity with several
-requests (portal.work.service), on the `world` of conftest.py."""
+requests (portal.work.progress and sharing), on the `world` of conftest.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from portal.asks.models import AdvocateEligibility, Ask
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.notifications.models import OutboxMessage
-from portal.work import service as work
+from portal.work import progress, sharing
 from portal.work.models import AskShare
 from tests.factories import AskFactory, UserFactory
 from tests.work.conftest import days
@@ -19,7 +19,7 @@ from tests.work.conftest import days
 
 def seen(viewer, **filters) -> dict[str, list[tuple]]:
     """{account: [(kind, activity type, team, status, advocate shown)]} on page one."""
-    page = work.work_in_progress(viewer, work.Filters(**filters))
+    page = progress.work_in_progress(viewer, progress.Filters(**filters))
     return {
         g.account_name: [(i.kind, i.activity_type, i.team, i.status, i.advocate) for i in g.items]
         for g in page.items
@@ -98,13 +98,13 @@ def test_completed_stays_thirty_days_then_leaves(world, db):
 
 
 def test_pages_of_accounts_with_the_total(world):
-    page = work.work_in_progress(world.manager, work.Filters(), page=2, per_page=2)
+    page = progress.work_in_progress(world.manager, progress.Filters(), page=2, per_page=2)
     assert (page.total, [g.account_name for g in page.items]) == (3, ["Gamma Retail"])
 
 
 def test_advocates_are_refused_the_page(world, db):
     with pytest.raises(Forbidden):
-        work.work_in_progress(UserFactory(role="advocate"), work.Filters())
+        progress.work_in_progress(UserFactory(role="advocate"), progress.Filters())
 
 
 # -- sharing ------------------------------------------------------------------------------
@@ -130,10 +130,10 @@ def counts(db, advocate_id: int) -> tuple:
 
 def test_manager_shares_an_activity_without_touching_the_advocates_limits(world, db):
     before = counts(db, world.ada.id)
-    share = work.share_ask(world.manager, world.pia_quote, world.interview, "Quotes for PR")
+    share = sharing.share_ask(world.manager, world.pia_quote, world.interview, "Quotes for PR")
     db.session.commit()
     assert counts(db, world.ada.id) == before
-    assert work.shared_ask_ids(world.pia_quote) == [world.interview.id]
+    assert sharing.shared_ask_ids(world.pia_quote) == [world.interview.id]
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.entity == "ask_shares"))
     assert (event.action, event.actor_id, event.entity_id, event.data["ask_id"]) == (
         "request.activity_shared",
@@ -160,26 +160,26 @@ def test_sharing_refuses_an_ask_that_is_not_live_or_completed(world, db, status,
     world.interview.status = status
     db.session.commit()
     with pytest.raises(DomainError) as refused:
-        work.share_ask(world.manager, world.pia_quote, world.interview)
+        sharing.share_ask(world.manager, world.pia_quote, world.interview)
     assert message in refused.value.message and "ask_id" in refused.value.fields
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AskShare)) == 0
 
 
 def test_sharing_refuses_the_requests_own_ask_and_a_second_link(world, db):
     with pytest.raises(DomainError, match="placed for this request already"):
-        work.share_ask(world.manager, world.case_study, world.interview)
-    work.share_ask(world.manager, world.pia_quote, world.interview)
+        sharing.share_ask(world.manager, world.case_study, world.interview)
+    sharing.share_ask(world.manager, world.pia_quote, world.interview)
     db.session.commit()
     with pytest.raises(DomainError, match="already serves this request"):
-        work.share_ask(world.manager, world.pia_quote, world.interview)
+        sharing.share_ask(world.manager, world.pia_quote, world.interview)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AskShare)) == 1
 
 
 def test_sharing_refuses_a_closed_request_and_a_long_note(world, db):
     with pytest.raises(DomainError, match="only an open request"):
-        work.share_ask(world.manager, world.old_pr, world.interview)
+        sharing.share_ask(world.manager, world.old_pr, world.interview)
     with pytest.raises(ValidationFailed) as refused:
-        work.share_ask(world.manager, world.pia_quote, world.interview, "x" * 501)
+        sharing.share_ask(world.manager, world.pia_quote, world.interview, "x" * 501)
     assert "note" in refused.value.fields
 
 
@@ -187,13 +187,13 @@ def test_sharing_refuses_a_closed_request_and_a_long_note(world, db):
 def test_sharing_refuses_a_note_with_a_nul_byte_or_markup(world, db, note):
     # A NUL byte made PostgreSQL fail the insert (a 500); markup is refused as everywhere.
     with pytest.raises(ValidationFailed) as refused:
-        work.share_ask(world.manager, world.pia_quote, world.interview, note)
+        sharing.share_ask(world.manager, world.pia_quote, world.interview, note)
     assert "note" in refused.value.fields
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AskShare)) == 0
 
 
 def test_requester_joins_own_request_and_the_program_team_is_told(world, db):
-    share = work.share_ask(world.pia, world.pia_quote, world.interview)
+    share = sharing.share_ask(world.pia, world.pia_quote, world.interview)
     db.session.commit()
     assert (share.request_id, share.added_by) == (world.pia_quote.id, world.pia.id)
     [told] = outbox("work_shared_joined")
@@ -203,15 +203,15 @@ def test_requester_joins_own_request_and_the_program_team_is_told(world, db):
 def test_requester_cannot_join_outside_their_teams_accounts_or_with_anothers_request(world):
     with pytest.raises(NotFound):  # AR's Beta activity: not an account PR works with
         world.beta_ask.status = "accepted"
-        work.share_ask(world.pia, world.pia_quote, world.beta_ask)
+        sharing.share_ask(world.pia, world.pia_quote, world.beta_ask)
     with pytest.raises(Forbidden):
-        work.share_ask(world.pia, world.case_study, world.interview)
+        sharing.share_ask(world.pia, world.case_study, world.interview)
     with pytest.raises(Forbidden):
-        work.share_ask(UserFactory(role="executive"), world.pia_quote, world.interview)
+        sharing.share_ask(UserFactory(role="executive"), world.pia_quote, world.interview)
 
 
 def test_joined_requester_is_told_when_the_activity_completes(world, db):
-    work.share_ask(world.manager, world.pia_quote, world.interview)
+    sharing.share_ask(world.manager, world.pia_quote, world.interview)
     db.session.commit()
     asks.complete_ask(world.manager, world.interview)
     db.session.commit()
@@ -223,15 +223,18 @@ def test_joined_requester_is_told_when_the_activity_completes(world, db):
 
 def test_share_candidates_are_live_asks_at_team_accounts_or_of_the_same_type(world, db):
     # PR works with Acme: Ada's case study is a candidate for Pia's quote request.
-    assert [a.id for a in work.share_candidates(world.pia_quote)] == [world.interview.id]
+    assert [a.id for a in sharing.share_candidates(world.pia_quote)] == [world.interview.id]
     other = AskFactory(advocate=world.bob, status="accepted")  # at Beta, which PR never asked
     db.session.commit()
-    assert [a.id for a in work.share_candidates(world.pia_quote)] == [world.interview.id]
+    assert [a.id for a in sharing.share_candidates(world.pia_quote)] == [world.interview.id]
     other.request.activity_type = "quote"  # the same type as Pia's: a candidate too
     db.session.commit()
-    assert {a.id for a in work.share_candidates(world.pia_quote)} == {world.interview.id, other.id}
-    work.share_ask(world.manager, world.pia_quote, world.interview)
-    assert [a.id for a in work.share_candidates(world.pia_quote)] == [other.id]
+    assert {a.id for a in sharing.share_candidates(world.pia_quote)} == {
+        world.interview.id,
+        other.id,
+    }
+    sharing.share_ask(world.manager, world.pia_quote, world.interview)
+    assert [a.id for a in sharing.share_candidates(world.pia_quote)] == [other.id]
 
 
 def test_demo_seed_links_the_pr_leads_open_request_to_the_sales_case_study(world, db):
@@ -241,5 +244,5 @@ def test_demo_seed_links_the_pr_leads_open_request_to_the_sales_case_study(world
 
     launch = ReferenceRequestFactory(requester=pr, activity_type="quote", status="in_progress")
     db.session.commit()
-    assert work.seed_demo_work() == 1
-    assert work.shared_ask_ids(launch) == [world.interview.id]
+    assert sharing.seed_demo_work() == 1
+    assert sharing.shared_ask_ids(launch) == [world.interview.id]
