@@ -17,6 +17,7 @@ from portal.content.approval import (
     within_limit_condition,
 )
 from portal.content.models import USE_ACTIONS, ContentAsset, ContentUse
+from portal.database import lock_row
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.validation import Checker
@@ -94,23 +95,6 @@ def own_opportunities(user, limit: int = 50) -> list[ReferenceRequest]:
     ).all()
 
 
-def _lock_asset(asset_id: int) -> None:
-    """Serialize uses of one asset so a use limit holds under concurrent clicks."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            sa.select(ContentAsset.id).where(ContentAsset.id == asset_id).with_for_update()
-        )
-    else:
-        # A no-op write takes SQLite's write lock; updated_at is named so that its onupdate
-        # does not fire (a use is not an edit: it would reorder the library and suggestions).
-        db.session.execute(
-            sa.update(ContentAsset)
-            .where(ContentAsset.id == asset_id)
-            .values(id=ContentAsset.id, updated_at=ContentAsset.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-
-
 def log_use(actor, asset_id: int, data: dict) -> ContentUse:
     """Record that `actor` used the asset for an opportunity (a request of theirs or a CRM id)."""
     checker = Checker(data, allowed=("request_id", "opportunity_crm_id", "action"))
@@ -128,7 +112,9 @@ def log_use(actor, asset_id: int, data: dict) -> ContentUse:
     if not clean.get("request_id") and not clean.get("opportunity_crm_id"):
         checker.error("request_id", "Say which opportunity you use it for.")
     clean = checker.done()
-    _lock_asset(asset_id)
+    # One use at a time per asset, so a use limit holds under concurrent clicks (a use is no
+    # edit: the asset's updated_at, which orders the library, stays).
+    lock_row(ContentAsset, asset_id)
     # Read under the lock, with the library's own rules (the same SQL as every list).
     found = db.session.execute(
         sa.select(
