@@ -23,7 +23,7 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.demo import seed_demo  # noqa: E402
+from portal.demo.seed import seed_demo  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 TARGET_SECONDS = 30.0

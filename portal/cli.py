@@ -111,7 +111,7 @@ def expire_points_command():
 
 def register(app: Flask) -> None:
     from portal.content.commands import warn_expiring_content_command
-    from portal.demo import seed_demo_command
+    from portal.demo.commands import seed_demo_command
     from portal.notifications.digest import send_digests_command
     from portal.notifications.reminders import send_reminders_command
     from portal.notifications.sender import send_outbox_command

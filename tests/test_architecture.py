@@ -84,7 +84,6 @@ def is_wiring(module: str, graph) -> bool:
         or last.endswith("forms")
         or last == "commands"
         or module.startswith("portal.demo")
-        or last == "demo"
         or bool(graph.find_children(module))  # a package's __init__
     )
 

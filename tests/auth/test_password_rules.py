@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth import service
-from portal.demo import PASSWORD as DEMO_PASSWORD
+from portal.demo.users import PASSWORD as DEMO_PASSWORD
 from portal.errors import ValidationFailed
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory

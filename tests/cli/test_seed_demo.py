@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth.service import authenticate
-from portal.demo import DEMO_LOGINS, PASSWORD
+from portal.demo.users import DEMO_LOGINS, PASSWORD
 from portal.models import (
     Account,
     Advocate,

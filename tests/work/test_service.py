@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from portal.asks import service as asks
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.audit.models import AuditEvent
+from portal.demo.work import seed_demo_work
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.notifications.models import OutboxMessage
 from portal.work import progress, sharing
@@ -244,5 +245,5 @@ def test_demo_seed_links_the_pr_leads_open_request_to_the_sales_case_study(world
 
     launch = ReferenceRequestFactory(requester=pr, activity_type="quote", status="in_progress")
     db.session.commit()
-    assert sharing.seed_demo_work() == 1
+    assert seed_demo_work() == 1
     assert sharing.shared_ask_ids(launch) == [world.interview.id]
