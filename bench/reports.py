@@ -52,7 +52,7 @@ from portal.models import (  # noqa: E402
 )
 from portal.program.service import taxonomy_values  # noqa: E402
 from portal.reports.facts import rebuild_request_facts  # noqa: E402
-from portal.reports.service import REPORTS  # noqa: E402
+from portal.reports.params import REPORTS  # noqa: E402
 from portal.vocab import BENEFIT_KINDS, DECLINE_REASONS  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

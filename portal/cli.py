@@ -102,7 +102,7 @@ def refresh_eligibility_command(everyone):
 def expire_points_command():
     """Expire points older than the program setting points_expiry_months (run daily) and tell
     advocates whose points expire within 30 days. Does nothing while the setting is empty."""
-    from portal.benefits.service import expire_points
+    from portal.benefits.ledger import expire_points
 
     expired, told = expire_points()
     db.session.commit()

@@ -27,7 +27,7 @@ from portal.api.schemas import (
     LedgerSchema,
     PageArgsSchema,
 )
-from portal.benefits import service as benefits
+from portal.benefits import capacity, catalog, claims, ledger
 from portal.benefits.models import Benefit, Claim
 from portal.errors import Forbidden
 from portal.extensions import db
@@ -56,7 +56,7 @@ def list_benefits():
     actor = api_user()
     args = query_args(BenefitArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(benefits.visible_benefit_query(actor, **filters(args)), Benefit, since)
+    query = changed_since(catalog.visible_benefit_query(actor, **filters(args)), Benefit, since)
     return paginate(
         query.options(sa.orm.selectinload(Benefit.allowed)),
         args,
@@ -68,12 +68,12 @@ def list_benefits():
 def _with_claim_figures(items) -> dict:
     """The page's claim counts, read once for all its benefits or claims."""
     ids = {item.id if isinstance(item, Benefit) else item.benefit_id for item in items}
-    return {"claim_figures": benefits.ClaimFigures(ids)}
+    return {"claim_figures": capacity.ClaimFigures(ids)}
 
 
 def _hidden(actor, prefix: str = "") -> tuple[str, ...]:
     """The fields of a benefit the actor may not see: the chosen list (program team only)."""
-    return () if benefits.sees_every_benefit(actor) else (f"{prefix}allowed_advocate_ids",)
+    return () if catalog.sees_every_benefit(actor) else (f"{prefix}allowed_advocate_ids",)
 
 
 @bp.post("/benefits")
@@ -105,7 +105,7 @@ def create_benefit():
     actor = api_user()
     if actor.role not in ("manager", "admin"):
         raise Forbidden("Only the program team adds benefits.")
-    benefit = benefits.create_benefit(actor, json_body())
+    benefit = catalog.create_benefit(actor, json_body())
     db.session.commit()
     return created(BenefitSchema().dump(benefit), url_for("api.get_benefit", benefit_id=benefit.id))
 
@@ -127,7 +127,7 @@ def get_benefit(benefit_id: int):
         404: NotFound
     """
     actor = api_user()
-    found = benefits.get_benefit(actor, benefit_id)
+    found = catalog.get_benefit(actor, benefit_id)
     return jsonify(BenefitSchema(exclude=_hidden(actor)).dump(found))
 
 
@@ -166,8 +166,8 @@ def claim_benefit(benefit_id: int):
     advocate = actor.advocate if actor.role == "advocate" else None
     if advocate is None:
         raise Forbidden("Only advocates claim benefits.")
-    benefit = benefits.get_benefit(actor, benefit_id)
-    claim = benefits.claim_benefit(actor, benefit, advocate, json_body())
+    benefit = catalog.get_benefit(actor, benefit_id)
+    claim = claims.claim_benefit(actor, benefit, advocate, json_body())
     db.session.commit()
     return created(ClaimSchema().dump(claim), url_for("api.get_claim", claim_id=claim.id))
 
@@ -194,7 +194,7 @@ def list_claims():
     """
     args = query_args(ClaimArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(benefits.claim_query(api_user(), **filters(args)), Claim, since)
+    query = changed_since(claims.claim_query(api_user(), **filters(args)), Claim, since)
     return paginate(query, args, ClaimListSchema(), context=_with_claim_figures)
 
 
@@ -214,14 +214,14 @@ def get_claim(claim_id: int):
         401: Unauthorized
         404: NotFound
     """
-    return jsonify(ClaimSchema().dump(benefits.get_claim(api_user(), claim_id)))
+    return jsonify(ClaimSchema().dump(claims.get_claim(api_user(), claim_id)))
 
 
 def _decide(claim_id: int, decide):
     actor = api_user()
     if actor.role not in ("manager", "admin", "advocate"):
         raise Forbidden("Only the program team decides claims.")
-    claim = benefits.get_claim(actor, claim_id)  # another advocate's: 404
+    claim = claims.get_claim(actor, claim_id)  # another advocate's: 404
     data = json_body()
     only_fields(data, ("note",))
     decide(actor, claim, data.get("note"))
@@ -257,19 +257,19 @@ _DECISION_DOC = """{verb} a claim.
 def approve_claim(claim_id: int):
     if api_user().role == "advocate":
         raise Forbidden("Only the program team approves claims.")
-    return _decide(claim_id, benefits.approve_claim)
+    return _decide(claim_id, claims.approve_claim)
 
 
 @bp.post("/claims/<int:claim_id>/decline")
 def decline_claim(claim_id: int):
     if api_user().role == "advocate":
         raise Forbidden("Only the program team declines claims.")
-    return _decide(claim_id, benefits.decline_claim)
+    return _decide(claim_id, claims.decline_claim)
 
 
 @bp.post("/claims/<int:claim_id>/cancel")
 def cancel_claim(claim_id: int):
-    return _decide(claim_id, benefits.cancel_claim)
+    return _decide(claim_id, claims.cancel_claim)
 
 
 approve_claim.__doc__ = _DECISION_DOC.format(
@@ -310,8 +310,8 @@ def advocate_ledger(advocate_id: int):
         404: NotFound
     """
     args = query_args(PageArgsSchema())
-    advocate = benefits.ledger_advocate(api_user(), advocate_id)
-    query = benefits.ledger_query(advocate.id)
+    advocate = ledger.ledger_advocate(api_user(), advocate_id)
+    query = ledger.ledger_query(advocate.id)
     page, per_page = args["page"], args["per_page"]
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
@@ -319,7 +319,7 @@ def advocate_ledger(advocate_id: int):
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     body = {
         "advocate_id": advocate.id,
-        "balance": benefits.balance(advocate.id),
+        "balance": ledger.balance(advocate.id),
         "items": items,
         "page": page,
         "per_page": per_page,

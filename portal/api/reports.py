@@ -11,7 +11,8 @@ from portal.api.common import BadRequest
 from portal.api.schemas import AnswerSchema
 from portal.auth.permissions import can
 from portal.errors import Forbidden, ValidationFailed
-from portal.reports import service
+from portal.reports.params import parse_params
+from portal.reports.registry import summary
 
 
 class SummaryArgsSchema(Schema):
@@ -124,7 +125,7 @@ def report_summary():
     if not can(api_user(), "reports.view"):
         raise Forbidden("Only the program team sees the program's figures.")
     try:
-        params = service.parse_params(None, request.args)
+        params = parse_params(None, request.args)
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
-    return jsonify(ReportSummarySchema().dump(service.summary(params)))
+    return jsonify(ReportSummarySchema().dump(summary(params)))

@@ -566,7 +566,7 @@ class BenefitSchema(AnswerSchema):
 
 
 def _places_taken(benefit_id: int) -> int:
-    from portal.benefits.service import places_taken
+    from portal.benefits.capacity import places_taken
 
     figures = claim_figures()
     return figures.taken(benefit_id) if figures is not None else places_taken(benefit_id)

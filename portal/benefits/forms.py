@@ -11,8 +11,9 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import lookup
 from portal.accounts.lookup_fields import LookupListField
+from portal.benefits.catalog import BENEFIT_FIELDS
+from portal.benefits.claims import detail_fields
 from portal.benefits.models import ELIGIBILITY_RULES
-from portal.benefits.service import BENEFIT_FIELDS, detail_fields
 from portal.forms import Required, blank_to_none
 from portal.vocab import BENEFIT_KINDS, choices
 

@@ -8,12 +8,30 @@ from flask_login import current_user
 
 from portal import csvio
 from portal.auth.permissions import require
-from portal.benefits import service
+from portal.benefits.capacity import PLACE_STATUSES, ClaimFigures
+from portal.benefits.catalog import (
+    benefit_query,
+    create_benefit,
+    get_benefit,
+    set_benefit_status,
+    update_benefit,
+)
+from portal.benefits.claims import (
+    approve_claim,
+    approve_claims,
+    cancel_claim,
+    claim_query,
+    decline_claim,
+    fulfil_claim,
+    get_claim,
+)
 from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
+from portal.benefits.ledger import adjust_points, balance, ledger_advocate, ledger_query
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import show_service_errors
+from portal.reports.exchange import give_and_get
 from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES, label
 
 GIVE_GET_ROWS = 50  # advocates listed on the give-and-get page; the CSV holds all of them
@@ -23,14 +41,14 @@ bp = Blueprint("benefits_admin", __name__, url_prefix="/program/benefits")
 
 def _benefit(benefit_id: int):
     try:
-        return service.get_benefit(current_user, benefit_id)
+        return get_benefit(current_user, benefit_id)
     except NotFound:
         abort(404)
 
 
 def _claim(claim_id: int):
     try:
-        return service.get_claim(current_user, claim_id)
+        return get_claim(current_user, claim_id)
     except NotFound:
         abort(404)
 
@@ -42,7 +60,7 @@ def index():
     status = args.choice("status", BENEFIT_STATUSES) or None
     args.announce()
     page = db.paginate(
-        service.benefit_query(status=status),
+        benefit_query(status=status),
         page=current_page(),
         per_page=25,
         error_out=False,
@@ -51,7 +69,7 @@ def index():
         "benefits/staff/index.html",
         page=page,
         status=status,
-        figures=service.ClaimFigures(b.id for b in page.items),
+        figures=ClaimFigures(b.id for b in page.items),
     )
 
 
@@ -65,7 +83,7 @@ def new():
     form = BenefitForm()
     if form.validate_on_submit():
         try:
-            benefit = service.create_benefit(current_user, form.to_data())
+            benefit = create_benefit(current_user, form.to_data())
         except DomainError as error:
             db.session.rollback()
             show_service_errors(form, error)
@@ -90,7 +108,7 @@ def edit(benefit_id: int):
         form = BenefitForm()
     if form.validate_on_submit():
         try:
-            service.update_benefit(current_user, benefit, form.to_data())
+            update_benefit(current_user, benefit, form.to_data())
         except DomainError as error:
             db.session.rollback()
             show_service_errors(form, error)
@@ -105,12 +123,12 @@ def edit(benefit_id: int):
 @require("program.manage")
 def detail(benefit_id: int):
     benefit = _benefit(benefit_id)
-    claims = db.session.scalars(service.claim_query(current_user, benefit_id=benefit.id)).all()
-    figures = service.ClaimFigures([benefit.id])
+    claims = db.session.scalars(claim_query(current_user, benefit_id=benefit.id)).all()
+    figures = ClaimFigures([benefit.id])
     return render_template(
         "benefits/staff/detail.html",
         benefit=benefit,
-        holding=[c for c in claims if c.status in service.PLACE_STATUSES],
+        holding=[c for c in claims if c.status in PLACE_STATUSES],
         waiting=[c for c in claims if c.status == "waitlisted"],
         ended=[c for c in claims if c.status in ("declined", "cancelled")],
         taken=figures.taken(benefit.id),
@@ -124,7 +142,7 @@ def detail(benefit_id: int):
 def set_status(benefit_id: int):
     benefit = _benefit(benefit_id)
     try:
-        service.set_benefit_status(current_user, benefit, request.form.get("status", ""))
+        set_benefit_status(current_user, benefit, request.form.get("status", ""))
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -141,12 +159,12 @@ def claims():
     status = args.choice("status", CLAIM_STATUSES, default="requested") or None
     args.announce()
     page = db.paginate(
-        service.claim_query(current_user, status=status),
+        claim_query(current_user, status=status),
         page=current_page(),
         per_page=50,
         error_out=False,
     )
-    figures = service.ClaimFigures.of_claims(page.items)
+    figures = ClaimFigures.of_claims(page.items)
     return render_template(
         "benefits/staff/claims.html",
         page=page,
@@ -164,7 +182,7 @@ def approve_many():
     if not ids:
         flash("Tick the claims to approve first.", "error")
         return redirect(url_for("benefits_admin.claims"))
-    approved, refused = service.approve_claims(current_user, ids)
+    approved, refused = approve_claims(current_user, ids)
     db.session.commit()
     if approved:
         flash(f"Approved {len(approved)} claim{'s' if len(approved) != 1 else ''}.", "success")
@@ -174,10 +192,10 @@ def approve_many():
 
 
 ACTIONS = {
-    "approve": (service.approve_claim, "Approved."),
-    "decline": (service.decline_claim, "Declined; any points it held were refunded."),
-    "cancel": (service.cancel_claim, "Cancelled; any points it held were refunded."),
-    "fulfil": (lambda actor, claim, note=None: service.fulfil_claim(actor, claim), "Fulfilled."),
+    "approve": (approve_claim, "Approved."),
+    "decline": (decline_claim, "Declined; any points it held were refunded."),
+    "cancel": (cancel_claim, "Cancelled; any points it held were refunded."),
+    "fulfil": (lambda actor, claim, note=None: fulfil_claim(actor, claim), "Fulfilled."),
 }
 
 
@@ -206,7 +224,7 @@ def decide(claim_id: int, action: str):
 
 def _ledger_page(advocate, form, status=200):
     page = db.paginate(
-        service.ledger_query(advocate.id),
+        ledger_query(advocate.id),
         page=current_page(),
         per_page=50,
         error_out=False,
@@ -215,7 +233,7 @@ def _ledger_page(advocate, form, status=200):
         "benefits/staff/ledger.html",
         advocate=advocate,
         page=page,
-        balance=service.balance(advocate.id),
+        balance=balance(advocate.id),
         form=form,
     ), status
 
@@ -224,13 +242,13 @@ def _ledger_page(advocate, form, status=200):
 @require("program.manage")
 def ledger(advocate_id: int):
     try:
-        advocate = service.ledger_advocate(current_user, advocate_id)
+        advocate = ledger_advocate(current_user, advocate_id)
     except NotFound:
         abort(404)
     form = AdjustForm()
     if form.validate_on_submit():
         try:
-            service.adjust_points(current_user, advocate, form.delta.data, form.memo.data)
+            adjust_points(current_user, advocate, form.delta.data, form.memo.data)
         except DomainError as error:
             db.session.rollback()
             show_service_errors(form, error)
@@ -246,7 +264,7 @@ def ledger(advocate_id: int):
 def give_get():
     return render_template(
         "benefits/staff/give_get.html",
-        report=service.give_and_get(current_user),
+        report=give_and_get(current_user),
         shown_rows=GIVE_GET_ROWS,
     )
 
@@ -254,7 +272,7 @@ def give_get():
 @bp.get("/give-get.csv")
 @require("program.manage")
 def give_get_csv():
-    report = service.give_and_get(current_user)
+    report = give_and_get(current_user)
     csvio.record_export(current_user, "give_and_get", rows=len(report.rows))
     db.session.commit()  # audited before a byte leaves
     columns = [

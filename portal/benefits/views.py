@@ -7,8 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.benefits import service
+from portal.benefits.capacity import ClaimFigures
+from portal.benefits.catalog import benefit_for_advocate, offer
+from portal.benefits.catalog import catalog as catalog_page
+from portal.benefits.claims import (
+    cancel_claim,
+    claim_benefit,
+    claim_query,
+    detail_fields,
+    get_claim,
+)
 from portal.benefits.forms import ClaimForm
+from portal.benefits.ledger import balance, ledger_query
+from portal.benefits.models import Claim
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.filters import current_page
@@ -28,9 +39,9 @@ def _me():
 @require("advocate.self")
 def catalog():
     advocate = _me()
-    page, offers = service.catalog(advocate, current_page())
+    page, offers = catalog_page(advocate, current_page())
     return render_template(
-        "benefits/catalog.html", page=page, offers=offers, balance=service.balance(advocate.id)
+        "benefits/catalog.html", page=page, offers=offers, balance=balance(advocate.id)
     )
 
 
@@ -38,16 +49,16 @@ def _benefit_page(advocate, benefit, form=None, status=200):
     return render_template(
         "benefits/benefit.html",
         benefit=benefit,
-        offer=service.offer(advocate, benefit),
+        offer=offer(advocate, benefit),
         form=form or ClaimForm(formdata=None),
-        balance=service.balance(advocate.id),
+        balance=balance(advocate.id),
     ), status
 
 
 def _visible_benefit(advocate, benefit_id: int):
     """An open benefit, or one the advocate claimed; anything else is 404."""
     try:
-        return service.benefit_for_advocate(advocate, benefit_id)
+        return benefit_for_advocate(advocate, benefit_id)
     except NotFound:
         abort(404)
 
@@ -67,10 +78,10 @@ def claim(benefit_id: int):
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            made = service.claim_benefit(current_user, found, advocate, form.to_data(found.kind))
+            made = claim_benefit(current_user, found, advocate, form.to_data(found.kind))
         except DomainError as error:
             db.session.rollback()
-            asked = {name for name, *_ in service.detail_fields(found.kind)}
+            asked = {name for name, *_ in detail_fields(found.kind)}
             if not set(error.fields) & asked:
                 flash(error.message, "error")
                 return redirect(url_for("benefits.benefit", benefit_id=benefit_id))
@@ -95,7 +106,7 @@ def claim(benefit_id: int):
 def claims():
     advocate = _me()
     page = db.paginate(
-        service.claim_query(current_user).order_by(None).order_by(service.Claim.id.desc()),
+        claim_query(current_user).order_by(None).order_by(Claim.id.desc()),
         page=current_page(),
         per_page=25,
         error_out=False,
@@ -105,8 +116,8 @@ def claims():
         "benefits/claims.html",
         page=page,
         claims=mine,
-        position=service.ClaimFigures.of_claims(mine).position,
-        balance=service.balance(advocate.id),
+        position=ClaimFigures.of_claims(mine).position,
+        balance=balance(advocate.id),
     )
 
 
@@ -115,8 +126,8 @@ def claims():
 def cancel(claim_id: int):
     _me()
     try:
-        found = service.get_claim(current_user, claim_id)
-        service.cancel_claim(current_user, found)
+        found = get_claim(current_user, claim_id)
+        cancel_claim(current_user, found)
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -133,9 +144,9 @@ def cancel(claim_id: int):
 def points():
     advocate = _me()
     page = db.paginate(
-        service.ledger_query(advocate.id),
+        ledger_query(advocate.id),
         page=current_page(),
         per_page=25,
         error_out=False,
     )
-    return render_template("benefits/points.html", page=page, balance=service.balance(advocate.id))
+    return render_template("benefits/points.html", page=page, balance=balance(advocate.id))

@@ -17,8 +17,8 @@ from portal.asks.overuse import (
     window_starts,
     zone_of,
 )
+from portal.benefits.claims import waitlist_position
 from portal.benefits.models import Benefit, Claim, LedgerEntry
-from portal.benefits.service import waitlist_position
 from portal.database import now_utc
 from portal.extensions import db
 from portal.i18n import N_, gettext, ngettext

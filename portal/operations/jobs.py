@@ -51,7 +51,7 @@ def refresh_eligibility(now: dt.datetime) -> str:
 
 
 def expire_points(now: dt.datetime) -> str:
-    from portal.benefits.service import expire_points as expire
+    from portal.benefits.ledger import expire_points as expire
 
     expired, told = expire()  # the program's own day, as the command
     return f"Expired points of {expired} advocates; told {told} about points expiring soon."

@@ -48,7 +48,7 @@ __all__ = [
 
 # The locales a text is translated into: every shipped one but English (the program's text).
 TRANSLATED_LOCALES = {k: v for k, v in i18n.LOCALES.items() if k != i18n.DEFAULT_LOCALE}
-BENEFIT_DESCRIPTION_MAX = 5000  # as the benefit form's description (benefits.service)
+BENEFIT_DESCRIPTION_MAX = 5000  # as the benefit form's description (benefits.catalog)
 
 
 def benefit_description(benefit) -> str | None:

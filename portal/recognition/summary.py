@@ -24,7 +24,8 @@ from portal.notifications.reminders import sent_keys
 from portal.notifications.service import Audience, queue_email
 from portal.program.service import get_setting
 from portal.recognition.service import FREQUENCY_SETTING
-from portal.reports import service as reports
+from portal.reports.params import Params
+from portal.reports.registry import summary
 from portal.urls import external_url
 
 TEMPLATE = "executive_summary"
@@ -39,8 +40,8 @@ class SummaryPeriod:
     start: dt.date
     end: dt.date
 
-    def params(self) -> reports.Params:
-        return reports.Params(self.start, self.end)
+    def params(self) -> Params:
+        return Params(self.start, self.end)
 
 
 def last_period(frequency: str, today: dt.date) -> tuple[SummaryPeriod, SummaryPeriod]:
@@ -185,7 +186,7 @@ def _plain(value):
 
 def program_summary(period: SummaryPeriod, before: SummaryPeriod) -> list[Figure]:
     """The headline figures of `period` against `before` (the reports' own definitions)."""
-    return headline_figures(reports.summary(period.params()), reports.summary(before.params()))
+    return headline_figures(summary(period.params()), summary(before.params()))
 
 
 def summary_key(user_id: int, period: SummaryPeriod) -> str:

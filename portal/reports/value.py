@@ -45,17 +45,9 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.opportunities.models import Opportunity
 from portal.reports import charts
+from portal.reports.aggregates import _flag, _histogram_median, _rate, _tune
 from portal.reports.models import RequestFacts
-from portal.reports.service import (
-    NO_TEAM,
-    REPORTS,
-    Params,
-    Report,
-    _flag,
-    _histogram_median,
-    _rate,
-    _tune,
-)
+from portal.reports.params import NO_TEAM, REPORTS, Params, Report
 from portal.vocab import CURRENCY_DEFAULT, label
 
 CLOSED = ("won", "lost")

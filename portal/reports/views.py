@@ -10,25 +10,33 @@ from portal import csvio
 from portal.auth.permissions import require
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.reports import service
+from portal.reports.params import (
+    FILTERS,
+    NO_TEAM,
+    REPORTS,
+    VALUE_DIMENSIONS,
+    parse_params,
+    record_csv_download,
+)
+from portal.reports.registry import build, summary
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, TEAMS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-NAMES = "any(" + ",".join(service.REPORTS) + ")"
+NAMES = "any(" + ",".join(REPORTS) + ")"
 
 
 @bp.get("/")
 @require("reports.view")
 def index():
     try:
-        params = service.parse_params(None, request.args)
+        params = parse_params(None, request.args)
     except ValidationFailed as error:
         return render_template("reports/index.html", error=error, params=None), 422
     return render_template(
         "reports/index.html",
         params=params,
-        summary=service.summary(params),
-        reports=service.REPORTS,
+        summary=summary(params),
+        reports=REPORTS,
         error=None,
     )
 
@@ -37,12 +45,12 @@ def _options(params):
     from portal.program.service import taxonomy_choices
 
     return {
-        "team": [(t, None) for t in (*TEAMS, service.NO_TEAM)],
+        "team": [(t, None) for t in (*TEAMS, NO_TEAM)],
         "activity_type": [(a, None) for a in ACTIVITY_TYPES],
         "segment": [(s, None) for s in SEGMENTS],
         "region": [(r, None) for r in REGIONS],
         "industry": [(c.value, c.label) for c in taxonomy_choices("industry")],
-        "by": [(d, None) for d in service.VALUE_DIMENSIONS],
+        "by": [(d, None) for d in VALUE_DIMENSIONS],
     }
 
 
@@ -50,25 +58,25 @@ def _options(params):
 @require("reports.view")
 def report(name: str):
     try:
-        params = service.parse_params(name, request.args)
+        params = parse_params(name, request.args)
     except ValidationFailed as error:
         return render_template(
             "reports/report.html",
             name=name,
-            title=service.REPORTS[name],
+            title=REPORTS[name],
             error=error,
             report=None,
-            filters=service.FILTERS[name],
+            filters=FILTERS[name],
             options=_options(None),
             args=request.args,
         ), 422
     return render_template(
         "reports/report.html",
         name=name,
-        title=service.REPORTS[name],
-        report=service.build(name, params),
+        title=REPORTS[name],
+        report=build(name, params),
         error=None,
-        filters=service.FILTERS[name],
+        filters=FILTERS[name],
         options=_options(params),
         args=params.query_args(),
     )
@@ -78,11 +86,11 @@ def report(name: str):
 @require("reports.view")
 def report_csv(name: str):
     try:
-        params = service.parse_params(name, request.args)
+        params = parse_params(name, request.args)
     except ValidationFailed as error:
         abort(422, description=error.message)
-    built = service.build(name, params)
-    service.record_csv_download(current_user, built)
+    built = build(name, params)
+    record_csv_download(current_user, built)
     db.session.commit()
     filename = f"{name}-{params.start.isoformat()}-{params.end.isoformat()}.csv"
     return csvio.download(built.csv_lines(), filename)

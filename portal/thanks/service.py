@@ -18,7 +18,7 @@ from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.permissions import can
-from portal.benefits import service as benefits
+from portal.benefits import claims, ledger
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -70,7 +70,7 @@ def thank_for_ask(actor, ask: Ask) -> AdvocateThanks | None:
     if _told(key):
         return None
     advocate, request = ask.advocate, ask.request
-    points, balance = points_for_ask(ask.id), benefits.balance(advocate.id)
+    points, balance = points_for_ask(ask.id), ledger.balance(advocate.id)
     activity = in_sentence(request.activity_type)
     queue_email(
         "thank_you",
@@ -366,7 +366,7 @@ def eligible_advocates(benefit: Benefit) -> list[Advocate]:
     claimed = set(
         db.session.scalars(
             sa.select(Claim.advocate_id).where(
-                Claim.benefit_id == benefit.id, Claim.status.in_(benefits.LIVE_STATUSES)
+                Claim.benefit_id == benefit.id, Claim.status.in_(claims.LIVE_STATUSES)
             )
         )
     )

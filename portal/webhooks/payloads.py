@@ -235,7 +235,7 @@ class ClaimSchema(AnswerSchema):
 
 
 def _position(claim):
-    from portal.benefits.service import waitlist_position
+    from portal.benefits.claims import waitlist_position
 
     figures = claim_figures()
     return figures.position(claim) if figures is not None else waitlist_position(claim)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.benefits import service
+from portal.benefits.claims import claim_benefit
+from portal.benefits.ledger import balance
 from portal.benefits.models import Benefit, Claim
 from tests.factories import BenefitFactory, LedgerEntryFactory, UserFactory, advocate_with_login
 
@@ -110,14 +111,14 @@ def test_manager_adjusts_points_with_a_memo(client, auth, db):
         == 302
     )
     db.session.expire_all()
-    assert service.balance(advocate.id) == 30
+    assert balance(advocate.id) == 30
 
 
 def test_advocate_cannot_cancel_another_advocates_claim_page(client, auth, db):
     benefit = BenefitFactory(kind="training")
     owner, owner_user = advocate_with_login()
     _, other_user = advocate_with_login()
-    claim = service.claim_benefit(owner_user, benefit, owner, {})
+    claim = claim_benefit(owner_user, benefit, owner, {})
     db.session.commit()
     auth.login(other_user.email)
     assert client.post(f"/benefits/claims/{claim.id}/cancel").status_code == 404

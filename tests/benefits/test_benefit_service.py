@@ -8,9 +8,20 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.benefits import service
+from portal.benefits.catalog import catalog, create_benefit, offer, update_benefit
+from portal.benefits.claims import (
+    approve_claim,
+    cancel_claim,
+    claim_benefit,
+    decline_claim,
+    get_claim,
+    waitlist_position,
+)
+from portal.benefits.eligibility import completed_activities
+from portal.benefits.ledger import adjust_points, balance, claim_holding, ledger_query
 from portal.benefits.models import Claim, LedgerEntry
 from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.extensions import db as _db
 from portal.notifications.models import OutboxMessage
 from tests.factories import (
     AskFactory,
@@ -29,18 +40,18 @@ def funded(points=500, **kwargs):
 
 
 def entries(advocate_id):
-    return service.balance(advocate_id), sum(
-        e.delta for e in service.db.session.scalars(service.ledger_query(advocate_id))
+    return balance(advocate_id), sum(
+        e.delta for e in _db.session.scalars(ledger_query(advocate_id))
     )
 
 
 def test_claim_without_approval_holds_then_spends_the_cost(db):
     benefit = BenefitFactory(points_cost=150, capacity=2)
     advocate, user = funded(500)
-    claim = service.claim_benefit(user, benefit, advocate, {"talk_title": "T", "abstract": "A"})
+    claim = claim_benefit(user, benefit, advocate, {"talk_title": "T", "abstract": "A"})
     assert claim.status == "approved"
-    assert service.balance(advocate.id) == 350
-    assert service.claim_holding(claim.id) == 150
+    assert balance(advocate.id) == 350
+    assert claim_holding(claim.id) == 150
     assert claim.details == {"talk_title": "T", "abstract": "A"}
 
 
@@ -48,14 +59,14 @@ def test_claim_with_approval_holds_and_approval_writes_nothing_more(db):
     manager = UserFactory(role="manager")
     benefit = BenefitFactory(kind="user_group", points_cost=100, requires_approval=True)
     advocate, user = funded(300)
-    claim = service.claim_benefit(user, benefit, advocate, {})
+    claim = claim_benefit(user, benefit, advocate, {})
     assert claim.status == "requested"
-    assert service.balance(advocate.id) == 200
+    assert balance(advocate.id) == 200
     before = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
-    service.approve_claim(manager, claim, "See you there")
+    approve_claim(manager, claim, "See you there")
     assert claim.status == "approved" and claim.decision_note == "See you there"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == before
-    assert service.balance(advocate.id) == 200
+    assert balance(advocate.id) == 200
     assert db.session.scalar(
         sa.select(OutboxMessage).where(OutboxMessage.template == "claim_decided")
     )
@@ -65,11 +76,11 @@ def test_decline_refunds_the_hold(db):
     manager = UserFactory(role="manager")
     benefit = BenefitFactory(kind="training", points_cost=100, requires_approval=True)
     advocate, user = funded(100)
-    claim = service.claim_benefit(user, benefit, advocate, {})
-    assert service.balance(advocate.id) == 0
-    service.decline_claim(manager, claim, "Full of staff")
+    claim = claim_benefit(user, benefit, advocate, {})
+    assert balance(advocate.id) == 0
+    decline_claim(manager, claim, "Full of staff")
     assert claim.status == "declined"
-    assert service.balance(advocate.id) == 100
+    assert balance(advocate.id) == 100
     refund = db.session.scalars(
         sa.select(LedgerEntry).where(
             LedgerEntry.claim_id == claim.id, LedgerEntry.reason == "refund"
@@ -83,18 +94,18 @@ def test_cancel_of_an_approved_claim_refunds_the_spend_and_promotes_the_first_wa
     first, first_user = funded(100)
     second, second_user = funded(100)
     third, third_user = funded(100)
-    held = service.claim_benefit(first_user, benefit, first, {})
-    waiting = service.claim_benefit(second_user, benefit, second, {})
-    later = service.claim_benefit(third_user, benefit, third, {})
+    held = claim_benefit(first_user, benefit, first, {})
+    waiting = claim_benefit(second_user, benefit, second, {})
+    later = claim_benefit(third_user, benefit, third, {})
     assert [held.status, waiting.status, later.status] == ["approved", "waitlisted", "waitlisted"]
-    assert service.balance(second.id) == 100  # waiting holds nothing
-    assert service.waitlist_position(waiting) == 1 and service.waitlist_position(later) == 2
-    service.cancel_claim(first_user, held)
+    assert balance(second.id) == 100  # waiting holds nothing
+    assert waitlist_position(waiting) == 1 and waitlist_position(later) == 2
+    cancel_claim(first_user, held)
     assert held.status == "cancelled"
-    assert service.balance(first.id) == 100
+    assert balance(first.id) == 100
     assert waiting.status == "approved" and later.status == "waitlisted"
-    assert service.balance(second.id) == 50
-    assert service.waitlist_position(later) == 1
+    assert balance(second.id) == 50
+    assert waitlist_position(later) == 1
     told = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "claim_promoted")
     ).all()
@@ -107,11 +118,11 @@ def test_promotion_skips_a_waiting_advocate_who_cannot_afford_it_now(db):
     a, a_user = funded(80)
     b, b_user = funded(80)
     c, c_user = funded(80)
-    held = service.claim_benefit(a_user, benefit, a, {})
-    b_claim = service.claim_benefit(b_user, benefit, b, {})
-    c_claim = service.claim_benefit(c_user, benefit, c, {})
-    service.adjust_points(manager, b, -50, "Correction")
-    service.cancel_claim(manager, held)
+    held = claim_benefit(a_user, benefit, a, {})
+    b_claim = claim_benefit(b_user, benefit, b, {})
+    c_claim = claim_benefit(c_user, benefit, c, {})
+    adjust_points(manager, b, -50, "Correction")
+    cancel_claim(manager, held)
     assert b_claim.status == "waitlisted"
     assert c_claim.status == "approved"
 
@@ -120,13 +131,13 @@ def test_adjustment_needs_a_memo_and_never_drives_the_balance_below_zero(db):
     manager = UserFactory(role="manager")
     advocate, _ = funded(40)
     with pytest.raises(ValidationFailed) as error:
-        service.adjust_points(manager, advocate, 10, "")
+        adjust_points(manager, advocate, 10, "")
     assert "memo" in error.value.fields
     with pytest.raises(ValidationFailed) as error:
-        service.adjust_points(manager, advocate, -41, "Too much")
+        adjust_points(manager, advocate, -41, "Too much")
     assert "delta" in error.value.fields
-    entry = service.adjust_points(manager, advocate, 25, "Thanks for the webinar")
-    assert service.balance(advocate.id) == 65
+    entry = adjust_points(manager, advocate, 25, "Thanks for the webinar")
+    assert balance(advocate.id) == 65
     audit = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "ledger.adjusted")
     ).one()
@@ -140,8 +151,8 @@ def test_earned_points_from_a_completed_ask_count_in_the_balance(db):
     advocate, _ = funded(0)
     ask = AskFactory(advocate=advocate, status="accepted")
     asks.complete_ask(manager, ask)
-    assert service.balance(advocate.id) == 50  # a reference call by the default settings
-    assert service.completed_activities(advocate.id) == 1
+    assert balance(advocate.id) == 50  # a reference call by the default settings
+    assert completed_activities(advocate.id) == 1
 
 
 def test_too_few_points_is_refused_in_words_and_nothing_is_written(db):
@@ -149,33 +160,33 @@ def test_too_few_points_is_refused_in_words_and_nothing_is_written(db):
     advocate, user = funded(90)
     db.session.commit()
     with pytest.raises(DomainError) as error:
-        service.claim_benefit(user, benefit, advocate, {"talk_title": "T", "abstract": "A"})
+        claim_benefit(user, benefit, advocate, {"talk_title": "T", "abstract": "A"})
     assert "needs 150 points, you have 90" in error.value.message
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 0
-    assert service.balance(advocate.id) == 90
+    assert balance(advocate.id) == 90
 
 
 def test_claiming_twice_is_refused(db):
     benefit = BenefitFactory(kind="training")
     advocate, user = funded(0)
-    service.claim_benefit(user, benefit, advocate, {})
+    claim_benefit(user, benefit, advocate, {})
     with pytest.raises(DomainError, match="claimed this already"):
-        service.claim_benefit(user, benefit, advocate, {})
+        claim_benefit(user, benefit, advocate, {})
 
 
 def test_claiming_after_the_deadline_is_refused_with_the_date(db):
     benefit = BenefitFactory(kind="training", claim_deadline=dt.date(2020, 3, 3))
     advocate, user = funded(0)
     with pytest.raises(DomainError, match="closed on 3 March 2020"):
-        service.claim_benefit(user, benefit, advocate, {})
+        claim_benefit(user, benefit, advocate, {})
 
 
 def test_speaking_slot_claim_needs_a_talk_title_and_abstract(db):
     benefit = BenefitFactory(kind="speaking_slot")
     advocate, user = funded(0)
     with pytest.raises(ValidationFailed) as error:
-        service.claim_benefit(user, benefit, advocate, {"talk_title": ""})
+        claim_benefit(user, benefit, advocate, {"talk_title": ""})
     assert set(error.value.fields) == {"talk_title", "abstract"}
 
 
@@ -183,7 +194,7 @@ def test_advisory_board_claim_needs_a_statement(db):
     benefit = BenefitFactory(kind="advisory_board")
     advocate, user = funded(0)
     with pytest.raises(ValidationFailed) as error:
-        service.claim_benefit(user, benefit, advocate, {})
+        claim_benefit(user, benefit, advocate, {})
     assert set(error.value.fields) == {"statement"}
 
 
@@ -191,7 +202,7 @@ def test_eligibility_by_completed_activities_and_by_chosen_list(db):
     manager = UserFactory(role="manager")
     advocate, user = funded(0)
     other, _ = funded(0)
-    veterans = service.create_benefit(
+    veterans = create_benefit(
         manager,
         {
             "kind": "user_group",
@@ -200,7 +211,7 @@ def test_eligibility_by_completed_activities_and_by_chosen_list(db):
             "min_completed": 2,
         },
     )
-    chosen = service.create_benefit(
+    chosen = create_benefit(
         manager,
         {
             "kind": "advisory_board",
@@ -209,15 +220,15 @@ def test_eligibility_by_completed_activities_and_by_chosen_list(db):
             "allowed_advocate_ids": [other.id],
         },
     )
-    assert service.offer(advocate, veterans).reason == (
+    assert offer(advocate, veterans).reason == (
         "for advocates with 2 completed activities; you have 0"
     )
-    assert service.offer(advocate, chosen).reason == "by invitation only"
+    assert offer(advocate, chosen).reason == "by invitation only"
     with pytest.raises(DomainError, match="by invitation only"):
-        service.claim_benefit(user, chosen, advocate, {"statement": "Me"})
+        claim_benefit(user, chosen, advocate, {"statement": "Me"})
     AskFactory(advocate=advocate, status="completed")
     AskFactory(advocate=advocate, status="completed")
-    assert service.offer(advocate, veterans).may_claim
+    assert offer(advocate, veterans).may_claim
 
 
 def test_catalog_says_why_not(db):
@@ -225,18 +236,18 @@ def test_catalog_says_why_not(db):
     BenefitFactory(title="Costly", kind="training", points_cost=150)
     full = BenefitFactory(title="Full", kind="training", capacity=0)
     BenefitFactory(title="Late", kind="training", claim_deadline=dt.date(2020, 3, 3))
-    _page, offers = service.catalog(advocate)
+    _page, offers = catalog(advocate)
     reasons = {o.benefit.title: o.reason for o in offers}
     assert reasons["Costly"] == "needs 150 points, you have 90"
     assert reasons["Full"] == "full, join the waitlist"
     assert reasons["Late"] == "closed on 3 March 2020"
-    assert service.offer(advocate, full).may_claim and service.offer(advocate, full).waitlist
+    assert offer(advocate, full).may_claim and offer(advocate, full).waitlist
 
 
 def test_bad_catalog_input_is_refused_per_field(db):
     manager = UserFactory(role="manager")
     with pytest.raises(ValidationFailed) as error:
-        service.create_benefit(
+        create_benefit(
             manager,
             {
                 "kind": "speaking_slot",
@@ -254,9 +265,9 @@ def test_capacity_below_places_taken_is_refused(db):
     benefit = BenefitFactory(kind="training", capacity=3)
     for _ in range(2):
         advocate, user = funded(0)
-        service.claim_benefit(user, benefit, advocate, {})
+        claim_benefit(user, benefit, advocate, {})
     with pytest.raises(ValidationFailed) as error:
-        service.update_benefit(manager, benefit, {"capacity": 1})
+        update_benefit(manager, benefit, {"capacity": 1})
     assert "2 places are taken" in error.value.fields["capacity"]
 
 
@@ -266,8 +277,8 @@ def test_more_capacity_promotes_the_waitlist_in_order(db):
     claims = []
     for _ in range(4):
         advocate, user = funded(0)
-        claims.append(service.claim_benefit(user, benefit, advocate, {}))
-    service.update_benefit(manager, benefit, {"capacity": 3})
+        claims.append(claim_benefit(user, benefit, advocate, {}))
+    update_benefit(manager, benefit, {"capacity": 3})
     assert [c.status for c in claims] == ["approved", "approved", "approved", "waitlisted"]
 
 
@@ -275,18 +286,18 @@ def test_advocate_cannot_see_or_cancel_another_advocates_claim(db):
     benefit = BenefitFactory(kind="training")
     owner, owner_user = funded(0)
     _, other_user = funded(0)
-    claim = service.claim_benefit(owner_user, benefit, owner, {})
+    claim = claim_benefit(owner_user, benefit, owner, {})
     with pytest.raises(NotFound):
-        service.get_claim(other_user, claim.id)
+        get_claim(other_user, claim.id)
     with pytest.raises(NotFound):
-        service.cancel_claim(other_user, claim)
+        cancel_claim(other_user, claim)
     assert claim.status == "approved"
 
 
 def test_cancel_after_the_event_is_refused(db):
     benefit = BenefitFactory(kind="training", event_date=dt.date.today() + dt.timedelta(days=3))
     advocate, user = funded(0)
-    claim = service.claim_benefit(user, benefit, advocate, {})
+    claim = claim_benefit(user, benefit, advocate, {})
     benefit.event_date = dt.date(2020, 1, 1)
     with pytest.raises(DomainError, match="too late to cancel"):
-        service.cancel_claim(user, claim)
+        cancel_claim(user, claim)

@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from portal.benefits import service
+from portal.benefits.claims import approve_claim, approve_claims
 from portal.benefits.models import Claim
 from portal.errors import DomainError
 from tests.factories import AdvocateFactory, BenefitFactory, UserFactory
@@ -37,11 +37,11 @@ def test_approving_past_capacity_is_refused_and_the_claim_stays_requested(db):
     claims = _requested_claims(benefit, 4)
     db.session.commit()
 
-    service.approve_claim(manager, claims[0])
-    service.approve_claim(manager, claims[1])
+    approve_claim(manager, claims[0])
+    approve_claim(manager, claims[1])
     db.session.commit()
     with pytest.raises(DomainError) as refused:
-        service.approve_claim(manager, claims[2])
+        approve_claim(manager, claims[2])
     db.session.rollback()
     assert refused.value.message == (
         "All 2 places are taken: the claim stays requested (or: move it to the waiting list)."
@@ -49,7 +49,7 @@ def test_approving_past_capacity_is_refused_and_the_claim_stays_requested(db):
     db.session.expire_all()
     statuses = [db.session.get(Claim, c.id).status for c in claims]
     assert statuses == ["approved", "approved", "requested", "requested"]
-    approved, why = service.approve_claims(manager, [claims[3].id])
+    approved, why = approve_claims(manager, [claims[3].id])
     assert approved == [] and "All 2 places are taken" in why[claims[3].id]
 
 
@@ -96,7 +96,7 @@ def test_concurrent_approvals_never_fill_more_places_than_capacity(app, db):
             start.wait(timeout=60)
             try:
                 user = thread_db.session.get(User, user_id)
-                service.approve_claim(user, thread_db.session.get(Claim, claim_id))
+                approve_claim(user, thread_db.session.get(Claim, claim_id))
                 thread_db.session.commit()
                 results.append("approved")
             except DomainError as error:

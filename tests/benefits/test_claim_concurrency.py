@@ -8,7 +8,15 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.benefits import service
+from portal.benefits.capacity import PLACE_STATUSES, places_taken
+from portal.benefits.claims import (
+    approve_claim,
+    cancel_claim,
+    claim_benefit,
+    decline_claim,
+    waitlist_position,
+)
+from portal.benefits.ledger import balance, claim_holding
 from portal.benefits.models import Claim, LedgerEntry
 from portal.errors import DomainError
 from tests.factories import BenefitFactory, LedgerEntryFactory, UserFactory, advocate_with_login
@@ -39,7 +47,7 @@ def test_forty_concurrent_claims_on_capacity_five_give_five_places_and_35_waitin
                 user = thread_db.session.get(User, user_id)
                 advocate = thread_db.session.get(Advocate, advocate_id)
                 target = thread_db.session.get(Benefit, benefit_id)
-                made = service.claim_benefit(user, target, advocate, {})
+                made = claim_benefit(user, target, advocate, {})
                 thread_db.session.commit()
                 results.append(made.status)
             except Exception as error:  # noqa: BLE001  (reported below)
@@ -65,17 +73,17 @@ def test_forty_concurrent_claims_on_capacity_five_give_five_places_and_35_waitin
     # Places go to the first five claims written; the waitlist follows in the same order.
     assert [c.status for c in claims] == ["approved"] * 5 + ["waitlisted"] * (CLAIMANTS - 5)
     waiting = [c for c in claims if c.status == "waitlisted"]
-    assert [service.waitlist_position(c) for c in waiting] == list(range(1, CLAIMANTS - 4))
+    assert [waitlist_position(c) for c in waiting] == list(range(1, CLAIMANTS - 4))
     total = db.session.scalar(sa.select(sa.func.sum(LedgerEntry.delta)))
     assert total == CLAIMANTS * 100 - 5 * 30
     for claim in claims:
         expected = 70 if claim.status == "approved" else 100
-        assert service.balance(claim.advocate_id) == expected
+        assert balance(claim.advocate_id) == expected
 
 
 def _check_invariants(db, benefits, advocates):
     for benefit in benefits:
-        taken = service.places_taken(benefit.id)
+        taken = places_taken(benefit.id)
         assert benefit.capacity is None or taken <= benefit.capacity
         waiting = db.session.scalar(
             sa.select(sa.func.count())
@@ -87,16 +95,16 @@ def _check_invariants(db, benefits, advocates):
             for claim in db.session.scalars(
                 sa.select(Claim).where(Claim.benefit_id == benefit.id, Claim.status == "waitlisted")
             ):
-                assert service.balance(claim.advocate_id) < benefit.points_cost
+                assert balance(claim.advocate_id) < benefit.points_cost
     for advocate in advocates:
         entries = db.session.scalars(
             sa.select(LedgerEntry.delta).where(LedgerEntry.advocate_id == advocate.id)
         ).all()
-        assert service.balance(advocate.id) == sum(entries)
-        assert service.balance(advocate.id) >= 0
+        assert balance(advocate.id) == sum(entries)
+        assert balance(advocate.id) >= 0
     for claim in db.session.scalars(sa.select(Claim)):
-        held = service.claim_holding(claim.id)
-        if claim.status in service.PLACE_STATUSES:
+        held = claim_holding(claim.id)
+        if claim.status in PLACE_STATUSES:
             assert held == claim.benefit.points_cost
         else:
             assert held == 0
@@ -155,18 +163,18 @@ def test_random_sequences_keep_capacity_and_balances(db, program):
         claims = db.session.scalars(sa.select(Claim).order_by(Claim.id)).all()
         try:
             if action == "claim":
-                service.claim_benefit(user, benefit, advocate, {})
+                claim_benefit(user, benefit, advocate, {})
             elif action == "complete":
                 ask = AskFactory(advocate=advocate, status="accepted")
                 asks.complete_ask(manager, ask)
             elif claims:
                 claim = claims[pick % len(claims)]
                 if action == "cancel":
-                    service.cancel_claim(manager, claim)
+                    cancel_claim(manager, claim)
                 elif action == "approve":
-                    service.approve_claim(manager, claim)
+                    approve_claim(manager, claim)
                 else:
-                    service.decline_claim(manager, claim)
+                    decline_claim(manager, claim)
         except DomainError:
             pass  # refused with a reason; it wrote nothing before refusing
         db.session.flush()

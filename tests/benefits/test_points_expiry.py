@@ -7,7 +7,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from portal.benefits import service
+from portal.benefits.ledger import EXPIRY_MEMO, balance, expire_points
 from portal.benefits.models import LedgerEntry
 from portal.notifications.models import OutboxMessage
 from portal.program.service import set_setting
@@ -21,8 +21,8 @@ def _at(days_ago: int) -> dt.datetime:
 def test_nothing_expires_while_the_setting_is_off(db):
     advocate, _ = advocate_with_login()
     LedgerEntryFactory(advocate=advocate, delta=100, reason="activity", created_at=_at(900))
-    assert service.expire_points() == (0, 0)
-    assert service.balance(advocate.id) == 100
+    assert expire_points() == (0, 0)
+    assert balance(advocate.id) == 100
 
 
 def test_old_unused_points_expire_first_in_first_out(db):
@@ -32,15 +32,13 @@ def test_old_unused_points_expire_first_in_first_out(db):
     LedgerEntryFactory(advocate=advocate, delta=100, reason="activity", created_at=_at(500))
     LedgerEntryFactory(advocate=advocate, delta=-30, reason="claim", created_at=_at(400))
     LedgerEntryFactory(advocate=advocate, delta=50, reason="activity", created_at=_at(10))
-    expired, _ = service.expire_points()
+    expired, _ = expire_points()
     assert expired == 1
     # 100 old, 30 of them spent: 70 expire; the 50 earned recently stay.
-    assert service.balance(advocate.id) == 50
-    entry = db.session.scalars(
-        sa.select(LedgerEntry).where(LedgerEntry.memo == service.EXPIRY_MEMO)
-    ).one()
+    assert balance(advocate.id) == 50
+    entry = db.session.scalars(sa.select(LedgerEntry).where(LedgerEntry.memo == EXPIRY_MEMO)).one()
     assert entry.delta == -70
-    assert service.expire_points()[0] == 0  # nothing more the next day
+    assert expire_points()[0] == 0  # nothing more the next day
 
 
 def test_advocate_is_told_30_days_ahead_once(db):
@@ -48,13 +46,13 @@ def test_advocate_is_told_30_days_ahead_once(db):
     set_setting(admin, "points_expiry_months", 12)
     advocate, _ = advocate_with_login()
     LedgerEntryFactory(advocate=advocate, delta=80, reason="activity", created_at=_at(350))
-    assert service.expire_points() == (0, 1)
-    assert service.expire_points() == (0, 0)
+    assert expire_points() == (0, 1)
+    assert expire_points() == (0, 0)
     message = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "claim_points_expiring")
     ).one()
     assert message.recipient == advocate.email and "80" in message.body_text
-    assert service.balance(advocate.id) == 80
+    assert balance(advocate.id) == 80
 
 
 def test_expire_points_command_reports_what_it_did(app, db, runner):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from portal.advocates.models import Advocate
-from portal.benefits import service
+from portal.benefits.ledger import balance
 from portal.benefits.models import Benefit, Claim, LedgerEntry
 from portal.extensions import db
 from tests.browser.test_smoke import serious_violations, sign_in
@@ -44,12 +44,12 @@ def open_speaking_slot(live_app) -> tuple[int, int]:
                 status="open",
             )
         )
-        if service.balance(advocate.id) < COST:
+        if balance(advocate.id) < COST:
             db.session.add(
                 LedgerEntry(advocate_id=advocate.id, delta=COST, reason="adjustment", memo="Test")
             )
         db.session.commit()
-        before = service.balance(advocate.id)
+        before = balance(advocate.id)
         advocate_id = advocate.id
         db.session.remove()
     return advocate_id, before
@@ -62,7 +62,7 @@ def claim_state(live_app, advocate_id: int) -> tuple[str, int]:
             .join(Benefit)
             .where(Claim.advocate_id == advocate_id, Benefit.title == TITLE)
         )
-        points = service.balance(advocate_id)
+        points = balance(advocate_id)
         db.session.remove()
     return status, points
 

@@ -19,7 +19,8 @@ from portal.asks.overuse import (
     window_starts,
     zone_of,
 )
-from portal.benefits import service as benefits
+from portal.benefits.capacity import PLACE_STATUSES, approvable, places_taken, waiting_count
+from portal.benefits.ledger import balance, claim_holding
 from portal.models import (
     Account,
     Advocate,
@@ -118,12 +119,12 @@ def test_rule_3_no_benefit_holds_more_places_than_its_capacity(db, seeded):
     for benefit in benefits_:
         if benefit.capacity is None:
             continue
-        assert benefits.places_taken(benefit.id) <= benefit.capacity, benefit.title
-        waiting = benefits.waiting_count(benefit.id)
+        assert places_taken(benefit.id) <= benefit.capacity, benefit.title
+        waiting = waiting_count(benefit.id)
         if waiting:  # only a full benefit keeps a waiting list
-            assert benefits.places_taken(benefit.id) == benefit.capacity, benefit.title
+            assert places_taken(benefit.id) == benefit.capacity, benefit.title
     for claim in db.session.scalars(sa.select(Claim).where(Claim.status == "requested")):
-        assert benefits.approvable(claim), claim.id
+        assert approvable(claim), claim.id
 
 
 def test_rule_4_balances_are_ledger_sums_and_never_negative(db, seeded):
@@ -137,12 +138,12 @@ def test_rule_4_balances_are_ledger_sums_and_never_negative(db, seeded):
     )
     assert sums
     for advocate_id, total in sums.items():
-        assert benefits.balance(advocate_id) == total >= 0, advocate_id
+        assert balance(advocate_id) == total >= 0, advocate_id
     for claim in db.session.scalars(sa.select(Claim)):
         # As the service does: a claim holding a place holds its cost; waiting ones hold nothing.
-        held = claim.status in benefits.PLACE_STATUSES
+        held = claim.status in PLACE_STATUSES
         cost = claim.benefit.points_cost if held else 0
-        assert benefits.claim_holding(claim.id) == cost, claim.id
+        assert claim_holding(claim.id) == cost, claim.id
     for ask in db.session.scalars(sa.select(Ask).where(Ask.status == "completed")):
         earned = db.session.scalar(
             sa.select(sa.func.sum(LedgerEntry.delta)).where(LedgerEntry.ask_id == ask.id)

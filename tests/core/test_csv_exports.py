@@ -209,7 +209,7 @@ def test_a_report_csv_download_is_audited_with_its_filters(db, client, auth):
 
 
 def test_a_report_cell_that_starts_a_formula_is_quoted_even_with_a_tab():
-    from portal.reports.service import Report, parse_params
+    from portal.reports.params import Report, parse_params
 
     params = parse_params("funnel", {}, today=dt.date(2026, 6, 30))
     report = Report("x", "X", params, ["a", "b", "c"], [["\t=1+1", "\r@x", -5]])

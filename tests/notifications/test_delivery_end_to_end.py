@@ -11,7 +11,7 @@ import icalendar
 
 from portal.asks import service as asks
 from portal.auth import service as auth_service
-from portal.benefits import service as benefits
+from portal.benefits.claims import approve_claim
 from portal.benefits.models import Claim
 from portal.extensions import db as _db
 from portal.notifications.sender import send_due
@@ -39,7 +39,7 @@ def test_the_messages_of_a_whole_program_day_arrive_complete(mail_app, smtp):
     claim = Claim(benefit=benefit, advocate=advocate, status="requested", details={})
     _db.session.add(claim)
     _db.session.flush()
-    benefits.approve_claim(manager, claim)  # claim decision
+    approve_claim(manager, claim)  # claim decision
     auth_service.request_password_reset("rep@example.com")  # password reset
     _db.session.commit()
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal.asks import service as asks
 from portal.auth import service as auth_service
-from portal.benefits import service as benefits
+from portal.benefits.claims import approve_claim, cancel_claim
 from portal.benefits.models import Claim
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
@@ -175,7 +175,7 @@ def test_claim_decision_and_waitlist_promotion_messages(db, client, auth, manage
     first = Claim(benefit=benefit, advocate=advocate, status="requested", details={})
     db.session.add(first)
     db.session.flush()
-    benefits.approve_claim(manager, first)
+    approve_claim(manager, first)
     db.session.commit()
     [decided] = rows("claim_decided")
     plain, html = assert_on_layout(decided)
@@ -187,7 +187,7 @@ def test_claim_decision_and_waitlist_promotion_messages(db, client, auth, manage
     waiting = Claim(benefit=benefit, advocate=other, status="waitlisted", details={})
     db.session.add(waiting)
     db.session.flush()
-    benefits.cancel_claim(manager, first)
+    cancel_claim(manager, first)
     db.session.commit()
     [promoted] = rows("claim_promoted")
     assert promoted.recipient == other.email

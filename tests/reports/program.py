@@ -11,7 +11,7 @@ from portal.asks.lead_time import working_days_between
 from portal.asks.models import AdvocateEligibility
 from portal.benefits.models import Claim
 from portal.database import now_utc
-from portal.reports.service import Params
+from portal.reports.params import Params
 from tests.factories import (
     AccountFactory,
     AdvocateFactory,

@@ -10,7 +10,8 @@ import pytest
 from portal.database import now_utc
 from portal.errors import ValidationFailed
 from portal.recruiting.models import Target
-from portal.reports import service
+from portal.reports import registry
+from portal.reports.params import parse_params
 from tests.helpers import sign_in
 
 
@@ -30,7 +31,7 @@ def targets(db):
 
 
 def test_coverage_by_default_lists_targets_due_next_month_and_next_year(targets):
-    report = service.build("coverage", service.parse_params("coverage", {}))
+    report = registry.build("coverage", parse_params("coverage", {}))
 
     assert [row[1] for row in report.rows] == [t.due_on.isoformat() for t in targets]
     assert report.figures["total_gap"] == 5
@@ -54,19 +55,19 @@ def test_program_page_links_to_coverage_with_its_own_default_range(targets, db, 
 
 
 def test_other_reports_keep_the_last_12_months_by_default():
-    params = service.parse_params("funnel", {}, today=dt.date(2026, 3, 10))
+    params = parse_params("funnel", {}, today=dt.date(2026, 3, 10))
 
     assert (params.start, params.end) == (dt.date(2025, 3, 11), dt.date(2026, 3, 10))
 
 
 def test_coverage_default_runs_from_this_year_start_to_next_year_end():
-    params = service.parse_params("coverage", {}, today=dt.date(2026, 3, 10))
+    params = parse_params("coverage", {}, today=dt.date(2026, 3, 10))
 
     assert (params.start, params.end) == (dt.date(2026, 1, 1), dt.date(2027, 12, 31))
 
 
 def test_an_end_in_december_next_year_is_allowed_as_the_message_says():
-    params = service.parse_params(
+    params = parse_params(
         "coverage", {"start": "2026-01-01", "end": "2027-12-31"}, today=dt.date(2026, 1, 15)
     )
 
@@ -75,7 +76,7 @@ def test_an_end_in_december_next_year_is_allowed_as_the_message_says():
 
 def test_an_end_after_next_year_is_refused_with_the_next_year_message():
     with pytest.raises(ValidationFailed) as refused:
-        service.parse_params(
+        parse_params(
             "coverage", {"start": "2026-01-01", "end": "2028-01-01"}, today=dt.date(2026, 12, 30)
         )
 

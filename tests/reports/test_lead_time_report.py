@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal.reports import service
+from portal.reports import registry
 from portal.reports.facts import rebuild_request_facts
+from portal.reports.lead_time import lead_time as lead_time_report
 from portal.reports.models import RequestFacts
-from portal.reports.service import Params
+from portal.reports.params import Params
 from tests.factories import UserFactory
 from tests.reports.program import RANGE, at, make_request
 
@@ -40,7 +41,7 @@ def program(db):
 
 
 def test_lead_time_figures_and_rows_by_team(program):
-    report = service.lead_time(RANGE)
+    report = lead_time_report(RANGE)
     # Notices 1 2 3 7 10 20: median (3 + 7) / 2 = 5.0; rushes 3 of 6 = 50.0 %.
     assert report.figures == {
         "requests": 6,
@@ -57,16 +58,16 @@ def test_lead_time_figures_and_rows_by_team(program):
 
 
 def test_lead_time_filtered_by_team_and_activity(program):
-    pr = service.lead_time(Params(RANGE.start, RANGE.end, {"team": "pr"}))
+    pr = lead_time_report(Params(RANGE.start, RANGE.end, {"team": "pr"}))
     assert pr.figures == {"requests": 2, "rush": 2, "rush_share": 100.0, "median_notice_days": 2.0}
-    cases = service.lead_time(Params(RANGE.start, RANGE.end, {"activity_type": "case_study"}))
+    cases = lead_time_report(Params(RANGE.start, RANGE.end, {"activity_type": "case_study"}))
     assert cases.figures["requests"] == 1 and cases.figures["median_notice_days"] == 3.0
-    nobody = service.lead_time(Params(RANGE.start, RANGE.end, {"team": "none"}))
+    nobody = lead_time_report(Params(RANGE.start, RANGE.end, {"team": "none"}))
     assert nobody.figures["requests"] == 1 and nobody.figures["rush_share"] == 0.0
 
 
 def test_lead_time_with_no_requests_has_no_median(db):
-    report = service.lead_time(RANGE)
+    report = lead_time_report(RANGE)
     assert report.figures == {
         "requests": 0,
         "rush": 0,
@@ -91,7 +92,7 @@ def test_the_facts_rows_copy_notice_and_rush_and_a_rebuild_agrees(db, program):
 
 
 def test_the_summary_carries_the_lead_time_figures_as_a_new_key(program):
-    summary = service.summary(RANGE)
+    summary = registry.summary(RANGE)
     assert summary["lead_time"] == {
         "requests": 6,
         "rush": 3,

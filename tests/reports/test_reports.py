@@ -10,8 +10,15 @@ import sqlalchemy as sa
 
 from portal.errors import ValidationFailed
 from portal.extensions import db as _db
-from portal.reports import service
-from portal.reports.service import Params
+from portal.reports import registry
+from portal.reports.coverage import coverage as coverage_report
+from portal.reports.exchange import exchange as exchange_report
+from portal.reports.fulfilment import fulfilment as fulfilment_report
+from portal.reports.funnel import FUNNEL_STAGES
+from portal.reports.funnel import funnel as funnel_report
+from portal.reports.params import REPORTS, Params, Report, parse_params
+from portal.reports.utilization import utilization as utilization_report
+from portal.reports.value import report as value_report
 from tests.factories import UserFactory
 from tests.queries import QueryCounter
 from tests.reports.program import RANGE, build_program
@@ -27,7 +34,7 @@ def rows_by_first(report):
 
 
 def test_funnel_counts_and_median_time_to_first_accept(program):
-    report = service.funnel(RANGE)
+    report = funnel_report(RANGE)
     # Non-draft requests created in the range: R1 R2 R3 R4 R5 R8 R9 (R6 draft, R7 before).
     # Matched: all but R4 (no ask, submitted) and R9 (expired, no ask). Accepted: R1 R2 R5 R8.
     # Completed: R1 and R8 (a completed ask). Median wait to first accept: R1 2 d, R2 4 d,
@@ -48,12 +55,12 @@ def test_funnel_counts_and_median_time_to_first_accept(program):
 
 
 def test_funnel_filtered_by_team(program):
-    report = service.funnel(Params(RANGE.start, RANGE.end, {"team": "pr"}))
+    report = funnel_report(Params(RANGE.start, RANGE.end, {"team": "pr"}))
     assert report.figures["submitted"] == 1 and report.figures["asked"] == 0
 
 
 def test_fulfilment_rate_and_decline_reasons(program):
-    figures = service.fulfilment(RANGE).figures
+    figures = fulfilment_report(RANGE).figures
     # Fulfilled or completed: R1 R5 R8 of 7 = 42.9 %; R3 cancelled and R9 expired.
     assert figures["submitted"] == 7 and figures["fulfilled"] == 3
     assert figures["fulfilment_rate"] == 42.9
@@ -65,7 +72,7 @@ def test_fulfilment_rate_and_decline_reasons(program):
 
 
 def test_utilization_distribution_limits_and_never_asked(program):
-    report = service.utilization(RANGE)
+    report = utilization_report(RANGE)
     # Asks from 1 Jul 2025 to 30 Jun 2026: adv1 2, adv2 3 (enterprise); adv3 1, adv4 0 (smb).
     rows = rows_by_first(report)
     buckets = dict(zip(report.columns[2:8], rows["Enterprise"][2:8], strict=True))
@@ -75,12 +82,12 @@ def test_utilization_distribution_limits_and_never_asked(program):
     assert rows["SMB"][8:] == [0, 1]  # adv4 never asked
     assert report.figures["active_advocates"] == 4
     assert report.figures["distribution"] == {"0": 1, "1": 1, "2": 1, "3": 1, "4-5": 0, "6+": 0}
-    smb = service.utilization(Params(RANGE.start, RANGE.end, {"segment": "smb"}))
+    smb = utilization_report(Params(RANGE.start, RANGE.end, {"segment": "smb"}))
     assert smb.figures["active_advocates"] == 2
 
 
 def test_business_value_win_rates_and_influenced_revenue(program):
-    report = service.value(RANGE)
+    report = value_report(RANGE)
     # Opportunities closed in the range: OPP1 (R1 and R5: one opportunity, won, referenced,
     # 100,000), OPP8 (lost, referenced), OPP2 (lost), OPP3 (won, 70,000), OPP9 (lost).
     # With a reference: 1 of 2 won = 50 %; without: 1 of 3 won = 33.3 %.
@@ -111,18 +118,18 @@ def test_business_value_win_rates_and_influenced_revenue(program):
     quarters = rows_by_first(report)
     assert quarters["2026 Q1"][1:5] == [2, 1, 1, 50.0] and quarters["2026 Q1"][5] == 0
     assert quarters["2026 Q2"][1] == 0 and quarters["2026 Q2"][5:9] == [3, 1, 2, 33.3]
-    by_industry = rows_by_first(service.value(Params(RANGE.start, RANGE.end, {"by": "industry"})))
+    by_industry = rows_by_first(value_report(Params(RANGE.start, RANGE.end, {"by": "industry"})))
     assert by_industry["Banking"][1:3] == [2, 1] and by_industry["Banking"][5] == 1
     assert by_industry["Insurance"][5:7] == [2, 1]
     assert by_industry["Insurance"][9] == 0.0 and by_industry["Banking"][9] == 100000.0
-    by_team = rows_by_first(service.value(Params(RANGE.start, RANGE.end, {"by": "team"})))
+    by_team = rows_by_first(value_report(Params(RANGE.start, RANGE.end, {"by": "team"})))
     assert list(by_team) == ["Sales"]
-    only_insurance = service.value(Params(RANGE.start, RANGE.end, {"industry": "insurance"}))
+    only_insurance = value_report(Params(RANGE.start, RANGE.end, {"industry": "insurance"}))
     assert only_insurance.figures["opportunities_without_reference"] == 2
 
 
 def test_value_exchange_points_claims_and_give_get(program):
-    report = service.exchange(RANGE)
+    report = exchange_report(RANGE)
     assert report.figures == {
         "points_earned": 150,
         "points_spent": 40,  # 60 held for a claim, 20 refunded
@@ -148,7 +155,7 @@ def test_coverage_uses_the_target_gaps(program, db):
     db.session.add(Target(segment="smb", target_count=1))
     db.session.add(Target(region="apac", target_count=3, due_on=dt.date(2027, 6, 1)))  # later
     db.session.commit()
-    report = service.coverage(RANGE)
+    report = coverage_report(RANGE)
     assert [row[2:5] for row in report.rows] == [[5, 2, 3], [1, 2, 0]]
     assert report.figures == {"targets": 2, "targets_met": 1, "total_gap": 3}
 
@@ -168,12 +175,12 @@ def test_coverage_uses_the_target_gaps(program, db):
 )
 def test_bad_ranges_and_unknown_filters_are_refused(db, args, field):
     with pytest.raises(ValidationFailed) as refused:
-        service.parse_params("funnel", args, today=dt.date(2026, 11, 30))
+        parse_params("funnel", args, today=dt.date(2026, 11, 30))
     assert field in refused.value.fields
 
 
 def test_default_range_is_the_last_12_months(db):
-    params = service.parse_params("funnel", {}, today=dt.date(2026, 11, 30))
+    params = parse_params("funnel", {}, today=dt.date(2026, 11, 30))
     assert (params.start, params.end) == (dt.date(2025, 12, 1), dt.date(2026, 11, 30))
 
 
@@ -182,7 +189,7 @@ def test_report_pages_and_csv(app, client, auth, db, program):
     db.session.commit()
     auth.login(manager.email)
     args = "start=2026-01-01&end=2026-06-30"
-    for name in service.REPORTS:
+    for name in REPORTS:
         page = client.get(f"/reports/{name}?{args}")
         assert page.status_code == 200, name
         shown = page.get_data(as_text=True)
@@ -200,23 +207,23 @@ def test_report_pages_and_csv(app, client, auth, db, program):
 
 
 def test_csv_cells_never_start_a_formula():
-    report = service.Report("x", "X", RANGE, ["a", "b"], [["=HYPERLINK(1)", -5]])
+    report = Report("x", "X", RANGE, ["a", "b"], [["=HYPERLINK(1)", -5]])
     assert report.csv().splitlines()[1] == "'=HYPERLINK(1),-5"
 
 
 def _counts(app, client) -> dict[str, int]:
     counts = {}
     with app.app_context():
-        for name in service.REPORTS:
+        for name in REPORTS:
             with QueryCounter(_db.engine) as counter:
-                service.build(name, RANGE)
+                registry.build(name, RANGE)
             counts[name] = counter.count
         with QueryCounter(_db.engine) as counter:
-            service.summary(RANGE)
+            registry.summary(RANGE)
         counts["summary"] = counter.count
         _db.session.remove()
         engine = _db.engine
-    for name in service.REPORTS:
+    for name in REPORTS:
         with QueryCounter(engine) as counter:
             assert client.get(f"/reports/{name}?start=2026-01-01&end=2026-06-30").status_code == 200
         counts[f"page:{name}"] = counter.count
@@ -237,7 +244,7 @@ def test_query_count_does_not_grow_with_the_data(app, client, auth, db):
     assert db.session.scalar(sa.text("SELECT count(*) FROM asks")) == 5 * 7
     large = _counts(app, client)
     assert small == large, (small, large)
-    assert all(small[name] <= 4 for name in service.REPORTS)  # "one or a few" queries
+    assert all(small[name] <= 4 for name in REPORTS)  # "one or a few" queries
     assert small["summary"] <= 12
 
 
@@ -254,7 +261,7 @@ def test_utilization_up_to_today_reads_the_eligibility_counts(program, db):
         )
     db.session.commit()
     today = now_utc().date()
-    report = service.utilization(Params(today - dt.timedelta(days=30), today))
+    report = utilization_report(Params(today - dt.timedelta(days=30), today))
     assert report.figures["distribution"] == {"0": 2, "1": 0, "2": 0, "3": 0, "4-5": 1, "6+": 1}
     assert report.figures["never_asked"] == 1 and report.figures["at_limit_now"] == 1
 
@@ -262,27 +269,27 @@ def test_utilization_up_to_today_reads_the_eligibility_counts(program, db):
 def test_summary_agrees_with_every_report(program, db):
     """The program page computes each report's totals without the breakdowns: the same
     figures as the reports themselves, by the same definitions."""
-    summary = service.summary(RANGE)
-    funnel = service.funnel(RANGE)
-    for stage in service.FUNNEL_STAGES:
+    summary = registry.summary(RANGE)
+    funnel = funnel_report(RANGE)
+    for stage in FUNNEL_STAGES:
         assert summary["requests"][stage] == funnel.figures[stage]
     assert (
         summary["requests"]["median_days_to_first_accept"]
         == (funnel.figures["median_days_to_first_accept"])
     )
-    fulfilment = service.fulfilment(RANGE).figures
+    fulfilment = fulfilment_report(RANGE).figures
     assert summary["requests"]["fulfilment_rate"] == fulfilment["fulfilment_rate"]
     assert summary["requests"]["declined_asks"] == fulfilment["declined_asks"]
-    utilization = service.utilization(RANGE).figures
+    utilization = utilization_report(RANGE).figures
     assert summary["advocates"] == {
         "active": utilization["active_advocates"],
         "at_limit_now": utilization["at_limit_now"],
         "never_asked": utilization["never_asked"],
     }
-    value = service.value(RANGE).figures
-    assert summary["business_value"] == {key: value[key] for key in service.SUMMARY_VALUE}
-    exchange = service.exchange(RANGE).figures
-    assert summary["value_exchange"] == {key: exchange[key] for key in service.SUMMARY_EXCHANGE}
+    value = value_report(RANGE).figures
+    assert summary["business_value"] == {key: value[key] for key in registry.SUMMARY_VALUE}
+    exchange = exchange_report(RANGE).figures
+    assert summary["value_exchange"] == {key: exchange[key] for key in registry.SUMMARY_EXCHANGE}
     # And the fixture is not empty, so the comparison says something.
     assert summary["requests"]["submitted"] == 7 and summary["value_exchange"]["points_earned"]
 
@@ -312,7 +319,7 @@ def test_median_wait_is_the_middle_one_or_the_mean_of_the_middle_two(db, waits, 
     slow = make_request(pr, at("2026-03-01"), "in_progress")  # another group, slower
     make_ask(slow, advocate, "accepted", at("2026-03-01"), at("2026-03-31"))
     _db.session.flush()
-    funnel = service.funnel(RANGE)
+    funnel = funnel_report(RANGE)
     rows = {(row[0], row[1]): row[-1] for row in funnel.rows}
     assert rows[("Sales", "Reference call")] == median
     assert rows[("PR", "Reference call")] == 30.0
@@ -320,4 +327,4 @@ def test_median_wait_is_the_middle_one_or_the_mean_of_the_middle_two(db, waits, 
     middle = overall[(len(overall) - 1) // 2 : len(overall) // 2 + 1]
     expected = sum(middle) / len(middle)
     assert funnel.figures["median_days_to_first_accept"] == expected
-    assert service.summary(RANGE)["requests"]["median_days_to_first_accept"] == expected
+    assert registry.summary(RANGE)["requests"]["median_days_to_first_accept"] == expected

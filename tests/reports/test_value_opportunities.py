@@ -17,8 +17,10 @@ from portal.auth.service import create_api_token
 from portal.extensions import db as _db
 from portal.opportunities import service as opportunities
 from portal.opportunities.models import Opportunity
-from portal.reports import service
-from portal.reports.service import Params
+from portal.reports import registry
+from portal.reports.params import Params, parse_params
+from portal.reports.value import report as value_report
+from portal.reports.value import totals as value_totals
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
 from tests.queries import QueryCounter
 from tests.reports.program import RANGE, at, make_ask, make_request
@@ -172,14 +174,14 @@ def rows_by_first(report) -> dict:
 
 
 def test_value_counts_every_closed_deal_with_and_without_requests(deals):
-    report = service.value(RANGE)
+    report = value_report(RANGE)
     assert report.figures == EXPECTED
     # The program's currency first, then the others: one line each on the page.
     assert list(report.figures["won_revenue_by_currency"]) == ["USD", "EUR"]
 
 
 def test_value_breaks_down_by_quarter_with_open_deals_under_their_expected_close(deals):
-    rows = rows_by_first(service.value(RANGE))
+    rows = rows_by_first(value_report(RANGE))
     # Q1: D1 won and D3 lost with; D4 D9 won and D8 lost without. Q2: D2 R won with; D5 won,
     # D6 D7 lost without. O1's pipeline under its expected close, 2026 Q3.
     q1, q2, q3 = rows["2026 Q1"], rows["2026 Q2"], rows["2026 Q3"]
@@ -204,7 +206,7 @@ def test_value_breaks_down_by_quarter_with_open_deals_under_their_expected_close
 def test_value_filters_and_groups_by_team(deals):
     # Team: the requesters' (D2: sales and pr -> pr), else the deal owner's (D8: the PR person's
     # e-mail in other case; D5's owner is nobody here -> no team).
-    sales = service.value(Params(RANGE.start, RANGE.end, {"team": "sales"})).figures
+    sales = value_report(Params(RANGE.start, RANGE.end, {"team": "sales"})).figures
     # With: D1 won, D3 lost, R won -> 2 of 3; without: D4 D9 won, D6 D7 lost -> 2 of 4.
     assert sales["opportunities_with_reference"] == 3 and sales["win_rate_with_reference"] == 66.7
     assert sales["opportunities_without_reference"] == 4
@@ -212,13 +214,13 @@ def test_value_filters_and_groups_by_team(deals):
     assert sales["influenced_revenue_by_currency"] == {"USD": 112000.0}
     assert sales["won_revenue_by_currency"] == {"USD": 182000.0}
     assert sales["influenced_pipeline"] == 60000.0
-    pr = service.value(Params(RANGE.start, RANGE.end, {"team": "pr"})).figures
+    pr = value_report(Params(RANGE.start, RANGE.end, {"team": "pr"})).figures
     assert (pr["opportunities_with_reference"], pr["win_rate_with_reference"]) == (1, 100.0)
     assert (pr["opportunities_without_reference"], pr["win_rate_without_reference"]) == (1, 0.0)
-    nobody = service.value(Params(RANGE.start, RANGE.end, {"team": "none"})).figures
+    nobody = value_report(Params(RANGE.start, RANGE.end, {"team": "none"})).figures
     assert nobody["opportunities_without_reference"] == 1
     assert nobody["won_revenue_by_currency"] == {"USD": 0.0, "EUR": 20000.0}
-    by_team = rows_by_first(service.value(Params(RANGE.start, RANGE.end, {"by": "team"})))
+    by_team = rows_by_first(value_report(Params(RANGE.start, RANGE.end, {"by": "team"})))
     assert set(by_team) == {"Sales", "PR", "No team"}
     assert by_team["PR"]["Median cycle days with"] == 59.0  # D2
     assert by_team["No team"]["Median cycle days without"] == 170.0  # D5
@@ -226,7 +228,7 @@ def test_value_filters_and_groups_by_team(deals):
 
 def test_value_filters_and_groups_by_industry(deals):
     # Industry: its requests' first industry, else its account's (D9: banking, not insurance).
-    banking = service.value(Params(RANGE.start, RANGE.end, {"industry": "banking"})).figures
+    banking = value_report(Params(RANGE.start, RANGE.end, {"industry": "banking"})).figures
     # With: D1 won, D3 lost; without: D4 won (account), D9 won (request); pipeline O1.
     assert (banking["opportunities_with_reference"], banking["win_rate_with_reference"]) == (
         2,
@@ -237,7 +239,7 @@ def test_value_filters_and_groups_by_industry(deals):
     assert banking["influenced_pipeline_by_currency"] == {"USD": 60000.0}
     # Cycles: D1 40 with; D4 50 and D9 30 without -> 40.0.
     assert banking["median_cycle_days_without_reference"] == 40.0
-    insurance = service.value(Params(RANGE.start, RANGE.end, {"industry": "insurance"})).figures
+    insurance = value_report(Params(RANGE.start, RANGE.end, {"industry": "insurance"})).figures
     # With: D2 won, R won; without: D5 won (EUR), D7 lost.
     assert insurance["opportunities_with_reference"] == 2
     assert insurance["win_rate_with_reference"] == 100.0
@@ -245,7 +247,7 @@ def test_value_filters_and_groups_by_industry(deals):
     assert insurance["win_rate_without_reference"] == 50.0
     assert insurance["won_revenue_by_currency"] == {"USD": 62000.0, "EUR": 20000.0}
     assert insurance["influenced_pipeline"] == 0.0
-    by_industry = rows_by_first(service.value(Params(RANGE.start, RANGE.end, {"by": "industry"})))
+    by_industry = rows_by_first(value_report(Params(RANGE.start, RANGE.end, {"by": "industry"})))
     assert set(by_industry) == {"Banking", "Insurance", "No industry"}
     # No industry: D6 and D8, both lost without a reference.
     assert by_industry["No industry"]["Opportunities without"] == 2
@@ -265,8 +267,8 @@ def test_summary_api_has_the_same_hand_computed_figures(client, db, deals):
     )
     assert answer.status_code == 200
     value = answer.get_json()["business_value"]
-    assert value == {key: EXPECTED[key] for key in service.SUMMARY_VALUE}
-    assert set(service.SUMMARY_VALUE) >= {
+    assert value == {key: EXPECTED[key] for key in registry.SUMMARY_VALUE}
+    assert set(registry.SUMMARY_VALUE) >= {
         "opportunities_with_reference",
         "win_rate_with_reference",
         "opportunities_without_reference",
@@ -280,10 +282,10 @@ def test_summary_api_has_the_same_hand_computed_figures(client, db, deals):
 
 
 def test_summary_and_report_agree(deals):
-    summary = service.summary(RANGE)["business_value"]
-    assert summary == {key: EXPECTED[key] for key in service.SUMMARY_VALUE}
+    summary = registry.summary(RANGE)["business_value"]
+    assert summary == {key: EXPECTED[key] for key in registry.SUMMARY_VALUE}
     filtered = Params(RANGE.start, RANGE.end, {"team": "sales"})
-    assert service._value_totals(filtered) == service.value(filtered).figures
+    assert value_totals(filtered) == value_report(filtered).figures
 
 
 def test_win_rate_baseline_moves_when_deals_without_requests_are_imported(db):
@@ -295,7 +297,7 @@ def test_win_rate_baseline_moves_when_deals_without_requests_are_imported(db):
         deal = add_deal(crm_id, outcome, 10000, "2026-03-01", owner=sales.email)
         support(deal, sales, "banking", advocate, ask)
     db.session.commit()
-    before = service.value(RANGE).figures
+    before = value_report(RANGE).figures
     # Without a reference: A2 alone, won -> 1 of 1 = 100 %.
     assert (before["opportunities_without_reference"], before["win_rate_without_reference"]) == (
         1,
@@ -309,7 +311,7 @@ def test_win_rate_baseline_moves_when_deals_without_requests_are_imported(db):
             source="csv",
         )
     db.session.commit()
-    after = service.value(RANGE).figures
+    after = value_report(RANGE).figures
     # Without: A2 won, three lost -> 1 of 4 = 25 %; with a reference: A1 alone, unchanged.
     assert (after["opportunities_without_reference"], after["win_rate_without_reference"]) == (
         4,
@@ -326,7 +328,7 @@ def test_a_deal_without_a_close_date_counts_by_its_requests_needed_by(db):
     request.needed_by = day("2026-05-01")
     add_deal("NC2", "won", 1000, None)  # no request, no close date: left out
     db.session.commit()
-    figures = service.value(RANGE).figures
+    figures = value_report(RANGE).figures
     assert figures["opportunities_with_reference"] == 1 and figures["lost_with_reference"] == 1
     assert figures["opportunities_without_reference"] == 0
 
@@ -364,8 +366,8 @@ def test_report_page_and_csv_show_sample_sizes_cycles_and_each_currency(client, 
 def test_value_runs_the_same_statements_whatever_the_number_of_deals(app, db, deals):
     def statements() -> int:
         with QueryCounter(_db.engine) as counter:
-            service.value(Params(RANGE.start, RANGE.end, {"by": "team"}))
-            service.summary(RANGE)
+            value_report(Params(RANGE.start, RANGE.end, {"by": "team"}))
+            registry.summary(RANGE)
         return counter.count
 
     small = statements()
@@ -401,5 +403,5 @@ def test_demo_links_each_request_to_its_deal_and_adds_deals_without_requests(db,
         assert 20 <= (deal.close_date - deal.opened_on).days <= 200, deal.crm_id
         assert deal.owner_email in sellers
     assert {deal.outcome for deal in alone} == {"won", "lost", "open"}
-    figures = service.value(service.parse_params("value", {})).figures
+    figures = value_report(parse_params("value", {})).figures
     assert figures["opportunities_without_reference"] > figures["opportunities_with_reference"]

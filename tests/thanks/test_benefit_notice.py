@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.benefits import service as benefits
+from portal.benefits.catalog import create_benefit, set_benefit_status
 from portal.notifications.models import Notification, OutboxMessage
 from portal.notifications.service import save_settings
 from portal.thanks.models import AdvocateThanks
@@ -36,7 +36,7 @@ def test_only_eligible_advocates_hear_of_a_new_benefit(db):
     _points(no_login, 100)
     db.session.commit()
 
-    benefit = benefits.create_benefit(
+    benefit = create_benefit(
         manager, {"kind": "conference_pass", "title": "Summit pass", "points_cost": 100}
     )
     db.session.commit()
@@ -55,9 +55,9 @@ def test_only_eligible_advocates_hear_of_a_new_benefit(db):
     ]
 
     # Closed and opened again: the same advocates are not told twice; one who can now is.
-    benefits.set_benefit_status(manager, benefit, "closed")
+    set_benefit_status(manager, benefit, "closed")
     _points(poor, 60)
-    benefits.set_benefit_status(manager, benefit, "open")
+    set_benefit_status(manager, benefit, "open")
     db.session.commit()
     assert _notice_recipients(db) == [
         "nologin@customer.example",
@@ -71,7 +71,7 @@ def test_eligibility_rules_of_the_benefit_apply(db):
     manager = UserFactory(role="manager")
     chosen, _ = advocate_with_login(email="chosen@customer.example")
     advocate_with_login(email="other@customer.example")
-    benefits.create_benefit(
+    create_benefit(
         manager,
         {
             "kind": "advisory_board",
@@ -80,7 +80,7 @@ def test_eligibility_rules_of_the_benefit_apply(db):
             "allowed_advocate_ids": [chosen.id],
         },
     )
-    benefits.create_benefit(
+    create_benefit(
         manager,
         {"kind": "training", "title": "Veterans' training", "eligibility": "min_completed",
          "min_completed": 1},
@@ -94,7 +94,7 @@ def test_an_advocate_who_chose_in_app_only_gets_no_email(db):
     _, user = advocate_with_login(email="quiet@customer.example")
     save_settings(user, {"benefit_opened": "in_app"})
     db.session.commit()
-    benefits.create_benefit(manager, {"kind": "training", "title": "Free training"})
+    create_benefit(manager, {"kind": "training", "title": "Free training"})
     db.session.commit()
     assert _notice_recipients(db) == []
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id))
@@ -105,7 +105,7 @@ def test_the_notices_commit_with_the_change_or_not_at_all(db):
     manager = UserFactory(role="manager")
     advocate_with_login()
     db.session.commit()
-    benefits.create_benefit(manager, {"kind": "training", "title": "Never saved"})
+    create_benefit(manager, {"kind": "training", "title": "Never saved"})
     db.session.rollback()
     assert _notice_recipients(db) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AdvocateThanks)) == 0
