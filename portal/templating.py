@@ -18,7 +18,7 @@ from markupsafe import Markup
 from portal.auth.permissions import can
 from portal.program import translations
 from portal.program.ask_templates import template_text
-from portal.program.custom_fields import criteria_words
+from portal.program.custom_field_matching import criteria_words
 from portal.program.policy import program_name
 from portal.program.taxonomy import fixed_labels
 from portal.vocab import label, use_fixed_labels

@@ -10,7 +10,7 @@ from portal.auth.models import User
 from portal.auth.permissions import PERMISSIONS, PROGRAM, can
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
-from portal.program import custom_fields
+from portal.program import custom_field_values
 from portal.program.service import Vocabulary
 from portal.validation import Checker
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
@@ -82,7 +82,7 @@ def can_edit_account(actor, account: Account) -> bool:
 
 
 def create_account(actor, data: dict) -> Account:
-    clean = custom_fields.check_record("account", data, check_account_data, creating=True)
+    clean = custom_field_values.check_record("account", data, check_account_data, creating=True)
     _check_unique_crm_id(clean)
     if actor is not None and actor.role == "csm":
         # A CSM logs accounts they look after.
@@ -99,7 +99,7 @@ def update_account(actor, account: Account, data: dict) -> dict:
     """Apply a partial update; return {field: [old, new]}."""
     if not can_edit_account(actor, account):
         raise Forbidden("You can only change accounts you look after.")
-    clean = custom_fields.check_record(
+    clean = custom_field_values.check_record(
         "account",
         data,
         lambda own: check_account_data(own, partial=True, keep=account),

@@ -16,7 +16,7 @@ from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import show_service_errors
-from portal.program import custom_fields
+from portal.program import custom_field_values
 from portal.program.service import taxonomy_choices, taxonomy_labels
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 
@@ -90,7 +90,7 @@ def index():
         statuses=ACCOUNT_STATUSES,
         advocate_counts=advocate_counts,
         term=term_labeller(),
-        custom=custom_fields.Shown("account"),
+        custom=custom_field_values.Shown("account"),
     )
 
 
@@ -137,7 +137,7 @@ def detail(account_id: int):
         may_edit=service.can_edit_account(current_user, account),
         may_add_advocate=may_see_advocates,
         term=term_labeller(),
-        custom=custom_fields.Shown("account"),
+        custom=custom_field_values.Shown("account"),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from portal.advocates.service import needs_consent
+from portal.advocates.self_service import needs_consent
 from portal.errors import json_error
 
 # Reachable before consent: the terms themselves, signing out, one-click answers from e-mail,

@@ -1,4 +1,5 @@
-"""Advocate forms: they shape the input; advocates.service checks it and words the messages."""
+"""Advocate forms: they shape the input; the advocates services (service, self_service,
+preferences) check it and word the messages."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.models import Account
-from portal.advocates import service
+from portal.advocates import privacy, service
 from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
@@ -17,7 +17,7 @@ from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import show_service_errors
-from portal.program import custom_fields
+from portal.program import custom_field_values
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
 from portal.recruiting import service as recruiting
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
@@ -100,7 +100,7 @@ def index():
         seniorities=SENIORITIES,
         industries=taxonomy_choices("industry"),
         regions=REGIONS,
-        custom=custom_fields.Shown("advocate"),
+        custom=custom_field_values.Shown("advocate"),
     )
 
 
@@ -171,7 +171,7 @@ def detail(advocate_id: int):
         may_edit=service.can_edit_advocate(current_user, advocate),
         moves=[(status, MOVES[status], CONFIRM.get(status)) for status in moves],
         term=term_labeller(),
-        custom=custom_fields.Shown("advocate"),
+        custom=custom_field_values.Shown("advocate"),
     )
 
 
@@ -228,7 +228,7 @@ def confirm_erasure(advocate_id: int):
     """A manager confirms an advocate's erasure request: they are anonymized."""
     advocate = _advocate_or_404(advocate_id)
     try:
-        service.confirm_erasure(current_user, advocate)
+        privacy.confirm_erasure(current_user, advocate)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

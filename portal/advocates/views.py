@@ -19,7 +19,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import i18n
-from portal.advocates import service
+from portal.advocates import preferences as advocate_preferences
+from portal.advocates import privacy, self_service
 from portal.advocates.forms import (
     COMMON_TIMEZONES,
     LIMIT_NAMES,
@@ -156,7 +157,7 @@ def terms():
             form.agree.errors.append(_("Tick the box to accept the terms, or sign out."))
         else:
             try:
-                service.accept_terms(current_user, advocate, form.version.data or None)
+                self_service.accept_terms(current_user, advocate, form.version.data or None)
             except DomainError as error:
                 db.session.rollback()
                 flash(error.message, "error")
@@ -170,7 +171,7 @@ def terms():
         form=form,
         advocate=advocate,
         version=version,
-        needed=service.needs_consent(advocate),
+        needed=self_service.needs_consent(advocate),
         renewal=advocate.consent_version is not None and advocate.consent_version != version,
         defaults=_defaults(),
         terms_html=program_terms.current_text(),
@@ -184,7 +185,7 @@ def profile():
     form = ProfileForm(obj=advocate)
     if form.validate_on_submit():
         try:
-            changed = service.update_profile(current_user, advocate, form.to_data())
+            changed = self_service.update_profile(current_user, advocate, form.to_data())
         except DomainError as error:
             db.session.rollback()
             _form_errors(form, error)
@@ -221,11 +222,12 @@ def _preferences_page(advocate, form=None, blackout_form=None, pause_form=None, 
         form=form,
         blackout_form=blackout_form or BlackoutForm(formdata=None),
         pause_form=pause_form or PauseForm(formdata=None),
-        blackouts=service.current_blackouts(advocate),
+        blackouts=advocate_preferences.current_blackouts(advocate),
         defaults=_defaults(),
-        today=service.local_today(advocate),
+        today=advocate_preferences.local_today(advocate),
         paused=advocate.paused_until
-        if advocate.paused_until and advocate.paused_until > service.local_today(advocate)
+        if advocate.paused_until
+        and advocate.paused_until > advocate_preferences.local_today(advocate)
         else None,
     ), status
 
@@ -239,7 +241,7 @@ def preferences():
     form = PreferencesForm()
     if form.validate_on_submit():
         try:
-            changed = service.update_preferences(
+            changed = advocate_preferences.update_preferences(
                 current_user, advocate, form.to_data(), partial=True
             )
         except DomainError as error:
@@ -259,7 +261,7 @@ def add_blackout():
     form = BlackoutForm()
     if form.validate_on_submit():
         try:
-            service.add_blackout(current_user, advocate, form.to_data())
+            advocate_preferences.add_blackout(current_user, advocate, form.to_data())
         except DomainError as error:
             db.session.rollback()
             _form_errors(form, error)
@@ -275,7 +277,7 @@ def add_blackout():
 def remove_blackout(blackout_id: int):
     advocate = _me()
     try:
-        service.remove_blackout(current_user, advocate, blackout_id)
+        advocate_preferences.remove_blackout(current_user, advocate, blackout_id)
     except NotFound:
         abort(404)
     db.session.commit()
@@ -290,7 +292,7 @@ def pause():
     form = PauseForm()
     if form.validate_on_submit():
         try:
-            service.pause(current_user, advocate, form.until.data)
+            advocate_preferences.pause(current_user, advocate, form.until.data)
         except DomainError as error:
             db.session.rollback()
             form.until.errors.extend(error.fields.values() or [error.message])
@@ -311,7 +313,7 @@ def pause():
 @require("advocate.self")
 def resume():
     advocate = _me()
-    if service.unpause(current_user, advocate):
+    if advocate_preferences.unpause(current_user, advocate):
         db.session.commit()
         flash(_("Welcome back: you can be asked again."), "success")
     return redirect(url_for("me.preferences", _anchor="pause"))
@@ -355,7 +357,7 @@ def answer(ask_id: int, action: str):
     form = AcceptAskForm() if accept else DeclineAskForm()
     if form.validate_on_submit():
         try:
-            service.answer_my_ask(current_user, found, form.to_data(), accept=accept)
+            self_service.answer_my_ask(current_user, found, form.to_data(), accept=accept)
             if accept:
                 offer_on_accept(found)  # times offered on the accept form, if any
         except DomainError as error:
@@ -407,7 +409,7 @@ def withdraw(ask_id: int):
 @require("advocate.self")
 def history():
     advocate = _me()
-    years = service.history_years(advocate)
+    years = self_service.history_years(advocate)
     args = ListFilters(request.args)
     year = args.choice("year", [str(y) for y in years])
     year = int(year) if year else None
@@ -421,7 +423,7 @@ def history():
         kind=kind,
         activity_types=choices(ACTIVITY_TYPES),
         filtered=bool(year or kind),
-        **service.history(advocate, year=year, activity_type=kind or None),
+        **self_service.history(advocate, year=year, activity_type=kind or None),
     )
 
 
@@ -432,7 +434,7 @@ def leave():
     form = LeaveForm()
     if form.validate_on_submit():
         try:
-            withdrawn = service.leave_program(current_user, advocate, form.reason.data)
+            withdrawn = self_service.leave_program(current_user, advocate, form.reason.data)
         except DomainError as error:
             db.session.rollback()
             _form_errors(form, error)
@@ -453,7 +455,7 @@ def leave():
         "advocates/portal/leave.html",
         advocate=advocate,
         form=form,
-        live=service.live_asks(advocate),
+        live=self_service.live_asks(advocate),
     ), _status(form)
 
 
@@ -461,7 +463,7 @@ def leave():
 @require("advocate.self")
 def download_data():
     advocate = _me()
-    data = service.export_data(current_user, advocate)
+    data = privacy.export_data(current_user, advocate)
     db.session.commit()
     response = current_app.response_class(
         json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json"
@@ -479,7 +481,7 @@ def download_data():
 def request_erasure():
     advocate = _me()
     try:
-        service.request_erasure(current_user, advocate)
+        privacy.request_erasure(current_user, advocate)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from portal.advocates import service as advocates
+from portal.advocates import self_service
 from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import changed_since, filters, json_body, paginate, query_args
@@ -70,7 +70,7 @@ def _answer(ask_id: int, *, accept: bool):
     ask = asks.get_ask(actor, ask_id)  # another advocate's ask: 404
     data = json_body()
     try:
-        advocates.answer_my_ask(actor, ask, data, accept=accept)
+        self_service.answer_my_ask(actor, ask, data, accept=accept)
     except DomainError as error:
         db.session.rollback()
         if not error.fields:

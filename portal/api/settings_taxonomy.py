@@ -11,7 +11,7 @@ from portal.api.blueprint import bp
 from portal.api.common import created, json_body, only_fields
 from portal.api.schemas import AnswerSchema
 from portal.extensions import db
-from portal.program import taxonomy
+from portal.program import taxonomy, taxonomy_merge
 
 
 class TaxonomyTermSchema(AnswerSchema):
@@ -258,7 +258,7 @@ def merge_taxonomy_term(kind: str, term_id: int):
     taxonomy.check_admin(actor)
     body = json_body()
     only_fields(body, ("into",))
-    rows = taxonomy.merge_terms(actor, kind, term_id, body.get("into"))
+    rows = taxonomy_merge.merge_terms(actor, kind, term_id, body.get("into"))
     db.session.commit()
     term = taxonomy.get_term(kind, term_id)
     into = taxonomy.get_term(kind, term.merged_into_id)

@@ -40,7 +40,7 @@ from portal.asks.eligibility_counts import FAIR_COUNTED, counts_of
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.database import aware_utc, listen_to_flushes, now_utc
 from portal.extensions import db
-from portal.program import custom_fields
+from portal.program import custom_field_matching
 from portal.program.models import ProgramSetting, TaxonomyTerm
 from portal.program.service import DEFAULT_LIMIT_KEYS, DEFAULTS
 from portal.recruiting.models import Referenceability
@@ -314,7 +314,7 @@ class _Lookups:
     """What every row depends on besides the advocate's own records (see `_lookups`)."""
 
     settings: dict[str, object]  # the rows of program_settings, key -> value
-    choice_keys: dict[str, frozenset[str]]  # custom_fields.choice_keys()
+    choice_keys: dict[str, frozenset[str]]  # custom_field_matching.choice_keys()
     terms: dict[tuple[str, str], int]  # term_ids()
 
 
@@ -322,7 +322,7 @@ class _Lookups:
 def _lookups_query() -> sa.CompoundSelect:
     text, number = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
     value = sa.cast(sa.null(), ProgramSetting.value.type)
-    choices, terms = custom_fields.choice_keys_query(), _terms_query()
+    choices, terms = custom_field_matching.choice_keys_query(), _terms_query()
     setting = (ProgramSetting.key, text, number, ProgramSetting.value)
     return sa.union_all(
         sa.select(sa.literal("setting", sa.String), *setting),
@@ -347,7 +347,7 @@ def _lookups() -> _Lookups:
             choices.append((first, second))
         else:
             terms[first, second] = number
-    return _Lookups(settings, custom_fields.choice_keys(choices), terms)
+    return _Lookups(settings, custom_field_matching.choice_keys(choices), terms)
 
 
 def refresh_advocates(advocate_ids: Iterable[int], at: dt.datetime | None = None) -> int:
@@ -434,7 +434,7 @@ def _refresh(
         )
         # Under their own names: the write computes `fairness` from them with the SQL formula.
         row.update(n_90d=counted.asks_90d, n_12m=counted.asks_12m, last_at=counted.last_asked_at)
-        row["crit_custom"] = custom_fields.framed_values(advocate, lookups.choice_keys)
+        row["crit_custom"] = custom_field_matching.framed_values(advocate, lookups.choice_keys)
         rows.append(row)
     _write(rows, gone=set(ids) - set(advocates))
     return len(rows)

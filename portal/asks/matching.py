@@ -40,7 +40,7 @@ from portal.asks.eligibility import (
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.database import now_utc
 from portal.extensions import db
-from portal.program import custom_fields
+from portal.program import custom_field_matching
 from portal.program.models import TaxonomyTerm
 from portal.program.service import get_setting
 from portal.program.taxonomy import expand_groups
@@ -103,7 +103,7 @@ def requested_terms(
         if criteria.get(key)
     }
     expanded = vocabulary.expand(chosen) if vocabulary is not None else expand_groups(chosen)
-    return custom_fields.requested(criteria) | expanded
+    return custom_field_matching.requested(criteria) | expanded
 
 
 def _weights(override: dict | None = None) -> dict[str, int]:
@@ -111,7 +111,7 @@ def _weights(override: dict | None = None) -> dict[str, int]:
     candidate weights instead of the program's (the policy page's preview)."""
     weights = (override if override is not None else get_setting("match_weights")) or {}
     tenths = {kind: round(float(weights.get(kind, 0)) * 10) for kind in CRITERIA_KINDS.values()}
-    return custom_fields.Weights(tenths, custom=custom_fields.weight(weights))
+    return custom_field_matching.Weights(tenths, custom=custom_field_matching.weight(weights))
 
 
 def _prospect_key(request: ReferenceRequest) -> str:
@@ -197,8 +197,8 @@ def _shares(kind: str, values: list[str]):
     """SQL truth of "the advocate shares one of `values` of `kind`" on the eligibility row,
     from the framed text or the column itself."""
     e = AdvocateEligibility
-    if custom_fields.is_custom(kind):
-        return custom_fields.shares(kind, values)
+    if custom_field_matching.is_custom(kind):
+        return custom_field_matching.shares(kind, values)
     if kind in MULTI_KINDS:
         column = getattr(e, MULTI_KINDS[kind])
         return sa.or_(*(column.contains(f"|{value}|", autoescape=True) for value in values))
@@ -500,7 +500,7 @@ def relevance_reasons(advocate: Advocate, terms: dict[str, list[str]], labels) -
         if shared:
             words = ", ".join(_words(kind, value, labels) for value in shared)
             reasons.append(f"{REASON_WORDS[kind]}: {words}")
-    return reasons + custom_fields.reasons(advocate, terms, labels)
+    return reasons + custom_field_matching.reasons(advocate, terms, labels)
 
 
 def fairness_reason(asks_90d: int, asks_12m: int, last_asked_at) -> str:

@@ -30,7 +30,7 @@ from portal.notifications import calendar
 from portal.notifications.models import OutboxMessage
 from portal.notifications.service import notify, queue_email
 from portal.opportunities import service as opportunities
-from portal.program import custom_fields
+from portal.program import custom_field_matching
 from portal.program.ask_templates import template_text
 from portal.program.service import get_setting, taxonomy_values
 from portal.urls import external_url
@@ -662,7 +662,7 @@ def check_request_data(
             for key in criteria:
                 if key not in CRITERIA_ALLOWED and key != "custom":
                     checker.error(f"criteria.{key}", "Unknown criterion.")
-            custom, custom_errors = custom_fields.check_criteria(criteria.get("custom"))
+            custom, custom_errors = custom_field_matching.check_criteria(criteria.get("custom"))
             for name, why in custom_errors.items():
                 checker.error(name, why)
             if custom:

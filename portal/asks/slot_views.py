@@ -18,7 +18,7 @@ from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.i18n import gettext
-from portal.notifications.service import _zone
+from portal.notifications.localization import _zone
 from portal.templating import viewer_zone
 
 bp = Blueprint("slots", __name__)

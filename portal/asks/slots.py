@@ -25,7 +25,8 @@ from portal.auth.permissions import PROGRAM
 from portal.database import lock_row, now_utc
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.notifications.service import _zone, queue_email
+from portal.notifications.localization import _zone
+from portal.notifications.service import queue_email
 from portal.urls import external_url
 from portal.vocab import in_sentence, label
 

@@ -33,14 +33,9 @@ from portal.auth.permissions import PROGRAM
 from portal.database import now_utc
 from portal.events import Event, subscribe
 from portal.extensions import db
+from portal.notifications.localization import _zone, recipient_zone, time_helpers
 from portal.notifications.models import CalendarFeed, OutboxMessage
-from portal.notifications.service import (
-    _zone,
-    program_name,
-    queue_email,
-    recipient_zone,
-    time_helpers,
-)
+from portal.notifications.service import program_name, queue_email
 from portal.program.policy import mail_from
 from portal.vocab import label
 

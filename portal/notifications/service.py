@@ -7,7 +7,8 @@ for a recipient with a login, and honours the recipient's choice for the event t
 `in_app` only, or a weekly `digest` (see `portal.notifications.digest`). Security mails
 (password reset, invitations, sign-in links) always go by e-mail. Delivery is the sender's job.
 Code that writes many messages at once (reminders, the digest) reads their recipients up front
-with `Audience`.
+with `Audience`. The choices are in `portal.notifications.settings`, time zones and languages
+in `portal.notifications.localization`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -25,63 +26,9 @@ from portal import i18n
 from portal.auth.links import link_refs_in
 from portal.auth.models import User
 from portal.extensions import db
+from portal.notifications.localization import _advocate_row, _locale_of, _zone_of, time_helpers
 from portal.notifications.models import Notification, NotificationSetting, OutboxMessage
-
-CHANNELS = ("email", "in_app", "digest")
-CHANNEL_LABELS = {"email": "E-mail", "in_app": "In the portal only", "digest": "Weekly digest"}
-
-# Event types a user may choose for, with the words on the settings page and who gets them.
-ADVOCATE = frozenset({"advocate"})
-STAFF = frozenset({"requester", "csm", "manager", "admin"})
-EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
-    "ask_placed": ("Someone asks for your help", ADVOCATE),
-    "ask_reminder": ("Reminders to answer an ask", ADVOCATE),
-    "ask_withdrawn": ("An ask to you is no longer needed", ADVOCATE),
-    "claim_decided": ("Decisions on your benefit claims", ADVOCATE),
-    "claim_promoted": ("A place opens for a waitlisted claim", ADVOCATE),
-    "claim_points_expiring": ("Your points are about to expire", ADVOCATE),
-    "thank_you": ("Thanks for an activity you completed", ADVOCATE),
-    "help_achieved": ("What a deal you helped achieved", ADVOCATE),
-    "benefit_opened": ("A new benefit you can claim", ADVOCATE),
-    "ask_answered": ("An advocate answers your request", STAFF),
-    "request_fulfilled": ("Your request has enough advocates", STAFF),
-    "advocate_left": ("An advocate of your request leaves the program", STAFF),
-    "follow_ups_due": ("Follow-ups due with advocates", frozenset({"csm", "manager", "admin"})),
-    "content_expiring": ("Customer approval of content ends soon", frozenset({"manager", "admin"})),
-    "ask_scheduled": ("Calendar invitations for scheduled activities", ADVOCATE | STAFF),
-    "contact_asked": ("A contact at an account you look after is asked", frozenset({"csm"})),
-    "nomination_received": (
-        "A contact at an account you look after is nominated",
-        frozenset({"csm", "manager", "admin"}),
-    ),
-    "work_shared": ("An activity is shared with a request of yours", STAFF),
-    "executive_summary": ("The program's summary of headline figures", frozenset({"executive"})),
-}
-# Templates that belong to another template's event type.
-TEMPLATE_EVENTS = {
-    "ask_cancelled": "ask_scheduled",
-    "ask_rescheduled": "ask_scheduled",
-    "ask_slots_offered": "ask_scheduled",  # times to pick: part of getting a date
-    "ask_backed_out": "advocate_left",
-    "ask_vetoed": "ask_answered",
-    "nomination_objection_decided": "nomination_received",
-    "work_shared_added": "work_shared",
-    "work_shared_joined": "work_shared",
-    "work_shared_completed": "work_shared",
-}
-# Always e-mailed, never in-app: they carry a link to sign in or set a password.
-SECURITY_TEMPLATES = frozenset(
-    {
-        "password_reset",
-        "invitation",
-        "invitation_reminder",
-        "advocate_invitation",
-        "advocate_invitation_reminder",
-        "magic_link",
-        "sign_in_link",
-        "self_nomination_confirm",
-    }
-)
+from portal.notifications.settings import CHANNELS, SECURITY_TEMPLATES, channel_for, event_type_of
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -90,198 +37,6 @@ def clean_header(value: str, max_length: int = 300) -> str:
     """One line of plain text for a mail header: line breaks and control characters become a
     space, so user-supplied text (names, titles) can never add a header."""
     return re.sub(r"\s{2,}", " ", _CONTROL.sub(" ", value or "")).strip()[:max_length]
-
-
-def event_type_of(template: str) -> str:
-    return TEMPLATE_EVENTS.get(template, template)
-
-
-def event_types_for(user) -> list[str]:
-    """The event types a user may choose for, in settings-page order."""
-    return [name for name, (_, roles) in EVENT_TYPES.items() if user.role in roles]
-
-
-def channel_for(user, event_type: str) -> str:
-    """The user's choice for `event_type`; e-mail unless they chose otherwise."""
-    if user is None or event_type in SECURITY_TEMPLATES:
-        return "email"
-    chosen = db.session.scalar(
-        sa.select(NotificationSetting.channel).where(
-            NotificationSetting.user_id == user.id, NotificationSetting.event_type == event_type
-        )
-    )
-    return chosen if chosen in CHANNELS else "email"
-
-
-def settings_of(user) -> dict[str, str]:
-    """{event type: channel} for every event type the user may choose for."""
-    chosen = dict(
-        db.session.execute(
-            sa.select(NotificationSetting.event_type, NotificationSetting.channel).where(
-                NotificationSetting.user_id == user.id
-            )
-        ).all()
-    )
-    return {name: chosen.get(name, "email") for name in event_types_for(user)}
-
-
-def save_settings(actor, choices: dict[str, str]) -> dict[str, list]:
-    """Store the actor's own choices; returns {event type: [old, new]} for what changed."""
-    from portal.audit import service as audit
-    from portal.errors import ValidationFailed
-
-    current = settings_of(actor)
-    errors = {
-        name: f"Must be one of: {', '.join(CHANNELS)}."
-        for name, channel in choices.items()
-        if name in current and channel not in CHANNELS
-    }
-    errors.update({name: "Unknown event type." for name in choices if name not in current})
-    if errors:
-        raise ValidationFailed(next(iter(errors.values())), fields=errors)
-    rows = {
-        row.event_type: row
-        for row in db.session.scalars(
-            sa.select(NotificationSetting).where(NotificationSetting.user_id == actor.id)
-        )
-    }
-    changed = {}
-    for name, channel in choices.items():
-        if current[name] == channel:
-            continue
-        changed[name] = [current[name], channel]
-        if name in rows:
-            rows[name].channel = channel
-        else:
-            db.session.add(NotificationSetting(user_id=actor.id, event_type=name, channel=channel))
-    if changed:
-        db.session.flush()
-        audit.record(actor, "notifications.settings_changed", actor, changed)
-    return changed
-
-
-def set_timezone(actor, name) -> bool:
-    """A staff user's own time zone, for the times in their messages and pages (an advocate's
-    comes from their profile). True when it changed."""
-    from portal.audit import service as audit
-    from portal.errors import DomainError, ValidationFailed
-    from portal.validation import Checker
-
-    if actor.role == "advocate":
-        raise DomainError("Change your time zone in your profile.", field="timezone")
-    checker = Checker({"timezone": (name or "").strip()}, allowed=("timezone",))
-    checker.timezone("timezone")
-    zone = checker.done()["timezone"]
-    if not zone:  # blank: a page sent without it (the column may not be empty)
-        raise ValidationFailed("Choose your time zone.", field="timezone")
-    if zone == actor.timezone:
-        return False
-    old, actor.timezone = actor.timezone, zone
-    audit.record(actor, "user.timezone_changed", actor, {"from": old, "to": zone})
-    return True
-
-
-# -- time zones -------------------------------------------------------------------------------
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _advocate_row(recipient: str):
-    """(timezone, locale, languages) of the advocate with this address, or None (one query)."""
-    from portal.advocates.models import Advocate
-
-    return db.session.execute(
-        sa.select(Advocate.timezone, Advocate.locale, Advocate.languages)
-        .where(sa.func.lower(Advocate.email) == recipient.lower())
-        .limit(1)
-    ).first()
-
-
-def _zone_of(advocate_zone: str | None, user) -> ZoneInfo:
-    if advocate_zone:
-        return _zone(advocate_zone)
-    if user is not None:
-        return _zone(user.timezone)
-    return _zone(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
-
-
-def _locale_of(row) -> str:
-    """The locale of messages to the advocate of `row` (timezone, locale, languages), else
-    English (staff, strangers)."""
-    if row is None:
-        return i18n.DEFAULT_LOCALE
-    return i18n.locale_from(row[1], row[2])
-
-
-def recipient_zone(recipient: str, user=None) -> ZoneInfo:
-    """The recipient's zone: the advocate's own `timezone` when the address is an advocate's,
-    else the user's, else the program's default (UTC)."""
-    row = _advocate_row(recipient)
-    return _zone_of(row[0] if row else None, user)
-
-
-def recipient_locale(recipient: str) -> str:
-    """The locale of messages to `recipient`: an advocate's (`i18n.locale_for_advocate`) when
-    the address is an advocate's, else English (staff read the portal in English)."""
-    return _locale_of(_advocate_row(recipient))
-
-
-# strftime directives and the CLDR fields they stand for (for Babel's skeletons).
-_SKELETON = {"A": "EEEE", "a": "EEE", "d": "d", "e": "d", "B": "MMMM", "b": "MMM", "m": "MM",
-             "Y": "y", "y": "yy"}  # fmt: skip
-
-
-def _babel_local(value: dt.datetime | dt.date, fmt: str, locale: str) -> str:
-    """`value` as `fmt` (strftime) says in English, written the locale's way: the same fields
-    (weekday, day, month, year; hours and minutes) in the locale's order and words."""
-    from babel import dates
-
-    fields = re.findall(r"%(.)", fmt)
-    skeleton = "".join(_SKELETON[f] for f in fields if f in _SKELETON)
-    day = dates.format_skeleton(skeleton, value, locale=locale) if skeleton else ""
-    if not isinstance(value, dt.datetime) or not ({"H", "M", "I"} & set(fields)):
-        return day
-    time = dates.format_time(value, "short", locale=locale)
-    if not day:
-        return time
-    return (
-        dates.get_datetime_format("medium", locale=locale).replace("{1}", day).replace("{0}", time)
-    )
-
-
-def time_helpers(zone: ZoneInfo, locale: str | None = None) -> dict:
-    """Template functions that show times in `zone`, naming the zone, written for `locale`
-    (English: the strftime formats as they are; another locale: Babel's words and order)."""
-    locale = i18n.supported(locale) or i18n.DEFAULT_LOCALE
-
-    def local_time(value: dt.datetime | None, fmt: str = "%A %d %B %Y, %H:%M") -> str:
-        if value is None:
-            return ""
-        here = value.astimezone(zone)
-        if locale != i18n.DEFAULT_LOCALE:
-            return f"{_babel_local(here, fmt, locale)} {here.tzname()} ({zone.key})"
-        return f"{here.strftime(fmt)} {here.tzname()} ({zone.key})"
-
-    def local_day(value: dt.date | dt.datetime | None) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, dt.datetime):
-            value = value.astimezone(zone).date()
-        if locale != i18n.DEFAULT_LOCALE:
-            from babel.dates import format_date
-
-            return format_date(value, "long", locale=locale)
-        return value.strftime("%d %B %Y")
-
-    return {"local_time": local_time, "local_day": local_day, "zone_name": zone.key}
-
-
-# -- writing ------------------------------------------------------------------------------------
 
 
 def _recipient_user(recipient: str, context: dict):

@@ -13,7 +13,7 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.filters import current_page
 from portal.notifications import calendar, inapp
-from portal.notifications import service as notifications
+from portal.notifications import settings as notification_settings
 from portal.urls import external_url, is_safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -71,14 +71,14 @@ def read_all():
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    current = notifications.settings_of(current_user)
+    current = notification_settings.settings_of(current_user)
     errors = {}
     if request.method == "POST":
         choices = {name: request.form.get(name, "") for name in current}
         try:
-            changed = notifications.save_settings(current_user, choices)
+            changed = notification_settings.save_settings(current_user, choices)
             if current_user.role != "advocate":
-                changed = notifications.set_timezone(
+                changed = notification_settings.set_timezone(
                     current_user, request.form.get("timezone", "")
                 ) or bool(changed)
         except ValidationFailed as error:
@@ -96,8 +96,8 @@ def settings():
         "notifications/settings.html",
         current=current,
         errors=errors,
-        event_types=notifications.EVENT_TYPES,
-        channels=notifications.CHANNEL_LABELS,
+        event_types=notification_settings.EVENT_TYPES,
+        channels=notification_settings.CHANNEL_LABELS,
         timezone=request.form.get("timezone", current_user.timezone)
         if errors
         else current_user.timezone,

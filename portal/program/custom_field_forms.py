@@ -1,6 +1,7 @@
 """Forms for custom fields: the administrators' definition form, the typed inputs of the
-account and advocate forms, and a request's custom criteria. Inputs carry text; the service
-(`custom_fields.check_values`, `check_criteria`) types and checks them and names the field."""
+account and advocate forms, and a request's custom criteria. Inputs carry text; the services
+(`custom_field_values.check_values`, `custom_field_matching.check_criteria`) type and check them
+and name the field."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import Optional
 
 from portal.forms import Required, text_or_empty
-from portal.program import custom_fields
+from portal.program import custom_field_matching, custom_field_values, custom_fields
 from portal.program.models import CustomField
 from portal.program.service import Vocabulary, taxonomy_labels
 
@@ -120,7 +121,7 @@ class CustomValuesField(Field):
 
     def values(self) -> dict:
         """What the service takes: the active fields' values as sent or stored."""
-        return custom_fields.TextValues(
+        return custom_field_values.TextValues(
             {field.key: self.data.get(field.key) for field in self.definitions}
         )
 
@@ -160,7 +161,7 @@ class CustomCriteriaField(Field):
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, **kwargs)
-        fields = custom_fields.criteria_fields()
+        fields = custom_field_matching.criteria_fields()
         self.criteria = [(key, found[0]) for key, found in sorted(fields.items())]
         self._kinds = {key: {f.taxonomy_kind for f in found} for key, found in fields.items()}
         self._vocabulary: Vocabulary | None = None

@@ -35,7 +35,8 @@ from portal.vocab import ACTIVITY_TYPES
 
 # Relevance kinds a request's criteria compare, in the order the page shows them.
 WEIGHT_KINDS = ("industry", "product", "use_case", "region", "segment", "seniority", "language")
-# A requested custom field (portal.program.custom_fields) the advocate shares weighs `custom`.
+# A requested custom field (portal.program.custom_field_matching) the advocate shares weighs
+# `custom`.
 WEIGHT_KINDS += ("custom",)
 WEIGHT_MAX = 10
 NAME_MAX = 80  # the program's name: the navigation bar, subjects, calendar names

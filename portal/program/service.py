@@ -60,7 +60,7 @@ DEFAULTS: dict[str, object] = {
         "segment": 1,
         "seniority": 1,
         "language": 1,
-        # Each requested custom field (portal.program.custom_fields) the advocate shares.
+        # Each requested custom field (portal.program.custom_field_matching) the advocate shares.
         "custom": 2,
     },
     "self_service_activity_types": ["peer_review", "quote"],

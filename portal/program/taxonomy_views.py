@@ -10,7 +10,7 @@ from portal.auth.permissions import require
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import REFUSED, commit_or_show
-from portal.program import taxonomy
+from portal.program import taxonomy, taxonomy_merge
 from portal.program.taxonomy_forms import (
     KindForm,
     KindLabelForm,
@@ -203,7 +203,7 @@ def merge(key: str, term_id: int):
         into = str(form.into.data or "")
         into = int(into) if into.isdigit() else into
         counts = commit_or_show(
-            taxonomy.merge_terms, current_user, key, term.id, into, form=form, fallback="into"
+            taxonomy_merge.merge_terms, current_user, key, term.id, into, form=form, fallback="into"
         )
         if counts is not REFUSED:
             flash(f"Merged: {sum(counts.values())} record(s) moved.", "success")

@@ -33,7 +33,7 @@ from portal.csvio import CsvFileError
 from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
-from portal.program import custom_fields
+from portal.program import custom_field_values
 from portal.program.service import Vocabulary
 from portal.recruiting.models import ImportPreview
 from portal.vocab import (
@@ -369,11 +369,11 @@ def run_import(
 
 class _CustomColumns:
     """The custom values of one row: the file's columns named by an active field's key, checked
-    by custom_fields.check_values against the stored record (errors name the column)."""
+    by custom_field_values.check_values against the stored record (errors name the column)."""
 
     def __init__(self, kind: str, header: list[str]) -> None:
         self.entity = "account" if kind == "accounts" else "advocate"
-        self.fieldset = custom_fields.FieldSet(self.entity)
+        self.fieldset = custom_field_values.FieldSet(self.entity)
         self.keys = [field.key for field in self.fieldset.active if field.key in header]
 
     def __call__(self, row: dict, old: dict | None) -> dict | None:
@@ -382,11 +382,13 @@ class _CustomColumns:
         given = {key: row.get(key, "") for key in self.keys}
         stored = (old or {}).get("custom_fields")
         try:
-            return custom_fields.check_values(
+            return custom_field_values.check_values(
                 self.entity, given, stored, creating=old is None, text=True, fieldset=self.fieldset
             )
         except ValidationFailed as error:
-            fields = {n.removeprefix(custom_fields.PREFIX): why for n, why in error.fields.items()}
+            fields = {
+                n.removeprefix(custom_field_values.PREFIX): why for n, why in error.fields.items()
+            }
             name, why = next(iter(fields.items()))
             raise ValidationFailed(f"{name}: {why}", fields=fields) from None
 
@@ -707,9 +709,9 @@ def _export(kind: str) -> Iterator[str]:
     columns, cells = COLUMNS[kind], rows
     if kind in ("accounts", "advocates"):
         # The active custom fields follow the built-in columns, each named by its key.
-        keys = custom_fields.csv_keys(kind.removesuffix("s"))
+        keys = custom_field_values.csv_keys(kind.removesuffix("s"))
         columns = (*columns, *keys)
-        cells = ((*row[:-1], *custom_fields.csv_cells(row[-1], keys)) for row in rows)
+        cells = ((*row[:-1], *custom_field_values.csv_cells(row[-1], keys)) for row in rows)
     try:
         yield from csvio.lines(columns, cells)
     finally:

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy.orm import load_only
 
 from portal.accounts.models import Account
+from portal.advocates import self_service
 from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
 from portal.asks import overuse
@@ -387,7 +388,7 @@ def accept_invitation(
     use_link_token(token, INVITE_PURPOSE, _link_max_age())
     user = advocate.user
     user.set_password(password)
-    advocates_service.accept_terms(user, advocate, version=terms_version)
+    self_service.accept_terms(user, advocate, version=terms_version)
     advocates_service.move_status(user, advocate, "active", "accepted the invitation")
     for invitation in open_invitations([advocate.id]).values():
         invitation.accepted_at = now_utc()

@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from portal.advocates import service
+from portal.advocates import privacy, self_service
 from portal.advocates.models import Advocate, Blackout
 from portal.asks.models import Ask
 from portal.audit.models import AuditEvent
@@ -89,12 +89,12 @@ def test_leaving_retires_withdraws_live_asks_and_tells_requesters(db, client, me
 def service_refuses_twice(db, advocate) -> bool:
     advocate = db.session.get(Advocate, advocate.id)
     with pytest.raises(DomainError, match="no longer part"):
-        service.leave_program(advocate.user, advocate)
+        self_service.leave_program(advocate.user, advocate)
     return True
 
 
 def test_a_retired_advocate_can_no_longer_be_asked(db, me):
-    service.leave_program(me.user, me)
+    self_service.leave_program(me.user, me)
     from portal.asks.overuse import refusals
 
     assert "advocate_status" in [r.rule for r in refusals(me, "reference_call")]
@@ -204,8 +204,8 @@ def test_erasure_is_asked_then_confirmed_by_a_manager_who_anonymizes_keeping_cou
 
 
 def test_the_erased_advocate_can_not_sign_in_any_more(db, client, auth, me):
-    service.request_erasure(me.user, me)
-    service.confirm_erasure(UserFactory(role="manager"), me)
+    privacy.request_erasure(me.user, me)
+    privacy.confirm_erasure(UserFactory(role="manager"), me)
     db.session.commit()
     auth.logout()
     assert client.get("/me/").status_code == 302  # session ended: to the sign-in page
@@ -215,16 +215,16 @@ def test_the_erased_advocate_can_not_sign_in_any_more(db, client, auth, me):
 def test_only_the_program_team_confirms_and_only_a_requested_erasure(db, me):
     csm = UserFactory(role="csm")
     with pytest.raises(Forbidden):
-        service.confirm_erasure(csm, me)
+        privacy.confirm_erasure(csm, me)
     with pytest.raises(Forbidden):
-        service.confirm_erasure(me.user, me)
+        privacy.confirm_erasure(me.user, me)
     with pytest.raises(DomainError, match="has not asked"):
-        service.confirm_erasure(UserFactory(role="manager"), me)
+        privacy.confirm_erasure(UserFactory(role="manager"), me)
     assert me.anonymized_at is None and me.name == "Avery Adler"
 
 
 def test_a_csm_can_not_confirm_an_erasure_on_the_staff_page(db, client, auth, me):
-    service.request_erasure(me.user, me)
+    privacy.request_erasure(me.user, me)
     csm = UserFactory(role="csm")
     me.account.csm = csm
     db.session.commit()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.advocates import service
+from portal.advocates import preferences
 from portal.advocates.models import Blackout
 from portal.asks.overuse import refusals
 from portal.audit.models import AuditEvent
@@ -57,7 +57,7 @@ def blackouts(db, advocate) -> list[Blackout]:
 
 def test_preferences_are_written_and_audited(db):
     advocate, user = consenting()
-    changed = service.update_preferences(
+    changed = preferences.update_preferences(
         user,
         advocate,
         {
@@ -79,7 +79,7 @@ def test_preferences_are_written_and_audited(db):
 
 def test_a_full_replace_with_empty_limits_falls_back_to_the_program_default(db):
     advocate, user = consenting(max_per_month=4)
-    service.update_preferences(user, advocate, {"activity_types": ["quote"]})
+    preferences.update_preferences(user, advocate, {"activity_types": ["quote"]})
     assert advocate.max_per_month is None and advocate.preferred_contact == "email"
 
 
@@ -108,7 +108,7 @@ def test_a_full_replace_with_empty_limits_falls_back_to_the_program_default(db):
 def test_bad_preferences_are_refused_naming_the_field_and_nothing_is_written(db, data, field):
     advocate, user = consenting(max_per_month=3)
     with pytest.raises(ValidationFailed) as refused:
-        service.update_preferences(user, advocate, {"activity_types": ["quote"], **data})
+        preferences.update_preferences(user, advocate, {"activity_types": ["quote"], **data})
     assert field in refused.value.fields
     assert advocate.max_per_month == 3 and advocate.activity_types == [
         "reference_call",
@@ -119,26 +119,26 @@ def test_bad_preferences_are_refused_naming_the_field_and_nothing_is_written(db,
 
 def test_limits_typed_in_a_form_are_whole_numbers_0_to_50(db):
     advocate, user = consenting()
-    service.update_preferences(
+    preferences.update_preferences(
         user, advocate, {"max_per_month": "0", "max_per_year": " 50 "}, partial=True
     )
     assert (advocate.max_per_month, advocate.max_per_year) == (0, 50)
     with pytest.raises(ValidationFailed, match="at least 0"):
-        service.update_preferences(user, advocate, {"max_per_month": "-2"}, partial=True)
+        preferences.update_preferences(user, advocate, {"max_per_month": "-2"}, partial=True)
 
 
 def test_someone_else_can_not_change_an_advocates_preferences(db):
     advocate, _ = consenting()
     _, other = consenting()
     with pytest.raises(NotFound):
-        service.update_preferences(other, advocate, {"max_per_month": 1}, partial=True)
+        preferences.update_preferences(other, advocate, {"max_per_month": 1}, partial=True)
     assert advocate.max_per_month is None
 
 
 def test_blackouts_added_and_removed_with_audit(db):
     advocate, user = consenting()
     start = today() + dt.timedelta(days=10)
-    blackout = service.add_blackout(
+    blackout = preferences.add_blackout(
         user,
         advocate,
         {
@@ -149,7 +149,7 @@ def test_blackouts_added_and_removed_with_audit(db):
     )
     assert blackout.id and blackout.reason == "On leave"
     assert events(db, advocate.id, "advocate.blackout_added")
-    service.remove_blackout(user, advocate, blackout.id)
+    preferences.remove_blackout(user, advocate, blackout.id)
     db.session.flush()
     assert blackouts(db, advocate) == []
     assert events(db, advocate.id, "advocate.blackout_removed")
@@ -157,7 +157,7 @@ def test_blackouts_added_and_removed_with_audit(db):
 
 def test_a_blackout_covering_today_blocks_asks(db):
     advocate, user = consenting()
-    service.add_blackout(
+    preferences.add_blackout(
         user,
         advocate,
         {"start": today().isoformat(), "end": today().isoformat(), "reason": "Quarter-end"},
@@ -168,14 +168,14 @@ def test_a_blackout_covering_today_blocks_asks(db):
 def test_pause_needs_a_future_date_and_resume_lifts_it(db):
     advocate, user = consenting()
     with pytest.raises(ValidationFailed, match="after today"):
-        service.pause(user, advocate, today().isoformat())
+        preferences.pause(user, advocate, today().isoformat())
     with pytest.raises(ValidationFailed, match="date like"):
-        service.pause(user, advocate, "next week")
+        preferences.pause(user, advocate, "next week")
     until = today() + dt.timedelta(days=30)
-    service.pause(user, advocate, until.isoformat())
+    preferences.pause(user, advocate, until.isoformat())
     assert advocate.paused_until == until
     assert "paused" in [r.rule for r in refusals(advocate, "reference_call")]
-    assert service.unpause(user, advocate) is True
+    assert preferences.unpause(user, advocate) is True
     assert advocate.paused_until is None
     assert events(db, advocate.id, "advocate.paused") and events(
         db, advocate.id, "advocate.resumed"
@@ -272,7 +272,7 @@ def test_blackouts_on_the_page(db, client, me):
 
 def test_someone_elses_blackout_can_not_be_removed(db, client, me):
     other, user = consenting()
-    theirs = service.add_blackout(
+    theirs = preferences.add_blackout(
         user, other, {"start": today().isoformat(), "end": today().isoformat()}
     )
     db.session.commit()

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.advocates import service
+from portal.advocates import preferences, self_service, service
 from portal.advocates.models import Advocate
 from portal.asks import matching
 from portal.asks.overuse import OveruseRefused, check_can_ask, refusals
@@ -203,7 +203,7 @@ def test_new_terms_take_everyone_who_has_not_accepted_them_out_of_matching(db):
     user = UserFactory(role="advocate", email=bea.email)
     bea.user = user
     db.session.flush()
-    service.accept_terms(user, bea, "2026-07")
+    self_service.accept_terms(user, bea, "2026-07")
     db.session.flush()
     assert [m.advocate for m in matching.match(request, 50).matches] == [bea]
     # Back to the version Ada accepted: she is a candidate again.
@@ -215,7 +215,7 @@ def test_seeded_demo_active_advocates_all_have_current_consent(db, runner):
     result = runner.invoke(args=["seed-demo", "--advocates", "30"])
     assert result.exit_code == 0, result.output
     active = db.session.scalars(sa.select(Advocate).where(Advocate.status == "active")).all()
-    assert active and all(not service.needs_consent(a) for a in active)
+    assert active and all(not self_service.needs_consent(a) for a in active)
 
 
 # Contradictory limits -------------------------------------------------------------------------
@@ -227,7 +227,7 @@ QUARTER_BELOW_MONTH = "A quarter can't allow fewer asks than a month (5)."
 def test_five_a_month_with_two_a_quarter_is_refused_on_the_quarter_and_nothing_written(db):
     advocate, user = advocate_with_login()
     with pytest.raises(ValidationFailed) as refused:
-        service.update_preferences(
+        preferences.update_preferences(
             user, advocate, {"max_per_month": 5, "max_per_quarter": 2, "max_per_year": 20}
         )
     assert refused.value.fields == {"max_per_quarter": QUARTER_BELOW_MONTH}
@@ -237,23 +237,23 @@ def test_five_a_month_with_two_a_quarter_is_refused_on_the_quarter_and_nothing_w
 def test_a_limit_left_to_the_program_default_is_compared_as_the_default(db):
     advocate, user = advocate_with_login()  # defaults: 2 a month, 4 a quarter, 12 a year
     with pytest.raises(ValidationFailed) as refused:
-        service.update_preferences(user, advocate, {"max_per_month": 5})
+        preferences.update_preferences(user, advocate, {"max_per_month": 5})
     assert refused.value.fields == {
         "max_per_month": "A month can't allow more asks than a quarter (4, the program default)."
     }
     with pytest.raises(ValidationFailed) as refused:
-        service.update_preferences(user, advocate, {"max_per_year": 3})
+        preferences.update_preferences(user, advocate, {"max_per_year": 3})
     assert refused.value.fields == {
         "max_per_year": "A year can't allow fewer asks than a quarter (4)."
     }
-    service.update_preferences(user, advocate, {"max_per_month": 4})  # 4 <= 4 <= 12
+    preferences.update_preferences(user, advocate, {"max_per_month": 4})  # 4 <= 4 <= 12
     assert advocate.max_per_month == 4
 
 
 def test_a_partial_change_is_compared_with_the_stored_limits(db):
     advocate, user = advocate_with_login(max_per_month=1, max_per_quarter=2, max_per_year=6)
     with pytest.raises(ValidationFailed) as refused:
-        service.update_preferences(user, advocate, {"max_per_month": 5}, partial=True)
+        preferences.update_preferences(user, advocate, {"max_per_month": 5}, partial=True)
     assert refused.value.fields == {"max_per_quarter": QUARTER_BELOW_MONTH}
     assert advocate.max_per_month == 1
 
@@ -332,7 +332,7 @@ def test_pause_until_a_past_day_is_refused(db):
     advocate, user = advocate_with_login(timezone="UTC")
     yesterday = dt.date.today() - dt.timedelta(days=1)
     with pytest.raises(ValidationFailed):
-        service.pause(user, advocate, yesterday.isoformat())
+        preferences.pause(user, advocate, yesterday.isoformat())
     with pytest.raises(ValidationFailed):
-        service.update_preferences(user, advocate, {"paused_until": yesterday}, partial=True)
+        preferences.update_preferences(user, advocate, {"paused_until": yesterday}, partial=True)
     assert advocate.paused_until is None

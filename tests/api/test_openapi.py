@@ -138,7 +138,7 @@ def test_document_is_built_on_first_request_not_by_the_factory(db, app, api):
 
 
 def test_input_schemas_describe_exactly_what_the_services_accept():
-    # Besides their own fields, both take `custom_fields` (checked by program.custom_fields).
+    # Besides their own fields, both take `custom_fields` (checked by program.custom_field_values).
     accounts, advocates = {*ACCOUNT_FIELDS, "custom_fields"}, {*ADVOCATE_FIELDS, "custom_fields"}
     assert set(AccountInputSchema().fields) == accounts
     assert set(AccountNewSchema().fields) == accounts

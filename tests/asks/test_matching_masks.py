@@ -17,7 +17,7 @@ from portal.asks.eligibility import (
     value_bit,
 )
 from portal.extensions import db as _db
-from portal.program import taxonomy
+from portal.program import taxonomy, taxonomy_merge
 from portal.program.models import TaxonomyTerm
 from tests.conftest import make_app
 from tests.factories import (
@@ -80,7 +80,7 @@ def test_a_merge_gives_the_rows_the_bit_of_the_term_merged_into(db, admin):
     assert eligibility_of(advocate.id).product_bits == 1 << (old.id % TERM_BITS)
     into = product_term("payments")
 
-    taxonomy.merge_terms(admin, "product", old.id, into.id)
+    taxonomy_merge.merge_terms(admin, "product", old.id, into.id)
     db.session.flush()
 
     row = eligibility_of(advocate.id)

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext
 
 from portal.asks import service as asks
 from portal.extensions import db as _db
+from portal.notifications.localization import recipient_locale
 from portal.notifications.models import Notification, OutboxMessage
-from portal.notifications.service import Audience, queue_email, recipient_locale
+from portal.notifications.service import Audience, queue_email
 from tests.factories import (
     AdvocateFactory,
     AskFactory,

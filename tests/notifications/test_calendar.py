@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.asks import service as asks
 from portal.notifications import calendar
 from portal.notifications.models import OutboxMessage
-from portal.notifications.service import save_settings
+from portal.notifications.settings import save_settings
 from tests.factories import AskFactory, ReferenceRequestFactory, UserFactory, advocate_with_login
 from tests.notifications.test_messages import as_mime
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from portal.asks import service as asks
 from portal.notifications import digest, inapp
 from portal.notifications.models import Notification, OutboxMessage
-from portal.notifications.service import notify_in_app, save_settings, settings_of
+from portal.notifications.service import notify_in_app
+from portal.notifications.settings import save_settings, settings_of
 from tests.conftest import is_postgres
 from tests.factories import ReferenceRequestFactory, UserFactory, advocate_with_login
 from tests.queries import QueryCounter

@@ -17,13 +17,8 @@ from portal.benefits.claims import approve_claim, cancel_claim
 from portal.benefits.models import Claim
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
-from portal.notifications.service import (
-    SECURITY_TEMPLATES,
-    clean_header,
-    queue_email,
-    render_message,
-    save_settings,
-)
+from portal.notifications.service import clean_header, queue_email, render_message
+from portal.notifications.settings import SECURITY_TEMPLATES, save_settings
 from portal.notifications.transports import build_email
 from tests.factories import (
     AskFactory,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.nominations import service as nominations
-from portal.notifications import service
+from portal.notifications import settings
 from portal.notifications.models import Notification, NotificationSetting, OutboxMessage
 from tests.factories import AccountFactory, UserFactory
 
@@ -40,10 +40,10 @@ def test_each_role_sees_the_choices_of_its_messages(db):
     executive = UserFactory(role="executive")
     csm = UserFactory(role="csm")
     requester = UserFactory(role="requester")
-    assert "executive_summary" in service.event_types_for(executive)
-    assert "nomination_received" in service.event_types_for(csm)
-    assert "nomination_received" not in service.event_types_for(requester)
-    assert "work_shared" in service.event_types_for(requester)
+    assert "executive_summary" in settings.event_types_for(executive)
+    assert "nomination_received" in settings.event_types_for(csm)
+    assert "nomination_received" not in settings.event_types_for(requester)
+    assert "work_shared" in settings.event_types_for(requester)
     for template in ("work_shared_added", "work_shared_joined", "work_shared_completed"):
-        assert service.event_type_of(template) == "work_shared"
-    assert service.event_type_of("nomination_objection_decided") == "nomination_received"
+        assert settings.event_type_of(template) == "work_shared"
+    assert settings.event_type_of("nomination_objection_decided") == "nomination_received"

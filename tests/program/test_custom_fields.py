@@ -9,13 +9,14 @@ import sqlalchemy as sa
 
 import portal.models  # noqa: F401  (every model mapped before the services import)
 from portal.accounts import service as accounts
+from portal.advocates import privacy
 from portal.advocates import service as advocates
 from portal.asks import matching
 from portal.asks import service as asks
 from portal.asks.eligibility import eligibility_of
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed
-from portal.program import custom_fields, taxonomy
+from portal.program import custom_field_values, custom_fields, taxonomy, taxonomy_merge
 from portal.program.models import TaxonomyTerm
 from portal.program.service import set_setting
 from tests.factories import (
@@ -206,7 +207,7 @@ def test_a_retired_field_leaves_forms_but_its_value_stays_readable_and_unchanged
         "met_on",
         "hobby",
     ]
-    shown = custom_fields.Shown("advocate").rows(advocate.custom_fields)
+    shown = custom_field_values.Shown("advocate").rows(advocate.custom_fields)
     assert ("Team size", "5", True) in shown
     # Sending the stored value back is fine; a new one is refused.
     advocates.update_advocate(manager, advocate, {"custom_fields": {"team_size": 5}})
@@ -232,9 +233,9 @@ def test_a_retired_term_stays_while_unchanged_but_is_not_offered_anew(db, admin,
 
 def test_a_multiple_choice_takes_a_list_and_a_form_may_send_labels(db, admin):
     add_fields(admin, multiple=True)
-    values = custom_fields.check_values("advocate", {"job_function": ["cto", "cio", "cto"]})
+    values = custom_field_values.check_values("advocate", {"job_function": ["cto", "cio", "cto"]})
     assert values == {"job_function": ["cto", "cio"]}
-    typed = custom_fields.check_values(
+    typed = custom_field_values.check_values(
         "advocate", {"job_function": "CIO|ciso", "team_size": "1,200"}, text=True
     )
     assert typed == {"job_function": ["cio", "ciso"], "team_size": 1200}
@@ -331,7 +332,7 @@ def test_merging_terms_moves_custom_values_of_that_taxonomy(db, admin):
     request = ReferenceRequestFactory(criteria={"custom": {"job_function": ["ciso", "cto"]}})
     db.session.commit()
     terms = {t.value: t.id for t in taxonomy.terms("job_function")}
-    counts = taxonomy.merge_terms(admin, "job_function", terms["ciso"], terms["cio"])
+    counts = taxonomy_merge.merge_terms(admin, "job_function", terms["ciso"], terms["cio"])
     db.session.commit()
     assert counts["other"] == 3  # the advocate, the account and the request
     assert request.criteria == {"custom": {"job_function": ["cio", "cto"]}}
@@ -349,10 +350,10 @@ def test_an_advocates_data_export_holds_their_custom_values_and_erasure_clears_t
 ):
     add_fields(admin)
     advocate, user = advocate_with_login(custom_fields={"job_function": "cio", "hobby": "Chess"})
-    exported = advocates.export_data(user, advocate)
+    exported = privacy.export_data(user, advocate)
     assert exported["profile"]["custom_fields"] == {"job_function": "cio", "hobby": "Chess"}
-    advocates.request_erasure(user, advocate)
-    advocates.confirm_erasure(manager, advocate)
+    privacy.request_erasure(user, advocate)
+    privacy.confirm_erasure(manager, advocate)
     db.session.commit()
     assert advocate.custom_fields == {}
     assert eligibility_of(advocate.id).crit_custom == ""

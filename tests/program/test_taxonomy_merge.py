@@ -9,7 +9,7 @@ from portal.audit.models import AuditEvent
 from portal.content.models import ContentAsset
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db as _db
-from portal.program import taxonomy
+from portal.program import taxonomy, taxonomy_merge
 from portal.program.models import TaxonomyTerm
 from portal.recruiting.models import Target
 from portal.reports.models import RequestFacts
@@ -82,7 +82,7 @@ def test_merge_moves_every_record_and_leaves_nothing_on_the_old_value(db, world)
     assert rows_holding("banking")  # the scan finds what is there
 
     banking, insurance = term("industry", "banking"), term("industry", "insurance")
-    counts = taxonomy.merge_terms(admin, "industry", banking.id, insurance.id)
+    counts = taxonomy_merge.merge_terms(admin, "industry", banking.id, insurance.id)
     db.session.commit()
     db.session.expire_all()
 
@@ -110,7 +110,7 @@ def test_merge_moves_every_record_and_leaves_nothing_on_the_old_value(db, world)
 def test_merging_a_product_moves_lists_and_matching_tags(db, world):
     admin, account, advocate, request, other, asset, target = world
     payments, analytics = term("product", "payments"), term("product", "analytics")
-    counts = taxonomy.merge_terms(admin, "product", payments.id, analytics.id)
+    counts = taxonomy_merge.merge_terms(admin, "product", payments.id, analytics.id)
     db.session.commit()
     db.session.expire_all()
     assert counts["accounts"] == 1 and counts["advocates"] == 1
@@ -128,10 +128,10 @@ def test_merge_runs_the_registered_handlers_in_its_transaction(db, world, monkey
     admin = world[0]
     calls = []
     monkeypatch.setattr(
-        taxonomy, "MERGE_HANDLERS", [lambda *args: calls.append(args) or 7], raising=True
+        taxonomy_merge, "MERGE_HANDLERS", [lambda *args: calls.append(args) or 7], raising=True
     )
     retail, energy = term("industry", "retail"), term("industry", "energy")
-    counts = taxonomy.merge_terms(admin, "industry", retail.id, energy.id)
+    counts = taxonomy_merge.merge_terms(admin, "industry", retail.id, energy.id)
     assert calls == [("industry", "retail", "energy")]
     assert counts["other"] == 7
 
@@ -150,19 +150,19 @@ def test_bad_merges_are_refused_and_write_nothing(db, world):
     ]
     for args, field in cases:
         with pytest.raises(ValidationFailed) as refused:
-            taxonomy.merge_terms(admin, *args)
+            taxonomy_merge.merge_terms(admin, *args)
         assert field in refused.value.fields
         db.session.rollback()
     with pytest.raises(NotFound):
-        taxonomy.merge_terms(admin, "no_such_kind", banking.id, insurance.id)
+        taxonomy_merge.merge_terms(admin, "no_such_kind", banking.id, insurance.id)
     db.session.rollback()
     with pytest.raises(NotFound):
-        taxonomy.merge_terms(admin, "product", banking.id, insurance.id)  # not of that kind
+        taxonomy_merge.merge_terms(admin, "product", banking.id, insurance.id)  # not of that kind
     db.session.rollback()
     insurance.active = False
     db.session.commit()
     with pytest.raises(ValidationFailed) as refused:
-        taxonomy.merge_terms(admin, "industry", banking.id, insurance.id)  # retired target
+        taxonomy_merge.merge_terms(admin, "industry", banking.id, insurance.id)  # retired target
     assert "into" in refused.value.fields
     db.session.rollback()
     db.session.expire_all()
@@ -183,7 +183,7 @@ def test_merging_a_group_hands_its_members_to_the_other_term(db, world):
     finance = taxonomy.add_term(admin, "industry", None, "Finance")
     for value in ("banking", "insurance"):
         taxonomy.set_term_group(admin, term("industry", value), group.id)
-    taxonomy.merge_terms(admin, "industry", group.id, finance.id)
+    taxonomy_merge.merge_terms(admin, "industry", group.id, finance.id)
     db.session.commit()
     assert {m.value for m in taxonomy.terms("industry") if m.group_id == finance.id} == {
         "banking",

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 import portal.models  # noqa: F401  (every model mapped before a service builds queries)
 from portal.accounts import service as accounts
+from portal.advocates import self_service
 from portal.advocates import service as advocates
 from portal.asks import matching
 from portal.asks import service as asks
@@ -66,7 +67,7 @@ def test_retired_term_is_not_offered_but_old_records_keep_and_show_it(db, client
     accounts.update_account(manager, account, {"industry": "energy", "notes": "Renewal."})
     accounts.update_account(manager, account, {"products": ["identity", "analytics"]})
     advocates.update_advocate(manager, advocate, {"products": ["identity"], "title": "CTO"})
-    advocates.update_profile(manager, advocate, {"products": ["identity", "payments"]})
+    self_service.update_profile(manager, advocate, {"products": ["identity", "payments"]})
     asks.update_request(manager, request, {"criteria": {"products": ["identity"]}})
     db.session.commit()
     assert account.industry == "energy" and advocate.products == ["identity", "payments"]

@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal.advocates import service as advocates
+from portal.advocates import self_service
 from portal.advocates.models import Advocate
 from portal.asks import matching
 from portal.asks import service as asks
@@ -66,7 +66,7 @@ def test_publishing_makes_advocates_on_the_old_version_unaskable_until_they_acce
     admin = UserFactory(role="admin")
     manager = UserFactory(role="manager")
     ada, user = advocate_with_login(name="Ada", consent_at=None, consent_version=None)
-    advocates.accept_terms(user, ada, "2026-01")
+    self_service.accept_terms(user, ada, "2026-01")
     request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
     db.session.commit()
     assert [m.advocate for m in matching.match(request, 10).matches] == [ada]
@@ -74,7 +74,7 @@ def test_publishing_makes_advocates_on_the_old_version_unaskable_until_they_acce
     publish(admin)
     db.session.commit()
     assert get_setting("terms_version") == "2027-01"
-    assert advocates.needs_consent(ada)
+    assert self_service.needs_consent(ada)
     assert matching.match(request, 10).matches == []
     with pytest.raises(OveruseRefused) as refused:
         asks.place_ask(manager, request, ada)
@@ -82,7 +82,7 @@ def test_publishing_makes_advocates_on_the_old_version_unaskable_until_they_acce
     assert "has not accepted the current program terms" in refused.value.message
     db.session.rollback()
 
-    advocates.accept_terms(user, ada, "2027-01")
+    self_service.accept_terms(user, ada, "2027-01")
     db.session.commit()
     assert [m.advocate for m in matching.match(request, 10).matches] == [ada]
     ask = asks.place_ask(manager, request, ada)
@@ -98,8 +98,8 @@ def test_publishing_makes_advocates_on_the_old_version_unaskable_until_they_acce
 
 def test_accepting_the_same_version_twice_records_it_once(db):
     ada, user = advocate_with_login(consent_at=None, consent_version=None)
-    advocates.accept_terms(user, ada, "2026-01")
-    advocates.accept_terms(user, ada, "2026-01")
+    self_service.accept_terms(user, ada, "2026-01")
+    self_service.accept_terms(user, ada, "2026-01")
     db.session.flush()
     assert acceptances(db, ada) == ["2026-01"]
 
@@ -299,7 +299,7 @@ def test_admin_saves_and_publishes_through_the_pages(db, client, auth):
     old = client.get("/admin/settings/terms/versions/2026-01")
     assert old.status_code == 200 and "What we ask of you" in old.get_data(as_text=True)
     assert client.get("/admin/settings/terms/versions/1999-01").status_code == 404
-    assert ada.consent_version == "2026-01" and advocates.needs_consent(ada)
+    assert ada.consent_version == "2026-01" and self_service.needs_consent(ada)
 
 
 def test_bad_publish_form_shows_the_error_next_to_the_field_and_writes_nothing(db, client, auth):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal.advocates.service import accept_terms
+from portal.advocates.self_service import accept_terms
 from portal.audit.models import AuditEvent
 from portal.program.service import get_setting
 from portal.program.terms_models import TermsVersion

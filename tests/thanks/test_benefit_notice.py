@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal.benefits.catalog import create_benefit, set_benefit_status
 from portal.notifications.models import Notification, OutboxMessage
-from portal.notifications.service import save_settings
+from portal.notifications.settings import save_settings
 from portal.thanks.models import AdvocateThanks
 from tests.factories import AdvocateFactory, LedgerEntryFactory, UserFactory, advocate_with_login
 

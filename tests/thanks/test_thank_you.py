@@ -10,7 +10,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db as _db
 from portal.notifications.models import Notification, OutboxMessage
 from portal.notifications.sender import send_due
-from portal.notifications.service import save_settings
+from portal.notifications.settings import save_settings
 from portal.recruiting.models import Touchpoint
 from portal.thanks import service as thanks
 from portal.thanks.models import AdvocateThanks
