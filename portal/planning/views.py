@@ -18,7 +18,7 @@ from portal.forms import REFUSED, commit_or_show
 from portal.planning import service
 from portal.planning.forms import InitiativeForm, NeedForm
 from portal.planning.models import PLANNING_TEAMS
-from portal.recruiting.service import target_label
+from portal.recruiting.targets import target_label
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 _LABELS = {"team": "Team", "initiative_id": "Initiative", "by": "Break down by"}

@@ -898,7 +898,7 @@ def lead_time(params: Params) -> Report:
 
 
 def coverage(params: Params) -> Report:
-    from portal.recruiting.service import target_gaps, target_label
+    from portal.recruiting.targets import target_gaps, target_label
 
     table = []
     for gap in target_gaps():
