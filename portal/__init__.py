@@ -205,8 +205,7 @@ def register_listeners(app: Flask) -> None:
     from portal.notifications import calendar, chat, inapp, transports
     from portal.program import custom_fields
     from portal.program import service as program
-    from portal.recruiting import service as recruiting
-    from portal.recruiting import suggestions
+    from portal.recruiting import nurturing, pipeline, suggestions
     from portal.reports import facts
     from portal.thanks import service as thanks
     from portal.webhooks import delivery
@@ -233,7 +232,8 @@ def register_listeners(app: Flask) -> None:
     transports.register()  # email, chat
 
     # Reminders (`flask send-reminders` and the worker).
-    recruiting.register()
+    pipeline.register()  # invitation reminders
+    nurturing.register()  # the follow-up digest
     ask_reminders.register()
 
 

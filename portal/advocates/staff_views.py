@@ -19,7 +19,7 @@ from portal.filters import ListFilters, current_page
 from portal.forms import show_service_errors
 from portal.program import custom_field_values
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
-from portal.recruiting import service as recruiting
+from portal.recruiting import pipeline as recruiting
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
 
 bp = Blueprint("advocates", __name__, url_prefix="/advocates")

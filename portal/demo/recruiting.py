@@ -21,7 +21,7 @@ from portal.models import (
     Touchpoint,
     User,
 )
-from portal.recruiting.service import REMIND_EVERY
+from portal.recruiting.pipeline import REMIND_EVERY
 from portal.vocab import label
 
 TOUCHPOINTS = {

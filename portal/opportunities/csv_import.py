@@ -24,7 +24,8 @@ from portal.extensions import db
 from portal.opportunities import presets, service
 from portal.opportunities.models import Opportunity
 from portal.opportunities.presets import ID, NAME, Preset
-from portal.recruiting.csv_io import ImportReport, RowOutcome, take_preview
+from portal.recruiting.csv_import import ImportReport, RowOutcome
+from portal.recruiting.csv_staging import take_preview
 from portal.recruiting.models import ImportPreview
 
 KIND = "opportunities"

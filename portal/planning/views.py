@@ -19,7 +19,7 @@ from portal.planning import access, gap, months, needs
 from portal.planning import initiatives as initiative_rules
 from portal.planning.forms import InitiativeForm, NeedForm
 from portal.planning.models import PLANNING_TEAMS
-from portal.recruiting.service import target_label
+from portal.recruiting.targets import target_label
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 _LABELS = {"team": "Team", "initiative_id": "Initiative", "by": "Break down by"}

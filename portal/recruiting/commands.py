@@ -9,10 +9,10 @@ from flask.cli import with_appcontext
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.recruiting import csv_io
+from portal.recruiting import csv_export, csv_import, csv_rows
 
 
-def _line(outcome: csv_io.RowOutcome) -> str:
+def _line(outcome: csv_import.RowOutcome) -> str:
     why = " ".join(
         f"{name}: {message}" if name else message for name, message in outcome.errors.items()
     )
@@ -22,12 +22,12 @@ def _line(outcome: csv_io.RowOutcome) -> str:
 def _run(kind: str, file, dry_run: bool) -> None:
     data = file.read()
     try:
-        text = csv_io.decode(data)
-        total = max(sum(1 for _ in csv_io.read_rows(text)[1]), 0)
+        text = csv_rows.decode(data)
+        total = max(sum(1 for _ in csv_rows.read_rows(text)[1]), 0)
         with click.progressbar(
             length=total, label=f"{'Checking' if dry_run else 'Importing'} {kind}", file=sys.stderr
         ) as bar:
-            report = csv_io.run_import(None, kind, text, dry_run=dry_run, progress=bar.update)
+            report = csv_import.run_import(None, kind, text, dry_run=dry_run, progress=bar.update)
     except DomainError as error:
         db.session.rollback()
         click.echo(f"Error: {error.message}", err=True)
@@ -68,9 +68,9 @@ def _export_command(kind: str):
     @with_appcontext
     def command(file):
         # Audited (and committed) before a byte is written: a failed write still was an export.
-        csv_io.record_export(None, kind, via="cli")
+        csv_export.record_export(None, kind, via="cli")
         db.session.commit()
-        for chunk in csv_io.EXPORTS[kind]():
+        for chunk in csv_export.EXPORTS[kind]():
             file.write(chunk)
 
     command.help = f"Write all {kind} as CSV (to FILE, or standard output); imports read it back."

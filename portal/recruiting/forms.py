@@ -1,4 +1,4 @@
-"""Recruiting forms: they shape the input; recruiting.service checks it and words the messages."""
+"""Recruiting forms: they shape the input; the recruiting rules check it and word the messages."""
 
 from __future__ import annotations
 

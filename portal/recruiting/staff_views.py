@@ -36,7 +36,16 @@ from portal.nominations.objections import objections_of
 from portal.program import terms as program_terms
 from portal.program.policy import program_name
 from portal.program.service import get_setting, taxonomy_choices
-from portal.recruiting import csv_io, service, suggestions
+from portal.recruiting import (
+    csv_export,
+    csv_import,
+    csv_staging,
+    nurturing,
+    referenceability,
+    suggestions,
+)
+from portal.recruiting import pipeline as pipeline_service
+from portal.recruiting import targets as targets_service
 from portal.recruiting.forms import (
     ConfirmImportForm,
     DeclineInvitationForm,
@@ -83,9 +92,12 @@ def accounts():
     number = args.page()
     args.announce()
     page = db.paginate(
-        service.participation_query(current_user), page=number, per_page=25, error_out=False
+        referenceability.participation_query(current_user),
+        page=number,
+        per_page=25,
+        error_out=False,
     )
-    rows = service.participation(current_user, accounts=page.items)
+    rows = referenceability.participation(current_user, accounts=page.items)
     return render_template("recruiting/accounts.html", rows=rows, page=page)
 
 
@@ -93,18 +105,20 @@ def accounts():
 @require("accounts.edit")
 def account(account_id: int):
     try:
-        account = service.get_own_account(current_user, account_id)
+        account = referenceability.get_own_account(current_user, account_id)
     except NotFound:
         abort(404)
-    current = service.referenceability_of(account)
+    current = referenceability.referenceability_of(account)
     form = ReferenceabilityForm(obj=current)
     if form.validate_on_submit():
         data = form.to_data()
-        saved = commit_or_show(service.set_referenceability, current_user, account, data, form=form)
+        saved = commit_or_show(
+            referenceability.set_referenceability, current_user, account, data, form=form
+        )
         if saved is not REFUSED:
             flash(f"{account.name}: referenceability saved.", "success")
             return redirect(url_for("recruiting.account", account_id=account.id))
-    row = service.participation(current_user, [account.id])[0]
+    row = referenceability.participation(current_user, [account.id])[0]
     # The first page of its contacts; the whole list is a link away.
     advocates = db.paginate(
         sa.select(Advocate)
@@ -120,7 +134,7 @@ def account(account_id: int):
         form=form,
         row=row,
         advocates=advocates,
-        asks=service.recent_asks_of_account(account),
+        asks=referenceability.recent_asks_of_account(account),
     ), _status(form)
 
 
@@ -165,9 +179,9 @@ def pipeline():
     query_filters = dict(filters)
     if query_filters["nominated_by"]:
         query_filters["nominated_by"] = int(query_filters["nominated_by"])
-    board = service.pipeline_board(current_user, query_filters, per_column=12)
+    board = pipeline_service.pipeline_board(current_user, query_filters, per_column=12)
     shown = [a.id for column in board.values() for a in column["advocates"]]
-    invitations = service.open_invitations(shown)
+    invitations = pipeline_service.open_invitations(shown)
     return render_template(
         "recruiting/pipeline.html",
         board=board,
@@ -178,9 +192,9 @@ def pipeline():
         products=taxonomy_choices("product"),
         regions=REGIONS,
         segments=SEGMENTS,
-        nominators=service.nominators(),
+        nominators=pipeline_service.nominators(),
         invitations=invitations,
-        is_stale=service.is_stale,
+        is_stale=pipeline_service.is_stale,
         transitions=advocates_service.TRANSITIONS,
         move_words=MOVE_WORDS,
         move_form=MoveForm(),
@@ -199,7 +213,7 @@ def move(advocate_id: int):
         flash("The form expired; please try again.", "error")
         return redirect(url_for("recruiting.pipeline"))
     try:
-        service.move_advocate(current_user, advocate, status, form.reason.data)
+        pipeline_service.move_advocate(current_user, advocate, status, form.reason.data)
     except DomainError as error:
         db.session.rollback()
         # A refusal names the advocate once: add the name only when the message lacks it.
@@ -220,7 +234,7 @@ def move(advocate_id: int):
 def _filters_from_form() -> dict:
     return {
         name: request.form.get(f"f_{name}")
-        for name in service.PIPELINE_FILTERS
+        for name in pipeline_service.PIPELINE_FILTERS
         if request.form.get(f"f_{name}")
     }
 
@@ -312,26 +326,28 @@ def _viewer_zone() -> ZoneInfo:
 @require("advocates.nurture")
 def advocate(advocate_id: int):
     try:
-        advocate = service.get_nurtured_advocate(current_user, advocate_id)
+        advocate = nurturing.get_nurtured_advocate(current_user, advocate_id)
     except NotFound:
         abort(404)
     program = can(current_user, "program.manage")
     form = TouchpointForm()
     if form.validate_on_submit():
         data = form.to_data(_viewer_zone())
-        saved = commit_or_show(service.log_touchpoint, current_user, advocate, data, form=form)
+        saved = commit_or_show(nurturing.log_touchpoint, current_user, advocate, data, form=form)
         if saved is not REFUSED:
             flash("Touchpoint logged.", "success")
             return redirect(url_for("recruiting.advocate", advocate_id=advocate.id))
-    invitation = service.open_invitations([advocate.id]).get(advocate.id) if program else None
+    invitation = (
+        pipeline_service.open_invitations([advocate.id]).get(advocate.id) if program else None
+    )
     return render_template(
         "recruiting/advocate.html",
         advocate=advocate,
         form=form,
-        health=service.health_of(advocate),
-        touchpoints=service.touchpoints_of(advocate),
+        health=nurturing.health_of(advocate),
+        touchpoints=nurturing.touchpoints_of(advocate),
         invitation=invitation,
-        stale=invitation is not None and service.is_stale(invitation),
+        stale=invitation is not None and pipeline_service.is_stale(invitation),
         moves=advocates_service.TRANSITIONS[advocate.status] if program else (),
         move_words=MOVE_WORDS,
         move_form=MoveForm(),
@@ -343,7 +359,7 @@ def advocate(advocate_id: int):
 @require("advocates.nurture")
 def follow_ups():
     today = _today()
-    due = service.follow_ups_due(current_user, today)
+    due = nurturing.follow_ups_due(current_user, today)
     return render_template("recruiting/follow_ups.html", due=due, today=today, form=MoveForm())
 
 
@@ -355,12 +371,12 @@ def _today():
 @require("advocates.nurture")
 def follow_up_done(touchpoint_id: int):
     try:
-        touchpoint = service.get_follow_up(current_user, touchpoint_id)
+        touchpoint = nurturing.get_follow_up(current_user, touchpoint_id)
     except NotFound:
         abort(404)
     if not MoveForm().validate_on_submit():
         abort(400)
-    if commit_or_show(service.complete_follow_up, current_user, touchpoint) is not REFUSED:
+    if commit_or_show(nurturing.complete_follow_up, current_user, touchpoint) is not REFUSED:
         flash(f"Follow-up with {touchpoint.advocate.name} done.", "success")
     return redirect(url_for("recruiting.follow_ups"))
 
@@ -373,15 +389,17 @@ def follow_up_done(touchpoint_id: int):
 def targets():
     form = TargetForm()
     if form.validate_on_submit():
-        saved = commit_or_show(service.create_target, current_user, form.to_data(), form=form)
+        saved = commit_or_show(
+            targets_service.create_target, current_user, form.to_data(), form=form
+        )
         if saved is not REFUSED:
             flash("Target added.", "success")
             return redirect(url_for("recruiting.targets"))
     return render_template(
         "recruiting/targets.html",
         form=form,
-        gaps=service.target_gaps(),
-        target_label=service.target_label,
+        gaps=targets_service.target_gaps(),
+        target_label=targets_service.target_label,
         delete_form=MoveForm(),
     ), _status(form)
 
@@ -390,12 +408,12 @@ def targets():
 @require("program.manage")
 def delete_target(target_id: int):
     try:
-        target = service.get_target(current_user, target_id)
+        target = targets_service.get_target(current_user, target_id)
     except NotFound:
         abort(404)
     if not MoveForm().validate_on_submit():
         abort(400)
-    service.delete_target(current_user, target)
+    targets_service.delete_target(current_user, target)
     db.session.commit()
     flash("Target removed.", "success")
     return redirect(url_for("recruiting.targets"))
@@ -414,20 +432,20 @@ def import_csv():
     if form.validate_on_submit():
         file = form.file.data
         # One byte past the importer's limit is enough for it to refuse a larger file.
-        data = file.read(csv_io.MAX_BYTES + 1) if file else b""
+        data = file.read(csv_import.MAX_BYTES + 1) if file else b""
         if not file:  # an empty file goes on, to be told it is empty
             form.file.errors.append("Choose a CSV file.")
-        elif form.kind.data not in csv_io.KINDS:
+        elif form.kind.data not in csv_import.KINDS:
             form.kind.errors.append("Choose accounts or advocates.")
         else:
             try:
-                report = csv_io.run_import(current_user, form.kind.data, data, dry_run=True)
+                report = csv_import.run_import(current_user, form.kind.data, data, dry_run=True)
             except DomainError as error:
                 db.session.rollback()
                 show_service_errors(form, error, fallback="file")
             else:
                 db.session.rollback()  # the dry run wrote nothing; the preview is kept
-                upload = csv_io.stage_preview(current_user, form.kind.data, data)
+                upload = csv_staging.stage_preview(current_user, form.kind.data, data)
                 db.session.commit()
                 confirm = ConfirmImportForm(upload=upload, kind=form.kind.data)
                 return render_template(
@@ -443,14 +461,16 @@ def import_csv():
 def confirm_import():
     form = ConfirmImportForm()
     preview = (
-        csv_io.take_preview(current_user, form.upload.data) if form.validate_on_submit() else None
+        csv_staging.take_preview(current_user, form.upload.data)
+        if form.validate_on_submit()
+        else None
     )
     if preview is None:
         db.session.rollback()
         flash("That preview is gone; please upload the file again.", "error")
         return redirect(url_for("recruiting.import_csv"))
     try:
-        report = csv_io.run_import(current_user, preview.kind, preview.data)
+        report = csv_import.run_import(current_user, preview.kind, preview.data)
     except DomainError as error:
         db.session.rollback()  # the preview stays, to confirm again
         flash(error.message, "error")
@@ -463,11 +483,11 @@ def confirm_import():
 @bp.get("/export/<kind>.csv")
 @require("program.manage")
 def export_csv(kind: str):
-    if kind not in csv_io.EXPORTS:
+    if kind not in csv_export.EXPORTS:
         abort(404)
-    csv_io.record_export(current_user, kind, via="page")
+    csv_export.record_export(current_user, kind, via="page")
     db.session.commit()  # audited before a byte leaves
-    return csvio.download(csv_io.EXPORTS[kind](), f"{kind}.csv")
+    return csvio.download(csv_export.EXPORTS[kind](), f"{kind}.csv")
 
 
 # The invitee's welcome page (no sign-in: the signed link is the credential) ------------------
@@ -476,7 +496,7 @@ def export_csv(kind: str):
 @welcome_bp.route("/<token>", methods=["GET", "POST"])
 def accept(token: str):
     try:
-        advocate = service.check_welcome_link(token)
+        advocate = pipeline_service.check_welcome_link(token)
     except LinkError as error:
         db.session.rollback()
         return render_template("auth/link_problem.html", error=error), 400
@@ -485,7 +505,7 @@ def accept(token: str):
         form.version.data = get_setting("terms_version")
     if form.validate_on_submit():
         try:
-            user = service.accept_invitation(
+            user = pipeline_service.accept_invitation(
                 token,
                 password=form.password.data,
                 accept_terms=form.accept_terms.data,
@@ -525,7 +545,7 @@ def decline(token: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.decline_invitation(token)
+        pipeline_service.decline_invitation(token)
     except LinkError as error:
         db.session.rollback()
         return render_template("auth/link_problem.html", error=error), 400

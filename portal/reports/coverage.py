@@ -1,5 +1,5 @@
 """Coverage of targets: program targets due in the range (or with no due date) and their
-gaps, from the recruiting service's `target_gaps`."""
+gaps, from the recruiting targets' `target_gaps`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from portal.reports.params import REPORTS, Params, Report
 
 
 def coverage(params: Params) -> Report:
-    from portal.recruiting.service import target_gaps, target_label
+    from portal.recruiting.targets import target_gaps, target_label
 
     table = []
     for gap in target_gaps():

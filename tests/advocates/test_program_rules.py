@@ -16,8 +16,8 @@ from portal.audit.models import AuditEvent
 from portal.errors import DomainError, ValidationFailed
 from portal.program import service as program
 from portal.program.models import ProgramSetting
-from portal.recruiting import csv_io
-from portal.recruiting import service as recruiting
+from portal.recruiting import csv_import
+from portal.recruiting import pipeline as recruiting
 from tests.api.conftest import ApiClient
 from tests.factories import (
     AccountFactory,
@@ -133,7 +133,7 @@ def test_csv_import_refuses_active_for_new_rows_and_for_invitees_without_consent
         "bea@x.example,Bea,A-1,active\n"
         "cy@x.example,Cy,A-1,nominated\n"
     )
-    report = csv_io.run_import(None, "advocates", text)
+    report = csv_import.run_import(None, "advocates", text)
     errors = {o.key: o.errors for o in report.outcomes if o.action == "error"}
     assert errors["ada@nordbank.example"]["status"] == REFUSED
     assert errors["bea@x.example"]["status"] == REFUSED.replace("Ada", "Bea")
@@ -147,7 +147,7 @@ def test_csv_import_activates_a_paused_advocate_who_has_consent(db):
     advocate.account.crm_id = "A-5"
     db.session.flush()
     text = "email,name,account_crm_id,status\np@x.example,P,A-5,active\n"
-    report = csv_io.run_import(None, "advocates", text)
+    report = csv_import.run_import(None, "advocates", text)
     assert report.counts == {"update": 1}
     db.session.expire_all()
     assert advocate.status == "active"

@@ -14,7 +14,7 @@ from portal.asks.overuse import OveruseRefused, refusals
 from portal.notifications.models import Notification, OutboxMessage
 from portal.program.service import set_setting
 from portal.recruiting.models import Referenceability
-from portal.recruiting.service import set_referenceability
+from portal.recruiting.referenceability import set_referenceability
 from tests.api.conftest import ApiClient
 from tests.conftest import is_postgres
 from tests.factories import (

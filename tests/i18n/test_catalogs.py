@@ -55,7 +55,7 @@ ADVOCATE_MODULES = [
     "portal/notifications/calendar.py",
     "portal/notifications/digest.py",
     "portal/program/terms.py",
-    "portal/recruiting/service.py",
+    "portal/recruiting/pipeline.py",
     "portal/thanks/service.py",
     "portal/thanks/forms.py",
     "portal/thanks/views.py",

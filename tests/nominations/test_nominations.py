@@ -18,7 +18,7 @@ from portal.nominations import service
 from portal.nominations.models import NominationObjection
 from portal.notifications.models import Notification, OutboxMessage
 from portal.program.service import set_setting
-from portal.recruiting import service as recruiting
+from portal.recruiting import pipeline as recruiting
 from portal.recruiting.models import Referenceability
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
 from tests.helpers import delivered_text

@@ -106,7 +106,7 @@ def _magic(user):
 
 
 def _welcome(user):
-    from portal.recruiting.service import invite_advocate
+    from portal.recruiting.pipeline import invite_advocate
 
     nominee = AdvocateFactory(status="nominated", email="nia@customer.example")
     invite_advocate(UserFactory(role="manager"), nominee)

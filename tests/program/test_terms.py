@@ -19,7 +19,7 @@ from portal.notifications.models import OutboxMessage
 from portal.program import terms
 from portal.program.service import get_setting
 from portal.program.terms_models import TermsAcceptance, TermsVersion
-from portal.recruiting import service as recruiting
+from portal.recruiting import pipeline as recruiting
 from tests.factories import (
     AdvocateFactory,
     ReferenceRequestFactory,

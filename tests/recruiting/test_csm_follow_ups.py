@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, NotFound
-from portal.recruiting import service
+from portal.recruiting import nurturing
 from portal.recruiting.models import Touchpoint
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
 from tests.helpers import sign_in
@@ -105,16 +105,16 @@ def test_csm_sees_health_flags_and_logs_a_touchpoint_for_their_own_advocate(db, 
 def test_services_hold_the_csm_to_their_own_accounts(db, setting):
     csm, mine, theirs, own_follow_up, other_follow_up = setting
 
-    assert service.follow_ups_due(csm, dt.date.today()) == [own_follow_up]
-    assert service.get_nurtured_advocate(csm, mine.id) is mine
+    assert nurturing.follow_ups_due(csm, dt.date.today()) == [own_follow_up]
+    assert nurturing.get_nurtured_advocate(csm, mine.id) is mine
     with pytest.raises(NotFound):
-        service.get_nurtured_advocate(csm, theirs.id)
+        nurturing.get_nurtured_advocate(csm, theirs.id)
     with pytest.raises(NotFound):
-        service.get_follow_up(csm, other_follow_up.id)
+        nurturing.get_follow_up(csm, other_follow_up.id)
     with pytest.raises(Forbidden):
-        service.complete_follow_up(csm, other_follow_up)
+        nurturing.complete_follow_up(csm, other_follow_up)
     with pytest.raises(Forbidden):
-        service.log_touchpoint(csm, theirs, {"kind": "call", "summary": "x"})
+        nurturing.log_touchpoint(csm, theirs, {"kind": "call", "summary": "x"})
 
 
 def test_requesters_still_cannot_nurture(db, client, auth):

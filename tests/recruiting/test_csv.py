@@ -14,9 +14,10 @@ from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
 from portal.asks.models import AdvocateEligibility
 from portal.audit.models import AuditEvent
+from portal.csvio import CsvFileError
 from portal.errors import ValidationFailed
 from portal.extensions import db as _db
-from portal.recruiting import csv_io
+from portal.recruiting import csv_export, csv_import
 from portal.recruiting.models import ImportPreview
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
 from tests.queries import QueryCounter
@@ -29,7 +30,7 @@ ACCOUNTS = (
 
 
 def _import(kind, text, **kwargs):
-    return csv_io.run_import(None, kind, text, **kwargs)
+    return csv_import.run_import(None, kind, text, **kwargs)
 
 
 def _count(model):
@@ -127,9 +128,9 @@ def test_an_import_refuses_a_status_move_the_lifecycle_forbids(db):
 
 
 def test_a_file_without_the_key_column_is_refused_as_a_whole(db):
-    with pytest.raises(csv_io.CsvFileError):
+    with pytest.raises(CsvFileError):
         _import("accounts", "name,industry\nAlpha,banking\n")
-    with pytest.raises(csv_io.CsvFileError):
+    with pytest.raises(CsvFileError):
         _import("accounts", b"\xff\xfe\x00bad")
 
 
@@ -141,11 +142,11 @@ def test_export_then_import_gives_no_changes(db):
     AdvocateFactory(account=a, status="nominated", seniority=None, activity_types=[])
     AskFactory(advocate=AdvocateFactory(account=a))
     db.session.flush()
-    accounts = "".join(csv_io.export_accounts())
-    advocates = "".join(csv_io.export_advocates())
-    asks = "".join(csv_io.export_asks())
-    assert accounts.splitlines()[0] == ",".join(csv_io.ACCOUNT_COLUMNS)
-    assert asks.splitlines()[0] == ",".join(csv_io.ASK_COLUMNS)
+    accounts = "".join(csv_export.export_accounts())
+    advocates = "".join(csv_export.export_advocates())
+    asks = "".join(csv_export.export_asks())
+    assert accounts.splitlines()[0] == ",".join(csv_export.ACCOUNT_COLUMNS)
+    assert asks.splitlines()[0] == ",".join(csv_export.ASK_COLUMNS)
     assert len(asks.splitlines()) == 2
     assert _import("accounts", accounts).counts == {"unchanged": 2}
     assert _import("advocates", advocates).counts == {"unchanged": 3}

@@ -14,7 +14,7 @@ from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.extensions import db as _db
 from portal.notifications.models import OutboxMessage
 from portal.notifications.reminders import REMINDERS
-from portal.recruiting import service
+from portal.recruiting import nurturing, referenceability
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, BenefitFactory, UserFactory
 from tests.queries import QueryCounter
 
@@ -24,7 +24,7 @@ def test_a_touchpoint_in_the_future_is_refused(db):
     advocate = AdvocateFactory()
     later = (now_utc() + dt.timedelta(hours=2)).isoformat()
     with pytest.raises(ValidationFailed) as refused:
-        service.log_touchpoint(
+        nurturing.log_touchpoint(
             manager, advocate, {"kind": "call", "summary": "x", "occurred_at": later}
         )
     assert "future" in refused.value.fields["occurred_at"]
@@ -33,13 +33,13 @@ def test_a_touchpoint_in_the_future_is_refused(db):
 def test_a_touchpoint_needs_a_known_kind_and_a_summary(db):
     manager = UserFactory(role="manager")
     with pytest.raises(ValidationFailed) as refused:
-        service.log_touchpoint(manager, AdvocateFactory(), {"kind": "fax", "summary": ""})
+        nurturing.log_touchpoint(manager, AdvocateFactory(), {"kind": "fax", "summary": ""})
     assert set(refused.value.fields) == {"kind", "summary"}
 
 
 def test_only_the_program_team_logs_touchpoints(db):
     with pytest.raises(Forbidden):
-        service.log_touchpoint(
+        nurturing.log_touchpoint(
             UserFactory(role="csm"), AdvocateFactory(), {"kind": "call", "summary": "x"}
         )
 
@@ -49,22 +49,22 @@ def test_follow_ups_due_are_per_manager_and_leave_when_done(db):
     advocate = AdvocateFactory()
     today = dt.date(2026, 11, 30)
     noon = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
-    due = service.log_touchpoint(
+    due = nurturing.log_touchpoint(
         mia,
         advocate,
         {"kind": "call", "summary": "Renewal chat", "follow_up_on": "2026-11-29"},
         now=noon,
     )
-    service.log_touchpoint(
+    nurturing.log_touchpoint(
         mia, advocate, {"kind": "email", "summary": "Later", "follow_up_on": "2026-12-05"}, now=noon
     )
-    service.log_touchpoint(
+    nurturing.log_touchpoint(
         max_, advocate, {"kind": "gift", "summary": "Mug", "follow_up_on": "2026-11-25"}, now=noon
     )
-    assert service.follow_ups_due(mia, today) == [due]
-    service.complete_follow_up(mia, due)
-    assert service.follow_ups_due(mia, today) == []
-    assert len(service.follow_ups_due(max_, today)) == 1
+    assert nurturing.follow_ups_due(mia, today) == [due]
+    nurturing.complete_follow_up(mia, due)
+    assert nurturing.follow_ups_due(mia, today) == []
+    assert len(nurturing.follow_ups_due(max_, today)) == 1
 
 
 def test_the_follow_up_digest_is_written_once_per_manager_and_day(db):
@@ -72,7 +72,7 @@ def test_the_follow_up_digest_is_written_once_per_manager_and_day(db):
     advocate = AdvocateFactory(name="Ada Advocate")
     noon = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
     for n in range(2):
-        service.log_touchpoint(
+        nurturing.log_touchpoint(
             mia,
             advocate,
             {"kind": "call", "summary": f"Call {n}", "follow_up_on": "2026-11-25"},
@@ -115,8 +115,8 @@ def test_health_counts_asks_rates_touches_and_benefits(db):
     db.session.add(
         Claim(benefit=BenefitFactory(), advocate=advocate, status="cancelled", details={})
     )
-    service.log_touchpoint(manager, advocate, {"kind": "thank_you", "summary": "Card"})
-    health = service.health_of(advocate)
+    nurturing.log_touchpoint(manager, advocate, {"kind": "thank_you", "summary": "Card"})
+    health = nurturing.health_of(advocate)
     assert health.asks_90d == 2  # accepted and declined; the withdrawn one never reached them
     assert (health.accepted, health.declined, health.answered) == (2, 1, 3)
     assert health.accept_rate == pytest.approx(2 / 3)
@@ -129,51 +129,53 @@ def test_burnout_flag_near_the_limit_and_for_too_busy_declines(db):
     advocate = AdvocateFactory(max_per_month=2, max_per_quarter=10, max_per_year=40)
     now = now_utc()
     _ask(advocate, "accepted", 0, now=now)
-    health = service.health_of(advocate, now)
+    health = nurturing.health_of(advocate, now)
     assert any("near the monthly limit (1 of 2)" in r for r in health.burnout)
     _ask(advocate, "declined", 0, reason="too_busy", now=now)
-    health = service.health_of(advocate, now)
+    health = nurturing.health_of(advocate, now)
     assert any("too busy" in r for r in health.burnout)
 
 
 def test_burnout_flag_at_the_limit(db):
     advocate = AdvocateFactory(max_per_month=1, max_per_quarter=10, max_per_year=40)
     _ask(advocate, "completed", 0)
-    assert any("at the monthly limit (1 of 1)" in r for r in service.health_of(advocate).burnout)
+    assert any("at the monthly limit (1 of 1)" in r for r in nurturing.health_of(advocate).burnout)
 
 
 def test_underused_flag_for_active_opted_in_advocates_never_or_rarely_asked(db):
     never = AdvocateFactory(status="active", activity_types=["reference_call"])
-    assert service.health_of(never).underused == ["active and opted in, but never asked"]
+    assert nurturing.health_of(never).underused == ["active and opted in, but never asked"]
     rarely = AdvocateFactory(status="active", activity_types=["reference_call"])
     _ask(rarely, "completed", 100)
-    assert "asked 1 time in the last 180 days" in service.health_of(rarely).underused[0]
+    assert "asked 1 time in the last 180 days" in nurturing.health_of(rarely).underused[0]
     not_opted = AdvocateFactory(status="active", activity_types=[])
-    assert service.health_of(not_opted).underused == []
+    assert nurturing.health_of(not_opted).underused == []
     paused = AdvocateFactory(status="paused", activity_types=["quote"])
-    assert service.health_of(paused).underused == []
+    assert nurturing.health_of(paused).underused == []
     busy = AdvocateFactory(status="active", activity_types=["quote"])
     _ask(busy, "completed", 100)
     _ask(busy, "completed", 20)
-    assert service.health_of(busy).underused == []
+    assert nurturing.health_of(busy).underused == []
 
 
 def test_a_csm_rates_own_accounts_only(db):
     csm = UserFactory(role="csm")
     own = AccountFactory(csm=csm)
     other = AccountFactory()
-    row = service.set_referenceability(
+    row = referenceability.set_referenceability(
         csm,
         own,
         {"status": "referenceable", "reason": "Live since May", "health": "healthy", "nps": 60},
     )
     assert (row.status, row.health, row.nps) == ("referenceable", "healthy", 60)
     with pytest.raises(Forbidden):
-        service.set_referenceability(csm, other, {"status": "not_now", "reason": "x"})
+        referenceability.set_referenceability(csm, other, {"status": "not_now", "reason": "x"})
     with pytest.raises(NotFound):
-        service.get_own_account(csm, other.id)
+        referenceability.get_own_account(csm, other.id)
     with pytest.raises(ValidationFailed) as refused:
-        service.set_referenceability(csm, own, {"status": "maybe", "reason": "", "nps": 101})
+        referenceability.set_referenceability(
+            csm, own, {"status": "maybe", "reason": "", "nps": 101}
+        )
     assert set(refused.value.fields) == {"status", "reason", "nps"}
 
 
@@ -190,7 +192,7 @@ def test_participation_of_own_accounts_in_a_fixed_number_of_queries(db):
         )
     db.session.flush()
     with QueryCounter(_db.engine) as queries:
-        rows = service.participation(csm)
+        rows = referenceability.participation(csm)
     assert [r.account for r in rows] == sorted(mine, key=lambda a: (a.name, a.id))
     assert all(r.asks == {"completed": 1, "declined": 1} and r.benefits == 1 for r in rows)
     assert queries.count <= 6

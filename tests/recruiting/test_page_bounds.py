@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from portal.recruiting import service
+from portal.recruiting import targets
 from tests.conftest import PASSWORD
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
 
@@ -33,10 +33,10 @@ def test_a_target_names_five_nominations_and_counts_them_all(db, client, auth):
     account = AccountFactory(industry="banking", region="emea")
     for n in range(8):
         AdvocateFactory(account=account, status="nominated", name=f"Nominee {n}")
-    service.create_target(manager, {"target_count": 10, "industry": "banking"})
+    targets.create_target(manager, {"target_count": 10, "industry": "banking"})
     db.session.commit()
 
-    (gap,) = service.target_gaps()
+    (gap,) = targets.target_gaps()
     assert gap.gap == 10 and gap.nominated == 8 and not gap.closable
     assert [a.name for a in gap.nominations] == [f"Nominee {n}" for n in range(5)]
 

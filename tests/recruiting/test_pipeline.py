@@ -15,7 +15,7 @@ from portal.errors import DomainError, Forbidden
 from portal.notifications.models import OutboxMessage
 from portal.notifications.reminders import REMINDERS
 from portal.program.service import DEFAULTS, get_setting, set_setting
-from portal.recruiting import service
+from portal.recruiting import pipeline
 from portal.recruiting.models import Invitation
 from portal.vocab import ADVOCATE_STATUSES
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
@@ -61,11 +61,11 @@ def test_every_move_is_allowed_or_refused_with_the_reason(db, start, to):
         status=start, consent_at=now_utc(), consent_version=DEFAULTS["terms_version"]
     )
     if (start, to) in ALLOWED:
-        service.move_advocate(manager, advocate, to)
+        pipeline.move_advocate(manager, advocate, to)
         assert advocate.status == to
     else:
         with pytest.raises(DomainError) as refused:
-            service.move_advocate(manager, advocate, to)
+            pipeline.move_advocate(manager, advocate, to)
         assert f"who is {start} can't become {to}" in refused.value.message
         assert "allowed:" in refused.value.message
         assert advocate.status == start
@@ -75,13 +75,13 @@ def test_only_the_program_team_moves_advocates(db):
     csm = UserFactory(role="csm")
     advocate = AdvocateFactory(status="nominated", account=AccountFactory(csm=csm))
     with pytest.raises(Forbidden):
-        service.move_advocate(csm, advocate, "invited")
+        pipeline.move_advocate(csm, advocate, "invited")
 
 
 def test_inviting_writes_an_e_mail_with_a_signed_single_use_link(db):
     manager = UserFactory(role="manager", name="Mia Manager")
     advocate = AdvocateFactory(status="nominated", nomination_reason="Loves the product")
-    service.move_advocate(manager, advocate, "invited")
+    pipeline.move_advocate(manager, advocate, "invited")
     db.session.commit()
     assert advocate.status == "invited"
     assert advocate.user is not None and advocate.user.password_hash is None
@@ -92,14 +92,14 @@ def test_inviting_writes_an_e_mail_with_a_signed_single_use_link(db):
     assert "Mia Manager invites you" in message.body_text
     assert "Loves the product" in message.body_text
     row = db.session.scalar(sa.select(LinkToken).where(LinkToken.target_id == advocate.id))
-    assert row.purpose == service.INVITE_PURPOSE
-    assert service.check_welcome_link(_token(message)) is advocate
+    assert row.purpose == pipeline.INVITE_PURPOSE
+    assert pipeline.check_welcome_link(_token(message)) is advocate
 
 
 def test_terms_changed_while_the_invitee_read_them_are_not_accepted(app, db, client):
     manager = UserFactory(role="manager")
     advocate = AdvocateFactory(status="nominated")
-    service.invite_advocate(manager, advocate)
+    pipeline.invite_advocate(manager, advocate)
     db.session.commit()
     link = _link(db.session.scalar(sa.select(OutboxMessage)))
     read = get_setting("terms_version")
@@ -124,7 +124,7 @@ def test_terms_changed_while_the_invitee_read_them_are_not_accepted(app, db, cli
 def test_accepting_sets_the_password_records_consent_and_activates(app, db, client):
     manager = UserFactory(role="manager")
     advocate = AdvocateFactory(status="nominated")
-    service.invite_advocate(manager, advocate)
+    pipeline.invite_advocate(manager, advocate)
     db.session.commit()
     link = _link(db.session.scalar(sa.select(OutboxMessage)))
     page = client.get(link)
@@ -165,7 +165,7 @@ def test_accepting_sets_the_password_records_consent_and_activates(app, db, clie
 def test_an_expired_or_tampered_link_is_refused(app, db, client):
     manager = UserFactory(role="manager")
     advocate = AdvocateFactory(status="nominated")
-    service.invite_advocate(manager, advocate)
+    pipeline.invite_advocate(manager, advocate)
     db.session.commit()
     link = _link(db.session.scalar(sa.select(OutboxMessage)))
     assert client.get(link + "x").status_code == 400
@@ -179,7 +179,7 @@ def test_an_expired_or_tampered_link_is_refused(app, db, client):
 def test_declining_the_invitation_marks_the_advocate_declined(app, db, client):
     manager = UserFactory(role="manager")
     advocate = AdvocateFactory(status="nominated")
-    service.invite_advocate(manager, advocate)
+    pipeline.invite_advocate(manager, advocate)
     db.session.commit()
     link = _link(db.session.scalar(sa.select(OutboxMessage)))
     assert client.post(link + "/decline").status_code == 200
@@ -191,17 +191,17 @@ def test_declining_the_invitation_marks_the_advocate_declined(app, db, client):
 def test_moving_back_to_nominated_closes_the_invitation_link(db):
     manager = UserFactory(role="manager")
     advocate = AdvocateFactory(status="nominated")
-    service.invite_advocate(manager, advocate)
+    pipeline.invite_advocate(manager, advocate)
     token = _token(db.session.scalar(sa.select(OutboxMessage)))
-    service.move_advocate(manager, advocate, "nominated")
+    pipeline.move_advocate(manager, advocate, "nominated")
     with pytest.raises(DomainError):
-        service.check_welcome_link(token)
+        pipeline.check_welcome_link(token)
 
 
 def test_invitation_reminders_at_most_two_a_week_apart_then_stale(db):
     manager = UserFactory(role="manager")
     advocate = AdvocateFactory(status="nominated")
-    invitation = service.invite_advocate(manager, advocate)
+    invitation = pipeline.invite_advocate(manager, advocate)
     start = invitation.sent_at
     remind = REMINDERS["recruiting.invitations"]
 
@@ -212,11 +212,11 @@ def test_invitation_reminders_at_most_two_a_week_apart_then_stale(db):
     assert remind(day(7)) == 1
     assert remind(day(7)) == 0  # once per thing and day
     assert remind(day(13)) == 0
-    assert not service.is_stale(invitation, day(13))
+    assert not pipeline.is_stale(invitation, day(13))
     assert remind(day(14)) == 1
     assert remind(day(21)) == 0  # never a third
-    assert service.is_stale(invitation, day(21))
-    assert not service.is_stale(invitation, day(20))
+    assert pipeline.is_stale(invitation, day(21))
+    assert not pipeline.is_stale(invitation, day(20))
     keys = db.session.scalars(
         sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.is_not(None))
     ).all()
@@ -227,14 +227,14 @@ def test_invitation_reminders_at_most_two_a_week_apart_then_stale(db):
     reminder = db.session.scalar(
         sa.select(OutboxMessage).where(OutboxMessage.template == "advocate_invitation_reminder")
     )
-    assert service.check_welcome_link(_token(reminder)) is advocate  # a fresh working link
+    assert pipeline.check_welcome_link(_token(reminder)) is advocate  # a fresh working link
 
 
 def test_no_reminder_once_the_invitation_is_answered(db):
     manager = UserFactory(role="manager")
     advocate = AdvocateFactory(status="nominated")
-    invitation = service.invite_advocate(manager, advocate)
-    service.move_advocate(manager, advocate, "declined")
+    invitation = pipeline.invite_advocate(manager, advocate)
+    pipeline.move_advocate(manager, advocate, "declined")
     assert REMINDERS["recruiting.invitations"](invitation.sent_at + dt.timedelta(days=8)) == 0
 
 
@@ -243,7 +243,7 @@ def test_inviting_refuses_an_e_mail_that_belongs_to_another_user(db):
     UserFactory(email="taken@customer.example", role="requester")
     advocate = AdvocateFactory(status="nominated", email="taken@customer.example")
     with pytest.raises(DomainError) as refused:
-        service.invite_advocate(manager, advocate)
+        pipeline.invite_advocate(manager, advocate)
     assert refused.value.fields.get("email")
 
 
@@ -255,12 +255,12 @@ def test_the_board_counts_and_filters(db):
     AdvocateFactory(account=bank, status="nominated", nominated_by=csm)
     AdvocateFactory(account=bank, status="active")
     AdvocateFactory(account=shop, status="nominated", products=[])
-    board = service.pipeline_board(manager, {})
+    board = pipeline.pipeline_board(manager, {})
     assert board["nominated"]["count"] == 2 and board["active"]["count"] == 1
-    assert service.pipeline_board(manager, {"industry": "banking"})["nominated"]["count"] == 1
-    assert service.pipeline_board(manager, {"nominated_by": csm.id})["nominated"]["count"] == 1
-    assert service.pipeline_board(manager, {"product": "payments"})["nominated"]["count"] == 1
-    assert service.pipeline_board(manager, {"region": "na"})["active"]["count"] == 0
+    assert pipeline.pipeline_board(manager, {"industry": "banking"})["nominated"]["count"] == 1
+    assert pipeline.pipeline_board(manager, {"nominated_by": csm.id})["nominated"]["count"] == 1
+    assert pipeline.pipeline_board(manager, {"product": "payments"})["nominated"]["count"] == 1
+    assert pipeline.pipeline_board(manager, {"region": "na"})["active"]["count"] == 0
 
 
 def test_a_csm_nominates_with_a_reason_and_a_duplicate_e_mail_is_refused(db):

@@ -6,7 +6,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from portal.errors import Forbidden, NotFound
-from portal.recruiting import service
+from portal.recruiting import nurturing, pipeline, referenceability, targets
 from portal.vocab import ROLES
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
 
@@ -33,19 +33,21 @@ def test_participation_and_referenceability_by_role(db, role):
     sees = PARTICIPATION[role]
     if sees is None:
         with pytest.raises(Forbidden):
-            service.participation(user)
+            referenceability.participation(user)
     else:
-        shown = [row.account for row in service.participation(user)]
+        shown = [row.account for row in referenceability.participation(user)]
         assert shown == ([own, other] if sees == "all" else [own])
     for account in (own, other):
         allowed = sees == "all" or (sees == "own" and account is own)
         if allowed:
-            assert service.get_own_account(user, account.id) is account
+            assert referenceability.get_own_account(user, account.id) is account
         else:
             with pytest.raises(NotFound):
-                service.get_own_account(user, account.id)
+                referenceability.get_own_account(user, account.id)
             with pytest.raises(Forbidden):
-                service.set_referenceability(user, account, {"status": "not_now", "reason": "x"})
+                referenceability.set_referenceability(
+                    user, account, {"status": "not_now", "reason": "x"}
+                )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -53,10 +55,10 @@ def test_the_pipeline_targets_and_touchpoints_are_the_program_team_s(db, role):
     user = UserFactory(role=role)
     advocate = AdvocateFactory(status="nominated")
     calls = (
-        lambda: service.pipeline_query(user, {}),
-        lambda: service.create_target(user, {"target_count": 3}),
-        lambda: service.log_touchpoint(user, advocate, {"kind": "call", "summary": "Hello"}),
-        lambda: service.move_advocate(user, advocate, "invited"),
+        lambda: pipeline.pipeline_query(user, {}),
+        lambda: targets.create_target(user, {"target_count": 3}),
+        lambda: nurturing.log_touchpoint(user, advocate, {"kind": "call", "summary": "Hello"}),
+        lambda: pipeline.move_advocate(user, advocate, "invited"),
     )
     for call in calls:
         if role in PROGRAM_TEAM:
@@ -70,6 +72,6 @@ def test_visitors_and_no_one_are_refused(db):
     account = AccountFactory()
     for nobody in (None, AnonymousUserMixin()):
         with pytest.raises(Forbidden):
-            service.pipeline_query(nobody, {})
+            pipeline.pipeline_query(nobody, {})
         with pytest.raises(NotFound):
-            service.get_own_account(nobody, account.id)
+            referenceability.get_own_account(nobody, account.id)

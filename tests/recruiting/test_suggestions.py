@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.audit.models import AuditEvent
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.opportunities import service as opportunities
-from portal.recruiting import service, suggestions
+from portal.recruiting import referenceability, suggestions
 from portal.recruiting.models import CandidateSuggestion, Referenceability
 from tests.factories import PASSWORD, AccountFactory, AdvocateFactory, UserFactory
 from tests.helpers import sign_in
@@ -109,11 +109,11 @@ def test_a_dismissed_suggestion_stays_dismissed(db, manager):
 def test_nps_reaching_the_threshold_suggests_once(db, manager):
     csm = UserFactory(role="csm")
     account = AccountFactory(name="Happy AG", csm=csm)
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, account, {"status": "referenceable", "reason": "x", "nps": 49}
     )
     assert all_suggestions(db) == []
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, account, {"status": "referenceable", "reason": "x", "nps": 50}
     )
     [suggestion] = all_suggestions(db)
@@ -123,13 +123,13 @@ def test_nps_reaching_the_threshold_suggests_once(db, manager):
         "Happy AG",
     )
     # Saving again with a high score, or going down and back up, is no new crossing to show.
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, account, {"status": "referenceable", "reason": "y", "nps": 70}
     )
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, account, {"status": "referenceable", "reason": "y", "nps": 10}
     )
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, account, {"status": "referenceable", "reason": "y", "nps": 50}
     )
     assert len(all_suggestions(db)) == 1
@@ -145,8 +145,8 @@ def test_a_score_that_was_already_high_is_no_crossing(db, manager):
         )
     )
     db.session.flush()
-    service.set_referenceability(csm, account, {"status": "referenceable", "reason": "y"})
-    service.set_referenceability(
+    referenceability.set_referenceability(csm, account, {"status": "referenceable", "reason": "y"})
+    referenceability.set_referenceability(
         csm, account, {"status": "referenceable", "reason": "y", "nps": 60, "health": "healthy"}
     )
     assert all_suggestions(db) == []
@@ -155,15 +155,17 @@ def test_a_score_that_was_already_high_is_no_crossing(db, manager):
 def test_health_becoming_healthy_suggests_and_a_first_rating_counts(db, manager):
     csm = UserFactory(role="csm")
     watched = AccountFactory(name="Watched AG", csm=csm)
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, watched, {"status": "referenceable", "reason": "x", "health": "watch"}
     )
     assert all_suggestions(db) == []
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, watched, {"status": "referenceable", "reason": "x", "health": "healthy"}
     )
     fresh = AccountFactory(name="Fresh AG", csm=csm)
-    service.set_referenceability(csm, fresh, {"status": "referenceable", "reason": "x", "nps": 60})
+    referenceability.set_referenceability(
+        csm, fresh, {"status": "referenceable", "reason": "x", "nps": 60}
+    )
     by_company = {s.company: s for s in all_suggestions(db)}
     assert by_company["Watched AG"].kind == "health"
     assert by_company["Watched AG"].reason == "Relationship health healthy (was watch)"
@@ -173,7 +175,7 @@ def test_health_becoming_healthy_suggests_and_a_first_rating_counts(db, manager)
 def test_an_account_marked_not_referenceable_is_not_suggested(db, manager):
     csm = UserFactory(role="csm")
     account = AccountFactory(csm=csm)
-    service.set_referenceability(
+    referenceability.set_referenceability(
         csm, account, {"status": "not_referenceable", "reason": "Legal", "nps": 50}
     )
     assert all_suggestions(db) == []

@@ -8,7 +8,7 @@ import pytest
 
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db as _db
-from portal.recruiting import service
+from portal.recruiting import targets
 from tests.factories import AccountFactory, AdvocateFactory, UserFactory
 from tests.queries import QueryCounter
 
@@ -16,13 +16,13 @@ from tests.queries import QueryCounter
 @pytest.mark.parametrize("count", [0, -3, None, "many"])
 def test_a_target_of_zero_or_below_is_refused(db, count):
     with pytest.raises(ValidationFailed) as refused:
-        service.create_target(UserFactory(role="manager"), {"target_count": count})
+        targets.create_target(UserFactory(role="manager"), {"target_count": count})
     assert "target_count" in refused.value.fields
 
 
 def test_a_target_with_unknown_values_is_refused(db):
     with pytest.raises(ValidationFailed) as refused:
-        service.create_target(
+        targets.create_target(
             UserFactory(role="manager"),
             {"target_count": 3, "region": "mars", "industry": "piracy", "activity_type": "poem"},
         )
@@ -31,7 +31,7 @@ def test_a_target_with_unknown_values_is_refused(db):
 
 def test_only_the_program_team_sets_targets(db):
     with pytest.raises(Forbidden):
-        service.create_target(UserFactory(role="csm"), {"target_count": 3})
+        targets.create_target(UserFactory(role="csm"), {"target_count": 3})
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def program(db):
 
 
 def test_gaps_match_hand_counts(program):
-    make = service.create_target
+    make = targets.create_target
     calls = make(
         program,
         {
@@ -74,7 +74,7 @@ def test_gaps_match_hand_counts(program):
     banking = make(program, {"target_count": 3, "industry": "banking", "region": "emea"})
     analytics = make(program, {"target_count": 4, "product": "analytics"})
     mid = make(program, {"target_count": 1, "segment": "mid_market", "industry": "banking"})
-    gaps = {g.target.id: g for g in service.target_gaps()}
+    gaps = {g.target.id: g for g in targets.target_gaps()}
     assert (gaps[calls.id].active, gaps[calls.id].gap) == (2, 10)
     assert {a.name for a in gaps[calls.id].nominations} == {
         "Nora Nominee",
@@ -87,23 +87,23 @@ def test_gaps_match_hand_counts(program):
     assert (gaps[analytics.id].active, gaps[analytics.id].gap) == (2, 2)
     assert {a.name for a in gaps[analytics.id].nominations} == {"Rita Retail"}
     assert (gaps[mid.id].active, gaps[mid.id].gap) == (1, 0)
-    assert service.target_label(calls) == ("12 active advocates: Banking, EMEA, for reference call")
+    assert targets.target_label(calls) == ("12 active advocates: Banking, EMEA, for reference call")
 
 
 def test_gaps_take_a_fixed_number_of_queries(program):
     for n in range(5):
-        service.create_target(program, {"target_count": n + 1, "region": "emea"})
+        targets.create_target(program, {"target_count": n + 1, "region": "emea"})
     for _ in range(20):
         AdvocateFactory(activity_types=["quote"])
     _db.session.flush()
     with QueryCounter(_db.engine) as queries:
-        gaps = service.target_gaps()
+        gaps = targets.target_gaps()
     assert len(gaps) == 5
     assert queries.count <= 3
 
 
 def test_targets_are_ordered_by_due_date(program):
-    late = service.create_target(program, {"target_count": 1, "due_on": "2027-12-31"})
-    soon = service.create_target(program, {"target_count": 1, "due_on": dt.date(2027, 3, 31)})
-    undated = service.create_target(program, {"target_count": 1})
-    assert [g.target for g in service.target_gaps()] == [soon, late, undated]
+    late = targets.create_target(program, {"target_count": 1, "due_on": "2027-12-31"})
+    soon = targets.create_target(program, {"target_count": 1, "due_on": dt.date(2027, 3, 31)})
+    undated = targets.create_target(program, {"target_count": 1})
+    assert [g.target for g in targets.target_gaps()] == [soon, late, undated]

@@ -15,7 +15,7 @@ from portal.asks import service as requests
 from portal.audit.models import AuditEvent
 from portal.notifications.models import OutboxMessage
 from portal.opportunities import service as opportunities
-from portal.recruiting import csv_io
+from portal.recruiting import csv_import
 from portal.webhooks import service
 from portal.webhooks.models import WEBHOOK_EVENTS, WebhookEndpoint
 from tests.factories import (
@@ -133,7 +133,7 @@ def test_a_status_move_by_csv_import_sends_advocate_status_changed_too(db, admin
     moved = AdvocateFactory(account=account, email="p@x.example", name="P", status="nominated")
     AdvocateFactory(account=account, email="q@x.example", name="Q", status="nominated")
     text = "email,name,account_crm_id,status\np@x.example,P,A-7,invited\nq@x.example,Q,A-7,\n"
-    report = csv_io.run_import(manager, "advocates", text)
+    report = csv_import.run_import(manager, "advocates", text)
     assert report.counts["update"] == 1
     [body] = _bodies(db)
     assert body["data"] == {"from": "nominated", "to": "invited", "reason": "CSV import"}
@@ -144,7 +144,7 @@ def test_a_status_move_by_csv_import_sends_advocate_status_changed_too(db, admin
     ).all()
     assert (event.entity_id, event.actor_id) == (moved.id, manager.id)
     # The same file again moves nothing and sends nothing.
-    csv_io.run_import(manager, "advocates", text)
+    csv_import.run_import(manager, "advocates", text)
     assert len(_bodies(db)) == 1
 
 
