@@ -114,6 +114,20 @@ def test_every_module_is_a_rule_module_or_a_face_or_wiring():
     )
 
 
+def test_models_may_import_no_rule_module():
+    """The second contract forbids models every rule module the first one names (but the
+    shared base they are built on), so a split service stays out of the models' reach."""
+    first, second = contracts()[0], contracts()[1]
+    models = set(second["source_modules"]) | {"portal.models"}
+    missing = sorted(
+        set(first["source_modules"])
+        - models
+        - {"portal.database", "portal.vocab"}
+        - set(second["forbidden_modules"])
+    )
+    assert not missing, f"Add {missing} to forbidden_modules of the second contract."
+
+
 FAKE = {
     "__init__.py": "",
     "api/__init__.py": "",
