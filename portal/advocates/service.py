@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
-from portal.asks import service as asks_service
+from portal.asks import asks as asks_service
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.overuse import has_current_consent, zone_of
 from portal.audit import service as audit

@@ -36,7 +36,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
-from portal.asks.eligibility import ACTIVITY_BITS, activity_bits
+from portal.asks.eligibility_row import ACTIVITY_BITS, activity_bits
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
 from portal.audit import service as audit

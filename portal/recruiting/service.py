@@ -15,7 +15,7 @@ from portal.accounts.models import Account
 from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
 from portal.asks import overuse
-from portal.asks.eligibility import ACTIVITY_BITS
+from portal.asks.eligibility_row import ACTIVITY_BITS
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.audit import service as audit
 from portal.auth import service as auth_service
