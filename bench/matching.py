@@ -48,7 +48,8 @@ from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.asks import matching  # noqa: E402
-from portal.asks.eligibility import ACTIVITY_BITS, MULTI_KINDS, rebuild_eligibility  # noqa: E402
+from portal.asks.eligibility import rebuild_eligibility  # noqa: E402
+from portal.asks.eligibility_row import ACTIVITY_BITS, MULTI_KINDS  # noqa: E402
 from portal.asks.models import AdvocateEligibility  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Account, Advocate, Ask, ReferenceRequest, User  # noqa: E402

@@ -67,7 +67,8 @@ def create_token_command(email, name, scope):
 @with_appcontext
 def expire_asks_command():
     """Expire pending asks past their answer date, and open requests past their needed-by date."""
-    from portal.asks.service import expire_overdue_asks, expire_overdue_requests
+    from portal.asks.asks import expire_overdue_asks
+    from portal.asks.requests import expire_overdue_requests
 
     asks = expire_overdue_asks()
     requests = expire_overdue_requests()

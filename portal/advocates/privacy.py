@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.advocates.models import Advocate
 from portal.advocates.self_service import LIVE_ASKS, leave_program
 from portal.advocates.service import _self_or_program
-from portal.asks import service as asks_service
+from portal.asks import asks as asks_service
 from portal.asks.models import Ask
 from portal.audit import service as audit
 from portal.auth.permissions import PROGRAM

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from portal.advocates.models import Advocate
 from portal.advocates.preferences import local_today
 from portal.advocates.service import _self_or_program
-from portal.asks import service as asks_service
+from portal.asks import asks as asks_service
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.overuse import has_current_consent, zone_of
 from portal.audit import service as audit

@@ -34,7 +34,7 @@ from portal.advocates.forms import (
     TermsForm,
 )
 from portal.advocates.models import Advocate
-from portal.asks import service as asks
+from portal.asks import asks
 from portal.asks.models import Ask
 from portal.asks.slot_views import offer_on_accept
 from portal.auth.links import LinkError
@@ -68,7 +68,7 @@ def answer_by_link(action: str, token: str):
     if ask.status != "pending":
         problem = _("You already answered this ask: it is %(status)s.", status=label(ask.status))
     elif ask.is_held():
-        problem = _(asks.NOT_OPEN)  # marked where it is written (N_ in asks.service)
+        problem = _(asks.NOT_OPEN)  # marked where it is written (N_ in asks.asks)
     elif request.method == "POST":
         try:
             asks.answer_by_link(

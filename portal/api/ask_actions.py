@@ -8,7 +8,7 @@ from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import json_body, only_fields
 from portal.api.schemas import AskSchema
-from portal.asks import service as asks
+from portal.asks import asks, completion
 from portal.extensions import db
 
 
@@ -42,6 +42,6 @@ def complete_ask(ask_id: int):
     ask = asks.get_ask(actor, ask_id)
     data = json_body()
     only_fields(data, {"rating", "feedback"})
-    asks.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
+    completion.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
     db.session.commit()
     return jsonify(AskSchema().dump(ask))

@@ -10,7 +10,7 @@ from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import json_body, only_fields
 from portal.api.schemas import AskSchema
-from portal.asks import service as asks
+from portal.asks import asks
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
 from portal.thanks import service as thanks

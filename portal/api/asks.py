@@ -10,7 +10,7 @@ from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import changed_since, filters, json_body, paginate, query_args
 from portal.api.schemas import AskArgsSchema, AskListSchema, AskSchema
-from portal.asks import service as asks
+from portal.asks import asks
 from portal.asks.models import Ask
 from portal.errors import DomainError, Forbidden
 from portal.extensions import db

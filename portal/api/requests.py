@@ -25,8 +25,7 @@ from portal.api.schemas import (
     RequestListSchema,
     RequestSchema,
 )
-from portal.asks import lead_time, matching
-from portal.asks import service as asks
+from portal.asks import lead_time, match_results, matching, placing, request_queries, requests
 from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import PROGRAM, can
 from portal.errors import Forbidden, ValidationFailed
@@ -41,8 +40,8 @@ def _may_request(actor) -> None:
 
 def _request(actor, request_id: int):
     _may_request(actor)
-    found = asks.get_request(actor, request_id)
-    if asks.refresh_request(found):
+    found = requests.get_request(actor, request_id)
+    if requests.refresh_request(found):
         db.session.commit()  # expiry on read: the answer shows the true state
     return found
 
@@ -71,7 +70,9 @@ def list_requests():
     _may_request(actor)
     args = query_args(RequestArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(asks.requests_query(actor, filters(args)), ReferenceRequest, since)
+    query = changed_since(
+        request_queries.requests_query(actor, filters(args)), ReferenceRequest, since
+    )
     return paginate(query, args, RequestListSchema())
 
 
@@ -110,7 +111,7 @@ def create_request():
     status = data.pop("status", "submitted")
     if status not in ("submitted", "draft"):
         raise ValidationFailed("status: Must be submitted or draft.", field="status")
-    found = asks.create_request(actor, data, submit=status == "submitted")
+    found = requests.create_request(actor, data, submit=status == "submitted")
     db.session.commit()
     return created(RequestSchema().dump(found), url_for("api.get_request", request_id=found.id))
 
@@ -171,9 +172,9 @@ def update_request(request_id: int):
     actor = api_user()
     found = _request(actor, request_id)
     data = json_body()
-    only_fields(data, {*asks.REQUEST_FIELDS, *lead_time.RUSH_FIELDS, "opportunity_outcome"})
+    only_fields(data, {*requests.REQUEST_FIELDS, *lead_time.RUSH_FIELDS, "opportunity_outcome"})
     # A refusal rolls back (the error handler) whatever the change had written.
-    asks.change_request(actor, found, data)
+    requests.change_request(actor, found, data)
     db.session.commit()
     return jsonify(RequestSchema().dump(found))
 
@@ -203,13 +204,13 @@ def list_matches(request_id: int):
     """
     actor = api_user()
     found = _request(actor, request_id)
-    if not asks.may_place_ask(actor, found):
+    if not placing.may_place_ask(actor, found):
         raise Forbidden("Matches are for the reference team (and self-service activity types).")
     args = query_args(MatchArgsSchema())
     result = matching.match(found, args["limit"], near_misses=5 if actor.role in PROGRAM else 0)
     body = {
-        "items": [matching.match_dict(m) for m in result.matches],
-        "near_misses": [matching.near_miss_dict(n) for n in result.near_misses],
+        "items": [match_results.match_dict(m) for m in result.matches],
+        "near_misses": [match_results.near_miss_dict(n) for n in result.near_misses],
     }
     return jsonify(MatchListSchema().dump(body))
 
@@ -264,7 +265,7 @@ def place_ask(request_id: int):
     """
     actor = api_user()
     found = _request(actor, request_id)
-    if not asks.may_place_ask(actor, found):
+    if not placing.may_place_ask(actor, found):
         raise Forbidden(
             f"{found.activity_type.replace('_', ' ').capitalize()} asks go through the "
             "reference team; a manager places them."
@@ -272,8 +273,8 @@ def place_ask(request_id: int):
     data = json_body()
     only_fields(data, {"advocate_id", "respond_by", "personal_note"})
     # A requester may ask only the request's offered matches: any other id is refused alike.
-    advocate = asks.advocate_to_ask(actor, found, data.get("advocate_id"))
-    ask = asks.place_ask(
+    advocate = placing.advocate_to_ask(actor, found, data.get("advocate_id"))
+    ask = placing.place_ask(
         actor,
         found,
         advocate,

@@ -11,8 +11,7 @@ from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import created, json_body, only_fields, paginate, query_args
 from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
-from portal.asks import service as asks
-from portal.asks import slots
+from portal.asks import asks, slots
 from portal.asks.slot_models import SLOT_PROPOSERS, SLOT_STATUSES
 from portal.extensions import db
 

@@ -10,7 +10,7 @@ from portal.api.auth import api_user
 from portal.api.blueprint import bp
 from portal.api.common import created, json_body, only_fields, query_args
 from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
-from portal.asks import service as asks
+from portal.asks import requests
 from portal.auth.permissions import can
 from portal.errors import Forbidden, ValidationFailed
 from portal.extensions import db
@@ -149,7 +149,7 @@ def share_ask(request_id: int):
     actor = api_user()
     if not can(actor, "program.manage"):
         raise Forbidden("Only the program team links activities to requests here.")
-    found = asks.get_request(actor, request_id)
+    found = requests.get_request(actor, request_id)
     data = json_body()
     only_fields(data, ("ask_id", "note"))
     ask_id = data.get("ask_id")

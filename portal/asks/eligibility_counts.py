@@ -1,7 +1,7 @@
 """Every count of an advocate's asks their eligibility row keeps, for many advocates in one
 statement: fairness's, the overuse service's per calendar window in the advocate's time zone
 (as `overuse.usage_of` counts), the whole account's (as `overuse.account_usage_of`) and the
-requesters' ratings (as `eligibility.ratings_of`). The rows of one ask's flush read them in
+requesters' ratings (as `eligibility_row.ratings_of`). The rows of one ask's flush read them in
 one pass over the asks instead of a statement per rule and time zone.
 """
 
@@ -57,7 +57,7 @@ def _counts_query(zones: int, accounts: bool) -> sa.Select:
     """Every count the rows need, in one pass over the asks: fairness's (FAIR_COUNTED, 90 days
     and 12 months, the latest), the overuse service's per window of each of `zones` time zones
     (live asks, as `overuse.usage_of` counts them, and the latest), the requesters' ratings
-    (as `eligibility.ratings_of`), and with `accounts` per advocate of the accounts the live
+    (as `eligibility_row.ratings_of`), and with `accounts` per advocate of the accounts the live
     asks in each zone's month and quarter, which add up to `overuse.account_usage_of`."""
     fair = _one_of(Ask.status, FAIR_COUNTED)
     live = _one_of(Ask.status, overuse.LIVE_ASK_STATUSES)

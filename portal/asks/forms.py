@@ -1,4 +1,4 @@
-"""Request and ask forms: they shape the input; asks.service checks it and words the messages."""
+"""Request and ask forms: they shape the input; the services check it and word the messages."""
 
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ class AdvocateEligibility(db.Model):
     The criteria relevance compares are here in a compact form, so a match reads this one
     narrow table: the single-valued facts as they are, the multi-valued ones as `|a|b|` (each
     value framed by bars, so `LIKE '%|a|%'` finds exactly it, on every database) and as a bit
-    mask (`eligibility.value_bit`: a term's id picks its bit), which answers most rows without
+    mask (`eligibility_row.value_bit`: a term's id picks its bit), which answers most rows without
     reading the text.
 
     The live asks in the calendar month, quarter and year of `counted_on` (the advocate's own
@@ -196,7 +196,7 @@ class AdvocateEligibility(db.Model):
     asks_12m: Mapped[int] = mapped_column(default=0)
     last_asked_at: Mapped[dt.datetime | None]
     fairness: Mapped[int] = mapped_column(default=0)  # tenths of a score point
-    # Account health, NPS and past-call ratings, in tenths (see eligibility.standing_parts).
+    # Account health, NPS and past-call ratings, in tenths (see eligibility_row.standing_parts).
     standing: Mapped[int] = mapped_column(default=0, server_default="0")
     industry: Mapped[str | None] = mapped_column(sa.String(64))
     region: Mapped[str | None] = mapped_column(sa.String(16))

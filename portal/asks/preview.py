@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from portal.asks import matching
+from portal.asks import match_results, matching
 from portal.asks.models import ReferenceRequest
-from portal.asks.service import CRITERIA_ALLOWED
+from portal.asks.requests import CRITERIA_ALLOWED
 from portal.auth.permissions import PROGRAM, can
 from portal.content import suggestions
 from portal.errors import Forbidden
@@ -29,7 +29,7 @@ TEXT_MAX = 200
 class Preview:
     activity_type: str | None
     # Each match with what it shares with the need ("Same industry: Banking").
-    matches: list[tuple[matching.Match, list[str]]] = field(default_factory=list)
+    matches: list[tuple[match_results.Match, list[str]]] = field(default_factory=list)
     stories: list[suggestions.Suggestion] = field(default_factory=list)
     # The program team sees who; a requester sees the role and company only (contact details
     # come with an accepted ask).
@@ -75,7 +75,7 @@ def preview(actor, data: dict) -> Preview:
         vocabulary = matching.Vocabulary()
         terms = matching.requested_terms(draft.criteria, vocabulary)
         found.matches = [
-            (m, matching.relevance_reasons(m.advocate, terms, vocabulary.labels))
+            (m, match_results.relevance_reasons(m.advocate, terms, vocabulary.labels))
             for m in matching.match(draft, limit=ADVOCATES, near_misses=0).matches
         ]
     return found

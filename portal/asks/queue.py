@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 
-from portal.asks import service
+from portal.asks import request_queries, requests
 from portal.asks.models import ReferenceRequest
 from portal.asks.queue_models import SavedFilter
 from portal.audit import service as audit
@@ -63,7 +63,7 @@ def filter_args(filters: Mapping[str, str]) -> dict[str, str]:
 def queue_query(actor, filters: Mapping[str, str]) -> sa.Select:
     """The requests the filters select, in the queue's order (the service's own list query)."""
     view = filters.get("view") or DEFAULT_VIEW
-    query = service.requests_query(
+    query = request_queries.requests_query(
         actor, {"view": None if view == "all" else view, "q": filters.get("q")}
     )
     if filters.get("activity_type"):
@@ -149,12 +149,12 @@ def bulk_update(
         if request is None:
             refused.append((f"Request #{request_id}", "No such request."))
             continue
-        service.refresh_request(request)  # an overdue request is expired first, as on its page
+        requests.refresh_request(request)  # an overdue request is expired first, as on its page
         try:
             if action == "reject":
-                service.reject_request(actor, request, reason)
+                requests.reject_request(actor, request, reason)
             else:
-                service.assign_request(actor, request, manager)
+                requests.assign_request(actor, request, manager)
         except ValidationFailed:
             raise  # the input (the reason) is wrong for every request alike: said once
         except DomainError as error:

@@ -16,8 +16,8 @@ from flask_babel import lazy_gettext
 from sqlalchemy.orm import joinedload
 
 from portal.advocates.models import Advocate
+from portal.asks.asks import answer_links
 from portal.asks.models import Ask
-from portal.asks.service import answer_links
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.reminders import reminder, sent_keys

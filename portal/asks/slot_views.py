@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 
 from portal.advocates.forms import AcceptAskForm, DeclineAskForm
-from portal.asks import service, slots
+from portal.asks import asks, slots
 from portal.asks import staff_views as program_pages
 from portal.asks import views as requester_pages
 from portal.asks.models import Ask
@@ -155,7 +155,7 @@ def program_book(ask_id: int, slot_id: int):
 
 def _my_ask(ask_id: int) -> Ask:
     try:
-        return service.get_ask(current_user, ask_id)
+        return asks.get_ask(current_user, ask_id)
     except NotFound:
         abort(404)
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext
 
-from portal.asks import service as asks
+from portal.asks import completion
 from portal.asks.models import Ask
 from portal.asks.slot_models import AskSlot
 from portal.audit import service as audit
@@ -251,9 +251,9 @@ def pick_slot(actor, ask: Ask, slot_id, *, at: dt.datetime | None = None) -> Ask
     # The one who picked sets the date (an advocate may, for a time the other side offered).
     by_advocate = picker == "advocate"
     if ask.scheduled_at is None:
-        asks.schedule_ask(actor, ask, slot.starts_at, advocate_pick=by_advocate)
+        completion.schedule_ask(actor, ask, slot.starts_at, advocate_pick=by_advocate)
     else:
-        asks.reschedule_ask(actor, ask, slot.starts_at, advocate_pick=by_advocate)
+        completion.reschedule_ask(actor, ask, slot.starts_at, advocate_pick=by_advocate)
     return slot
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.accounts.staff_views import term_labeller
 from portal.advocates.models import Advocate
-from portal.asks import matching, queue, service
+from portal.asks import asks, completion, matching, placing, queue, request_queries, requests
 from portal.asks.forms import RATING_CHOICES, outcome_choices
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.queue import VIEWS
@@ -32,17 +32,17 @@ MATCH_LIMIT = 20
 
 def request_or_404(request_id: int) -> ReferenceRequest:
     try:
-        found = service.get_request(current_user, request_id)
+        found = requests.get_request(current_user, request_id)
     except NotFound:
         abort(404)
-    if service.refresh_request(found):
+    if requests.refresh_request(found):
         db.session.commit()  # expiry on read: the page shows the true state
     return found
 
 
 def ask_or_404(ask_id: int) -> Ask:
     try:
-        ask = service.get_ask(current_user, ask_id)
+        ask = asks.get_ask(current_user, ask_id)
     except NotFound:
         abort(404)
     if current_user.role == "advocate":
@@ -91,7 +91,7 @@ def render_queue(source, *, errors: dict | None = None, refused=None, status: in
     number = args.page()
     args.announce()
     page = db.paginate(
-        queue.queue_query(current_user, filters).options(*service.list_loads()),
+        queue.queue_query(current_user, filters).options(*request_queries.list_loads()),
         page=number,
         per_page=25,
         error_out=False,
@@ -99,7 +99,9 @@ def render_queue(source, *, errors: dict | None = None, refused=None, status: in
     counts = {
         name: db.session.scalar(
             sa.select(sa.func.count()).select_from(
-                service.requests_query(current_user, {"view": name}).order_by(None).subquery()
+                request_queries.requests_query(current_user, {"view": name})
+                .order_by(None)
+                .subquery()
             )
         )
         for name in ("new", "due_soon", "overdue", "assigned")
@@ -134,7 +136,7 @@ def render_queue(source, *, errors: dict | None = None, refused=None, status: in
 def render_request(found: ReferenceRequest, errors: dict | None = None, status: int = 200):
     result = (
         matching.match(found, MATCH_LIMIT)
-        if found.status in service.OPEN_REQUEST_STATUSES
+        if found.status in requests.OPEN_REQUEST_STATUSES
         else None
     )
     return (
@@ -142,7 +144,7 @@ def render_request(found: ReferenceRequest, errors: dict | None = None, status: 
             "asks/staff/request.html",
             req=found,
             result=result,
-            timeline=service.request_timeline(found),
+            timeline=request_queries.request_timeline(found),
             managers=managers(),
             errors=errors or {},
             form=request.form,
@@ -190,7 +192,7 @@ def assign(request_id: int):
     manager = db.session.get(User, int(raw)) if raw.isdigit() else None
     if raw and manager is None:
         return render_request(found, {"manager_id": "Choose a reference manager."}, 422)
-    return _act(found, lambda: service.assign_request(current_user, found, manager), "Assigned.")
+    return _act(found, lambda: requests.assign_request(current_user, found, manager), "Assigned.")
 
 
 @bp.post("/requests/<int:request_id>/reject")
@@ -199,7 +201,7 @@ def reject(request_id: int):
     found = request_or_404(request_id)
     reason = request.form.get("reason", "")
     return _act(
-        found, lambda: service.reject_request(current_user, found, reason), "Request rejected."
+        found, lambda: requests.reject_request(current_user, found, reason), "Request rejected."
     )
 
 
@@ -210,7 +212,7 @@ def comment(request_id: int):
     body = request.form.get("body", "")
     return _act(
         found,
-        lambda: service.comment_on_request(current_user, found, body),
+        lambda: requests.comment_on_request(current_user, found, body),
         "Comment added; the requester sees it on the request.",
         "#comments",
     )
@@ -223,7 +225,7 @@ def outcome(request_id: int):
     amount = request.form.get("opportunity_amount")
     return _act(
         found,
-        lambda: service.record_outcome(
+        lambda: requests.record_outcome(
             current_user, found, request.form.get("opportunity_outcome", ""), amount
         ),
         "Outcome recorded.",
@@ -249,8 +251,8 @@ def place_selected(found: ReferenceRequest, endpoint: str, render):
             return render(found, {"respond_by": "Use a date like 2026-12-31."}, 422)
     advocates = db.session.scalars(sa.select(Advocate).where(Advocate.id.in_(ids))).all()
     try:
-        service.check_offered(current_user, found, ids)  # self-service: offered matches only
-        placed, refused = service.place_asks(
+        placing.check_offered(current_user, found, ids)  # self-service: offered matches only
+        placed, refused = placing.place_asks(
             current_user,
             found,
             advocates,
@@ -294,7 +296,7 @@ def withdraw(ask_id: int):
     reason = request.form.get("reason") or None
     return _act(
         ask.request,
-        lambda: service.withdraw_ask(current_user, ask, reason),
+        lambda: asks.withdraw_ask(current_user, ask, reason),
         f"The ask to {ask.advocate.name} was withdrawn.",
         "#asks",
     )
@@ -310,7 +312,7 @@ def schedule(ask_id: int):
 
     def run():
         try:
-            service.schedule_ask(current_user, ask, when)
+            completion.schedule_ask(current_user, ask, when)
         except DomainError as error:
             error.fields = {f"{k}-{ask.id}": v for k, v in error.fields.items()}
             raise
@@ -325,7 +327,7 @@ def complete(ask_id: int):
 
     def run():
         try:
-            service.complete_ask(
+            completion.complete_ask(
                 current_user, ask, request.form.get("rating") or None, request.form.get("feedback")
             )
         except DomainError as error:
@@ -348,7 +350,7 @@ def calendar_index():
     begin = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(start + dt.timedelta(weeks=weeks), dt.time(), zone).astimezone(dt.UTC)
     by_week: dict[dt.date, list[Ask]] = {start + dt.timedelta(weeks=n): [] for n in range(weeks)}
-    for ask in service.scheduled_asks(begin, end):
+    for ask in asks.scheduled_asks(begin, end):
         local = ask.scheduled_at.astimezone(zone).date()
         by_week[local - dt.timedelta(days=local.weekday())].append(ask)
     return render_template(

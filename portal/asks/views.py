@@ -8,7 +8,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.staff_views import term_labeller
-from portal.asks import defaults, lead_time, matching, service
+from portal.asks import (
+    completion,
+    defaults,
+    lead_time,
+    matching,
+    placing,
+    request_queries,
+    requests,
+)
 from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
 from portal.asks.models import ReferenceRequest
 from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
@@ -33,9 +41,9 @@ def index():
     status = args.choice("status", REQUEST_STATUSES)
     text = args.text("q")
     args.announce()
-    query = service.requests_query(
+    query = request_queries.requests_query(
         current_user, {"status": status, "q": text, "view": "mine"}
-    ).options(*service.list_loads())
+    ).options(*request_queries.list_loads())
     page = db.paginate(query, page=current_page(), per_page=25, error_out=False)
     return render_template(
         "asks/index.html",
@@ -52,10 +60,10 @@ def _save(form: RequestForm, found: ReferenceRequest | None):
     submit = request.form.get("action") == "submit"
     data = form.to_data()
     if found is None:
-        return service.create_request(current_user, data, submit=submit)
-    service.update_request(current_user, found, data)
+        return requests.create_request(current_user, data, submit=submit)
+    requests.update_request(current_user, found, data)
     if submit and found.status == "draft":
-        service.submit_request(current_user, found)
+        requests.submit_request(current_user, found)
     return found
 
 
@@ -132,7 +140,7 @@ def create():
 @require("requests.create")
 def edit(request_id: int):
     found = request_or_404(request_id)
-    if found.status not in service.EDITABLE_REQUEST_STATUSES:
+    if found.status not in requests.EDITABLE_REQUEST_STATUSES:
         flash(f"This request is {found.status.replace('_', ' ')}; it can't be changed.", "info")
         return redirect(url_for("requests.detail", request_id=found.id))
     form = RequestForm()
@@ -162,9 +170,9 @@ def edit(request_id: int):
 
 
 def render_request(found: ReferenceRequest, errors: dict | None = None, status: int = 200):
-    may_ask = service.may_place_ask(current_user, found)
+    may_ask = placing.may_place_ask(current_user, found)
     result = None
-    if may_ask and found.status in service.OPEN_REQUEST_STATUSES:
+    if may_ask and found.status in requests.OPEN_REQUEST_STATUSES:
         result = matching.match(found, MATCH_LIMIT, near_misses=0)
     return (
         render_template(
@@ -172,7 +180,7 @@ def render_request(found: ReferenceRequest, errors: dict | None = None, status: 
             req=found,
             result=result,
             may_ask=may_ask,
-            timeline=service.request_timeline(found),
+            timeline=request_queries.request_timeline(found),
             errors=errors or {},
             form=request.form,
             ratings=RATING_CHOICES,
@@ -200,7 +208,7 @@ def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
 def submit(request_id: int):
     found = request_or_404(request_id)
     try:
-        service.submit_request(current_user, found)
+        requests.submit_request(current_user, found)
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -217,7 +225,7 @@ def submit(request_id: int):
 def copy(request_id: int):
     found = request_or_404(request_id)
     try:
-        draft = service.copy_request(current_user, found)
+        draft = requests.copy_request(current_user, found)
     except NotFound:
         abort(404)
     db.session.commit()
@@ -231,7 +239,7 @@ def cancel(request_id: int):
     found = request_or_404(request_id)
     reason = request.form.get("reason") or None
     return _act(
-        found, lambda: service.cancel_request(current_user, found, reason), "Request cancelled."
+        found, lambda: requests.cancel_request(current_user, found, reason), "Request cancelled."
     )
 
 
@@ -242,7 +250,7 @@ def comment(request_id: int):
     body = request.form.get("body", "")
     return _act(
         found,
-        lambda: service.comment_on_request(current_user, found, body),
+        lambda: requests.comment_on_request(current_user, found, body),
         "Comment added.",
         "#comments",
     )
@@ -254,7 +262,7 @@ def outcome(request_id: int):
     found = request_or_404(request_id)
     return _act(
         found,
-        lambda: service.record_outcome(
+        lambda: requests.record_outcome(
             current_user,
             found,
             request.form.get("opportunity_outcome", ""),
@@ -269,7 +277,7 @@ def outcome(request_id: int):
 def place_asks(request_id: int):
     """Self-service: a requester asks directly where the program allows the activity type."""
     found = request_or_404(request_id)
-    if not service.may_place_ask(current_user, found):
+    if not placing.may_place_ask(current_user, found):
         abort(403)
     return place_selected(found, "requests.detail", render_request)
 
@@ -284,9 +292,9 @@ def rate(ask_id: int):
     def run():
         try:
             if ask.status == "accepted":
-                service.complete_ask(current_user, ask, rating, feedback)
+                completion.complete_ask(current_user, ask, rating, feedback)
             else:
-                service.rate_ask(current_user, ask, rating, feedback)
+                completion.rate_ask(current_user, ask, rating, feedback)
         except DomainError as error:
             error.fields = {f"{k}-{ask.id}": v for k, v in error.fields.items()}
             raise

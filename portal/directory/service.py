@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
-from portal.asks.eligibility import ACTIVITY_BITS, MASK_COLUMNS, MULTI_KINDS, value_bit
+from portal.asks.eligibility_row import ACTIVITY_BITS, MASK_COLUMNS, MULTI_KINDS, value_bit
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.asks.overuse import zone_of
 from portal.auth.permissions import PROGRAM, can

@@ -58,7 +58,8 @@ def expire_points(now: dt.datetime) -> str:
 
 
 def expire_asks(now: dt.datetime) -> str:
-    from portal.asks.service import expire_overdue_asks, expire_overdue_requests
+    from portal.asks.asks import expire_overdue_asks
+    from portal.asks.requests import expire_overdue_requests
 
     asks, requests = expire_overdue_asks(now), expire_overdue_requests(now)
     return f"Expired {_plural(asks, 'ask')} and {_plural(requests, 'request')}."

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.asks import service as request_service
+from portal.asks import request_queries
 from portal.asks.forms import amount_text
 from portal.asks.models import ReferenceRequest
 from portal.audit.models import AuditEvent
@@ -109,7 +109,7 @@ def detail(crm_id: str):
     team = can(current_user, "program.manage")
     # The requests the viewer may open: all of them for the team, a seller's own otherwise.
     supporting = db.paginate(
-        request_service.requests_query(current_user, {})
+        request_queries.requests_query(current_user, {})
         .where(ReferenceRequest.opportunity_id == deal.id)
         .options(sa.orm.selectinload(ReferenceRequest.requester)),
         page=1,

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
-from portal.asks.eligibility import ACTIVITY_BITS, activity_bits
+from portal.asks.eligibility_row import ACTIVITY_BITS, activity_bits
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
 from portal.extensions import db

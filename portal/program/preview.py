@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from portal.advocates.models import Advocate
 from portal.asks.matching import match
 from portal.asks.models import ReferenceRequest
-from portal.asks.service import ASKABLE_REQUEST_STATUSES
+from portal.asks.placing import ASKABLE_REQUEST_STATUSES
 from portal.auth.permissions import can
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db

@@ -82,7 +82,7 @@ DEFAULTS: dict[str, object] = {
     # Accounts whose NPS (customer success's record) is below this are not asked; None: off.
     "account_min_nps": None,
     # Hours the account's CSM may veto an ask to one of their contacts before the advocate
-    # hears of it (asks.service.veto_ask); None: off.
+    # hears of it (asks.placing.veto_ask); None: off.
     "csm_veto_hours": None,
     # Minimum notice in working days (Mon-Fri) a request gives per activity type; inside it a
     # request is accepted only as a rush with a reason (portal/asks/lead_time.py); 0: none.

@@ -21,7 +21,7 @@ from flask_login import current_user
 from portal import csvio
 from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
-from portal.asks import service as asks_service
+from portal.asks import placing
 from portal.asks.models import Ask
 from portal.auth.links import LinkError
 from portal.auth.permissions import can, require
@@ -143,11 +143,11 @@ def account(account_id: int):
 def veto_ask(ask_id: int):
     """The account's CSM stops a held ask to one of their contacts, saying why."""
     ask = db.session.get(Ask, ask_id)
-    if ask is None or not asks_service.may_veto(current_user, ask):
+    if ask is None or not placing.may_veto(current_user, ask):
         abort(404)
     form = VetoForm()
     if form.validate_on_submit():
-        done = commit_or_show(asks_service.veto_ask, current_user, ask, form.reason.data, form=form)
+        done = commit_or_show(placing.veto_ask, current_user, ask, form.reason.data, form=form)
         if done is not REFUSED:
             flash(f"Stopped: {ask.advocate.name} won't be asked.", "success")
             return redirect(url_for("recruiting.account", account_id=ask.advocate.account_id))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import load_only
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
-from portal.asks.eligibility import ACTIVITY_BITS
+from portal.asks.eligibility_row import ACTIVITY_BITS
 from portal.asks.models import AdvocateEligibility
 from portal.audit import service as audit
 from portal.errors import NotFound

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.advocates.forms import AcceptAskForm, DeclineAskForm
-from portal.asks import service as asks
+from portal.asks import asks
 from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db

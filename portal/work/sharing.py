@@ -3,7 +3,7 @@
 Sharing (`share_ask`): an accepted or completed ask may also serve another request (PR joins the
 case-study interview to get quotes). It places no ask, so the advocate's limits and counts are
 untouched (DESIGN rule 1 counts asks only), and a request's fulfilment still counts its own asks
-(`portal.asks.service._complete_request_if_done`): the shared activity is shown, not counted.
+(`portal.asks.completion._complete_request_if_done`): the shared activity is shown, not counted.
 The program team links any request; a requester links only their own open request, only to an
 activity at an account their team works with, and the request's manager (else the program
 team) is told. When a shared activity completes, each joined request's requester is told.

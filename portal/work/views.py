@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.asks import service as asks
+from portal.asks import requests
 from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import can, require
 from portal.errors import DomainError, NotFound
@@ -81,7 +81,7 @@ def join(ask_id: int):
 def share(request_id: int):
     """The program team serves a request with an activity already planned."""
     try:
-        found = asks.get_request(current_user, request_id)
+        found = requests.get_request(current_user, request_id)
     except NotFound:
         abort(404)
     form = ShareForm()

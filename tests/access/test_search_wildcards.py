@@ -7,7 +7,7 @@ import pytest
 
 from portal.accounts.service import account_query
 from portal.advocates.service import advocate_query
-from portal.asks.service import requests_query
+from portal.asks.request_queries import requests_query
 from tests.factories import (
     AccountFactory,
     AdvocateFactory,

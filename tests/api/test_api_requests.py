@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service
+from portal.asks import asks, placing
 from portal.asks.models import Ask, ReferenceRequest
 from portal.benefits.models import LedgerEntry
 from tests.factories import AdvocateFactory, ReferenceRequestFactory, advocate_with_login
@@ -184,8 +184,8 @@ def test_requester_completes_with_a_rating_and_points_are_awarded(api, db):
     manager, _ = api.as_role("manager")
     advocate, user = advocate_with_login()
     request = ReferenceRequestFactory(requester=requester, activity_type="case_study")
-    ask = service.place_ask(manager, request, advocate)
-    service.answer_ask(user, ask, accept=True)
+    ask = placing.place_ask(manager, request, advocate)
+    asks.answer_ask(user, ask, accept=True)
     path = f"/api/v1/asks/{ask.id}/complete"
     response = api.post(path, token, json={"rating": 6})
     assert response.status_code == 422 and "rating" in response.get_json()["error"]["fields"]
@@ -207,8 +207,8 @@ def test_others_cannot_complete_an_ask(api, db):
     advocate, user = advocate_with_login(
         consent_at=dt.datetime.now(dt.UTC), consent_version="2026-01"
     )
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
-    service.answer_ask(user, ask, accept=True)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
+    asks.answer_ask(user, ask, accept=True)
     path = f"/api/v1/asks/{ask.id}/complete"
     assert api.post(path, stranger, json={"rating": 5}).status_code == 404
     assert api.post(path, api.token(user), json={"rating": 5}).status_code == 404

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service
+from portal.asks import asks, completion, placing
 from portal.asks.models import Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
 from portal.audit.models import AuditEvent
@@ -48,7 +48,7 @@ def test_placing_an_ask_assigns_the_placing_manager_to_an_unassigned_request(db,
     request = ReferenceRequestFactory()
     advocate = AdvocateFactory()
     assert request.manager_id is None
-    service.place_ask(manager, request, advocate)
+    placing.place_ask(manager, request, advocate)
     assert request.manager_id == manager.id
     [event] = audits(db, "request.assigned")
     assert event.entity_id == request.id and event.data["to"] == manager.id
@@ -57,7 +57,7 @@ def test_placing_an_ask_assigns_the_placing_manager_to_an_unassigned_request(db,
 def test_placing_an_ask_keeps_a_manager_already_assigned(db, manager):
     other = UserFactory(role="manager")
     request = ReferenceRequestFactory(manager=other)
-    service.place_ask(manager, request, AdvocateFactory())
+    placing.place_ask(manager, request, AdvocateFactory())
     assert request.manager_id == other.id
     assert audits(db, "request.assigned") == []
 
@@ -120,8 +120,8 @@ def accepted(db, manager):
         name="Ada Lovelace", max_per_month=1, max_per_quarter=3, min_days_between=0
     )
     request = ReferenceRequestFactory(manager=manager)
-    ask = service.place_ask(manager, request, advocate)
-    service.answer_ask(user, ask, accept=True)
+    ask = placing.place_ask(manager, request, advocate)
+    asks.answer_ask(user, ask, accept=True)
     db.session.flush()
     return ask
 
@@ -129,7 +129,7 @@ def accepted(db, manager):
 def test_advocate_withdraws_an_accepted_ask_and_the_slot_frees(db, manager, accepted):
     advocate, request = accepted.advocate, accepted.request
     assert request.status == "fulfilled"
-    service.withdraw_acceptance(advocate.user, accepted, "My CFO needs me at the board meeting.")
+    asks.withdraw_acceptance(advocate.user, accepted, "My CFO needs me at the board meeting.")
     assert accepted.status == "declined" and accepted.status not in LIVE_ASK_STATUSES
     assert accepted.note == "My CFO needs me at the board meeting."
     assert request.status == "in_progress"
@@ -140,14 +140,14 @@ def test_advocate_withdraws_an_accepted_ask_and_the_slot_frees(db, manager, acce
     assert told == {request.requester.email, manager.email}
     assert "board meeting" in outbox(db, "ask_backed_out")[0].body_text
     # max_per_month=1: the freed place takes a new ask at once.
-    again = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    again = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     assert again.status == "pending"
 
 
 def test_withdrawing_a_scheduled_acceptance_cancels_the_calendar_event(db, manager, accepted):
-    service.schedule_ask(manager, accepted, now() + dt.timedelta(days=3))
+    completion.schedule_ask(manager, accepted, now() + dt.timedelta(days=3))
     db.session.flush()
-    service.withdraw_acceptance(accepted.advocate.user, accepted, "Travel got cancelled.")
+    asks.withdraw_acceptance(accepted.advocate.user, accepted, "Travel got cancelled.")
     to_requester = [
         m for m in outbox(db, "ask_backed_out") if m.recipient == accepted.request.requester.email
     ]
@@ -161,14 +161,14 @@ def test_withdrawing_an_acceptance_needs_a_reason_own_ask_and_an_accepted_status
 ):
     user = accepted.advocate.user
     with pytest.raises(ValidationFailed) as missing:
-        service.withdraw_acceptance(user, accepted, "  ")
+        asks.withdraw_acceptance(user, accepted, "  ")
     assert "reason" in missing.value.fields
     _, stranger = advocate_with_login()
     with pytest.raises(NotFound):
-        service.withdraw_acceptance(stranger, accepted, "Not mine")
-    service.complete_ask(manager, accepted, rating=5)
+        asks.withdraw_acceptance(stranger, accepted, "Not mine")
+    completion.complete_ask(manager, accepted, rating=5)
     with pytest.raises(DomainError, match="only an accepted one"):
-        service.withdraw_acceptance(user, accepted, "Too late")
+        asks.withdraw_acceptance(user, accepted, "Too late")
     assert accepted.status == "completed"
     assert outbox(db, "ask_backed_out") == []
 

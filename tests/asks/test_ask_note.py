@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from portal.asks import service
+from portal.asks import placing
 from portal.asks.models import Ask
 from portal.audit.models import AuditEvent
 from portal.errors import ValidationFailed
@@ -65,7 +65,7 @@ def nothing_written(db) -> bool:
 def test_the_note_is_kept_with_line_breaks_audited_and_mailed_after_the_template(db, manager):
     advocate = AdvocateFactory()
     request = ReferenceRequestFactory(activity_type="reference_call")
-    ask = service.place_ask(manager, request, advocate, personal_note=NOTE)
+    ask = placing.place_ask(manager, request, advocate, personal_note=NOTE)
     assert ask.personal_note == STORED
     assert ask.note is None  # the advocate's own note stays theirs
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "ask.placed")).one()
@@ -87,15 +87,15 @@ def test_the_note_is_kept_with_line_breaks_audited_and_mailed_after_the_template
 def test_no_note_and_a_blank_note_store_nothing_and_mail_no_note(db, manager):
     first, second = AdvocateFactory(), AdvocateFactory()
     request = ReferenceRequestFactory(advocates_needed=2)
-    assert service.place_ask(manager, request, first).personal_note is None
-    assert service.place_ask(manager, request, second, personal_note=" \r\n ").personal_note is None
+    assert placing.place_ask(manager, request, first).personal_note is None
+    assert placing.place_ask(manager, request, second, personal_note=" \r\n ").personal_note is None
     assert all("A note from" not in mail.body_text for mail in placed_mails(db))
 
 
 def test_place_asks_puts_the_note_on_every_ask(db, manager):
     advocates = [AdvocateFactory(), AdvocateFactory()]
     request = ReferenceRequestFactory(advocates_needed=2)
-    placed, refused = service.place_asks(manager, request, advocates, personal_note="See you!")
+    placed, refused = placing.place_asks(manager, request, advocates, personal_note="See you!")
     assert refused == {}
     assert [ask.personal_note for ask in placed] == ["See you!", "See you!"]
     assert all("See you!" in mail.body_text for mail in placed_mails(db))
@@ -106,10 +106,10 @@ def test_a_bad_note_refuses_every_ask_naming_the_field(db, manager, note, why):
     advocates = [AdvocateFactory(), AdvocateFactory()]
     request = ReferenceRequestFactory(advocates_needed=2)
     with pytest.raises(ValidationFailed) as refused:
-        service.place_asks(manager, request, advocates, personal_note=note)
+        placing.place_asks(manager, request, advocates, personal_note=note)
     assert refused.value.fields == {"personal_note": why}
     with pytest.raises(ValidationFailed) as refused:
-        service.place_ask(manager, request, advocates[0], personal_note=note)
+        placing.place_ask(manager, request, advocates[0], personal_note=note)
     assert refused.value.fields == {"personal_note": why}
     assert nothing_written(db)
     assert request.status == "submitted"
@@ -118,7 +118,7 @@ def test_a_bad_note_refuses_every_ask_naming_the_field(db, manager, note, why):
 def test_exactly_1000_characters_with_browser_line_ends_fit(db, manager):
     note = ("n" * 98 + "\r\n") * 10  # 99 characters a line once "\r\n" is one: 990
     note = note + "m" * 10
-    ask = service.place_ask(
+    ask = placing.place_ask(
         manager, ReferenceRequestFactory(), AdvocateFactory(), personal_note=note
     )
     assert len(ask.personal_note) == 1000
@@ -194,7 +194,7 @@ def test_a_requester_writes_a_note_on_a_self_service_request(db, client, auth, r
 
 def test_the_advocate_reads_the_template_and_the_note_on_the_ask_page(db, client, auth, manager):
     advocate, user = advocate_with_login()
-    ask = service.place_ask(
+    ask = placing.place_ask(
         manager, ReferenceRequestFactory(activity_type="case_study"), advocate, personal_note=NOTE
     )
     db.session.commit()
@@ -210,7 +210,7 @@ def test_the_advocate_reads_the_template_and_the_note_on_the_ask_page(db, client
 def test_an_ask_without_template_or_note_shows_no_brief(db, client, auth, manager):
     ask_templates.update_ask_templates(UserFactory(role="admin"), {"quote": ""})
     advocate, user = advocate_with_login(activity_types=["quote"])
-    ask = service.place_ask(manager, ReferenceRequestFactory(activity_type="quote"), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(activity_type="quote"), advocate)
     db.session.commit()
     auth.login(user.email)
     assert 'id="ask-brief"' not in client.get(f"/me/asks/{ask.id}").get_data(as_text=True)

@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service
+from portal.asks import asks, placing
 from portal.asks.models import Ask
 from portal.asks.overuse import OveruseRefused
 from portal.audit.models import AuditEvent
@@ -45,7 +45,7 @@ def outbox(db, template):
 
 def test_manager_places_an_ask_that_emails_the_advocate_with_answer_links(db, manager, advocate):
     request = ReferenceRequestFactory()
-    ask = service.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     assert ask.status == "pending"
     assert request.status == "in_progress"
     [message] = outbox(db, "ask_placed")
@@ -59,40 +59,40 @@ def test_manager_places_an_ask_that_emails_the_advocate_with_answer_links(db, ma
 
 def test_asking_the_same_advocate_twice_for_one_request_is_refused(db, manager, advocate):
     request = ReferenceRequestFactory()
-    service.place_ask(manager, request, advocate)
+    placing.place_ask(manager, request, advocate)
     with pytest.raises(DomainError, match="already asked"):
-        service.place_ask(manager, request, advocate)
+        placing.place_ask(manager, request, advocate)
 
 
 def test_advocate_at_the_prospect_company_is_refused(db, manager, advocate):
     request = ReferenceRequestFactory(prospect_company=advocate.account.name.upper())
     with pytest.raises(DomainError, match="works at the prospect"):
-        service.place_ask(manager, request, advocate)
+        placing.place_ask(manager, request, advocate)
 
 
 def test_overuse_refusal_names_the_rule(db, manager, advocate):
     advocate.max_per_month = 1
-    service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     with pytest.raises(OveruseRefused, match="monthly limit of 1 reached"):
-        service.place_ask(manager, ReferenceRequestFactory(), advocate)
+        placing.place_ask(manager, ReferenceRequestFactory(), advocate)
 
 
 def test_requester_places_asks_only_for_self_service_types_of_their_own_request(db, advocate):
     requester = UserFactory(role="requester", team="sales")
     call = ReferenceRequestFactory(requester=requester, activity_type="reference_call")
     with pytest.raises(Forbidden, match="go through the reference team"):
-        service.place_ask(requester, call, advocate)
+        placing.place_ask(requester, call, advocate)
     advocate.activity_types = ["peer_review"]
     review = ReferenceRequestFactory(requester=requester, activity_type="peer_review")
-    assert service.place_ask(requester, review, advocate).status == "pending"
+    assert placing.place_ask(requester, review, advocate).status == "pending"
     someone_elses = ReferenceRequestFactory(activity_type="peer_review")
     with pytest.raises(Forbidden):
-        service.place_ask(requester, someone_elses, AdvocateFactory(activity_types=["peer_review"]))
+        placing.place_ask(requester, someone_elses, AdvocateFactory(activity_types=["peer_review"]))
 
 
 def test_respond_by_must_be_in_the_future(db, manager, advocate):
     with pytest.raises(ValidationFailed) as refused:
-        service.place_ask(
+        placing.place_ask(
             manager, ReferenceRequestFactory(), advocate, respond_by=now() - dt.timedelta(hours=1)
         )
     assert "respond_by" in refused.value.fields
@@ -102,11 +102,11 @@ def test_accepting_enough_asks_fulfils_the_request_and_tells_the_requester(db, m
     request = ReferenceRequestFactory(advocates_needed=2)
     first, first_user = advocate_with_login()
     second, second_user = advocate_with_login()
-    ask1 = service.place_ask(manager, request, first)
-    ask2 = service.place_ask(manager, request, second)
-    service.answer_ask(first_user, ask1, accept=True, proposed_times="Tue 3pm CET")
+    ask1 = placing.place_ask(manager, request, first)
+    ask2 = placing.place_ask(manager, request, second)
+    asks.answer_ask(first_user, ask1, accept=True, proposed_times="Tue 3pm CET")
     assert request.status == "in_progress"
-    service.answer_ask(second_user, ask2, accept=True)
+    asks.answer_ask(second_user, ask2, accept=True)
     assert request.status == "fulfilled"
     answers = outbox(db, "ask_answered")
     assert [m.recipient for m in answers] == [request.requester.email] * 2
@@ -114,44 +114,44 @@ def test_accepting_enough_asks_fulfils_the_request_and_tells_the_requester(db, m
 
 
 def test_decline_needs_a_known_reason_and_keeps_the_note(db, manager, advocate):
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     with pytest.raises(ValidationFailed) as refused:
-        service.answer_ask(advocate.user, ask, accept=False, reason="bored")
+        asks.answer_ask(advocate.user, ask, accept=False, reason="bored")
     assert "reason" in refused.value.fields
     with pytest.raises(ValidationFailed) as refused:
-        service.answer_ask(advocate.user, ask, accept=False, reason="timing", note="x" * 100_000)
+        asks.answer_ask(advocate.user, ask, accept=False, reason="timing", note="x" * 100_000)
     assert "note" in refused.value.fields
     assert ask.status == "pending"
-    service.answer_ask(advocate.user, ask, accept=False, reason="too_busy", note="Quarter end")
+    asks.answer_ask(advocate.user, ask, accept=False, reason="too_busy", note="Quarter end")
     assert (ask.status, ask.decline_reason, ask.note) == ("declined", "too_busy", "Quarter end")
 
 
 def test_an_advocate_cannot_answer_another_advocates_ask(db, manager, advocate):
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     _, other_user = advocate_with_login()
     with pytest.raises(NotFound):
-        service.answer_ask(other_user, ask, accept=True)
+        asks.answer_ask(other_user, ask, accept=True)
     with pytest.raises(NotFound):
-        service.get_ask(other_user, ask.id)
+        asks.get_ask(other_user, ask.id)
 
 
 def test_answer_after_respond_by_is_refused_and_the_ask_expires(db, manager, advocate):
-    ask = service.place_ask(
+    ask = placing.place_ask(
         manager, ReferenceRequestFactory(), advocate, respond_by=now() + dt.timedelta(hours=1)
     )
     later = now() + dt.timedelta(hours=2)
     with pytest.raises(DomainError, match="has expired"):
-        service.answer_ask(advocate.user, ask, accept=True, at=later)
-    assert service.expire_overdue_asks(later) == 1
+        asks.answer_ask(advocate.user, ask, accept=True, at=later)
+    assert asks.expire_overdue_asks(later) == 1
     assert ask.status == "expired"
 
 
 def test_withdrawn_ask_frees_the_advocates_limit(db, manager, advocate):
     advocate.max_per_month = 1
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
-    service.withdraw_ask(manager, ask, "Deal slipped")
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
+    asks.withdraw_ask(manager, ask, "Deal slipped")
     assert outbox(db, "ask_withdrawn")[0].recipient == advocate.email
-    assert service.place_ask(manager, ReferenceRequestFactory(), advocate).status == "pending"
+    assert placing.place_ask(manager, ReferenceRequestFactory(), advocate).status == "pending"
 
 
 def _links(db):
@@ -163,7 +163,7 @@ def _links(db):
 
 
 def test_one_click_accept_confirms_on_get_and_answers_on_post(db, client, manager, advocate):
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     db.session.commit()
     links = _links(db)
     page = client.get(links["accept"])
@@ -182,7 +182,7 @@ def test_one_click_accept_confirms_on_get_and_answers_on_post(db, client, manage
 
 
 def test_one_click_decline_needs_a_reason(db, client, manager, advocate):
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     db.session.commit()
     links = _links(db)
     response = client.post(links["decline"], data={"reason": ""})
@@ -195,7 +195,7 @@ def test_one_click_decline_needs_a_reason(db, client, manager, advocate):
 
 
 def test_expired_tampered_and_swapped_links_are_refused(db, client, manager, advocate):
-    ask = service.place_ask(
+    ask = placing.place_ask(
         manager, ReferenceRequestFactory(), advocate, respond_by=now() + dt.timedelta(hours=1)
     )
     db.session.commit()
@@ -239,7 +239,7 @@ def test_concurrent_asks_never_exceed_the_monthly_limit(app, db):
                 actor = thread_db.session.get(User, ids[0])
                 target = thread_db.session.get(Advocate, ids[1])
                 request = thread_db.session.get(ReferenceRequest, request_id)
-                service.place_ask(actor, request, target)
+                placing.place_ask(actor, request, target)
                 thread_db.session.commit()
                 results.append("placed")
             except OveruseRefused:
@@ -263,8 +263,8 @@ def test_concurrent_asks_never_exceed_the_monthly_limit(app, db):
 
 
 def test_markup_in_an_answer_is_refused_on_every_path(db, manager, advocate):
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     with pytest.raises(ValidationFailed) as refused:
-        service.answer_ask(advocate.user, ask, accept=True, note="<script>alert(1)</script>")
+        asks.answer_ask(advocate.user, ask, accept=True, note="<script>alert(1)</script>")
     assert "note" in refused.value.fields
     assert ask.status == "pending"

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from portal.asks import service
+from portal.asks import asks, placing
 from portal.asks.models import Ask
 from portal.asks.overuse import refusals
 from portal.audit.models import AuditEvent
@@ -48,7 +48,7 @@ def messages_to(email: str) -> list[OutboxMessage]:
 def held(db, people, hours=24):
     manager, _, _, advocate, request = people
     set_setting(manager, "csm_veto_hours", hours)
-    ask = service.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     db.session.commit()
     return ask
 
@@ -56,7 +56,7 @@ def held(db, people, hours=24):
 def test_asks_are_not_held_when_the_setting_is_off_by_default(db, people):
     manager, _, csm, advocate, request = people
     assert get_setting("csm_veto_hours") is None
-    ask = service.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     db.session.commit()
     assert ask.held_until is None and not ask.is_held()
     [mail] = messages_to(advocate.email)
@@ -101,9 +101,9 @@ def test_the_advocate_neither_sees_nor_answers_a_held_ask(db, people, client, au
     auth.login(advocate.user.email)
     assert client.get(f"/me/asks/{ask.id}").status_code == 404
     assert ask not in advocate_home(advocate)["waiting"]
-    assert ask not in db.session.scalars(service.asks_query(advocate.user)).all()
+    assert ask not in db.session.scalars(asks.asks_query(advocate.user)).all()
     with pytest.raises(DomainError, match="This ask isn't open yet."):
-        service.answer_ask(advocate.user, ask, accept=True)
+        asks.answer_ask(advocate.user, ask, accept=True)
     [mail] = messages_to(advocate.email)
     text = build_email(mail, "refs@portal.test").get_body(("plain",)).get_content()
     accept = re.search(r"https?://\S+/me/asks/answer/accept/\S+", text).group(0)
@@ -117,8 +117,8 @@ def test_the_advocate_neither_sees_nor_answers_a_held_ask(db, people, client, au
     with freeze_time(ask.held_until + dt.timedelta(minutes=1)):
         auth.login(advocate.user.email)  # the earlier session has timed out by then
         assert client.get(f"/me/asks/{ask.id}").status_code == 200
-        assert ask in db.session.scalars(service.asks_query(advocate.user)).all()
-        service.answer_ask(advocate.user, ask, accept=True)
+        assert ask in db.session.scalars(asks.asks_query(advocate.user)).all()
+        asks.answer_ask(advocate.user, ask, accept=True)
     assert ask.status == "accepted"
 
 
@@ -158,7 +158,7 @@ def test_a_veto_needs_a_reason_and_writes_nothing_without_one(db, people):
     _, _, csm, advocate, _ = people
     ask = held(db, people)
     with pytest.raises(ValidationFailed):
-        service.veto_ask(csm, ask, "  ")
+        placing.veto_ask(csm, ask, "  ")
     assert ask.status == "pending" and len(messages_to(advocate.email)) == 1
 
 
@@ -167,7 +167,7 @@ def test_a_veto_after_the_window_is_refused(db, people, client, auth):
     ask = held(db, people, hours=1)
     with freeze_time(ask.held_until + dt.timedelta(minutes=1)):
         with pytest.raises(DomainError, match="passed"):
-            service.veto_ask(csm, ask, "Too late.")
+            placing.veto_ask(csm, ask, "Too late.")
         db.session.rollback()
         auth.login(csm.email)
         response = client.post(f"/recruiting/asks/{ask.id}/veto", data={"reason": "Too late."})
@@ -183,9 +183,9 @@ def test_only_the_accounts_csm_or_the_program_team_may_veto(db, people, client, 
     other_csm = UserFactory(role="csm")
     db.session.commit()
     with pytest.raises(NotFound):
-        service.veto_ask(other_csm, ask, "Not mine.")
+        placing.veto_ask(other_csm, ask, "Not mine.")
     with pytest.raises(NotFound):
-        service.veto_ask(requester, ask, "Not mine.")
+        placing.veto_ask(requester, ask, "Not mine.")
     auth.login(other_csm.email)
     assert client.post(f"/recruiting/asks/{ask.id}/veto", data={"reason": "x"}).status_code == 404
     auth.logout()
@@ -194,7 +194,7 @@ def test_only_the_accounts_csm_or_the_program_team_may_veto(db, people, client, 
     db.session.expire_all()
     assert db.session.get(Ask, ask.id).status == "pending"
     # The program team may.
-    service.veto_ask(manager, db.session.get(Ask, ask.id), "Program call.")
+    placing.veto_ask(manager, db.session.get(Ask, ask.id), "Program call.")
     assert db.session.get(Ask, ask.id).status == "withdrawn"
 
 
@@ -202,7 +202,7 @@ def test_no_hold_when_the_csm_places_the_ask_or_is_inactive(db, people):
     manager, _, csm, advocate, _ = people
     set_setting(manager, "csm_veto_hours", 24)
     csm.active = False
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     assert ask.held_until is None
 
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import matching, service
+from portal.asks import matching, placing
 from portal.asks.models import Ask
 from portal.asks.overuse import OveruseRefused, refusals
 from portal.notifications.models import Notification, OutboxMessage
@@ -72,7 +72,7 @@ def test_an_account_customer_success_keeps_out_is_not_asked(db, manager, verdict
     rate(manager, advocate.account, **verdict)
     db.session.flush()
     with pytest.raises(OveruseRefused) as refused:
-        service.place_ask(manager, ReferenceRequestFactory(), advocate)
+        placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     assert words in refused.value.message
     assert advocate.account.name in refused.value.message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ask)) == 0
@@ -150,9 +150,9 @@ def test_the_account_cap_refuses_the_next_ask_across_its_advocates(db, manager):
     account = AccountFactory()
     colleagues = [AdvocateFactory(account=account, **FREE) for _ in range(3)]
     for advocate in colleagues[:2]:
-        service.place_ask(manager, ReferenceRequestFactory(), advocate)
+        placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     with pytest.raises(OveruseRefused) as refused:
-        service.place_ask(manager, ReferenceRequestFactory(), colleagues[2])
+        placing.place_ask(manager, ReferenceRequestFactory(), colleagues[2])
     message = refused.value.message
     assert f"the account {account.name} already has 2 live asks this month" in message
     assert "account limit of 2 per month" in message
@@ -162,7 +162,7 @@ def test_the_account_cap_refuses_the_next_ask_across_its_advocates(db, manager):
     )
     assert found is None and missed.free_from is not None
     # Another account is not held back.
-    service.place_ask(manager, ReferenceRequestFactory(), AdvocateFactory(**FREE))
+    placing.place_ask(manager, ReferenceRequestFactory(), AdvocateFactory(**FREE))
 
 
 def test_the_quarterly_account_cap_counts_earlier_months(db, manager):
@@ -170,9 +170,9 @@ def test_the_quarterly_account_cap_counts_earlier_months(db, manager):
     set_setting(manager, "account_max_per_quarter", 1)
     account = AccountFactory()
     first, second = (AdvocateFactory(account=account, **FREE) for _ in range(2))
-    service.place_ask(manager, ReferenceRequestFactory(), first)
+    placing.place_ask(manager, ReferenceRequestFactory(), first)
     with pytest.raises(OveruseRefused) as refused:
-        service.place_ask(manager, ReferenceRequestFactory(), second)
+        placing.place_ask(manager, ReferenceRequestFactory(), second)
     assert "account limit of 1 per quarter" in refused.value.message
 
 
@@ -181,7 +181,7 @@ def test_no_account_cap_when_the_settings_are_off(db, manager):
     set_setting(manager, "account_max_per_quarter", None)
     account = AccountFactory()
     for _ in range(6):
-        service.place_ask(
+        placing.place_ask(
             manager, ReferenceRequestFactory(), AdvocateFactory(account=account, **FREE)
         )
 
@@ -211,7 +211,7 @@ def test_concurrent_asks_to_one_accounts_advocates_never_exceed_the_account_cap(
                 actor = thread_db.session.get(User, manager_id)
                 target = thread_db.session.get(Advocate, advocate_id)
                 request = thread_db.session.get(ReferenceRequest, request_id)
-                service.place_ask(actor, request, target)
+                placing.place_ask(actor, request, target)
                 thread_db.session.commit()
                 results.append("placed")
             except OveruseRefused:
@@ -243,7 +243,7 @@ def test_match_reasons_give_the_scale_the_asks_left_and_a_crowded_account(db, ma
     account = AccountFactory(name="Acme")
     crowd = [AdvocateFactory(account=account, **FREE) for _ in range(3)]
     AdvocateFactory(**FREE)
-    service.place_ask(manager, ReferenceRequestFactory(), crowd[0])
+    placing.place_ask(manager, ReferenceRequestFactory(), crowd[0])
     request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
     result = matching.match(request, 10)
     assert len(result.matches) == 4
@@ -291,7 +291,7 @@ def test_the_accounts_csm_is_told_when_a_contact_is_asked(db, manager):
     csm = UserFactory(role="csm")
     advocate = AdvocateFactory(account=AccountFactory(csm=csm, name="Acme"), **FREE)
     request = ReferenceRequestFactory(prospect_company="Globex")
-    service.place_ask(manager, request, advocate)
+    placing.place_ask(manager, request, advocate)
     db.session.flush()
     mail = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "contact_asked")
@@ -305,7 +305,7 @@ def test_the_accounts_csm_is_told_when_a_contact_is_asked(db, manager):
         )
     ).one()
     # An account without a CSM: nobody else is told.
-    service.place_ask(manager, ReferenceRequestFactory(), AdvocateFactory(**FREE))
+    placing.place_ask(manager, ReferenceRequestFactory(), AdvocateFactory(**FREE))
     db.session.flush()
     count = sa.select(sa.func.count()).where(OutboxMessage.template == "contact_asked")
     assert db.session.scalar(count) == 1

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import eligibility, service
+from portal.asks import asks, eligibility, eligibility_row, placing
 from portal.asks.models import AdvocateEligibility
 from portal.extensions import db as _db
 from tests.factories import (
@@ -28,7 +28,7 @@ def manager(db):
 
 def row(advocate):
     _db.session.flush()
-    return eligibility.eligibility_of(advocate.id)
+    return eligibility_row.eligibility_of(advocate.id)
 
 
 def test_a_new_advocate_gets_a_row_with_its_criteria(db):
@@ -37,14 +37,14 @@ def test_a_new_advocate_gets_a_row_with_its_criteria(db):
     assert found.active is True
     assert found.askable_from is None
     assert found.asks_12m == 0 and found.last_asked_at is None
-    tags = eligibility.tag_set(advocate.id)
+    tags = eligibility_row.tag_set(advocate.id)
     assert {
         ("industry", "banking"),
         ("language", "de"),
         ("seniority", "executive"),
         ("product", "payments"),
     } <= tags
-    assert found.activity_bits == eligibility.activity_bits(["reference_call", "case_study"])
+    assert found.activity_bits == eligibility_row.activity_bits(["reference_call", "case_study"])
     assert (found.industry, found.seniority, found.languages) == ("banking", "executive", "|de|en|")
 
 
@@ -59,7 +59,7 @@ def test_changing_the_account_changes_its_advocates_criteria(db):
 
 def test_placing_an_ask_starts_the_cooldown_and_counts_it(db, manager):
     advocate, _ = advocate_with_login(min_days_between=10)
-    service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     found = row(advocate)
     assert found.asks_90d == 1 and found.asks_12m == 1
     assert found.askable_from is not None
@@ -68,9 +68,9 @@ def test_placing_an_ask_starts_the_cooldown_and_counts_it(db, manager):
 
 def test_a_decline_frees_the_advocate_again(db, manager):
     advocate, user = advocate_with_login(min_days_between=10)
-    ask = service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     assert row(advocate).askable_from is not None
-    service.answer_ask(user, ask, accept=False, reason="too_busy")
+    asks.answer_ask(user, ask, accept=False, reason="too_busy")
     assert row(advocate).askable_from is None  # a declined ask no longer counts (rule 1)
     assert row(advocate).asks_90d == 1  # but fairness remembers it was asked
 
@@ -79,16 +79,16 @@ def test_an_expired_ask_frees_the_advocate(db, manager):
     advocate = AdvocateFactory(min_days_between=10)
     AskFactory(advocate=advocate, respond_by=now() - dt.timedelta(hours=1))
     assert row(advocate).askable_from is not None
-    assert service.expire_overdue_asks() == 1
+    assert asks.expire_overdue_asks() == 1
     assert row(advocate).askable_from is None
 
 
 def test_a_preference_change_updates_the_opted_in_types(db):
     advocate = AdvocateFactory(activity_types=["reference_call"])
-    assert row(advocate).activity_bits == eligibility.ACTIVITY_BITS["reference_call"]
+    assert row(advocate).activity_bits == eligibility_row.ACTIVITY_BITS["reference_call"]
     advocate.activity_types = ["quote"]
     _db.session.flush()
-    assert row(advocate).activity_bits == eligibility.ACTIVITY_BITS["quote"]
+    assert row(advocate).activity_bits == eligibility_row.ACTIVITY_BITS["quote"]
 
 
 def test_pausing_the_account_makes_its_advocates_inactive(db):
@@ -128,7 +128,7 @@ def test_rebuild_fills_rows_for_advocates_written_without_the_orm(db):
     assert row(advocate) is None
     assert eligibility.rebuild_eligibility() == 1
     assert row(advocate).active is True
-    assert ("industry", "banking") in eligibility.tag_set(advocate.id)
+    assert ("industry", "banking") in eligibility_row.tag_set(advocate.id)
 
 
 def test_refresh_rolls_the_fairness_counts_forward(db):
@@ -156,12 +156,12 @@ def test_rebuild_gives_the_rows_the_hook_gives_and_leaves_settings_writable(db, 
     from portal.program.service import get_setting, set_setting
 
     busy = AdvocateFactory(min_days_between=20)
-    service.place_ask(manager, ReferenceRequestFactory(), busy)
+    placing.place_ask(manager, ReferenceRequestFactory(), busy)
     paused = AdvocateFactory(paused_until=dt.date.today() + dt.timedelta(days=4))
     before = {a.id: row(a)._asdict() for a in (busy, paused)}
     eligibility.rebuild_eligibility()
     for advocate_id, values in before.items():
-        after = eligibility.eligibility_of(advocate_id)._asdict()
+        after = eligibility_row.eligibility_of(advocate_id)._asdict()
         values.pop("refreshed_at"), after.pop("refreshed_at")
         assert after == values
     set_setting(None, "default_max_per_month", 3)

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.advocates.models import Blackout
-from portal.asks import eligibility, eligibility_counts, overuse
+from portal.asks import eligibility, eligibility_counts, eligibility_row, overuse
 from portal.asks.models import AdvocateEligibility, Ask
+from portal.database import aware_utc
 from portal.extensions import db as _db
 from portal.program.service import set_setting
 from portal.recruiting.models import Referenceability
@@ -108,14 +109,14 @@ def assert_counted(advocates, rows):
     """Each row's counts are the overuse service's and fairness's, counted one by one."""
     for advocate in advocates:
         row = rows[advocate.id]
-        at = eligibility.aware_utc(row["refreshed_at"])
+        at = aware_utc(row["refreshed_at"])
         used = overuse.usage_of([advocate], at)[advocate.id]
         assert (row["used_month"], row["used_quarter"], row["used_year"]) == (
             used.month,
             used.quarter,
             used.year,
         )
-        assert eligibility.aware_utc(row["last_live_at"]) == used.last_asked_at
+        assert aware_utc(row["last_live_at"]) == used.last_asked_at
         account_used = overuse.account_usage_of([advocate], at)[advocate.id]
         assert (row["account_used_month"], row["account_used_quarter"]) == account_used
         fair = [
@@ -125,10 +126,10 @@ def assert_counted(advocates, rows):
         ]
         assert row["asks_90d"] == sum(1 for t in fair if t >= at - dt.timedelta(days=90))
         assert row["asks_12m"] == sum(1 for t in fair if t >= at - dt.timedelta(days=365))
-        assert eligibility.aware_utc(row["last_asked_at"]) == (max(fair) if fair else None)
+        assert aware_utc(row["last_asked_at"]) == (max(fair) if fair else None)
         reference = overuse.references_of([advocate.account_id]).get(advocate.account_id)
-        rating = eligibility.ratings_of([advocate.id]).get(advocate.id, (None, 0))
-        standing = sum(p for _, p in eligibility.standing_parts(reference, *rating))
+        rating = eligibility_row.ratings_of([advocate.id]).get(advocate.id, (None, 0))
+        standing = sum(p for _, p in eligibility_row.standing_parts(reference, *rating))
         assert row["standing"] == standing
 
 

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from portal.asks import lead_time, service
+from portal.asks import lead_time
+from portal.asks import requests as service
 from portal.asks.models import ReferenceRequest
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from portal.asks import matching, overuse, service
+from portal.asks import match_results, matching, overuse, placing
 from portal.program.service import set_setting
 from tests.factories import (
     AccountFactory,
@@ -104,7 +104,7 @@ def test_a_blackout_ahead_excludes_once_it_starts(db):
 
 def test_monthly_limit_and_cooldown_exclude_until_the_day_they_pass(db, manager):
     advocate = AdvocateFactory(max_per_month=1, min_days_between=30)
-    service.place_ask(manager, ReferenceRequestFactory(), advocate)
+    placing.place_ask(manager, ReferenceRequestFactory(), advocate)
     request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
     result = check_agreement(request)
     assert result.matches == []
@@ -134,7 +134,7 @@ def test_advocate_already_asked_for_the_request_is_not_suggested_again(db, manag
     first = AdvocateFactory()
     second = AdvocateFactory()
     request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
-    service.place_ask(manager, request, first)
+    placing.place_ask(manager, request, first)
     result = check_agreement(request)
     assert [m.advocate for m in result.matches] == [second]
     assert first not in [n.advocate for n in result.near_misses]
@@ -271,7 +271,7 @@ def test_the_limit_caps_the_list_and_scores_descend(db):
 def test_match_dict_has_the_api_shape(db):
     advocate = AdvocateFactory()
     request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
-    [item] = [matching.match_dict(m) for m in matching.match(request).matches]
+    [item] = [match_results.match_dict(m) for m in matching.match(request).matches]
     assert item["advocate_id"] == advocate.id
     assert item["advocate"]["name"] == advocate.name
     assert item["score"] > 0

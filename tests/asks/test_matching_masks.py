@@ -9,13 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from portal.asks import matching, overuse
-from portal.asks.eligibility import (
-    TERM_BITS,
-    eligibility_of,
-    stored_usage,
-    term_ids,
-    value_bit,
-)
+from portal.asks.eligibility_row import TERM_BITS, eligibility_of, stored_usage, term_ids, value_bit
 from portal.extensions import db as _db
 from portal.program import taxonomy, taxonomy_merge
 from portal.program.models import TaxonomyTerm

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.advocates.models import Blackout
-from portal.asks import matching, overuse
-from portal.asks.eligibility import ratings_of
+from portal.asks import match_results, matching, overuse
+from portal.asks.eligibility_row import ratings_of
 from portal.asks.models import ReferenceRequest
 from portal.extensions import db as _db
 from portal.program import taxonomy
@@ -72,8 +72,8 @@ def test_one_match_runs_the_same_few_statements_however_many_it_shows(db, size):
     request.criteria  # noqa: B018 (loaded, as the page that matches has it)
     with QueryCounter(_db.engine) as queries:
         result = matching.match(request, 10, near_misses=5)
-        shown = [matching.match_dict(m) for m in result.matches]
-        shown += [matching.near_miss_dict(n) for n in result.near_misses]
+        shown = [match_results.match_dict(m) for m in result.matches]
+        shown += [match_results.near_miss_dict(n) for n in result.near_misses]
     assert len(result.matches) == size
     assert len(result.near_misses) == 5
     listed = "\n".join(" ".join(s.split())[:120] for s in queries.statements)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service
+from portal.asks import asks, placing
 from portal.asks.models import Ask, ReferenceRequest
 from portal.benefits.models import LedgerEntry
 from tests.factories import (
@@ -200,8 +200,8 @@ def test_requester_cannot_place_a_call_ask_but_can_a_peer_review(client, auth, d
 def test_rating_flow_on_the_requester_page(client, auth, db, requester, manager):
     advocate, user = advocate_with_login()
     request = ReferenceRequestFactory(requester=requester)
-    ask = service.place_ask(manager, request, advocate)
-    service.answer_ask(user, ask, accept=True)
+    ask = placing.place_ask(manager, request, advocate)
+    asks.answer_ask(user, ask, accept=True)
     db.session.commit()
     auth.login(requester.email)
     response = client.post(f"/requests/asks/{ask.id}/rate", data={"rating": "7"})
@@ -238,8 +238,8 @@ def test_manager_triages_assigns_comments_and_rejects(client, auth, db, manager)
 def test_schedule_complete_and_calendar(client, auth, db, manager):
     advocate, user = advocate_with_login(name="Carla Calendar")
     request = ReferenceRequestFactory()
-    ask = service.place_ask(manager, request, advocate)
-    service.answer_ask(user, ask, accept=True)
+    ask = placing.place_ask(manager, request, advocate)
+    asks.answer_ask(user, ask, accept=True)
     db.session.commit()
     auth.login(manager.email)
     when = (dt.datetime.now() + dt.timedelta(days=2)).replace(microsecond=0)
@@ -259,7 +259,7 @@ def test_schedule_complete_and_calendar(client, auth, db, manager):
 def test_the_request_page_expires_overdue_asks_on_read(client, auth, db, manager):
     advocate = AdvocateFactory(account=AccountFactory())
     request = ReferenceRequestFactory()
-    ask = service.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     ask.respond_by = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     db.session.commit()
     auth.login(manager.email)
@@ -271,7 +271,7 @@ def test_the_request_page_expires_overdue_asks_on_read(client, auth, db, manager
 
 def test_withdraw_from_the_request_page(client, auth, db, manager):
     request = ReferenceRequestFactory()
-    ask = service.place_ask(manager, request, AdvocateFactory())
+    ask = placing.place_ask(manager, request, AdvocateFactory())
     db.session.commit()
     auth.login(manager.email)
     assert client.post(f"/program/asks/{ask.id}/withdraw").status_code == 302

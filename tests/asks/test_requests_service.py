@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service
+from portal.asks import asks, completion, placing, request_queries, requests
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.benefits.models import LedgerEntry
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -56,7 +56,7 @@ def count(db, model):
 
 
 def test_requester_files_a_request_with_criteria(db, requester):
-    request = service.create_request(requester, good())
+    request = requests.create_request(requester, good())
     assert request.status == "submitted"
     assert request.criteria == {"industries": ["banking"], "regions": ["emea"], "languages": ["de"]}
     assert str(request.opportunity_amount) == "250000.00"
@@ -78,26 +78,26 @@ BAD = [
 @pytest.mark.parametrize(("field", "change"), BAD, ids=[f"{f}-{i}" for i, (f, _) in enumerate(BAD)])
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(db, requester, field, change):
     with pytest.raises(ValidationFailed) as refused:
-        service.create_request(requester, good(**change))
+        requests.create_request(requester, good(**change))
     assert field in refused.value.fields
     assert count(db, ReferenceRequest) == 0
 
 
 def test_a_draft_may_be_incomplete_but_submitting_checks_it(db, requester):
-    draft = service.save_draft(
+    draft = requests.save_draft(
         requester, {"activity_type": "reference_call", "needed_by": in_days(14)}
     )
     assert draft.status == "draft"
-    service.update_request(requester, draft, {"advocates_needed": 2, "prospect_company": "X"})
-    service.submit_request(requester, draft)
+    requests.update_request(requester, draft, {"advocates_needed": 2, "prospect_company": "X"})
+    requests.submit_request(requester, draft)
     assert draft.status == "submitted"
     with pytest.raises(DomainError):
-        service.submit_request(requester, draft)
+        requests.submit_request(requester, draft)
 
 
 def test_copy_starts_a_draft_with_the_same_needs(db, requester):
-    source = service.create_request(requester, good())
-    copy = service.copy_request(requester, source)
+    source = requests.create_request(requester, good())
+    copy = requests.copy_request(requester, source)
     assert copy.status == "draft" and copy.id != source.id
     assert copy.criteria == source.criteria and copy.prospect_company == "Nordbank"
 
@@ -105,14 +105,14 @@ def test_copy_starts_a_draft_with_the_same_needs(db, requester):
 def test_requester_sees_only_their_own_requests(db, requester):
     own = ReferenceRequestFactory(requester=requester)
     other = ReferenceRequestFactory()
-    listed = db.session.scalars(service.requests_query(requester)).all()
+    listed = db.session.scalars(request_queries.requests_query(requester)).all()
     assert listed == [own]
     with pytest.raises(NotFound):
-        service.get_request(requester, other.id)
+        requests.get_request(requester, other.id)
     with pytest.raises(NotFound):
-        service.copy_request(requester, other)
+        requests.copy_request(requester, other)
     with pytest.raises(NotFound):
-        service.comment_on_request(requester, other, "hello?")
+        requests.comment_on_request(requester, other, "hello?")
 
 
 def test_manager_sees_all_and_the_queue_views(db, manager):
@@ -124,7 +124,7 @@ def test_manager_sees_all_and_the_queue_views(db, manager):
     db.session.flush()
 
     def view(name):
-        return set(db.session.scalars(service.requests_query(manager, {"view": name})))
+        return set(db.session.scalars(request_queries.requests_query(manager, {"view": name})))
 
     assert view("due_soon") == {soon}
     assert view("overdue") == {overdue}
@@ -134,11 +134,11 @@ def test_manager_sees_all_and_the_queue_views(db, manager):
 
 def test_manager_assigns_rejects_with_a_reason_and_the_thread_says_so(db, manager):
     request = ReferenceRequestFactory()
-    service.assign_request(manager, request, manager)
+    requests.assign_request(manager, request, manager)
     assert request.manager_id == manager.id
     with pytest.raises(ValidationFailed):
-        service.reject_request(manager, request, "  ")
-    service.reject_request(manager, request, "We have no bank in Germany yet.")
+        requests.reject_request(manager, request, "  ")
+    requests.reject_request(manager, request, "We have no bank in Germany yet.")
     assert request.status == "cancelled"
     assert request.status_reason == "We have no bank in Germany yet."
     assert "no bank in Germany" in request.comments[-1].body
@@ -147,25 +147,25 @@ def test_manager_assigns_rejects_with_a_reason_and_the_thread_says_so(db, manage
 def test_requester_cannot_assign_or_reject(db, requester):
     request = ReferenceRequestFactory(requester=requester)
     with pytest.raises(Forbidden):
-        service.assign_request(requester, request, requester)
+        requests.assign_request(requester, request, requester)
     with pytest.raises(Forbidden):
-        service.reject_request(requester, request, "no")
+        requests.reject_request(requester, request, "no")
 
 
 def test_comments_form_a_thread_for_both_sides(db, requester, manager):
     request = ReferenceRequestFactory(requester=requester)
-    service.comment_on_request(manager, request, "Which product do they evaluate?")
-    service.comment_on_request(requester, request, "Payments.")
+    requests.comment_on_request(manager, request, "Which product do they evaluate?")
+    requests.comment_on_request(requester, request, "Payments.")
     assert [c.body for c in request.comments] == ["Which product do they evaluate?", "Payments."]
     with pytest.raises(ValidationFailed):
-        service.comment_on_request(requester, request, "x" * 6000)
+        requests.comment_on_request(requester, request, "x" * 6000)
     assert count(db, RequestComment) == 2
 
 
 def test_cancelling_withdraws_the_open_asks(db, requester, manager):
     request = ReferenceRequestFactory(requester=requester)
-    ask = service.place_ask(manager, request, AdvocateFactory())
-    service.cancel_request(requester, request, "Deal lost early.")
+    ask = placing.place_ask(manager, request, AdvocateFactory())
+    requests.cancel_request(requester, request, "Deal lost early.")
     assert request.status == "cancelled" and ask.status == "withdrawn"
 
 
@@ -173,14 +173,14 @@ def test_manager_places_a_call_ask_a_requester_may_not(db, requester, manager):
     request = ReferenceRequestFactory(requester=requester, activity_type="reference_call")
     advocate = AdvocateFactory()
     with pytest.raises(Forbidden):
-        service.place_ask(requester, request, advocate)
-    assert service.place_ask(manager, request, advocate).status == "pending"
+        placing.place_ask(requester, request, advocate)
+    assert placing.place_ask(manager, request, advocate).status == "pending"
 
 
 def test_requester_places_a_self_service_ask_directly(db, requester):
     request = ReferenceRequestFactory(requester=requester, activity_type="peer_review")
     advocate = AdvocateFactory(activity_types=["peer_review"])
-    placed, refused = service.place_asks(requester, request, [advocate])
+    placed, refused = placing.place_asks(requester, request, [advocate])
     assert [a.advocate for a in placed] == [advocate] and refused == {}
 
 
@@ -188,7 +188,7 @@ def test_placing_several_asks_keeps_the_good_ones_and_names_each_refusal(db, man
     request = ReferenceRequestFactory()
     fine = AdvocateFactory()
     opted_out = AdvocateFactory(activity_types=["quote"])
-    placed, refused = service.place_asks(manager, request, [fine, opted_out])
+    placed, refused = placing.place_asks(manager, request, [fine, opted_out])
     assert [a.advocate for a in placed] == [fine]
     assert "not opted into reference call" in refused[opted_out.name]
     assert count(db, Ask) == 1
@@ -197,25 +197,25 @@ def test_placing_several_asks_keeps_the_good_ones_and_names_each_refusal(db, man
 def accepted_ask(manager, request=None):
     advocate, user = advocate_with_login()
     request = request or ReferenceRequestFactory()
-    ask = service.place_ask(manager, request, advocate)
-    service.answer_ask(user, ask, accept=True)
+    ask = placing.place_ask(manager, request, advocate)
+    asks.answer_ask(user, ask, accept=True)
     return ask
 
 
 def test_schedule_and_reschedule_an_accepted_ask(db, manager):
     ask = accepted_ask(manager)
     first = now() + dt.timedelta(days=3)
-    service.schedule_ask(manager, ask, first)
-    service.reschedule_ask(manager, ask, first + dt.timedelta(days=1))
+    completion.schedule_ask(manager, ask, first)
+    completion.reschedule_ask(manager, ask, first + dt.timedelta(days=1))
     assert ask.scheduled_at == first + dt.timedelta(days=1)
-    assert service.scheduled_asks(now(), now() + dt.timedelta(days=7)) == [ask]
+    assert asks.scheduled_asks(now(), now() + dt.timedelta(days=7)) == [ask]
 
 
 def test_completion_awards_the_activity_points_and_completes_the_request(db, manager):
     ask = accepted_ask(manager)
     request = ask.request
     assert request.status == "fulfilled"
-    service.complete_ask(request.requester, ask, rating=5, feedback="Great call.")
+    completion.complete_ask(request.requester, ask, rating=5, feedback="Great call.")
     assert ask.status == "completed" and ask.requester_rating == 5
     assert ask.requester_feedback == "Great call."
     [entry] = db.session.scalars(sa.select(LedgerEntry)).all()
@@ -232,7 +232,7 @@ def test_completion_awards_the_activity_points_and_completes_the_request(db, man
 def test_requester_rating_must_be_one_to_five(db, manager, rating):
     ask = accepted_ask(manager)
     with pytest.raises(ValidationFailed) as refused:
-        service.complete_ask(ask.request.requester, ask, rating=rating)
+        completion.complete_ask(ask.request.requester, ask, rating=rating)
     assert "rating" in refused.value.fields
     assert ask.status == "accepted"
     assert count(db, LedgerEntry) == 0
@@ -240,39 +240,39 @@ def test_requester_rating_must_be_one_to_five(db, manager, rating):
 
 def test_manager_completes_without_a_rating_and_the_requester_rates_later(db, manager):
     ask = accepted_ask(manager)
-    service.complete_ask(manager, ask)
+    completion.complete_ask(manager, ask)
     assert ask.requester_rating is None
-    service.rate_ask(ask.request.requester, ask, 4, "Helpful")
+    completion.rate_ask(ask.request.requester, ask, 4, "Helpful")
     assert ask.requester_rating == 4
 
 
 def test_a_pending_ask_cannot_be_completed(db, manager):
-    ask = service.place_ask(manager, ReferenceRequestFactory(), AdvocateFactory())
+    ask = placing.place_ask(manager, ReferenceRequestFactory(), AdvocateFactory())
     with pytest.raises(DomainError, match="only an accepted one"):
-        service.complete_ask(manager, ask, rating=5)
+        completion.complete_ask(manager, ask, rating=5)
 
 
 def test_outcome_is_recorded_and_can_change_later(db, requester):
     request = ReferenceRequestFactory(requester=requester)
-    service.record_outcome(requester, request, "won", "1200000")
+    requests.record_outcome(requester, request, "won", "1200000")
     assert request.opportunity_outcome == "won" and str(request.opportunity_amount) == "1200000.00"
-    service.record_outcome(requester, request, "lost")
+    requests.record_outcome(requester, request, "lost")
     assert request.opportunity_outcome == "lost"
     with pytest.raises(ValidationFailed) as refused:
-        service.record_outcome(requester, request, "won", "-1")
+        requests.record_outcome(requester, request, "won", "-1")
     assert "opportunity_amount" in refused.value.fields
     with pytest.raises(ValidationFailed):
-        service.record_outcome(requester, request, "maybe")
+        requests.record_outcome(requester, request, "maybe")
 
 
 def test_expiry_on_read_expires_overdue_asks_and_requests(db, manager):
     request = ReferenceRequestFactory(status="in_progress")
     ask = AskFactory(request=request, respond_by=now() - dt.timedelta(minutes=1))
-    assert service.refresh_request(request) is True
+    assert requests.refresh_request(request) is True
     assert ask.status == "expired"
     assert request.status == "in_progress"
     request.needed_by = dt.date.today() - dt.timedelta(days=1)
-    service.refresh_request(request)
+    requests.refresh_request(request)
     assert request.status == "expired"
 
 
@@ -289,11 +289,11 @@ def test_expire_asks_command_expires_overdue_asks(app, db, runner):
 
 
 def test_timeline_tells_the_story_in_words(db, requester, manager):
-    request = service.create_request(requester, good(advocates_needed=1))
+    request = requests.create_request(requester, good(advocates_needed=1))
     advocate, user = advocate_with_login()
-    ask = service.place_ask(manager, request, advocate)
-    service.answer_ask(user, ask, accept=True)
-    texts = [step["text"] for step in service.request_timeline(request)]
+    ask = placing.place_ask(manager, request, advocate)
+    asks.answer_ask(user, ask, accept=True)
+    texts = [step["text"] for step in request_queries.request_timeline(request)]
     assert texts == [
         "Submitted to the reference team",
         "Assigned to a reference manager",  # the manager who asks first runs the request

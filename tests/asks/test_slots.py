@@ -403,18 +403,18 @@ BASE = "http://portal.test"
 
 
 def test_an_advocate_sets_a_date_only_by_picking_a_time_offered_on_their_own_ask(db, people):
-    from portal.asks import service as asks
+    from portal.asks import completion
 
     when = dt.datetime.now(UTC) + dt.timedelta(days=3)
     # Typing a date is the requester's side's job, even on the advocate's own ask.
     with pytest.raises(NotFound):
-        asks.schedule_ask(people.user, people.ask, when)
+        completion.schedule_ask(people.user, people.ask, when)
     # Another advocate can't use the picking door on someone else's ask.
     _other, stranger = advocate_with_login()
     with pytest.raises(NotFound):
-        asks.schedule_ask(stranger, people.ask, when, advocate_pick=True)
+        completion.schedule_ask(stranger, people.ask, when, advocate_pick=True)
     assert people.ask.scheduled_at is None
-    asks.schedule_ask(people.user, people.ask, when, advocate_pick=True)
+    completion.schedule_ask(people.user, people.ask, when, advocate_pick=True)
     assert people.ask.scheduled_at == when
 
 

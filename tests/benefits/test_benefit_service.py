@@ -145,12 +145,12 @@ def test_adjustment_needs_a_memo_and_never_drives_the_balance_below_zero(db):
 
 
 def test_earned_points_from_a_completed_ask_count_in_the_balance(db):
-    from portal.asks import service as asks
+    from portal.asks import completion
 
     manager = UserFactory(role="manager")
     advocate, _ = funded(0)
     ask = AskFactory(advocate=advocate, status="accepted")
-    asks.complete_ask(manager, ask)
+    completion.complete_ask(manager, ask)
     assert balance(advocate.id) == 50  # a reference call by the default settings
     assert completed_activities(advocate.id) == 1
 

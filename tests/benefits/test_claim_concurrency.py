@@ -145,7 +145,7 @@ PROGRAMS = st.fixed_dictionaries(
 def test_random_sequences_keep_capacity_and_balances(db, program):
     """Property: whatever claims, cancels, approvals, declines and completions happen, places
     never exceed capacity, balances equal their entries and never go below zero."""
-    from portal.asks import service as asks
+    from portal.asks import completion
     from tests.factories import AskFactory
 
     manager = UserFactory(role="manager")
@@ -166,7 +166,7 @@ def test_random_sequences_keep_capacity_and_balances(db, program):
                 claim_benefit(user, benefit, advocate, {})
             elif action == "complete":
                 ask = AskFactory(advocate=advocate, status="accepted")
-                asks.complete_ask(manager, ask)
+                completion.complete_ask(manager, ask)
             elif claims:
                 claim = claims[pick % len(claims)]
                 if action == "cancel":

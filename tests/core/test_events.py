@@ -1,6 +1,6 @@
 """Audited state changes are published as domain events, in the transaction of the change."""
 
-from portal.asks.service import place_ask
+from portal.asks.placing import place_ask
 from portal.events import SUBSCRIBERS, subscribe
 from portal.notifications.models import OutboxMessage
 from tests.factories import AdvocateFactory, ReferenceRequestFactory, UserFactory

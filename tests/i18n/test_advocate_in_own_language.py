@@ -10,7 +10,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import placing
 from portal.asks.models import Ask
 from portal.notifications.models import OutboxMessage
 from tests.factories import ReferenceRequestFactory, UserFactory, advocate_with_login
@@ -45,7 +45,9 @@ def test_the_advocate_gets_the_ask_answers_it_and_reads_it_in_their_language(db,
     advocate, _user = advocate_with_login(locale=locale, languages=["en"])
     manager = UserFactory(role="manager")
     request = ReferenceRequestFactory(activity_type="reference_call", prospect_company="Acme")
-    asks.place_ask(manager, request, advocate, respond_by=RESPOND_BY, at=RESPOND_BY.replace(day=1))
+    placing.place_ask(
+        manager, request, advocate, respond_by=RESPOND_BY, at=RESPOND_BY.replace(day=1)
+    )
     db.session.commit()
     mail = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "ask_placed")

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import lazy_gettext
 
-from portal.asks import service as asks
+from portal.asks import completion, placing
 from portal.extensions import db as _db
 from portal.notifications.localization import recipient_locale
 from portal.notifications.models import Notification, OutboxMessage
@@ -41,7 +41,9 @@ def test_an_ask_to_a_german_advocate_is_written_in_german(db):
     advocate, user = advocate_with_login(locale="de", timezone="Europe/Berlin")
     manager = UserFactory(role="manager")
     request = ReferenceRequestFactory(activity_type="reference_call")
-    asks.place_ask(manager, request, advocate, respond_by=RESPOND_BY, at=RESPOND_BY.replace(day=1))
+    placing.place_ask(
+        manager, request, advocate, respond_by=RESPOND_BY, at=RESPOND_BY.replace(day=1)
+    )
     row = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "ask_placed")
     ).one()
@@ -129,7 +131,7 @@ def test_the_calendar_invitation_of_a_german_advocate(db):
     advocate, user = advocate_with_login(locale="de", timezone="Europe/Berlin")
     request = ReferenceRequestFactory(requester=requester, activity_type="reference_call")
     ask = AskFactory(advocate=advocate, request=request, status="accepted")
-    asks.schedule_ask(manager, ask, WHEN)
+    completion.schedule_ask(manager, ask, WHEN)
     rows = {
         r.recipient: r
         for r in db.session.scalars(

@@ -4,7 +4,7 @@ escaped with its line breaks kept."""
 
 from __future__ import annotations
 
-from portal.asks import service as asks
+from portal.asks import placing
 from portal.extensions import db as _db
 from portal.notifications.sender import send_due
 from portal.program import ask_templates
@@ -20,7 +20,7 @@ def test_the_ask_mail_brings_the_template_and_the_note_escaped(mail_app, smtp):
     ask_templates.update_ask_templates(admin, {"reference_call": TEMPLATE})
     advocate, _ = advocate_with_login(name="Ada Advocate", email="ada@customer.example")
     request = ReferenceRequestFactory(activity_type="reference_call", context="Payments rollout.")
-    asks.place_ask(manager, request, advocate, personal_note=NOTE.replace("\n", "\r\n"))
+    placing.place_ask(manager, request, advocate, personal_note=NOTE.replace("\n", "\r\n"))
     _db.session.commit()
 
     counts = send_due()
@@ -49,7 +49,7 @@ def test_the_ask_mail_brings_the_template_and_the_note_escaped(mail_app, smtp):
 def test_without_a_note_the_mail_has_the_template_only(mail_app, smtp):
     manager = UserFactory(role="manager")
     advocate, _ = advocate_with_login(email="bo@customer.example", activity_types=["case_study"])
-    asks.place_ask(manager, ReferenceRequestFactory(activity_type="case_study"), advocate)
+    placing.place_ask(manager, ReferenceRequestFactory(activity_type="case_study"), advocate)
     _db.session.commit()
 
     send_due()

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import asks, completion, requests
 from portal.notifications import calendar
 from portal.notifications.models import OutboxMessage
 from portal.notifications.settings import save_settings
@@ -70,7 +70,7 @@ def parsed(row) -> tuple[icalendar.Calendar, icalendar.Event]:
 
 def test_scheduling_sends_both_attendees_a_request_in_the_advocates_zone(db, manager, people):
     ask = people["ask"]
-    asks.schedule_ask(manager, ask, WHEN)
+    completion.schedule_ask(manager, ask, WHEN)
     db.session.commit()
     rows = invites(db)
     assert {r.recipient for r in rows} == {people["advocate"].email, "rep@example.com"}
@@ -96,8 +96,8 @@ def test_reschedule_keeps_the_uid_and_raises_the_sequence_and_withdrawal_cancels
     db, manager, people
 ):
     ask = people["ask"]
-    asks.schedule_ask(manager, ask, WHEN)
-    asks.reschedule_ask(manager, ask, WHEN + dt.timedelta(days=1, hours=2))
+    completion.schedule_ask(manager, ask, WHEN)
+    completion.reschedule_ask(manager, ask, WHEN + dt.timedelta(days=1, hours=2))
     asks.withdraw_ask(manager, ask, "The prospect postponed.")
     db.session.commit()
     first, moved, cancelled = invites(db, people["advocate"].email)
@@ -121,8 +121,8 @@ def test_reschedule_keeps_the_uid_and_raises_the_sequence_and_withdrawal_cancels
 
 def test_cancelling_the_request_cancels_its_scheduled_activity(db, manager, people):
     ask = people["ask"]
-    asks.schedule_ask(manager, ask, WHEN)
-    asks.cancel_request(people["requester"], ask.request, "Deal lost.")
+    completion.schedule_ask(manager, ask, WHEN)
+    requests.cancel_request(people["requester"], ask.request, "Deal lost.")
     db.session.commit()
     scheduled, withdrawn = invites(db, people["advocate"].email)
     assert (scheduled.template, withdrawn.template) == ("ask_scheduled", "ask_withdrawn")
@@ -132,7 +132,7 @@ def test_cancelling_the_request_cancels_its_scheduled_activity(db, manager, peop
 
 def test_an_advocate_who_leaves_cancels_in_one_message_to_each_attendee(db, manager, people):
     ask = people["ask"]
-    asks.schedule_ask(manager, ask, WHEN)
+    completion.schedule_ask(manager, ask, WHEN)
     asks.withdraw_for_leaving(people["user"], ask)
     db.session.commit()
     [_, left] = invites(db, "rep@example.com")
@@ -145,7 +145,7 @@ def test_an_advocate_who_leaves_cancels_in_one_message_to_each_attendee(db, mana
 
 def test_who_reads_withdrawals_in_the_portal_still_gets_the_cancellation(db, manager, people):
     save_settings(people["user"], {"ask_withdrawn": "in_app"})
-    asks.schedule_ask(manager, people["ask"], WHEN)
+    completion.schedule_ask(manager, people["ask"], WHEN)
     asks.withdraw_ask(manager, people["ask"], "The prospect postponed.")
     db.session.commit()
     [_, cancelled] = invites(db, people["advocate"].email)
@@ -163,14 +163,14 @@ def test_unscheduled_withdrawal_sends_no_cancellation(db, manager, people):
 
 def test_calendar_invitations_honour_in_app_only(db, manager, people):
     save_settings(people["requester"], {"ask_scheduled": "in_app"})
-    asks.schedule_ask(manager, people["ask"], WHEN)
+    completion.schedule_ask(manager, people["ask"], WHEN)
     db.session.commit()
     assert [r.recipient for r in invites(db)] == [people["advocate"].email]
 
 
 def test_feed_works_without_a_session_and_dies_when_regenerated(app, db, manager, people):
     ask = people["ask"]
-    asks.schedule_ask(manager, ask, WHEN)
+    completion.schedule_ask(manager, ask, WHEN)
     other = AskFactory(status="accepted", scheduled_at=WHEN + dt.timedelta(days=2))
     token = calendar.regenerate_feed(people["user"])
     db.session.commit()
@@ -197,7 +197,7 @@ def test_feed_works_without_a_session_and_dies_when_regenerated(app, db, manager
 
 def test_feed_lists_what_each_role_takes_part_in(db, manager, people):
     ask = people["ask"]
-    asks.schedule_ask(manager, ask, WHEN)
+    completion.schedule_ask(manager, ask, WHEN)
     other = AskFactory(status="accepted", scheduled_at=WHEN + dt.timedelta(days=2))
     db.session.commit()
     assert calendar.feed_asks(people["requester"], WHEN) == [ask]

@@ -9,7 +9,7 @@ import re
 
 import icalendar
 
-from portal.asks import service as asks
+from portal.asks import asks, completion, placing
 from portal.auth import service as auth_service
 from portal.benefits.claims import approve_claim
 from portal.benefits.models import Claim
@@ -31,10 +31,10 @@ def test_the_messages_of_a_whole_program_day_arrive_complete(mail_app, smtp):
     requester = UserFactory(role="requester", team="sales", email="rep@example.com")
     advocate, advocate_user = advocate_with_login(timezone="Europe/Berlin")
     request = ReferenceRequestFactory(requester=requester, advocates_needed=1)
-    ask = asks.place_ask(manager, request, advocate)  # ask placed, with answer links
+    ask = placing.place_ask(manager, request, advocate)  # ask placed, with answer links
     asks.answer_ask(advocate_user, ask, accept=True)  # answer and request fulfilled
     when = dt.datetime(2030, 7, 1, 8, 0, tzinfo=dt.UTC)
-    asks.schedule_ask(manager, ask, when)  # calendar invitations to both
+    completion.schedule_ask(manager, ask, when)  # calendar invitations to both
     benefit = BenefitFactory(kind="training", capacity=1, requires_approval=True)
     claim = Claim(benefit=benefit, advocate=advocate, status="requested", details={})
     _db.session.add(claim)
@@ -77,9 +77,9 @@ def test_withdrawing_a_scheduled_ask_sends_the_advocate_one_mail_with_the_cancel
     manager = UserFactory(role="manager", email="mgr@example.com")
     requester = UserFactory(role="requester", team="sales", email="rep@example.com")
     advocate, advocate_user = advocate_with_login(timezone="Europe/Berlin")
-    ask = asks.place_ask(manager, ReferenceRequestFactory(requester=requester), advocate)
+    ask = placing.place_ask(manager, ReferenceRequestFactory(requester=requester), advocate)
     asks.answer_ask(advocate_user, ask, accept=True)
-    asks.schedule_ask(manager, ask, dt.datetime(2030, 7, 1, 8, 0, tzinfo=dt.UTC))
+    completion.schedule_ask(manager, ask, dt.datetime(2030, 7, 1, 8, 0, tzinfo=dt.UTC))
     _db.session.commit()
     assert send_due().failed == 0
     before = len(smtp.handler.messages)

@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import asks, placing
 from portal.notifications import digest, inapp
 from portal.notifications.models import Notification, OutboxMessage
 from portal.notifications.service import notify_in_app
@@ -31,7 +31,7 @@ def requester(db):
 def answered(manager, requester, accept=True, **kwargs):
     advocate, user = advocate_with_login(**kwargs)
     request = ReferenceRequestFactory(requester=requester, advocates_needed=3)
-    ask = asks.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     asks.answer_ask(user, ask, accept=accept, reason=None if accept else "timing")
     return ask
 

@@ -11,7 +11,7 @@ from email.policy import SMTP
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import asks, completion, placing
 from portal.auth import service as auth_service
 from portal.benefits.claims import approve_claim, cancel_claim
 from portal.benefits.models import Claim
@@ -95,7 +95,7 @@ def test_both_parts_carry_the_same_link_even_when_signing_takes_a_second(
     monkeypatch.setattr(links, "sign_link", lambda row: f"{real(row)}x{next(made)}")
     advocate, _ = advocate_with_login()
     request = ReferenceRequestFactory(requester=requester)
-    asks.place_ask(manager, request, advocate)
+    placing.place_ask(manager, request, advocate)
     db.session.commit()
     [row] = rows("ask_placed")
     mime = as_mime(row)
@@ -112,7 +112,9 @@ def test_ask_placed_has_both_parts_the_answer_links_and_the_advocates_zone(
     advocate, _ = advocate_with_login(timezone="Europe/Berlin")
     request = ReferenceRequestFactory(requester=requester, prospect_company="Globex")
     respond_by = dt.datetime(2030, 1, 15, 16, 30, tzinfo=dt.UTC)
-    asks.place_ask(manager, request, advocate, respond_by=respond_by, at=respond_by.replace(day=10))
+    placing.place_ask(
+        manager, request, advocate, respond_by=respond_by, at=respond_by.replace(day=10)
+    )
     db.session.commit()
     [row] = rows("ask_placed")
     plain, html = assert_on_layout(row)
@@ -131,7 +133,7 @@ def test_answer_and_fulfilled_messages_reach_the_requester_in_their_zone(
 ):
     advocate, user = advocate_with_login()
     request = ReferenceRequestFactory(requester=requester, advocates_needed=1)
-    ask = asks.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     asks.answer_ask(user, ask, accept=True, proposed_times="Mornings")
     db.session.commit()
     [answered] = rows("ask_answered")
@@ -152,7 +154,7 @@ def test_schedule_message_shows_each_attendee_their_own_zone(db, manager, reques
     ask = AskFactory(advocate=advocate, request=ReferenceRequestFactory(requester=requester))
     ask.status = "accepted"
     when = dt.datetime(2030, 7, 1, 8, 0, tzinfo=dt.UTC)
-    asks.schedule_ask(manager, ask, when)
+    completion.schedule_ask(manager, ask, when)
     db.session.commit()
     by_recipient = {row.recipient: row for row in rows("ask_scheduled")}
     berlin, _ = assert_on_layout(by_recipient[advocate.email])
@@ -245,7 +247,7 @@ def test_every_template_has_both_parts_and_uses_the_layout(app):
 def test_names_cannot_inject_headers(db, manager, requester):
     advocate, user = advocate_with_login(name="Eve\r\nBcc: victim@example.com")
     request = ReferenceRequestFactory(requester=requester)
-    ask = asks.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     asks.answer_ask(user, ask, accept=False, reason="too_busy")
     db.session.commit()
     [row] = rows("ask_answered")

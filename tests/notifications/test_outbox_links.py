@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import placing
 from portal.audit.models import AuditEvent
 from portal.auth import service as auth_service
 from portal.auth.links import HIDDEN
@@ -114,7 +114,7 @@ def _welcome(user):
 
 def _ask(user):
     manager = UserFactory(role="manager")
-    asks.place_ask(manager, ReferenceRequestFactory(), user.advocate)
+    placing.place_ask(manager, ReferenceRequestFactory(), user.advocate)
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_a_stand_in_copied_into_another_message_is_never_filled(mail_app, smtp):
     # A new transaction (another request) writes a message whose text carries the stand-in.
     advocate, _ = advocate_with_login(email="eve@customer.example")
     request = ReferenceRequestFactory(context=f"See {BASE}/auth/reset/{stand_in}")
-    asks.place_ask(UserFactory(role="manager"), request, advocate)
+    placing.place_ask(UserFactory(role="manager"), request, advocate)
     _db.session.commit()
     send_due()
     eve = [m for m in smtp.handler.parsed() if m["To"] == "eve@customer.example"]

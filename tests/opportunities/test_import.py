@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as requests
+from portal.asks import requests
 from portal.audit.models import AuditEvent
 from portal.csvio import CsvFileError
 from portal.errors import Forbidden

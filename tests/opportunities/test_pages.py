@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as requests
+from portal.asks import requests
 from portal.audit.models import AuditEvent
 from portal.extensions import db as _db
 from portal.opportunities import service

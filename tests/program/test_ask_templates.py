@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import placing
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed
 from portal.notifications.models import OutboxMessage
@@ -146,7 +146,7 @@ def test_an_ask_placed_after_a_change_carries_the_new_text(db):
     admin, manager = UserFactory(role="admin"), UserFactory(role="manager")
     ask_templates.update_ask_templates(admin, {"reference_call": "A call of 20 minutes.\nNo prep."})
     advocate = AdvocateFactory()
-    asks.place_ask(manager, ReferenceRequestFactory(activity_type="reference_call"), advocate)
+    placing.place_ask(manager, ReferenceRequestFactory(activity_type="reference_call"), advocate)
     message = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "ask_placed")
     ).one()

@@ -11,9 +11,8 @@ import portal.models  # noqa: F401  (every model mapped before the services impo
 from portal.accounts import service as accounts
 from portal.advocates import privacy
 from portal.advocates import service as advocates
-from portal.asks import matching
-from portal.asks import service as asks
-from portal.asks.eligibility import eligibility_of
+from portal.asks import matching, requests
+from portal.asks.eligibility_row import eligibility_of
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed
 from portal.program import custom_field_values, custom_fields, taxonomy, taxonomy_merge
@@ -296,16 +295,16 @@ def test_request_criteria_name_only_custom_fields_used_in_matching(db, admin):
         "criteria": {"custom": {"job_function": ["ceo"], "team_size": ["5"]}},
     }
     with pytest.raises(ValidationFailed) as refused:
-        asks.check_request_data(data)
+        requests.check_request_data(data)
     assert set(refused.value.fields) == {
         "criteria.custom.job_function",
         "criteria.custom.team_size",
     }
     data["criteria"] = {"custom": {"job_function": ["cio"]}}
-    assert asks.check_request_data(data)["criteria"] == {"custom": {"job_function": ["cio"]}}
+    assert requests.check_request_data(data)["criteria"] == {"custom": {"job_function": ["cio"]}}
     custom_fields.update_field(admin, choice, {"match_criterion": False})
     with pytest.raises(ValidationFailed):
-        asks.check_request_data(data)
+        requests.check_request_data(data)
 
 
 # Taxonomy merges ----------------------------------------------------------------

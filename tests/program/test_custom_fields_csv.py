@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import portal.models  # noqa: F401  (every model mapped before the services import)
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
-from portal.asks.eligibility import eligibility_of
+from portal.asks.eligibility_row import eligibility_of
 from portal.program import custom_fields
 from portal.recruiting import csv_export, csv_import
 from tests.factories import AccountFactory, UserFactory

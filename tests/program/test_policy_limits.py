@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 
-from portal.asks import matching, service
+from portal.asks import matching, placing
 from portal.asks.overuse import OveruseRefused
 from portal.asks.reminders import remind_pending_asks
+from portal.extensions import db
 from portal.program import policy
 from tests.factories import (
     AdvocateFactory,
@@ -36,9 +37,9 @@ def offered(request, advocate) -> bool:
 
 def may_place(manager, request, advocate) -> bool:
     """Whether place_ask takes the ask (undone at once: only the answer matters)."""
-    savepoint = service.db.session.begin_nested()
+    savepoint = db.session.begin_nested()
     try:
-        service.place_ask(manager, request, advocate)
+        placing.place_ask(manager, request, advocate)
     except OveruseRefused:
         return False
     finally:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template_string
 
-from portal.asks import service as asks
+from portal.asks import completion
 from portal.extensions import db as _db
 from portal.notifications import calendar
 from portal.notifications.models import OutboxMessage
@@ -35,7 +35,7 @@ def scheduled(db):
     advocate, user = advocate_with_login(name="Ada Lovelace")
     request = ReferenceRequestFactory(prospect_company="Initech")
     ask = AskFactory(advocate=advocate, request=request, status="accepted")
-    asks.schedule_ask(manager, ask, WHEN)
+    completion.schedule_ask(manager, ask, WHEN)
     db.session.commit()
     rows = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.template == "ask_scheduled")

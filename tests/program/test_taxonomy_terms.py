@@ -10,8 +10,7 @@ import portal.models  # noqa: F401  (every model mapped before a service builds 
 from portal.accounts import service as accounts
 from portal.advocates import self_service
 from portal.advocates import service as advocates
-from portal.asks import matching
-from portal.asks import service as asks
+from portal.asks import matching, requests
 from portal.audit.models import AuditEvent
 from portal.auth.service import create_api_token
 from portal.errors import ValidationFailed
@@ -68,7 +67,7 @@ def test_retired_term_is_not_offered_but_old_records_keep_and_show_it(db, client
     accounts.update_account(manager, account, {"products": ["identity", "analytics"]})
     advocates.update_advocate(manager, advocate, {"products": ["identity"], "title": "CTO"})
     self_service.update_profile(manager, advocate, {"products": ["identity", "payments"]})
-    asks.update_request(manager, request, {"criteria": {"products": ["identity"]}})
+    requests.update_request(manager, request, {"criteria": {"products": ["identity"]}})
     db.session.commit()
     assert account.industry == "energy" and advocate.products == ["identity", "payments"]
 
@@ -84,7 +83,7 @@ def test_retired_term_is_not_offered_but_old_records_keep_and_show_it(db, client
     assert "products" in refused.value.fields
     db.session.rollback()
     with pytest.raises(ValidationFailed) as refused:
-        asks.update_request(
+        requests.update_request(
             manager,
             ReferenceRequestFactory(requester=manager),
             {"criteria": {"products": ["identity"]}},
@@ -126,7 +125,7 @@ def test_a_requested_group_matches_advocates_of_its_members(db):
         "advocates_needed": 1,
         "criteria": {"industries": ["financial_services"]},
     }
-    request = asks.create_request(manager, data)
+    request = requests.create_request(manager, data)
     db.session.commit()
     assert request.criteria == {"industries": ["financial_services"]}
     result = matching.match(request, 10)

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 from portal.advocates import self_service
 from portal.advocates.models import Advocate
-from portal.asks import matching
-from portal.asks import service as asks
+from portal.asks import matching, placing
 from portal.asks.overuse import OveruseRefused
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed
@@ -77,7 +76,7 @@ def test_publishing_makes_advocates_on_the_old_version_unaskable_until_they_acce
     assert self_service.needs_consent(ada)
     assert matching.match(request, 10).matches == []
     with pytest.raises(OveruseRefused) as refused:
-        asks.place_ask(manager, request, ada)
+        placing.place_ask(manager, request, ada)
     assert [r.rule for r in refused.value.refusals] == ["consent"]
     assert "has not accepted the current program terms" in refused.value.message
     db.session.rollback()
@@ -85,7 +84,7 @@ def test_publishing_makes_advocates_on_the_old_version_unaskable_until_they_acce
     self_service.accept_terms(user, ada, "2027-01")
     db.session.commit()
     assert [m.advocate for m in matching.match(request, 10).matches] == [ada]
-    ask = asks.place_ask(manager, request, ada)
+    ask = placing.place_ask(manager, request, ada)
     db.session.commit()
     assert ask.id is not None and ask.status == "pending"
     # Both acceptances stay on record, with who accepted.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import placing
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed
 from portal.i18n import in_locale
@@ -138,7 +138,7 @@ def test_the_ask_email_carries_the_advocates_language(db):
     translations.set_translation(admin, "ask_template", "case_study", "de", GERMAN_TEMPLATE)
     advocate, _ = advocate_with_login(locale="de", activity_types=["case_study"])
     request = ReferenceRequestFactory(activity_type="case_study")
-    asks.place_ask(UserFactory(role="manager"), request, advocate)
+    placing.place_ask(UserFactory(role="manager"), request, advocate)
     message = db.session.scalar(
         sa.select(OutboxMessage).where(OutboxMessage.template == "ask_placed")
     )

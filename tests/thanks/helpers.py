@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from portal.asks import service as asks
+from portal.asks import completion
 from portal.extensions import db
 from portal.opportunities.models import Opportunity
 from tests.factories import AskFactory, ReferenceRequestFactory, UserFactory
@@ -22,7 +22,7 @@ def completed_ask(requester, advocate, activity_type="reference_call", opportuni
         status="accepted",
         responded_at=dt.datetime.now(dt.UTC),
     )
-    asks.complete_ask(requester, ask, rating=5)
+    completion.complete_ask(requester, ask, rating=5)
     return ask
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import requests
 from portal.notifications.chat import CHAT_EVENTS, update_chat_settings
 from portal.notifications.models import OutboxMessage
 from portal.notifications.sender import send_due
@@ -84,7 +84,7 @@ def test_a_request_without_a_deal_record_tells_its_own_win_story(db, hook):
     update_chat_settings(admin, {"url": hook.url, "flavour": "teams", "events": ["deal_won"]})
     advocate, _ = advocate_with_login(name="Cleo Contact", email="cleo@customer.example")
     ask = completed_ask(requester, advocate, "peer_review", prospect_company="Harbor Insurance")
-    asks.record_outcome(requester, ask.request, "won")
+    requests.record_outcome(requester, ask.request, "won")
     db.session.commit()
     assert send_due().sent >= 1
     [post] = hook.posts

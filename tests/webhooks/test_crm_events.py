@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.advocates import service as advocates
-from portal.asks import service as requests
+from portal.asks import asks, placing, requests
 from portal.audit.models import AuditEvent
 from portal.notifications.models import OutboxMessage
 from portal.opportunities import service as opportunities
@@ -110,9 +110,9 @@ def test_enough_acceptances_send_request_fulfilled(db, admin, manager):
     _subscribe(admin, "request.fulfilled")
     advocate, user = advocate_with_login()
     request = ReferenceRequestFactory(advocates_needed=1)
-    ask = requests.place_ask(manager, request, advocate)
+    ask = placing.place_ask(manager, request, advocate)
     assert _bodies(db) == []
-    requests.answer_ask(user, ask, accept=True)
+    asks.answer_ask(user, ask, accept=True)
     [body] = _bodies(db)
     assert (body["entity"], body["entity_id"]) == ("reference_requests", request.id)
     assert body["object"]["status"] == "fulfilled"

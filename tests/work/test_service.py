@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal.asks import service as asks
+from portal.asks import completion
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.audit.models import AuditEvent
 from portal.demo.work import seed_demo_work
@@ -214,7 +214,7 @@ def test_requester_cannot_join_outside_their_teams_accounts_or_with_anothers_req
 def test_joined_requester_is_told_when_the_activity_completes(world, db):
     sharing.share_ask(world.manager, world.pia_quote, world.interview)
     db.session.commit()
-    asks.complete_ask(world.manager, world.interview)
+    completion.complete_ask(world.manager, world.interview)
     db.session.commit()
     [told] = outbox("work_shared_completed")
     assert told.recipient == world.pia.email
