@@ -6,17 +6,26 @@ from __future__ import annotations
 from flask import jsonify
 
 from portal.advocates import service as advocates
-from portal.api.auth import api_user
+from portal.api.auth import ANY_USER, allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import changed_since, filters, json_body, paginate, query_args
-from portal.api.schemas import AskArgsSchema, AskListSchema, AskSchema
+from portal.api.common import changed_since, filters, json_body, paginate, query_args, takes
+from portal.api.schemas.asks import (
+    AcceptInputSchema,
+    AskArgsSchema,
+    AskListSchema,
+    DeclineInputSchema,
+)
 from portal.asks import service as asks
 from portal.asks.models import Ask
-from portal.errors import DomainError, Forbidden
+from portal.errors import DomainError
 from portal.extensions import db
+from portal.webhooks.payloads import AskSchema
+
+may_answer = allow("advocate.self", message="Only the advocate who was asked answers an ask.")
 
 
 @bp.get("/asks")
+@allow(ANY_USER)
 def list_asks():
     """List asks.
     ---
@@ -33,8 +42,6 @@ def list_asks():
           content:
             application/json:
               schema: AskListSchema
-        400: BadRequest
-        401: Unauthorized
         403: Forbidden
     """
     args = query_args(AskArgsSchema())
@@ -44,6 +51,7 @@ def list_asks():
 
 
 @bp.get("/asks/<int:ask_id>")
+@allow(ANY_USER)
 def get_ask(ask_id: int):
     """Show an ask.
     ---
@@ -56,7 +64,6 @@ def get_ask(ask_id: int):
           content:
             application/json:
               schema: AskSchema
-        401: Unauthorized
         403: Forbidden
         404: NotFound
     """
@@ -65,8 +72,6 @@ def get_ask(ask_id: int):
 
 def _answer(ask_id: int, *, accept: bool):
     actor = api_user()
-    if actor.role != "advocate":
-        raise Forbidden("Only the advocate who was asked answers an ask.")
     ask = asks.get_ask(actor, ask_id)  # another advocate's ask: 404
     data = json_body()
     try:
@@ -82,65 +87,47 @@ def _answer(ask_id: int, *, accept: bool):
     return jsonify(AskSchema().dump(ask))
 
 
-@bp.post("/asks/<int:ask_id>/accept")
-def accept_ask(ask_id: int):
-    """Accept an ask.
+_ANSWER_DOC = """{verb} an ask.
     ---
     post:
       tags: [asks]
-      summary: The advocate accepts their ask, optionally proposing times.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AcceptInputSchema
+      summary: {summary}
       responses:
         200:
-          description: The ask, now accepted.
+          description: The ask, now {state}.
           content:
             application/json:
               schema: AskSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409:
           description: Answered already, or the time to answer has passed (the ask expired).
           content:
             application/json:
               schema: ErrorSchema
-        422: Invalid
     """
+
+
+@bp.post("/asks/<int:ask_id>/accept")
+@may_answer
+@takes(AcceptInputSchema, unknown_by_service=True)
+def accept_ask(ask_id: int):
     return _answer(ask_id, accept=True)
 
 
 @bp.post("/asks/<int:ask_id>/decline")
+@may_answer
+@takes(DeclineInputSchema, unknown_by_service=True)
 def decline_ask(ask_id: int):
-    """Decline an ask.
-    ---
-    post:
-      tags: [asks]
-      summary: The advocate declines their ask with a reason (never held against them).
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: DeclineInputSchema
-      responses:
-        200:
-          description: The ask, now declined.
-          content:
-            application/json:
-              schema: AskSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        409:
-          description: Answered already, or the time to answer has passed (the ask expired).
-          content:
-            application/json:
-              schema: ErrorSchema
-        422: Invalid
-    """
     return _answer(ask_id, accept=False)
+
+
+accept_ask.__doc__ = _ANSWER_DOC.format(
+    verb="Accept",
+    summary="The advocate accepts their ask, optionally proposing times.",
+    state="accepted",
+)
+decline_ask.__doc__ = _ANSWER_DOC.format(
+    verb="Decline",
+    summary="The advocate declines their ask with a reason (never held against them).",
+    state="declined",
+)

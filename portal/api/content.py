@@ -7,14 +7,14 @@ from flask import request
 from marshmallow import fields, pre_dump
 from marshmallow.validate import Length, OneOf
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest, paginate, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
-from portal.auth.permissions import can
+from portal.api.schemas.common import PageArgsSchema, PageSchema
 from portal.content import service
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS
+from portal.webhooks.payloads import AnswerSchema
 
 
 class ContentArgsSchema(PageArgsSchema):
@@ -86,6 +86,7 @@ def _item(asset, stats) -> dict:
 
 
 @bp.get("/content")
+@allow("content.browse", message="You can't see the content library.")
 def list_content():
     """Search the content library.
     ---
@@ -102,13 +103,8 @@ def list_content():
           content:
             application/json:
               schema: ContentListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     user = api_user()
-    if not can(user, "content.browse"):
-        raise Forbidden("You can't see the content library.")
     paging = query_args(PageArgsSchema())
     try:
         search = service.parse_search(request.args, managers=service.sees_all(user))

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import jsonify, request
 from marshmallow import Schema, fields
 
-from portal.api.auth import api_user
+from portal.api.auth import allow
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest
-from portal.api.schemas import AnswerSchema
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.reports import service
+from portal.webhooks.payloads import AnswerSchema
 
 
 class SummaryArgsSchema(Schema):
@@ -100,6 +99,7 @@ class ReportSummarySchema(AnswerSchema):
 
 
 @bp.get("/reports/summary")
+@allow("reports.view", message="Only the program team sees the program's figures.")
 def report_summary():
     """The program's headline figures.
     ---
@@ -117,12 +117,7 @@ def report_summary():
           content:
             application/json:
               schema: ReportSummarySchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
-    if not can(api_user(), "reports.view"):
-        raise Forbidden("Only the program team sees the program's figures.")
     try:
         params = service.parse_params(None, request.args)
     except ValidationFailed as error:

@@ -6,15 +6,15 @@ from flask import jsonify, url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body, only_fields, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
+from portal.api.common import created, json_body, query_args, takes
+from portal.api.schemas.common import PageArgsSchema, PageSchema, WholeId
 from portal.asks import service as asks
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.vocab import ACTIVITY_TYPES, TEAMS
+from portal.webhooks.payloads import AnswerSchema
 from portal.work import service as work
 from portal.work.service import NOTE_MAX, WORK_STATUSES
 
@@ -60,7 +60,7 @@ class WorkListSchema(PageSchema):
 
 
 class ShareInputSchema(Schema):
-    ask_id = fields.Integer(required=True)
+    ask_id = WholeId(required=True, problem="Give the id of an ask.")
     note = fields.String(allow_none=True, validate=Length(max=NOTE_MAX))
 
 
@@ -74,6 +74,7 @@ class ShareSchema(AnswerSchema):
 
 
 @bp.get("/work")
+@allow("work.view", message="Work in progress is for the staff of the program.")
 def list_work():
     """List the work in progress.
     ---
@@ -93,12 +94,8 @@ def list_work():
           content:
             application/json:
               schema: WorkListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     actor = api_user()
-    work.check_viewer(actor)
     args = query_args(WorkArgsSchema())
     filters = work.Filters(
         team=args.get("team"),
@@ -113,6 +110,8 @@ def list_work():
 
 
 @bp.post("/requests/<int:request_id>/shared-asks")
+@allow("program.manage", message="Only the program team links activities to requests here.")
+@takes(ShareInputSchema)
 def share_ask(request_id: int):
     """Serve a request with an activity already planned.
     ---
@@ -123,11 +122,6 @@ def share_ask(request_id: int):
       description: 409 says why a link is refused (the request's own ask, a link that exists,
         an ask pending, declined, expired or withdrawn, a closed request), naming `ask_id` or
         `request_id`; nothing is written.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ShareInputSchema
       responses:
         201:
           description: The link; `Location` is the request it serves.
@@ -137,23 +131,13 @@ def share_ask(request_id: int):
           content:
             application/json:
               schema: ShareSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team links activities to requests here.")
     found = asks.get_request(actor, request_id)
     data = json_body()
-    only_fields(data, ("ask_id", "note"))
-    ask_id = data.get("ask_id")
-    if not isinstance(ask_id, int) or isinstance(ask_id, bool) or ask_id < 1:
-        raise ValidationFailed("ask_id: Give the id of an ask.", field="ask_id")
-    ask = work.get_ask_for_share(ask_id)
+    ask = work.get_ask_for_share(data["ask_id"])
     if ask is None:
         raise ValidationFailed("ask_id: No such ask.", field="ask_id")
     share = work.share_ask(actor, found, ask, data.get("note"))

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.api.schemas import RequestChangeSchema
+from portal.api.schemas.requests import RequestChangeSchema
 from portal.asks import lead_time
 from portal.asks import service as asks
 from portal.asks.models import ReferenceRequest
