@@ -1,9 +1,10 @@
 """The JSON API under /api/v1.
 
 A resource is one module here (`accounts.py`, `advocates.py`): views on `bp` from
-`portal.api.blueprint`, an OpenAPI operation in each view's docstring, schemas in `schemas.py`.
-Import the module below so its routes register; token auth (`auth.py`), paging and errors
-(`common.py`) and the OpenAPI document (`openapi.py`) apply to it without more wiring.
+`portal.api.blueprint`, an OpenAPI operation in each view's docstring, schemas in `schemas/`.
+Each view states who may call it (`@allow`, `auth.py`) and the body it takes (`@takes`, read
+by `json_body()` in `common.py`); the OpenAPI document (`openapi.py`) adds what those imply
+(the request body, 400, 401, 403, 422). Import the module below so its routes register.
 """
 
 from portal.api import (  # noqa: F401  (register the routes)

@@ -5,16 +5,23 @@ from __future__ import annotations
 from flask import jsonify, url_for
 
 from portal.accounts import service as accounts
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, filters, json_body, paginate, query_args
-from portal.api.schemas import AccountArgsSchema, AccountListSchema, AccountSchema
-from portal.auth.permissions import can
-from portal.errors import Forbidden
+from portal.api.common import created, filters, json_body, paginate, query_args, takes
+from portal.api.schemas.accounts import (
+    AccountArgsSchema,
+    AccountInputSchema,
+    AccountListSchema,
+    AccountNewSchema,
+    AccountSchema,
+)
 from portal.extensions import db
+
+SEE = "You can't see accounts."
 
 
 @bp.get("/accounts")
+@allow("accounts.view", message=SEE)
 def list_accounts():
     """List accounts.
     ---
@@ -30,9 +37,6 @@ def list_accounts():
           content:
             application/json:
               schema: AccountListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     args = query_args(AccountArgsSchema())
     query = accounts.account_query(api_user(), **filters(args))
@@ -40,17 +44,14 @@ def list_accounts():
 
 
 @bp.post("/accounts")
+@allow("accounts.edit", message="You can't add accounts.")
+@takes(AccountNewSchema, unknown_by_service=True)
 def create_account():
     """Create an account.
     ---
     post:
       tags: [accounts]
       summary: Log a customer account; a CSM becomes its CSM.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AccountNewSchema
       responses:
         201:
           description: The new account; `Location` is its address.
@@ -60,21 +61,15 @@ def create_account():
           content:
             application/json:
               schema: AccountSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         409: Conflict
-        422: Invalid
     """
-    actor = api_user()
-    if not can(actor, "accounts.edit"):
-        raise Forbidden("You can't add accounts.")
-    account = accounts.create_account(actor, json_body())
+    account = accounts.create_account(api_user(), json_body())
     db.session.commit()
     return created(AccountSchema().dump(account), url_for("api.get_account", account_id=account.id))
 
 
 @bp.get("/accounts/<int:account_id>")
+@allow("accounts.view", message=SEE)
 def get_account(account_id: int):
     """Show an account.
     ---
@@ -87,8 +82,6 @@ def get_account(account_id: int):
           content:
             application/json:
               schema: AccountSchema
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
     account = accounts.get_account(api_user(), account_id)
@@ -96,29 +89,22 @@ def get_account(account_id: int):
 
 
 @bp.patch("/accounts/<int:account_id>")
+@allow("accounts.edit", message=SEE)
+@takes(AccountInputSchema, unknown_by_service=True)
 def update_account(account_id: int):
     """Change an account.
     ---
     patch:
       tags: [accounts]
       summary: Change the fields sent, keep the others. A CSM changes only their own accounts.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AccountInputSchema
       responses:
         200:
           description: The account after the change.
           content:
             application/json:
               schema: AccountSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
     account = accounts.get_account(actor, account_id)

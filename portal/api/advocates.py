@@ -5,27 +5,25 @@ from __future__ import annotations
 from flask import jsonify, url_for
 
 from portal.advocates import service as advocates
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, filters, json_body, paginate, query_args
-from portal.api.schemas import AdvocateArgsSchema, AdvocateListSchema, AdvocateSchema
-from portal.auth.permissions import can
-from portal.errors import Forbidden
+from portal.api.common import created, filters, json_body, paginate, query_args, takes
+from portal.api.schemas.advocates import (
+    AdvocateArgsSchema,
+    AdvocateInputSchema,
+    AdvocateListSchema,
+    AdvocateNewSchema,
+)
 from portal.extensions import db
+from portal.webhooks.payloads import AdvocateSchema
 
-
-def _may_read(actor) -> None:
-    # Checked before the lookup: a requester learns nothing, not even which ids exist.
-    if not (can(actor, "advocates.view") or can(actor, "advocate.self")):
-        raise Forbidden("You can't see advocates.")
-
-
-def _may_write(actor) -> None:
-    if not can(actor, "advocates.edit"):
-        raise Forbidden("You can't add or change advocates.")
+# Checked before the lookup: a requester learns nothing, not even which ids exist.
+may_read = allow("advocates.view", "advocate.self", message="You can't see advocates.")
+may_write = allow("advocates.edit", message="You can't add or change advocates.")
 
 
 @bp.get("/advocates")
+@may_read
 def list_advocates():
     """List advocates.
     ---
@@ -41,29 +39,21 @@ def list_advocates():
           content:
             application/json:
               schema: AdvocateListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
-    actor = api_user()
-    _may_read(actor)
     args = query_args(AdvocateArgsSchema())
-    query = advocates.advocate_query(actor, **filters(args))
+    query = advocates.advocate_query(api_user(), **filters(args))
     return paginate(query, args, AdvocateListSchema())
 
 
 @bp.post("/advocates")
+@may_write
+@takes(AdvocateNewSchema, unknown_by_service=True)
 def create_advocate():
     """Add an advocate.
     ---
     post:
       tags: [advocates]
       summary: Add an advocate; a CSM nominates contacts at their own accounts.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AdvocateNewSchema
       responses:
         201:
           description: The new advocate; `Location` is its address.
@@ -73,15 +63,9 @@ def create_advocate():
           content:
             application/json:
               schema: AdvocateSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         409: Conflict
-        422: Invalid
     """
-    actor = api_user()
-    _may_write(actor)
-    advocate = advocates.create_advocate(actor, json_body())
+    advocate = advocates.create_advocate(api_user(), json_body())
     db.session.commit()
     return created(
         AdvocateSchema().dump(advocate), url_for("api.get_advocate", advocate_id=advocate.id)
@@ -89,6 +73,7 @@ def create_advocate():
 
 
 @bp.get("/advocates/<int:advocate_id>")
+@may_read
 def get_advocate(advocate_id: int):
     """Show an advocate.
     ---
@@ -101,47 +86,35 @@ def get_advocate(advocate_id: int):
           content:
             application/json:
               schema: AdvocateSchema
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
-    actor = api_user()
-    _may_read(actor)
-    advocate = advocates.get_advocate(actor, advocate_id)
+    advocate = advocates.get_advocate(api_user(), advocate_id)
     return jsonify(AdvocateSchema().dump(advocate))
 
 
 @bp.patch("/advocates/<int:advocate_id>")
+@may_write
+@takes(AdvocateInputSchema, unknown_by_service=True)
 def update_advocate(advocate_id: int):
     """Change an advocate.
     ---
     patch:
       tags: [advocates]
       summary: Change the fields sent, keep the others; `status` moves along the lifecycle.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AdvocateInputSchema
       responses:
         200:
           description: The advocate after the change.
           content:
             application/json:
               schema: AdvocateSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409:
           description: The lifecycle refuses the status move, or the e-mail is taken.
           content:
             application/json:
               schema: ErrorSchema
-        422: Invalid
     """
     actor = api_user()
-    _may_write(actor)
     advocate = advocates.get_advocate(actor, advocate_id)
     advocates.update_advocate(actor, advocate, json_body())
     db.session.commit()

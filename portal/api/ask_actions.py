@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from portal.api.auth import api_user
+from portal.api.auth import ANY_USER, allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import json_body, only_fields
-from portal.api.schemas import AskSchema
-from portal.asks import asks, completion
+from portal.api.common import json_body, takes
+from portal.api.schemas.asks import CompleteAskInputSchema
+from portal.asks import asks as asks_asks
+from portal.asks import completion as asks_completion
 from portal.extensions import db
+from portal.webhooks.payloads import AskSchema
 
 
 @bp.post("/asks/<int:ask_id>/complete")
+@allow(ANY_USER)
+@takes(CompleteAskInputSchema)
 def complete_ask(ask_id: int):
     """Mark an accepted ask completed.
     ---
@@ -21,27 +25,18 @@ def complete_ask(ask_id: int):
       summary: The activity happened; awards the advocate the activity's points.
       description: The requester rates it (1-5, required from them) and may comment; the
         program team may complete without a rating.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: CompleteAskInputSchema
       responses:
         200:
           description: The completed ask.
           content:
             application/json:
               schema: AskSchema
-        400: BadRequest
-        401: Unauthorized
         404: NotFound
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
-    ask = asks.get_ask(actor, ask_id)
+    ask = asks_asks.get_ask(actor, ask_id)
     data = json_body()
-    only_fields(data, {"rating", "feedback"})
-    completion.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
+    asks_completion.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
     db.session.commit()
     return jsonify(AskSchema().dump(ask))

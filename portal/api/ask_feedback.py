@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from flask import jsonify
-from marshmallow import Schema, fields
+from marshmallow import Schema
 from marshmallow.validate import Length
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import json_body, only_fields
-from portal.api.schemas import AskSchema
-from portal.asks import asks
-from portal.errors import Forbidden, ValidationFailed
+from portal.api.common import json_body, takes
+from portal.api.schemas.common import SentText
+from portal.asks import asks as asks_asks
 from portal.extensions import db
 from portal.thanks import service as thanks
+from portal.webhooks.payloads import AskSchema
 
 
 class AskFeedbackInputSchema(Schema):
-    feedback = fields.String(
+    feedback = SentText(
         required=True,
         allow_none=True,
         validate=Length(max=thanks.FEEDBACK_MAX),
@@ -26,6 +26,8 @@ class AskFeedbackInputSchema(Schema):
 
 
 @bp.put("/asks/<int:ask_id>/feedback")
+@allow("advocate.self", message="Only the advocate who did the activity writes this feedback.")
+@takes(AskFeedbackInputSchema)
 def put_ask_feedback(ask_id: int):
     """Write the advocate's feedback on an activity.
     ---
@@ -34,32 +36,17 @@ def put_ask_feedback(ask_id: int):
       summary: The advocate writes (or changes) their own feedback on their activity.
       description: Once the activity is completed, or accepted and its scheduled time has
         passed. The requester and the reference team read it on the request.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AskFeedbackInputSchema
       responses:
         200:
           description: The ask, with its `advocate_feedback`.
           content:
             application/json:
               schema: AskSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
-    if actor.role != "advocate":
-        raise Forbidden("Only the advocate who did the activity writes this feedback.")
-    ask = asks.get_ask(actor, ask_id)  # another advocate's ask: 404
-    data = json_body()
-    only_fields(data, {"feedback"})
-    if "feedback" not in data:
-        raise ValidationFailed("feedback: This field is required.", field="feedback")
-    thanks.write_feedback(actor, ask, data.get("feedback"))
+    ask = asks_asks.get_ask(actor, ask_id)  # another advocate's ask: 404
+    thanks.write_feedback(actor, ask, json_body()["feedback"])
     db.session.commit()
     return jsonify(AskSchema().dump(ask))

@@ -2,16 +2,20 @@
 
 Every view on the API blueprint needs `Authorization: Bearer <token>` unless it is marked
 `@public`. The token's user becomes `g.api_user` and `flask_login.current_user`; the session
-cookie is never read, so a signed-in browser gets no access to the API without a token.
+cookie is never read, so a signed-in browser gets no access to the API without a token. Each
+view states who may call it with `@allow` (the permission table of `portal.auth.permissions`).
 """
 
 from __future__ import annotations
+
+from functools import wraps
 
 from flask import current_app, g, request
 
 from portal.api.blueprint import bp
 from portal.api.common import MAX_ID
 from portal.auth.models import User
+from portal.auth.permissions import PERMISSIONS, can
 from portal.auth.service import token_user
 from portal.errors import Forbidden, NotFound, json_error
 from portal.extensions import db
@@ -28,6 +32,36 @@ def public(view):
 def api_user() -> User:
     """The user of the token that authenticated this request."""
     return g.api_user
+
+
+# `@allow(ANY_USER)`: every token's user may call the view; the service it calls decides, object
+# by object, what each may see or change (404, or 403 where the docstring says so).
+ANY_USER = "any_user"
+
+
+def allow(*permissions: str, message: str = ""):
+    """State who may call an API view: a user holding one of `permissions`, else 403 with
+    `message`, before the view reads anything. Object-level checks (their own advocate, their
+    own request) stay in the services. The OpenAPI document lists 403 when this can refuse."""
+    anyone = ANY_USER in permissions
+    for name in permissions:
+        if name != ANY_USER and name not in PERMISSIONS:
+            raise ValueError(f"No permission named {name!r}.")
+    if not anyone and not message:
+        raise ValueError("Say why a caller without the permission is refused.")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not anyone and not any(can(api_user(), name) for name in permissions):
+                raise Forbidden(message)
+            return view(*args, **kwargs)
+
+        wrapped.api_permissions = permissions
+        wrapped.api_refuses = not anyone
+        return wrapped
+
+    return decorator
 
 
 def _unauthorized(message: str):

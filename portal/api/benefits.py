@@ -6,34 +6,45 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import jsonify, url_for
 
-from portal.api.auth import api_user
+from portal.api.auth import ANY_USER, allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import (
     changed_since,
     created,
     filters,
     json_body,
-    only_fields,
     paginate,
     query_args,
+    takes,
 )
-from portal.api.schemas import (
+from portal.api.schemas.benefits import (
     BenefitArgsSchema,
+    BenefitInputSchema,
     BenefitListSchema,
     BenefitSchema,
     ClaimArgsSchema,
+    ClaimInputSchema,
     ClaimListSchema,
-    ClaimSchema,
+    DecisionInputSchema,
     LedgerSchema,
-    PageArgsSchema,
 )
-from portal.benefits import capacity, catalog, claims, ledger
+from portal.api.schemas.common import PageArgsSchema
+from portal.benefits import capacity as benefits_capacity
+from portal.benefits import catalog as benefits_catalog
+from portal.benefits import claims as benefits_claims
+from portal.benefits import ledger as benefits_ledger
 from portal.benefits.models import Benefit, Claim
-from portal.errors import Forbidden
 from portal.extensions import db
+from portal.webhooks.payloads import ClaimSchema
+
+# The program team decides claims; an advocate cancels their own (the service checks it is).
+may_decide = allow(
+    "program.manage", "advocate.self", message="Only the program team decides claims."
+)
 
 
 @bp.get("/benefits")
+@allow(ANY_USER)
 def list_benefits():
     """List benefits.
     ---
@@ -50,13 +61,13 @@ def list_benefits():
           content:
             application/json:
               schema: BenefitListSchema
-        400: BadRequest
-        401: Unauthorized
     """
     actor = api_user()
     args = query_args(BenefitArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(catalog.visible_benefit_query(actor, **filters(args)), Benefit, since)
+    query = changed_since(
+        benefits_catalog.visible_benefit_query(actor, **filters(args)), Benefit, since
+    )
     return paginate(
         query.options(sa.orm.selectinload(Benefit.allowed)),
         args,
@@ -68,26 +79,23 @@ def list_benefits():
 def _with_claim_figures(items) -> dict:
     """The page's claim counts, read once for all its benefits or claims."""
     ids = {item.id if isinstance(item, Benefit) else item.benefit_id for item in items}
-    return {"claim_figures": capacity.ClaimFigures(ids)}
+    return {"claim_figures": benefits_capacity.ClaimFigures(ids)}
 
 
 def _hidden(actor, prefix: str = "") -> tuple[str, ...]:
     """The fields of a benefit the actor may not see: the chosen list (program team only)."""
-    return () if catalog.sees_every_benefit(actor) else (f"{prefix}allowed_advocate_ids",)
+    return () if benefits_catalog.sees_every_benefit(actor) else (f"{prefix}allowed_advocate_ids",)
 
 
 @bp.post("/benefits")
+@allow("program.manage", message="Only the program team adds benefits.")
+@takes(BenefitInputSchema, unknown_by_service=True)
 def create_benefit():
     """Add a benefit to the catalog.
     ---
     post:
       tags: [benefits]
       summary: The program team adds a benefit; it opens at once.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: BenefitInputSchema
       responses:
         201:
           description: The new benefit; `Location` is its address.
@@ -97,20 +105,14 @@ def create_benefit():
           content:
             application/json:
               schema: BenefitSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
-    actor = api_user()
-    if actor.role not in ("manager", "admin"):
-        raise Forbidden("Only the program team adds benefits.")
-    benefit = catalog.create_benefit(actor, json_body())
+    benefit = benefits_catalog.create_benefit(api_user(), json_body())
     db.session.commit()
     return created(BenefitSchema().dump(benefit), url_for("api.get_benefit", benefit_id=benefit.id))
 
 
 @bp.get("/benefits/<int:benefit_id>")
+@allow(ANY_USER)
 def get_benefit(benefit_id: int):
     """Show a benefit.
     ---
@@ -123,15 +125,16 @@ def get_benefit(benefit_id: int):
           content:
             application/json:
               schema: BenefitSchema
-        401: Unauthorized
         404: NotFound
     """
     actor = api_user()
-    found = catalog.get_benefit(actor, benefit_id)
+    found = benefits_catalog.get_benefit(actor, benefit_id)
     return jsonify(BenefitSchema(exclude=_hidden(actor)).dump(found))
 
 
 @bp.post("/benefits/<int:benefit_id>/claims")
+@allow("advocate.self", message="Only advocates claim benefits.")
+@takes(ClaimInputSchema, unknown_by_service=True)
 def claim_benefit(benefit_id: int):
     """Claim a benefit.
     ---
@@ -141,11 +144,6 @@ def claim_benefit(benefit_id: int):
       description: A speaking slot needs talk_title and abstract, an advisory board seat a
         statement. Refused (409) when closed, past its deadline, not for you, claimed
         already, or it costs more points than you have.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ClaimInputSchema
       responses:
         201:
           description: The claim; `Location` is its address.
@@ -155,24 +153,19 @@ def claim_benefit(benefit_id: int):
           content:
             application/json:
               schema: ClaimSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
-    advocate = actor.advocate if actor.role == "advocate" else None
-    if advocate is None:
-        raise Forbidden("Only advocates claim benefits.")
-    benefit = catalog.get_benefit(actor, benefit_id)
-    claim = claims.claim_benefit(actor, benefit, advocate, json_body())
+    benefit = benefits_catalog.get_benefit(actor, benefit_id)
+    # The service refuses an advocate record that is not the actor's own.
+    claim = benefits_claims.claim_benefit(actor, benefit, actor.advocate, json_body())
     db.session.commit()
     return created(ClaimSchema().dump(claim), url_for("api.get_claim", claim_id=claim.id))
 
 
 @bp.get("/claims")
+@allow("program.manage", "advocate.self", message="You can't see claims.")
 def list_claims():
     """List claims.
     ---
@@ -188,17 +181,15 @@ def list_claims():
           content:
             application/json:
               schema: ClaimListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     args = query_args(ClaimArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(claims.claim_query(api_user(), **filters(args)), Claim, since)
+    query = changed_since(benefits_claims.claim_query(api_user(), **filters(args)), Claim, since)
     return paginate(query, args, ClaimListSchema(), context=_with_claim_figures)
 
 
 @bp.get("/claims/<int:claim_id>")
+@allow(ANY_USER)
 def get_claim(claim_id: int):
     """Show a claim.
     ---
@@ -211,20 +202,15 @@ def get_claim(claim_id: int):
           content:
             application/json:
               schema: ClaimSchema
-        401: Unauthorized
         404: NotFound
     """
-    return jsonify(ClaimSchema().dump(claims.get_claim(api_user(), claim_id)))
+    return jsonify(ClaimSchema().dump(benefits_claims.get_claim(api_user(), claim_id)))
 
 
 def _decide(claim_id: int, decide):
     actor = api_user()
-    if actor.role not in ("manager", "admin", "advocate"):
-        raise Forbidden("Only the program team decides claims.")
-    claim = claims.get_claim(actor, claim_id)  # another advocate's: 404
-    data = json_body()
-    only_fields(data, ("note",))
-    decide(actor, claim, data.get("note"))
+    claim = benefits_claims.get_claim(actor, claim_id)  # another advocate's: 404
+    decide(actor, claim, json_body().get("note"))
     db.session.commit()
     return jsonify(ClaimSchema().dump(claim))
 
@@ -234,42 +220,38 @@ _DECISION_DOC = """{verb} a claim.
     post:
       tags: [benefits]
       summary: {summary}
-      requestBody:
-        content:
-          application/json:
-            schema: DecisionInputSchema
       responses:
         200:
           description: The claim after the decision.
           content:
             application/json:
               schema: ClaimSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409: Conflict
-        422: Invalid
     """
 
 
 @bp.post("/claims/<int:claim_id>/approve")
+@may_decide
+@allow("program.manage", message="Only the program team approves claims.")
+@takes(DecisionInputSchema, required=False)
 def approve_claim(claim_id: int):
-    if api_user().role == "advocate":
-        raise Forbidden("Only the program team approves claims.")
-    return _decide(claim_id, claims.approve_claim)
+    return _decide(claim_id, benefits_claims.approve_claim)
 
 
 @bp.post("/claims/<int:claim_id>/decline")
+@may_decide
+@allow("program.manage", message="Only the program team declines claims.")
+@takes(DecisionInputSchema, required=False)
 def decline_claim(claim_id: int):
-    if api_user().role == "advocate":
-        raise Forbidden("Only the program team declines claims.")
-    return _decide(claim_id, claims.decline_claim)
+    return _decide(claim_id, benefits_claims.decline_claim)
 
 
 @bp.post("/claims/<int:claim_id>/cancel")
+@may_decide
+@takes(DecisionInputSchema, required=False)
 def cancel_claim(claim_id: int):
-    return _decide(claim_id, claims.cancel_claim)
+    return _decide(claim_id, benefits_claims.cancel_claim)
 
 
 approve_claim.__doc__ = _DECISION_DOC.format(
@@ -288,6 +270,11 @@ cancel_claim.__doc__ = _DECISION_DOC.format(
 
 
 @bp.get("/advocates/<int:advocate_id>/ledger")
+@allow(
+    "program.manage",
+    "advocate.self",
+    message="Only the advocate and the program team see a points ledger.",
+)
 def advocate_ledger(advocate_id: int):
     """An advocate's points ledger.
     ---
@@ -304,25 +291,14 @@ def advocate_ledger(advocate_id: int):
           content:
             application/json:
               schema: LedgerSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
     args = query_args(PageArgsSchema())
-    advocate = ledger.ledger_advocate(api_user(), advocate_id)
-    query = ledger.ledger_query(advocate.id)
-    page, per_page = args["page"], args["per_page"]
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    advocate = benefits_ledger.ledger_advocate(api_user(), advocate_id)
+    return paginate(
+        benefits_ledger.ledger_query(advocate.id),
+        args,
+        LedgerSchema(),
+        advocate_id=advocate.id,
+        balance=benefits_ledger.balance(advocate.id),
     )
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    body = {
-        "advocate_id": advocate.id,
-        "balance": ledger.balance(advocate.id),
-        "items": items,
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-    }
-    return jsonify(LedgerSchema().dump(body))

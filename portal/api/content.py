@@ -7,16 +7,16 @@ from flask import request
 from marshmallow import fields, pre_dump
 from marshmallow.validate import Length, OneOf
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest, paginate, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
-from portal.auth.permissions import can
-from portal.content.approval import sees_all
-from portal.content.search import parse_search, search_query
-from portal.content.uses import UseStats, use_stats
-from portal.errors import Forbidden, ValidationFailed
+from portal.api.schemas.common import PageArgsSchema, PageSchema
+from portal.content import approval as content_approval
+from portal.content import search as content_search
+from portal.content import uses as content_uses
+from portal.errors import ValidationFailed
 from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS
+from portal.webhooks.payloads import AnswerSchema
 
 
 class ContentArgsSchema(PageArgsSchema):
@@ -69,12 +69,12 @@ class ContentListSchema(PageSchema):
     @pre_dump
     def with_use_stats(self, body: dict, **kwargs) -> dict:
         """The page's assets with their use counts and page addresses: one query per page."""
-        stats = use_stats(a.id for a in body["items"])
+        stats = content_uses.use_stats(a.id for a in body["items"])
         return {**body, "items": [_item(a, stats) for a in body["items"]]}
 
 
 def _item(asset, stats) -> dict:
-    used = stats.get(asset.id, UseStats())
+    used = stats.get(asset.id, content_uses.UseStats())
     body = {
         name: getattr(asset, name) for name in ContentAssetSchema().fields if hasattr(asset, name)
     }
@@ -88,6 +88,7 @@ def _item(asset, stats) -> dict:
 
 
 @bp.get("/content")
+@allow("content.browse", message="You can't see the content library.")
 def list_content():
     """Search the content library.
     ---
@@ -104,16 +105,11 @@ def list_content():
           content:
             application/json:
               schema: ContentListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     user = api_user()
-    if not can(user, "content.browse"):
-        raise Forbidden("You can't see the content library.")
     paging = query_args(PageArgsSchema())
     try:
-        search = parse_search(request.args, managers=sees_all(user))
+        search = content_search.parse_search(request.args, managers=content_approval.sees_all(user))
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
-    return paginate(search_query(user, search), paging, ContentListSchema())
+    return paginate(content_search.search_query(user, search), paging, ContentListSchema())

@@ -7,10 +7,10 @@ from flask import jsonify, request, url_for
 from marshmallow import fields
 from marshmallow.validate import Length, OneOf
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
+from portal.api.schemas.common import PageArgsSchema, PageSchema
 from portal.directory import service
 from portal.errors import ValidationFailed
 from portal.vocab import (
@@ -21,6 +21,7 @@ from portal.vocab import (
     SEGMENTS,
     SENIORITIES,
 )
+from portal.webhooks.payloads import AnswerSchema
 
 
 class DirectoryArgsSchema(PageArgsSchema):
@@ -146,6 +147,7 @@ def _item(entry: service.Entry) -> dict:
 
 
 @bp.get("/directory")
+@allow("requests.create", message="The reference directory is for the people who file requests.")
 def list_directory():
     """Search the reference directory.
     ---
@@ -165,12 +167,8 @@ def list_directory():
           content:
             application/json:
               schema: DirectoryListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     actor = api_user()
-    service.check_viewer(actor)
     paging = query_args(DirectoryArgsSchema())
     try:
         search = service.check_search(request.args)

@@ -8,15 +8,14 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
 from portal.advocates.models import NOMINATION_SOURCES
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body, only_fields, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
+from portal.api.common import created, json_body, query_args, takes
+from portal.api.schemas.common import PageArgsSchema, PageSchema
 from portal.auth.permissions import can
 from portal.extensions import db
 from portal.nominations import service as nominations
-
-INPUT_FIELDS = ("account_id", "account", "name", "email", "title", "reason")
+from portal.webhooks.payloads import AnswerSchema
 
 
 class NominationArgsSchema(PageArgsSchema):
@@ -100,6 +99,7 @@ def _dump(row: nominations.NominationRow, actor) -> dict:
 
 
 @bp.get("/nominations")
+@allow("advocates.nominate", message="Only staff members have nominations.")
 def list_nominations():
     """List nominations.
     ---
@@ -116,9 +116,6 @@ def list_nominations():
           content:
             application/json:
               schema: NominationListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     actor = api_user()
     args = query_args(NominationArgsSchema())
@@ -140,6 +137,8 @@ def list_nominations():
 
 
 @bp.post("/nominations")
+@allow("advocates.nominate", message="Only staff members nominate contacts.")
+@takes(NominationInputSchema)
 def create_nomination():
     """Nominate a contact.
     ---
@@ -150,11 +149,6 @@ def create_nomination():
       description: Name the account by `account_id` or by its exact name in `account`. 409
         when the e-mail is already known to the program (no second advocate is made); 422
         names each bad field.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: NominationInputSchema
       responses:
         201:
           description: The nomination; `Location` is the list of yours.
@@ -164,16 +158,10 @@ def create_nomination():
           content:
             application/json:
               schema: NominationSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
-    data = json_body()
-    only_fields(data, INPUT_FIELDS)
-    advocate = nominations.nominate_contact(actor, data)
+    advocate = nominations.nominate_contact(actor, json_body())
     db.session.commit()
     row = nominations.rows_of([advocate])[0]
     body = NominationSchema().dump(_dump(row, actor))

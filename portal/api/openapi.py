@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from apispec import APISpec
+from apispec import APISpec, BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask, current_app, jsonify
@@ -13,13 +13,14 @@ from werkzeug.routing import Rule
 from portal.api.auth import public
 from portal.api.blueprint import bp
 from portal.api.common import MAX_ID
-from portal.api.schemas import ErrorSchema
+from portal.api.schemas.common import ErrorSchema
 
 OPENAPI_VERSION = "3.0.3"
 _CACHE_KEY = "portal.api.openapi"
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-zA-Z_]\w*)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
-# Reusable error answers, referred to by name in the views' docstrings (`404: NotFound`).
+# Reusable error answers, referred to by name in the views' docstrings (`404: NotFound`); the
+# standard ones each view's declarations imply are added by `DeclaredAnswers`.
 ERROR_RESPONSES = {
     "BadRequest": "The body is not a JSON object, or a query argument is bad (`fields` names it).",
     "Unauthorized": "No usable bearer token: missing, malformed, unknown, revoked or expired.",
@@ -51,13 +52,43 @@ def _path_parameters(rule: Rule) -> list[dict]:
     return parameters
 
 
+class DeclaredAnswers(BasePlugin):
+    """What a view's declarations say, added to its operation: the request body it `@takes`,
+    401 unless it is `@public`, 403 when its `@allow` can refuse, 400 when it reads a body or
+    query arguments, 422 when it reads a body. The docstring lists the view's own answers
+    (its success, 404, 409, a 403 of the service's)."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        view = kwargs["view"]
+        if getattr(view, "api_public", False):
+            return
+        if not hasattr(view, "api_permissions"):
+            raise ValueError(f"{view.__name__}: state who may call it with @allow.")
+        body = getattr(view, "api_body", None)
+        for operation in operations.values():
+            answers = operation.pop("responses")
+            standard = {401: "Unauthorized"}
+            if body is not None:
+                content = {"application/json": {"schema": body.schema}}
+                required = {"required": True} if body.required else {}
+                operation["requestBody"] = {**required, "content": content}
+                standard.update({400: "BadRequest", 422: "Invalid"})
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                standard[400] = "BadRequest"
+            if view.api_refuses:
+                standard[403] = "Forbidden"
+            answers = {**standard, **answers}
+            operation["responses"] = dict(sorted(answers.items(), key=lambda a: int(a[0])))
+
+
 def build_spec(app: Flask) -> dict:
     """The OpenAPI document of every route on the API blueprint."""
     spec = APISpec(
         title=f"{app.config['PROGRAM_NAME']} API",
         version="1",
         openapi_version=OPENAPI_VERSION,
-        plugins=[FlaskPlugin(), MarshmallowPlugin()],
+        # DeclaredAnswers before MarshmallowPlugin, which then resolves the body's schema.
+        plugins=[FlaskPlugin(), DeclaredAnswers(), MarshmallowPlugin()],
         info={"description": DESCRIPTION},
         security=[{"bearerAuth": []}],
     )

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, filters, json_body, paginate, query_args
-from portal.api.schemas import OpportunityArgsSchema, OpportunityListSchema, OpportunitySchema
-from portal.auth.permissions import can
-from portal.errors import Forbidden
+from portal.api.common import created, filters, json_body, paginate, query_args, takes
+from portal.api.schemas.opportunities import (
+    OpportunityArgsSchema,
+    OpportunityInputSchema,
+    OpportunityListSchema,
+)
 from portal.extensions import db
 from portal.opportunities import service as opportunities
+from portal.webhooks.payloads import OpportunitySchema
 
-
-def _may_read(actor) -> None:
-    # Deals are for the staff who file requests; advocates never see them.
-    if not can(actor, "requests.create"):
-        raise Forbidden("You can't see opportunities.")
+# Deals are for the staff who file requests; advocates never see them.
+may_read = allow("requests.create", message="You can't see opportunities.")
 
 
 @bp.get("/opportunities")
+@may_read
 def list_opportunities():
     """List opportunities.
     ---
@@ -41,18 +42,14 @@ def list_opportunities():
           content:
             application/json:
               schema: OpportunityListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
-    actor = api_user()
-    _may_read(actor)
     args = query_args(OpportunityArgsSchema())
-    query = opportunities.opportunities_query(actor, filters(args))
+    query = opportunities.opportunities_query(api_user(), filters(args))
     return paginate(query, args, OpportunityListSchema())
 
 
 @bp.get("/opportunities/<crm_id>")
+@may_read
 def get_opportunity(crm_id: str):
     """Show an opportunity.
     ---
@@ -65,16 +62,14 @@ def get_opportunity(crm_id: str):
           content:
             application/json:
               schema: OpportunitySchema
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
-    actor = api_user()
-    _may_read(actor)
-    return jsonify(OpportunitySchema().dump(opportunities.get(actor, crm_id)))
+    return jsonify(OpportunitySchema().dump(opportunities.get(api_user(), crm_id)))
 
 
 @bp.put("/opportunities/<crm_id>")
+@allow("program.manage", message="Only the reference team manages opportunities.")
+@takes(OpportunityInputSchema, unknown_by_service=True)
 def put_opportunity(crm_id: str):
     """Create or change an opportunity by its CRM id.
     ---
@@ -85,11 +80,6 @@ def put_opportunity(crm_id: str):
         changes nothing (200, `updated_at` stays). A changed outcome reaches every request
         that supports the deal. A bad `crm_id` or field is refused with 422 naming it, and
         nothing is written.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: OpportunityInputSchema
       responses:
         200:
           description: The opportunity, changed or as it was.
@@ -104,10 +94,6 @@ def put_opportunity(crm_id: str):
           content:
             application/json:
               schema: OpportunitySchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
     actor = api_user()
     opportunity, action = opportunities.upsert(actor, crm_id, json_body(), source="api")

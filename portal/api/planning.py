@@ -9,15 +9,19 @@ from flask import jsonify, request, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from marshmallow.validate import Length, OneOf, Range
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import BadRequest, created, json_body, paginate, query_args
-from portal.api.schemas import TAXONOMY, AnswerSchema, PageArgsSchema, PageSchema
+from portal.api.common import BadRequest, created, json_body, paginate, query_args, takes
+from portal.api.schemas.common import PageArgsSchema, PageSchema
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.planning import gap, months, needs
 from portal.planning.models import PLANNING_TEAMS
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS
+from portal.webhooks.payloads import TAXONOMY, AnswerSchema
+
+# Every member of staff and executives read the plan; whoever may change a need is the service's.
+may_view = allow("planning.view", message="You can't see the plan.")
 
 _MONTH = "A month as YYYY-MM."
 
@@ -144,6 +148,7 @@ def _need(need_id: int):
 
 
 @bp.get("/planned-needs")
+@may_view
 def list_planned_needs():
     """List planned needs.
     ---
@@ -159,9 +164,6 @@ def list_planned_needs():
           content:
             application/json:
               schema: PlannedNeedListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     actor = api_user()
     args = query_args(PlannedNeedArgsSchema())
@@ -171,6 +173,8 @@ def list_planned_needs():
 
 
 @bp.post("/planned-needs")
+@allow("planning.edit", message="You can't change the plan.")
+@takes(PlannedNeedInputSchema, unknown_by_service=True)
 def create_planned_need():
     """Plan a need.
     ---
@@ -178,11 +182,6 @@ def create_planned_need():
       tags: [planning]
       summary: Add a need to the plan (staff). Audited; a bad field is refused with 422 naming
         it, and nothing is written.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: PlannedNeedInputSchema
       responses:
         201:
           description: The new need; `Location` is its address.
@@ -192,10 +191,6 @@ def create_planned_need():
           content:
             application/json:
               schema: PlannedNeedSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
     need = needs.create_need(api_user(), json_body())
     db.session.commit()
@@ -204,6 +199,7 @@ def create_planned_need():
 
 
 @bp.get("/planned-needs/<int:need_id>")
+@may_view
 def get_planned_need(need_id: int):
     """Show a planned need.
     ---
@@ -216,36 +212,27 @@ def get_planned_need(need_id: int):
           content:
             application/json:
               schema: PlannedNeedSchema
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
     return jsonify(PlannedNeedSchema().dump(_need(need_id)))
 
 
 @bp.patch("/planned-needs/<int:need_id>")
+@may_view
+@takes(PlannedNeedInputSchema, unknown_by_service=True)
 def update_planned_need(need_id: int):
     """Change a planned need.
     ---
     patch:
       tags: [planning]
       summary: Change the fields sent (its owner or creator; the program team any need).
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: PlannedNeedInputSchema
       responses:
         200:
           description: The need as changed.
           content:
             application/json:
               schema: PlannedNeedSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
-        422: Invalid
     """
     actor = api_user()
     need = needs.get_need(actor, need_id)
@@ -255,6 +242,7 @@ def update_planned_need(need_id: int):
 
 
 @bp.delete("/planned-needs/<int:need_id>")
+@may_view
 def delete_planned_need(need_id: int):
     """Remove a planned need.
     ---
@@ -264,8 +252,6 @@ def delete_planned_need(need_id: int):
       responses:
         204:
           description: Removed.
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
     actor = api_user()
@@ -279,6 +265,7 @@ def _figures(figures, **extra) -> dict:
 
 
 @bp.get("/planning/gap")
+@may_view
 def planning_gap():
     """Planned demand against supply.
     ---
@@ -296,9 +283,6 @@ def planning_gap():
           content:
             application/json:
               schema: PlanGapSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     actor = api_user()
     args = query_args(PlanGapArgsSchema())

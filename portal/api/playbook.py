@@ -6,13 +6,13 @@ from flask import jsonify
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import json_body
-from portal.api.schemas import AnswerSchema
+from portal.api.common import json_body, takes
 from portal.extensions import db
 from portal.playbook import service
 from portal.vocab import ACTIVITY_TYPES, STAGE_GROUPS
+from portal.webhooks.payloads import AnswerSchema
 
 
 class PlaybookEntrySchema(AnswerSchema):
@@ -67,6 +67,7 @@ class PlaybookEntryInputSchema(Schema):
 
 
 @bp.get("/playbook")
+@allow("requests.create", message="The playbook is for staff who file requests.")
 def list_playbook():
     """The playbook.
     ---
@@ -80,16 +81,15 @@ def list_playbook():
           content:
             application/json:
               schema: PlaybookListSchema
-        401: Unauthorized
-        403: Forbidden
     """
-    service.check_read(api_user())
     items = [e.to_dict() for e in service.playbook()]
     body = {"items": items, "page": 1, "per_page": len(items), "total": len(items)}
     return jsonify(PlaybookListSchema().dump(body))
 
 
 @bp.put("/playbook/<activity_type>")
+@allow("program.manage", message="Only the program team changes the playbook.")
+@takes(PlaybookEntryInputSchema, unknown_by_service=True)
 def put_playbook_entry(activity_type: str):
     """Change an entry.
     ---
@@ -97,26 +97,14 @@ def put_playbook_entry(activity_type: str):
       tags: [playbook]
       summary: Replace one activity type's entry (program team). Audited. Bad input is refused
         with 422 naming each field, and nothing is written.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: PlaybookEntryInputSchema
       responses:
         200:
           description: The entry after the change.
           content:
             application/json:
               schema: PlaybookEntrySchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
-        422: Invalid
     """
-    actor = api_user()
-    service.check_edit(actor)
-    data = json_body()
-    found, _ = service.update_entry(actor, activity_type, data)
+    found, _ = service.update_entry(api_user(), activity_type, json_body())
     db.session.commit()
     return jsonify(PlaybookEntrySchema().dump(found.to_dict()))

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import jsonify, request
 from marshmallow import Schema, fields
 
-from portal.api.auth import api_user
+from portal.api.auth import allow
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest
-from portal.api.schemas import AnswerSchema
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
-from portal.reports.params import parse_params
-from portal.reports.registry import summary
+from portal.errors import ValidationFailed
+from portal.reports import params as reports_params
+from portal.reports import registry as reports_registry
+from portal.webhooks.payloads import AnswerSchema
 
 
 class SummaryArgsSchema(Schema):
@@ -101,6 +100,7 @@ class ReportSummarySchema(AnswerSchema):
 
 
 @bp.get("/reports/summary")
+@allow("reports.view", message="Only the program team sees the program's figures.")
 def report_summary():
     """The program's headline figures.
     ---
@@ -118,14 +118,9 @@ def report_summary():
           content:
             application/json:
               schema: ReportSummarySchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
-    if not can(api_user(), "reports.view"):
-        raise Forbidden("Only the program team sees the program's figures.")
     try:
-        params = parse_params(None, request.args)
+        params = reports_params.parse_params(None, request.args)
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
-    return jsonify(ReportSummarySchema().dump(summary(params)))
+    return jsonify(ReportSummarySchema().dump(reports_registry.summary(params)))

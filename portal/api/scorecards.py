@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import jsonify
 from marshmallow import fields
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
+from portal.api.schemas.common import PageArgsSchema, PageSchema
 from portal.errors import ValidationFailed
 from portal.recognition import service
+from portal.webhooks.payloads import AnswerSchema
 
 
 class ScorecardArgsSchema(PageArgsSchema):
@@ -70,6 +71,7 @@ class ScorecardListSchema(PageSchema):
 
 
 @bp.get("/scorecards")
+@allow("recognition.view", message="Only staff and executives see scorecards.")
 def list_scorecards():
     """Scorecards of nominators and customer success managers.
     ---
@@ -88,12 +90,8 @@ def list_scorecards():
           content:
             application/json:
               schema: ScorecardListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     viewer = api_user()
-    service.check_view(viewer)  # before the period: who may not see scorecards learns no more
     args = query_args(ScorecardArgsSchema())
     try:
         period = service.parse_period(args.get("period"))

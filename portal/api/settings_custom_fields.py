@@ -6,11 +6,13 @@ from flask import jsonify, url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import OneOf
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body
+from portal.api.common import created, json_body, takes
 from portal.extensions import db
 from portal.program import custom_fields
+
+may_manage = allow("settings.manage", message="Only administrators change custom fields.")
 
 
 class CustomFieldSchema(Schema):
@@ -67,6 +69,7 @@ class CustomFieldChangeSchema(Schema):
 
 
 @bp.get("/settings/custom-fields")
+@may_manage
 def list_custom_fields():
     """List custom fields.
     ---
@@ -79,26 +82,20 @@ def list_custom_fields():
           content:
             application/json:
               schema: CustomFieldListSchema
-        401: Unauthorized
-        403: Forbidden
     """
-    custom_fields.require_admin(api_user())
     items = [custom_fields.definition_dict(f) for f in custom_fields.definitions()]
     return jsonify({"items": items})
 
 
 @bp.post("/settings/custom-fields")
+@may_manage
+@takes(CustomFieldNewSchema, unknown_by_service=True)
 def create_custom_field():
     """Add a custom field.
     ---
     post:
       tags: [settings]
       summary: Add a field to accounts or advocates (text, number, choice or date). Audited.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: CustomFieldNewSchema
       responses:
         201:
           description: The new field; `Location` is the address to change it.
@@ -108,10 +105,6 @@ def create_custom_field():
           content:
             application/json:
               schema: CustomFieldSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
     field = custom_fields.add_field(api_user(), json_body())
     db.session.commit()
@@ -122,6 +115,8 @@ def create_custom_field():
 
 
 @bp.patch("/settings/custom-fields/<int:field_id>")
+@may_manage
+@takes(CustomFieldChangeSchema, unknown_by_service=True)
 def update_custom_field(field_id: int):
     """Change a custom field.
     ---
@@ -129,22 +124,13 @@ def update_custom_field(field_id: int):
       tags: [settings]
       summary: Change a field's label, flags or position, retire it (active false) or restore
         it. Its key, entity, type and options never change. Audited.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: CustomFieldChangeSchema
       responses:
         200:
           description: The field after the change.
           content:
             application/json:
               schema: CustomFieldSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
-        422: Invalid
     """
     actor = api_user()
     field = custom_fields.get_field(actor, field_id)

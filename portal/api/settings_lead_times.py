@@ -6,14 +6,17 @@ from flask import jsonify
 from marshmallow import Schema, fields
 from marshmallow.validate import Range
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import json_body
+from portal.api.common import json_body, takes
 from portal.asks import lead_time
 from portal.extensions import db
 from portal.vocab import ACTIVITY_TYPES
 
 _DAYS = "Working days (Monday to Friday) of notice; 0: no minimum."
+may_manage = allow(
+    "settings.manage", message="Only administrators manage the program's lead times."
+)
 
 
 # {activity type: working days}: every type in an answer; a type left out of a change stays.
@@ -45,6 +48,7 @@ LeadTimesInputSchema = type(
 
 
 @bp.get("/settings/lead-times")
+@may_manage
 def get_lead_times():
     """Show the lead time of each activity type.
     ---
@@ -58,14 +62,14 @@ def get_lead_times():
           content:
             application/json:
               schema: LeadTimesSchema
-        401: Unauthorized
-        403: Forbidden
     """
-    lead_time.may_manage_lead_times(api_user())
     return jsonify(lead_time.lead_times())
 
 
 @bp.put("/settings/lead-times")
+@may_manage
+# An unknown key is refused by the service as an unknown activity type.
+@takes(LeadTimesInputSchema, unknown_by_service=True)
 def put_lead_times():
     """Change lead times.
     ---
@@ -73,25 +77,13 @@ def put_lead_times():
       tags: [settings]
       summary: Set the lead time of the activity types sent (0 to 120 working days; a type left
         out keeps its value). Audited; applies at once to requests filed or changed from now on.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: LeadTimesInputSchema
       responses:
         200:
           description: Every activity type's lead time after the change.
           content:
             application/json:
               schema: LeadTimesSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
-    actor = api_user()
-    lead_time.may_manage_lead_times(actor)
-    data = json_body()
-    lead_time.update_lead_times(actor, {**lead_time.lead_times(), **data})
+    lead_time.update_lead_times(api_user(), {**lead_time.lead_times(), **json_body()})
     db.session.commit()
     return jsonify(lead_time.lead_times())

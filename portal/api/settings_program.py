@@ -7,17 +7,20 @@ from flask import jsonify
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import json_body
-from portal.api.schemas import AnswerSchema
+from portal.api.common import json_body, takes
 from portal.extensions import db
 from portal.program import policy
 from portal.program.ask_templates import TEMPLATE_MAX
 from portal.program.service import COOLDOWN_MAX, LIMIT_MAX, POINTS_MAX
 from portal.vocab import ACTIVITY_TYPES
+from portal.webhooks.payloads import AnswerSchema
 
 OFF = " Null: off."
+may_manage = allow(
+    "settings.manage", message="Only administrators see and change the program's policy."
+)
 
 
 def _weights(required: bool) -> type[Schema]:
@@ -132,6 +135,7 @@ class ProgramPolicyInputSchema(ProgramPolicyFields):
 
 
 @bp.get("/settings/program")
+@may_manage
 def get_program_policy():
     """Show the program's policy.
     ---
@@ -144,13 +148,13 @@ def get_program_policy():
           content:
             application/json:
               schema: ProgramPolicySchema
-        401: Unauthorized
-        403: Forbidden
     """
     return jsonify(ProgramPolicySchema().dump(policy.read_policy(api_user())))
 
 
 @bp.patch("/settings/program")
+@may_manage
+@takes(ProgramPolicyInputSchema, unknown_by_service=True)
 def patch_program_policy():
     """Change any of the program's policy settings.
     ---
@@ -161,24 +165,13 @@ def patch_program_policy():
         `ask_templates.<type>`).
         Month limits may not exceed quarter limits, nor quarter limits year limits. Every
         changed setting is audited.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ProgramPolicyInputSchema
       responses:
         200:
           description: The policy after the change.
           content:
             application/json:
               schema: ProgramPolicySchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
-    actor = api_user()
-    policy.require_admin(actor)
-    policy.update_policy(actor, json_body())
+    policy.update_policy(api_user(), json_body())
     db.session.commit()
     return jsonify(ProgramPolicySchema().dump(policy.policy_values()))

@@ -6,12 +6,15 @@ from __future__ import annotations
 from flask import jsonify, url_for
 from marshmallow import Schema, fields
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body, only_fields
-from portal.api.schemas import AnswerSchema
+from portal.api.common import created, json_body, takes
 from portal.extensions import db
-from portal.program import taxonomy, taxonomy_merge
+from portal.program import taxonomy
+from portal.program import taxonomy_merge as program_taxonomy_merge
+from portal.webhooks.payloads import AnswerSchema
+
+may_manage = allow("settings.manage", message="Only administrators change the taxonomy.")
 
 
 class TaxonomyTermSchema(AnswerSchema):
@@ -104,6 +107,7 @@ def _kind(kind, terms: list | None = None) -> dict:
 
 
 @bp.get("/settings/taxonomies")
+@may_manage
 def list_taxonomies():
     """List the taxonomies.
     ---
@@ -118,47 +122,36 @@ def list_taxonomies():
           content:
             application/json:
               schema: TaxonomyListSchema
-        401: Unauthorized
-        403: Forbidden
     """
-    taxonomy.check_admin(api_user())
     every = taxonomy.terms_by_kind()
     return jsonify({"items": [_kind(kind, every.get(kind.key, [])) for kind in taxonomy.kinds()]})
 
 
 @bp.post("/settings/taxonomies")
+@may_manage
+@takes(TaxonomyKindInputSchema)
 def add_taxonomy():
     """Add a taxonomy.
     ---
     post:
       tags: [settings]
       summary: Add a list people pick from, such as job function. Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TaxonomyKindInputSchema
       responses:
         201:
           description: The new taxonomy (no terms yet).
           content:
             application/json:
               schema: TaxonomyKindSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
-    actor = api_user()
-    taxonomy.check_admin(actor)
     body = json_body()
-    only_fields(body, ("key", "label"))
-    kind = taxonomy.add_kind(actor, body.get("key"), body.get("label"))
+    kind = taxonomy.add_kind(api_user(), body.get("key"), body.get("label"))
     db.session.commit()
     return created(_kind(kind), url_for("api.list_taxonomies"))
 
 
 @bp.post("/settings/taxonomies/<kind>/terms")
+@may_manage
+@takes(TaxonomyTermInputSchema)
 def add_taxonomy_term(kind: str):
     """Add a term.
     ---
@@ -166,35 +159,25 @@ def add_taxonomy_term(kind: str):
       tags: [settings]
       summary: Add a term, last in its taxonomy's order. Region and seniority take none (their
         keys are fixed). Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TaxonomyTermInputSchema
       responses:
         201:
           description: The new term.
           content:
             application/json:
               schema: TaxonomyTermSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
-        422: Invalid
     """
-    actor = api_user()
-    taxonomy.check_admin(actor)
     body = json_body()
-    only_fields(body, ("value", "label", "group_id"))
     term = taxonomy.add_term(
-        actor, kind, body.get("value"), body.get("label"), group=body.get("group_id")
+        api_user(), kind, body.get("value"), body.get("label"), group=body.get("group_id")
     )
     db.session.commit()
     return created(_term(term), url_for("api.list_taxonomies"))
 
 
 @bp.patch("/settings/taxonomies/<kind>/terms/<int:term_id>")
+@may_manage
+@takes(TaxonomyTermChangeSchema, unknown_by_service=True)
 def change_taxonomy_term(kind: str, term_id: int):
     """Change a term.
     ---
@@ -202,33 +185,24 @@ def change_taxonomy_term(kind: str, term_id: int):
       tags: [settings]
       summary: Rename (the stored value stays), move, retire or restore, or group a term. Region
         and seniority terms take a label and a position only. Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TaxonomyTermChangeSchema
       responses:
         200:
           description: The term.
           content:
             application/json:
               schema: TaxonomyTermSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
-        422: Invalid
     """
-    actor = api_user()
-    taxonomy.check_admin(actor)
     taxonomy.get_kind(kind)
     term = taxonomy.get_term(kind, term_id)
-    taxonomy.update_term(actor, term, json_body())
+    taxonomy.update_term(api_user(), term, json_body())
     db.session.commit()
     return jsonify(_term(term))
 
 
 @bp.post("/settings/taxonomies/<kind>/terms/<int:term_id>/merge")
+@may_manage
+@takes(TaxonomyMergeInputSchema)
 def merge_taxonomy_term(kind: str, term_id: int):
     """Merge a term into another.
     ---
@@ -237,28 +211,15 @@ def merge_taxonomy_term(kind: str, term_id: int):
       summary: Move every account, advocate, request, content asset and target (and custom
         field value) that uses this term to another term of the same taxonomy, in one
         transaction; this term is retired and names the other. Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TaxonomyMergeInputSchema
       responses:
         200:
           description: Both terms and the rows moved per table.
           content:
             application/json:
               schema: TaxonomyMergedSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
-        422: Invalid
     """
-    actor = api_user()
-    taxonomy.check_admin(actor)
-    body = json_body()
-    only_fields(body, ("into",))
-    rows = taxonomy_merge.merge_terms(actor, kind, term_id, body.get("into"))
+    rows = program_taxonomy_merge.merge_terms(api_user(), kind, term_id, json_body().get("into"))
     db.session.commit()
     term = taxonomy.get_term(kind, term_id)
     into = taxonomy.get_term(kind, term.merged_into_id)

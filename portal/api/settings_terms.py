@@ -5,13 +5,17 @@ from __future__ import annotations
 from flask import jsonify, url_for
 from marshmallow import Schema, fields
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
+from portal.api.common import created, json_body, query_args, takes
+from portal.api.schemas.common import PageArgsSchema, PageSchema
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.program import terms
+from portal.webhooks.payloads import AnswerSchema
+
+# Only administrators read drafts and old versions, and change the terms (and translate them).
+may_manage = allow("settings.manage", message="Only administrators change the program terms.")
 
 
 class TermsVersionSummarySchema(AnswerSchema):
@@ -79,6 +83,7 @@ def _dump(row, schema, **extra) -> dict:
 
 
 @bp.get("/settings/terms")
+@may_manage
 def list_terms():
     """List the terms versions.
     ---
@@ -95,9 +100,6 @@ def list_terms():
           content:
             application/json:
               schema: TermsVersionListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     versions = terms.list_versions(api_user())
     args = query_args(PageArgsSchema())
@@ -128,6 +130,7 @@ def list_terms():
 
 
 @bp.get("/settings/terms/<version>")
+@may_manage
 def get_terms(version: str):
     """Show one published version.
     ---
@@ -141,8 +144,6 @@ def get_terms(version: str):
           content:
             application/json:
               schema: TermsVersionSchema
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
     row = terms.get_published(api_user(), version)
@@ -150,6 +151,7 @@ def get_terms(version: str):
 
 
 @bp.get("/settings/terms/draft")
+@may_manage
 def get_terms_draft():
     """Show the draft.
     ---
@@ -163,8 +165,6 @@ def get_terms_draft():
           content:
             application/json:
               schema: TermsVersionSchema
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
     """
     draft = terms.get_draft(api_user())
@@ -174,6 +174,8 @@ def get_terms_draft():
 
 
 @bp.put("/settings/terms/draft")
+@may_manage
+@takes(TermsDraftInputSchema, unknown_by_service=True)
 def put_terms_draft():
     """Write the draft.
     ---
@@ -181,30 +183,21 @@ def put_terms_draft():
       tags: [settings]
       summary: Create or replace the draft of the next version (Markdown). Advocates see
         nothing until it is published. Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TermsDraftInputSchema
       responses:
         200:
           description: The draft, with its preview.
           content:
             application/json:
               schema: TermsVersionSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
-    actor = api_user()
-    terms.check_admin(actor)
-    draft = terms.save_draft(actor, json_body())
+    draft = terms.save_draft(api_user(), json_body())
     db.session.commit()
     return jsonify(_dump(draft, TermsVersionSchema()))
 
 
 @bp.post("/settings/terms/publish")
+@may_manage
+@takes(TermsPublishInputSchema, unknown_by_service=True)
 def publish_terms():
     """Publish the draft.
     ---
@@ -213,25 +206,14 @@ def publish_terms():
       summary: Publish the draft under a new version name. It becomes the current terms at
         once; advocates must accept it again before they are asked, and each active or
         paused advocate is e-mailed. Published versions never change. Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TermsPublishInputSchema
       responses:
         201:
           description: The published version.
           content:
             application/json:
               schema: TermsPublishedSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        422: Invalid
     """
-    actor = api_user()
-    terms.check_admin(actor)
-    row, notified = terms.publish_terms(actor, json_body())
+    row, notified = terms.publish_terms(api_user(), json_body())
     db.session.commit()
     return created(
         _dump(row, TermsPublishedSchema(), notified=notified),

@@ -7,13 +7,15 @@ from flask import jsonify, url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
-from portal.api.auth import api_user
+from portal.api.auth import ANY_USER, allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body, only_fields, paginate, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
-from portal.asks import asks, slots
+from portal.api.common import created, json_body, paginate, query_args, takes
+from portal.api.schemas.common import PageArgsSchema, PageSchema
+from portal.asks import asks as asks_asks
+from portal.asks import slots
 from portal.asks.slot_models import SLOT_PROPOSERS, SLOT_STATUSES
 from portal.extensions import db
+from portal.webhooks.payloads import AnswerSchema
 
 
 class AskSlotSchema(AnswerSchema):
@@ -57,6 +59,7 @@ class AskSlotsInputSchema(Schema):
 
 
 @bp.get("/asks/<int:ask_id>/slots")
+@allow(ANY_USER)
 def list_ask_slots(ask_id: int):
     """List the times offered on an ask.
     ---
@@ -74,18 +77,18 @@ def list_ask_slots(ask_id: int):
           content:
             application/json:
               schema: AskSlotListSchema
-        400: BadRequest
-        401: Unauthorized
         403: Forbidden
         404: NotFound
     """
     actor = api_user()
-    ask = asks.get_ask(actor, ask_id)
+    ask = asks_asks.get_ask(actor, ask_id)
     args = query_args(AskSlotArgsSchema())
     return paginate(slots.slots_query(actor, ask, args.get("status")), args, AskSlotListSchema())
 
 
 @bp.post("/asks/<int:ask_id>/slots")
+@allow(ANY_USER)
+@takes(AskSlotsInputSchema)
 def offer_ask_slots(ask_id: int):
     """Offer times for an accepted ask.
     ---
@@ -95,11 +98,6 @@ def offer_ask_slots(ask_id: int):
       description: The advocate offers on their own ask; the requester (or the program team)
         on an ask of their request, and then the advocate picks. A new offer withdraws the
         times still open. On an ask that already has a date, a pick moves it.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: AskSlotsInputSchema
       responses:
         201:
           description: The times offered; `Location` lists the ask's times.
@@ -109,24 +107,20 @@ def offer_ask_slots(ask_id: int):
           content:
             application/json:
               schema: AskSlotsOfferedSchema
-        400: BadRequest
-        401: Unauthorized
         403: Forbidden
         404: NotFound
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
-    ask = asks.get_ask(actor, ask_id)
-    data = json_body()
-    only_fields(data, {"starts_at"})
-    offered = slots.offer_slots(actor, ask, data.get("starts_at"))
+    ask = asks_asks.get_ask(actor, ask_id)
+    offered = slots.offer_slots(actor, ask, json_body().get("starts_at"))
     db.session.commit()
     body = AskSlotsOfferedSchema().dump({"items": offered})
     return created(body, url_for("api.list_ask_slots", ask_id=ask.id))
 
 
 @bp.post("/asks/<int:ask_id>/slots/<int:slot_id>/pick")
+@allow(ANY_USER)
 def pick_ask_slot(ask_id: int, slot_id: int):
     """Pick one of the times the other side offered.
     ---
@@ -143,13 +137,12 @@ def pick_ask_slot(ask_id: int, slot_id: int):
           content:
             application/json:
               schema: AskSlotSchema
-        401: Unauthorized
         403: Forbidden
         404: NotFound
         409: Conflict
     """
     actor = api_user()
-    ask = asks.get_ask(actor, ask_id)
+    ask = asks_asks.get_ask(actor, ask_id)
     slot = slots.pick_slot(actor, ask, slot_id)
     db.session.commit()
     return jsonify(AskSlotSchema().dump(slot))

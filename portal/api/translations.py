@@ -5,17 +5,24 @@ text may translate it."""
 from __future__ import annotations
 
 from flask import jsonify
-from marshmallow import fields
+from marshmallow import Schema, fields
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import json_body, only_fields
-from portal.api.schemas import AnswerSchema
-from portal.errors import NotFound, ValidationFailed
+from portal.api.common import json_body, takes
+from portal.api.schemas.common import SentText
+from portal.api.settings_terms import may_manage as may_translate_terms
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.program import terms, translations
+from portal.webhooks.payloads import AnswerSchema
 
 _LOCALES = list(translations.TRANSLATED_LOCALES)
+# Whoever may edit the English text translates it (`translations.check_may_translate`).
+may_translate_templates = allow(
+    "settings.manage", message="Only administrators manage the program's ask templates."
+)
+may_translate_benefits = allow("program.manage", message="Only the program team edits benefits.")
 
 
 class TranslationSchema(AnswerSchema):
@@ -38,8 +45,9 @@ class TranslationsSchema(AnswerSchema):
     )
 
 
-class TranslationInputSchema(AnswerSchema):
-    text = fields.String(
+class TranslationInputSchema(Schema):
+    text = SentText(
+        required=True,
         allow_none=True,
         metadata={
             "description": "The text in that language, by the rules of the English field "
@@ -72,14 +80,38 @@ def _answer(kind: str, key):
 
 def _put(kind: str, key, locale: str):
     actor = api_user()
-    translations.check_may_translate(actor, kind)
-    data = json_body()
-    only_fields(data, ("text",))
-    if "text" not in data:
-        raise ValidationFailed("text: This field is required.", field="text")
-    row = translations.set_translation(actor, kind, key, locale, data["text"])
+    row = translations.set_translation(actor, kind, key, locale, json_body()["text"])
     db.session.commit()
     return jsonify(TranslationSchema().dump(_one(locale, row)))
+
+
+# The operations of each kind of text differ only in what they name: one docstring each.
+_SHOW_DOC = """Show {what} translations.
+    ---
+    get:
+      tags: [{tag}]
+      summary: {summary}
+      responses:
+        200:
+          description: The English text and the translations.
+          content:
+            application/json:
+              schema: TranslationsSchema
+        404: NotFound
+    """
+_SET_DOC = """Set {what} translation.
+    ---
+    put:
+      tags: [{tag}]
+      summary: {summary}
+      responses:
+        200:
+          description: The translation after the change.
+          content:
+            application/json:
+              schema: TranslationSchema
+        404: NotFound
+    """
 
 
 def _terms_id(actor, version: str) -> int:
@@ -93,153 +125,99 @@ def _terms_id(actor, version: str) -> int:
 
 
 @bp.get("/settings/terms/<version>/translations")
+@may_translate_terms
 def get_terms_translations(version: str):
-    """Show a terms version's translations.
-    ---
-    get:
-      tags: [settings]
-      summary: The Markdown of a published version (or of the draft, with `draft`) and its
-        translation per language. Administrators only.
-      responses:
-        200:
-          description: The English text and the translations.
-          content:
-            application/json:
-              schema: TranslationsSchema
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-    """
     actor = api_user()
     return _answer("terms", _terms_id(actor, version))
 
 
+get_terms_translations.__doc__ = _SHOW_DOC.format(
+    what="a terms version's",
+    tag="settings",
+    summary=(
+        "The Markdown of a published version (or of the draft, with `draft`) and its "
+        "translation per language. Administrators only."
+    ),
+)
+
+
 @bp.put("/settings/terms/<version>/translations/<locale>")
+@may_translate_terms
+@takes(TranslationInputSchema)
 def put_terms_translation(version: str, locale: str):
-    """Set a terms version's translation.
-    ---
-    put:
-      tags: [settings]
-      summary: Set (or, empty, remove) the text of a terms version (or of the draft, with
-        `draft`) in one language. A translation belongs to that version's text; advocates still
-        accept the version, whatever its language. Audited. Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TranslationInputSchema
-      responses:
-        200:
-          description: The translation after the change.
-          content:
-            application/json:
-              schema: TranslationSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        422: Invalid
-    """
-    actor = api_user()
-    terms.check_admin(actor)
-    return _put("terms", _terms_id(actor, version), locale)
+    return _put("terms", _terms_id(api_user(), version), locale)
+
+
+put_terms_translation.__doc__ = _SET_DOC.format(
+    what="a terms version's",
+    tag="settings",
+    summary=(
+        "Set (or, empty, remove) the text of a terms version (or of the draft, with `draft`) "
+        "in one language. A translation belongs to that version's text; advocates still "
+        "accept the version, whatever its language. Audited. Administrators only."
+    ),
+)
 
 
 @bp.get("/settings/ask-templates/<activity_type>/translations")
+@may_translate_templates
 def get_ask_template_translations(activity_type: str):
-    """Show an ask template's translations.
-    ---
-    get:
-      tags: [settings]
-      summary: The ask template of an activity type and its translation per language.
-        Administrators only.
-      responses:
-        200:
-          description: The English text and the translations.
-          content:
-            application/json:
-              schema: TranslationsSchema
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-    """
-    translations.check_may_translate(api_user(), "ask_template")
     return _answer("ask_template", activity_type)
 
 
+get_ask_template_translations.__doc__ = _SHOW_DOC.format(
+    what="an ask template's",
+    tag="settings",
+    summary=(
+        "The ask template of an activity type and its translation per language. "
+        "Administrators only."
+    ),
+)
+
+
 @bp.put("/settings/ask-templates/<activity_type>/translations/<locale>")
+@may_translate_templates
+@takes(TranslationInputSchema)
 def put_ask_template_translation(activity_type: str, locale: str):
-    """Set an ask template's translation.
-    ---
-    put:
-      tags: [settings]
-      summary: Set (or, empty, remove) the ask template of an activity type in one language;
-        advocates who read that language get it with their asks. Audited. Administrators only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TranslationInputSchema
-      responses:
-        200:
-          description: The translation after the change.
-          content:
-            application/json:
-              schema: TranslationSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        422: Invalid
-    """
     return _put("ask_template", activity_type, locale)
 
 
+put_ask_template_translation.__doc__ = _SET_DOC.format(
+    what="an ask template's",
+    tag="settings",
+    summary=(
+        "Set (or, empty, remove) the ask template of an activity type in one language; "
+        "advocates who read that language get it with their asks. Audited. Administrators "
+        "only."
+    ),
+)
+
+
 @bp.get("/benefits/<int:benefit_id>/translations")
+@may_translate_benefits
 def get_benefit_translations(benefit_id: int):
-    """Show a benefit description's translations.
-    ---
-    get:
-      tags: [benefits]
-      summary: A benefit's description and its translation per language. The program team
-        only.
-      responses:
-        200:
-          description: The English text and the translations.
-          content:
-            application/json:
-              schema: TranslationsSchema
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-    """
-    translations.check_may_translate(api_user(), "benefit_description")
     return _answer("benefit_description", benefit_id)
 
 
+get_benefit_translations.__doc__ = _SHOW_DOC.format(
+    what="a benefit description's",
+    tag="benefits",
+    summary=("A benefit's description and its translation per language. The program team only."),
+)
+
+
 @bp.put("/benefits/<int:benefit_id>/translations/<locale>")
+@may_translate_benefits
+@takes(TranslationInputSchema)
 def put_benefit_translation(benefit_id: int, locale: str):
-    """Set a benefit description's translation.
-    ---
-    put:
-      tags: [benefits]
-      summary: Set (or, empty, remove) a benefit's description in one language; advocates who
-        read that language see it in the catalog. Audited. The program team only.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: TranslationInputSchema
-      responses:
-        200:
-          description: The translation after the change.
-          content:
-            application/json:
-              schema: TranslationSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        422: Invalid
-    """
     return _put("benefit_description", benefit_id, locale)
+
+
+put_benefit_translation.__doc__ = _SET_DOC.format(
+    what="a benefit description's",
+    tag="benefits",
+    summary=(
+        "Set (or, empty, remove) a benefit's description in one language; advocates who read "
+        "that language see it in the catalog. Audited. The program team only."
+    ),
+)

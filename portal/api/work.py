@@ -6,19 +6,19 @@ from flask import jsonify, url_for
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
-from portal.api.auth import api_user
+from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
-from portal.api.common import created, json_body, only_fields, query_args
-from portal.api.schemas import AnswerSchema, PageArgsSchema, PageSchema
-from portal.asks import requests
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
+from portal.api.common import created, json_body, query_args, takes
+from portal.api.schemas.common import PageArgsSchema, PageSchema, WholeId
+from portal.asks import requests as asks_requests
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.vocab import ACTIVITY_TYPES, TEAMS
-from portal.work import progress, sharing
+from portal.webhooks.payloads import AnswerSchema
+from portal.work import progress as work_progress
+from portal.work import sharing as work_sharing
 from portal.work.progress import WORK_STATUSES
 from portal.work.sharing import NOTE_MAX
-from portal.work.visibility import check_viewer
 
 
 class WorkArgsSchema(PageArgsSchema):
@@ -62,7 +62,7 @@ class WorkListSchema(PageSchema):
 
 
 class ShareInputSchema(Schema):
-    ask_id = fields.Integer(required=True)
+    ask_id = WholeId(required=True, problem="Give the id of an ask.")
     note = fields.String(allow_none=True, validate=Length(max=NOTE_MAX))
 
 
@@ -76,6 +76,7 @@ class ShareSchema(AnswerSchema):
 
 
 @bp.get("/work")
+@allow("work.view", message="Work in progress is for the staff of the program.")
 def list_work():
     """List the work in progress.
     ---
@@ -95,26 +96,26 @@ def list_work():
           content:
             application/json:
               schema: WorkListSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
     """
     actor = api_user()
-    check_viewer(actor)
     args = query_args(WorkArgsSchema())
-    filters = progress.Filters(
+    filters = work_progress.Filters(
         team=args.get("team"),
         account_id=args.get("account_id"),
-        account=progress.account_words(args.get("account")),
+        account=work_progress.account_words(args.get("account")),
         activity_type=args.get("activity_type"),
         status=args.get("status"),
     )
-    page = progress.work_in_progress(actor, filters, page=args["page"], per_page=args["per_page"])
+    page = work_progress.work_in_progress(
+        actor, filters, page=args["page"], per_page=args["per_page"]
+    )
     body = {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
     return jsonify(WorkListSchema().dump(body))
 
 
 @bp.post("/requests/<int:request_id>/shared-asks")
+@allow("program.manage", message="Only the program team links activities to requests here.")
+@takes(ShareInputSchema)
 def share_ask(request_id: int):
     """Serve a request with an activity already planned.
     ---
@@ -125,11 +126,6 @@ def share_ask(request_id: int):
       description: 409 says why a link is refused (the request's own ask, a link that exists,
         an ask pending, declined, expired or withdrawn, a closed request), naming `ask_id` or
         `request_id`; nothing is written.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ShareInputSchema
       responses:
         201:
           description: The link; `Location` is the request it serves.
@@ -139,25 +135,15 @@ def share_ask(request_id: int):
           content:
             application/json:
               schema: ShareSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
         404: NotFound
         409: Conflict
-        422: Invalid
     """
     actor = api_user()
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team links activities to requests here.")
-    found = requests.get_request(actor, request_id)
+    found = asks_requests.get_request(actor, request_id)
     data = json_body()
-    only_fields(data, ("ask_id", "note"))
-    ask_id = data.get("ask_id")
-    if not isinstance(ask_id, int) or isinstance(ask_id, bool) or ask_id < 1:
-        raise ValidationFailed("ask_id: Give the id of an ask.", field="ask_id")
-    ask = sharing.get_ask_for_share(ask_id)
+    ask = work_sharing.get_ask_for_share(data["ask_id"])
     if ask is None:
         raise ValidationFailed("ask_id: No such ask.", field="ask_id")
-    share = sharing.share_ask(actor, found, ask, data.get("note"))
+    share = work_sharing.share_ask(actor, found, ask, data.get("note"))
     db.session.commit()
     return created(ShareSchema().dump(share), url_for("api.get_request", request_id=found.id))

@@ -26,8 +26,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "advocates.nurture": frozenset({"csm"}) | PROGRAM,
     "advocate.self": frozenset({"advocate"}),
     "requests.create": STAFF,
+    # Any staff member nominates a contact and follows their own nominations.
+    "advocates.nominate": STAFF,
     "program.manage": PROGRAM,
     "users.manage": frozenset({"admin"}),
+    # The program's settings: policy, taxonomy, custom fields, terms, lead times, ask templates.
+    "settings.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
     "tokens.own": STAFF | EXECUTIVE | {"advocate"},
     "tokens.manage": frozenset({"admin"}),

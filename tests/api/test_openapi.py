@@ -10,12 +10,8 @@ import pytest
 from portal.accounts.service import FIELDS as ACCOUNT_FIELDS
 from portal.advocates.service import FIELDS as ADVOCATE_FIELDS
 from portal.api.openapi import openapi_document
-from portal.api.schemas import (
-    AccountInputSchema,
-    AccountNewSchema,
-    AdvocateInputSchema,
-    AdvocateNewSchema,
-)
+from portal.api.schemas.accounts import AccountInputSchema, AccountNewSchema
+from portal.api.schemas.advocates import AdvocateInputSchema, AdvocateNewSchema
 from tests.factories import AccountFactory, AdvocateFactory
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -8,7 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from portal.api.schemas import OpportunityInputSchema
+from portal.api.schemas.opportunities import OpportunityInputSchema
 from portal.audit.models import AuditEvent
 from portal.database import now_utc
 from portal.opportunities import service

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.api.schemas import RequestChangeSchema
-from portal.asks import lead_time, requests
+from portal.api.schemas.requests import RequestChangeSchema
+from portal.asks import lead_time
+from portal.asks import requests as asks_requests
 from portal.asks.models import ReferenceRequest
 from portal.audit.models import AuditEvent
 from portal.opportunities.models import Opportunity
@@ -222,7 +223,7 @@ def test_relinking_and_an_outcome_in_one_patch_reach_the_new_deal(db, api, selle
 
 
 def test_the_patch_schema_names_exactly_what_the_endpoint_takes(db, api):
-    expected = {*requests.REQUEST_FIELDS, *lead_time.RUSH_FIELDS, "opportunity_outcome"}
+    expected = {*asks_requests.REQUEST_FIELDS, *lead_time.RUSH_FIELDS, "opportunity_outcome"}
     assert set(RequestChangeSchema().fields) == expected
     document = api.get("/api/v1/openapi.json", None).get_json()
     operation = document["paths"]["/api/v1/requests/{request_id}"]["patch"]
