@@ -8,8 +8,7 @@ from portal.api.auth import ANY_USER, allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import json_body, takes
 from portal.api.schemas.asks import CompleteAskInputSchema
-from portal.asks import asks as asks_asks
-from portal.asks import completion as asks_completion
+from portal.asks import asks, completion
 from portal.extensions import db
 from portal.webhooks.payloads import AskSchema
 
@@ -35,8 +34,8 @@ def complete_ask(ask_id: int):
         409: Conflict
     """
     actor = api_user()
-    ask = asks_asks.get_ask(actor, ask_id)
+    ask = asks.get_ask(actor, ask_id)
     data = json_body()
-    asks_completion.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
+    completion.complete_ask(actor, ask, data.get("rating"), data.get("feedback"))
     db.session.commit()
     return jsonify(AskSchema().dump(ask))

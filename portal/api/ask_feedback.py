@@ -10,7 +10,7 @@ from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import json_body, takes
 from portal.api.schemas.common import SentText
-from portal.asks import asks as asks_asks
+from portal.asks import asks
 from portal.extensions import db
 from portal.thanks import service as thanks
 from portal.webhooks.payloads import AskSchema
@@ -46,7 +46,7 @@ def put_ask_feedback(ask_id: int):
         409: Conflict
     """
     actor = api_user()
-    ask = asks_asks.get_ask(actor, ask_id)  # another advocate's ask: 404
+    ask = asks.get_ask(actor, ask_id)  # another advocate's ask: 404
     thanks.write_feedback(actor, ask, json_body()["feedback"])
     db.session.commit()
     return jsonify(AskSchema().dump(ask))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from portal.advocates import self_service as advocates_self_service
+from portal.advocates import self_service
 from portal.api.auth import ANY_USER, allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import changed_since, filters, json_body, paginate, query_args, takes
@@ -15,7 +15,7 @@ from portal.api.schemas.asks import (
     AskListSchema,
     DeclineInputSchema,
 )
-from portal.asks import asks as asks_asks
+from portal.asks import asks
 from portal.asks.models import Ask
 from portal.errors import DomainError
 from portal.extensions import db
@@ -46,7 +46,7 @@ def list_asks():
     """
     args = query_args(AskArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(asks_asks.asks_query(api_user(), **filters(args)), Ask, since)
+    query = changed_since(asks.asks_query(api_user(), **filters(args)), Ask, since)
     return paginate(query, args, AskListSchema())
 
 
@@ -67,20 +67,20 @@ def get_ask(ask_id: int):
         403: Forbidden
         404: NotFound
     """
-    return jsonify(AskSchema().dump(asks_asks.get_ask(api_user(), ask_id)))
+    return jsonify(AskSchema().dump(asks.get_ask(api_user(), ask_id)))
 
 
 def _answer(ask_id: int, *, accept: bool):
     actor = api_user()
-    ask = asks_asks.get_ask(actor, ask_id)  # another advocate's ask: 404
+    ask = asks.get_ask(actor, ask_id)  # another advocate's ask: 404
     data = json_body()
     try:
-        advocates_self_service.answer_my_ask(actor, ask, data, accept=accept)
+        self_service.answer_my_ask(actor, ask, data, accept=accept)
     except DomainError as error:
         db.session.rollback()
         if not error.fields:
             # Too late (or answered already): the ask now shows as it is, then 409.
-            asks_asks.expire_overdue_asks(advocate_id=ask.advocate_id)
+            asks.expire_overdue_asks(advocate_id=ask.advocate_id)
             db.session.commit()
         raise
     db.session.commit()

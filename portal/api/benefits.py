@@ -29,10 +29,7 @@ from portal.api.schemas.benefits import (
     LedgerSchema,
 )
 from portal.api.schemas.common import PageArgsSchema
-from portal.benefits import capacity as benefits_capacity
-from portal.benefits import catalog as benefits_catalog
-from portal.benefits import claims as benefits_claims
-from portal.benefits import ledger as benefits_ledger
+from portal.benefits import capacity, catalog, claims, ledger
 from portal.benefits.models import Benefit, Claim
 from portal.extensions import db
 from portal.webhooks.payloads import ClaimSchema
@@ -65,9 +62,7 @@ def list_benefits():
     actor = api_user()
     args = query_args(BenefitArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(
-        benefits_catalog.visible_benefit_query(actor, **filters(args)), Benefit, since
-    )
+    query = changed_since(catalog.visible_benefit_query(actor, **filters(args)), Benefit, since)
     return paginate(
         query.options(sa.orm.selectinload(Benefit.allowed)),
         args,
@@ -79,12 +74,12 @@ def list_benefits():
 def _with_claim_figures(items) -> dict:
     """The page's claim counts, read once for all its benefits or claims."""
     ids = {item.id if isinstance(item, Benefit) else item.benefit_id for item in items}
-    return {"claim_figures": benefits_capacity.ClaimFigures(ids)}
+    return {"claim_figures": capacity.ClaimFigures(ids)}
 
 
 def _hidden(actor, prefix: str = "") -> tuple[str, ...]:
     """The fields of a benefit the actor may not see: the chosen list (program team only)."""
-    return () if benefits_catalog.sees_every_benefit(actor) else (f"{prefix}allowed_advocate_ids",)
+    return () if catalog.sees_every_benefit(actor) else (f"{prefix}allowed_advocate_ids",)
 
 
 @bp.post("/benefits")
@@ -106,7 +101,7 @@ def create_benefit():
             application/json:
               schema: BenefitSchema
     """
-    benefit = benefits_catalog.create_benefit(api_user(), json_body())
+    benefit = catalog.create_benefit(api_user(), json_body())
     db.session.commit()
     return created(BenefitSchema().dump(benefit), url_for("api.get_benefit", benefit_id=benefit.id))
 
@@ -128,7 +123,7 @@ def get_benefit(benefit_id: int):
         404: NotFound
     """
     actor = api_user()
-    found = benefits_catalog.get_benefit(actor, benefit_id)
+    found = catalog.get_benefit(actor, benefit_id)
     return jsonify(BenefitSchema(exclude=_hidden(actor)).dump(found))
 
 
@@ -157,9 +152,9 @@ def claim_benefit(benefit_id: int):
         409: Conflict
     """
     actor = api_user()
-    benefit = benefits_catalog.get_benefit(actor, benefit_id)
+    benefit = catalog.get_benefit(actor, benefit_id)
     # The service refuses an advocate record that is not the actor's own.
-    claim = benefits_claims.claim_benefit(actor, benefit, actor.advocate, json_body())
+    claim = claims.claim_benefit(actor, benefit, actor.advocate, json_body())
     db.session.commit()
     return created(ClaimSchema().dump(claim), url_for("api.get_claim", claim_id=claim.id))
 
@@ -184,7 +179,7 @@ def list_claims():
     """
     args = query_args(ClaimArgsSchema())
     since = args.pop("updated_since", None)
-    query = changed_since(benefits_claims.claim_query(api_user(), **filters(args)), Claim, since)
+    query = changed_since(claims.claim_query(api_user(), **filters(args)), Claim, since)
     return paginate(query, args, ClaimListSchema(), context=_with_claim_figures)
 
 
@@ -204,12 +199,12 @@ def get_claim(claim_id: int):
               schema: ClaimSchema
         404: NotFound
     """
-    return jsonify(ClaimSchema().dump(benefits_claims.get_claim(api_user(), claim_id)))
+    return jsonify(ClaimSchema().dump(claims.get_claim(api_user(), claim_id)))
 
 
 def _decide(claim_id: int, decide):
     actor = api_user()
-    claim = benefits_claims.get_claim(actor, claim_id)  # another advocate's: 404
+    claim = claims.get_claim(actor, claim_id)  # another advocate's: 404
     decide(actor, claim, json_body().get("note"))
     db.session.commit()
     return jsonify(ClaimSchema().dump(claim))
@@ -236,7 +231,7 @@ _DECISION_DOC = """{verb} a claim.
 @allow("program.manage", message="Only the program team approves claims.")
 @takes(DecisionInputSchema, required=False)
 def approve_claim(claim_id: int):
-    return _decide(claim_id, benefits_claims.approve_claim)
+    return _decide(claim_id, claims.approve_claim)
 
 
 @bp.post("/claims/<int:claim_id>/decline")
@@ -244,14 +239,14 @@ def approve_claim(claim_id: int):
 @allow("program.manage", message="Only the program team declines claims.")
 @takes(DecisionInputSchema, required=False)
 def decline_claim(claim_id: int):
-    return _decide(claim_id, benefits_claims.decline_claim)
+    return _decide(claim_id, claims.decline_claim)
 
 
 @bp.post("/claims/<int:claim_id>/cancel")
 @may_decide
 @takes(DecisionInputSchema, required=False)
 def cancel_claim(claim_id: int):
-    return _decide(claim_id, benefits_claims.cancel_claim)
+    return _decide(claim_id, claims.cancel_claim)
 
 
 approve_claim.__doc__ = _DECISION_DOC.format(
@@ -294,11 +289,11 @@ def advocate_ledger(advocate_id: int):
         404: NotFound
     """
     args = query_args(PageArgsSchema())
-    advocate = benefits_ledger.ledger_advocate(api_user(), advocate_id)
+    advocate = ledger.ledger_advocate(api_user(), advocate_id)
     return paginate(
-        benefits_ledger.ledger_query(advocate.id),
+        ledger.ledger_query(advocate.id),
         args,
         LedgerSchema(),
         advocate_id=advocate.id,
-        balance=benefits_ledger.balance(advocate.id),
+        balance=ledger.balance(advocate.id),
     )

@@ -11,9 +11,8 @@ from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import BadRequest, paginate, query_args
 from portal.api.schemas.common import PageArgsSchema, PageSchema
-from portal.content import approval as content_approval
+from portal.content import approval, uses
 from portal.content import search as content_search
-from portal.content import uses as content_uses
 from portal.errors import ValidationFailed
 from portal.vocab import APPROVAL_STATUSES, CONTENT_KINDS, CONTENT_STAGES, REGIONS
 from portal.webhooks.payloads import AnswerSchema
@@ -69,12 +68,12 @@ class ContentListSchema(PageSchema):
     @pre_dump
     def with_use_stats(self, body: dict, **kwargs) -> dict:
         """The page's assets with their use counts and page addresses: one query per page."""
-        stats = content_uses.use_stats(a.id for a in body["items"])
+        stats = uses.use_stats(a.id for a in body["items"])
         return {**body, "items": [_item(a, stats) for a in body["items"]]}
 
 
 def _item(asset, stats) -> dict:
-    used = stats.get(asset.id, content_uses.UseStats())
+    used = stats.get(asset.id, uses.UseStats())
     body = {
         name: getattr(asset, name) for name in ContentAssetSchema().fields if hasattr(asset, name)
     }
@@ -109,7 +108,7 @@ def list_content():
     user = api_user()
     paging = query_args(PageArgsSchema())
     try:
-        search = content_search.parse_search(request.args, managers=content_approval.sees_all(user))
+        search = content_search.parse_search(request.args, managers=approval.sees_all(user))
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
     return paginate(content_search.search_query(user, search), paging, ContentListSchema())

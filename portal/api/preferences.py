@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from portal.advocates import preferences as advocates_preferences
+from portal.advocates import preferences
 from portal.advocates import service as advocates
 from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
@@ -38,7 +38,7 @@ def get_preferences(advocate_id: int):
         404: NotFound
     """
     advocate = advocates.get_advocate(api_user(), advocate_id)
-    return jsonify(PreferencesSchema().dump(advocates_preferences.preferences_of(advocate)))
+    return jsonify(PreferencesSchema().dump(preferences.preferences_of(advocate)))
 
 
 @bp.put("/advocates/<int:advocate_id>/preferences")
@@ -61,6 +61,6 @@ def put_preferences(advocate_id: int):
     """
     actor = api_user()
     advocate = advocates.get_advocate(actor, advocate_id)
-    advocates_preferences.update_preferences(actor, advocate, json_body())
+    preferences.update_preferences(actor, advocate, json_body())
     db.session.commit()
-    return jsonify(PreferencesSchema().dump(advocates_preferences.preferences_of(advocate)))
+    return jsonify(PreferencesSchema().dump(preferences.preferences_of(advocate)))

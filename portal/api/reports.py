@@ -10,7 +10,7 @@ from portal.api.blueprint import bp
 from portal.api.common import BadRequest
 from portal.errors import ValidationFailed
 from portal.reports import params as reports_params
-from portal.reports import registry as reports_registry
+from portal.reports import registry
 from portal.webhooks.payloads import AnswerSchema
 
 
@@ -123,4 +123,4 @@ def report_summary():
         params = reports_params.parse_params(None, request.args)
     except ValidationFailed as error:
         raise BadRequest(error.message, fields=error.fields) from None
-    return jsonify(ReportSummarySchema().dump(reports_registry.summary(params)))
+    return jsonify(ReportSummarySchema().dump(registry.summary(params)))

@@ -24,11 +24,7 @@ from portal.api.schemas.requests import (
     RequestInputSchema,
     RequestListSchema,
 )
-from portal.asks import match_results as asks_match_results
-from portal.asks import matching
-from portal.asks import placing as asks_placing
-from portal.asks import request_queries as asks_request_queries
-from portal.asks import requests as asks_requests
+from portal.asks import match_results, matching, placing, request_queries, requests
 from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import can
 from portal.errors import Forbidden
@@ -40,8 +36,8 @@ may_request = allow("requests.create", message="You can't see or file reference 
 
 
 def _request(actor, request_id: int):
-    found = asks_requests.get_request(actor, request_id)
-    if asks_requests.refresh_request(found):
+    found = requests.get_request(actor, request_id)
+    if requests.refresh_request(found):
         db.session.commit()  # expiry on read: the answer shows the true state
     return found
 
@@ -67,7 +63,7 @@ def list_requests():
     args = query_args(RequestArgsSchema())
     since = args.pop("updated_since", None)
     query = changed_since(
-        asks_request_queries.requests_query(api_user(), filters(args)), ReferenceRequest, since
+        request_queries.requests_query(api_user(), filters(args)), ReferenceRequest, since
     )
     return paginate(query, args, RequestListSchema())
 
@@ -96,7 +92,7 @@ def create_request():
     """
     data = json_body()
     status = data.pop("status", "submitted")
-    found = asks_requests.create_request(api_user(), data, submit=status == "submitted")
+    found = requests.create_request(api_user(), data, submit=status == "submitted")
     db.session.commit()
     return created(RequestSchema().dump(found), url_for("api.get_request", request_id=found.id))
 
@@ -150,7 +146,7 @@ def update_request(request_id: int):
     found = _request(actor, request_id)
     data = json_body()
     # A refusal rolls back (the error handler) whatever the change had written.
-    asks_requests.change_request(actor, found, data)
+    requests.change_request(actor, found, data)
     db.session.commit()
     return jsonify(RequestSchema().dump(found))
 
@@ -178,15 +174,15 @@ def list_matches(request_id: int):
     """
     actor = api_user()
     found = _request(actor, request_id)
-    if not asks_placing.may_place_ask(actor, found):
+    if not placing.may_place_ask(actor, found):
         raise Forbidden("Matches are for the reference team (and self-service activity types).")
     args = query_args(MatchArgsSchema())
     result = matching.match(
         found, args["limit"], near_misses=5 if can(actor, "program.manage") else 0
     )
     body = {
-        "items": [asks_match_results.match_dict(m) for m in result.matches],
-        "near_misses": [asks_match_results.near_miss_dict(n) for n in result.near_misses],
+        "items": [match_results.match_dict(m) for m in result.matches],
+        "near_misses": [match_results.near_miss_dict(n) for n in result.near_misses],
     }
     return jsonify(MatchListSchema().dump(body))
 
@@ -222,8 +218,8 @@ def place_ask(request_id: int):
     data = json_body()
     # The ask rule (placing.may_place_ask) refuses first; a requester may ask only the
     # request's offered matches: any other id is refused alike.
-    advocate = asks_placing.advocate_to_ask(actor, found, data.get("advocate_id"))
-    ask = asks_placing.place_ask(
+    advocate = placing.advocate_to_ask(actor, found, data.get("advocate_id"))
+    ask = placing.place_ask(
         actor,
         found,
         advocate,

@@ -10,8 +10,7 @@ from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import created, json_body, takes
 from portal.extensions import db
-from portal.program import taxonomy
-from portal.program import taxonomy_merge as program_taxonomy_merge
+from portal.program import taxonomy, taxonomy_merge
 from portal.webhooks.payloads import AnswerSchema
 
 may_manage = allow("settings.manage", message="Only administrators change the taxonomy.")
@@ -219,7 +218,7 @@ def merge_taxonomy_term(kind: str, term_id: int):
               schema: TaxonomyMergedSchema
         404: NotFound
     """
-    rows = program_taxonomy_merge.merge_terms(api_user(), kind, term_id, json_body().get("into"))
+    rows = taxonomy_merge.merge_terms(api_user(), kind, term_id, json_body().get("into"))
     db.session.commit()
     term = taxonomy.get_term(kind, term_id)
     into = taxonomy.get_term(kind, term.merged_into_id)

@@ -11,8 +11,7 @@ from portal.api.auth import ANY_USER, allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import created, json_body, paginate, query_args, takes
 from portal.api.schemas.common import PageArgsSchema, PageSchema
-from portal.asks import asks as asks_asks
-from portal.asks import slots
+from portal.asks import asks, slots
 from portal.asks.slot_models import SLOT_PROPOSERS, SLOT_STATUSES
 from portal.extensions import db
 from portal.webhooks.payloads import AnswerSchema
@@ -81,7 +80,7 @@ def list_ask_slots(ask_id: int):
         404: NotFound
     """
     actor = api_user()
-    ask = asks_asks.get_ask(actor, ask_id)
+    ask = asks.get_ask(actor, ask_id)
     args = query_args(AskSlotArgsSchema())
     return paginate(slots.slots_query(actor, ask, args.get("status")), args, AskSlotListSchema())
 
@@ -112,7 +111,7 @@ def offer_ask_slots(ask_id: int):
         409: Conflict
     """
     actor = api_user()
-    ask = asks_asks.get_ask(actor, ask_id)
+    ask = asks.get_ask(actor, ask_id)
     offered = slots.offer_slots(actor, ask, json_body().get("starts_at"))
     db.session.commit()
     body = AskSlotsOfferedSchema().dump({"items": offered})
@@ -142,7 +141,7 @@ def pick_ask_slot(ask_id: int, slot_id: int):
         409: Conflict
     """
     actor = api_user()
-    ask = asks_asks.get_ask(actor, ask_id)
+    ask = asks.get_ask(actor, ask_id)
     slot = slots.pick_slot(actor, ask, slot_id)
     db.session.commit()
     return jsonify(AskSlotSchema().dump(slot))

@@ -10,13 +10,12 @@ from portal.api.auth import allow, api_user
 from portal.api.blueprint import bp
 from portal.api.common import created, json_body, query_args, takes
 from portal.api.schemas.common import PageArgsSchema, PageSchema, WholeId
-from portal.asks import requests as asks_requests
+from portal.asks import requests
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.vocab import ACTIVITY_TYPES, TEAMS
 from portal.webhooks.payloads import AnswerSchema
-from portal.work import progress as work_progress
-from portal.work import sharing as work_sharing
+from portal.work import progress, sharing
 from portal.work.progress import WORK_STATUSES
 from portal.work.sharing import NOTE_MAX
 
@@ -99,16 +98,14 @@ def list_work():
     """
     actor = api_user()
     args = query_args(WorkArgsSchema())
-    filters = work_progress.Filters(
+    filters = progress.Filters(
         team=args.get("team"),
         account_id=args.get("account_id"),
-        account=work_progress.account_words(args.get("account")),
+        account=progress.account_words(args.get("account")),
         activity_type=args.get("activity_type"),
         status=args.get("status"),
     )
-    page = work_progress.work_in_progress(
-        actor, filters, page=args["page"], per_page=args["per_page"]
-    )
+    page = progress.work_in_progress(actor, filters, page=args["page"], per_page=args["per_page"])
     body = {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
     return jsonify(WorkListSchema().dump(body))
 
@@ -139,11 +136,11 @@ def share_ask(request_id: int):
         409: Conflict
     """
     actor = api_user()
-    found = asks_requests.get_request(actor, request_id)
+    found = requests.get_request(actor, request_id)
     data = json_body()
-    ask = work_sharing.get_ask_for_share(data["ask_id"])
+    ask = sharing.get_ask_for_share(data["ask_id"])
     if ask is None:
         raise ValidationFailed("ask_id: No such ask.", field="ask_id")
-    share = work_sharing.share_ask(actor, found, ask, data.get("note"))
+    share = sharing.share_ask(actor, found, ask, data.get("note"))
     db.session.commit()
     return created(ShareSchema().dump(share), url_for("api.get_request", request_id=found.id))
