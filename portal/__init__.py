@@ -121,7 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.program.views import bp as settings_bp
     from portal.recognition.views import bp as recognition_bp
     from portal.recruiting.staff_views import bp as recruiting_bp
-    from portal.recruiting.staff_views import welcome_bp
+    from portal.recruiting.welcome_views import welcome_bp
     from portal.reports.views import bp as reports_bp
     from portal.thanks.views import bp as thanks_bp
     from portal.webhooks.admin_views import bp as webhooks_bp

@@ -52,6 +52,11 @@ def id_or_raw(value):
     return value
 
 
+def form_status(form) -> int:
+    """A form page's status: 422 when it shows a refused submission again, else 200."""
+    return 422 if form.is_submitted() else 200
+
+
 def show_service_errors(form, error: DomainError, fallback: str | None = None) -> None:
     """Put each message of a service error next to its field; the rest become flash messages.
 

@@ -128,6 +128,19 @@ def test_models_may_import_no_rule_module():
     assert not missing, f"Add {missing} to forbidden_modules of the second contract."
 
 
+MAX_LINES = 500
+
+
+def test_no_module_of_the_portal_is_over_500_lines():
+    """Small modules per sub-domain (ARCHITECTURE.md): one that grows past this is split."""
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "portal").rglob("*.py"))
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not long, f"Split these modules by sub-domain: {long}"
+
+
 FAKE = {
     "__init__.py": "",
     "api/__init__.py": "",

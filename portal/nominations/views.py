@@ -11,7 +11,7 @@ from portal.database import now_utc
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
-from portal.forms import REFUSED, commit_or_show
+from portal.forms import REFUSED, commit_or_show, form_status
 from portal.nominations import public, service
 from portal.nominations.forms import (
     AttachForm,
@@ -26,10 +26,6 @@ from portal.program.service import get_setting
 
 bp = Blueprint("nominations", __name__, url_prefix="/nominations")
 PER_PAGE = 25
-
-
-def _status(form) -> int:
-    return 422 if form.is_submitted() else 200
 
 
 def _nominator_only() -> None:
@@ -59,7 +55,7 @@ def new():
         "nominations/new.html",
         form=form,
         objection_days=get_setting("nomination_objection_days"),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.get("/accounts")
@@ -125,7 +121,7 @@ def object_to(advocate_id: int):
         now=now_utc(),
         standing=standing_objection(advocate.id),
         nominator=service.nominator_label(advocate),
-    ), _status(form)
+    ), form_status(form)
 
 
 def _objection_or_404(objection_id: int):

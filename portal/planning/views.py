@@ -14,7 +14,7 @@ from portal.auth.permissions import require
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
-from portal.forms import REFUSED, commit_or_show
+from portal.forms import REFUSED, commit_or_show, form_status
 from portal.planning import access, gap, months, needs
 from portal.planning import initiatives as initiative_rules
 from portal.planning.forms import InitiativeForm, NeedForm
@@ -23,10 +23,6 @@ from portal.recruiting.targets import target_label
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 _LABELS = {"team": "Team", "initiative_id": "Initiative", "by": "Break down by"}
-
-
-def _status(form) -> int:
-    return 422 if form.is_submitted() else 200
 
 
 def _filters(args: ListFilters) -> tuple[dict, dt.date, dt.date, str | None]:
@@ -113,7 +109,7 @@ def new_need():
         if need is not REFUSED:
             flash(f"Planned: {need.title}.", "success")
             return redirect(url_for("planning.index", **_month_args(need.needed_by)))
-    return render_template("planning/need_form.html", form=form, need=None), _status(form)
+    return render_template("planning/need_form.html", form=form, need=None), form_status(form)
 
 
 def _month_args(day: dt.date) -> dict:
@@ -147,7 +143,7 @@ def edit_need(need_id: int):
         if saved is not REFUSED:
             flash(f"Saved: {need.title}.", "success")
             return redirect(url_for("planning.index", **_month_args(need.needed_by)))
-    return render_template("planning/need_form.html", form=form, need=need), _status(form)
+    return render_template("planning/need_form.html", form=form, need=need), form_status(form)
 
 
 @bp.post("/needs/<int:need_id>/delete")
@@ -184,7 +180,7 @@ def initiatives():
         initiatives=initiative_rules.initiatives(),
         counts=initiative_rules.needs_per_initiative(),
         is_program=access.is_program(current_user),
-    ), _status(form)
+    ), form_status(form)
 
 
 def _initiative(initiative_id: int):
@@ -208,7 +204,7 @@ def edit_initiative(initiative_id: int):
             return redirect(url_for("planning.initiatives"))
     return render_template(
         "planning/initiative_form.html", form=form, initiative=initiative
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.post("/initiatives/<int:initiative_id>/delete")

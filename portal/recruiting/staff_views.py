@@ -1,6 +1,5 @@
 """Recruiting pages: customer success's accounts, the pipeline board and suggested candidates,
-nurturing, targets, imports and exports; and the public welcome page an invitee reaches from
-the e-mail."""
+nurturing, targets, imports and exports. (The invitee's welcome page: `welcome_views`.)"""
 
 from __future__ import annotations
 
@@ -23,19 +22,15 @@ from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
 from portal.asks import placing
 from portal.asks.models import Ask
-from portal.auth.links import LinkError
 from portal.auth.permissions import can, require
-from portal.auth.session import start_session
 from portal.database import now_utc
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.forms import REFUSED, commit_or_show, form_status, show_service_errors
 from portal.http_security import accepts_uploads
 from portal.nominations.objections import objections_of
-from portal.program import terms as program_terms
-from portal.program.policy import program_name
-from portal.program.service import get_setting, taxonomy_choices
+from portal.program.service import taxonomy_choices
 from portal.recruiting import (
     csv_export,
     csv_import,
@@ -48,7 +43,6 @@ from portal.recruiting import pipeline as pipeline_service
 from portal.recruiting import targets as targets_service
 from portal.recruiting.forms import (
     ConfirmImportForm,
-    DeclineInvitationForm,
     DismissSuggestionForm,
     ImportForm,
     MoveForm,
@@ -57,7 +51,6 @@ from portal.recruiting.forms import (
     TargetForm,
     TouchpointForm,
     VetoForm,
-    WelcomeForm,
 )
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SEGMENTS, label
 
@@ -65,7 +58,6 @@ DETAIL_ROWS = 25  # contacts shown on an account's page, with a link to all of t
 SUGGESTIONS_SHOWN = 5  # on the pipeline board, with a link to all of them
 
 bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
-welcome_bp = Blueprint("welcome", __name__, url_prefix="/welcome")
 
 MOVE_WORDS = {
     "nominated": "Back to nominated",
@@ -75,10 +67,6 @@ MOVE_WORDS = {
     "retired": "Retire",
     "declined": "Mark declined",
 }
-
-
-def _status(form) -> int:
-    return 422 if form.is_submitted() else 200
 
 
 # Customer success -----------------------------------------------------------------------------
@@ -135,7 +123,7 @@ def account(account_id: int):
         row=row,
         advocates=advocates,
         asks=referenceability.recent_asks_of_account(account),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/asks/<int:ask_id>/veto", methods=["GET", "POST"])
@@ -151,7 +139,7 @@ def veto_ask(ask_id: int):
         if done is not REFUSED:
             flash(f"Stopped: {ask.advocate.name} won't be asked.", "success")
             return redirect(url_for("recruiting.account", account_id=ask.advocate.account_id))
-    return render_template("recruiting/veto.html", ask=ask, form=form), _status(form)
+    return render_template("recruiting/veto.html", ask=ask, form=form), form_status(form)
 
 
 # The pipeline -------------------------------------------------------------------------------
@@ -352,7 +340,7 @@ def advocate(advocate_id: int):
         move_words=MOVE_WORDS,
         move_form=MoveForm(),
         objection=objections_of([advocate.id]).get(advocate.id),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.get("/follow-ups")
@@ -401,7 +389,7 @@ def targets():
         gaps=targets_service.target_gaps(),
         target_label=targets_service.target_label,
         delete_form=MoveForm(),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.post("/targets/<int:target_id>/delete")
@@ -453,7 +441,7 @@ def import_csv():
                 )
     return render_template(
         "recruiting/import.html", form=form, report=report, confirm=confirm
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.post("/import/confirm")
@@ -488,66 +476,3 @@ def export_csv(kind: str):
     csv_export.record_export(current_user, kind, via="page")
     db.session.commit()  # audited before a byte leaves
     return csvio.download(csv_export.EXPORTS[kind](), f"{kind}.csv")
-
-
-# The invitee's welcome page (no sign-in: the signed link is the credential) ------------------
-
-
-@welcome_bp.route("/<token>", methods=["GET", "POST"])
-def accept(token: str):
-    try:
-        advocate = pipeline_service.check_welcome_link(token)
-    except LinkError as error:
-        db.session.rollback()
-        return render_template("auth/link_problem.html", error=error), 400
-    form = WelcomeForm()
-    if not form.is_submitted():
-        form.version.data = get_setting("terms_version")
-    if form.validate_on_submit():
-        try:
-            user = pipeline_service.accept_invitation(
-                token,
-                password=form.password.data,
-                accept_terms=form.accept_terms.data,
-                terms_version=form.version.data or None,
-            )
-        except LinkError as error:
-            db.session.rollback()
-            return render_template("auth/link_problem.html", error=error), 400
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            start_session(user, "invitation")
-            db.session.commit()
-            flash(f"Welcome to {program_name()}, {advocate.name}.", "success")
-            return redirect(url_for("me.home"))
-    return render_template(
-        "recruiting/welcome.html",
-        advocate=advocate,
-        form=form,
-        decline_form=DeclineInvitationForm(),
-        token=token,
-        version=get_setting("terms_version"),
-        terms_html=program_terms.current_text(),
-        defaults={
-            "max_per_month": get_setting("default_max_per_month"),
-            "max_per_quarter": get_setting("default_max_per_quarter"),
-            "max_per_year": get_setting("default_max_per_year"),
-            "min_days_between": get_setting("default_min_days_between"),
-        },
-    ), _status(form)
-
-
-@welcome_bp.post("/<token>/decline")
-def decline(token: str):
-    form = DeclineInvitationForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        pipeline_service.decline_invitation(token)
-    except LinkError as error:
-        db.session.rollback()
-        return render_template("auth/link_problem.html", error=error), 400
-    db.session.commit()
-    return render_template("recruiting/declined.html")
