@@ -74,6 +74,11 @@ def _number(qualifier: str) -> int | None:
     return None
 
 
+def _ids(values) -> list[int]:
+    """The values that can be a record's id (a form may hold anything typed into its URL)."""
+    return [v for v in values if isinstance(v, int) and 0 < v < 10**_ID_DIGITS]
+
+
 # Accounts --------------------------------------------------------------------------------------
 
 
@@ -124,7 +129,7 @@ def suggest_accounts(actor, q: str | None) -> list[Match]:
 
 def account_labels(ids) -> dict[int, str]:
     """{id: label} of these accounts (one statement), for showing a form's current value."""
-    ids = [i for i in ids if isinstance(i, int)]
+    ids = _ids(ids)
     if not ids:
         return {}
     rows = db.session.execute(
@@ -243,7 +248,7 @@ def suggest_advocates(actor, q: str | None, *, active_only: bool = False) -> lis
 
 def advocate_labels(ids) -> dict[int, str]:
     """{id: label} of these advocates (one statement), for showing a form's current value."""
-    ids = [i for i in ids if isinstance(i, int)]
+    ids = _ids(ids)
     if not ids:
         return {}
     return {row[0]: _advocate_label(*row[1:]) for row in _advocate_rows(Advocate.id.in_(ids))}

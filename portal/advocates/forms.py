@@ -17,6 +17,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from portal.accounts import lookup
+from portal.accounts.lookup_fields import LookupField
 from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
 from portal.i18n import LOCALES
 from portal.program.custom_field_forms import CustomValuesField
@@ -149,11 +151,12 @@ class AdvocateForm(FlaskForm):
     )
     custom_fields = CustomValuesField("More about them", entity="advocate")
 
-    def __init__(self, *args, accounts=(), choose_status: bool = True, **kwargs):
+    def __init__(self, *args, accounts=None, choose_status: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.account_id.choices = [SelectChoice("", "Choose an account")] + [
-            SelectChoice(str(account.id), account.name) for account in accounts
-        ]
+        if accounts is not None:  # a CSM chooses among their own accounts
+            self.account_id.choices = [SelectChoice("", "Choose an account")] + [
+                SelectChoice(str(account.id), account.name) for account in accounts
+            ]
         # Retired terms the advocate holds stay offered (marked), so saving doesn't drop them.
         self.products.choices = taxonomy_choices("product", keep=self.products.data)
         self.use_cases.choices = taxonomy_choices("use_case", keep=self.use_cases.data)
@@ -175,6 +178,20 @@ class AdvocateForm(FlaskForm):
 
 
 # The advocate's own pages ----------------------------------------------------------------
+
+
+class ProgramAdvocateForm(AdvocateForm):
+    """The program team's: the account is typed and looked up, not chosen from every account
+    of the program (thousands of them)."""
+
+    account_id = LookupField(
+        "Account",
+        validators=[Required()],
+        resolve=lookup.resolve_account,
+        labels=lookup.account_labels,
+        endpoint="lookup.accounts",
+        description="Type the customer's name and pick it.",
+    )
 
 
 class TermsForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.models import Account
 from portal.advocates import privacy, service
-from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm
+from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm, ProgramAdvocateForm
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.auth.permissions import PROGRAM, require
@@ -16,7 +16,7 @@ from portal.benefits.models import LedgerEntry
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import show_service_errors
+from portal.forms import id_or_raw, show_service_errors
 from portal.program import custom_field_values
 from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
 from portal.recruiting import pipeline as recruiting
@@ -54,12 +54,19 @@ def _advocate_or_404(advocate_id: int) -> Advocate:
         abort(404)
 
 
-def _account_choices() -> list[Account]:
-    """Accounts the viewer may put advocates at: all for the program team, own for a CSM."""
-    query = sa.select(Account).order_by(Account.name)
-    if current_user.role not in PROGRAM:
-        query = query.where(Account.csm_id == current_user.id)
-    return list(db.session.scalars(query))
+def _advocate_form(advocate: Advocate | None = None, **kwargs) -> AdvocateForm:
+    """The program team types the account (a lookup over every account); a CSM chooses among
+    the accounts they look after (and the advocate's own, when editing)."""
+    if current_user.role in PROGRAM:
+        return ProgramAdvocateForm(obj=advocate, **kwargs)
+    accounts = list(
+        db.session.scalars(
+            sa.select(Account).where(Account.csm_id == current_user.id).order_by(Account.name)
+        )
+    )
+    if advocate is not None and advocate.account not in accounts:
+        accounts.append(advocate.account)
+    return AdvocateForm(obj=advocate, accounts=accounts, **kwargs)
 
 
 @bp.get("/")
@@ -108,9 +115,10 @@ def index():
 @require("advocates.edit")
 def create():
     program = current_user.role in PROGRAM
-    form = AdvocateForm(accounts=_account_choices(), choose_status=program)
+    form = _advocate_form(choose_status=program)
     if not form.is_submitted():
-        form.account_id.data = request.args.get("account_id", "")
+        chosen = request.args.get("account_id", "")  # "Add an advocate" on an account's page
+        form.account_id.data = id_or_raw(chosen) if program else chosen
     if form.validate_on_submit():
         try:
             advocate = service.create_advocate(current_user, form.to_data())
@@ -181,10 +189,7 @@ def edit(advocate_id: int):
     advocate = _advocate_or_404(advocate_id)
     if not service.can_edit_advocate(current_user, advocate):
         abort(403)
-    accounts = _account_choices()
-    if advocate.account not in accounts:
-        accounts.append(advocate.account)
-    form = AdvocateForm(obj=advocate, accounts=accounts, choose_status=False)
+    form = _advocate_form(advocate, choose_status=False)
     if form.validate_on_submit():
         try:
             changed = service.update_advocate(current_user, advocate, form.to_data())

@@ -361,7 +361,11 @@ def asks_query(
 ) -> sa.Select:
     """Asks the actor may see (as can_see_ask): an advocate their own, a
     requester or CSM those of their own requests, the program team all; newest first."""
-    query = sa.select(Ask).join(Ask.request).options(sa.orm.contains_eager(Ask.request))
+    query = (
+        sa.select(Ask)
+        .join(Ask.request)
+        .options(sa.orm.contains_eager(Ask.request).joinedload(ReferenceRequest.requester))
+    )
     if actor.role == "advocate":
         query = query.join(Ask.advocate).where(Advocate.user_id == actor.id, Ask.not_held())
     elif actor.role not in PROGRAM:

@@ -92,7 +92,8 @@ class RequestComment(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
 
     request: Mapped[ReferenceRequest] = relationship(back_populates="comments")
-    author: Mapped[User | None] = relationship()  # noqa: F821
+    # Shown beside every comment: loaded with it (a thread of many authors is one statement).
+    author: Mapped[User | None] = relationship(lazy="joined")  # noqa: F821
 
 
 class Ask(TimestampMixin, db.Model):

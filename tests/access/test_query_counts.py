@@ -5,7 +5,10 @@ The pages come from the access matrix (those that answer the role 200), their id
 `world`. The world is then grown: nine more of every kind of row each role sees in its lists
 (accounts, advocates, requests with asks and comments, benefits, claims, ledger entries,
 touchpoints, targets, content, notifications, outbox messages, audit events, blackouts), all
-tied to the same users and objects, so each list shows ten rows, then twenty. A page whose
+tied to the same users and objects, so each list shows ten rows, then twenty. Each round also
+brings new people (a requester, a CSM, a program manager) with rows of their own, so a page that
+loads a row's requester, CSM, author or decider one by one is caught too: with the same few
+people, the session's identity map would answer those loads after the first. A page whose
 statement count changes loads something per row: the failure names the page and both counts.
 """
 
@@ -62,6 +65,10 @@ SMALL_BY_NATURE = {
     "/program/benefits/<id>": "one benefit's claims: its places and waitlist bound them",
     "/program/calendar/": "a fortnight of scheduled calls",
     "/recruiting/targets": "the program's recruiting targets, a handful set by the team",
+    # Lists of the program's staff (which each round of this test grows by three people).
+    "/recognition/": "one scorecard per nominator and CSM: the staff, not the program's data",
+    "/planning/needs/new": "the owner choice lists the staff who plan, not the program's data",
+    "/planning/needs/<id>/edit": "the owner choice lists the staff who plan",
     "/program/benefits/give-get.csv": "an export is whole by design",
     "/recruiting/export/accounts.csv": "an export is whole by design",
     "/recruiting/export/advocates.csv": "an export is whole by design",
@@ -239,6 +246,7 @@ def _grow_once(n: int, users: dict, rows: dict) -> None:
             reason="Holiday",
         )
     )
+    _grow_new_people(n, rows)
     _db.session.flush()  # the account's id, for the audit events
     for user in users.values():
         _db.session.add(Notification(user_id=user.id, event_type="ask_placed", title=f"N{n}"))
@@ -259,6 +267,45 @@ def _grow_once(n: int, users: dict, rows: dict) -> None:
             subject=f"Message {n}",
             body_text="Hello",
             status="failed" if n % 2 else "queued",
+        )
+    )
+
+
+def _grow_new_people(n: int, rows: dict) -> None:
+    """Rows whose people are new this round: a requester's open request with asks and a
+    comment, an account with its own CSM, a claim decided and a touchpoint logged by a new
+    program manager, a nomination by the new requester."""
+    from portal.asks.models import RequestComment
+    from tests.factories import UserFactory
+
+    requester = UserFactory(role="requester", team="sales")
+    csm = UserFactory(role="csm")
+    manager = UserFactory(role="manager")
+    _db.session.flush()  # the manager's id, for the claim's decider
+    account = AccountFactory(csm=csm)
+    advocate = AdvocateFactory(account=account, status="active")
+    request_ = ReferenceRequestFactory(requester=requester, manager=manager)
+    AskFactory(request=request_, advocate=advocate)
+    AskFactory(request=request_, advocate=rows["self_advocate"])
+    _db.session.add(RequestComment(request=request_, author=requester, body=f"Ask {n}"))
+    _db.session.add(RequestComment(request=rows["own_request"], author=manager, body=f"Answer {n}"))
+    AdvocateFactory(account=account, status="nominated", nominated_by=requester)
+    _db.session.add(
+        Claim(
+            benefit=rows["own_benefit"],
+            advocate=advocate,
+            status="approved",
+            decided_by_id=manager.id,
+            details={},
+        )
+    )
+    _db.session.add(
+        Touchpoint(
+            advocate=rows["own_advocate"],
+            kind="email",
+            summary=f"Note {n}",
+            follow_up_on=dt.date.today() + dt.timedelta(days=n),
+            created_by=manager,
         )
     )
 

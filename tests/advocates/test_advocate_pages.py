@@ -204,6 +204,49 @@ def test_manager_adds_an_advocate_and_it_is_audited(db, client, auth):
     assert [e.action for e in events(db, advocate.id)] == ["advocate.created"]
 
 
+def test_the_program_teams_form_types_the_account_instead_of_listing_every_account(
+    db, client, auth
+):
+    """A program has thousands of accounts: the form holds a search field (its suggestions
+    come from the account lookup) and only the chosen account's name, not every account."""
+    chosen = AccountFactory(name="Nordbank AG")
+    others = [AccountFactory(name=f"Other Corp {n}") for n in range(30)]
+    sign_in(db, auth)
+    page = client.get(f"/advocates/new?account_id={chosen.id}").get_data(as_text=True)
+    assert 'name="account_id-text"' in page
+    assert 'value="Nordbank AG"' in page
+    assert f'id="account_id-id" name="account_id" type="hidden" value="{chosen.id}"' in page
+    assert not any(other.name in page for other in others)
+    assert "/program/lookup/accounts" in page
+
+
+def test_the_program_team_adds_an_advocate_at_the_account_it_typed(db, client, auth):
+    account = AccountFactory(name="Nordbank AG")
+    AccountFactory(name="Nordbank Leasing")
+    sign_in(db, auth)
+    data = {**valid(account.id, status="nominated"), "account_id": ""}
+    data["account_id-text"] = "nordbank ag"
+    response = client.post("/advocates/new", data=data)
+    assert response.status_code == 302
+    advocate = db.session.scalar(
+        sa.select(Advocate).where(Advocate.email == "greta@nordbank.example")
+    )
+    assert advocate.account_id == account.id
+
+
+def test_an_account_name_that_names_no_account_is_refused_and_writes_nothing(db, client, auth):
+    account = AccountFactory(name="Nordbank AG")
+    sign_in(db, auth)
+    advocates, audit = count(db, Advocate), count(db, AuditEvent)
+    data = {**valid(account.id), "account_id": "", "account_id-text": "Southbank"}
+    response = client.post("/advocates/new", data=data)
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "account_id")
+    assert 'value="Southbank"' in response.get_data(as_text=True)
+    assert count(db, Advocate) == advocates
+    assert count(db, AuditEvent) == audit
+
+
 def test_csm_nomination_is_forced_to_nominated(db, client, auth):
     csm = UserFactory(role="csm")
     account = AccountFactory(csm=csm)
