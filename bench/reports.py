@@ -7,11 +7,12 @@ read besides: opportunities with outcomes and amounts, answer and completion tim
 reasons, eligibility rows (some advocates at a limit), ledger entries, benefits and claims,
 content uses; then the reports' per-request facts are rebuilt and the database vacuumed and
 analyzed, as after any bulk load. Then it signs a manager in and GETs the program page
-(`/reports/`), every report page (default range: the last 12 months) and the manager's home
-(`/home`) `--runs` times, printing the median and the number of SQL queries per page, which
-must be the same at every size. PostgreSQL: PORTAL_BENCH_DATABASE_URL (a server URL; a
-database is created there and dropped afterwards), default the local server; SQLite: a file in
-a temporary folder. Not part of the test suite.
+(`/reports/`), every report page (default range: the last 12 months), the manager's home
+(`/home`) and the planning page (`/planning/`, twenty needs this quarter) `--runs` times,
+printing the median and the number of SQL queries per page, which must be the same at every
+size. PostgreSQL: PORTAL_BENCH_DATABASE_URL (a server URL; a database is created there and
+dropped afterwards), default the local server; SQLite: a file in a temporary folder. Not part
+of the test suite.
 
     .venv/bin/python bench/reports.py [--sizes 10000 100000] [--runs 7]
                                       [--skip-sqlite] [--skip-postgresql]
@@ -48,6 +49,7 @@ from portal.models import (  # noqa: E402
     ContentAsset,
     ContentUse,
     LedgerEntry,
+    PlannedNeed,
     User,
 )
 from portal.program.service import taxonomy_values  # noqa: E402
@@ -57,7 +59,7 @@ from portal.vocab import BENEFIT_KINDS, DECLINE_REASONS  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench password 12345"  # noqa: S105
-PAGES = ["/reports/"] + [f"/reports/{name}" for name in REPORTS] + ["/home"]
+PAGES = ["/reports/"] + [f"/reports/{name}" for name in REPORTS] + ["/home", "/planning/"]
 
 
 def enrich(rows: dict, seed: int = 5) -> dict:
@@ -271,6 +273,38 @@ def _staff(now) -> None:
     db.session.commit()
 
 
+def _planned_needs(seed: int = 7) -> None:
+    """A quarter's plan for the planning page: twenty needs over the next three months, each
+    with a criterion or two (industry, segment, region, product), owned by the PR requester."""
+    rng = random.Random(seed)
+    first = dt.date.today().replace(day=1)
+    for n in range(20):
+        month = first
+        for _ in range(n % 3):
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+        criteria = rng.sample(
+            [
+                ("industry", rng.choice(sorted(taxonomy_values("industry")))),
+                ("segment", rng.choice(("enterprise", "mid_market", "smb"))),
+                ("region", rng.choice(("na", "emea", "apac", "latam"))),
+                ("product", rng.choice(sorted(taxonomy_values("product")))),
+            ],
+            k=1 + n % 2,
+        )
+        db.session.add(
+            PlannedNeed(
+                title=f"Need {n}",
+                activity_type=rng.choice(("reference_call", "case_study", "quote")),
+                count_needed=rng.randint(2, 40),
+                needed_by=month + dt.timedelta(days=rng.randint(0, 27)),
+                owner_id=3,
+                owner_team="pr",
+                **dict(criteria),
+            )
+        )
+    db.session.commit()
+
+
 class Counter:
     def __init__(self):
         self.count = 0
@@ -290,6 +324,7 @@ def run(url: str, advocates: int, runs: int) -> dict[str, tuple[float, int]]:
         # The matching loader writes users 1 and 2 itself; two more requesters come after.
         load(rows)
         _staff(dt.datetime.now(dt.UTC))
+        _planned_needs()
         load_extra(extra_rows(rows))
         rebuild_request_facts()  # the bulk load skipped the hook that keeps them
         db.session.commit()

@@ -6,7 +6,9 @@ import datetime as dt
 import functools
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.sql.functions import GenericFunction
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -42,6 +44,31 @@ class UTCDateTime(sa.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class least(GenericFunction):  # noqa: N801 (named as the SQL function)
+    """The smallest of its arguments: LEAST on PostgreSQL, the many-argument min() on SQLite."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+class greatest(GenericFunction):  # noqa: N801 (named as the SQL function)
+    """The largest of its arguments: GREATEST on PostgreSQL, the many-argument max() on
+    SQLite."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(least, "sqlite")
+def _least_on_sqlite(element, compiler, **kw) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_on_sqlite(element, compiler, **kw) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
 
 
 def enum_column(*values: str, name: str) -> sa.Enum:

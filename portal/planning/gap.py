@@ -37,6 +37,7 @@ from portal.advocates.models import Advocate, Blackout
 from portal.asks.eligibility_row import ACTIVITY_BITS, activity_bits
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
+from portal.database import greatest, least
 from portal.extensions import db
 from portal.planning.access import viewer_only
 from portal.planning.models import PlannedNeed
@@ -102,15 +103,13 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    id: int
-    activity_types: frozenset[str]
-    industry: str
-    segment: str
-    region: str
-    products: frozenset[str]
-    limits: tuple[int, int, int]  # per month, quarter, year
-    paused_until: dt.date | None
+class _Supply:
+    """Advocates alike in everything the plan looks at: the needs they can supply and their
+    room in each month. Groups are disjoint, so a union of groups counts each advocate once."""
+
+    advocates: int
+    needs: frozenset[int]  # the ids of the needs they can supply
+    room: dict[dt.date, int]  # month -> asks their limits leave (each advocate)
 
 
 def _month_end(month: dt.date) -> dt.date:
@@ -121,200 +120,185 @@ def _utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), dt.UTC)
 
 
-def _criteria_conditions(needs: list[PlannedNeed]):
+def _account_criteria(need: PlannedNeed) -> list:
     """SQL on the eligibility row (which keeps the account's industry, segment and region):
-    matches the account criteria of at least one need (a narrow first cut; activity types and
-    products are checked per advocate)."""
-    alternatives = []
-    for need in needs:
-        conditions = [
-            column == value
-            for column, value in (
-                (AdvocateEligibility.industry, need.industry),
-                (AdvocateEligibility.segment, need.segment),
-                (AdvocateEligibility.region, need.region),
-            )
-            if value
-        ]
-        if not conditions:
-            return sa.true()
-        alternatives.append(sa.and_(*conditions))
-    return sa.or_(*alternatives)
+    the account criteria `need` sets."""
+    pairs = (
+        (AdvocateEligibility.industry, need.industry),
+        (AdvocateEligibility.segment, need.segment),
+        (AdvocateEligibility.region, need.region),
+    )
+    return [column == value for column, value in pairs if value]
 
 
-def _candidates(needs: list[PlannedNeed]) -> list[_Candidate]:
-    """Active advocates at active accounts who might supply one of `needs`: one query. The
-    criteria come from the advocate's eligibility row, kept exact on every write (activity
-    types as bits; the account's industry, segment and region; the advocate's and account's
-    products as '|a|b|'), so no list is decoded per advocate."""
-    defaults = tuple(int(get_setting(f"default_max_per_{p}")) for p in ("month", "quarter", "year"))
-    wanted = {need.activity_type: ACTIVITY_BITS.get(need.activity_type, 0) for need in needs}
-    rows = db.session.execute(
+def _criteria_conditions(needs: list[PlannedNeed]):
+    """Matches the account criteria of at least one need (a narrow first cut; activity types
+    and products are checked per need)."""
+    alternatives = [_account_criteria(need) for need in needs]
+    if not all(alternatives):  # a need with no account criterion: any advocate may do
+        return sa.true()
+    return sa.or_(*(sa.and_(*criteria) for criteria in alternatives))
+
+
+def _periods(months: list[dt.date]) -> dict[str, dict[dt.date, tuple[dt.date, dt.date]]]:
+    """For each month: the month, its quarter and its year, as [first day, next first day)."""
+    found: dict[str, dict[dt.date, tuple[dt.date, dt.date]]] = {"m": {}, "q": {}, "y": {}}
+    for month in months:
+        quarter = month.replace(month=month.month - (month.month - 1) % 3)
+        found["m"][month] = (month, next_month(month))
+        found["q"][month] = (quarter, next_month(next_month(next_month(quarter))))
+        found["y"][month] = (month.replace(month=1), dt.date(month.year + 1, 1, 1))
+    return found
+
+
+def _live_counts(periods) -> sa.Subquery:
+    """Per advocate: their live asks (as the overuse rule counts them) placed in each month,
+    quarter and year of the plan, one column per distinct period."""
+    spans = sorted({span for kind in periods.values() for span in kind.values()})
+    first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    return (
         sa.select(
-            Advocate.id,
-            Advocate.max_per_month,
-            Advocate.max_per_quarter,
-            Advocate.max_per_year,
-            Advocate.paused_until,
-            AdvocateEligibility.activity_bits,
-            AdvocateEligibility.industry,
-            AdvocateEligibility.segment,
-            AdvocateEligibility.region,
-            AdvocateEligibility.products,
+            Ask.advocate_id.label("advocate_id"),
+            *(
+                sa.func.count()
+                .filter(Ask.asked_at >= _utc(a), Ask.asked_at < _utc(b))
+                .label(f"p{a:%Y%m%d}_{b:%Y%m%d}")
+                for a, b in spans
+            ),
+        )
+        .where(
+            Ask.status.in_(LIVE_ASK_STATUSES),
+            Ask.asked_at >= _utc(first),
+            Ask.asked_at < _utc(last),
+        )
+        .group_by(Ask.advocate_id)
+        .subquery()
+    )
+
+
+def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
+    """Active advocates at active accounts who might supply one of `needs`, grouped by the
+    criteria the needs set and by their room in each month: one statement, which the database
+    answers (the rule is in this module's docstring). Their room in a month is worked out per
+    advocate in SQL: each limit (theirs, else the program default) minus their live asks in
+    that month, quarter or year, the smallest of the three, never below 0; none when paused or
+    blacked out for the whole month."""
+    defaults = [int(get_setting(f"default_max_per_{p}")) for p in ("month", "quarter", "year")]
+    wanted = {need.activity_type: ACTIVITY_BITS.get(need.activity_type, 0) for need in needs}
+    mask = activity_bits(wanted)
+    periods = _periods(months)
+    live = _live_counts(periods)
+    limits = [
+        sa.func.coalesce(own, default)
+        for own, default in zip(
+            (Advocate.max_per_month, Advocate.max_per_quarter, Advocate.max_per_year),
+            defaults,
+            strict=True,
+        )
+    ]
+
+    def used(kind: str, month: dt.date):
+        a, b = periods[kind][month]
+        return sa.func.coalesce(live.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"], 0)
+
+    def room(month: dt.date):
+        end = _month_end(month)
+        blacked_out = (
+            sa.select(Blackout.id)
+            .where(
+                Blackout.advocate_id == Advocate.id, Blackout.start <= month, Blackout.end >= end
+            )
+            .exists()
+        )
+        left = least(
+            *(limit - used(kind, month) for limit, kind in zip(limits, "mqy", strict=True))
+        )
+        return sa.case(
+            (sa.or_(Advocate.paused_until >= end, blacked_out), 0), else_=greatest(left, 0)
+        )
+
+    def supplies(need: PlannedNeed):
+        """'1' for an advocate who can supply `need`, else '0'."""
+        bit = ACTIVITY_BITS.get(need.activity_type, 0)
+        conditions = [AdvocateEligibility.activity_bits.op("&")(bit) != 0]
+        conditions += _account_criteria(need)
+        if need.product:
+            conditions.append(
+                AdvocateEligibility.products.contains(f"|{need.product}|", autoescape=True)
+            )
+        return sa.case((sa.and_(*conditions), "1"), else_="0")
+
+    # Which needs each advocate can supply, as a string of 0s and 1s in the order of `needs`.
+    able = sa.literal("", sa.String)
+    for need in needs:
+        able = able + supplies(need)
+    per_advocate = (
+        sa.select(
+            able.label("able"),
+            *(room(month).label(f"room_{n}") for n, month in enumerate(months)),
         )
         .join(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
         .join(Account, Advocate.account_id == Account.id)
+        .outerjoin(live, live.c.advocate_id == Advocate.id)
         .where(
             Advocate.status == "active",
             Account.status == "active",
-            AdvocateEligibility.activity_bits.op("&")(activity_bits(wanted)) != 0,
+            AdvocateEligibility.activity_bits.op("&")(mask) != 0,
             _criteria_conditions(needs),
         )
-        .order_by(Advocate.id)
+        .subquery()
     )
-    found = []
-    for row in rows:
-        kinds = frozenset(kind for kind, bit in wanted.items() if row.activity_bits & bit)
-        if not kinds:
-            continue
-        own = (row.max_per_month, row.max_per_quarter, row.max_per_year)
-        found.append(
-            _Candidate(
-                id=row.id,
-                activity_types=kinds,
-                industry=row.industry,
-                segment=row.segment,
-                region=row.region,
-                products=frozenset(row.products.strip("|").split("|")) if row.products else _NONE,
-                limits=tuple(d if o is None else o for o, d in zip(own, defaults, strict=True)),
-                paused_until=row.paused_until,
-            )
+    columns = list(per_advocate.c)
+    rows = db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))
+    return [
+        _Supply(
+            advocates=row[-1],
+            needs=frozenset(need.id for need, bit in zip(needs, row[0], strict=True) if bit == "1"),
+            room={month: row[1 + n] for n, month in enumerate(months)},
         )
-    return found
-
-
-_NONE: frozenset[str] = frozenset()
-
-
-def _can_supply(candidate: _Candidate, need: PlannedNeed) -> bool:
-    return (
-        need.activity_type in candidate.activity_types
-        and (not need.industry or candidate.industry == need.industry)
-        and (not need.segment or candidate.segment == need.segment)
-        and (not need.region or candidate.region == need.region)
-        and (not need.product or need.product in candidate.products)
-    )
-
-
-def _index(month: dt.date, origin: dt.date) -> int:
-    """Months from `origin` (a January) to `month`."""
-    return (month.year - origin.year) * 12 + month.month - 1
-
-
-def _capacities(candidates: list[_Candidate], months: list[dt.date]) -> dict[tuple, int]:
-    """{(advocate id, month): asks their limits leave that month}: two queries.
-
-    Live asks are counted once into a list of months per advocate (the whole years around
-    `months`), so each month's, quarter's and year's use is a sum over at most twelve entries;
-    an advocate with no live ask, pause or blackout in the window has the same room every month.
-    """
-    if not candidates or not months:
-        return {}
-    ids = [c.id for c in candidates]
-    # The whole years around the months: the yearly limit counts every live ask of the year.
-    origin = months[0].replace(month=1)
-    last = dt.date(months[-1].year + 1, 1, 1)
-    slots = _index(last, origin)
-    live: dict[int, list[int]] = {}  # advocate -> live asks placed in each month of the years
-    asked = db.session.execute(
-        sa.select(Ask.advocate_id, Ask.asked_at).where(
-            Ask.advocate_id.in_(ids),
-            Ask.status.in_(LIVE_ASK_STATUSES),
-            Ask.asked_at >= _utc(origin),
-            Ask.asked_at < _utc(last),
-        )
-    )
-    for advocate_id, asked_at in asked:
-        counts = live.get(advocate_id)
-        if counts is None:
-            counts = live[advocate_id] = [0] * slots
-        counts[_index(asked_at.astimezone(dt.UTC).date(), origin)] += 1
-    covered: dict[int, list[tuple[dt.date, dt.date]]] = {}
-    for advocate_id, start, end in db.session.execute(
-        sa.select(Blackout.advocate_id, Blackout.start, Blackout.end).where(
-            Blackout.advocate_id.in_(ids),
-            Blackout.end >= months[0],
-            Blackout.start <= _month_end(months[-1]),
-        )
-    ):
-        covered.setdefault(advocate_id, []).append((start, end))
-    # Per month: (month, its last day, its index, its quarter's first index, its year's).
-    spans = []
-    for month in months:
-        at = _index(month, origin)
-        quarter, year = at - (month.month - 1) % 3, at - month.month + 1
-        spans.append((month, _month_end(month), at, quarter, year))
-
-    found = {}
-    for candidate in candidates:
-        per_month, per_quarter, per_year = candidate.limits
-        counts = live.get(candidate.id)
-        blackouts = covered.get(candidate.id, ())
-        paused = candidate.paused_until
-        whole = max(min(per_month, per_quarter, per_year), 0)
-        for month, end, at, quarter, year in spans:
-            if (paused is not None and paused >= end) or any(
-                start <= month and stop >= end for start, stop in blackouts
-            ):
-                found[candidate.id, month] = 0
-            elif counts is None:
-                found[candidate.id, month] = whole
-            else:
-                room = min(
-                    per_month - counts[at],
-                    per_quarter - sum(counts[quarter : quarter + 3]),
-                    per_year - sum(counts[year : year + 12]),
-                )
-                found[candidate.id, month] = max(room, 0)
-    return found
+        for row in rows
+        if "1" in row[0]
+    ]
 
 
 def _group_supply(
-    needs: Iterable[PlannedNeed], month: dt.date, able: dict[int, set[int]], capacity
+    needs: Iterable[PlannedNeed], month: dt.date, able: dict[int, set[int]], groups
 ) -> int:
-    """Capacity in `month` of the advocates who can supply any of `needs`, each once."""
-    ids: set[int] = set()
+    """Room in `month` of the advocates who can supply any of `needs`, each counted once."""
+    indexes: set[int] = set()
     for need in needs:
-        ids |= able[need.id]
-    return sum(capacity.get((advocate_id, month), 0) for advocate_id in ids)
+        indexes |= able[need.id]
+    return sum(groups[i].advocates * groups[i].room[month] for i in indexes)
 
 
 def plan_gap(actor, filters: dict, start: dt.date, end: dt.date) -> Plan:
     """Planned demand against supply for the months `start` to `end` (first days), needs
-    filtered by `team` and `initiative_id`; the rule is in this module's docstring. Five
-    queries, whatever the number of needs or advocates."""
+    filtered by `team` and `initiative_id`; the rule is in this module's docstring. A fixed
+    number of queries, whatever the number of needs or advocates; the advocates' room is summed
+    by the database, which sends one row per group of alike advocates."""
     viewer_only(actor)
     months = month_range(start, end)
     needs = list(
         db.session.scalars(needs_query(actor, {**filters, "start": start, "end": end})).unique()
     )
-    candidates = _candidates(needs) if needs else []
-    capacity = _capacities(candidates, months)
+    groups = _supply(needs, months) if needs else []
     by_month_needs: dict[dt.date, list[PlannedNeed]] = {m: [] for m in months}
-    able: dict[int, set[int]] = {}  # need id -> ids of the advocates who can supply it
+    able: dict[int, set[int]] = {}  # need id -> the groups of advocates who can supply it
     rows = []
     for need in needs:
         month = month_of(need.needed_by)
         by_month_needs[month].append(need)
-        able[need.id] = {c.id for c in candidates if _can_supply(c, need)}
-        room = [capacity.get((advocate_id, month), 0) for advocate_id in able[need.id]]
-        figures = Figures.of(need.count_needed, sum(room))
-        rows.append(NeedRow(need, month, figures, sum(1 for r in room if r > 0)))
+        able[need.id] = {i for i, group in enumerate(groups) if need.id in group.needs}
+        supplying = [groups[i] for i in able[need.id]]
+        figures = Figures.of(need.count_needed, sum(g.advocates * g.room[month] for g in supplying))
+        rows.append(
+            NeedRow(need, month, figures, sum(g.advocates for g in supplying if g.room[month] > 0))
+        )
     by_month = {}
     total = Figures()
     for month, group in by_month_needs.items():
         figures = Figures.of(
-            sum(n.count_needed for n in group), _group_supply(group, month, able, capacity)
+            sum(n.count_needed for n in group), _group_supply(group, month, able, groups)
         )
         by_month[month] = figures
         total.add(figures)
@@ -330,7 +314,7 @@ def plan_gap(actor, filters: dict, start: dt.date, end: dt.date) -> Plan:
                 group = [n for n in by_month_needs[month] if getattr(n, dimension) == value]
                 cells[month] = Figures.of(
                     sum(n.count_needed for n in group),
-                    _group_supply(group, month, able, capacity),
+                    _group_supply(group, month, able, groups),
                 )
                 value_total.add(cells[month])
             dimension_rows.append(DimensionRow(value, cells, value_total))

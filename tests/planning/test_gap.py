@@ -32,8 +32,10 @@ Per month, each advocate counted once: Jan 5 / 2 (gap 3); Feb 4 / Ann 2 + Bob 1 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
+import sqlalchemy as sa
 
 from portal.advocates.models import Advocate, Blackout
 from portal.extensions import db as _db
@@ -233,3 +235,151 @@ def test_the_gap_reads_a_fixed_number_of_statements(program, db):
     with QueryCounter(_db.engine) as many:
         _plan(program)
     assert len(many.reads) == len(few.reads)
+
+
+def _by_hand(viewer, start, end) -> dict:
+    """The supply rule of portal.planning.gap read literally, advocate by advocate and month by
+    month, with no SQL beyond loading the rows: what the plan must agree with."""
+    from portal.advocates.models import Advocate as A
+    from portal.asks.models import Ask
+    from portal.planning.months import month_of, month_range, next_month
+    from portal.program.service import get_setting
+
+    months = month_range(start, end)
+    defaults = [get_setting(f"default_max_per_{p}") for p in ("month", "quarter", "year")]
+    needs = [
+        n
+        for n in _db.session.scalars(sa.select(PlannedNeed).order_by(PlannedNeed.id))
+        if month_of(n.needed_by) in months
+    ]
+    live = [
+        (a.advocate_id, a.asked_at.date())
+        for a in _db.session.scalars(sa.select(Ask))
+        if a.status in ("pending", "accepted", "completed")
+    ]
+
+    def used(advocate_id, first, after):
+        return sum(1 for who, day in live if who == advocate_id and first <= day < after)
+
+    def room(advocate, month):
+        last = next_month(month) - dt.timedelta(days=1)
+        if advocate.paused_until and advocate.paused_until >= last:
+            return 0
+        if any(b.start <= month and b.end >= last for b in advocate.blackouts):
+            return 0
+        quarter = month.replace(month=month.month - (month.month - 1) % 3)
+        spans = [
+            (month, next_month(month)),
+            (quarter, next_month(next_month(next_month(quarter)))),
+            (month.replace(month=1), dt.date(month.year + 1, 1, 1)),
+        ]
+        own = (advocate.max_per_month, advocate.max_per_quarter, advocate.max_per_year)
+        left = [
+            (d if o is None else o) - used(advocate.id, a, b)
+            for o, d, (a, b) in zip(own, defaults, spans, strict=True)
+        ]
+        return max(min(left), 0)
+
+    def able(advocate, need):
+        account = advocate.account
+        return (
+            advocate.status == "active"
+            and account.status == "active"
+            and need.activity_type in (advocate.activity_types or [])
+            and (not need.industry or account.industry == need.industry)
+            and (not need.segment or account.segment == need.segment)
+            and (not need.region or account.region == need.region)
+            and (
+                not need.product
+                or need.product in set(advocate.products or []) | set(account.products or [])
+            )
+        )
+
+    advocates = list(_db.session.scalars(sa.select(A)))
+    rooms = {(a.id, m): room(a, m) for a in advocates for m in months}
+    per_need = {
+        n.id: sum(rooms[a.id, month_of(n.needed_by)] for a in advocates if able(a, n))
+        for n in needs
+    }
+    per_month = {
+        m: sum(
+            rooms[a.id, m]
+            for a in advocates
+            if any(able(a, n) for n in needs if month_of(n.needed_by) == m)
+        )
+        for m in months
+    }
+    return {"needs": per_need, "months": per_month}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_plan_agrees_with_the_rule_read_literally_on_a_random_program(db, seed):
+    """Random advocates (limits, pauses, blackouts, live and dead asks over two years),
+    accounts and needs: every need's and every month's supply is the literal rule's."""
+    rng = random.Random(seed)
+    statuses = ["pending", "accepted", "completed", "declined", "withdrawn", "expired"]
+    kinds = ["reference_call", "case_study", "press_interview"]
+    accounts = [
+        AccountFactory(
+            industry=rng.choice(["banking", "insurance"]),
+            segment=rng.choice(["enterprise", "mid_market"]),
+            region=rng.choice(["emea", "na"]),
+            products=rng.sample(["analytics", "payments"], k=rng.randint(0, 2)),
+            status=rng.choice(["active"] * 5 + ["paused"]),
+        )
+        for _ in range(6)
+    ]
+    for _ in range(40):
+        advocate = AdvocateFactory(
+            account=rng.choice(accounts),
+            status=rng.choice(["active"] * 6 + ["paused"]),
+            activity_types=rng.sample(kinds, k=rng.randint(0, 3)),
+            products=rng.sample(["analytics", "payments"], k=rng.randint(0, 1)),
+            max_per_month=rng.choice([None, None, 1, 3]),
+            max_per_quarter=rng.choice([None, 2, 5]),
+            max_per_year=rng.choice([None, 4, 20]),
+            paused_until=rng.choice([None] * 6 + [dt.date(2030, 1, 31), dt.date(2030, 2, 10)]),
+        )
+        for _ in range(rng.randint(0, 6)):
+            day = dt.date(2029, 10, 1) + dt.timedelta(days=rng.randint(0, 200))
+            AskFactory(advocate=advocate, status=rng.choice(statuses), asked_at=_at(str(day)))
+        if rng.random() < 0.3:
+            begin = dt.date(2029, 12, 20) + dt.timedelta(days=rng.randint(0, 60))
+            _db.session.add(
+                Blackout(
+                    advocate=advocate,
+                    start=begin,
+                    end=begin + dt.timedelta(days=rng.randint(5, 45)),
+                    reason="Away",
+                )
+            )
+    owner = UserFactory(role="requester", team="sales")
+    for n in range(12):
+        criteria = {
+            name: rng.choice(values)
+            for name, values in (
+                ("industry", ["banking", "insurance"]),
+                ("segment", ["enterprise", "mid_market"]),
+                ("region", ["emea", "na"]),
+                ("product", ["analytics", "payments"]),
+            )
+            if rng.random() < 0.35
+        }
+        _db.session.add(
+            PlannedNeed(
+                title=f"Need {n}",
+                activity_type=rng.choice(kinds),
+                count_needed=rng.randint(1, 6),
+                needed_by=JAN + dt.timedelta(days=rng.randint(0, 88)),
+                owner_id=owner.id,
+                owner_team="sales",
+                **criteria,
+            )
+        )
+    db.session.commit()
+    viewer = UserFactory(role="executive")
+    plan = gap.plan_gap(viewer, {}, JAN, MAR)
+    expected = _by_hand(viewer, JAN, MAR)
+    assert {row.need.id: row.figures.supply for row in plan.rows} == expected["needs"]
+    assert {m: f.supply for m, f in plan.by_month.items()} == expected["months"]
+    assert sum(expected["months"].values()) > 0  # the program supplies something
