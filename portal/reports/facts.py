@@ -9,6 +9,7 @@ with Core inserts (the demo, the benchmarks) call `rebuild_request_facts()` afte
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -30,7 +31,9 @@ def opportunity_key(request=ReferenceRequest):
     )
 
 
-def _facts_select(request_ids: Iterable[int] | None = None) -> sa.Select:
+def _facts_select(some: bool) -> sa.Select:
+    """Every request's facts; with `some`, those of the requests in the bound list `ids`. The
+    time of the refresh is bound as `now`."""
     rr = ReferenceRequest
     live = Ask.status.in_(LIVE)
     declined = Ask.status == "declined"
@@ -58,14 +61,14 @@ def _facts_select(request_ids: Iterable[int] | None = None) -> sa.Select:
             sa.func.min(sa.case((live, Ask.responded_at))),
             rr.notice_days,
             rr.rush,
-            sa.literal(now_utc(), RequestFacts.refreshed_at.type),
+            sa.bindparam("now", type_=RequestFacts.refreshed_at.type),
         )
         .select_from(rr)
         .outerjoin(Ask, Ask.request_id == rr.id)
         .group_by(rr.id)
     )
-    if request_ids is not None:
-        query = query.where(rr.id.in_(sorted(request_ids)))
+    if some:
+        query = query.where(rr.id.in_(sa.bindparam("ids", expanding=True)))
     return query
 
 
@@ -92,34 +95,47 @@ COLUMNS = [
 ]
 
 
+@functools.cache
+def _statements(some: bool) -> tuple[sa.Select, sa.Delete, sa.Insert]:
+    """The lock, delete and insert of a refresh, built once (only their parameters change):
+    with `some`, of the requests in the bound list `ids`, else of every request."""
+    table = RequestFacts.__table__
+    # Writers of one request take turns at the lock (in id order, so never crosswise): the
+    # next one's DELETE then sees the row the previous one wrote, and its INSERT counts that
+    # one's asks. NO KEY UPDATE does not wait for the key-share locks of new asks' foreign
+    # keys. (SQLite has one writer at a time anyway.)
+    lock = (
+        sa.select(ReferenceRequest.id)
+        .where(ReferenceRequest.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(ReferenceRequest.id)
+        .with_for_update(key_share=True)
+    )
+    delete = sa.delete(table)
+    if some:
+        delete = delete.where(table.c.request_id.in_(sa.bindparam("ids", expanding=True)))
+    return lock, delete, sa.insert(table).from_select(COLUMNS, _facts_select(some))
+
+
 def refresh_requests(request_ids: Iterable[int], connection=None) -> None:
     """Write these requests' rows again (a request that is gone keeps no row)."""
     ids = sorted({i for i in request_ids if i is not None})
     if not ids:
         return
     connection = connection or db.session.connection()
+    lock, delete, insert = _statements(True)
     if connection.dialect.name == "postgresql":
-        # Writers of one request take turns here (in id order, so never crosswise): the next
-        # one's DELETE then sees the row the previous one wrote, and its INSERT counts that
-        # one's asks. NO KEY UPDATE does not wait for the key-share locks of new asks' foreign
-        # keys. (SQLite has one writer at a time anyway.)
-        connection.execute(
-            sa.select(ReferenceRequest.id)
-            .where(ReferenceRequest.id.in_(ids))
-            .order_by(ReferenceRequest.id)
-            .with_for_update(key_share=True)
-        )
-    table = RequestFacts.__table__
-    connection.execute(sa.delete(table).where(table.c.request_id.in_(ids)))
-    connection.execute(sa.insert(table).from_select(COLUMNS, _facts_select(ids)))
+        connection.execute(lock, {"ids": ids})
+    connection.execute(delete, {"ids": ids})
+    connection.execute(insert, {"ids": ids, "now": now_utc()})
 
 
 def rebuild_request_facts() -> int:
     """Rewrite every request's row (after a bulk load); how many requests there are."""
     connection = db.session.connection()
+    _, delete, insert = _statements(False)
+    connection.execute(delete)
+    connection.execute(insert, {"now": now_utc()})
     table = RequestFacts.__table__
-    connection.execute(sa.delete(table))
-    connection.execute(sa.insert(table).from_select(COLUMNS, _facts_select()))
     return connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
