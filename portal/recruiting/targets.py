@@ -67,27 +67,22 @@ def get_target(actor, target_id: int) -> Target:
     return target
 
 
-def _matches_target(target: Target, *, with_activity: bool):
-    """SQL conditions on Advocate (joined to Account) for the target's segment."""
-    conditions = []
-    for column, value in (
+def _account_criteria(target: Target) -> list:
+    """SQL conditions on the Account for the target's industry, region and segment."""
+    pairs = (
         (Account.industry, target.industry),
         (Account.region, target.region),
         (Account.segment, target.segment),
-    ):
-        if value:
-            conditions.append(column == value)
+    )
+    return [column == value for column, value in pairs if value]
+
+
+def _matches_segment(target: Target) -> list:
+    """SQL conditions on Advocate (joined to Account) for the target's segment."""
+    found = _account_criteria(target)
     if target.product:
-        conditions.append(has_product(target.product))
-    if with_activity and target.activity_type:
-        bit = ACTIVITY_BITS[target.activity_type]
-        conditions.append(
-            sa.exists().where(
-                AdvocateEligibility.advocate_id == Advocate.id,
-                AdvocateEligibility.activity_bits.op("&")(bit) != 0,
-            )
-        )
-    return conditions
+        found.append(has_product(target.product))
+    return found
 
 
 # Nominations shown per target (the page names a few and counts the rest).
@@ -107,6 +102,36 @@ class TargetGap:
         return self.nominated >= self.gap
 
 
+def _active_counts(targets: list[Target]) -> list[int]:
+    """Per target, the active advocates (at active accounts) it counts: one pass over the
+    advocates for every target, each target a filtered count. Criteria are read from the
+    eligibility row (the account's products framed with the advocate's, the opted-in activities
+    as bits); an advocate without one matches no product or activity criterion."""
+    e = AdvocateEligibility
+
+    def conditions(target: Target) -> list:
+        found = _account_criteria(target)
+        if target.product:
+            found.append(e.products.contains(f"|{target.product}|", autoescape=True))
+        if target.activity_type:
+            found.append(e.activity_bits.op("&")(ACTIVITY_BITS[target.activity_type]) != 0)
+        return found
+
+    row = db.session.execute(
+        sa.select(
+            *(
+                sa.func.count().filter(sa.and_(sa.true(), *conditions(t))).label(f"t{t.id}")
+                for t in targets
+            )
+        )
+        .select_from(Advocate)
+        .join(Account, Advocate.account_id == Account.id)
+        .outerjoin(e, e.advocate_id == Advocate.id)
+        .where(Advocate.status == "active", Account.status == "active")
+    ).one()
+    return [int(n) for n in row]
+
+
 def target_gaps() -> list[TargetGap]:
     """Per target: matching active advocates (active account too), the gap, and the nominated or
     invited advocates who would close it (how many, and the first few by name). Three queries,
@@ -116,22 +141,7 @@ def target_gaps() -> list[TargetGap]:
     ).all()
     if not targets:
         return []
-    counts = db.session.execute(
-        sa.select(
-            *[
-                sa.select(sa.func.count(Advocate.id))
-                .join(Account, Advocate.account_id == Account.id)
-                .where(
-                    Advocate.status == "active",
-                    Account.status == "active",
-                    *_matches_target(t, with_activity=True),
-                )
-                .scalar_subquery()
-                .label(f"t{t.id}")
-                for t in targets
-            ]
-        )
-    ).one()
+    counts = _active_counts(targets)
     # Nominations carry no opted-in activities yet: they match on the segment alone.
     pipeline = sa.union_all(
         *[
@@ -140,7 +150,7 @@ def target_gaps() -> list[TargetGap]:
             .where(
                 Advocate.status.in_(PIPELINE),
                 Account.status.in_(("candidate", "active")),
-                *_matches_target(t, with_activity=False),
+                *_matches_segment(t),
             )
             for t in targets
         ]
