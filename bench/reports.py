@@ -15,7 +15,7 @@ dropped afterwards), default the local server; SQLite: a file in a temporary fol
 of the test suite.
 
     .venv/bin/python bench/reports.py [--sizes 10000 100000] [--runs 7]
-                                      [--skip-sqlite] [--skip-postgresql]
+                                      [--skip-sqlite] [--skip-postgresql] [--pages /planning/]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from bench.matching import build_rows, load  # noqa: E402
 from portal import create_app  # noqa: E402
+from portal.asks.eligibility_row import activity_bits, framed  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import (  # noqa: E402
     AdvocateEligibility,
@@ -99,11 +100,20 @@ def extra_rows(rows: dict, seed: int = 6) -> dict:
         if ask["status"] != "withdrawn":
             seen = last_asked.get(ask["advocate_id"])
             last_asked[ask["advocate_id"]] = max(seen, ask["asked_at"]) if seen else ask["asked_at"]
+    accounts = {account["id"]: account for account in rows["accounts"]}
     eligibility = [
         {
             "advocate_id": a["id"],
             "active": a["status"] == "active",
             "status": a["status"],
+            # The criteria the planning gap reads, as the eligibility hook writes them.
+            "activity_bits": activity_bits(a["activity_types"]),
+            "industry": accounts[a["account_id"]]["industry"],
+            "segment": accounts[a["account_id"]]["segment"],
+            "region": accounts[a["account_id"]]["region"],
+            "products": framed(
+                set(a.get("products") or []) | set(accounts[a["account_id"]]["products"] or [])
+            ),
             "askable_from": now + dt.timedelta(days=rng.randint(1, 40))
             if rng.random() < 0.1
             else None,
@@ -402,9 +412,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--pages", nargs="+", help="only these pages (default: all of PAGES)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgresql", action="store_true")
     args = parser.parse_args()
+    if args.pages:
+        PAGES[:] = [page for page in PAGES if page in args.pages]
     found = {}
     if not args.skip_postgresql:
         base = os.environ.get("PORTAL_BENCH_DATABASE_URL", DEFAULT_PG)

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
-from portal.asks.eligibility_row import ACTIVITY_BITS, activity_bits
+from portal.asks.eligibility_row import ACTIVITY_BITS
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
 from portal.database import greatest, least
@@ -131,15 +131,6 @@ def _account_criteria(need: PlannedNeed) -> list:
     return [column == value for column, value in pairs if value]
 
 
-def _criteria_conditions(needs: list[PlannedNeed]):
-    """Matches the account criteria of at least one need (a narrow first cut; activity types
-    and products are checked per need)."""
-    alternatives = [_account_criteria(need) for need in needs]
-    if not all(alternatives):  # a need with no account criterion: any advocate may do
-        return sa.true()
-    return sa.or_(*(sa.and_(*criteria) for criteria in alternatives))
-
-
 def _periods(months: list[dt.date]) -> dict[str, dict[dt.date, tuple[dt.date, dt.date]]]:
     """For each month: the month, its quarter and its year, as [first day, next first day)."""
     found: dict[str, dict[dt.date, tuple[dt.date, dt.date]]] = {"m": {}, "q": {}, "y": {}}
@@ -151,9 +142,9 @@ def _periods(months: list[dt.date]) -> dict[str, dict[dt.date, tuple[dt.date, dt
     return found
 
 
-def _live_counts(periods) -> sa.Subquery:
-    """Per advocate: their live asks (as the overuse rule counts them) placed in each month,
-    quarter and year of the plan, one column per distinct period."""
+def _live_counts(periods, among: sa.Select) -> sa.Subquery:
+    """Per advocate of `among` (a select of ids): their live asks (as the overuse rule counts
+    them) placed in each month, quarter and year of the plan, one column per distinct period."""
     spans = sorted({span for kind in periods.values() for span in kind.values()})
     first, last = min(a for a, _ in spans), max(b for _, b in spans)
     return (
@@ -167,6 +158,7 @@ def _live_counts(periods) -> sa.Subquery:
             ),
         )
         .where(
+            Ask.advocate_id.in_(among),
             Ask.status.in_(LIVE_ASK_STATUSES),
             Ask.asked_at >= _utc(first),
             Ask.asked_at < _utc(last),
@@ -177,17 +169,14 @@ def _live_counts(periods) -> sa.Subquery:
 
 
 def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
-    """Active advocates at active accounts who might supply one of `needs`, grouped by the
-    criteria the needs set and by their room in each month: one statement, which the database
-    answers (the rule is in this module's docstring). Their room in a month is worked out per
+    """Active advocates at active accounts who can supply one of `needs`, grouped by the needs
+    they can supply and by their room in each month: one statement, the sums done by the
+    database (the rule is in this module's docstring). Their room in a month is worked out per
     advocate in SQL: each limit (theirs, else the program default) minus their live asks in
     that month, quarter or year, the smallest of the three, never below 0; none when paused or
     blacked out for the whole month."""
     defaults = [int(get_setting(f"default_max_per_{p}")) for p in ("month", "quarter", "year")]
-    wanted = {need.activity_type: ACTIVITY_BITS.get(need.activity_type, 0) for need in needs}
-    mask = activity_bits(wanted)
     periods = _periods(months)
-    live = _live_counts(periods)
     limits = [
         sa.func.coalesce(own, default)
         for own, default in zip(
@@ -218,7 +207,7 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
         )
 
     def supplies(need: PlannedNeed):
-        """'1' for an advocate who can supply `need`, else '0'."""
+        """SQL: the advocate (their eligibility row) can supply `need`."""
         bit = ACTIVITY_BITS.get(need.activity_type, 0)
         conditions = [AdvocateEligibility.activity_bits.op("&")(bit) != 0]
         conditions += _account_criteria(need)
@@ -226,26 +215,28 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
             conditions.append(
                 AdvocateEligibility.products.contains(f"|{need.product}|", autoescape=True)
             )
-        return sa.case((sa.and_(*conditions), "1"), else_="0")
+        return sa.and_(*conditions)
 
-    # Which needs each advocate can supply, as a string of 0s and 1s in the order of `needs`.
-    able = sa.literal("", sa.String)
-    for need in needs:
-        able = able + supplies(need)
-    per_advocate = (
-        sa.select(
-            able.label("able"),
-            *(room(month).label(f"room_{n}") for n, month in enumerate(months)),
-        )
+    able = {need.id: supplies(need) for need in needs}
+    # Active advocates at active accounts who can supply one of the needs at least.
+    among = (
+        sa.select(Advocate.id)
         .join(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
         .join(Account, Advocate.account_id == Account.id)
-        .outerjoin(live, live.c.advocate_id == Advocate.id)
-        .where(
-            Advocate.status == "active",
-            Account.status == "active",
-            AdvocateEligibility.activity_bits.op("&")(mask) != 0,
-            _criteria_conditions(needs),
+        .where(Advocate.status == "active", Account.status == "active", sa.or_(*able.values()))
+    )
+    live = _live_counts(periods, among)
+
+    # Which needs each advocate can supply, as a string of 0s and 1s in the order of `needs`.
+    which = sa.literal("", sa.String)
+    for need in needs:
+        which = which + sa.case((able[need.id], "1"), else_="0")
+    per_advocate = (
+        among.with_only_columns(
+            which.label("able"),
+            *(room(month).label(f"room_{n}") for n, month in enumerate(months)),
         )
+        .outerjoin(live, live.c.advocate_id == Advocate.id)
         .subquery()
     )
     columns = list(per_advocate.c)
@@ -257,7 +248,6 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
             room={month: row[1 + n] for n, month in enumerate(months)},
         )
         for row in rows
-        if "1" in row[0]
     ]
 
 
