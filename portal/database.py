@@ -71,6 +71,14 @@ def _greatest_on_sqlite(element, compiler, **kw) -> str:
     return f"max({compiler.process(element.clauses, **kw)})"
 
 
+def without_jit(connection) -> None:
+    """PostgreSQL: no JIT compilation for the rest of this transaction. Its planner guesses the
+    cost of a statement that groups by computed values far too high (millions of rows for tens
+    of thousands) and then spends longer compiling it than running it."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SET LOCAL jit = off"))
+
+
 def enum_column(*values: str, name: str) -> sa.Enum:
     """A string enum stored as VARCHAR with a CHECK constraint, the same on every database."""
     return sa.Enum(

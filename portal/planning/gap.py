@@ -37,7 +37,7 @@ from portal.advocates.models import Advocate, Blackout
 from portal.asks.eligibility_row import ACTIVITY_BITS
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
-from portal.database import greatest, least
+from portal.database import greatest, least, without_jit
 from portal.extensions import db
 from portal.planning.access import viewer_only
 from portal.planning.models import PlannedNeed
@@ -142,9 +142,10 @@ def _periods(months: list[dt.date]) -> dict[str, dict[dt.date, tuple[dt.date, dt
     return found
 
 
-def _live_counts(periods, among: sa.Select) -> sa.Subquery:
-    """Per advocate of `among` (a select of ids): their live asks (as the overuse rule counts
-    them) placed in each month, quarter and year of the plan, one column per distinct period."""
+def _live_counts(periods, candidates) -> sa.Subquery:
+    """Per advocate of `candidates` (a CTE with their `id`): their live asks (as the overuse
+    rule counts them) placed in each month, quarter and year of the plan, one column per
+    distinct period."""
     spans = sorted({span for kind in periods.values() for span in kind.values()})
     first, last = min(a for a, _ in spans), max(b for _, b in spans)
     return (
@@ -157,8 +158,8 @@ def _live_counts(periods, among: sa.Select) -> sa.Subquery:
                 for a, b in spans
             ),
         )
+        .join(candidates, candidates.c.id == Ask.advocate_id)
         .where(
-            Ask.advocate_id.in_(among),
             Ask.status.in_(LIVE_ASK_STATUSES),
             Ask.asked_at >= _utc(first),
             Ask.asked_at < _utc(last),
@@ -166,6 +167,18 @@ def _live_counts(periods, among: sa.Select) -> sa.Subquery:
         .group_by(Ask.advocate_id)
         .subquery()
     )
+
+
+def _supplies(need: PlannedNeed):
+    """SQL: the advocate (their eligibility row) can supply `need`."""
+    bit = ACTIVITY_BITS.get(need.activity_type, 0)
+    conditions = [AdvocateEligibility.activity_bits.op("&")(bit) != 0]
+    conditions += _account_criteria(need)
+    if need.product:
+        conditions.append(
+            AdvocateEligibility.products.contains(f"|{need.product}|", autoescape=True)
+        )
+    return sa.and_(*conditions)
 
 
 def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
@@ -176,70 +189,64 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
     that month, quarter or year, the smallest of the three, never below 0; none when paused or
     blacked out for the whole month."""
     defaults = [int(get_setting(f"default_max_per_{p}")) for p in ("month", "quarter", "year")]
-    periods = _periods(months)
-    limits = [
-        sa.func.coalesce(own, default)
-        for own, default in zip(
-            (Advocate.max_per_month, Advocate.max_per_quarter, Advocate.max_per_year),
-            defaults,
-            strict=True,
+    own = (Advocate.max_per_month, Advocate.max_per_quarter, Advocate.max_per_year)
+    able = [_supplies(need) for need in needs]
+    # Which needs each advocate can supply, as a string of 0s and 1s in the order of `needs`.
+    which = sa.literal("", sa.String)
+    for condition in able:
+        which = which + sa.case((condition, "1"), else_="0")
+    # Active advocates at active accounts who can supply one of the needs at least: read once
+    # (a CTE), for their asks and for their rows.
+    candidates = (
+        sa.select(
+            Advocate.id.label("id"),
+            which.label("able"),
+            Advocate.paused_until.label("paused_until"),
+            *(
+                sa.func.coalesce(column, default).label(f"limit_{kind}")
+                for column, default, kind in zip(own, defaults, "mqy", strict=True)
+            ),
         )
-    ]
-
-    def used(kind: str, month: dt.date):
-        a, b = periods[kind][month]
-        return sa.func.coalesce(live.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"], 0)
+        .join(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
+        .join(Account, Advocate.account_id == Account.id)
+        .where(Advocate.status == "active", Account.status == "active", sa.or_(*able))
+        .cte("candidates")
+    )
+    periods = _periods(months)
+    live = _live_counts(periods, candidates)
 
     def room(month: dt.date):
         end = _month_end(month)
         blacked_out = (
             sa.select(Blackout.id)
             .where(
-                Blackout.advocate_id == Advocate.id, Blackout.start <= month, Blackout.end >= end
+                Blackout.advocate_id == candidates.c.id,
+                Blackout.start <= month,
+                Blackout.end >= end,
             )
             .exists()
         )
-        left = least(
-            *(limit - used(kind, month) for limit, kind in zip(limits, "mqy", strict=True))
-        )
+        left = []
+        for kind in "mqy":
+            a, b = periods[kind][month]
+            used = sa.func.coalesce(live.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"], 0)
+            left.append(candidates.c[f"limit_{kind}"] - used)
         return sa.case(
-            (sa.or_(Advocate.paused_until >= end, blacked_out), 0), else_=greatest(left, 0)
+            (sa.or_(candidates.c.paused_until >= end, blacked_out), 0),
+            else_=greatest(least(*left), 0),
         )
 
-    def supplies(need: PlannedNeed):
-        """SQL: the advocate (their eligibility row) can supply `need`."""
-        bit = ACTIVITY_BITS.get(need.activity_type, 0)
-        conditions = [AdvocateEligibility.activity_bits.op("&")(bit) != 0]
-        conditions += _account_criteria(need)
-        if need.product:
-            conditions.append(
-                AdvocateEligibility.products.contains(f"|{need.product}|", autoescape=True)
-            )
-        return sa.and_(*conditions)
-
-    able = {need.id: supplies(need) for need in needs}
-    # Active advocates at active accounts who can supply one of the needs at least.
-    among = (
-        sa.select(Advocate.id)
-        .join(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
-        .join(Account, Advocate.account_id == Account.id)
-        .where(Advocate.status == "active", Account.status == "active", sa.or_(*able.values()))
-    )
-    live = _live_counts(periods, among)
-
-    # Which needs each advocate can supply, as a string of 0s and 1s in the order of `needs`.
-    which = sa.literal("", sa.String)
-    for need in needs:
-        which = which + sa.case((able[need.id], "1"), else_="0")
     per_advocate = (
-        among.with_only_columns(
-            which.label("able"),
+        sa.select(
+            candidates.c.able,
             *(room(month).label(f"room_{n}") for n, month in enumerate(months)),
         )
-        .outerjoin(live, live.c.advocate_id == Advocate.id)
+        .select_from(candidates)
+        .outerjoin(live, live.c.advocate_id == candidates.c.id)
         .subquery()
     )
     columns = list(per_advocate.c)
+    without_jit(db.session.connection())  # compiling it took PostgreSQL longer than running it
     rows = db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))
     return [
         _Supply(
