@@ -142,31 +142,15 @@ def _periods(months: list[dt.date]) -> dict[str, dict[dt.date, tuple[dt.date, dt
     return found
 
 
-def _live_counts(periods, candidates) -> sa.Subquery:
-    """Per advocate of `candidates` (a CTE with their `id`): their live asks (as the overuse
-    rule counts them) placed in each month, quarter and year of the plan, one column per
-    distinct period."""
-    spans = sorted({span for kind in periods.values() for span in kind.values()})
-    first, last = min(a for a, _ in spans), max(b for _, b in spans)
-    return (
-        sa.select(
-            Ask.advocate_id.label("advocate_id"),
-            *(
-                sa.func.count()
-                .filter(Ask.asked_at >= _utc(a), Ask.asked_at < _utc(b))
-                .label(f"p{a:%Y%m%d}_{b:%Y%m%d}")
-                for a, b in spans
-            ),
-        )
-        .join(candidates, candidates.c.id == Ask.advocate_id)
-        .where(
-            Ask.status.in_(LIVE_ASK_STATUSES),
-            Ask.asked_at >= _utc(first),
-            Ask.asked_at < _utc(last),
-        )
-        .group_by(Ask.advocate_id)
-        .subquery()
-    )
+def _live_counts(spans) -> list:
+    """Aggregates over the live asks joined to an advocate: those placed in each of `spans`
+    (the plan's months, quarters and years), named after it."""
+    return [
+        sa.func.count(Ask.id)
+        .filter(Ask.asked_at >= _utc(a), Ask.asked_at < _utc(b))
+        .label(f"p{a:%Y%m%d}_{b:%Y%m%d}")
+        for a, b in spans
+    ]
 
 
 def _supplies(need: PlannedNeed):
@@ -195,8 +179,11 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
     which = sa.literal("", sa.String)
     for condition in able:
         which = which + sa.case((condition, "1"), else_="0")
-    # Active advocates at active accounts who can supply one of the needs at least: read once
-    # (a CTE), for their asks and for their rows.
+    periods = _periods(months)
+    spans = sorted({span for kind in periods.values() for span in kind.values()})
+    first, last = _utc(spans[0][0]), _utc(max(b for _, b in spans))
+    # Active advocates at active accounts who can supply one of the needs at least, each with
+    # their live asks in the plan's periods (from the index on the advocate's asks).
     candidates = (
         sa.select(
             Advocate.id.label("id"),
@@ -206,14 +193,23 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
                 sa.func.coalesce(column, default).label(f"limit_{kind}")
                 for column, default, kind in zip(own, defaults, "mqy", strict=True)
             ),
+            *_live_counts(spans),
         )
         .join(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
         .join(Account, Advocate.account_id == Account.id)
+        .outerjoin(
+            Ask,
+            sa.and_(
+                Ask.advocate_id == Advocate.id,
+                Ask.status.in_(LIVE_ASK_STATUSES),
+                Ask.asked_at >= first,
+                Ask.asked_at < last,
+            ),
+        )
         .where(Advocate.status == "active", Account.status == "active", sa.or_(*able))
-        .cte("candidates")
+        .group_by(Advocate.id, AdvocateEligibility.advocate_id)
+        .subquery("candidates")
     )
-    periods = _periods(months)
-    live = _live_counts(periods, candidates)
 
     def room(month: dt.date):
         end = _month_end(month)
@@ -229,22 +225,17 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
         left = []
         for kind in "mqy":
             a, b = periods[kind][month]
-            used = sa.func.coalesce(live.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"], 0)
+            used = candidates.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"]
             left.append(candidates.c[f"limit_{kind}"] - used)
         return sa.case(
             (sa.or_(candidates.c.paused_until >= end, blacked_out), 0),
             else_=greatest(least(*left), 0),
         )
 
-    per_advocate = (
-        sa.select(
-            candidates.c.able,
-            *(room(month).label(f"room_{n}") for n, month in enumerate(months)),
-        )
-        .select_from(candidates)
-        .outerjoin(live, live.c.advocate_id == candidates.c.id)
-        .subquery()
-    )
+    per_advocate = sa.select(
+        candidates.c.able,
+        *(room(month).label(f"room_{n}") for n, month in enumerate(months)),
+    ).subquery()
     columns = list(per_advocate.c)
     without_jit(db.session.connection())  # compiling it took PostgreSQL longer than running it
     rows = db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))
