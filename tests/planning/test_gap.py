@@ -237,6 +237,33 @@ def test_the_gap_reads_a_fixed_number_of_statements(program, db):
     assert len(many.reads) == len(few.reads)
 
 
+def test_the_gap_binds_no_parameter_per_advocate(program, db):
+    """PostgreSQL refuses a statement with more than 65,535 bound values: a plan that sent the
+    ids of its candidate advocates failed once a program had that many. The statements bind as
+    many values with forty more candidates as before."""
+
+    def bound() -> int:
+        sizes = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            sizes.append(len(parameters or ()))
+
+        _db.session.expire_all()
+        sa.event.listen(_db.engine, "before_cursor_execute", record)
+        try:
+            _plan(program)
+        finally:
+            sa.event.remove(_db.engine, "before_cursor_execute", record)
+        return sum(sizes)
+
+    before = bound()
+    bank = AccountFactory(industry="banking", segment="enterprise", region="emea")
+    for _ in range(40):
+        AdvocateFactory(account=bank, activity_types=["reference_call", "case_study"])
+    db.session.commit()
+    assert bound() == before
+
+
 def _by_hand(viewer, start, end) -> dict:
     """The supply rule of portal.planning.gap read literally, advocate by advocate and month by
     month, with no SQL beyond loading the rows: what the plan must agree with."""
