@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -69,6 +70,13 @@ def _least_on_sqlite(element, compiler, **kw) -> str:
 @compiles(greatest, "sqlite")
 def _greatest_on_sqlite(element, compiler, **kw) -> str:
     return f"max({compiler.process(element.clauses, **kw)})"
+
+
+def chunks(items: Sequence, size: int = 1000) -> Iterator[Sequence]:
+    """`items` in slices of at most `size`: a list of ids or keys bound in one statement stays
+    far below what a database takes (PostgreSQL refuses more than 65,535 bound values)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def without_jit(connection) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from flask import current_app, render_template
 from portal import i18n
 from portal.auth.links import link_refs_in
 from portal.auth.models import User
+from portal.database import chunks
 from portal.extensions import db
 from portal.notifications.localization import _advocate_row, _locale_of, _zone_of, time_helpers
 from portal.notifications.models import Notification, NotificationSetting, OutboxMessage
@@ -82,19 +83,17 @@ def program_name() -> str:
 
 
 class Audience:
-    """The recipients of many messages, read up front in four queries whatever their number:
-    their users, each user's channel choices, the advocates' time zones and languages, and the
-    program's name.
+    """The recipients of many messages, read up front: the program's name, then three queries
+    per thousand recipients (their users, each user's channel choices, the advocates' time
+    zones and languages).
 
     Given to `queue_email` (or `render_message`), writing each message runs no query at all, so
     a run that writes many (reminders, the digest) costs the same number of queries for ten
-    recipients as for ten thousand. It answers as `_recipient_user`, `channel_for` and
+    recipients as for a thousand. It answers as `_recipient_user`, `channel_for` and
     `recipient_zone` and `recipient_locale` do.
     """
 
     def __init__(self, recipients: Iterable[str]) -> None:
-        from portal.advocates.models import Advocate
-
         emails = sorted({clean_header(r, 2000).lower() for r in recipients if r})
         self.program_name = program_name()
         self._users: dict[str, User] = {}
@@ -103,8 +102,17 @@ class Audience:
         self._channels: dict[tuple[int, str], str] = {}
         if not emails:
             return
-        users = db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(emails)))
-        self._users = {user.email.lower(): user for user in users}
+        for some in chunks(emails):
+            self._read(some)
+
+    def _read(self, emails: Sequence[str]) -> None:
+        """What the messages need of these recipients (a bounded slice of them)."""
+        from portal.advocates.models import Advocate
+
+        users = list(
+            db.session.scalars(sa.select(User).where(sa.func.lower(User.email).in_(emails)))
+        )
+        self._users.update({user.email.lower(): user for user in users})
         advocates = db.session.execute(
             sa.select(
                 sa.func.lower(Advocate.email),
@@ -117,7 +125,7 @@ class Audience:
             if zone:
                 self._zones[email] = zone
             self._locales.setdefault(email, _locale_of((zone, locale, languages)))
-        ids = [user.id for user in self._users.values()]
+        ids = [user.id for user in users]
         if ids:
             chosen = db.session.execute(
                 sa.select(
@@ -126,7 +134,7 @@ class Audience:
                     NotificationSetting.channel,
                 ).where(NotificationSetting.user_id.in_(ids))
             )
-            self._channels = {(uid, event): channel for uid, event, channel in chosen}
+            self._channels.update({(uid, event): channel for uid, event, channel in chosen})
 
     def user(self, recipient: str, context: dict):
         hinted = context.get("user")

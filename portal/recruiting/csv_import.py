@@ -9,7 +9,7 @@ transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -23,7 +23,7 @@ from portal.asks.eligibility import refresh_advocates, settings_in_memory
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.csvio import CsvFileError
-from portal.database import now_utc
+from portal.database import chunks, now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.program import custom_field_values
@@ -72,14 +72,9 @@ class ImportReport:
         )
 
 
-def _chunks(items: list, size: int = 500) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _existing(model, key_column, keys: list[str], columns) -> dict[str, dict]:
     found = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         for row in db.session.execute(
             sa.select(model.id, *columns).where(key_column.in_(chunk))
         ).mappings():
@@ -232,7 +227,7 @@ def _import_accounts(actor, rows, present, report, dry_run, progress, custom=Non
         custom.fieldset.vocabulary = spellings.vocabulary  # read once per import
     emails = {(r.get("csm_email") or "").strip().lower() for _, r in rows} - {""}
     users = {}
-    for chunk in _chunks(sorted(emails)):
+    for chunk in chunks(sorted(emails)):
         users.update(
             {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(chunk)))}
         )
@@ -259,7 +254,7 @@ def _import_accounts(actor, rows, present, report, dry_run, progress, custom=Non
         clean["status"] = clean["status"] or "candidate"
         clean.setdefault("products", [])
         inserts.append({**clean, "created_at": now, "updated_at": now})
-    for batch in _chunks(inserts, BATCH):
+    for batch in chunks(inserts, BATCH):
         db.session.execute(sa.insert(Account), batch)
     changed_accounts = []
     for _, account_id, values in updates:
@@ -269,7 +264,7 @@ def _import_accounts(actor, rows, present, report, dry_run, progress, custom=Non
         changed_accounts.append(account_id)
     # Advocates at changed accounts: their matching data follows the account.
     touched = []
-    for chunk in _chunks(changed_accounts):
+    for chunk in chunks(changed_accounts):
         touched.extend(
             db.session.scalars(sa.select(Advocate.id).where(Advocate.account_id.in_(chunk)))
         )
@@ -281,7 +276,7 @@ def _refresh(advocate_ids: list[int]) -> None:
     """Matching's rows of the advocates written with Core (no flush hook saw them), in batches
     that let go of what they loaded."""
     with settings_in_memory():
-        for chunk in _chunks(advocate_ids, 500):
+        for chunk in chunks(advocate_ids, 500):
             refresh_advocates(chunk)
             for obj in list(db.session.identity_map.values()):
                 if isinstance(obj, Advocate | Account) and not db.session.is_modified(obj):
@@ -294,7 +289,7 @@ def _import_advocates(actor, rows, present, report, dry_run, progress, custom=No
         custom.fieldset.vocabulary = spellings.vocabulary  # read once per import
     crm_ids = sorted({(r.get("account_crm_id") or "").strip() for _, r in rows} - {""})
     accounts = {}
-    for chunk in _chunks(crm_ids):
+    for chunk in chunks(crm_ids):
         accounts.update(
             dict(
                 db.session.execute(
@@ -342,7 +337,7 @@ def _import_advocates(actor, rows, present, report, dry_run, progress, custom=No
             }
         )
     touched: list[int] = []
-    for batch in _chunks(inserts, BATCH):
+    for batch in chunks(inserts, BATCH):
         emails = [row["email"] for row in batch]
         db.session.execute(sa.insert(Advocate), batch)
         touched.extend(db.session.scalars(sa.select(Advocate.id).where(Advocate.email.in_(emails))))
@@ -364,21 +359,20 @@ def _status_events(actor, updates: list) -> None:
         for outcome, advocate_id, _ in updates
         if "status" in outcome.changes
     }
-    if not moved:
-        return
-    for advocate in db.session.scalars(
-        sa.select(Advocate)
-        .where(Advocate.id.in_(moved))
-        .order_by(Advocate.id)
-        .execution_options(populate_existing=True)
-    ):
-        old, new = moved[advocate.id]
-        audit.record(
-            actor,
-            "advocate.status_changed",
-            advocate,
-            {"from": old, "to": new, "reason": "CSV import"},
-        )
+    for chunk in chunks(sorted(moved)):  # a file of any size: a bounded list of ids each
+        for advocate in db.session.scalars(
+            sa.select(Advocate)
+            .where(Advocate.id.in_(chunk))
+            .order_by(Advocate.id)
+            .execution_options(populate_existing=True)
+        ):
+            old, new = moved[advocate.id]
+            audit.record(
+                actor,
+                "advocate.status_changed",
+                advocate,
+                {"from": old, "to": new, "reason": "CSV import"},
+            )
 
 
 def _audit(actor, report: ImportReport) -> None:

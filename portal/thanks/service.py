@@ -19,7 +19,7 @@ from portal.asks.models import Ask, ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.permissions import can
 from portal.benefits import claims, ledger
-from portal.benefits.models import Benefit, Claim, LedgerEntry
+from portal.benefits.models import Benefit, BenefitAllowedAdvocate, Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.events import Event, subscribe
@@ -326,27 +326,45 @@ def write_feedback(actor, ask: Ask, feedback) -> bool:
 # 4. A benefit opens ------------------------------------------------------------------------------
 
 
-def _balances(ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(
-        sa.select(LedgerEntry.advocate_id, sa.func.sum(LedgerEntry.delta))
-        .where(LedgerEntry.advocate_id.in_(ids))
-        .group_by(LedgerEntry.advocate_id)
+def eligible_advocates_query(benefit: Benefit) -> sa.Select:
+    """Active advocates the benefit's rule admits now, with enough points and no live claim on
+    it, by id: one statement, however many advocates there are (the rule's figures are
+    subqueries per advocate, no list of ids is bound)."""
+    query = sa.select(Advocate).where(Advocate.status == "active").order_by(Advocate.id)
+    if benefit.eligibility == "chosen":
+        query = query.where(
+            Advocate.id.in_(
+                sa.select(BenefitAllowedAdvocate.advocate_id).where(
+                    BenefitAllowedAdvocate.benefit_id == benefit.id
+                )
+            )
+        )
+    if benefit.points_cost:
+        balance = (
+            sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.delta), 0))
+            .where(LedgerEntry.advocate_id == Advocate.id)
+            .scalar_subquery()
+        )
+        query = query.where(balance >= benefit.points_cost)
+    if benefit.eligibility == "min_completed":
+        completed = (
+            sa.select(sa.func.count())
+            .select_from(Ask)
+            .where(Ask.advocate_id == Advocate.id, Ask.status == "completed")
+            .scalar_subquery()
+        )
+        query = query.where(completed >= (benefit.min_completed or 0))
+    claimed = sa.exists().where(
+        Claim.benefit_id == benefit.id,
+        Claim.advocate_id == Advocate.id,
+        Claim.status.in_(claims.LIVE_STATUSES),
     )
-    return {advocate_id: int(total or 0) for advocate_id, total in rows}
-
-
-def _completed(ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(
-        sa.select(Ask.advocate_id, sa.func.count())
-        .where(Ask.advocate_id.in_(ids), Ask.status == "completed")
-        .group_by(Ask.advocate_id)
-    )
-    return dict(rows.all())
+    return query.where(~claimed)
 
 
 def eligible_advocates(benefit: Benefit) -> list[Advocate]:
     """Active advocates who may claim the open benefit now: its eligibility rule, enough
-    points, not claimed already (read in a fixed number of queries, however many)."""
+    points, not claimed already (`eligible_advocates_query`)."""
     if benefit.status != "open":
         return []
     today = now_utc().date()
@@ -354,30 +372,7 @@ def eligible_advocates(benefit: Benefit) -> list[Advocate]:
         benefit.event_date and today >= benefit.event_date
     ):
         return []
-    query = sa.select(Advocate).where(Advocate.status == "active").order_by(Advocate.id)
-    if benefit.eligibility == "chosen":
-        query = query.where(Advocate.id.in_([a.advocate_id for a in benefit.allowed] or [0]))
-    advocates = db.session.scalars(query).all()
-    ids = [a.id for a in advocates]
-    if not ids:
-        return []
-    have = _balances(ids) if benefit.points_cost else {}
-    done = _completed(ids) if benefit.eligibility == "min_completed" else {}
-    claimed = set(
-        db.session.scalars(
-            sa.select(Claim.advocate_id).where(
-                Claim.benefit_id == benefit.id, Claim.status.in_(claims.LIVE_STATUSES)
-            )
-        )
-    )
-    need = benefit.min_completed or 0
-    return [
-        a
-        for a in advocates
-        if a.id not in claimed
-        and have.get(a.id, 0) >= (benefit.points_cost or 0)
-        and (benefit.eligibility != "min_completed" or done.get(a.id, 0) >= need)
-    ]
+    return list(db.session.scalars(eligible_advocates_query(benefit)))
 
 
 def announce_benefit(actor, benefit: Benefit) -> int:

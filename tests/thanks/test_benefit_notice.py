@@ -109,3 +109,50 @@ def test_the_notices_commit_with_the_change_or_not_at_all(db):
     db.session.rollback()
     assert _notice_recipients(db) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AdvocateThanks)) == 0
+
+
+def test_a_notice_to_thousands_of_advocates_binds_no_list_of_them_whole(db):
+    """PostgreSQL refuses a statement with more than 65,535 bound values: telling a program of
+    that many advocates of a new benefit must read them with subqueries, and its recipients in
+    slices. Here 2,500 advocates hear, and no statement binds more than a thousand values."""
+    from portal.advocates.models import Advocate
+    from portal.benefits.models import LedgerEntry
+    from tests.factories import AccountFactory
+
+    manager = UserFactory(role="manager")
+    account = AccountFactory()
+    db.session.commit()
+    db.session.execute(
+        sa.insert(Advocate),
+        [
+            {
+                "account_id": account.id,
+                "name": f"Advocate {n}",
+                "email": f"many{n}@customer.example",
+                "status": "active",
+            }
+            for n in range(2_500)
+        ],
+    )
+    ids = db.session.scalars(sa.select(Advocate.id).where(Advocate.email.like("many%"))).all()
+    db.session.execute(
+        sa.insert(LedgerEntry),
+        [{"advocate_id": i, "delta": 20, "reason": "adjustment"} for i in ids],
+    )
+    db.session.commit()
+    widest = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not executemany and not statement.lstrip().upper().startswith("INSERT"):
+            widest.append(len(parameters or ()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        create_benefit(
+            manager, {"kind": "conference_pass", "title": "Summit pass", "points_cost": 10}
+        )
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(_notice_recipients(db)) == 2_500
+    assert max(widest) <= 1_000
