@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from flask_babel import ngettext
 
 from portal.auth.models import User
-from portal.database import now_utc
+from portal.database import chunks, now_utc
 from portal.extensions import db
 from portal.i18n import DEFAULT_LOCALE, in_locale
 from portal.notifications.models import Notification, OutboxMessage
@@ -54,7 +54,11 @@ def send_digests(at: dt.datetime | None = None) -> int:
     due = [user_id for user_id in items_of if keys[user_id] not in done]
     if not due:
         return 0
-    users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(due)))}
+    users = {
+        user.id: user
+        for some in chunks(due)
+        for user in db.session.scalars(sa.select(User).where(User.id.in_(some)))
+    }
     audience = Audience(user.email for user in users.values() if user.active)
     written = 0
     for user_id in due:
@@ -93,11 +97,10 @@ def send_digests(at: dt.datetime | None = None) -> int:
             )
         )
         written += 1
-    db.session.execute(
-        sa.update(Notification)
-        .where(Notification.id.in_([item.id for user_id in due for item in items_of[user_id]]))
-        .values(digest="sent")
-    )
+    for some in chunks([item.id for user_id in due for item in items_of[user_id]]):
+        db.session.execute(
+            sa.update(Notification).where(Notification.id.in_(some)).values(digest="sent")
+        )
     return written
 
 

@@ -15,7 +15,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from portal.database import now_utc
+from portal.database import chunks, now_utc
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 
@@ -43,15 +43,16 @@ def already_sent(dedupe_key: str) -> bool:
 
 
 def sent_keys(dedupe_keys: Iterable[str]) -> set[str]:
-    """Which of these keys are in the outbox already (in any state), in one query."""
+    """Which of these keys are in the outbox already (in any state): one query per thousand."""
     keys = sorted(set(dedupe_keys))
-    if not keys:
-        return set()
-    return set(
-        db.session.scalars(
-            sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+    found: set[str] = set()
+    for some in chunks(keys):
+        found.update(
+            db.session.scalars(
+                sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(some))
+            )
         )
-    )
+    return found
 
 
 def run_reminders(now: dt.datetime) -> dict[str, int]:

@@ -136,6 +136,54 @@ def test_digests_run_the_same_number_of_queries_for_few_and_many_users(db):
     assert digest.send_digests(monday) == 0
 
 
+def test_a_digest_to_thousands_binds_no_list_of_them_whole(db):
+    """PostgreSQL refuses a statement with more than 65,535 bound values: the week's digest of a
+    large program reads its users and marks their items in slices. Here 1,500 users with two
+    items each: every one gets a digest, and no statement binds more than a thousand values."""
+    from portal.auth.models import User
+
+    monday = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+    db.session.execute(
+        sa.insert(User),
+        [
+            {"email": f"reader{n}@example.com", "name": f"Reader {n}", "role": "requester"}
+            for n in range(1_500)
+        ],
+    )
+    ids = db.session.scalars(sa.select(User.id).where(User.email.like("reader%"))).all()
+    db.session.execute(
+        sa.insert(Notification),
+        [
+            {
+                "user_id": user_id,
+                "event_type": "ask_answered",
+                "title": "An answer",
+                "link": "/r/1",
+                "digest": "pending",
+                "created_at": LATE_SUNDAY,
+            }
+            for user_id in ids
+            for _ in range(2)
+        ],
+    )
+    db.session.commit()
+    widest = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not executemany and not statement.lstrip().upper().startswith("INSERT"):
+            widest.append(len(parameters or ()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert digest.send_digests(monday) == 1_500
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert max(widest) <= 1_010  # a thousand ids, and the statement's own few values
+    pending = sa.select(sa.func.count()).where(Notification.digest == "pending")
+    assert db.session.scalar(pending) == 0
+
+
 def test_send_digests_command(runner, db, manager, requester):
     save_settings(requester, {"ask_answered": "digest"})
     answered(manager, requester)

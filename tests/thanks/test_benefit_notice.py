@@ -155,4 +155,4 @@ def test_a_notice_to_thousands_of_advocates_binds_no_list_of_them_whole(db):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     assert len(_notice_recipients(db)) == 2_500
-    assert max(widest) <= 1_000
+    assert max(widest) <= 1_010  # a thousand ids, and the statement's own few values
