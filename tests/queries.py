@@ -37,3 +37,28 @@ class QueryCounter:
     def reads(self) -> list[str]:
         """Every statement but the inserts (see the module's note)."""
         return [s for s in self.statements if not s.lstrip().upper().startswith("INSERT")]
+
+
+class BoundValues:
+    """Records how many values each statement sent to `engine` inside a `with` block binds
+    (inserts and batched statements aside: the bulk writes bound their own batches).
+    PostgreSQL refuses a statement with more than 65,535 bound values."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.sizes: list[int] = []
+
+    def __enter__(self) -> BoundValues:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not executemany and not statement.lstrip().upper().startswith("INSERT"):
+            self.sizes.append(len(parameters or ()))
+
+    @property
+    def widest(self) -> int:
+        return max(self.sizes, default=0)

@@ -15,7 +15,7 @@ from portal.notifications.service import notify_in_app
 from portal.notifications.settings import save_settings, settings_of
 from tests.conftest import is_postgres
 from tests.factories import ReferenceRequestFactory, UserFactory, advocate_with_login
-from tests.queries import QueryCounter
+from tests.queries import BoundValues, QueryCounter
 
 
 @pytest.fixture
@@ -167,19 +167,10 @@ def test_a_digest_to_thousands_binds_no_list_of_them_whole(db):
         ],
     )
     db.session.commit()
-    widest = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not executemany and not statement.lstrip().upper().startswith("INSERT"):
-            widest.append(len(parameters or ()))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with BoundValues(db.engine) as bound:
         assert digest.send_digests(monday) == 1_500
         db.session.commit()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert max(widest) <= 1_010  # a thousand ids, and the statement's own few values
+    assert bound.widest <= 1_010  # a thousand ids, and the statement's own few values
     pending = sa.select(sa.func.count()).where(Notification.digest == "pending")
     assert db.session.scalar(pending) == 0
 

@@ -42,7 +42,7 @@ from portal.extensions import db as _db
 from portal.planning import gap
 from portal.planning.models import PlannedNeed
 from tests.factories import AccountFactory, AdvocateFactory, AskFactory, UserFactory
-from tests.queries import QueryCounter
+from tests.queries import BoundValues, QueryCounter
 
 JAN, FEB, MAR = dt.date(2030, 1, 1), dt.date(2030, 2, 1), dt.date(2030, 3, 1)
 
@@ -243,18 +243,10 @@ def test_the_gap_binds_no_parameter_per_advocate(program, db):
     many values with forty more candidates as before."""
 
     def bound() -> int:
-        sizes = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            sizes.append(len(parameters or ()))
-
         _db.session.expire_all()
-        sa.event.listen(_db.engine, "before_cursor_execute", record)
-        try:
+        with BoundValues(_db.engine) as values:
             _plan(program)
-        finally:
-            sa.event.remove(_db.engine, "before_cursor_execute", record)
-        return sum(sizes)
+        return sum(values.sizes)
 
     before = bound()
     bank = AccountFactory(industry="banking", segment="enterprise", region="emea")

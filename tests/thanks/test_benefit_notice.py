@@ -10,6 +10,7 @@ from portal.notifications.models import Notification, OutboxMessage
 from portal.notifications.settings import save_settings
 from portal.thanks.models import AdvocateThanks
 from tests.factories import AdvocateFactory, LedgerEntryFactory, UserFactory, advocate_with_login
+from tests.queries import BoundValues
 
 
 def _notice_recipients(db) -> list[str]:
@@ -140,19 +141,10 @@ def test_a_notice_to_thousands_of_advocates_binds_no_list_of_them_whole(db):
         [{"advocate_id": i, "delta": 20, "reason": "adjustment"} for i in ids],
     )
     db.session.commit()
-    widest = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not executemany and not statement.lstrip().upper().startswith("INSERT"):
-            widest.append(len(parameters or ()))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with BoundValues(db.engine) as bound:
         create_benefit(
             manager, {"kind": "conference_pass", "title": "Summit pass", "points_cost": 10}
         )
         db.session.commit()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert len(_notice_recipients(db)) == 2_500
-    assert max(widest) <= 1_010  # a thousand ids, and the statement's own few values
+    assert bound.widest <= 1_010  # a thousand ids, and the statement's own few values
