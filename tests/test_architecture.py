@@ -65,6 +65,7 @@ WIRING = (
     "portal.errors",
     "portal.extensions",
     "portal.filters",
+    "portal.boundary",
     "portal.forms",
     "portal.http_security",
     "portal.i18n",

@@ -12,7 +12,7 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.advocates.service import advocate_query
 from portal.auth.permissions import PROGRAM, require
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import show_service_errors
@@ -34,10 +34,7 @@ def term_labeller():
 
 
 def _account_or_404(account_id: int) -> Account:
-    try:
-        return service.get_account(current_user, account_id)
-    except NotFound:
-        abort(404)
+    return service.get_account(current_user, account_id)
 
 
 @bp.get("/")

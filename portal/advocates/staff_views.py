@@ -13,7 +13,7 @@ from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.auth.permissions import PROGRAM, require
 from portal.benefits.models import LedgerEntry
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import id_or_raw, show_service_errors
@@ -48,10 +48,7 @@ def term_labeller():
 
 
 def _advocate_or_404(advocate_id: int) -> Advocate:
-    try:
-        return service.get_advocate(current_user, advocate_id)
-    except NotFound:
-        abort(404)
+    return service.get_advocate(current_user, advocate_id)
 
 
 def _advocate_form(advocate: Advocate | None = None, **kwargs) -> AdvocateForm:

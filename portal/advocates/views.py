@@ -276,10 +276,7 @@ def add_blackout():
 @require("advocate.self")
 def remove_blackout(blackout_id: int):
     advocate = _me()
-    try:
-        advocate_preferences.remove_blackout(current_user, advocate, blackout_id)
-    except NotFound:
-        abort(404)
+    advocate_preferences.remove_blackout(current_user, advocate, blackout_id)
     db.session.commit()
     flash(_("Blackout period removed."), "success")
     return redirect(url_for("me.preferences", _anchor="blackouts"))
@@ -321,10 +318,7 @@ def resume():
 
 def _my_ask(ask_id: int) -> Ask:
     """The advocate's own ask; another's (or none) is 404, never its data."""
-    try:
-        ask = asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    ask = asks.get_ask(current_user, ask_id)
     return ask
 
 

@@ -15,7 +15,7 @@ from portal.asks import staff_views as program_pages
 from portal.asks import views as requester_pages
 from portal.asks.models import Ask
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.notifications.localization import _zone
@@ -154,10 +154,7 @@ def program_book(ask_id: int, slot_id: int):
 
 
 def _my_ask(ask_id: int) -> Ask:
-    try:
-        return asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    return asks.get_ask(current_user, ask_id)
 
 
 def _refused(ask: Ask, error: DomainError):

@@ -17,7 +17,7 @@ from portal.asks.queue import VIEWS
 from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, require
 from portal.content.views import stories_for
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.templating import viewer_zone
@@ -31,20 +31,14 @@ MATCH_LIMIT = 20
 
 
 def request_or_404(request_id: int) -> ReferenceRequest:
-    try:
-        found = requests.get_request(current_user, request_id)
-    except NotFound:
-        abort(404)
+    found = requests.get_request(current_user, request_id)
     if requests.refresh_request(found):
         db.session.commit()  # expiry on read: the page shows the true state
     return found
 
 
 def ask_or_404(ask_id: int) -> Ask:
-    try:
-        ask = asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    ask = asks.get_ask(current_user, ask_id)
     if current_user.role == "advocate":
         abort(404)
     return ask

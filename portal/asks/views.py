@@ -224,10 +224,7 @@ def submit(request_id: int):
 @require("requests.create")
 def copy(request_id: int):
     found = request_or_404(request_id)
-    try:
-        draft = requests.copy_request(current_user, found)
-    except NotFound:
-        abort(404)
+    draft = requests.copy_request(current_user, found)
     db.session.commit()
     flash("A copy is ready as a draft: check it, then submit.", "success")
     return redirect(url_for("requests.edit", request_id=draft.id))

@@ -3,7 +3,7 @@ waitlists, and any advocate's points ledger with adjustments."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import csvio
@@ -27,7 +27,7 @@ from portal.benefits.claims import (
 )
 from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
 from portal.benefits.ledger import adjust_points, balance, ledger_advocate, ledger_query
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import show_service_errors
@@ -40,17 +40,11 @@ bp = Blueprint("benefits_admin", __name__, url_prefix="/program/benefits")
 
 
 def _benefit(benefit_id: int):
-    try:
-        return get_benefit(current_user, benefit_id)
-    except NotFound:
-        abort(404)
+    return get_benefit(current_user, benefit_id)
 
 
 def _claim(claim_id: int):
-    try:
-        return get_claim(current_user, claim_id)
-    except NotFound:
-        abort(404)
+    return get_claim(current_user, claim_id)
 
 
 @bp.get("/")
@@ -241,10 +235,7 @@ def _ledger_page(advocate, form, status=200):
 @bp.route("/ledger/<int:advocate_id>", methods=["GET", "POST"])
 @require("program.manage")
 def ledger(advocate_id: int):
-    try:
-        advocate = ledger_advocate(current_user, advocate_id)
-    except NotFound:
-        abort(404)
+    advocate = ledger_advocate(current_user, advocate_id)
     form = AdjustForm()
     if form.validate_on_submit():
         try:

@@ -57,10 +57,7 @@ def _benefit_page(advocate, benefit, form=None, status=200):
 
 def _visible_benefit(advocate, benefit_id: int):
     """An open benefit, or one the advocate claimed; anything else is 404."""
-    try:
-        return benefit_for_advocate(advocate, benefit_id)
-    except NotFound:
-        abort(404)
+    return benefit_for_advocate(advocate, benefit_id)
 
 
 @bp.get("/<int:benefit_id>")

@@ -7,7 +7,6 @@ import contextlib
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -32,7 +31,7 @@ from portal.content.suggestions import (
     suggestions,
 )
 from portal.content.uses import UseStats, log_use, own_opportunities, request_for, use_stats
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.filters import current_page
 from portal.forms import show_service_errors
@@ -42,10 +41,7 @@ bp = Blueprint("content", __name__, url_prefix="/content")
 
 
 def _asset(asset_id: int):
-    try:
-        return get_asset(current_user, asset_id)
-    except NotFound:
-        abort(404)
+    return get_asset(current_user, asset_id)
 
 
 def render_search(template: str, managers: bool, per_page: int, extra=dict):
@@ -188,10 +184,7 @@ def stories_for(found):
 @bp.get("/for-request/<int:request_id>")
 @require("content.browse")
 def for_request(request_id: int):
-    try:
-        found = request_for(current_user, request_id)
-    except NotFound:
-        abort(404)
+    found = request_for(current_user, request_id)
     suggested = suggestions(found, limit=SUGGESTIONS_PAGE)
     return render_template(
         "content/for_request.html",

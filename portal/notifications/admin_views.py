@@ -6,10 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
+from portal.boundary import REFUSED, commit_or_show
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.forms import show_service_errors
 from portal.notifications import chat, outbox
 from portal.notifications.forms import ChatSettingsForm
 from portal.notifications.sender import backoff

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.asks import request_queries
@@ -14,7 +14,7 @@ from portal.asks.forms import amount_text
 from portal.asks.models import ReferenceRequest
 from portal.audit.models import AuditEvent
 from portal.auth.permissions import can, require
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import show_service_errors
@@ -44,10 +44,7 @@ CAME = {
 
 
 def _deal_or_404(crm_id: str) -> Opportunity:
-    try:
-        return service.get(current_user, crm_id)
-    except NotFound:
-        abort(404)
+    return service.get(current_user, crm_id)
 
 
 @bp.get("/")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
+from portal.boundary import REFUSED, commit_or_show
+from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.forms import show_service_errors
 from portal.program import custom_fields, taxonomy
 from portal.program.custom_field_forms import TYPE_LABELS, CustomFieldForm
 from portal.program.models import CustomField
@@ -17,10 +18,7 @@ bp = Blueprint("custom_fields", __name__, url_prefix="/admin/settings/custom-fie
 
 
 def _field_or_404(field_id: int) -> CustomField:
-    try:
-        return custom_fields.get_field(current_user, field_id)
-    except NotFound:
-        abort(404)
+    return custom_fields.get_field(current_user, field_id)
 
 
 def _kind_labels() -> dict[str, str]:

@@ -6,9 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
+from portal.boundary import REFUSED, commit_or_show
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.forms import show_service_errors
 from portal.program import terms
 from portal.program.terms_forms import PublishTermsForm, TermsDraftForm
 

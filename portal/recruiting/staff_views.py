@@ -23,11 +23,12 @@ from portal.advocates.models import Advocate
 from portal.asks import placing
 from portal.asks.models import Ask
 from portal.auth.permissions import can, require
+from portal.boundary import REFUSED, commit_or_show
 from portal.database import now_utc
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import REFUSED, commit_or_show, form_status, show_service_errors
+from portal.forms import form_status, show_service_errors
 from portal.http_security import accepts_uploads
 from portal.nominations.objections import objections_of
 from portal.program.service import taxonomy_choices
@@ -92,10 +93,7 @@ def accounts():
 @bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
 @require("accounts.edit")
 def account(account_id: int):
-    try:
-        account = referenceability.get_own_account(current_user, account_id)
-    except NotFound:
-        abort(404)
+    account = referenceability.get_own_account(current_user, account_id)
     current = referenceability.referenceability_of(account)
     form = ReferenceabilityForm(obj=current)
     if form.validate_on_submit():
@@ -253,10 +251,7 @@ def suggested_candidates():
 
 
 def _suggestion_or_404(suggestion_id: int):
-    try:
-        return suggestions.get_suggestion(current_user, suggestion_id)
-    except NotFound:
-        abort(404)
+    return suggestions.get_suggestion(current_user, suggestion_id)
 
 
 def _back_from_suggestion(form):
@@ -313,10 +308,7 @@ def _viewer_zone() -> ZoneInfo:
 @bp.route("/advocates/<int:advocate_id>", methods=["GET", "POST"])
 @require("advocates.nurture")
 def advocate(advocate_id: int):
-    try:
-        advocate = nurturing.get_nurtured_advocate(current_user, advocate_id)
-    except NotFound:
-        abort(404)
+    advocate = nurturing.get_nurtured_advocate(current_user, advocate_id)
     program = can(current_user, "program.manage")
     form = TouchpointForm()
     if form.validate_on_submit():
@@ -358,10 +350,7 @@ def _today():
 @bp.post("/touchpoints/<int:touchpoint_id>/done")
 @require("advocates.nurture")
 def follow_up_done(touchpoint_id: int):
-    try:
-        touchpoint = nurturing.get_follow_up(current_user, touchpoint_id)
-    except NotFound:
-        abort(404)
+    touchpoint = nurturing.get_follow_up(current_user, touchpoint_id)
     if not MoveForm().validate_on_submit():
         abort(400)
     if commit_or_show(nurturing.complete_follow_up, current_user, touchpoint) is not REFUSED:
@@ -395,10 +384,7 @@ def targets():
 @bp.post("/targets/<int:target_id>/delete")
 @require("program.manage")
 def delete_target(target_id: int):
-    try:
-        target = targets_service.get_target(current_user, target_id)
-    except NotFound:
-        abort(404)
+    target = targets_service.get_target(current_user, target_id)
     if not MoveForm().validate_on_submit():
         abort(400)
     targets_service.delete_target(current_user, target)

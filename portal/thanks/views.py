@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.advocates.forms import AcceptAskForm, DeclineAskForm
 from portal.asks import asks
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import show_service_errors
 from portal.i18n import gettext
@@ -45,10 +45,7 @@ def deal_outcome_sharing(deal) -> dict | None:
 @require("advocate.self")
 def feedback(ask_id: int):
     """The advocate writes or edits their feedback on their own activity."""
-    try:
-        ask = asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    ask = asks.get_ask(current_user, ask_id)
     form = AdvocateFeedbackForm()
     if form.validate_on_submit():
         try:
@@ -84,10 +81,7 @@ def share_outcome(crm_id: str):
     """The reference team's switch: tell the deal's advocates what their help achieved."""
     if "\x00" in crm_id:  # PostgreSQL refuses a NUL byte in text: no deal has it
         abort(404)
-    try:
-        deal = opportunities.get(current_user, crm_id)
-    except NotFound:
-        abort(404)
+    deal = opportunities.get(current_user, crm_id)
     form = DealShareForm()
     if not form.validate_on_submit():
         flash(gettext("The form expired; please try again."), "error")

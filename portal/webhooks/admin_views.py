@@ -7,9 +7,9 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_login import current_user
 
 from portal.auth.permissions import require
+from portal.boundary import REFUSED, commit_or_show
 from portal.extensions import db
 from portal.filters import current_page
-from portal.forms import REFUSED, commit_or_show
 from portal.webhooks import service
 from portal.webhooks.forms import WebhookForm
 from portal.webhooks.models import WEBHOOK_EVENTS

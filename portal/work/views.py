@@ -80,10 +80,7 @@ def join(ask_id: int):
 @require("program.manage")
 def share(request_id: int):
     """The program team serves a request with an activity already planned."""
-    try:
-        found = requests.get_request(current_user, request_id)
-    except NotFound:
-        abort(404)
+    found = requests.get_request(current_user, request_id)
     form = ShareForm()
     target = url_for("queue.request_detail", request_id=found.id) + "#shared"
     if not form.validate_on_submit():
