@@ -26,10 +26,15 @@ class Attempt:
     """What became of the changes in a `committing()` block: `error` is the refusal, if any."""
 
     error: DomainError | None = None
+    discarded: bool = False
 
     @property
     def refused(self) -> bool:
         return self.error is not None
+
+    def discard(self) -> None:
+        """Roll back instead of committing at the end of the block (nothing came of it)."""
+        self.discarded = True
 
 
 @contextmanager
@@ -38,21 +43,24 @@ def committing(
     form=None,
     fallback: str | None = None,
     show: bool = True,
-    passes: tuple[type[DomainError], ...] = (),
+    catches: type[DomainError] | tuple[type[DomainError], ...] = DomainError,
+    raises: type[DomainError] | tuple[type[DomainError], ...] = (),
 ) -> Iterator[Attempt]:
     """Commit the changes made in the block; when a service refuses them (a DomainError), roll
     back and hand the refusal to the caller on the `Attempt` instead of raising it.
 
     The refusal is shown unless `show` is false: next to `form`'s fields (`fallback` names the
-    field of an error that names none), else as a flash message. Errors of a type in `passes`
-    (e.g. NotFound, for the 404 page) are rolled back and raised to the error handlers.
+    field of an error that names none), else as a flash message. Only the refusals of a type
+    in `catches` are handed over: the others, and those of a type in `raises` (NotFound for the
+    404 page; DomainError for every refusal), are rolled back and raised to the error handlers
+    (portal/errors.py), which show their page.
     """
     attempt = Attempt()
     try:
         yield attempt
     except DomainError as error:
         db.session.rollback()
-        if isinstance(error, passes):
+        if isinstance(error, raises) or not isinstance(error, catches):
             raise
         attempt.error = error
         if show and form is None:
@@ -60,7 +68,10 @@ def committing(
         elif show:
             show_service_errors(form, error, fallback)
         return
-    db.session.commit()
+    if attempt.discarded:
+        db.session.rollback()
+    else:
+        db.session.commit()
 
 
 def commit_or_show(

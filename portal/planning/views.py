@@ -11,9 +11,8 @@ from flask_wtf import FlaskForm
 
 from portal import csvio
 from portal.auth.permissions import require
-from portal.boundary import REFUSED, commit_or_show
+from portal.boundary import REFUSED, commit_or_show, committing
 from portal.errors import DomainError
-from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import form_status
 from portal.planning import access, gap, months, needs
@@ -81,8 +80,8 @@ def export():
     plan = gap.plan_gap(current_user, filters, start, end)
     rows = gap.export_rows(plan)
     shown = {**filters, "from": months.month_key(start), "to": months.month_key(end)}
-    csvio.record_export(current_user, "planning", rows=len(rows), filters=shown)
-    db.session.commit()
+    with committing(raises=DomainError):
+        csvio.record_export(current_user, "planning", rows=len(rows), filters=shown)
     name = f"plan-{months.month_key(start)}-to-{months.month_key(end)}.csv"
     return csvio.download(csvio.lines(gap.EXPORT_COLUMNS, rows), name)
 

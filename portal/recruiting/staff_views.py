@@ -23,12 +23,12 @@ from portal.advocates.models import Advocate
 from portal.asks import placing
 from portal.asks.models import Ask
 from portal.auth.permissions import can, require
-from portal.boundary import REFUSED, commit_or_show
+from portal.boundary import REFUSED, commit_or_show, committing
 from portal.database import now_utc
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import form_status, show_service_errors
+from portal.forms import form_status
 from portal.http_security import accepts_uploads
 from portal.nominations.objections import objections_of
 from portal.program.service import taxonomy_choices
@@ -198,15 +198,13 @@ def move(advocate_id: int):
     if not form.validate_on_submit():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("recruiting.pipeline"))
-    try:
+    with committing(show=False) as attempt:
         pipeline_service.move_advocate(current_user, advocate, status, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
+    if error := attempt.error:
         # A refusal names the advocate once: add the name only when the message lacks it.
         message = error.message
         flash(message if advocate.name in message else f"{advocate.name}: {message}", "error")
     else:
-        db.session.commit()
         if status == "invited":
             flash(f"Invitation sent to {advocate.name} ({advocate.email}).", "success")
         else:
@@ -387,8 +385,8 @@ def delete_target(target_id: int):
     target = targets_service.get_target(current_user, target_id)
     if not MoveForm().validate_on_submit():
         abort(400)
-    targets_service.delete_target(current_user, target)
-    db.session.commit()
+    with committing(raises=DomainError):
+        targets_service.delete_target(current_user, target)
     flash("Target removed.", "success")
     return redirect(url_for("recruiting.targets"))
 
@@ -412,15 +410,12 @@ def import_csv():
         elif form.kind.data not in csv_import.KINDS:
             form.kind.errors.append("Choose accounts or advocates.")
         else:
-            try:
+            with committing(form=form, fallback="file") as attempt:
                 report = csv_import.run_import(current_user, form.kind.data, data, dry_run=True)
-            except DomainError as error:
-                db.session.rollback()
-                show_service_errors(form, error, fallback="file")
-            else:
-                db.session.rollback()  # the dry run wrote nothing; the preview is kept
-                upload = csv_staging.stage_preview(current_user, form.kind.data, data)
-                db.session.commit()
+                attempt.discard()  # the dry run writes nothing; the preview is kept (below)
+            if not attempt.refused:
+                with committing(raises=DomainError):
+                    upload = csv_staging.stage_preview(current_user, form.kind.data, data)
                 confirm = ConfirmImportForm(upload=upload, kind=form.kind.data)
                 return render_template(
                     "recruiting/import.html", form=form, report=report, confirm=confirm
@@ -434,22 +429,23 @@ def import_csv():
 @require("program.manage")
 def confirm_import():
     form = ConfirmImportForm()
-    preview = (
-        csv_staging.take_preview(current_user, form.upload.data)
-        if form.validate_on_submit()
-        else None
-    )
+    # Taking the preview commits with the import, or not at all: a refused import keeps it,
+    # to confirm again.
+    with committing() as attempt:
+        preview = (
+            csv_staging.take_preview(current_user, form.upload.data)
+            if form.validate_on_submit()
+            else None
+        )
+        if preview is None:
+            attempt.discard()
+        else:
+            report = csv_import.run_import(current_user, preview.kind, preview.data)
     if preview is None:
-        db.session.rollback()
         flash("That preview is gone; please upload the file again.", "error")
         return redirect(url_for("recruiting.import_csv"))
-    try:
-        report = csv_import.run_import(current_user, preview.kind, preview.data)
-    except DomainError as error:
-        db.session.rollback()  # the preview stays, to confirm again
-        flash(error.message, "error")
+    if attempt.refused:
         return redirect(url_for("recruiting.import_csv"))
-    db.session.commit()
     flash(f"Imported {preview.kind}: {report.summary()}", "success")
     return redirect(url_for("recruiting.import_csv"))
 
@@ -459,6 +455,6 @@ def confirm_import():
 def export_csv(kind: str):
     if kind not in csv_export.EXPORTS:
         abort(404)
-    csv_export.record_export(current_user, kind, via="page")
-    db.session.commit()  # audited before a byte leaves
+    with committing(raises=DomainError):  # audited before a byte leaves
+        csv_export.record_export(current_user, kind, via="page")
     return csvio.download(csv_export.EXPORTS[kind](), f"{kind}.csv")
