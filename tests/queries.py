@@ -37,3 +37,11 @@ class QueryCounter:
     def reads(self) -> list[str]:
         """Every statement but the inserts (see the module's note)."""
         return [s for s in self.statements if not s.lstrip().upper().startswith("INSERT")]
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The statements that change rows (INSERT, UPDATE, DELETE), each as its first line."""
+    return [s.strip().splitlines()[0] for s in statements if s.lstrip().upper().startswith(WRITES)]

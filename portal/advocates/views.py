@@ -42,7 +42,6 @@ from portal.auth.permissions import require
 from portal.boundary import committing
 from portal.dashboard.service import advocate_home as home_figures
 from portal.errors import DomainError
-from portal.extensions import db
 from portal.filters import ListFilters
 from portal.forms import show_service_errors
 from portal.program import terms as program_terms
@@ -137,8 +136,6 @@ def _status(form) -> int:
 @require("advocate.self")
 def home():
     advocate = _me()
-    if asks.expire_overdue_asks(advocate_id=advocate.id):
-        db.session.commit()  # the page shows the true state
     return render_template("dashboard/advocate.html", advocate=advocate, **home_figures(advocate))
 
 
@@ -315,10 +312,9 @@ def _ask_page(ask, accept_form=None, decline_form=None, withdraw_error=None, sta
 @bp.get("/asks/<int:ask_id>")
 @require("advocate.self")
 def ask(ask_id: int):
-    advocate = _me()
+    _me()
     found = _my_ask(ask_id)
-    if asks.expire_overdue_asks(advocate_id=advocate.id):
-        db.session.commit()
+    asks.show_expiry([found])  # shown as of now; the expire-asks job saves it
     return _ask_page(found)
 
 

@@ -32,9 +32,15 @@ MATCH_LIMIT = 20
 
 
 def request_or_404(request_id: int) -> ReferenceRequest:
+    """The request as of now (expiry): a page read (GET) shows it so and writes nothing, the
+    expire-asks job saves it; before a change it is saved first, whatever becomes of the
+    change."""
     found = requests.get_request(current_user, request_id)
-    if requests.refresh_request(found):
-        db.session.commit()  # expiry on read: the page shows the true state
+    if request.method == "GET":
+        requests.show_request_expiry(found)
+    else:
+        with committing(raises=DomainError):
+            requests.refresh_request(found)
     return found
 
 
