@@ -24,6 +24,9 @@ MUST_WRITE = {
     "/recruiting/export/{accounts_csv}": "a CSV export: audited before a byte leaves",
     "/reports/{report_name}.csv": "a CSV export: audited before a byte leaves",
     "/admin/outbox/{outbox_message}": "an e-mail to someone else read by an admin: audited",
+    # The demo inbox keeps no copies in tests (404 here); with one, the read is audited.
+    "/admin/demo-inbox/{inbox_message}": "a delivered e-mail read by an admin: audited",
+    "/admin/demo-inbox/{inbox_message}/attachments/0": "its attachment downloaded: audited",
 }
 
 # The JSON API is not a page: a token's use is recorded, and a request read through the API
