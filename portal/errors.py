@@ -133,9 +133,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        """A refusal no view handled: the API's JSON error, or on a page the standard 404 or
+        403 page for NotFound and Forbidden (so views need not turn them into abort()), else
+        the message."""
         db.session.rollback()
         if wants_json():
             return json_error(error.status, error.code, error.message, error.fields)
+        if isinstance(error, NotFound | Forbidden):
+            return render_template(f"errors/{error.status}.html", error=error), error.status
         return render_template("errors/400.html", message=error.message), error.status
 
     @app.errorhandler(IntegrityError)

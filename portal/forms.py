@@ -1,19 +1,12 @@
-"""Helpers every domain's forms share: the bridge from form data to services and back."""
+"""Helpers every domain's forms share: fields, coercions, and service errors shown on a form."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import TypeVar
 
 from flask import flash
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.errors import DomainError
-from portal.extensions import db
-
-T = TypeVar("T")
-REFUSED = object()  # what `commit_or_show` returns when the service refused the change
 
 
 class Required:
@@ -73,25 +66,3 @@ def show_service_errors(form, error: DomainError, fallback: str | None = None) -
             form[head].add_error(key, message)  # a part of a field: custom_fields.<key>
         else:
             flash(message, "error")
-
-
-def commit_or_show(
-    change: Callable[..., T], *args, form=None, fallback: str | None = None, **kwargs
-):
-    """Run the service call `change(*args, **kwargs)` at the request's boundary.
-
-    When it succeeds, commit and return its result. When the service refuses (a DomainError),
-    roll back, show why (next to `form`'s fields, or as a flash message without a form) and
-    return `REFUSED`, so the view shows the form again or goes back.
-    """
-    try:
-        result = change(*args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        if form is None:
-            flash(error.message, "error")
-        else:
-            show_service_errors(form, error, fallback)
-        return REFUSED
-    db.session.commit()
-    return result

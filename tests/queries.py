@@ -62,3 +62,11 @@ class BoundValues:
     @property
     def widest(self) -> int:
         return max(self.sizes, default=0)
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The statements that change rows (INSERT, UPDATE, DELETE), each as its first line."""
+    return [s.strip().splitlines()[0] for s in statements if s.lstrip().upper().startswith(WRITES)]

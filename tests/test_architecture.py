@@ -65,6 +65,7 @@ WIRING = (
     "portal.errors",
     "portal.extensions",
     "portal.filters",
+    "portal.boundary",
     "portal.forms",
     "portal.http_security",
     "portal.i18n",
@@ -216,3 +217,18 @@ def test_the_rules_catch_a_rule_module_importing_a_face(case, tmp_path, monkeypa
     assert code == 1
     assert "BROKEN" in report
     assert re.search(re.escape(chain), report), report
+
+
+BOUNDARY_CALL = re.compile(r"\bdb\.session\.(commit|rollback)\(")
+
+
+def test_no_page_module_commits_or_rolls_back_itself():
+    """One request boundary for pages (portal/boundary.py): a view commits or rolls back
+    through `committing()` or `commit_or_show`, never with a hand-written session call."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "portal").rglob("*views.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if BOUNDARY_CALL.search(line)
+    ]
+    assert not found, f"Use portal.boundary (committing, commit_or_show) instead: {found}"

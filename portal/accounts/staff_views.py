@@ -12,10 +12,10 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.advocates.service import advocate_query
 from portal.auth.permissions import PROGRAM, require
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.boundary import committing
+from portal.errors import Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters
-from portal.forms import show_service_errors
 from portal.program import custom_field_values
 from portal.program.service import taxonomy_choices, taxonomy_labels
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
@@ -34,10 +34,7 @@ def term_labeller():
 
 
 def _account_or_404(account_id: int) -> Account:
-    try:
-        return service.get_account(current_user, account_id)
-    except NotFound:
-        abort(404)
+    return service.get_account(current_user, account_id)
 
 
 @bp.get("/")
@@ -102,13 +99,9 @@ def create():
         # From a suggested candidate ("Add as account"): the company's name, still editable.
         form.name.data = request.args["name"].strip()[:200]
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             account = service.create_account(current_user, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(f"Account {account.name} added.", "success")
             return redirect(url_for("accounts.detail", account_id=account.id))
     # Reaching here after a POST means the input was refused.
@@ -150,16 +143,9 @@ def edit(account_id: int):
     form = AccountForm(obj=account, choose_csm=current_user.role in PROGRAM)
     form.keep_current_csm(account.csm)
     if form.validate_on_submit():
-        try:
+        with committing(form=form, raises=Forbidden) as attempt:  # Forbidden: the 403 page
             changed = service.update_account(current_user, account, form.to_data())
-        except Forbidden:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash("Account saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("accounts.detail", account_id=account.id))
     # Reaching here after a POST means the input was refused.

@@ -13,7 +13,8 @@ from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.auth.permissions import PROGRAM, require
 from portal.benefits.models import LedgerEntry
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.boundary import committing
+from portal.errors import Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import id_or_raw, show_service_errors
@@ -48,10 +49,7 @@ def term_labeller():
 
 
 def _advocate_or_404(advocate_id: int) -> Advocate:
-    try:
-        return service.get_advocate(current_user, advocate_id)
-    except NotFound:
-        abort(404)
+    return service.get_advocate(current_user, advocate_id)
 
 
 def _advocate_form(advocate: Advocate | None = None, **kwargs) -> AdvocateForm:
@@ -120,14 +118,12 @@ def create():
         chosen = request.args.get("account_id", "")  # "Add an advocate" on an account's page
         form.account_id.data = id_or_raw(chosen) if program else chosen
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             advocate = service.create_advocate(current_user, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             # A refusal (a CSM nominating at another's account) is about the account chosen.
             show_service_errors(form, error, fallback="account_id")
         else:
-            db.session.commit()
             verb = "added" if program else "nominated"
             flash(f"{advocate.name} {verb}.", "success")
             return redirect(url_for("advocates.detail", advocate_id=advocate.id))
@@ -191,15 +187,13 @@ def edit(advocate_id: int):
         abort(403)
     form = _advocate_form(advocate, choose_status=False)
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             changed = service.update_advocate(current_user, advocate, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             # A refusal names no field: it is about the account chosen.
             fallback = "account_id" if isinstance(error, Forbidden) else None
             show_service_errors(form, error, fallback=fallback)
         else:
-            db.session.commit()
             flash("Advocate saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("advocates.detail", advocate_id=advocate.id))
     # Reaching here after a POST means the input was refused.
@@ -215,14 +209,10 @@ def change_status(advocate_id: int):
     advocate = _advocate_or_404(advocate_id)
     status = request.form.get("status", "")
     reason = request.form.get("reason", "").strip()[:500] or None
-    try:
+    with committing() as attempt:
         # The pipeline's move: inviting also sends the invitation e-mail.
         recruiting.move_advocate(current_user, advocate, status, reason)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if not attempt.refused:
         flash(f"{advocate.name} is now {label(status).lower()}.", "success")
     return redirect(url_for("advocates.detail", advocate_id=advocate_id))
 
@@ -232,12 +222,8 @@ def change_status(advocate_id: int):
 def confirm_erasure(advocate_id: int):
     """A manager confirms an advocate's erasure request: they are anonymized."""
     advocate = _advocate_or_404(advocate_id)
-    try:
+    with committing() as attempt:
         privacy.confirm_erasure(current_user, advocate)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if not attempt.refused:
         flash("Erased: the person is anonymized; their activity stays in the figures.", "success")
     return redirect(url_for("advocates.detail", advocate_id=advocate_id))

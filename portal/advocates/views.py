@@ -39,9 +39,9 @@ from portal.asks.models import Ask
 from portal.asks.slot_views import offer_on_accept
 from portal.auth.links import LinkError
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.dashboard.service import advocate_home as home_figures
-from portal.errors import DomainError, NotFound
-from portal.extensions import db
+from portal.errors import DomainError
 from portal.filters import ListFilters
 from portal.forms import show_service_errors
 from portal.program import terms as program_terms
@@ -57,12 +57,9 @@ bp = Blueprint("me", __name__, url_prefix="/me")
 def answer_by_link(action: str, token: str):
     """One-click answers from the ask e-mail: GET confirms, only the POST answers."""
     try:
-        ask = asks.check_answer_link(token, action)
+        ask = asks.check_answer_link(token, action)  # reads only; NotFound is the 404 page
     except LinkError as error:
-        db.session.rollback()
         return render_template("advocates/portal/link_problem.html", error=error), 400
-    except NotFound:
-        return render_template("errors/404.html"), 404
     i18n.follow_advocate(ask.advocate)
     problem = None
     if ask.status != "pending":
@@ -70,7 +67,7 @@ def answer_by_link(action: str, token: str):
     elif ask.is_held():
         problem = _(asks.NOT_OPEN)  # marked where it is written (N_ in asks.asks)
     elif request.method == "POST":
-        try:
+        with committing(show=False) as attempt:
             asks.answer_by_link(
                 token,
                 action,
@@ -78,11 +75,10 @@ def answer_by_link(action: str, token: str):
                 note=request.form.get("note"),
                 proposed_times=request.form.get("proposed_times"),
             )
-        except LinkError as error:
-            db.session.rollback()
+        error = attempt.error
+        if isinstance(error, LinkError):
             return render_template("advocates/portal/link_problem.html", error=error), 400
-        except DomainError as error:
-            db.session.rollback()
+        if error is not None:
             problem = error.message
             if error.fields:
                 return render_template(
@@ -94,7 +90,6 @@ def answer_by_link(action: str, token: str):
                     form=request.form,
                 ), 422
         else:
-            db.session.commit()
             flash(
                 _("Thank you: your answer is recorded.")
                 if action == "accept"
@@ -141,8 +136,6 @@ def _status(form) -> int:
 @require("advocate.self")
 def home():
     advocate = _me()
-    if asks.expire_overdue_asks(advocate_id=advocate.id):
-        db.session.commit()  # the page shows the true state
     return render_template("dashboard/advocate.html", advocate=advocate, **home_figures(advocate))
 
 
@@ -156,13 +149,10 @@ def terms():
         if not form.agree.data:
             form.agree.errors.append(_("Tick the box to accept the terms, or sign out."))
         else:
-            try:
+            with committing() as attempt:
                 self_service.accept_terms(current_user, advocate, form.version.data or None)
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.message, "error")
+            if attempt.refused:
                 return redirect(url_for("me.terms"))
-            db.session.commit()
             flash(_("Thank you for joining the program."), "success")
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("me.home"))
@@ -184,13 +174,9 @@ def profile():
     advocate = _me()
     form = ProfileForm(obj=advocate)
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             changed = self_service.update_profile(current_user, advocate, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            _form_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(_("Your profile is saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("me.profile"))
     return render_template(
@@ -240,15 +226,11 @@ def preferences():
         return _preferences_page(advocate)
     form = PreferencesForm()
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             changed = advocate_preferences.update_preferences(
                 current_user, advocate, form.to_data(), partial=True
             )
-        except DomainError as error:
-            db.session.rollback()
-            _form_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(_("Your preferences are saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("me.preferences"))
     return _preferences_page(advocate, form=form, status=422)
@@ -260,13 +242,9 @@ def add_blackout():
     advocate = _me()
     form = BlackoutForm()
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             advocate_preferences.add_blackout(current_user, advocate, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            _form_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(_("Blackout period added: we won't ask you then."), "success")
             return redirect(url_for("me.preferences", _anchor="blackouts"))
     return _preferences_page(advocate, blackout_form=form, status=422)
@@ -276,11 +254,8 @@ def add_blackout():
 @require("advocate.self")
 def remove_blackout(blackout_id: int):
     advocate = _me()
-    try:
+    with committing(raises=DomainError):
         advocate_preferences.remove_blackout(current_user, advocate, blackout_id)
-    except NotFound:
-        abort(404)
-    db.session.commit()
     flash(_("Blackout period removed."), "success")
     return redirect(url_for("me.preferences", _anchor="blackouts"))
 
@@ -291,13 +266,11 @@ def pause():
     advocate = _me()
     form = PauseForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             advocate_preferences.pause(current_user, advocate, form.until.data)
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             form.until.errors.extend(error.fields.values() or [error.message])
         else:
-            db.session.commit()
             flash(
                 _(
                     "Paused: no one will ask you before %(date)s.",
@@ -313,18 +286,16 @@ def pause():
 @require("advocate.self")
 def resume():
     advocate = _me()
-    if advocate_preferences.unpause(current_user, advocate):
-        db.session.commit()
+    with committing(raises=DomainError):
+        resumed = advocate_preferences.unpause(current_user, advocate)
+    if resumed:
         flash(_("Welcome back: you can be asked again."), "success")
     return redirect(url_for("me.preferences", _anchor="pause"))
 
 
 def _my_ask(ask_id: int) -> Ask:
     """The advocate's own ask; another's (or none) is 404, never its data."""
-    try:
-        ask = asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    ask = asks.get_ask(current_user, ask_id)
     return ask
 
 
@@ -341,10 +312,9 @@ def _ask_page(ask, accept_form=None, decline_form=None, withdraw_error=None, sta
 @bp.get("/asks/<int:ask_id>")
 @require("advocate.self")
 def ask(ask_id: int):
-    advocate = _me()
+    _me()
     found = _my_ask(ask_id)
-    if asks.expire_overdue_asks(advocate_id=advocate.id):
-        db.session.commit()
+    asks.show_expiry([found])  # shown as of now; the expire-asks job saves it
     return _ask_page(found)
 
 
@@ -356,21 +326,19 @@ def answer(ask_id: int, action: str):
     accept = action == "accept"
     form = AcceptAskForm() if accept else DeclineAskForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             self_service.answer_my_ask(current_user, found, form.to_data(), accept=accept)
             if accept:
                 offer_on_accept(found)  # times offered on the accept form, if any
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             if not error.fields:
                 # Too late, or answered already: say so, and show the ask as it now is.
                 flash(error.message, "error")
-                asks.expire_overdue_asks(advocate_id=advocate.id)
-                db.session.commit()
+                with committing(raises=DomainError):
+                    asks.expire_overdue_asks(advocate_id=advocate.id)
                 return redirect(url_for("me.ask", ask_id=ask_id))
             _form_errors(form, error)
         else:
-            db.session.commit()
             flash(
                 _("Thank you: the team will be in touch to arrange the details.")
                 if accept
@@ -389,15 +357,13 @@ def withdraw(ask_id: int):
     """Back out of an accepted ask, saying why."""
     _me()
     found = _my_ask(ask_id)
-    try:
+    with committing(show=False) as attempt:
         asks.withdraw_acceptance(current_user, found, request.form.get("reason"))
-    except DomainError as error:
-        db.session.rollback()
+    if error := attempt.error:
         if error.fields:
             return _ask_page(found, withdraw_error=error.message, status=422)
         flash(error.message, "error")
         return redirect(url_for("me.ask", ask_id=ask_id))
-    db.session.commit()
     flash(
         _("You're no longer down for this; the team has been told and will find someone else."),
         "success",
@@ -433,15 +399,13 @@ def leave():
     advocate = _me()
     form = LeaveForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             withdrawn = self_service.leave_program(current_user, advocate, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             _form_errors(form, error)
             if not error.fields:
                 return redirect(url_for("me.leave"))
         else:
-            db.session.commit()
             message = _("You have left the program. Thank you for all your help.")
             if withdrawn:
                 message += " " + ngettext(
@@ -463,8 +427,8 @@ def leave():
 @require("advocate.self")
 def download_data():
     advocate = _me()
-    data = privacy.export_data(current_user, advocate)
-    db.session.commit()
+    with committing(raises=DomainError):
+        data = privacy.export_data(current_user, advocate)
     response = current_app.response_class(
         json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json"
     )
@@ -480,13 +444,9 @@ def download_data():
 @require("advocate.self")
 def request_erasure():
     advocate = _me()
-    try:
+    with committing() as attempt:
         privacy.request_erasure(current_user, advocate)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if not attempt.refused:
         flash(
             _(
                 "We have your request. The program team will erase your personal details "

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext
 from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
@@ -301,6 +302,20 @@ def expire_overdue_asks(
         audit.record(None, "ask.expired", ask, {"respond_by": ask.respond_by})
         count += 1
     return count
+
+
+SHOWN_EXPIRED = "shown_expired"  # on a row's state: when `show_expiry` showed it expired
+
+
+def show_expiry(asks, at: dt.datetime | None = None) -> None:
+    """Show the loaded pending asks past their answer date as expired, writing nothing (a page
+    read): the value is set as if read from the database, so no flush saves it. The expire-asks
+    job saves and audits it (`expire_overdue_asks`)."""
+    at = at or now_utc()
+    for ask in asks:
+        if ask.status == "pending" and ask.respond_by <= at:
+            set_committed_value(ask, "status", "expired")
+            sa.inspect(ask).info[SHOWN_EXPIRED] = min(ask.respond_by, at)
 
 
 def get_ask(actor, ask_id: int) -> Ask:

@@ -10,6 +10,7 @@ from portal.asks import queue
 from portal.asks.staff_views import bp, render_queue
 from portal.auth.models import User
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters
@@ -25,7 +26,6 @@ def _back(form) -> dict:
 
 def _refused_page(error: DomainError, field: str):
     """The queue again with the form's errors: nothing was written."""
-    db.session.rollback()
     if error.status in (403, 404):
         abort(error.status)
     return render_queue(request.form, errors=error.fields or {field: error.message}, status=422)
@@ -45,7 +45,7 @@ def _done_words(action: str, count: int) -> str:
 @require("program.manage")
 def bulk():
     action = request.form.get("action", "")
-    try:
+    with committing(show=False) as attempt:
         done = queue.bulk_update(
             current_user,
             request.form.getlist("request_id"),
@@ -53,12 +53,10 @@ def bulk():
             manager_id=request.form.get("manager_id"),
             reason=request.form.get("reason"),
         )
-    except queue.BulkRefused as error:
-        db.session.rollback()
+    if isinstance(error := attempt.error, queue.BulkRefused):
         return render_queue(request.form, refused=error.refused, status=409)
-    except DomainError as error:
+    if error:
         return _refused_page(error, "action")
-    db.session.commit()
     flash(_done_words(action, len(done)), "success")
     return redirect(url_for("queue.index", **_back(request.form)))
 
@@ -66,11 +64,10 @@ def bulk():
 @bp.post("/queue/filters")
 @require("program.manage")
 def save_filter():
-    try:
+    with committing(show=False) as attempt:
         saved = queue.save_filter(current_user, request.form.get("name", ""), request.form)
-    except DomainError as error:
+    if error := attempt.error:
         return _refused_page(error, "name")
-    db.session.commit()
     flash(f"Saved the filter “{saved.name}”: it is one click away above the queue.", "success")
     return redirect(url_for("queue.index", **queue.saved_query(saved)))
 
@@ -94,7 +91,7 @@ def use_filter(filter_id: int):
 def delete_filter(filter_id: int):
     saved = _saved_or_404(filter_id)
     name = saved.name
-    queue.delete_saved_filter(current_user, saved)
-    db.session.commit()
+    with committing(raises=DomainError):
+        queue.delete_saved_filter(current_user, saved)
     flash(f"Deleted the saved filter “{name}”.", "success")
     return redirect(url_for("queue.index", **_back(request.form)))

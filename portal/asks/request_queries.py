@@ -7,6 +7,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from portal.asks.asks import SHOWN_EXPIRED
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.requests import OPEN_REQUEST_STATUSES, _may_manage
 from portal.extensions import db
@@ -134,4 +135,16 @@ def request_timeline(request: ReferenceRequest) -> list[dict]:
         timeline.append(
             {"at": event.at, "text": text, "actor": event.actor, "action": event.action}
         )
-    return timeline
+    return sorted(timeline + _shown_expiry(request), key=lambda entry: entry["at"])
+
+
+def _shown_expiry(request: ReferenceRequest) -> list[dict]:
+    """The expiry a page shows before the expire-asks job saves (and audits) it."""
+    entries = []
+    for row, action in [(request, "request.expired")] + [(a, "ask.expired") for a in request.asks]:
+        at = sa.inspect(row).info.get(SHOWN_EXPIRED)
+        if at is not None:
+            advocate = row.advocate.name if action == "ask.expired" else ""
+            text = TIMELINE_WORDS[action].format(advocate=advocate)
+            entries.append({"at": at, "text": text, "actor": None, "action": action})
+    return entries

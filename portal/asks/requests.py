@@ -8,10 +8,11 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.advocates.models import Advocate
 from portal.asks import lead_time
-from portal.asks.asks import _withdraw, expire_overdue_asks
+from portal.asks.asks import SHOWN_EXPIRED, _withdraw, expire_overdue_asks, show_expiry
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.audit import service as audit
 from portal.auth.permissions import PROGRAM, can
@@ -459,6 +460,17 @@ def expire_overdue_requests(at: dt.datetime | None = None, *, request_id: int | 
         )
         count += 1
     return count
+
+
+def show_request_expiry(request: ReferenceRequest, at: dt.datetime | None = None) -> None:
+    """The request and its asks as `refresh_request` would leave them, on the loaded rows only
+    (`show_expiry`): a page shows the true state and writes nothing."""
+    at = at or now_utc()
+    if request.status in OPEN_REQUEST_STATUSES and request.needed_by < at.date():
+        set_committed_value(request, "status", "expired")
+        sa.inspect(request).info[SHOWN_EXPIRED] = at
+        show_expiry(request.asks, dt.datetime.max.replace(tzinfo=dt.UTC))  # every pending ask
+    show_expiry(request.asks, at)
 
 
 def refresh_request(request: ReferenceRequest, at: dt.datetime | None = None) -> bool:

@@ -15,7 +15,8 @@ from portal.asks import staff_views as program_pages
 from portal.asks import views as requester_pages
 from portal.asks.models import Ask
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
+from portal.boundary import committing
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.notifications.localization import _zone
@@ -154,16 +155,12 @@ def program_book(ask_id: int, slot_id: int):
 
 
 def _my_ask(ask_id: int) -> Ask:
-    try:
-        return asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    return asks.get_ask(current_user, ask_id)
 
 
 def _refused(ask: Ask, error: DomainError):
     """Bad input: the ask page again with the message at the time fields (422). A refusal of
     the state (the ask is no longer accepted): say so on the page as it now is."""
-    db.session.rollback()
     if error.status in (403, 404):
         abort(error.status)
     if not error.fields:
@@ -189,11 +186,10 @@ def _refused(ask: Ask, error: DomainError):
 def offer(ask_id: int):
     """The advocate offers one to three times in their own time zone."""
     ask = _my_ask(ask_id)
-    try:
+    with committing(show=False) as attempt:
         slots.offer_slots(current_user, ask, _times(), zone=slots.advocate_zone(ask))
-    except DomainError as error:
+    if error := attempt.error:
         return _refused(ask, error)
-    db.session.commit()
     flash(
         gettext("Your times went to %(name)s, who picks one.", name=ask.request.requester.name),
         "success",
@@ -206,10 +202,9 @@ def offer(ask_id: int):
 def pick(ask_id: int, slot_id: int):
     """The advocate picks one of the times the requester's side proposed."""
     ask = _my_ask(ask_id)
-    try:
+    with committing(show=False) as attempt:
         slots.pick_slot(current_user, ask, slot_id)
-    except DomainError as error:
+    if error := attempt.error:
         return _refused(ask, error)
-    db.session.commit()
     flash(gettext("Booked: you both get a calendar invitation."), "success")
     return redirect(url_for("me.ask", ask_id=ask.id))

@@ -16,8 +16,9 @@ from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.queue import VIEWS
 from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, require
+from portal.boundary import committing
 from portal.content.views import stories_for
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.templating import viewer_zone
@@ -31,20 +32,20 @@ MATCH_LIMIT = 20
 
 
 def request_or_404(request_id: int) -> ReferenceRequest:
-    try:
-        found = requests.get_request(current_user, request_id)
-    except NotFound:
-        abort(404)
-    if requests.refresh_request(found):
-        db.session.commit()  # expiry on read: the page shows the true state
+    """The request as of now (expiry): a page read (GET) shows it so and writes nothing, the
+    expire-asks job saves it; before a change it is saved first, whatever becomes of the
+    change."""
+    found = requests.get_request(current_user, request_id)
+    if request.method == "GET":
+        requests.show_request_expiry(found)
+    else:
+        with committing(raises=DomainError):
+            requests.refresh_request(found)
     return found
 
 
 def ask_or_404(ask_id: int) -> Ask:
-    try:
-        ask = asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    ask = asks.get_ask(current_user, ask_id)
     if current_user.role == "advocate":
         abort(404)
     return ask
@@ -167,15 +168,13 @@ def request_detail(request_id: int):
 def act_on_request(found: ReferenceRequest, action, success: str, anchor: str, endpoint, render):
     """Run a service call from a request page (both blueprints): commit and go back to the
     page on success, show it again with the errors if not."""
-    try:
+    with committing(show=False) as attempt:
         action()
-    except DomainError as error:
-        db.session.rollback()
+    if error := attempt.error:
         if error.status in (403, 404):
             abort(error.status)
         fields = error.fields or {"action": error.message}
         return render(db.session.get(ReferenceRequest, found.id), fields, 422)
-    db.session.commit()
     flash(success, "success")
     return redirect(url_for(endpoint, request_id=found.id) + anchor)
 
@@ -250,7 +249,7 @@ def place_selected(found: ReferenceRequest, endpoint: str, render):
         if respond_by is None:
             return render(found, {"respond_by": "Use a date like 2026-12-31."}, 422)
     advocates = db.session.scalars(sa.select(Advocate).where(Advocate.id.in_(ids))).all()
-    try:
+    with committing(show=False) as attempt:
         placing.check_offered(current_user, found, ids)  # self-service: offered matches only
         placed, refused = placing.place_asks(
             current_user,
@@ -259,8 +258,9 @@ def place_selected(found: ReferenceRequest, endpoint: str, render):
             respond_by=respond_by,
             personal_note=request.form.get("personal_note"),
         )
-    except DomainError as error:
-        db.session.rollback()
+        if not placed:
+            attempt.discard()
+    if error := attempt.error:
         if error.status in (403, 404):
             abort(error.status)
         return render(
@@ -269,12 +269,10 @@ def place_selected(found: ReferenceRequest, endpoint: str, render):
             422,
         )
     if not placed:
-        db.session.rollback()
         for name, why in refused.items():
             flash(refusal_words(name, why), "error")
         # Post/redirect/get: back to the matches, never left on the POST URL.
         return redirect(url_for(endpoint, request_id=found.id) + "#matches")
-    db.session.commit()
     names = ", ".join(ask.advocate.name for ask in placed)
     flash(f"Asked {names}; they have an e-mail with one-click answers.", "success")
     for name, why in refused.items():

@@ -21,6 +21,7 @@ from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
 from portal.asks.models import ReferenceRequest
 from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.content.views import stories_for
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
@@ -107,13 +108,11 @@ def create():
         account = defaults.prospect_account(link_deal, form.prospect_company.data)
         form.fill_empty_criteria(defaults.account_criteria(account))
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             found = _save(form, None)
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             form.show_errors(error)
         else:
-            db.session.commit()
             draft = found.status == "draft"
             flash(
                 "Draft saved; submit it when it is ready."
@@ -147,15 +146,13 @@ def edit(request_id: int):
     if not form.is_submitted():
         form.fill_from(found)
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             _save(form, found)
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             if error.status in (403, 404):
                 abort(error.status)
             form.show_errors(error)
         else:
-            db.session.commit()
             flash("Request saved.", "success")
             return redirect(url_for("requests.detail", request_id=found.id))
     status = 422 if form.is_submitted() else 200
@@ -207,15 +204,11 @@ def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
 @require("requests.create")
 def submit(request_id: int):
     found = request_or_404(request_id)
-    try:
+    with committing(show=False, raises=NotFound) as attempt:
         requests.submit_request(current_user, found)
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
+    if error := attempt.error:
         flash(f"Complete the request first: {error.message}", "error")
         return redirect(url_for("requests.edit", request_id=found.id))
-    db.session.commit()
     flash("Request filed; the reference team will pick it up.", "success")
     return redirect(url_for("requests.detail", request_id=found.id))
 
@@ -224,11 +217,8 @@ def submit(request_id: int):
 @require("requests.create")
 def copy(request_id: int):
     found = request_or_404(request_id)
-    try:
+    with committing(raises=DomainError):
         draft = requests.copy_request(current_user, found)
-    except NotFound:
-        abort(404)
-    db.session.commit()
     flash("A copy is ready as a draft: check it, then submit.", "success")
     return redirect(url_for("requests.edit", request_id=draft.id))
 

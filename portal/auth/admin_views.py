@@ -11,6 +11,7 @@ from portal.auth import service, sso
 from portal.auth.forms import EditUserForm, InviteUserForm
 from portal.auth.models import User
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
@@ -47,7 +48,7 @@ def index():
 def invite():
     form = InviteUserForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             user = service.create_user(
                 current_user,
                 email=form.email.data,
@@ -55,12 +56,10 @@ def invite():
                 role=form.role.data,
                 team=form.team.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             for name, message in error.fields.items():
                 form[name].errors.append(message)
         else:
-            db.session.commit()
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("users.index"))
     status = 422 if form.errors else 200
@@ -73,7 +72,7 @@ def edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             service.update_user(
                 current_user,
                 user,
@@ -81,12 +80,10 @@ def edit(user_id: int):
                 team=form.team.data or None,
                 active=form.active.data,
             )
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             for name, message in error.fields.items():
                 form[name].errors.append(message)
         else:
-            db.session.commit()
             flash("Saved.", "success")
             return redirect(url_for("users.index"))
     status = 422 if form.errors else 200
@@ -100,7 +97,7 @@ def resend_invitation(user_id: int):
     if not user.awaiting_first_sign_in:
         flash(f"{user.email} already signs in: there is nothing to invite them to.", "info")
         return redirect(url_for("users.index"))
-    service.send_invitation(current_user, user)
-    db.session.commit()
+    with committing(raises=DomainError):
+        service.send_invitation(current_user, user)
     flash(f"A new invitation is on its way to {user.email}.", "success")
     return redirect(url_for("users.index"))

@@ -13,11 +13,11 @@ from wtforms.validators import DataRequired, Length
 
 from portal.auth import service
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.database import now_utc
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import current_page
-from portal.forms import show_service_errors
 from portal.urls import is_safe_next
 
 bp = Blueprint("tokens", __name__, url_prefix="/auth/tokens")
@@ -70,7 +70,7 @@ def index():
     if form.validate_on_submit():
         days = EXPIRIES.get(form.expires.data)
         expires_at = now_utc() + dt.timedelta(days=days) if days else None
-        try:
+        with committing(form=form) as attempt:
             _, plain = service.create_api_token(
                 current_user,
                 current_user,
@@ -78,11 +78,7 @@ def index():
                 scope=form.scope.data,
                 expires_at=expires_at,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             form = NewTokenForm(formdata=None)
     if form.errors:
         status = 422
@@ -98,8 +94,8 @@ def index():
 @bp.post("/<int:token_id>/revoke")
 @require("tokens.own")
 def revoke(token_id: int):
-    token = service.revoke_api_token(current_user, token_id)
-    db.session.commit()
+    with committing(raises=DomainError):
+        token = service.revoke_api_token(current_user, token_id)
     flash(f"The token “{token.name}” is revoked: it no longer works.", "success")
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("tokens.index"))

@@ -33,6 +33,7 @@ from portal.auth.forms import (
 )
 from portal.auth.links import LinkError
 from portal.auth.models import User, hash_token
+from portal.boundary import committing
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db, limiter
 from portal.urls import is_safe_next
@@ -65,8 +66,8 @@ def _audit_lockout(request_limit) -> None:
     if not limiter.limiter.hit(once, "lockout-audited", request_limit.key):
         return
     scope = "address" if "sign-in:" in request_limit.key else "client"
-    service.record_lockout(request.form.get("email", ""), scope)
-    db.session.commit()
+    with committing(raises=DomainError):
+        service.record_lockout(request.form.get("email", ""), scope)
 
 
 # Sign-in ------------------------------------------------------------------------------------
@@ -97,8 +98,8 @@ def sign_in():
             return begin_sign_in(
                 user, "password", remember=form.remember.data, target=request.args.get("next")
             )
-        service.record_failed_sign_in(form.email.data)
-        db.session.commit()  # the failure is audited though nothing else is written
+        with committing(raises=DomainError):  # the failure is audited, nothing else written
+            service.record_failed_sign_in(form.email.data)
         # One message for every failure: it must not tell which part was wrong.
         form.form_errors.append(str(FAILURE))
         return render_template("auth/sign_in.html", form=form), 200
@@ -119,16 +120,16 @@ def begin_sign_in(user: User, method: str, *, remember: bool = False, target: st
     }
     if must_enrol:
         pending["secret"] = mfa.new_secret()
-    session[PENDING] = pending
-    db.session.commit()  # what the first step spent (an e-mailed link) stays spent
+    with committing(raises=DomainError):  # what the first step spent (a link) stays spent
+        session[PENDING] = pending
     return redirect(url_for("auth.enrol_to_sign_in" if must_enrol else "auth.second_step"))
 
 
 def finish_sign_in(user: User, method: str, *, remember: bool = False, target: str | None = None):
     session.pop(PENDING, None)
-    sessions.start_session(user, method, remember=remember)
-    service.record_sign_in(user, method)
-    db.session.commit()
+    with committing(raises=DomainError):
+        sessions.start_session(user, method, remember=remember)
+        service.record_sign_in(user, method)
     return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
 
 
@@ -166,15 +167,17 @@ def second_step():
         return _restart()
     form = SecondStepForm()
     if form.validate_on_submit():
-        used = mfa.verify_second_factor(user, form.code.data)
+        with committing(raises=DomainError) as attempt:
+            used = mfa.verify_second_factor(user, form.code.data)
+            if used is None:
+                attempt.discard()  # nothing the failed check changed is kept
         if used is not None:
             if used == "recovery_code":
                 left = mfa.recovery_codes_left(user)
                 flash(_("You used a recovery code: %(left)s left.", left=left), "warning")
             return finish_sign_in(user, "mfa", remember=pending["remember"], target=pending["next"])
-        db.session.rollback()
-        service.record_failed_sign_in(user.email, reason="code")
-        db.session.commit()
+        with committing(raises=DomainError):
+            service.record_failed_sign_in(user.email, reason="code")
         form.code.errors.append(_("That code doesn't match. Try the newest code from your app."))
         return render_template("auth/second_step.html", form=form), 200
     return render_template("auth/second_step.html", form=form)
@@ -190,16 +193,14 @@ def enrol_to_sign_in():
         return _restart()
     form = EnableMfaForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             codes = mfa.enable_mfa(user, pending["secret"], form.code.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.code.errors.append(error.message)
-        else:
             session.pop(PENDING, None)
             sessions.start_session(user, "mfa", remember=pending["remember"])
             service.record_sign_in(user, "mfa")
-            db.session.commit()
+        if error := attempt.error:
+            form.code.errors.append(error.message)
+        else:
             target = pending["next"] if is_safe_next(pending["next"]) else None
             return render_template("auth/recovery_codes.html", codes=codes, target=target)
     return _setup_page(user, pending["secret"], form, required=True)
@@ -224,8 +225,8 @@ def _setup_page(user: User, secret: str, form, *, required: bool = False):
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    sessions.end_session(current_user)
-    db.session.commit()
+    with committing(raises=DomainError):
+        sessions.end_session(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"))
@@ -244,13 +245,11 @@ def session_list():
 @bp.post("/sessions/<int:session_id>/revoke")
 @login_required
 def revoke_session(session_id: int):
-    try:
+    with committing(show=False, catches=NotFound) as attempt:
         row = sessions.revoke_session(current_user, session_id)
-    except NotFound:
-        db.session.rollback()
+    if attempt.refused:
         flash(_("That session is already gone."), "info")
         return redirect(url_for("auth.session_list"))
-    db.session.commit()
     if row.key_hash == hash_token(current_user.session_key or ""):
         logout_user()
         flash(_("You are signed out."), "info")
@@ -262,8 +261,8 @@ def revoke_session(session_id: int):
 @bp.post("/sessions/revoke-all")
 @login_required
 def sign_out_everywhere():
-    sessions.sign_out_everywhere(current_user)
-    db.session.commit()
+    with committing(raises=DomainError):
+        sessions.sign_out_everywhere(current_user)
     logout_user()
     flash(_("You are signed out everywhere, on this device too."), "info")
     return redirect(url_for("auth.sign_in"))
@@ -289,13 +288,11 @@ def mfa_settings():
     session[SETUP] = secret
     form = EnableMfaForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             codes = mfa.enable_mfa(user, secret, form.code.data)
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             form.code.errors.append(error.message)
         else:
-            db.session.commit()
             session.pop(SETUP, None)
             return render_template("auth/recovery_codes.html", codes=codes, target=None)
     return _setup_page(user, secret, form)
@@ -306,17 +303,15 @@ def mfa_settings():
 def disable_mfa():
     form = ConfirmPresenceForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             mfa.disable_mfa(
                 current_user._get_current_object(),
                 password=form.password.data,
                 code=form.code.data,
             )
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             flash(error.message, "danger")
         else:
-            db.session.commit()
             flash(_("Two-step sign-in is off."), "success")
     return redirect(url_for("auth.mfa_settings"))
 
@@ -326,17 +321,15 @@ def disable_mfa():
 def renew_recovery_codes():
     form = ConfirmPresenceForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             codes = mfa.regenerate_recovery_codes(
                 current_user._get_current_object(),
                 password=form.password.data,
                 code=form.code.data,
             )
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             flash(error.message, "danger")
         else:
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, target=None)
     return redirect(url_for("auth.mfa_settings"))
 
@@ -351,17 +344,15 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         before = sessions.current_session(user)
-        try:
+        method = before.method if before is not None else "password"
+        with committing(show=False, catches=ValidationFailed) as attempt:
             service.change_password(user, form.current_password.data, form.new_password.data)
-        except ValidationFailed as error:
-            db.session.rollback()
+            # Every session ended with the old password; this browser goes on with a new one.
+            sessions.start_session(user, method, remember=bool(before and before.remember))
+        if error := attempt.error:
             for name, message in error.fields.items():
                 form[name].errors.append(message)
         else:
-            # Every session ended with the old password; this browser goes on with a new one.
-            method = before.method if before is not None else "password"
-            sessions.start_session(user, method, remember=bool(before and before.remember))
-            db.session.commit()
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("dashboard.home"))
     return render_template("auth/change_password.html", form=form)
@@ -386,8 +377,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         started = time.monotonic()
-        service.request_password_reset(form.email.data)
-        db.session.commit()
+        with committing(raises=DomainError):
+            service.request_password_reset(form.email.data)
         # Known and unknown addresses answer after the same time: the work a known one causes
         # (a link, an e-mail, an audit event) must not show in how long the answer takes.
         time.sleep(max(0.0, current_app.config["RESET_MIN_SECONDS"] - (time.monotonic() - started)))
@@ -421,25 +412,21 @@ def accept_invitation(token: str):
 
 def _set_password_with_link(token, *, check, apply, heading, done):
     try:
-        user = check(token)
+        user = check(token)  # reads only
     except LinkError as error:
-        db.session.rollback()
         return render_template("auth/link_problem.html", error=error), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        signed_in = current_user.is_authenticated
+        with committing(show=False, catches=(LinkError, ValidationFailed)) as attempt:
             apply(token, form.password.data)
-        except LinkError as error:
-            db.session.rollback()
-            return render_template("auth/link_problem.html", error=error), 400
-        except ValidationFailed as error:
-            db.session.rollback()
-            form.password.errors.append(error.message)
-        else:
-            signed_in = current_user.is_authenticated
             if signed_in:
                 sessions.end_session(current_user)
-            db.session.commit()
+        if isinstance(error := attempt.error, LinkError):
+            return render_template("auth/link_problem.html", error=error), 400
+        if error:
+            form.password.errors.append(error.message)
+        else:
             if signed_in:
                 logout_user()
             flash(done, "success")

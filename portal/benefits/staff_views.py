@@ -3,7 +3,7 @@ waitlists, and any advocate's points ledger with adjustments."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import csvio
@@ -27,10 +27,10 @@ from portal.benefits.claims import (
 )
 from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
 from portal.benefits.ledger import adjust_points, balance, ledger_advocate, ledger_query
-from portal.errors import DomainError, NotFound
+from portal.boundary import committing
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import show_service_errors
 from portal.reports.exchange import give_and_get
 from portal.vocab import BENEFIT_STATUSES, CLAIM_STATUSES, label
 
@@ -40,17 +40,11 @@ bp = Blueprint("benefits_admin", __name__, url_prefix="/program/benefits")
 
 
 def _benefit(benefit_id: int):
-    try:
-        return get_benefit(current_user, benefit_id)
-    except NotFound:
-        abort(404)
+    return get_benefit(current_user, benefit_id)
 
 
 def _claim(claim_id: int):
-    try:
-        return get_claim(current_user, claim_id)
-    except NotFound:
-        abort(404)
+    return get_claim(current_user, claim_id)
 
 
 @bp.get("/")
@@ -82,13 +76,9 @@ def _form_page(form, benefit=None, status=200):
 def new():
     form = BenefitForm()
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             benefit = create_benefit(current_user, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(f"{benefit.title} is in the catalog and open for claims.", "success")
             return redirect(url_for("benefits_admin.detail", benefit_id=benefit.id))
     return _form_page(form, status=422 if form.is_submitted() else 200)
@@ -107,13 +97,9 @@ def edit(benefit_id: int):
     else:
         form = BenefitForm()
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             update_benefit(current_user, benefit, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash("Saved.", "success")
             return redirect(url_for("benefits_admin.detail", benefit_id=benefit_id))
     return _form_page(form, benefit, status=422 if form.is_submitted() else 200)
@@ -141,13 +127,9 @@ def detail(benefit_id: int):
 @require("program.manage")
 def set_status(benefit_id: int):
     benefit = _benefit(benefit_id)
-    try:
+    with committing() as attempt:
         set_benefit_status(current_user, benefit, request.form.get("status", ""))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if not attempt.refused:
         flash(f"{benefit.title} is {benefit.status}.", "success")
     return redirect(url_for("benefits_admin.detail", benefit_id=benefit_id))
 
@@ -182,8 +164,8 @@ def approve_many():
     if not ids:
         flash("Tick the claims to approve first.", "error")
         return redirect(url_for("benefits_admin.claims"))
-    approved, refused = approve_claims(current_user, ids)
-    db.session.commit()
+    with committing(raises=DomainError):
+        approved, refused = approve_claims(current_user, ids)
     if approved:
         flash(f"Approved {len(approved)} claim{'s' if len(approved) != 1 else ''}.", "success")
     for claim_id, why in refused.items():
@@ -206,13 +188,9 @@ def decide(claim_id: int, action: str):
     form = DecisionForm()
     decide_claim, done = ACTIONS[action]
     if form.validate_on_submit():
-        try:
+        with committing() as attempt:
             decide_claim(current_user, claim, form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(done, "success")
     else:
         flash("The form expired; please send it again.", "error")
@@ -241,19 +219,12 @@ def _ledger_page(advocate, form, status=200):
 @bp.route("/ledger/<int:advocate_id>", methods=["GET", "POST"])
 @require("program.manage")
 def ledger(advocate_id: int):
-    try:
-        advocate = ledger_advocate(current_user, advocate_id)
-    except NotFound:
-        abort(404)
+    advocate = ledger_advocate(current_user, advocate_id)
     form = AdjustForm()
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             adjust_points(current_user, advocate, form.delta.data, form.memo.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash("Adjustment recorded.", "success")
             return redirect(url_for("benefits_admin.ledger", advocate_id=advocate_id))
     return _ledger_page(advocate, form, 422 if form.is_submitted() else 200)
@@ -273,8 +244,8 @@ def give_get():
 @require("program.manage")
 def give_get_csv():
     report = give_and_get(current_user)
-    csvio.record_export(current_user, "give_and_get", rows=len(report.rows))
-    db.session.commit()  # audited before a byte leaves
+    with committing(raises=DomainError):  # audited before a byte leaves
+        csvio.record_export(current_user, "give_and_get", rows=len(report.rows))
     columns = [
         "Advocate",
         "Account",

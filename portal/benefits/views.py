@@ -20,7 +20,8 @@ from portal.benefits.claims import (
 from portal.benefits.forms import ClaimForm
 from portal.benefits.ledger import balance, ledger_query
 from portal.benefits.models import Claim
-from portal.errors import DomainError, NotFound
+from portal.boundary import committing
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.filters import current_page
 from portal.forms import show_service_errors
@@ -57,10 +58,7 @@ def _benefit_page(advocate, benefit, form=None, status=200):
 
 def _visible_benefit(advocate, benefit_id: int):
     """An open benefit, or one the advocate claimed; anything else is 404."""
-    try:
-        return benefit_for_advocate(advocate, benefit_id)
-    except NotFound:
-        abort(404)
+    return benefit_for_advocate(advocate, benefit_id)
 
 
 @bp.get("/<int:benefit_id>")
@@ -77,17 +75,15 @@ def claim(benefit_id: int):
     found = _visible_benefit(advocate, benefit_id)
     form = ClaimForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             made = claim_benefit(current_user, found, advocate, form.to_data(found.kind))
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             asked = {name for name, *_ in detail_fields(found.kind)}
             if not set(error.fields) & asked:
                 flash(error.message, "error")
                 return redirect(url_for("benefits.benefit", benefit_id=benefit_id))
             show_service_errors(form, error)
         else:
-            db.session.commit()
             words = {
                 "approved": _("It's yours: your place is confirmed."),
                 "requested": _("Claimed: the program team will confirm it soon."),
@@ -125,16 +121,10 @@ def claims():
 @require("advocate.self")
 def cancel(claim_id: int):
     _me()
-    try:
+    with committing(raises=NotFound) as attempt:
         found = get_claim(current_user, claim_id)
         cancel_claim(current_user, found)
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if not attempt.refused:
         flash(_("Cancelled. Any points it held are back in your balance."), "success")
     return redirect(url_for("benefits.claims"))
 

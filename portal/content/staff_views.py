@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.auth.permissions import require
+from portal.boundary import REFUSED, commit_or_show
 from portal.content.approval import expiring_query, lapsed_count, today
 from portal.content.assets import create_asset, retire_asset, update_asset
 from portal.content.files import open_file, read_upload
@@ -16,7 +17,6 @@ from portal.content.uses import unused_query
 from portal.content.views import attachment, render_search
 from portal.extensions import db
 from portal.filters import current_page
-from portal.forms import REFUSED, commit_or_show
 from portal.http_security import accepts_uploads
 
 bp = Blueprint("content_admin", __name__, url_prefix="/program/content")

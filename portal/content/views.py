@@ -7,7 +7,6 @@ import contextlib
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -19,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.content import storage
 from portal.content.assets import get_asset
 from portal.content.files import FileUnavailable, open_file
@@ -32,7 +32,7 @@ from portal.content.suggestions import (
     suggestions,
 )
 from portal.content.uses import UseStats, log_use, own_opportunities, request_for, use_stats
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.filters import current_page
 from portal.forms import show_service_errors
@@ -42,10 +42,7 @@ bp = Blueprint("content", __name__, url_prefix="/content")
 
 
 def _asset(asset_id: int):
-    try:
-        return get_asset(current_user, asset_id)
-    except NotFound:
-        abort(404)
+    return get_asset(current_user, asset_id)
 
 
 def render_search(template: str, managers: bool, per_page: int, extra=dict):
@@ -115,23 +112,21 @@ def use(asset_id: int):
     if not form.validate_on_submit():
         return _use_form(asset, form, status=422)
     action = request.form.get("action", "")
-    try:
+    opened: list[storage.StoredFile] = []
+    with _closed_on_error(opened), committing(show=False) as attempt:
         logged = log_use(current_user, asset.id, form.to_data(action))
         # Opened before the use commits: a download that can't happen is not a use.
         stored = open_file(asset) if logged.action == "download" else None
-    except FileUnavailable as error:
-        db.session.rollback()
+        opened.extend([stored] if stored is not None else [])
+    if isinstance(error := attempt.error, FileUnavailable):
         flash(error.message, "error")
         return redirect(url_for("content.detail", asset_id=asset.id))
-    except DomainError as error:
-        db.session.rollback()
+    if error:
         if error.status != 422:
             flash(error.message, "error")
             return redirect(url_for("content.index"))
         show_service_errors(form, error, fallback="request_id")
         return _use_form(_asset(asset_id), form, status=422)
-    with _closed_on_error(stored):
-        db.session.commit()
     if logged.action == "open_link":
         return redirect(asset.url)
     if logged.action == "copy_link":
@@ -141,12 +136,13 @@ def use(asset_id: int):
 
 
 @contextlib.contextmanager
-def _closed_on_error(stored: storage.StoredFile | None):
-    """Close an opened file if what follows fails (it would otherwise hold a connection)."""
+def _closed_on_error(opened: list[storage.StoredFile]):
+    """Close the files opened in the block if it fails, the commit at its end included (an
+    open file would otherwise hold a connection)."""
     try:
         yield
     except BaseException:
-        if stored is not None:
+        for stored in opened:
             stored.stream.close()
         raise
 
@@ -188,10 +184,7 @@ def stories_for(found):
 @bp.get("/for-request/<int:request_id>")
 @require("content.browse")
 def for_request(request_id: int):
-    try:
-        found = request_for(current_user, request_id)
-    except NotFound:
-        abort(404)
+    found = request_for(current_user, request_id)
     suggested = suggestions(found, limit=SUGGESTIONS_PAGE)
     return render_template(
         "content/for_request.html",

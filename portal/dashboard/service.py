@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from portal import i18n
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
+from portal.asks.asks import show_expiry
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.overuse import (
     LIVE_ASK_STATUSES,
@@ -134,13 +135,18 @@ def points_balance(advocate: Advocate) -> int:
 def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
     """The advocate's home: asks waiting, what is coming up, usage, points, benefits.
 
-    The caller marks pending asks past their answer date expired first, and commits that
-    before calling (a commit after would make the page read every row again)."""
+    A pending ask past its answer date shows as expired (missed), as the expire-asks job will
+    save it; nothing is written."""
     at = at or now_utc()
     with_request = sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester)
     waiting = db.session.scalars(
         sa.select(Ask)
-        .where(Ask.advocate_id == advocate.id, Ask.status == "pending", Ask.not_held(at))
+        .where(
+            Ask.advocate_id == advocate.id,
+            Ask.status == "pending",
+            Ask.respond_by > at,
+            Ask.not_held(at),
+        )
         .options(with_request)
         .order_by(Ask.respond_by, Ask.id)
     ).all()
@@ -158,12 +164,13 @@ def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
         sa.select(Ask)
         .where(
             Ask.advocate_id == advocate.id,
-            Ask.status == "expired",
+            sa.or_(Ask.status == "expired", sa.and_(Ask.status == "pending", Ask.respond_by <= at)),
             Ask.respond_by >= at - dt.timedelta(days=30),
         )
         .options(with_request)
         .order_by(Ask.respond_by.desc())
     ).all()
+    show_expiry(missed, at)
     today = at.astimezone(zone_of(advocate)).date()
     benefits = db.session.scalars(
         sa.select(Benefit)

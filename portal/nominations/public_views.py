@@ -11,9 +11,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from portal.auth.links import LinkError
 from portal.auth.service import normalize_email
-from portal.errors import DomainError
-from portal.extensions import db, limiter
-from portal.forms import show_service_errors
+from portal.boundary import committing
+from portal.extensions import limiter
 from portal.nominations import public
 from portal.nominations.forms import ConfirmForm, SelfNominationForm
 
@@ -47,13 +46,9 @@ def form():
     if form.validate_on_submit():
         if form.website.data:  # the honeypot: a bot; it gets the same answer, nothing is kept
             return redirect(url_for("nominate.sent"), 303)
-        try:
+        with committing(form=form) as attempt:
             public.submit_self_nomination(form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             return redirect(url_for("nominate.sent"), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("nominations/public_form.html", form=form), status
@@ -71,18 +66,15 @@ def confirm(token: str):
     """Show the confirm button (GET); confirm and spend the link (POST)."""
     _enabled_or_404()
     try:
-        row = public.check_confirm_link(token)
+        row = public.check_confirm_link(token)  # reads only
     except LinkError as error:
-        db.session.rollback()
         return render_template("nominations/public_link_problem.html", error=error), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False, catches=LinkError) as attempt:
             public.confirm_self_nomination(token)
-        except LinkError as error:
-            db.session.rollback()
+        if error := attempt.error:
             return render_template("nominations/public_link_problem.html", error=error), 400
-        db.session.commit()
         # Matched, waiting or known already: the same thanks (no lookup shown to anyone).
         return render_template("nominations/public_confirmed.html")
     return render_template("nominations/public_confirm.html", form=form, row=row)

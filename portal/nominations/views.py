@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from portal.auth.permissions import can, require
+from portal.boundary import REFUSED, commit_or_show
 from portal.database import now_utc
-from portal.errors import NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
-from portal.forms import REFUSED, commit_or_show, form_status
+from portal.forms import form_status
 from portal.nominations import public, service
 from portal.nominations.forms import (
     AttachForm,
@@ -97,10 +97,7 @@ def mine():
 @require("accounts.edit")
 def object_to(advocate_id: int):
     """The account's CSM objects to another team's nomination of one of their contacts."""
-    try:
-        advocate = service.get_objectable(current_user, advocate_id)
-    except NotFound:
-        abort(404)
+    advocate = service.get_objectable(current_user, advocate_id)
     form = ObjectionForm()
     if form.validate_on_submit():
         done = commit_or_show(
@@ -125,10 +122,7 @@ def object_to(advocate_id: int):
 
 
 def _objection_or_404(objection_id: int):
-    try:
-        return service.get_objection(current_user, objection_id)
-    except NotFound:
-        abort(404)
+    return service.get_objection(current_user, objection_id)
 
 
 @bp.get("/objections/<int:objection_id>")
@@ -211,10 +205,7 @@ def self_nominations():
 
 
 def _row_or_404(row_id: int):
-    try:
-        return public.get_to_review(current_user, row_id)
-    except NotFound:
-        abort(404)
+    return public.get_to_review(current_user, row_id)
 
 
 @bp.post("/self/<int:row_id>/attach")

@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.errors import ValidationFailed
+from portal.boundary import REFUSED, commit_or_show, committing
+from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import REFUSED, commit_or_show, show_service_errors
 from portal.notifications import chat, outbox
 from portal.notifications.forms import ChatSettingsForm
 from portal.notifications.sender import backoff
@@ -41,8 +41,8 @@ def index():
 @bp.get("/outbox/<int:message_id>")
 @require("program.manage")
 def detail(message_id: int):
-    message, text = outbox.view_message(current_user, message_id)
-    db.session.commit()  # the audit of this look
+    with committing(raises=DomainError):  # the audit of this look
+        message, text = outbox.view_message(current_user, message_id)
     next_delay = backoff(message.attempts + 1) if message.status == "queued" else None
     return render_template(
         "notifications/admin/message.html", message=message, text=text, next_delay=next_delay
@@ -61,8 +61,8 @@ def retry(message_id: int):
 @bp.post("/outbox/retry-failed")
 @require("program.manage")
 def retry_failed():
-    count = outbox.retry_all_failed(current_user)
-    db.session.commit()
+    with committing(raises=DomainError):
+        count = outbox.retry_all_failed(current_user)
     flash(
         f"Queued {count} failed message{'' if count == 1 else 's'} again."
         if count
@@ -77,16 +77,12 @@ def retry_failed():
 def chat_settings():
     form = ChatSettingsForm(data=chat.chat_settings())
     if form.validate_on_submit():
-        try:
+        with committing(form=form, catches=ValidationFailed) as attempt:
             changed = chat.update_chat_settings(
                 current_user,
                 {"url": form.url.data, "flavour": form.flavour.data, "events": form.events.data},
             )
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash("Saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("outbox.chat_settings"))
     status = 422 if form.errors else 200

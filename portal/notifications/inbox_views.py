@@ -7,7 +7,8 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from portal.auth.permissions import require
-from portal.extensions import db
+from portal.boundary import committing
+from portal.errors import DomainError
 from portal.notifications import inbox
 
 bp = Blueprint("inbox", __name__, url_prefix="/admin/demo-inbox")
@@ -47,8 +48,8 @@ def index():
 @bp.get("/<name>")
 @require("users.manage")
 def message(name: str):
-    opened = inbox.view_message(current_user, name)
-    db.session.commit()  # the audit of this look
+    with committing(raises=DomainError):  # the audit of this look
+        opened = inbox.view_message(current_user, name)
     frame = None
     if opened.html is not None:
         frame = f'<meta http-equiv="Content-Security-Policy" content="{FRAME_CSP}">{opened.html}'
@@ -62,8 +63,8 @@ def message(name: str):
 @bp.get("/<name>/attachments/<int:index>")
 @require("users.manage")
 def attachment(name: str, index: int):
-    filename, payload = inbox.calendar_attachment(current_user, name, index)
-    db.session.commit()  # the audit of this download
+    with committing(raises=DomainError):  # the audit of this download
+        filename, payload = inbox.calendar_attachment(current_user, name, index)
     response = make_response(payload)
     response.mimetype = "text/calendar"
     safe = secure_filename(filename) or "invitation.ics"

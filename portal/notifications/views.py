@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from portal.errors import ValidationFailed
+from portal.boundary import committing
+from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.filters import current_page
 from portal.notifications import calendar, inapp
@@ -49,8 +50,8 @@ def index():
 def read(notification_id: int):
     """Mark one read; with `open`, go on to what it is about."""
     note = inapp.get_notification(current_user, notification_id)
-    inapp.mark_read(current_user, note)
-    db.session.commit()
+    with committing(raises=DomainError):
+        inapp.mark_read(current_user, note)
     if request.form.get("open") and is_safe_next(note.link):
         return redirect(note.link)
     return redirect(url_for("notifications.index", **request.args))
@@ -59,8 +60,8 @@ def read(notification_id: int):
 @bp.post("/read-all")
 @login_required
 def read_all():
-    count = inapp.mark_all_read(current_user)
-    db.session.commit()
+    with committing(raises=DomainError):
+        count = inapp.mark_all_read(current_user)
     flash(
         ngettext("Marked %(num)d notification read.", "Marked %(num)d notifications read.", count),
         "success",
@@ -75,18 +76,16 @@ def settings():
     errors = {}
     if request.method == "POST":
         choices = {name: request.form.get(name, "") for name in current}
-        try:
+        with committing(show=False, catches=ValidationFailed) as attempt:
             changed = notification_settings.save_settings(current_user, choices)
             if current_user.role != "advocate":
                 changed = notification_settings.set_timezone(
                     current_user, request.form.get("timezone", "")
                 ) or bool(changed)
-        except ValidationFailed as error:
-            db.session.rollback()
+        if error := attempt.error:
             errors = error.fields
             current = {**current, **choices}
         else:
-            db.session.commit()
             flash(
                 _("Your notification settings are saved.") if changed else _("Nothing changed."),
                 "success",
@@ -117,8 +116,8 @@ def calendar_page():
 @login_required
 def regenerate_feed():
     had = calendar.feed_token(current_user) is not None
-    calendar.regenerate_feed(current_user)
-    db.session.commit()
+    with committing(raises=DomainError):
+        calendar.regenerate_feed(current_user)
     flash(
         _("A new feed address is ready; the old one no longer works.")
         if had
@@ -131,8 +130,9 @@ def regenerate_feed():
 @bp.post("/calendar/revoke")
 @login_required
 def revoke_feed():
-    if calendar.revoke_feed(current_user):
-        db.session.commit()
+    with committing(raises=DomainError):
+        revoked = calendar.revoke_feed(current_user)
+    if revoked:
         flash(_("Your calendar feed is switched off."), "success")
     return redirect(url_for("notifications.calendar_page"))
 

@@ -6,10 +6,9 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.csvio import MAX_BYTES
 from portal.errors import DomainError
-from portal.extensions import db
-from portal.forms import show_service_errors
 from portal.http_security import accepts_uploads
 from portal.opportunities import csv_import
 from portal.opportunities.import_forms import ConfirmOpportunityImportForm, OpportunityImportForm
@@ -46,15 +45,13 @@ def import_csv():
     if form.preset.data not in CHOICES:
         form.preset.errors.append("Choose how the file's columns are named.")
         return _page(form, status=422)
-    try:
+    with committing(form=form, fallback="file") as attempt:
         report = csv_import.run_import(current_user, data, preset=form.preset.data, dry_run=True)
-    except DomainError as error:
-        db.session.rollback()
-        show_service_errors(form, error, fallback="file")
+        attempt.discard()  # the dry run writes nothing; the checked file is kept (below)
+    if attempt.refused:
         return _page(form, status=422)
-    db.session.rollback()  # the dry run wrote nothing; the checked file is kept
-    upload = csv_import.stage_preview(current_user, report.preset, data)
-    db.session.commit()
+    with committing(raises=DomainError):
+        upload = csv_import.stage_preview(current_user, report.preset, data)
     return _page(form, report, ConfirmOpportunityImportForm(upload=upload))
 
 
@@ -63,22 +60,23 @@ def import_csv():
 def confirm_import():
     """Step two: write the file that was checked, with the preset it was read with."""
     form = ConfirmOpportunityImportForm()
-    staged = (
-        csv_import.take_staged(current_user, form.upload.data)
-        if form.validate_on_submit()
-        else None
-    )
+    # Taking the checked file commits with the import, or not at all: a refused import keeps
+    # it, to confirm again.
+    with committing() as attempt:
+        staged = (
+            csv_import.take_staged(current_user, form.upload.data)
+            if form.validate_on_submit()
+            else None
+        )
+        if staged is None:
+            attempt.discard()
+        else:
+            preset, data = staged
+            report = csv_import.run_import(current_user, data, preset=preset)
     if staged is None:
-        db.session.rollback()
         flash("That check is gone; please upload the file again.", "error")
         return redirect(url_for("opportunities.import_csv"))
-    preset, data = staged
-    try:
-        report = csv_import.run_import(current_user, data, preset=preset)
-    except DomainError as error:
-        db.session.rollback()  # the checked file stays, to confirm again
-        flash(error.message, "error")
+    if attempt.refused:
         return redirect(url_for("opportunities.import_csv"))
-    db.session.commit()
     flash(f"Imported opportunities ({report.preset_label}): {report.summary()}", "success")
     return redirect(url_for("opportunities.import_csv"))

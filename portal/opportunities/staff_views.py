@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.asks import request_queries
@@ -14,10 +14,9 @@ from portal.asks.forms import amount_text
 from portal.asks.models import ReferenceRequest
 from portal.audit.models import AuditEvent
 from portal.auth.permissions import can, require
-from portal.errors import DomainError, NotFound
+from portal.boundary import committing
 from portal.extensions import db
 from portal.filters import ListFilters
-from portal.forms import show_service_errors
 from portal.opportunities import service
 from portal.opportunities.forms import NewOpportunityForm, OpportunityForm
 from portal.opportunities.models import Opportunity
@@ -44,10 +43,7 @@ CAME = {
 
 
 def _deal_or_404(crm_id: str) -> Opportunity:
-    try:
-        return service.get(current_user, crm_id)
-    except NotFound:
-        abort(404)
+    return service.get(current_user, crm_id)
 
 
 @bp.get("/")
@@ -88,13 +84,9 @@ def create():
     form = NewOpportunityForm()
     if form.validate_on_submit():
         crm_id = (form.crm_id.data or "").strip()
-        try:
+        with committing(form=form) as attempt:
             deal, _ = service.upsert(current_user, crm_id, form.to_data(), source="form")
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(f"Opportunity {deal.name} added.", "success")
             return redirect(url_for("opportunities.detail", crm_id=deal.crm_id))
     # Reaching here after a POST means the input was refused.
@@ -141,13 +133,9 @@ def edit(crm_id: str):
     if not form.is_submitted():
         form.amount.data = amount_text(deal.amount)
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as attempt:
             _, action = service.upsert(current_user, deal.crm_id, form.to_data(), source="form")
-        except DomainError as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash("Opportunity saved." if action == "updated" else "Nothing changed.", "success")
             return redirect(url_for("opportunities.detail", crm_id=deal.crm_id))
     # Reaching here after a POST means the input was refused.

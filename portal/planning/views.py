@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 
 from portal import csvio
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
-from portal.extensions import db
+from portal.boundary import REFUSED, commit_or_show, committing
+from portal.errors import DomainError
 from portal.filters import ListFilters
-from portal.forms import REFUSED, commit_or_show, form_status
+from portal.forms import form_status
 from portal.planning import access, gap, months, needs
 from portal.planning import initiatives as initiative_rules
 from portal.planning.forms import InitiativeForm, NeedForm
@@ -80,8 +80,8 @@ def export():
     plan = gap.plan_gap(current_user, filters, start, end)
     rows = gap.export_rows(plan)
     shown = {**filters, "from": months.month_key(start), "to": months.month_key(end)}
-    csvio.record_export(current_user, "planning", rows=len(rows), filters=shown)
-    db.session.commit()
+    with committing(raises=DomainError):
+        csvio.record_export(current_user, "planning", rows=len(rows), filters=shown)
     name = f"plan-{months.month_key(start)}-to-{months.month_key(end)}.csv"
     return csvio.download(csvio.lines(gap.EXPORT_COLUMNS, rows), name)
 
@@ -124,10 +124,7 @@ def _month_args(day: dt.date) -> dict:
 
 
 def _editable_need(need_id: int):
-    try:
-        need = needs.get_need(current_user, need_id)
-    except NotFound:
-        abort(404)
+    need = needs.get_need(current_user, need_id)
     if not access.may_edit(current_user, need):
         abort(403)
     return need
@@ -184,10 +181,7 @@ def initiatives():
 
 
 def _initiative(initiative_id: int):
-    try:
-        return initiative_rules.get_initiative(current_user, initiative_id)
-    except NotFound:
-        abort(404)
+    return initiative_rules.get_initiative(current_user, initiative_id)
 
 
 @bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])

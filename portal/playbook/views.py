@@ -7,9 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.errors import NotFound, ValidationFailed
-from portal.extensions import db
-from portal.forms import show_service_errors
+from portal.boundary import committing
+from portal.errors import ValidationFailed
 from portal.playbook import service
 from portal.playbook.forms import PlaybookEntryForm
 from portal.vocab import ACTIVITY_TYPES, STAGE_GROUPS
@@ -74,15 +73,9 @@ def save(activity_type: str):
     form = PlaybookEntryForm(prefix=activity_type)
     forms[activity_type] = form
     if form.validate_on_submit():
-        try:
+        with committing(form=form, catches=ValidationFailed) as attempt:
             found, changed = service.update_entry(current_user, activity_type, form.to_data())
-        except NotFound:
-            abort(404)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_service_errors(form, error)
-        else:
-            db.session.commit()
+        if not attempt.refused:
             flash(
                 f"Saved the playbook for {found.label.lower()}."
                 if changed

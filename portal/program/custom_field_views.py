@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
-from portal.extensions import db
-from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.boundary import REFUSED, commit_or_show, committing
+from portal.forms import show_service_errors
 from portal.program import custom_fields, taxonomy
 from portal.program.custom_field_forms import TYPE_LABELS, CustomFieldForm
 from portal.program.models import CustomField
@@ -17,10 +16,7 @@ bp = Blueprint("custom_fields", __name__, url_prefix="/admin/settings/custom-fie
 
 
 def _field_or_404(field_id: int) -> CustomField:
-    try:
-        return custom_fields.get_field(current_user, field_id)
-    except NotFound:
-        abort(404)
+    return custom_fields.get_field(current_user, field_id)
 
 
 def _kind_labels() -> dict[str, str]:
@@ -47,13 +43,11 @@ def index():
 def create():
     form = CustomFieldForm(kinds=taxonomy.kinds(active_only=True))
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             field = custom_fields.add_field(current_user, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             show_service_errors(form, error, fallback="label")
         else:
-            db.session.commit()
             flash(f"Field {field.label} added to {field.entity}s.", "success")
             return redirect(url_for("custom_fields.index"))
     status = 422 if form.is_submitted() else 200
@@ -66,13 +60,11 @@ def edit(field_id: int):
     field = _field_or_404(field_id)
     form = CustomFieldForm(obj=field, field=field)
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             changed = custom_fields.update_field(current_user, field, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             show_service_errors(form, error, fallback="label")
         else:
-            db.session.commit()
             flash("Field saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("custom_fields.index"))
     status = 422 if form.is_submitted() else 200

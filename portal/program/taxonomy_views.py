@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.auth.permissions import require
+from portal.boundary import REFUSED, commit_or_show
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import REFUSED, commit_or_show
 from portal.program import taxonomy, taxonomy_merge
 from portal.program.taxonomy_forms import (
     KindForm,

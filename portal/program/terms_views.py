@@ -6,9 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.errors import DomainError
-from portal.extensions import db
-from portal.forms import REFUSED, commit_or_show, show_service_errors
+from portal.boundary import REFUSED, commit_or_show, committing
+from portal.forms import show_service_errors
 from portal.program import terms
 from portal.program.terms_forms import PublishTermsForm, TermsDraftForm
 
@@ -90,15 +89,13 @@ def publish():
     draft_form = _saved_draft_form()
     if not publish_form.validate_on_submit():
         return _draft_page(draft_form, publish_form, status=422)
-    try:
+    with committing(show=False) as attempt:
         published, notified = terms.publish_terms(
             current_user, {"version": publish_form.version.data}
         )
-    except DomainError as error:
-        db.session.rollback()
+    if error := attempt.error:
         show_service_errors(publish_form, error)
         return _draft_page(draft_form, publish_form, status=422)
-    db.session.commit()
     flash(
         f"Version {published.version} is now the program terms. Advocates accept it at their "
         f"next sign-in; {notified} were e-mailed.",

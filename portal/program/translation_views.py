@@ -9,9 +9,8 @@ from flask_login import current_user
 
 from portal.auth.permissions import require
 from portal.benefits.models import Benefit
-from portal.errors import NotFound
+from portal.boundary import REFUSED, commit_or_show
 from portal.extensions import db
-from portal.forms import REFUSED, commit_or_show
 from portal.program import translations
 from portal.program.terms_models import TermsVersion
 from portal.program.translation_forms import TranslationForm
@@ -21,10 +20,7 @@ bp = Blueprint("translations_admin", __name__)
 
 
 def _english(kind: str, key) -> str:
-    try:
-        return translations.english_text(kind, key)
-    except NotFound:
-        abort(404)
+    return translations.english_text(kind, key)
 
 
 def _locale(locale: str) -> str:

@@ -11,8 +11,8 @@ from wtforms import BooleanField
 from portal.asks import lead_time
 from portal.auth import mfa
 from portal.auth.permissions import require
+from portal.boundary import committing
 from portal.errors import DomainError, ValidationFailed
-from portal.extensions import db
 from portal.forms import id_or_raw
 from portal.program import ask_templates, policy, preview, service
 from portal.program.ask_template_forms import AskTemplatesForm
@@ -83,15 +83,13 @@ def _per_activity_type_page(form, update, saved: str, endpoint: str):
     next to its field, else back to `endpoint` saying how many changed. None: show the form."""
     if not form.validate_on_submit():
         return None
-    try:
+    with committing(show=False, catches=ValidationFailed) as attempt:
         changed = update(current_user, {t: form[t].data for t in ACTIVITY_TYPES})
-    except ValidationFailed as error:
-        db.session.rollback()
+    if error := attempt.error:
         for name, message in error.fields.items():
             if name in form:
                 form[name].errors.append(message)
         return None
-    db.session.commit()
     flash(saved.format(len(changed)) if changed else "Nothing changed.", "success")
     return redirect(url_for(endpoint))
 
@@ -128,8 +126,8 @@ def security():
     """Sign-in security: whether managers and admins must use two-step sign-in."""
     form = SecurityForm(data={"require_mfa_for_staff": service.get_setting(mfa.SETTING)})
     if form.validate_on_submit():
-        ended = mfa.set_require_mfa_for_staff(current_user, form.require_mfa_for_staff.data)
-        db.session.commit()
+        with committing(raises=DomainError):
+            ended = mfa.set_require_mfa_for_staff(current_user, form.require_mfa_for_staff.data)
         flash(f"Saved. {ended} session(s) of people who must enrol first ended.", "success")
         return redirect(url_for("settings.security"))
     return render_template("admin/security.html", form=form)
@@ -239,13 +237,11 @@ def program():
         else:
             data = {key: form[key].data for key in policy.FORM_KEYS}
             data["match_weights"] = _candidate_weights(form)
-            try:
+            with committing(show=False, catches=ValidationFailed) as attempt:
                 changed = policy.update_policy(current_user, data)
-            except ValidationFailed as error:
-                db.session.rollback()
+            if error := attempt.error:
                 _show_policy_errors(form, error)
             else:
-                db.session.commit()
                 flash(
                     f"Saved: {len(changed)} setting(s) changed." if changed else "Nothing changed.",
                     "success",

@@ -10,9 +10,9 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from portal.auth.permissions import can, require
+from portal.boundary import committing
 from portal.database import now_utc
 from portal.errors import ValidationFailed
-from portal.extensions import db
 from portal.program.service import get_setting
 from portal.recognition import service
 
@@ -70,7 +70,7 @@ def settings():
         }
     )
     if form.validate_on_submit():
-        try:
+        with committing(show=False, catches=ValidationFailed) as attempt:
             changed = service.update_recognition_settings(
                 current_user,
                 {
@@ -78,12 +78,10 @@ def settings():
                     service.FREQUENCY_SETTING: form.executive_summary_frequency.data,
                 },
             )
-        except ValidationFailed as error:
-            db.session.rollback()
+        if error := attempt.error:
             for name, message in error.fields.items():
                 form[name].errors.append(message)
         else:
-            db.session.commit()
             flash(
                 f"Saved: {len(changed)} setting(s) changed." if changed else "Nothing changed.",
                 "success",

@@ -23,11 +23,12 @@ from portal.advocates.models import Advocate
 from portal.asks import placing
 from portal.asks.models import Ask
 from portal.auth.permissions import can, require
+from portal.boundary import REFUSED, commit_or_show, committing
 from portal.database import now_utc
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import REFUSED, commit_or_show, form_status, show_service_errors
+from portal.forms import form_status
 from portal.http_security import accepts_uploads
 from portal.nominations.objections import objections_of
 from portal.program.service import taxonomy_choices
@@ -92,10 +93,7 @@ def accounts():
 @bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
 @require("accounts.edit")
 def account(account_id: int):
-    try:
-        account = referenceability.get_own_account(current_user, account_id)
-    except NotFound:
-        abort(404)
+    account = referenceability.get_own_account(current_user, account_id)
     current = referenceability.referenceability_of(account)
     form = ReferenceabilityForm(obj=current)
     if form.validate_on_submit():
@@ -200,15 +198,13 @@ def move(advocate_id: int):
     if not form.validate_on_submit():
         flash("The form expired; please try again.", "error")
         return redirect(url_for("recruiting.pipeline"))
-    try:
+    with committing(show=False) as attempt:
         pipeline_service.move_advocate(current_user, advocate, status, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
+    if error := attempt.error:
         # A refusal names the advocate once: add the name only when the message lacks it.
         message = error.message
         flash(message if advocate.name in message else f"{advocate.name}: {message}", "error")
     else:
-        db.session.commit()
         if status == "invited":
             flash(f"Invitation sent to {advocate.name} ({advocate.email}).", "success")
         else:
@@ -253,10 +249,7 @@ def suggested_candidates():
 
 
 def _suggestion_or_404(suggestion_id: int):
-    try:
-        return suggestions.get_suggestion(current_user, suggestion_id)
-    except NotFound:
-        abort(404)
+    return suggestions.get_suggestion(current_user, suggestion_id)
 
 
 def _back_from_suggestion(form):
@@ -313,10 +306,7 @@ def _viewer_zone() -> ZoneInfo:
 @bp.route("/advocates/<int:advocate_id>", methods=["GET", "POST"])
 @require("advocates.nurture")
 def advocate(advocate_id: int):
-    try:
-        advocate = nurturing.get_nurtured_advocate(current_user, advocate_id)
-    except NotFound:
-        abort(404)
+    advocate = nurturing.get_nurtured_advocate(current_user, advocate_id)
     program = can(current_user, "program.manage")
     form = TouchpointForm()
     if form.validate_on_submit():
@@ -358,10 +348,7 @@ def _today():
 @bp.post("/touchpoints/<int:touchpoint_id>/done")
 @require("advocates.nurture")
 def follow_up_done(touchpoint_id: int):
-    try:
-        touchpoint = nurturing.get_follow_up(current_user, touchpoint_id)
-    except NotFound:
-        abort(404)
+    touchpoint = nurturing.get_follow_up(current_user, touchpoint_id)
     if not MoveForm().validate_on_submit():
         abort(400)
     if commit_or_show(nurturing.complete_follow_up, current_user, touchpoint) is not REFUSED:
@@ -395,14 +382,11 @@ def targets():
 @bp.post("/targets/<int:target_id>/delete")
 @require("program.manage")
 def delete_target(target_id: int):
-    try:
-        target = targets_service.get_target(current_user, target_id)
-    except NotFound:
-        abort(404)
+    target = targets_service.get_target(current_user, target_id)
     if not MoveForm().validate_on_submit():
         abort(400)
-    targets_service.delete_target(current_user, target)
-    db.session.commit()
+    with committing(raises=DomainError):
+        targets_service.delete_target(current_user, target)
     flash("Target removed.", "success")
     return redirect(url_for("recruiting.targets"))
 
@@ -426,15 +410,12 @@ def import_csv():
         elif form.kind.data not in csv_import.KINDS:
             form.kind.errors.append("Choose accounts or advocates.")
         else:
-            try:
+            with committing(form=form, fallback="file") as attempt:
                 report = csv_import.run_import(current_user, form.kind.data, data, dry_run=True)
-            except DomainError as error:
-                db.session.rollback()
-                show_service_errors(form, error, fallback="file")
-            else:
-                db.session.rollback()  # the dry run wrote nothing; the preview is kept
-                upload = csv_staging.stage_preview(current_user, form.kind.data, data)
-                db.session.commit()
+                attempt.discard()  # the dry run writes nothing; the preview is kept (below)
+            if not attempt.refused:
+                with committing(raises=DomainError):
+                    upload = csv_staging.stage_preview(current_user, form.kind.data, data)
                 confirm = ConfirmImportForm(upload=upload, kind=form.kind.data)
                 return render_template(
                     "recruiting/import.html", form=form, report=report, confirm=confirm
@@ -448,22 +429,23 @@ def import_csv():
 @require("program.manage")
 def confirm_import():
     form = ConfirmImportForm()
-    preview = (
-        csv_staging.take_preview(current_user, form.upload.data)
-        if form.validate_on_submit()
-        else None
-    )
+    # Taking the preview commits with the import, or not at all: a refused import keeps it,
+    # to confirm again.
+    with committing() as attempt:
+        preview = (
+            csv_staging.take_preview(current_user, form.upload.data)
+            if form.validate_on_submit()
+            else None
+        )
+        if preview is None:
+            attempt.discard()
+        else:
+            report = csv_import.run_import(current_user, preview.kind, preview.data)
     if preview is None:
-        db.session.rollback()
         flash("That preview is gone; please upload the file again.", "error")
         return redirect(url_for("recruiting.import_csv"))
-    try:
-        report = csv_import.run_import(current_user, preview.kind, preview.data)
-    except DomainError as error:
-        db.session.rollback()  # the preview stays, to confirm again
-        flash(error.message, "error")
+    if attempt.refused:
         return redirect(url_for("recruiting.import_csv"))
-    db.session.commit()
     flash(f"Imported {preview.kind}: {report.summary()}", "success")
     return redirect(url_for("recruiting.import_csv"))
 
@@ -473,6 +455,6 @@ def confirm_import():
 def export_csv(kind: str):
     if kind not in csv_export.EXPORTS:
         abort(404)
-    csv_export.record_export(current_user, kind, via="page")
-    db.session.commit()  # audited before a byte leaves
+    with committing(raises=DomainError):  # audited before a byte leaves
+        csv_export.record_export(current_user, kind, via="page")
     return csvio.download(csv_export.EXPORTS[kind](), f"{kind}.csv")

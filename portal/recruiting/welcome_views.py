@@ -7,8 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from portal.auth.links import LinkError
 from portal.auth.session import start_session
-from portal.errors import DomainError
-from portal.extensions import db
+from portal.boundary import committing
 from portal.forms import form_status, show_service_errors
 from portal.program import terms as program_terms
 from portal.program.policy import program_name
@@ -22,30 +21,26 @@ welcome_bp = Blueprint("welcome", __name__, url_prefix="/welcome")
 @welcome_bp.route("/<token>", methods=["GET", "POST"])
 def accept(token: str):
     try:
-        advocate = pipeline_service.check_welcome_link(token)
+        advocate = pipeline_service.check_welcome_link(token)  # reads only
     except LinkError as error:
-        db.session.rollback()
         return render_template("auth/link_problem.html", error=error), 400
     form = WelcomeForm()
     if not form.is_submitted():
         form.version.data = get_setting("terms_version")
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             user = pipeline_service.accept_invitation(
                 token,
                 password=form.password.data,
                 accept_terms=form.accept_terms.data,
                 terms_version=form.version.data or None,
             )
-        except LinkError as error:
-            db.session.rollback()
+            start_session(user, "invitation")
+        if isinstance(error := attempt.error, LinkError):
             return render_template("auth/link_problem.html", error=error), 400
-        except DomainError as error:
-            db.session.rollback()
+        if error:
             show_service_errors(form, error)
         else:
-            start_session(user, "invitation")
-            db.session.commit()
             flash(f"Welcome to {program_name()}, {advocate.name}.", "success")
             return redirect(url_for("me.home"))
     return render_template(
@@ -70,10 +65,8 @@ def decline(token: str):
     form = DeclineInvitationForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with committing(show=False, catches=LinkError) as attempt:
         pipeline_service.decline_invitation(token)
-    except LinkError as error:
-        db.session.rollback()
+    if error := attempt.error:
         return render_template("auth/link_problem.html", error=error), 400
-    db.session.commit()
     return render_template("recruiting/declined.html")

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from portal import csvio
 from portal.auth.permissions import require
-from portal.errors import ValidationFailed
-from portal.extensions import db
+from portal.boundary import committing
+from portal.errors import DomainError, ValidationFailed
 from portal.reports.params import (
     FILTERS,
     NO_TEAM,
@@ -90,7 +90,7 @@ def report_csv(name: str):
     except ValidationFailed as error:
         abort(422, description=error.message)
     built = build(name, params)
-    record_csv_download(current_user, built)
-    db.session.commit()
+    with committing(raises=DomainError):
+        record_csv_download(current_user, built)
     filename = f"{name}-{params.start.isoformat()}-{params.end.isoformat()}.csv"
     return csvio.download(built.csv_lines(), filename)

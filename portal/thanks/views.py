@@ -9,8 +9,8 @@ from flask_login import current_user
 from portal.advocates.forms import AcceptAskForm, DeclineAskForm
 from portal.asks import asks
 from portal.auth.permissions import require
-from portal.errors import DomainError, NotFound
-from portal.extensions import db
+from portal.boundary import committing
+from portal.errors import DomainError
 from portal.forms import show_service_errors
 from portal.i18n import gettext
 from portal.opportunities import service as opportunities
@@ -45,22 +45,17 @@ def deal_outcome_sharing(deal) -> dict | None:
 @require("advocate.self")
 def feedback(ask_id: int):
     """The advocate writes or edits their feedback on their own activity."""
-    try:
-        ask = asks.get_ask(current_user, ask_id)
-    except NotFound:
-        abort(404)
+    ask = asks.get_ask(current_user, ask_id)
     form = AdvocateFeedbackForm()
     if form.validate_on_submit():
-        try:
+        with committing(show=False) as attempt:
             changed = service.write_feedback(current_user, ask, form.feedback.data)
-        except DomainError as error:
-            db.session.rollback()
+        if error := attempt.error:
             if not error.fields:
                 flash(error.message, "error")
                 return redirect(url_for("me.ask", ask_id=ask_id))
             show_service_errors(form, error)
         else:
-            db.session.commit()
             flash(
                 gettext("Thank you for your feedback.")
                 if changed
@@ -84,21 +79,15 @@ def share_outcome(crm_id: str):
     """The reference team's switch: tell the deal's advocates what their help achieved."""
     if "\x00" in crm_id:  # PostgreSQL refuses a NUL byte in text: no deal has it
         abort(404)
-    try:
-        deal = opportunities.get(current_user, crm_id)
-    except NotFound:
-        abort(404)
+    deal = opportunities.get(current_user, crm_id)
     form = DealShareForm()
     if not form.validate_on_submit():
         flash(gettext("The form expired; please try again."), "error")
         return redirect(url_for("opportunities.detail", crm_id=crm_id))
-    try:
+    with committing() as attempt:
         told = service.set_deal_share(current_user, deal, bool(form.share.data))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if attempt.refused:
         return redirect(url_for("opportunities.detail", crm_id=crm_id))
-    db.session.commit()
     if form.share.data:
         flash(
             f"Saved. {told} advocate(s) told what their help achieved."
@@ -121,14 +110,14 @@ def settings():
         }
     )
     if form.validate_on_submit():
-        changed = service.update_settings(
-            current_user,
-            {
-                service.SHARE_SETTING: bool(form.share_outcomes_with_advocates.data),
-                service.AMOUNTS_SETTING: bool(form.share_outcome_amounts.data),
-            },
-        )
-        db.session.commit()
+        with committing(raises=DomainError):
+            changed = service.update_settings(
+                current_user,
+                {
+                    service.SHARE_SETTING: bool(form.share_outcomes_with_advocates.data),
+                    service.AMOUNTS_SETTING: bool(form.share_outcome_amounts.data),
+                },
+            )
         flash(f"Saved: {len(changed)} setting(s) changed." if changed else "Nothing changed.",
               "success")  # fmt: skip
         return redirect(url_for("thanks.settings"))

@@ -7,9 +7,10 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_login import current_user
 
 from portal.auth.permissions import require
+from portal.boundary import REFUSED, commit_or_show, committing
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import current_page
-from portal.forms import REFUSED, commit_or_show
 from portal.webhooks import service
 from portal.webhooks.forms import WebhookForm
 from portal.webhooks.models import WEBHOOK_EVENTS
@@ -69,8 +70,8 @@ def show(endpoint_id: int):
 def reveal(endpoint_id: int):
     """Show the signing secret once, on this answer only (never in a URL); audited."""
     endpoint = service.get_endpoint(current_user, endpoint_id)
-    secret = service.reveal_secret(current_user, endpoint)
-    db.session.commit()
+    with committing(raises=DomainError):
+        secret = service.reveal_secret(current_user, endpoint)
     response = make_response(_show(endpoint, secret=secret))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -97,8 +98,8 @@ def edit(endpoint_id: int):
 @require("webhooks.manage")
 def rotate(endpoint_id: int):
     endpoint = service.get_endpoint(current_user, endpoint_id)
-    service.rotate_secret(current_user, endpoint)
-    db.session.commit()
+    with committing(raises=DomainError):
+        service.rotate_secret(current_user, endpoint)
     flash("A new signing secret is in use: reveal it and give it to the receiver.", "success")
     return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
 
@@ -107,7 +108,7 @@ def rotate(endpoint_id: int):
 @require("webhooks.manage")
 def delete(endpoint_id: int):
     endpoint = service.get_endpoint(current_user, endpoint_id)
-    service.delete_endpoint(current_user, endpoint)
-    db.session.commit()
+    with committing(raises=DomainError):
+        service.delete_endpoint(current_user, endpoint)
     flash("Webhook endpoint deleted.", "success")
     return redirect(url_for("webhooks.index"))

@@ -8,7 +8,8 @@ from flask_login import current_user
 from portal.asks import requests
 from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import can, require
-from portal.errors import DomainError, NotFound
+from portal.boundary import committing
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.vocab import ACTIVITY_TYPES, TEAMS
@@ -39,13 +40,13 @@ def index():
     )
 
 
-def _done(error: DomainError | None, success: str, target: str):
-    if error is None:
-        db.session.commit()
-        flash(success, "success")
-    else:
-        db.session.rollback()
-        flash(error.message, "error")
+def _refused(message: str, target: str):
+    flash(message, "error")
+    return redirect(target)
+
+
+def _done(success: str, target: str):
+    flash(success, "success")
     return redirect(target)
 
 
@@ -59,18 +60,15 @@ def join(ask_id: int):
     form = JoinForm()
     target = url_for("work.index", **request.args)
     if not form.validate_on_submit():
-        return _done(DomainError(first_error(form)), "", target)
+        return _refused(first_error(form), target)
     found = db.session.get(ReferenceRequest, form.request_id.data)
     if found is None or found.requester_id != current_user.id:
-        return _done(DomainError("Choose one of your own open requests."), "", target)
-    try:
+        return _refused("Choose one of your own open requests.", target)
+    with committing(raises=NotFound) as attempt:  # the refusal as a flash message
         sharing.share_ask(current_user, found, ask)
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        return _done(error, "", target)
+    if attempt.refused:
+        return redirect(target)
     return _done(
-        None,
         "Your request joins this activity; the reference team is told.",
         url_for("requests.detail", request_id=found.id) + "#shared",
     )
@@ -80,21 +78,18 @@ def join(ask_id: int):
 @require("program.manage")
 def share(request_id: int):
     """The program team serves a request with an activity already planned."""
-    try:
-        found = requests.get_request(current_user, request_id)
-    except NotFound:
-        abort(404)
+    found = requests.get_request(current_user, request_id)
     form = ShareForm()
     target = url_for("queue.request_detail", request_id=found.id) + "#shared"
     if not form.validate_on_submit():
-        return _done(DomainError(first_error(form)), "", target)
-    try:
+        return _refused(first_error(form), target)
+    with committing() as attempt:  # the refusal as a flash message
         sharing.share_ask(
             current_user, found, sharing.get_ask_for_share(form.ask_id.data), form.note.data
         )
-    except DomainError as error:
-        return _done(error, "", target)
-    return _done(None, "The activity now serves this request too.", target)
+    if attempt.refused:
+        return redirect(target)
+    return _done("The activity now serves this request too.", target)
 
 
 @bp.app_template_global("work_shared")

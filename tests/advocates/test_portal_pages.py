@@ -86,7 +86,9 @@ def test_home_shows_waiting_asks_with_context_usage_in_words_points_and_benefits
         assert "reference_call" not in page  # words, not keys
 
 
-def test_home_marks_asks_past_their_answer_date_as_expired_and_keeps_it(db, client, me):
+def test_home_shows_asks_past_their_answer_date_as_expired_and_the_job_keeps_it(
+    db, client, me, runner
+):
     late = AskFactory(
         advocate=me,
         asked_at=now() - dt.timedelta(days=10),
@@ -96,6 +98,10 @@ def test_home_marks_asks_past_their_answer_date_as_expired_and_keeps_it(db, clie
     db.session.commit()
     page = client.get("/me/").get_data(as_text=True)
     assert "Expired before an answer" in page and "Late Bank" in page
+    db.session.expire_all()
+    assert db.session.get(Ask, late.id).status == "pending"  # a page read writes nothing
+    assert "ask.expired" not in actions(db, "asks", late.id)
+    assert runner.invoke(args=["expire-asks"]).exit_code == 0
     db.session.expire_all()
     assert db.session.get(Ask, late.id).status == "expired"
     assert "ask.expired" in actions(db, "asks", late.id)

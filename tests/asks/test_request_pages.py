@@ -256,7 +256,9 @@ def test_schedule_complete_and_calendar(client, auth, db, manager):
     assert db.session.get(Ask, ask.id).status == "completed"
 
 
-def test_the_request_page_expires_overdue_asks_on_read(client, auth, db, manager):
+def test_the_request_page_shows_overdue_asks_expired_and_the_job_saves_it(
+    client, auth, db, manager, runner
+):
     advocate = AdvocateFactory(account=AccountFactory())
     request = ReferenceRequestFactory()
     ask = placing.place_ask(manager, request, advocate)
@@ -265,6 +267,9 @@ def test_the_request_page_expires_overdue_asks_on_read(client, auth, db, manager
     auth.login(manager.email)
     page = client.get(f"/program/requests/{request.id}").get_data(as_text=True)
     assert "expired unanswered" in page
+    db.session.expire_all()
+    assert db.session.get(Ask, ask.id).status == "pending"  # a page read writes nothing
+    assert runner.invoke(args=["expire-asks"]).exit_code == 0
     db.session.expire_all()
     assert db.session.get(Ask, ask.id).status == "expired"
 

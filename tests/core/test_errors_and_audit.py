@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
+from portal.errors import Forbidden, NotFound, ValidationFailed
 from tests.factories import AccountFactory, UserFactory
 
 
@@ -47,6 +48,49 @@ def test_server_error_page_rolls_back_and_explains(app_factory):
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.data
     assert b"kaput" not in response.data
+
+
+def _raising_app(app_factory):
+    """An app with a page and an API path that raise the domain error named in the URL."""
+    app = app_factory()
+    errors = {"missing": NotFound, "refused": Forbidden, "invalid": ValidationFailed}
+
+    def raise_it(kind: str):
+        raise errors[kind]("Told by the rule.")
+
+    app.add_url_rule("/raising/<kind>", "raising_page", raise_it)
+    app.add_url_rule("/api/raising/<kind>", "raising_api", raise_it)
+    return app
+
+
+def test_not_found_from_a_page_view_is_the_404_page(app_factory):
+    response = _raising_app(app_factory).test_client().get("/raising/missing")
+    assert response.status_code == 404
+    assert b"Page not found" in response.data
+
+
+def test_forbidden_from_a_page_view_is_the_403_page(app_factory):
+    response = _raising_app(app_factory).test_client().get("/raising/refused")
+    assert response.status_code == 403
+    assert b"don&#39;t have access" in response.data
+
+
+def test_other_domain_errors_on_a_page_show_their_message(app_factory):
+    response = _raising_app(app_factory).test_client().get("/raising/invalid")
+    assert response.status_code == 422
+    assert b"Told by the rule." in response.data
+
+
+def test_domain_errors_under_the_api_stay_json(app_factory):
+    client = _raising_app(app_factory).test_client()
+    for kind, status, code in (
+        ("missing", 404, "not_found"),
+        ("refused", 403, "forbidden"),
+        ("invalid", 422, "invalid"),
+    ):
+        response = client.get(f"/api/raising/{kind}")
+        assert response.status_code == status
+        assert response.get_json() == {"error": {"code": code, "message": "Told by the rule."}}
 
 
 def test_audit_page_lists_events_with_filters(db, client, auth):
