@@ -72,6 +72,18 @@ def _greatest_on_sqlite(element, compiler, **kw) -> str:
     return f"max({compiler.process(element.clauses, **kw)})"
 
 
+ID_DIGITS = 9  # ids fit an INTEGER column: a longer number names no row
+
+
+def parse_id(text) -> int | None:
+    """A record's id from text such as '42', else None: digits only, and few enough to name a
+    row at all (SQLite can't even bind a number past 2**63: a URL or form with one must not
+    fail)."""
+    if isinstance(text, str) and text.isdigit() and len(text) <= ID_DIGITS:
+        return int(text)
+    return None
+
+
 def chunks(items: Sequence, size: int = 1000) -> Iterator[Sequence]:
     """`items` in slices of at most `size`: a list of ids or keys bound in one statement stays
     far below what a database takes (PostgreSQL refuses more than 65,535 bound values)."""

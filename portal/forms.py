@@ -6,6 +6,7 @@ from flask import flash
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.database import parse_id
 from portal.errors import DomainError
 
 
@@ -40,9 +41,8 @@ def blank_to_none(value):
 def id_or_raw(value):
     """A chosen id as int; anything else goes to the service as is, which names the problem."""
     value = blank_to_none(value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return value
+    found = parse_id(value)
+    return value if found is None else found
 
 
 def form_status(form) -> int:

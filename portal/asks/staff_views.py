@@ -18,6 +18,7 @@ from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, require
 from portal.boundary import committing
 from portal.content.views import stories_for
+from portal.database import parse_id
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters
@@ -188,7 +189,8 @@ def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
 def assign(request_id: int):
     found = request_or_404(request_id)
     raw = request.form.get("manager_id", "")
-    manager = db.session.get(User, int(raw)) if raw.isdigit() else None
+    manager_id = parse_id(raw)
+    manager = db.session.get(User, manager_id) if manager_id is not None else None
     if raw and manager is None:
         return render_request(found, {"manager_id": "Choose a reference manager."}, 422)
     return _act(found, lambda: requests.assign_request(current_user, found, manager), "Assigned.")
@@ -240,7 +242,7 @@ def place_asks(request_id: int):
 
 def place_selected(found: ReferenceRequest, endpoint: str, render):
     """Place asks to the advocates ticked on a match list (pages of both blueprints)."""
-    ids = [int(v) for v in request.form.getlist("advocate_id") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("advocate_id")) if i is not None]
     if not ids:
         return render(found, {"advocate_id": "Tick at least one advocate."}, 422)
     respond_by = None

@@ -28,6 +28,7 @@ from portal.benefits.claims import (
 from portal.benefits.forms import AdjustForm, BenefitForm, DecisionForm
 from portal.benefits.ledger import adjust_points, balance, ledger_advocate, ledger_query
 from portal.boundary import committing
+from portal.database import parse_id
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
@@ -160,7 +161,7 @@ def claims():
 @bp.post("/claims/approve")
 @require("program.manage")
 def approve_many():
-    ids = [int(i) for i in request.form.getlist("claim_ids") if i.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("claim_ids")) if i is not None]
     if not ids:
         flash("Tick the claims to approve first.", "error")
         return redirect(url_for("benefits_admin.claims"))

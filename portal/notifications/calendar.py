@@ -30,7 +30,7 @@ from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.audit.models import AuditEvent
 from portal.auth.permissions import PROGRAM
-from portal.database import now_utc
+from portal.database import now_utc, parse_id
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.notifications.localization import _zone, recipient_zone, time_helpers
@@ -332,9 +332,10 @@ def user_for_feed(token: str):
     from portal.auth.models import User
 
     user_id, _, mac = (token or "").partition("-")
-    if not user_id.isdigit() or not mac:
+    feed_id = parse_id(user_id)
+    if feed_id is None or not mac:
         return None
-    feed = db.session.get(CalendarFeed, int(user_id))
+    feed = db.session.get(CalendarFeed, feed_id)
     if feed is None or not hmac.compare_digest(mac, _mac(feed.user_id, feed.nonce)):
         return None
     user = db.session.get(User, feed.user_id)

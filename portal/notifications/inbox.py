@@ -24,6 +24,7 @@ from flask import current_app
 
 from portal.audit import service as audit
 from portal.auth.permissions import can
+from portal.database import parse_id
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
@@ -163,7 +164,8 @@ def _parse(path: Path) -> EmailMessage:
 
 def _outbox_row(mail: EmailMessage) -> OutboxMessage | None:
     value = str(mail["X-Portal-Message"] or "").strip()
-    return db.session.get(OutboxMessage, int(value)) if value.isdigit() else None
+    found = parse_id(value)
+    return db.session.get(OutboxMessage, found) if found is not None else None
 
 
 class _KeptFile:
@@ -216,7 +218,7 @@ def view_message(actor, name: str) -> InboxMessage:
         sender=str(mail["From"] or ""),
         subject=str(mail["Subject"] or ""),
         at=_when(name),
-        outbox_id=int(row_id) if row_id.isdigit() else None,
+        outbox_id=parse_id(row_id),
         text=_part_text(mail.get_body(preferencelist=("plain",))),
         html=_part_text(mail.get_body(preferencelist=("html",))),
         attachments=_attachments(mail),

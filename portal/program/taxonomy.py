@@ -15,6 +15,7 @@ from portal.asks.models import ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.permissions import can
 from portal.content.models import ContentAsset
+from portal.database import parse_id
 from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.program.models import TaxonomyKind, TaxonomyTerm
@@ -211,8 +212,8 @@ def _check_group(kind: str, term: TaxonomyTerm | None, group) -> int:
     """The id of a valid group for `term` (None: a new term)."""
     if isinstance(group, TaxonomyTerm):
         group = group.id
-    if isinstance(group, str) and group.isdigit():
-        group = int(group)
+    if isinstance(group, str):
+        group = parse_id(group)
     target = db.session.get(TaxonomyTerm, group) if isinstance(group, int) else None
     if target is None or target.kind != kind:
         raise ValidationFailed("Pick a group of the same taxonomy.", field="group_id")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.asks.models import ReferenceRequest
 from portal.audit import service as audit
+from portal.database import parse_id
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.program.models import TaxonomyTerm
@@ -53,8 +54,8 @@ def merge_terms(actor, kind: str, term_id, into_id) -> dict[str, int]:
     check_admin(actor)
     get_kind(kind)
     term = get_term(kind, term_id)
-    if isinstance(into_id, str) and into_id.isdigit():
-        into_id = int(into_id)
+    if isinstance(into_id, str):
+        into_id = parse_id(into_id)
     if isinstance(into_id, bool) or not isinstance(into_id, int):
         raise ValidationFailed("Pick the term to merge into.", field="into")
     into = db.session.get(TaxonomyTerm, into_id)

@@ -8,8 +8,10 @@ from flask_login import current_user
 
 from portal.auth.permissions import require
 from portal.boundary import REFUSED, commit_or_show
+from portal.database import parse_id
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import id_or_raw
 from portal.program import taxonomy, taxonomy_merge
 from portal.program.taxonomy_forms import (
     KindForm,
@@ -165,7 +167,7 @@ def term(key: str, term_id: int):
         data = {"label": form.label.data}
         if key not in taxonomy.LABEL_ONLY_KINDS:
             group = str(form.group_id.data or "")
-            data["group_id"] = int(group) if group.isdigit() else None
+            data["group_id"] = parse_id(group)
         changed = commit_or_show(taxonomy.update_term, current_user, term, data, form=form)
         if changed is not REFUSED:
             flash("Saved." if changed else "Nothing changed.", "success")
@@ -200,8 +202,7 @@ def merge(key: str, term_id: int):
     term = _term_or_404(key, term_id)
     form = MergeForm(prefix="merge", kind=key, term=term)
     if form.validate_on_submit():
-        into = str(form.into.data or "")
-        into = int(into) if into.isdigit() else into
+        into = id_or_raw(str(form.into.data or ""))
         counts = commit_or_show(
             taxonomy_merge.merge_terms, current_user, key, term.id, into, form=form, fallback="into"
         )
