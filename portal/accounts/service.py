@@ -81,6 +81,32 @@ def can_edit_account(actor, account: Account) -> bool:
     return actor.role in PROGRAM or account.csm_id == actor.id
 
 
+def sees_advocates_of(actor, account: Account) -> bool:
+    """Whether `actor` sees who the account's advocates are, or even how many: the program
+    team for every account, a CSM for the accounts they look after."""
+    return can(actor, "program.manage") or account.csm_id == actor.id
+
+
+def advocate_counts(actor, accounts: list[Account]) -> dict[int, int | None]:
+    """{account id: how many advocates it has} for these accounts (one grouped query); None
+    where `actor` may not know (`sees_advocates_of`)."""
+    from portal.advocates.models import Advocate
+
+    counted: dict[int, int] = {}
+    if accounts:
+        counted = dict(
+            db.session.execute(
+                sa.select(Advocate.account_id, sa.func.count())
+                .where(Advocate.account_id.in_([account.id for account in accounts]))
+                .group_by(Advocate.account_id)
+            ).all()
+        )
+    return {
+        account.id: counted.get(account.id, 0) if sees_advocates_of(actor, account) else None
+        for account in accounts
+    }
+
+
 def create_account(actor, data: dict) -> Account:
     clean = custom_field_values.check_record("account", data, check_account_data, creating=True)
     _check_unique_crm_id(clean)

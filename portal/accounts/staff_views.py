@@ -9,9 +9,8 @@ from flask_login import current_user
 from portal.accounts import service
 from portal.accounts.forms import AccountForm
 from portal.accounts.models import Account
-from portal.advocates.models import Advocate
 from portal.advocates.service import advocate_query
-from portal.auth.permissions import PROGRAM, require
+from portal.auth.permissions import can, require
 from portal.boundary import committing
 from portal.errors import Forbidden
 from portal.extensions import db
@@ -63,17 +62,8 @@ def index():
         sort=sort,
     ).options(sa.orm.selectinload(Account.csm))
     page = db.paginate(query, page=number, per_page=25, error_out=False)
-    ids = [account.id for account in page.items]
-    advocate_counts = dict(
-        db.session.execute(
-            sa.select(Advocate.account_id, sa.func.count())
-            .where(Advocate.account_id.in_(ids))
-            .group_by(Advocate.account_id)
-        ).all()
-    )
-    for account in page.items:
-        if current_user.role not in PROGRAM and account.csm_id != current_user.id:
-            advocate_counts[account.id] = "—"  # as the account's page: not even how many
+    # None where the viewer may not know how many (another CSM's account, as on its page).
+    advocate_counts = service.advocate_counts(current_user, page.items)
     return render_template(
         "accounts/index.html",
         page=page,
@@ -94,7 +84,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @require("accounts.edit")
 def create():
-    form = AccountForm(choose_csm=current_user.role in PROGRAM)
+    form = AccountForm(choose_csm=can(current_user, "program.manage"))
     if not form.is_submitted() and request.args.get("name"):
         # From a suggested candidate ("Add as account"): the company's name, still editable.
         form.name.data = request.args["name"].strip()[:200]
@@ -121,7 +111,7 @@ def detail(account_id: int):
         per_page=DETAIL_ROWS,
         error_out=False,
     )
-    may_see_advocates = current_user.role in PROGRAM or account.csm_id == current_user.id
+    may_see_advocates = service.sees_advocates_of(current_user, account)
     return render_template(
         "accounts/detail.html",
         account=account,
@@ -140,7 +130,7 @@ def edit(account_id: int):
     account = _account_or_404(account_id)
     if not service.can_edit_account(current_user, account):
         abort(403)
-    form = AccountForm(obj=account, choose_csm=current_user.role in PROGRAM)
+    form = AccountForm(obj=account, choose_csm=can(current_user, "program.manage"))
     form.keep_current_csm(account.csm)
     if form.validate_on_submit():
         with committing(form=form, raises=Forbidden) as attempt:  # Forbidden: the 403 page

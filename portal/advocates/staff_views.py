@@ -11,7 +11,7 @@ from portal.advocates import privacy, service
 from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm, ProgramAdvocateForm
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
-from portal.auth.permissions import PROGRAM, require
+from portal.auth.permissions import can, require
 from portal.benefits.models import LedgerEntry
 from portal.boundary import committing
 from portal.errors import Forbidden
@@ -55,7 +55,7 @@ def _advocate_or_404(advocate_id: int) -> Advocate:
 def _advocate_form(advocate: Advocate | None = None, **kwargs) -> AdvocateForm:
     """The program team types the account (a lookup over every account); a CSM chooses among
     the accounts they look after (and the advocate's own, when editing)."""
-    if current_user.role in PROGRAM:
+    if can(current_user, "program.manage"):
         return ProgramAdvocateForm(obj=advocate, **kwargs)
     accounts = list(
         db.session.scalars(
@@ -112,7 +112,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @require("advocates.edit")
 def create():
-    program = current_user.role in PROGRAM
+    program = can(current_user, "program.manage")
     form = _advocate_form(choose_status=program)
     if not form.is_submitted():
         chosen = request.args.get("account_id", "")  # "Add an advocate" on an account's page
@@ -163,7 +163,7 @@ def detail(advocate_id: int):
         ("Per quarter", advocate.max_per_quarter, get_setting("default_max_per_quarter")),
         ("Per year", advocate.max_per_year, get_setting("default_max_per_year")),
     ]
-    moves = service.allowed_statuses(advocate) if current_user.role in PROGRAM else ()
+    moves = service.allowed_statuses(advocate) if can(current_user, "program.manage") else ()
     return render_template(
         "advocates/detail.html",
         advocate=advocate,

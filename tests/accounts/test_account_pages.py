@@ -367,3 +367,29 @@ def test_csm_sees_no_advocates_on_another_csms_account(db, client, auth):
     page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
     assert "Hidden Person" not in page
     assert "/advocates/new" not in page
+
+
+def test_the_account_list_counts_advocates_only_where_the_viewer_may_know(db, client, auth):
+    """A CSM sees how many advocates their own accounts have, and a dash for another CSM's (as
+    on that account's page, not even how many); the program team sees every count."""
+    csm = UserFactory(role="csm")
+    own = AccountFactory(csm=csm, name="Own Bank")
+    other = AccountFactory(csm=UserFactory(role="csm"), name="Other Bank")
+    for _ in range(2):
+        AdvocateFactory(account=own)
+    for _ in range(3):
+        AdvocateFactory(account=other)
+    db.session.commit()
+
+    def counts() -> dict[str, str]:
+        page = client.get("/accounts/").get_data(as_text=True)
+        return {
+            name: page.split(name, 1)[1].split('<td class="text-end">', 1)[1].split("<", 1)[0]
+            for name in ("Own Bank", "Other Bank")
+        }
+
+    auth.login(csm.email)
+    assert counts() == {"Own Bank": "2", "Other Bank": "—"}
+    auth.logout()
+    sign_in(db, auth)
+    assert counts() == {"Own Bank": "2", "Other Bank": "3"}
