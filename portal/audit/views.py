@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-import sqlalchemy as sa
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
-from portal.audit.models import AuditEvent
-from portal.auth.models import User
+from portal.audit import service as audit
 from portal.auth.permissions import require
 from portal.extensions import db
 from portal.filters import ListFilters
@@ -32,33 +29,9 @@ def index():
     entity_id = args.integer("entity_id")
     number = args.page()
     args.announce({"request": "Request reference"})
-    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if filters["action"]:
-        query = query.where(AuditEvent.action == filters["action"])
-    if filters["entity"]:
-        query = query.where(AuditEvent.entity == filters["entity"])
-    if filters["request"]:
-        query = query.where(AuditEvent.request_id == filters["request"])
-    if entity_id:
-        query = query.where(AuditEvent.entity_id == entity_id)
-    if filters["actor"]:
-        query = query.join(User, AuditEvent.actor_id == User.id).where(
-            User.email.icontains(filters["actor"], autoescape=True)
-        )
-    if filters["since"]:
-        query = query.where(
-            AuditEvent.at >= dt.datetime.combine(filters["since"], dt.time(), dt.UTC)
-        )
-    if filters["until"]:
-        until = dt.datetime.combine(filters["until"], dt.time(), dt.UTC) + dt.timedelta(days=1)
-        query = query.where(AuditEvent.at < until)
+    query = audit.events_query(current_user, filters, entity_id)
     page = db.paginate(query, page=number, per_page=50, error_out=False)
-    actions = db.session.scalars(
-        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
-    ).all()
-    entities = db.session.scalars(
-        sa.select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)
-    ).all()
+    actions, entities = audit.filter_choices()
     return render_template(
         "audit/index.html", page=page, filters=filters, actions=actions, entities=entities
     )

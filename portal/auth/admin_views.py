@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from portal.auth import service, sso
 from portal.auth.forms import EditUserForm, InviteUserForm
@@ -27,15 +25,7 @@ def index():
     q = args.text("q")
     role = args.choice("role", ROLES)
     args.announce()
-    query = sa.select(User).options(selectinload(User.sso_identities)).order_by(User.name)
-    if q:
-        query = query.where(
-            sa.or_(
-                User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)
-            )
-        )
-    if role in ROLES:
-        query = query.where(User.role == role)
+    query = service.users_query(current_user, q=q, role=role)
     page = db.paginate(query, page=current_page(), per_page=25, error_out=False)
     awaiting = sso.awaiting_role_ids([user.id for user in page.items])
     return render_template(

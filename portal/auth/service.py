@@ -163,6 +163,23 @@ def reset_password(token: str, password: str) -> User:
     return user
 
 
+def users_query(actor, *, q: str = "", role: str | None = None) -> sa.Select:
+    """The users an administrator lists, by name: whose name or e-mail address contains `q`
+    (any case), of `role` when given, with their single sign-on identities."""
+    if not can(actor, "users.manage"):
+        raise Forbidden("Only administrators manage users.")
+    query = sa.select(User).options(selectinload(User.sso_identities)).order_by(User.name)
+    if q:
+        query = query.where(
+            sa.or_(
+                User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)
+            )
+        )
+    if role in ROLES:
+        query = query.where(User.role == role)
+    return query
+
+
 def create_user(
     actor,
     *,
