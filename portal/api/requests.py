@@ -37,8 +37,9 @@ may_request = allow("requests.create", message="You can't see or file reference 
 
 def _request(actor, request_id: int):
     found = requests.get_request(actor, request_id)
-    if requests.refresh_request(found):
-        db.session.commit()  # expiry on read: the answer shows the true state
+    # The answer shows the true state (an overdue request or ask as expired) and writes nothing:
+    # the expire-asks job saves and audits it, as for the pages.
+    requests.show_request_expiry(found)
     return found
 
 

@@ -234,3 +234,29 @@ def test_requester_self_service_ask_to_an_advocate_not_offered_names_nobody(api,
     assert error["message"] == "That advocate isn't one of this request's matches."
     assert count(db, Ask) == 0
     assert api.post(path, token, json={"advocate_id": offered.id}).status_code == 201
+
+
+def test_an_overdue_request_reads_expired_and_the_job_saves_it(api, db, runner):
+    """The answer shows the true state; reading writes nothing (the expire-asks job does)."""
+    requester, token = api.as_role("requester", team="sales")
+    found = ReferenceRequestFactory(
+        requester=requester, status="submitted", needed_by=dt.date.today() - dt.timedelta(days=3)
+    )
+    pending = Ask(
+        request=found,
+        advocate=AdvocateFactory(),
+        status="pending",
+        asked_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=9),
+        respond_by=dt.datetime.now(dt.UTC) - dt.timedelta(days=2),
+    )
+    db.session.add(pending)
+    db.session.commit()
+    answer = api.get(f"/api/v1/requests/{found.id}", token).get_json()
+    assert answer["status"] == "expired"
+    db.session.expire_all()
+    assert db.session.get(ReferenceRequest, found.id).status == "submitted"
+    assert db.session.get(Ask, pending.id).status == "pending"
+    assert runner.invoke(args=["expire-asks"]).exit_code == 0
+    db.session.expire_all()
+    assert db.session.get(ReferenceRequest, found.id).status == "expired"
+    assert db.session.get(Ask, pending.id).status == "expired"
