@@ -29,6 +29,7 @@ def sign_in(page, email):
 
 
 def sign_out(page):
+    page.wait_for_load_state("load")  # the menus work once their script has run
     page.locator("#user-menu").click()
     page.get_by_role("button", name="Sign out").click()
 
