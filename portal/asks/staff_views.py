@@ -15,7 +15,7 @@ from portal.asks.forms import RATING_CHOICES, outcome_choices
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.queue import VIEWS
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, require
+from portal.auth.permissions import PROGRAM, can, require
 from portal.boundary import committing
 from portal.content.views import stories_for
 from portal.database import parse_id
@@ -47,7 +47,7 @@ def request_or_404(request_id: int) -> ReferenceRequest:
 
 def ask_or_404(ask_id: int) -> Ask:
     ask = asks.get_ask(current_user, ask_id)
-    if current_user.role == "advocate":
+    if can(current_user, "advocate.self"):  # an advocate reads their asks on their own pages
         abort(404)
     return ask
 
