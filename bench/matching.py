@@ -47,7 +47,7 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.asks import matching  # noqa: E402
+from portal.asks import match_results, matching  # noqa: E402
 from portal.asks.eligibility import rebuild_eligibility  # noqa: E402
 from portal.asks.eligibility_row import ACTIVITY_BITS, MULTI_KINDS  # noqa: E402
 from portal.asks.models import AdvocateEligibility  # noqa: E402
@@ -519,12 +519,22 @@ def time_ask_insert(requests: list[ReferenceRequest], count: int = 200) -> float
     return statistics.median(times) if times else 0.0
 
 
+def _dict_of(module, name: str):
+    """The JSON form `name` of `module`'s results: its own, or the shared one
+    (`portal.asks.match_results`) of a version that imports it."""
+    return getattr(module, name, None) or getattr(match_results, name)
+
+
 def result_dump(module, result) -> dict:
     """All a match shows (`module`: the matching module that made `result`), as JSON."""
     dump = {
-        "matches": [module.match_dict(item) for item in result.matches],
+        "matches": [_dict_of(module, "match_dict")(item) for item in result.matches],
         "near_misses": [
-            {**module.near_miss_dict(item), "reasons": item.reasons, "relevance": item.relevance}
+            {
+                **_dict_of(module, "near_miss_dict")(item),
+                "reasons": item.reasons,
+                "relevance": item.relevance,
+            }
             for item in result.near_misses
         ],
         "scale": result.scale,

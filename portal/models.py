@@ -5,6 +5,7 @@ from portal.advocates.models import Advocate, Blackout
 from portal.asks.models import (
     AdvocateEligibility,
     Ask,
+    MatchRow,
     ReferenceRequest,
     RequestComment,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "ImportPreview",
     "Initiative",
     "Invitation",
+    "MatchRow",
     "JobRun",
     "JobSchedule",
     "LedgerEntry",

@@ -19,6 +19,7 @@ from werkzeug.routing import Rule
 from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db as _db
+from tests.helpers import match_rows_differ
 
 PASSWORD = "correct horse battery"
 KEEP_TABLES = {"alembic_version"}
@@ -309,6 +310,7 @@ def db(app):
     with app.app_context():
         yield _db
         _db.session.rollback()
+        assert not match_rows_differ(), "a match row differs from its eligibility row"
 
 
 @pytest.fixture

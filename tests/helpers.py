@@ -30,3 +30,18 @@ def delivered_text(message) -> str:
 # A test's HTTP server thread runs `serve_forever(**QUICK_STOP)`: `shutdown()` waits for the
 # loop's next look at its flag, half a second by default, on every test that stops a server.
 QUICK_STOP = {"poll_interval": 0.02}
+
+
+def match_rows_differ() -> set:
+    """The rows on which the narrow match rows (`MatchRow`) and the eligibility rows they copy
+    disagree, as stored (each side's rows no other holds); empty when they agree."""
+    from portal.asks.models import AdvocateEligibility, MatchRow
+    from portal.extensions import db
+
+    wide, narrow = AdvocateEligibility.__table__, MatchRow.__table__
+    names = [column.name for column in narrow.c]
+    found = [
+        set(db.session.execute(sa.select(*(table.c[name] for name in names))).all())
+        for table in (wide, narrow)
+    ]
+    return found[0] ^ found[1]

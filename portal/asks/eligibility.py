@@ -31,7 +31,7 @@ from portal.advocates.models import Advocate, Blackout
 from portal.asks import overuse
 from portal.asks.eligibility_counts import FAIR_COUNTED, counts_of
 from portal.asks.eligibility_row import MULTI_KINDS, _row, _terms_query, fairness_sql
-from portal.asks.models import AdvocateEligibility, Ask
+from portal.asks.models import AdvocateEligibility, Ask, MatchRow
 from portal.database import listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.program import custom_field_matching
@@ -182,18 +182,15 @@ def _refresh(
 
 
 @functools.cache
-def _write_statement(dialect: str) -> sa.Insert:
-    """An upsert of rows where the database has one (PostgreSQL, SQLite), a plain insert
-    elsewhere (the caller deletes first)."""
-    table = AdvocateEligibility.__table__
+def _write_statement(dialect: str, table: sa.Table) -> sa.Insert:
+    """An upsert of rows into `table` (the eligibility rows or their narrow part, `MatchRow`)
+    where the database has one (PostgreSQL, SQLite), a plain insert elsewhere (the caller
+    deletes first). The fairness counts come under their own names (see `_refresh`)."""
     n_90d, n_12m = sa.bindparam("n_90d"), sa.bindparam("n_12m")
-    last_at = sa.bindparam("last_at", type_=table.c.last_asked_at.type)
-    computed = {
-        "asks_90d": n_90d,
-        "asks_12m": n_12m,
-        "last_asked_at": last_at,
-        "fairness": fairness_sql(n_90d, n_12m, last_at),
-    }
+    last_at = sa.bindparam("last_at", type_=AdvocateEligibility.__table__.c.last_asked_at.type)
+    computed = {"fairness": fairness_sql(n_90d, n_12m, last_at)}
+    if "asks_90d" in table.c:
+        computed.update(asks_90d=n_90d, asks_12m=n_12m, last_asked_at=last_at)
     upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if upsert is None:
         return sa.insert(table).values(**computed)
@@ -204,17 +201,26 @@ def _write_statement(dialect: str) -> sa.Insert:
     )
 
 
+WRITTEN = (AdvocateEligibility.__table__, MatchRow.__table__)  # every row is written to both
+
+
 def _write(rows: list[dict], gone: set[int]) -> None:
-    """Store the rows (one statement) and drop those of advocates `gone`."""
-    table = AdvocateEligibility.__table__
+    """Store the rows, in the eligibility table and its narrow part (a statement each), and
+    drop those of advocates `gone`."""
     connection = db.session.connection()
     dialect = connection.dialect.name
     if dialect not in ("postgresql", "sqlite"):
         gone = gone | {row["advocate_id"] for row in rows}
-    if gone:
-        connection.execute(sa.delete(table).where(table.c.advocate_id.in_(sorted(gone))))
-    if rows:
-        connection.execute(_write_statement(dialect), rows)
+    for table in WRITTEN:
+        if gone:
+            connection.execute(sa.delete(table).where(table.c.advocate_id.in_(sorted(gone))))
+        if rows and table is MatchRow.__table__:
+            keys = (*(c.name for c in table.c if c.name != "fairness"), "n_90d", "n_12m", "last_at")
+            connection.execute(
+                _write_statement(dialect, table), [{key: row[key] for key in keys} for row in rows]
+            )
+        elif rows:
+            connection.execute(_write_statement(dialect, table), rows)
 
 
 @contextlib.contextmanager
@@ -306,6 +312,17 @@ def refresh_fairness(at: dt.datetime | None = None) -> int:
             fairness=fairness_sql(table.c.asks_90d, table.c.asks_12m, table.c.last_asked_at)
         )
     )
+    narrow = MatchRow.__table__
+    db.session.execute(
+        sa.update(narrow).values(
+            fairness=sa.func.coalesce(
+                sa.select(table.c.fairness)
+                .where(table.c.advocate_id == narrow.c.advocate_id)
+                .scalar_subquery(),
+                narrow.c.fairness,  # no eligibility row: recomputed below
+            )
+        )
+    )
     passed = db.session.scalars(
         sa.select(table.c.advocate_id).where(table.c.blocked_until <= at)
     ).all()
@@ -332,14 +349,15 @@ def refresh_consent(version: str) -> int:
     Returns how many rows were recomputed."""
     table = AdvocateEligibility.__table__
     current = sa.and_(Advocate.consent_at.is_not(None), Advocate.consent_version == version)
-    db.session.execute(
-        sa.update(table)
-        .where(
-            table.c.active.is_(True),
-            table.c.advocate_id.in_(sa.select(Advocate.id).where(~current)),
+    for written in WRITTEN:
+        db.session.execute(
+            sa.update(written)
+            .where(
+                written.c.active.is_(True),
+                written.c.advocate_id.in_(sa.select(Advocate.id).where(~current)),
+            )
+            .values(active=False)
         )
-        .values(active=False)
-    )
     # Only when the version went back to one some advocates accepted: usually none.
     ids = db.session.scalars(
         sa.select(Advocate.id)

@@ -1,9 +1,10 @@
 """Program rule 2: the ranked, explained candidates for a request, found by the database.
 
-Hard rules filter on the `advocate_eligibility` rows (kept current by the flush hook in
-`portal.asks.eligibility` from the overuse service), relevance is a weighted overlap of the
-request's criteria with the compact criteria on the same row (bit masks where they answer,
-the framed text where they can't), fairness is a stored number; the database returns the top N
+Hard rules filter on the narrow `match_rows` (the part of each `advocate_eligibility` row a
+ranking reads, kept current with it by the flush hook in `portal.asks.eligibility` from the
+overuse service), relevance is a weighted overlap of the request's criteria with the compact
+criteria on the same row (bit masks where they answer; the eligibility row's framed text, joined,
+only where they can't), fairness is a stored number; the database returns the top N
 (ORDER BY score DESC LIMIT N), and one more statement loads those N (and the near misses)
 with what the result shows of them. Reasons in words are built for those rows only, from what
 the same rows keep (live asks per window), and near misses are explained with
@@ -45,7 +46,7 @@ from portal.asks.match_results import (
     left_reason,
     relevance_reasons,
 )
-from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
+from portal.asks.models import AdvocateEligibility, Ask, MatchRow, ReferenceRequest
 from portal.database import now_utc
 from portal.extensions import db
 from portal.program import custom_field_matching
@@ -95,9 +96,9 @@ def _not_asked_for(request: ReferenceRequest, advocate_id):
 
 
 def _askable(request: ReferenceRequest, at: dt.datetime):
-    """The hard rules on the eligibility row: status, every time-bound rule, the opt-in, the
+    """The hard rules on the match row: status, every time-bound rule, the opt-in, the
     prospect's company (not yet asked for this request is a join of its own)."""
-    e = AdvocateEligibility
+    e = MatchRow
     bit = ACTIVITY_BITS.get(request.activity_type, 0)
     rules = [
         # "IS NOT false" (active is never null), not "IS true": SQLite can't look that up in
@@ -163,15 +164,36 @@ class Vocabulary:
 
 
 def _shares(kind: str, values: list[str]):
-    """SQL truth of "the advocate shares one of `values` of `kind`" on the eligibility row,
-    from the framed text or the column itself."""
-    e = AdvocateEligibility
+    """SQL truth of "the advocate shares one of `values` of `kind`": a single value on the
+    match row, the framed text (multi-valued kinds, custom fields) on the eligibility row (see
+    `_reads_text`)."""
     if custom_field_matching.is_custom(kind):
         return custom_field_matching.shares(kind, values)
     if kind in MULTI_KINDS:
-        column = getattr(e, MULTI_KINDS[kind])
+        column = getattr(AdvocateEligibility, MULTI_KINDS[kind])
         return sa.or_(*(column.contains(f"|{value}|", autoescape=True) for value in values))
-    return getattr(e, kind).in_(values)
+    return getattr(MatchRow, kind).in_(values)
+
+
+def _reads_text(terms: dict[str, list[str]], vocabulary: Vocabulary) -> bool:
+    """Whether relevance reads the eligibility row's framed text for these criteria: for a
+    custom field, and for a multi-valued kind whose mask can't answer alone (`Vocabulary.mask`).
+    Mostly not: then a match scans the narrow match rows only."""
+    return any(
+        custom_field_matching.is_custom(kind)
+        or (kind in MULTI_KINDS and not vocabulary.mask(kind, values)[1])
+        for kind, values in terms.items()
+    )
+
+
+def _scanned(terms: dict[str, list[str]], vocabulary: Vocabulary):
+    """What ranking reads: the match rows, joined to the eligibility rows when relevance reads
+    their text."""
+    if not _reads_text(terms, vocabulary):
+        return MatchRow.__table__
+    return sa.join(
+        MatchRow, AdvocateEligibility, AdvocateEligibility.advocate_id == MatchRow.advocate_id
+    )
 
 
 def _points_for(kind: str, values: list[str], weight: int, vocabulary: Vocabulary):
@@ -181,7 +203,7 @@ def _points_for(kind: str, values: list[str], weight: int, vocabulary: Vocabular
     if kind not in MULTI_KINDS:
         return sa.case((_shares(kind, values), weight), else_=0)
     mask, alone = vocabulary.mask(kind, values)
-    bits = getattr(AdvocateEligibility, MASK_COLUMNS[kind]).bitwise_and(mask)
+    bits = getattr(MatchRow, MASK_COLUMNS[kind]).bitwise_and(mask)
     if alone:
         return sa.case((bits != 0, weight), else_=0)
     return sa.case((bits == 0, 0), (_shares(kind, values), weight), else_=0)
@@ -238,11 +260,13 @@ def _match(request, limit, near_misses, at, weights) -> MatchResult:
     terms = requested_terms(request.criteria, vocabulary)
     weights = _weights(weights)
     relevance = _relevance(terms, weights, vocabulary).label("relevance")
-    top = db.session.execute(_top(request, limit, at, relevance)).all()
+    scanned = _scanned(terms, vocabulary)
+    top = db.session.execute(_top(request, limit, at, relevance, scanned)).all()
     scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
     if terms and near_misses:
-        missed = _near(request, at, relevance, sum(weights[kind] for kind in terms), near_misses)
+        best = sum(weights[kind] for kind in terms)
+        missed = _near(request, at, relevance, best, near_misses, scanned)
     shown = _shown([row.advocate_id for row in (*top, *missed)])
     labels = vocabulary.labels
     used = _usage(shown.values(), at)
@@ -288,21 +312,23 @@ def _match(request, limit, near_misses, at, weights) -> MatchResult:
 NEAR_FIRST = 20_000
 
 
-def _near(request: ReferenceRequest, at: dt.datetime, relevance, best: int, count: int):
+def _near(request: ReferenceRequest, at: dt.datetime, relevance, best: int, count: int, scanned):
     """The `count` most relevant advocates a hard rule keeps out (relevance first, then id).
 
     Ranking them reads every row; but usually enough of them share every requested criterion
     (relevance `best`, the most there is), and then the first `count` of those by id are the
     answer: looked for first in id order among the first NEAR_FIRST ids, which stops as soon
-    as they are found. Only when too few are there is the whole table ranked.
+    as they are found. Only when too few are there is the whole table ranked (`scanned`: see
+    `_scanned`).
     """
-    e = AdvocateEligibility
+    e = MatchRow
     rules = (_candidates(request), ~_askable(request, at))
     if best > 0:
         # Ids are handed out in order: the first NEAR_FIRST or so, found in the index at once.
         bound = sa.select(sa.func.min(e.advocate_id)).scalar_subquery() + NEAR_FIRST
         first = db.session.execute(
             sa.select(e.advocate_id, relevance)
+            .select_from(scanned)
             .where(*rules, relevance == best, e.advocate_id < bound)
             .order_by(e.advocate_id)
             .limit(count)
@@ -311,6 +337,7 @@ def _near(request: ReferenceRequest, at: dt.datetime, relevance, best: int, coun
             return first
     return db.session.execute(
         sa.select(e.advocate_id, relevance)
+        .select_from(scanned)
         .where(*rules, relevance > 0)
         .order_by(relevance.desc(), e.advocate_id)
         .limit(count)
@@ -406,16 +433,18 @@ def _asks_left(rows, used: dict) -> dict[int, dict[str, int]]:
 
 def _candidates(request: ReferenceRequest):
     """Advocates matching may show at all (askable or a near miss): not yet asked for it."""
-    e = AdvocateEligibility
+    e = MatchRow
     return sa.and_(e.status.in_(NEAR_MISS_STATUSES), _not_asked_for(request, e.advocate_id))
 
 
-def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance) -> sa.Select:
-    """The askable advocates not yet asked for `request`, best score first, at most `limit`."""
-    e = AdvocateEligibility
+def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance, scanned) -> sa.Select:
+    """The askable advocates not yet asked for `request`, best score first, at most `limit`
+    (`scanned`: see `_scanned`)."""
+    e = MatchRow
     score = (relevance + e.fairness + e.standing).label("score")
     return (
         sa.select(e.advocate_id, score, e.fairness, e.standing)
+        .select_from(scanned)
         # Askable rows are active ones (status active): no need to test the status as well.
         .where(_not_asked_for(request, e.advocate_id), _askable(request, at))
         .order_by(score.desc(), e.advocate_id)  # by its name: the expression written once
@@ -429,7 +458,8 @@ def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set
     vocabulary = Vocabulary()
     terms = requested_terms(request.criteria, vocabulary)
     relevance = _relevance(terms, _weights(), vocabulary).label("relevance")
-    return {row[0] for row in db.session.execute(_top(request, OFFER_LIMIT, at, relevance))}
+    top = _top(request, OFFER_LIMIT, at, relevance, _scanned(terms, vocabulary))
+    return {row[0] for row in db.session.execute(top)}
 
 
 def hard_rule_refusals(

@@ -219,3 +219,38 @@ class AdvocateEligibility(db.Model):
     # Choice custom fields of the advocate and their account, as `|key=value|...`.
     crit_custom: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     refreshed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
+class MatchRow(db.Model):
+    """The narrow part of each advocate's eligibility row that matching scans, kept equal to it.
+
+    Ranking reads every askable advocate's row: its cost follows the width of what it reads, and
+    the eligibility row is wide (framed criteria text, window counts, the reasons' facts). This
+    table holds only the hard rules' columns, the criteria's single values and bit masks, and
+    fairness and standing (half the bytes per advocate). Every writer of `advocate_eligibility`
+    (all in `portal.asks.eligibility`) writes the same values here in the same transaction; a
+    match reads the wide row only for the criteria a mask can't answer (shared bits, custom
+    fields) and for the few advocates it shows.
+    """
+
+    __tablename__ = "match_rows"
+
+    advocate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
+    )
+    active: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(16), default="")
+    activity_bits: Mapped[int] = mapped_column(default=0)
+    askable_from: Mapped[dt.datetime | None]
+    blocked_from: Mapped[dt.datetime | None]
+    blocked_until: Mapped[dt.datetime | None]
+    account_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    fairness: Mapped[int] = mapped_column(default=0)
+    standing: Mapped[int] = mapped_column(default=0)
+    industry: Mapped[str | None] = mapped_column(sa.String(64))
+    region: Mapped[str | None] = mapped_column(sa.String(16))
+    segment: Mapped[str | None] = mapped_column(sa.String(16))
+    seniority: Mapped[str | None] = mapped_column(sa.String(16))
+    product_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    use_case_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    language_bits: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -18,8 +18,9 @@ from portal.recruiting.models import Referenceability
 from tests.factories import AccountFactory, AdvocateFactory, ReferenceRequestFactory, UserFactory
 
 # Eligibility's share of one ask's flush: the settings, custom fields and terms (one union),
-# the advocates with their account, verdict and blackouts, their asks counted, the upsert.
-ELIGIBILITY_STATEMENTS = 4
+# the advocates with their account, verdict and blackouts, their asks counted, the upsert of
+# the eligibility rows and the upsert of their narrow part that matching scans (MatchRow).
+ELIGIBILITY_STATEMENTS = 5
 # The whole flush: the ask's INSERT, the report facts' hook (up to 3), and eligibility's.
 FLUSH_STATEMENTS = 1 + 3 + ELIGIBILITY_STATEMENTS
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.advocates.models import Blackout
+from portal.advocates.models import Advocate, Blackout
 from portal.asks import match_results, matching, overuse
 from portal.asks.eligibility_row import ratings_of
 from portal.asks.models import ReferenceRequest
@@ -23,6 +23,7 @@ from tests.factories import (
     ReferenceRequestFactory,
     UserFactory,
 )
+from tests.program.custom_field_helpers import add_fields
 from tests.queries import QueryCounter
 
 # The program's settings (`eligibility.settings_in_memory`), the taxonomy (labels, bits and
@@ -136,3 +137,38 @@ def test_the_vocabulary_reads_groups_as_the_taxonomy_does(db):
     assert vocabulary.expand(chosen) == taxonomy.expand_groups(chosen)
     assert set(vocabulary.expand(chosen)["industry"]) == {group.value, "retail", *members}
     assert matching.requested_terms(criteria, vocabulary) == matching.requested_terms(criteria)
+
+
+def _ranking(statements: list[str]) -> list[str]:
+    """The statements that rank candidates (the top N and the near misses)."""
+    return [s for s in statements if "ORDER BY" in s and "FROM match_rows" in s]
+
+
+def test_ranking_reads_the_narrow_match_rows_unless_it_needs_the_criteria_text(db):
+    """Ranking reads every askable advocate's row: the narrow match rows, with the criteria's
+    masks; the wide eligibility row (framed text) only for a criterion a mask can't answer."""
+    request = _db.session.get(ReferenceRequest, program(3))
+    with QueryCounter(_db.engine) as queries:
+        result = matching.match(request, 10, near_misses=5)
+    assert len(result.matches) == 3 and len(result.near_misses) == 3
+    ranking = _ranking(queries.statements)
+    assert len(ranking) >= 2  # the top N and the near misses
+    assert not [s for s in ranking if "advocate_eligibility" in s]
+
+    # A custom field used in matching: its values are in the framed text.
+    add_fields(UserFactory(role="admin"))
+    fitting = _db.session.scalars(
+        sa.select(Advocate).where(Advocate.status == "active").order_by(Advocate.id)
+    ).first()
+    fitting.custom_fields = {"job_function": "cio"}
+    request.criteria = {**CRITERIA, "custom": {"job_function": ["cio"]}}
+    _db.session.commit()
+    with QueryCounter(_db.engine) as queries:
+        result = matching.match(request, 10, near_misses=5)
+    by_advocate = {m.advocate: m for m in result.matches}
+    fit = by_advocate.pop(fitting)
+    assert "Job function: CIO" in fit.reasons
+    assert by_advocate and all("Job function: CIO" not in m.reasons for m in by_advocate.values())
+    assert {fit.relevance - m.relevance for m in by_advocate.values()} == {2}  # custom: 2
+    ranking = _ranking(queries.statements)
+    assert ranking and all("JOIN advocate_eligibility" in s for s in ranking)

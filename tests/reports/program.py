@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.asks.lead_time import working_days_between
-from portal.asks.models import AdvocateEligibility
+from portal.asks.models import AdvocateEligibility, MatchRow
 from portal.benefits.models import Claim
 from portal.database import now_utc
 from portal.reports.params import Params
@@ -149,11 +149,11 @@ def build_program(db, prefix: str = "") -> dict:
         )
     db.session.flush()
     # adv1 is at a limit now (as the overuse rule would have it); nobody else is.
-    db.session.execute(sa.update(AdvocateEligibility).values(askable_from=None))
-    db.session.execute(
-        sa.update(AdvocateEligibility)
-        .where(AdvocateEligibility.advocate_id == adv1.id)
-        .values(askable_from=now_utc() + dt.timedelta(days=10))
-    )
+    limited_until = now_utc() + dt.timedelta(days=10)
+    for table in (AdvocateEligibility, MatchRow):  # the row and its narrow part, as the app
+        db.session.execute(sa.update(table).values(askable_from=None))
+        db.session.execute(
+            sa.update(table).where(table.advocate_id == adv1.id).values(askable_from=limited_until)
+        )
     db.session.commit()
     return {"sales": sales, "pr": pr, "advocates": [adv1, adv2, adv3, adv4]}
