@@ -15,7 +15,6 @@ this module. Bulk loads that write with Core inserts call `rebuild_eligibility()
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 from collections.abc import Iterable
@@ -23,8 +22,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate, Blackout
@@ -36,7 +34,7 @@ from portal.database import listen_to_flushes, now_utc
 from portal.extensions import db
 from portal.program import custom_field_matching
 from portal.program.models import ProgramSetting, TaxonomyTerm
-from portal.program.service import DEFAULT_LIMIT_KEYS, DEFAULTS
+from portal.program.service import DEFAULT_LIMIT_KEYS, settings_in_memory
 from portal.recruiting.models import Referenceability
 
 # Settings that change who may be asked across accounts: every row is recomputed.
@@ -47,7 +45,6 @@ DEFAULT_LIMIT_COLUMNS = {key: key.removeprefix("default_") for key in DEFAULT_LI
 ROW_SETTINGS = ("terms_version", *DEFAULT_LIMIT_KEYS, *PROTECTION_SETTINGS)
 _PENDING = "portal.eligibility.pending"
 _ALL = "portal.eligibility.all"
-_SETTINGS = "portal.eligibility.settings_in_memory"
 
 
 @dataclass(frozen=True)
@@ -221,42 +218,6 @@ def _write(rows: list[dict], gone: set[int]) -> None:
             )
         elif rows:
             connection.execute(_write_statement(dialect, table), rows)
-
-
-@contextlib.contextmanager
-def settings_in_memory(stored: dict | None = None, keys: Iterable[str] = tuple(DEFAULTS)):
-    """Settings read without a query each (bulk and read paths).
-
-    get_setting() asks the session for the row: a key without a row costs a SELECT every time
-    (four per advocate in the overuse limits), and so does a key with one once nothing holds
-    the row (the identity map keeps only what is referenced). For each of `keys` this places in
-    the identity map the row as stored (`stored`: {key: value} of program_settings, when read
-    already) or, for a key without a row, one holding the default (not in the database, never
-    flushed: they are clean); they are taken out again at the end so nothing can write them.
-    Inside another call this one has nothing to do: the outer one placed them.
-    """
-    if db.session.info.get(_SETTINGS):
-        yield
-        return
-    if stored is None:
-        stored = dict(db.session.execute(sa.select(ProgramSetting.key, ProgramSetting.value)).all())
-    present = db.session.identity_map
-    placed = []
-    for key in keys:
-        if identity_key(ProgramSetting, key) in present:
-            continue  # it answers already
-        setting = ProgramSetting(key=key, value=stored[key] if key in stored else DEFAULTS[key])
-        make_transient_to_detached(setting)  # as if loaded: clean
-        db.session.add(setting)
-        placed.append(setting)
-    db.session.info[_SETTINGS] = True
-    try:
-        yield
-    finally:
-        db.session.info.pop(_SETTINGS, None)
-        for setting in placed:
-            if setting in db.session:
-                db.session.expunge(setting)
 
 
 def rebuild_eligibility(batch: int = 500, at: dt.datetime | None = None) -> int:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import contains_eager
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks import overuse
-from portal.asks.eligibility import settings_in_memory
 from portal.asks.eligibility_row import (
     ACTIVITY_BITS,
     CRITERIA_KINDS,
@@ -51,7 +50,7 @@ from portal.database import now_utc
 from portal.extensions import db
 from portal.program import custom_field_matching
 from portal.program.models import TaxonomyTerm
-from portal.program.service import get_setting
+from portal.program.service import get_setting, settings_in_memory
 from portal.program.taxonomy import expand_groups
 from portal.recruiting.models import Referenceability
 

@@ -14,6 +14,7 @@ is written at most once a minute.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 import sqlalchemy as sa
@@ -140,9 +141,7 @@ def load_user(identity: str) -> User | None:
     if not key or not user_id.isdigit():
         return None
     found = db.session.execute(
-        sa.select(UserSession, User, *layout.columns(User.id))
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == hash_token(key), UserSession.user_id == int(user_id))
+        _session_statement(), {"key_hash": hash_token(key), "user_id": int(user_id)}
     ).first()
     if found is None:
         return None
@@ -155,6 +154,20 @@ def load_user(identity: str) -> User | None:
     user.session_key = key
     layout.remember(user, *facts)
     return user
+
+
+@functools.cache
+def _session_statement() -> sa.Select:
+    """`load_user`'s statement, built once (every page runs it; building it costs more than
+    running it): the session by its key's hash and user id, the user, the layout's facts."""
+    return (
+        sa.select(UserSession, User, *layout.columns(User.id))
+        .join(User, User.id == UserSession.user_id)
+        .where(
+            UserSession.key_hash == sa.bindparam("key_hash"),
+            UserSession.user_id == sa.bindparam("user_id"),
+        )
+    )
 
 
 def _touch(session_id: int, at: dt.datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 
@@ -276,6 +277,12 @@ def csm_home(user, page_number: int = 1) -> dict:
 def program_figures() -> dict:
     """The program page's cards; each counts exactly what the list it links to shows. One
     statement: each card a scalar subquery."""
+    return db.session.execute(_figures_statement()).one()._asdict()
+
+
+@functools.cache
+def _figures_statement() -> sa.Select:
+    """`program_figures`' statement, built once (the same for every request)."""
 
     def count(model, condition):
         return sa.select(sa.func.count()).select_from(model).where(condition).scalar_subquery()
@@ -291,18 +298,23 @@ def program_figures() -> dict:
         "pending_asks": count(Ask, Ask.status == "pending"),
         "claims_to_decide": count(Claim, Claim.status == "requested"),
     }
-    row = db.session.execute(sa.select(*(c.label(k) for k, c in cards.items()))).one()
-    return row._asdict()
+    return sa.select(*(c.label(k) for k, c in cards.items()))
 
 
 def requests_due(limit: int = 10) -> list[ReferenceRequest]:
-    return db.session.scalars(
+    return db.session.scalars(_due_statement(limit)).all()
+
+
+@functools.cache
+def _due_statement(limit: int) -> sa.Select:
+    """The open requests needed soonest, with their requesters (built once per `limit`)."""
+    return (
         sa.select(ReferenceRequest)
         .options(sa.orm.joinedload(ReferenceRequest.requester))
         .where(ReferenceRequest.status.in_(OPEN_REQUEST_STATUSES))
         .order_by(ReferenceRequest.needed_by)
         .limit(limit)
-    ).all()
+    )
 
 
 def asks_query(status: str | None) -> sa.Select:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterable
 from functools import cached_property
 from zoneinfo import available_timezones
 
@@ -116,12 +118,45 @@ DEFAULTS: dict[str, object] = {
 }
 
 
+# session.info key: {setting key: value} held for a bulk or read path (`settings_in_memory`).
+_HELD = "portal.settings.held"
+
+
 def get_setting(key: str):
     """The program's value for `key`, or its default."""
+    held = db.session.info.get(_HELD)
+    if held is not None and key in held:
+        return held[key]
     row = db.session.get(ProgramSetting, key)
     if row is not None:
         return row.value
     return copy.deepcopy(DEFAULTS[key])
+
+
+@contextlib.contextmanager
+def settings_in_memory(stored: dict | None = None, keys: Iterable[str] = tuple(DEFAULTS)):
+    """Settings read without a query each (bulk and read paths).
+
+    get_setting() asks the session for the row: a key without a row costs a SELECT every time
+    (four per advocate in the overuse limits), and so does a key with one once nothing holds
+    the row (the identity map keeps only what is referenced). Inside this block `get_setting`
+    answers each of `keys` from memory: the value as stored (`stored`: {key: value} of
+    program_settings, when read already; else read here in one statement) or its default.
+    `set_setting` inside the block changes the held value too. Inside another call this one
+    has nothing to do: the outer one holds them.
+    """
+    if db.session.info.get(_HELD) is not None:
+        yield
+        return
+    if stored is None:
+        stored = dict(db.session.execute(sa.select(ProgramSetting.key, ProgramSetting.value)).all())
+    db.session.info[_HELD] = {
+        key: stored[key] if key in stored else copy.deepcopy(DEFAULTS[key]) for key in keys
+    }
+    try:
+        yield
+    finally:
+        db.session.info.pop(_HELD, None)
 
 
 # The limits of asks per period, shortest period first: each may allow no more than the next.
@@ -234,6 +269,9 @@ def set_setting(actor, key: str, value, *, pending: dict | None = None) -> None:
         db.session.add(row)
     else:
         row.value = value
+    held = db.session.info.get(_HELD)
+    if held is not None and key in held:
+        held[key] = value
     db.session.flush()
     audit.record(actor, "setting.changed", _SettingRef(key), {"key": key, "from": old, "to": value})
 

@@ -19,7 +19,7 @@ from portal import csvio
 from portal.accounts.models import Account
 from portal.advocates import service as advocates_service
 from portal.advocates.models import Advocate
-from portal.asks.eligibility import refresh_advocates, settings_in_memory
+from portal.asks.eligibility import refresh_advocates
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.csvio import CsvFileError
@@ -27,7 +27,7 @@ from portal.database import chunks, now_utc
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.program import custom_field_values
-from portal.program.service import Vocabulary
+from portal.program.service import Vocabulary, settings_in_memory
 from portal.recruiting.csv_export import ACCOUNT_COLUMNS, ADVOCATE_COLUMNS, BATCH
 from portal.recruiting.csv_rows import Spellings, check_account, check_advocate, decode, read_rows
 

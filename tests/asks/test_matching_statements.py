@@ -26,7 +26,7 @@ from tests.factories import (
 from tests.program.custom_field_helpers import add_fields
 from tests.queries import QueryCounter
 
-# The program's settings (`eligibility.settings_in_memory`), the taxonomy (labels, bits and
+# The program's settings (`program.service.settings_in_memory`), the taxonomy (labels, bits and
 # groups), the ranked candidates, the near misses, what is shown of both (advocates, accounts,
 # customer success's word, ratings, window counts), the near misses' blackouts. It was 10.
 STATEMENTS = 6
