@@ -50,6 +50,7 @@ from portal.models import (  # noqa: E402
     ContentAsset,
     ContentUse,
     LedgerEntry,
+    MatchRow,
     PlannedNeed,
     User,
 )
@@ -196,8 +197,11 @@ def extra_rows(rows: dict, seed: int = 6) -> dict:
         }
         for i in range(1, len(rows["advocates"]) // 2 + 1)
     ]
+    narrow = {c.name for c in MatchRow.__table__.c}
     return {
         AdvocateEligibility: eligibility,
+        # The narrow part matching scans, equal to the rows above (as the hook writes both).
+        MatchRow: [{k: v for k, v in row.items() if k in narrow} for row in eligibility],
         Benefit: benefits,
         Claim: claims,
         LedgerEntry: ledger,
