@@ -164,8 +164,7 @@ class Vocabulary:
 
 def _shares(kind: str, values: list[str]):
     """SQL truth of "the advocate shares one of `values` of `kind`": a single value on the
-    match row, the framed text (multi-valued kinds, custom fields) on the eligibility row (see
-    `_reads_text`)."""
+    match row, the framed text (multi-valued kinds, custom fields) on the eligibility row."""
     if custom_field_matching.is_custom(kind):
         return custom_field_matching.shares(kind, values)
     if kind in MULTI_KINDS:
@@ -174,25 +173,17 @@ def _shares(kind: str, values: list[str]):
     return getattr(MatchRow, kind).in_(values)
 
 
-def _reads_text(terms: dict[str, list[str]], vocabulary: Vocabulary) -> bool:
-    """Whether relevance reads the eligibility row's framed text for these criteria: for a
-    custom field, and for a multi-valued kind whose mask can't answer alone (`Vocabulary.mask`).
-    Mostly not: then a match scans the narrow match rows only."""
-    return any(
+def _scanned(terms: dict[str, list[str]], vocabulary: Vocabulary):
+    """What ranking reads: the match rows, joined to the eligibility rows only for their framed
+    text (a custom field; a multi-valued kind whose mask can't answer alone, `Vocabulary.mask`)."""
+    if any(
         custom_field_matching.is_custom(kind)
         or (kind in MULTI_KINDS and not vocabulary.mask(kind, values)[1])
         for kind, values in terms.items()
-    )
-
-
-def _scanned(terms: dict[str, list[str]], vocabulary: Vocabulary):
-    """What ranking reads: the match rows, joined to the eligibility rows when relevance reads
-    their text."""
-    if not _reads_text(terms, vocabulary):
-        return MatchRow.__table__
-    return sa.join(
-        MatchRow, AdvocateEligibility, AdvocateEligibility.advocate_id == MatchRow.advocate_id
-    )
+    ):
+        e = AdvocateEligibility
+        return sa.join(MatchRow, e, e.advocate_id == MatchRow.advocate_id)
+    return MatchRow.__table__
 
 
 def _points_for(kind: str, values: list[str], weight: int, vocabulary: Vocabulary):
@@ -437,8 +428,7 @@ def _candidates(request: ReferenceRequest):
 
 
 def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance, scanned) -> sa.Select:
-    """The askable advocates not yet asked for `request`, best score first, at most `limit`
-    (`scanned`: see `_scanned`)."""
+    """The askable advocates not yet asked for `request`, best score first, at most `limit`."""
     e = MatchRow
     score = (relevance + e.fairness + e.standing).label("score")
     return (
