@@ -1,8 +1,10 @@
 """Per-advocate eligibility and matchable tags, kept current from one place: a flush hook.
 
 Matching reads one `advocate_eligibility` row per advocate (what it holds and how one is
-computed: `portal.asks.eligibility_row`). One refresh costs a handful of statements however
-many advocates it recomputes (see `_refresh`): one ask's flush, four.
+computed: `portal.asks.eligibility_row`), and ranks over its narrow part, `match_rows`: every
+writer here writes both, the same values in the same transaction (`WRITTEN`). One refresh costs
+a handful of statements however many advocates it recomputes (see `_refresh`): one ask's
+flush, five.
 
 `listen()` installs a session hook: whenever a flush touches an ask, a blackout, an advocate or
 an account, the affected advocates' rows are recomputed in the same transaction (a new
