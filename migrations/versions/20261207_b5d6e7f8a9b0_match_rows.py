@@ -1,8 +1,9 @@
 """match rows
 
 The narrow part of each advocate's eligibility row that matching scans (issue 16): ranking reads
-every askable advocate's row, and its cost follows the row's width. Filled from the eligibility
-rows as they are; the app keeps both equal from then on.
+every askable advocate's row, and its cost follows the row's width; `points` (fairness +
+standing, indexed) lets it read the advocates with the most points first. Filled from the
+eligibility rows as they are; the app keeps both equal from then on.
 
 Revision ID: b5d6e7f8a9b0
 Revises: b4c5d6e7f8a9
@@ -53,6 +54,7 @@ def upgrade():
         sa.Column("account_key", sa.String(length=200), nullable=False),
         sa.Column("fairness", sa.Integer(), nullable=False),
         sa.Column("standing", sa.Integer(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
         sa.Column("industry", sa.String(length=64), nullable=True),
         sa.Column("region", sa.String(length=16), nullable=True),
         sa.Column("segment", sa.String(length=16), nullable=True),
@@ -68,12 +70,15 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("advocate_id", name=op.f("pk_match_rows")),
     )
+    op.create_index("ix_match_rows_points", "match_rows", ["points"], unique=False)
     names = ", ".join(COLUMNS)
     # Fixed column names, no input: text SQL is safe here.
     op.execute(
-        f"INSERT INTO match_rows ({names}) SELECT {names} FROM advocate_eligibility"  # noqa: S608
+        f"INSERT INTO match_rows ({names}, points) "  # noqa: S608
+        f"SELECT {names}, fairness + standing FROM advocate_eligibility"
     )
 
 
 def downgrade():
+    op.drop_index("ix_match_rows_points", table_name="match_rows")
     op.drop_table("match_rows")

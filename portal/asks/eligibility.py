@@ -190,6 +190,8 @@ def _write_statement(dialect: str, table: sa.Table) -> sa.Insert:
     computed = {"fairness": fairness_sql(n_90d, n_12m, last_at)}
     if "asks_90d" in table.c:
         computed.update(asks_90d=n_90d, asks_12m=n_12m, last_asked_at=last_at)
+    if "points" in table.c:
+        computed["points"] = computed["fairness"] + sa.bindparam("standing_points")
     upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if upsert is None:
         return sa.insert(table).values(**computed)
@@ -213,13 +215,18 @@ def _write(rows: list[dict], gone: set[int]) -> None:
     for table in WRITTEN:
         if gone:
             connection.execute(sa.delete(table).where(table.c.advocate_id.in_(sorted(gone))))
-        if rows and table is MatchRow.__table__:
-            keys = (*(c.name for c in table.c if c.name != "fairness"), "n_90d", "n_12m", "last_at")
-            connection.execute(
-                _write_statement(dialect, table), [{key: row[key] for key in keys} for row in rows]
-            )
-        elif rows:
-            connection.execute(_write_statement(dialect, table), rows)
+        if rows:
+            connection.execute(_write_statement(dialect, table), _values(table, rows))
+
+
+def _values(table: sa.Table, rows: list[dict]) -> list[dict]:
+    """The rows as `table`'s upsert binds them: the eligibility table takes them as computed;
+    the match rows their own columns and what the computed ones (fairness, points) are of."""
+    if table is not MatchRow.__table__:
+        return rows
+    keys = [c.name for c in table.c if c.name not in ("fairness", "points")]
+    keys += ["n_90d", "n_12m", "last_at"]
+    return [{"standing_points": row["standing"], **{k: row[k] for k in keys}} for row in rows]
 
 
 def rebuild_eligibility(batch: int = 500, at: dt.datetime | None = None) -> int:
@@ -276,15 +283,14 @@ def refresh_fairness(at: dt.datetime | None = None) -> int:
         )
     )
     narrow = MatchRow.__table__
+    fairness = sa.func.coalesce(
+        sa.select(table.c.fairness)
+        .where(table.c.advocate_id == narrow.c.advocate_id)
+        .scalar_subquery(),
+        narrow.c.fairness,  # no eligibility row: recomputed below
+    )
     db.session.execute(
-        sa.update(narrow).values(
-            fairness=sa.func.coalesce(
-                sa.select(table.c.fairness)
-                .where(table.c.advocate_id == narrow.c.advocate_id)
-                .scalar_subquery(),
-                narrow.c.fairness,  # no eligibility row: recomputed below
-            )
-        )
+        sa.update(narrow).values(fairness=fairness, points=fairness + narrow.c.standing)
     )
     passed = db.session.scalars(
         sa.select(table.c.advocate_id).where(table.c.blocked_until <= at)

@@ -30,10 +30,8 @@ from portal.asks.eligibility_row import (
     MULTI_KINDS,
     NEVER_ASKED,
     STANDING_MAX,
-    TERM_BITS,
     standing_parts,
     stored_usage,
-    value_bit,
 )
 from portal.asks.match_results import (
     Match,
@@ -45,11 +43,11 @@ from portal.asks.match_results import (
     left_reason,
     relevance_reasons,
 )
+from portal.asks.match_vocabulary import Vocabulary
 from portal.asks.models import AdvocateEligibility, Ask, MatchRow, ReferenceRequest
 from portal.database import now_utc
 from portal.extensions import db
 from portal.program import custom_field_matching
-from portal.program.models import TaxonomyTerm
 from portal.program.service import get_setting, settings_in_memory
 from portal.program.taxonomy import expand_groups
 from portal.recruiting.models import Referenceability
@@ -112,54 +110,6 @@ def _askable(request: ReferenceRequest, at: dt.datetime):
     if prospect:
         rules.append(e.account_key != prospect)
     return sa.and_(*rules)
-
-
-class Vocabulary:
-    """The terms as one match needs them, read in one statement: labels of every term, active
-    or not (to word stored values), which value holds which bit of a kind's mask, and the
-    members of each group (as `taxonomy.group_members` orders them)."""
-
-    def __init__(self) -> None:
-        self.labels: dict[tuple[str, str], str] = {}
-        self.ids: dict[tuple[str, str], int] = {}
-        self.by_bit: dict[tuple[str, int], set[str]] = {}
-        self.members: dict[tuple[str, str], list[str]] = {}
-        t = TaxonomyTerm
-        names, members = {}, []
-        for term_id, kind, value, text, group_id, position in db.session.execute(
-            sa.select(t.id, t.kind, t.value, t.label, t.group_id, t.position)
-        ):
-            self.labels[kind, value] = text
-            names[term_id] = (kind, value)
-            if group_id is not None:
-                members.append((position, term_id, group_id, value))
-            if kind in MULTI_KINDS:
-                self.ids[kind, value] = term_id
-                self.by_bit.setdefault((kind, term_id % TERM_BITS), set()).add(value)
-        for _, _, group_id, value in sorted(members):
-            self.members.setdefault(names[group_id], []).append(value)
-
-    def expand(self, terms: dict[str, list[str]]) -> dict[str, list[str]]:
-        """`taxonomy.expand_groups` from the terms read: each group as itself and its members."""
-        return {
-            kind: list(
-                dict.fromkeys(
-                    v for value in values for v in (value, *self.members.get((kind, value), []))
-                )
-            )
-            for kind, values in terms.items()
-        }
-
-    def mask(self, kind: str, values: list[str]) -> tuple[int, bool]:
-        """The mask of `values` of a multi-valued kind, and whether a row's mask meeting it is
-        proof enough (each of its bits is a requested term's alone)."""
-        mask, alone = 0, True
-        for value in values:
-            mask |= value_bit(kind, value, self.ids)
-            term_id = self.ids.get((kind, value))
-            if term_id is None or not self.by_bit[kind, term_id % TERM_BITS] <= set(values):
-                alone = False
-        return mask, alone
 
 
 def _shares(kind: str, values: list[str]):
@@ -251,11 +201,11 @@ def _match(request, limit, near_misses, at, weights) -> MatchResult:
     weights = _weights(weights)
     relevance = _relevance(terms, weights, vocabulary).label("relevance")
     scanned = _scanned(terms, vocabulary)
-    top = db.session.execute(_top(request, limit, at, relevance, scanned)).all()
+    best = sum(max(0, weights[kind]) for kind in terms)  # the most relevance there is
+    top = _ranked(_top(request, limit, at, relevance, scanned), limit, best)
     scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
     if terms and near_misses:
-        best = sum(weights[kind] for kind in terms)
         missed = _near(request, at, relevance, best, near_misses, scanned)
     shown = _shown([row.advocate_id for row in (*top, *missed)])
     labels = vocabulary.labels
@@ -441,14 +391,49 @@ def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance, scan
     )
 
 
+# How many advocates with the most points a ranking reads first (see `_ranked`).
+HIGH_POINTS = 2_000
+
+
+def _ranked(top: sa.Select, limit: int, best: int) -> list:
+    """The rows of `top` (`_top`), reading the advocates with the most points first.
+
+    A score is relevance (at most `best`) plus points (fairness + standing, integers, indexed),
+    so an advocate below some points p scores at most p - 1 + best. The `floor` is the points
+    of the advocate HIGH_POINTS places from the top (one index lookup; none in a smaller
+    program: everyone is ranked at once). `top` is first run over the advocates at or above it
+    (the floor a literal, so the database plans for how few they are). When that finds `limit`
+    rows, the last scoring S, nobody below S - best can reach S or tie with it: when S is at
+    least floor + best these are the top rows of everyone; else `top` is run once more over
+    those at or above S - best (exact too). Only when the best-standing advocates hold fewer
+    than `limit` askable ones is everyone ranked. Usually a ranking reads a small share of the
+    rows instead of all.
+    """
+    points = MatchRow.points
+    floor = db.session.scalar(
+        sa.select(points).order_by(points.desc()).offset(HIGH_POINTS).limit(1)
+    )
+    if floor is None:
+        return db.session.execute(top).all()
+    first = db.session.execute(top.where(points >= sa.literal(floor, literal_execute=True)))
+    first = first.all()
+    if len(first) < limit:
+        return db.session.execute(top).all()
+    lowest = first[-1].score - best  # nobody below it can reach the last row found
+    if lowest >= floor:
+        return first
+    return db.session.execute(top.where(points >= sa.literal(lowest, literal_execute=True))).all()
+
+
 def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set[int]:
     """The advocates the request's matches offer now (its top OFFER_LIMIT candidates)."""
     at = at or now_utc()
     vocabulary = Vocabulary()
     terms = requested_terms(request.criteria, vocabulary)
-    relevance = _relevance(terms, _weights(), vocabulary).label("relevance")
+    weights = _weights()
+    relevance = _relevance(terms, weights, vocabulary).label("relevance")
     top = _top(request, OFFER_LIMIT, at, relevance, _scanned(terms, vocabulary))
-    return {row[0] for row in db.session.execute(top)}
+    return {row[0] for row in _ranked(top, OFFER_LIMIT, sum(max(0, weights[k]) for k in terms))}
 
 
 def hard_rule_refusals(

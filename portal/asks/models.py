@@ -234,6 +234,7 @@ class MatchRow(db.Model):
     """
 
     __tablename__ = "match_rows"
+    __table_args__ = (sa.Index("ix_match_rows_points", "points"),)
 
     advocate_id: Mapped[int] = mapped_column(
         sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
@@ -247,6 +248,9 @@ class MatchRow(db.Model):
     account_key: Mapped[str] = mapped_column(sa.String(200), default="")
     fairness: Mapped[int] = mapped_column(default=0)
     standing: Mapped[int] = mapped_column(default=0)
+    # fairness + standing: the score without relevance, indexed so a ranking can read the
+    # advocates with the most points first (see `matching._ranked`).
+    points: Mapped[int] = mapped_column(default=0)
     industry: Mapped[str | None] = mapped_column(sa.String(64))
     region: Mapped[str | None] = mapped_column(sa.String(16))
     segment: Mapped[str | None] = mapped_column(sa.String(16))

@@ -1,0 +1,110 @@
+"""Ranking reads the advocates with the most points (fairness + standing) first and stops there
+when nobody below can reach the top (`matching._ranked`): it must give exactly what ranking
+everyone gives, ties and their order included, whatever the cut."""
+
+import datetime as dt
+import random
+
+import pytest
+
+from portal.asks import matching
+from portal.extensions import db as _db
+from portal.recruiting.models import Referenceability
+from tests.factories import (
+    AccountFactory,
+    AdvocateFactory,
+    AskFactory,
+    ReferenceRequestFactory,
+)
+from tests.queries import QueryCounter
+
+INDUSTRIES = ("banking", "insurance", "retail")
+REGIONS = ("emea", "na", "apac")
+
+
+def _program(seed: int) -> list:
+    """Sixty advocates of varied criteria, fairness (past asks) and standing (customer
+    success's word, NPS), many on equal points; and requests over them."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(60):
+        account = AccountFactory(industry=rng.choice(INDUSTRIES), region=rng.choice(REGIONS))
+        if rng.random() < 0.5:
+            _db.session.add(
+                Referenceability(
+                    account=account,
+                    status="referenceable",
+                    health=rng.choice(("healthy", "watch", None)),
+                    nps=rng.choice((70, 10, -20, None)),
+                )
+            )
+        advocate = AdvocateFactory(
+            account=account, languages=rng.sample(["en", "de", "fr"], rng.randint(1, 2))
+        )
+        for _ in range(rng.choice((0, 0, 1, 2, 4))):
+            days = rng.randint(30, 400)  # old enough to leave the cooldown behind
+            AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(days))
+    requests = [
+        ReferenceRequestFactory(
+            criteria={
+                "industries": rng.sample(INDUSTRIES, rng.randint(1, 2)),
+                "regions": rng.sample(REGIONS, rng.randint(0, 2)),
+                "languages": rng.sample(["en", "de", "fr"], rng.randint(0, 1)),
+            }
+        )
+        for _ in range(8)
+    ]
+    _db.session.commit()
+    return requests
+
+
+def _shown(result) -> list:
+    return [(m.advocate.id, m.score, m.relevance) for m in result.matches]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_reading_the_best_standing_first_ranks_as_reading_everyone(db, monkeypatch, seed):
+    requests = _program(seed)
+    quick = 0
+    for request in requests:
+        monkeypatch.setattr(matching, "HIGH_POINTS", 10**6)  # no cut: everyone is read
+        everyone = {limit: _shown(matching.match(request, limit)) for limit in (1, 5, 10)}
+        for cut in (3, 8, 15, 40):
+            monkeypatch.setattr(matching, "HIGH_POINTS", cut)
+            for limit in (1, 5, 10):
+                with QueryCounter(_db.engine) as queries:
+                    found = _shown(matching.match(request, limit, near_misses=0))
+                assert found == everyone[limit], (request.criteria, cut, limit)
+                ranking = [s for s in queries.statements if "ORDER BY score DESC" in s]
+                quick += len(ranking) == 1
+    assert quick  # the cut answered alone at least sometimes (else this tests nothing)
+
+
+def test_a_tie_just_below_the_cut_is_not_lost(db, monkeypatch):
+    """The advocate just below the cut reaches the best score read (a tie) and comes first by
+    id: reading the best-standing advocates alone can't answer; ranking everyone does."""
+    now = dt.datetime.now(dt.UTC)
+
+    def asked(advocate, times):  # old enough to count for fairness in the 12 months only
+        for n in range(times):
+            AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(200 + n))
+
+    tied = AdvocateFactory(account=AccountFactory(industry="banking"))  # the lowest id
+    asked(tied, 5)  # fairness 5, relevance 3: score 3.5
+    best_standing = AdvocateFactory(account=AccountFactory(industry="retail"))
+    _db.session.add(
+        Referenceability(account=best_standing.account, status="referenceable", health="healthy")
+    )  # fairness 1.5, standing 2, relevance 0: score 3.5
+    at_the_cut = AdvocateFactory(account=AccountFactory(industry="retail"))
+    asked(at_the_cut, 4)  # fairness 0.6: the second most points, the cut with HIGH_POINTS 1
+    request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
+    _db.session.commit()
+    monkeypatch.setattr(matching, "HIGH_POINTS", 1)
+    top = matching.match(request, 1).matches
+    assert [(m.advocate, m.score) for m in top] == [(tied, 3.5)]
+    monkeypatch.setattr(matching, "HIGH_POINTS", 10**6)
+    assert [m.advocate for m in matching.match(request, 3).matches] == [
+        tied,
+        best_standing,
+        at_the_cut,
+    ]
