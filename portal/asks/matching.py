@@ -391,8 +391,10 @@ def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance, scan
     )
 
 
-# How many advocates with the most points a ranking reads first (see `_ranked`).
+# How many advocates with the most points a ranking reads first (see `_ranked`), in programs
+# whose advocates' ids span SMALL_PROGRAM or more (in smaller ones everyone is read at once).
 HIGH_POINTS = 2_000
+SMALL_PROGRAM = 20_000
 
 
 def _ranked(top: sa.Select, limit: int, best: int) -> list:
@@ -400,8 +402,8 @@ def _ranked(top: sa.Select, limit: int, best: int) -> list:
 
     A score is relevance (at most `best`) plus points (fairness + standing, integers, indexed),
     so an advocate below some points p scores at most p - 1 + best. The `floor` is the points
-    of the advocate HIGH_POINTS places from the top (one index lookup; none in a smaller
-    program: everyone is ranked at once). `top` is first run over the advocates at or above it
+    of the advocate HIGH_POINTS places from the top (one index lookup; in a small program
+    everyone is ranked at once). `top` is first run over the advocates at or above it
     (the floor a literal, so the database plans for how few they are). When that finds `limit`
     rows, the last scoring S, nobody below S - best can reach S or tie with it: when S is at
     least floor + best these are the top rows of everyone; else `top` is run once more over
@@ -409,11 +411,18 @@ def _ranked(top: sa.Select, limit: int, best: int) -> list:
     than `limit` askable ones is everyone ranked. Usually a ranking reads a small share of the
     rows instead of all.
     """
-    points = MatchRow.points
-    floor = db.session.scalar(
-        sa.select(points).order_by(points.desc()).offset(HIGH_POINTS).limit(1)
-    )
-    if floor is None:
+    points, ids = MatchRow.points, MatchRow.advocate_id
+    floor, span = db.session.execute(
+        sa.select(
+            sa.select(points)
+            .order_by(points.desc())
+            .offset(HIGH_POINTS)
+            .limit(1)
+            .scalar_subquery(),
+            sa.select(sa.func.max(ids) - sa.func.min(ids)).scalar_subquery(),
+        )
+    ).one()
+    if floor is None or span < SMALL_PROGRAM:  # reading everyone costs less than two reads
         return db.session.execute(top).all()
     first = db.session.execute(top.where(points >= sa.literal(floor, literal_execute=True)))
     first = first.all()

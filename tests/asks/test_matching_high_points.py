@@ -69,6 +69,7 @@ def test_reading_the_best_standing_first_ranks_as_reading_everyone(db, monkeypat
     for request in requests:
         monkeypatch.setattr(matching, "HIGH_POINTS", 10**6)  # no cut: everyone is read
         everyone = {limit: _shown(matching.match(request, limit)) for limit in (1, 5, 10)}
+        monkeypatch.setattr(matching, "SMALL_PROGRAM", 0)
         for cut in (3, 8, 15, 40):
             monkeypatch.setattr(matching, "HIGH_POINTS", cut)
             for limit in (1, 5, 10):
@@ -100,6 +101,7 @@ def test_a_tie_just_below_the_cut_is_not_lost(db, monkeypatch):
     request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
     _db.session.commit()
     monkeypatch.setattr(matching, "HIGH_POINTS", 1)
+    monkeypatch.setattr(matching, "SMALL_PROGRAM", 0)
     top = matching.match(request, 1).matches
     assert [(m.advocate, m.score) for m in top] == [(tied, 3.5)]
     monkeypatch.setattr(matching, "HIGH_POINTS", 10**6)
