@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts import service
 from portal.accounts.forms import AccountForm
 from portal.accounts.models import Account
 from portal.advocates.service import advocate_query
-from portal.auth.permissions import can, require
+from portal.auth.permissions import allow_only, can, require
 from portal.boundary import committing
 from portal.errors import Forbidden
 from portal.extensions import db
@@ -128,8 +128,7 @@ def detail(account_id: int):
 @require("accounts.edit")
 def edit(account_id: int):
     account = _account_or_404(account_id)
-    if not service.can_edit_account(current_user, account):
-        abort(403)
+    allow_only(service.can_edit_account(current_user, account))
     form = AccountForm(obj=account, choose_csm=can(current_user, "program.manage"))
     form.keep_current_csm(account.csm)
     if form.validate_on_submit():

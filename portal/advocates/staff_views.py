@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Account
@@ -11,7 +11,7 @@ from portal.advocates import privacy, service
 from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm, ProgramAdvocateForm
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
-from portal.auth.permissions import can, require
+from portal.auth.permissions import allow_only, can, require
 from portal.benefits.models import LedgerEntry
 from portal.boundary import committing
 from portal.errors import Forbidden
@@ -183,8 +183,7 @@ def detail(advocate_id: int):
 @require("advocates.edit")
 def edit(advocate_id: int):
     advocate = _advocate_or_404(advocate_id)
-    if not service.can_edit_advocate(current_user, advocate):
-        abort(403)
+    allow_only(service.can_edit_advocate(current_user, advocate))
     form = _advocate_form(advocate, choose_status=False)
     if form.validate_on_submit():
         with committing(show=False) as attempt:

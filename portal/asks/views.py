@@ -20,7 +20,7 @@ from portal.asks import (
 from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
 from portal.asks.models import ReferenceRequest
 from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
-from portal.auth.permissions import require
+from portal.auth.permissions import allow_only, require
 from portal.boundary import committing
 from portal.content.views import stories_for
 from portal.errors import DomainError, NotFound, ValidationFailed
@@ -267,8 +267,7 @@ def outcome(request_id: int):
 def place_asks(request_id: int):
     """Self-service: a requester asks directly where the program allows the activity type."""
     found = request_or_404(request_id)
-    if not placing.may_place_ask(current_user, found):
-        abort(403)
+    allow_only(placing.may_place_ask(current_user, found))
     return place_selected(found, "requests.detail", render_request)
 
 

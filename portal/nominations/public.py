@@ -16,9 +16,9 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.database import lock_row, now_utc
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.nominations import service
 from portal.nominations.models import SelfNomination
@@ -189,8 +189,7 @@ def _make_advocate(actor, row: SelfNomination, account: Account) -> Advocate:
 
 
 def _program_only(actor) -> None:
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team reviews self-nominations.")
+    demand(actor, "program.manage", "Only the program team reviews self-nominations.")
 
 
 def review_query(actor) -> sa.Select:

@@ -33,8 +33,6 @@ from portal.urls import external_url
 from portal.validation import Checker
 from portal.vocab import label
 
-# Who may nominate: every staff role (an executive only reads).
-NOMINATORS = frozenset({"requester", "csm", "manager", "admin"})
 # Accounts whose contacts may be nominated (paused, retired and do-not-contact accounts not).
 NOMINABLE_STATUSES = ("candidate", "active")
 REASON_MAX = 2000
@@ -51,7 +49,8 @@ SOURCE_WORDS = {
 
 
 def may_nominate(actor) -> bool:
-    return bool(actor is not None and actor.is_authenticated and actor.role in NOMINATORS)
+    """Every staff role nominates (`advocates.nominate`); an executive only reads."""
+    return can(actor, "advocates.nominate")
 
 
 def source_of(actor) -> str:
