@@ -56,6 +56,26 @@ def test_every_page_module_is_a_face_the_rules_forbid():
     )
 
 
+# What one module of pages may take from another: the blueprint they share (`bp`), or the
+# other module itself, imported for the routes it adds to that blueprint.
+SHARED_BLUEPRINT = re.compile(r"from portal\.[\w.]+ import (bp|[\w, ]+  # noqa: E402.*)")
+
+
+def test_no_page_module_imports_a_helper_of_another():
+    """A helper two modules of pages share lives in a helper module (`<domain>/pages.py`,
+    `portal/forms.py`...), never in one of them."""
+    graph = grimp.build_graph("portal", cache_dir=None)
+    pages = {module for module in graph.modules if module.rpartition(".")[2].endswith("views")}
+    found = sorted(
+        f"{importer} -> {imported}: {detail['line_contents']}"
+        for importer in pages
+        for imported in graph.find_modules_directly_imported_by(importer) & pages
+        for detail in graph.get_import_details(importer=importer, imported=imported)
+        if not SHARED_BLUEPRINT.fullmatch(detail["line_contents"])
+    )
+    assert not found, f"Move what these take into a helper module of pages: {found}"
+
+
 # Modules that are neither a rule module nor a face: the app's wiring and helpers of pages
 # (forms, commands, demo seeding, the factory, configuration, template helpers).
 WIRING = (

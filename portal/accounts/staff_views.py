@@ -16,7 +16,7 @@ from portal.errors import Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.program import custom_field_values
-from portal.program.service import taxonomy_choices, taxonomy_labels
+from portal.program.service import taxonomy_choices, term_labeller
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 
 DETAIL_ROWS = 25  # rows of a list shown on its owner's page, with a link to the whole list
@@ -24,12 +24,6 @@ DETAIL_ROWS = 25  # rows of a list shown on its owner's page, with a link to the
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 SORTS = {"name": "Name", "-updated": "Recently updated"}
-
-
-def term_labeller():
-    """A template helper: the taxonomy label of a stored value (retired terms included)."""
-    labels = taxonomy_labels()
-    return lambda kind, value: labels.get((kind, value), value or "")
 
 
 def _account_or_404(account_id: int) -> Account:

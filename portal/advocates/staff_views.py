@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import id_or_raw, show_service_errors
 from portal.program import custom_field_values
-from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
+from portal.program.service import get_setting, taxonomy_choices, term_labeller
 from portal.recruiting import pipeline as recruiting
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
 
@@ -40,12 +40,6 @@ CONFIRM = {
     "retired": "Retire this advocate? They will no longer be asked for references.",
     "declined": "Mark this advocate as declined? They said no to joining the program.",
 }
-
-
-def term_labeller():
-    """A template helper: the taxonomy label of a stored value (retired terms included)."""
-    labels = taxonomy_labels()
-    return lambda kind, value: labels.get((kind, value), value or "")
 
 
 def _advocate_or_404(advocate_id: int) -> Advocate:

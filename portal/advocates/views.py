@@ -34,7 +34,7 @@ from portal.advocates.forms import (
 )
 from portal.asks import asks
 from portal.asks.models import Ask
-from portal.asks.slot_views import offer_on_accept
+from portal.asks.pages import offer_on_accept
 from portal.auth.links import LinkError
 from portal.auth.permissions import own_advocate, require
 from portal.boundary import committing

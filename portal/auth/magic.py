@@ -17,9 +17,9 @@ from wtforms.validators import DataRequired, Email, Length
 from portal.audit import service as audit
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
+from portal.auth.pages import begin_sign_in
 from portal.auth.service import find_user, normalize_email
 from portal.auth.session import end_session
-from portal.auth.views import begin_sign_in
 from portal.boundary import committing
 from portal.extensions import limiter
 from portal.i18n import gettext
