@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.auth import service as auth_service
+from portal.cli import finish_import
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.opportunities import csv_import
@@ -63,14 +64,7 @@ def import_opportunities_command(file, preset, dry_run, as_email):
             click.echo(text, err=True)
         for text in _lines(outcome.line, outcome.warnings, " (warning)"):
             click.echo(text, err=True)
-    if report.ignored_columns:
-        click.echo(f"Ignored columns: {', '.join(report.ignored_columns)}.")
-    if dry_run:
-        db.session.rollback()
-        click.echo("Dry run: nothing was written.")
-    else:
-        db.session.commit()
-    click.echo(report.summary())
+    finish_import(report, dry_run)
 
 
 COMMANDS: list = [
