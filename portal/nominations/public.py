@@ -149,36 +149,17 @@ def account_for_email(email: str) -> Account | None:
 
 def _make_advocate(actor, row: SelfNomination, account: Account) -> Advocate:
     wants = ", ".join(label(t).lower() for t in row.activity_types) or "not said yet"
-    advocate = Advocate(
-        account_id=account.id,
-        account=account,
+    advocate = service.add_nominee(
+        actor,
+        account,
         name=row.name,
         email=row.email,
         title=row.title,
-        status="nominated",
         nominated_by_id=None,
-        nomination_reason=f"Nominated themselves on the public page. Willing to: {wants}.",
-        nomination_source="self",
-        timezone="UTC",
-        preferred_contact="email",
-        products=[],
-        use_cases=[],
-        languages=[],
-        activity_types=list(row.activity_types),
-    )
-    db.session.add(advocate)
-    audit.record(
-        actor,
-        "advocate.created",
-        advocate,
-        {
-            "account_id": account.id,
-            "name": advocate.name,
-            "email": advocate.email,
-            "status": "nominated",
-            "nomination_source": "self",
-            "self_nomination_id": row.id,
-        },
+        reason=f"Nominated themselves on the public page. Willing to: {wants}.",
+        source="self",
+        activity_types=row.activity_types,
+        audited={"self_nomination_id": row.id},
     )
     row.status, row.account_id, row.advocate_id = "attached", account.id, advocate.id
     service.tell_csm(actor, advocate)

@@ -194,22 +194,51 @@ def nominate_contact(actor, data: dict) -> Advocate:
             "This person is already known to the program, so no second nomination is made.",
             field="email",
         )
-    advocate = Advocate(
-        account_id=account.id,
-        account=account,
+    advocate = add_nominee(
+        actor,
+        account,
         name=clean["name"],
         email=email,
         title=clean.get("title"),
-        status="nominated",
         nominated_by_id=actor.id,
-        nomination_reason=clean["nomination_reason"],
-        nomination_source=source_of(actor),
+        reason=clean["nomination_reason"],
+        source=source_of(actor),
+    )
+    tell_csm(actor, advocate)
+    return advocate
+
+
+def add_nominee(
+    actor,
+    account: Account,
+    *,
+    name: str,
+    email: str,
+    title: str | None,
+    nominated_by_id: int | None,
+    reason: str,
+    source: str,
+    activity_types: list[str] | None = None,
+    audited: dict | None = None,
+) -> Advocate:
+    """A new advocate in status nominated (by staff, or by themselves), with the program's
+    defaults, audited (with `audited` added to the record)."""
+    advocate = Advocate(
+        account_id=account.id,
+        account=account,
+        name=name,
+        email=email,
+        title=title,
+        status="nominated",
+        nominated_by_id=nominated_by_id,
+        nomination_reason=reason,
+        nomination_source=source,
         timezone="UTC",
         preferred_contact="email",
         products=[],
         use_cases=[],
         languages=[],
-        activity_types=[],
+        activity_types=list(activity_types or []),
     )
     db.session.add(advocate)
     audit.record(
@@ -221,10 +250,10 @@ def nominate_contact(actor, data: dict) -> Advocate:
             "name": advocate.name,
             "email": email,
             "status": "nominated",
-            "nomination_source": advocate.nomination_source,
+            "nomination_source": source,
+            **(audited or {}),
         },
     )
-    tell_csm(actor, advocate)
     return advocate
 
 
