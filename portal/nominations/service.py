@@ -19,7 +19,7 @@ from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import PROGRAM, can, demand
 from portal.database import lock_row, now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -340,8 +340,7 @@ def get_objection(actor, objection_id: int) -> NominationObjection:
 
 
 def _decide(actor, objection: NominationObjection, resolution: str, note) -> str | None:
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team decides objections.")
+    demand(actor, "program.manage", "Only the program team decides objections.")
     c = Checker({"note": note}, allowed=("note",))
     c.text("note", max_length=REASON_MAX, required=resolution == "overruled")
     c.plain("note")
