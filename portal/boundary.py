@@ -45,6 +45,7 @@ def committing(
     show: bool = True,
     catches: type[DomainError] | tuple[type[DomainError], ...] = DomainError,
     raises: type[DomainError] | tuple[type[DomainError], ...] = (),
+    keep_refused: bool = False,
 ) -> Iterator[Attempt]:
     """Commit the changes made in the block; when a service refuses them (a DomainError), roll
     back and hand the refusal to the caller on the `Attempt` instead of raising it.
@@ -53,15 +54,20 @@ def committing(
     field of an error that names none), else as a flash message. Only the refusals of a type
     in `catches` are handed over: the others, and those of a type in `raises` (NotFound for the
     404 page; DomainError for every refusal), are rolled back and raised to the error handlers
-    (portal/errors.py), which show their page.
+    (portal/errors.py), which show their page. With `keep_refused`, what the block wrote before
+    a refusal it hands over is committed, not rolled back (a user provisioned, then refused).
     """
     attempt = Attempt()
     try:
         yield attempt
     except DomainError as error:
-        db.session.rollback()
         if isinstance(error, raises) or not isinstance(error, catches):
+            db.session.rollback()
             raise
+        if keep_refused:
+            db.session.commit()
+        else:
+            db.session.rollback()
         attempt.error = error
         if show and form is None:
             flash(error.message, "error")

@@ -22,6 +22,19 @@ def _fail(error: DomainError) -> None:
     sys.exit(1)
 
 
+def finish_import(report, dry_run: bool) -> None:
+    """The end of an import command (accounts, advocates, opportunities): the columns it
+    ignored, then its rows committed (or, on a dry run, rolled back), then its summary."""
+    if report.ignored_columns:
+        click.echo(f"Ignored columns: {', '.join(report.ignored_columns)}.")
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was written.")
+    else:
+        db.session.commit()
+    click.echo(report.summary())
+
+
 @click.command("create-user")
 @click.option("--email", required=True, help="Sign-in e-mail.")
 @click.option("--role", required=True, type=click.Choice(ROLES), help="The user's role.")

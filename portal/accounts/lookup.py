@@ -10,8 +10,8 @@ from sqlalchemy.orm import aliased
 
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
+from portal.auth.permissions import demand
+from portal.errors import ValidationFailed
 from portal.extensions import db
 
 SUGGESTIONS = 20  # matches a lookup answers with, at most
@@ -105,8 +105,7 @@ def _account_columns():
 def suggest_accounts(actor, q: str | None) -> list[Match]:
     """At most SUGGESTIONS accounts whose name contains `q` (any case), those starting with it
     first; none for an empty search."""
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team looks up accounts.")
+    demand(actor, "program.manage", "Only the program team looks up accounts.")
     q = _query_text(q)
     if not q:
         return []
@@ -232,8 +231,7 @@ def _scope(active_only: bool) -> list:
 def suggest_advocates(actor, q: str | None, *, active_only: bool = False) -> list[Match]:
     """At most SUGGESTIONS advocates whose name contains `q` (any case), those starting with it
     first; none for an empty search."""
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team looks up advocates.")
+    demand(actor, "program.manage", "Only the program team looks up advocates.")
     q = _query_text(q)
     if not q:
         return []

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PERMISSIONS, PROGRAM, can
+from portal.auth.permissions import PERMISSIONS, PROGRAM, can, demand
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.program import custom_field_values
@@ -148,8 +148,7 @@ def update_account(actor, account: Account, data: dict) -> dict:
 
 def get_account(actor, account_id: int) -> Account:
     """An account the actor may see, or NotFound/Forbidden."""
-    if not can(actor, "accounts.view"):
-        raise Forbidden("You can't see accounts.")
+    demand(actor, "accounts.view", "You can't see accounts.")
     account = db.session.get(Account, account_id)
     if account is None:
         raise NotFound("No such account.")
@@ -169,8 +168,7 @@ def account_query(
     sort: str = "name",
 ) -> sa.Select:
     """Accounts matching the filters, for lists on pages and in the API."""
-    if not can(actor, "accounts.view"):
-        raise Forbidden("You can't see accounts.")
+    demand(actor, "accounts.view", "You can't see accounts.")
     query = sa.select(Account)
     if q:
         text = q.strip()  # % and _ are letters of the search, not wildcards

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts import service
 from portal.accounts.forms import AccountForm
 from portal.accounts.models import Account
 from portal.advocates.service import advocate_query
-from portal.auth.permissions import can, require
+from portal.auth.permissions import allow_only, can, require
 from portal.boundary import committing
 from portal.errors import Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters
 from portal.program import custom_field_values
-from portal.program.service import taxonomy_choices, taxonomy_labels
+from portal.program.service import taxonomy_choices, term_labeller
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
 
 DETAIL_ROWS = 25  # rows of a list shown on its owner's page, with a link to the whole list
@@ -24,12 +24,6 @@ DETAIL_ROWS = 25  # rows of a list shown on its owner's page, with a link to the
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 SORTS = {"name": "Name", "-updated": "Recently updated"}
-
-
-def term_labeller():
-    """A template helper: the taxonomy label of a stored value (retired terms included)."""
-    labels = taxonomy_labels()
-    return lambda kind, value: labels.get((kind, value), value or "")
 
 
 def _account_or_404(account_id: int) -> Account:
@@ -128,8 +122,7 @@ def detail(account_id: int):
 @require("accounts.edit")
 def edit(account_id: int):
     account = _account_or_404(account_id)
-    if not service.can_edit_account(current_user, account):
-        abort(403)
+    allow_only(service.can_edit_account(current_user, account))
     form = AccountForm(obj=account, choose_csm=can(current_user, "program.manage"))
     form.keep_current_csm(account.csm)
     if form.validate_on_submit():

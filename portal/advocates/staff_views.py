@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Account
@@ -11,7 +11,7 @@ from portal.advocates import privacy, service
 from portal.advocates.forms import COMMON_TIMEZONES, AdvocateForm, ProgramAdvocateForm
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
-from portal.auth.permissions import can, require
+from portal.auth.permissions import allow_only, can, require
 from portal.benefits.models import LedgerEntry
 from portal.boundary import committing
 from portal.errors import Forbidden
@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.filters import ListFilters, current_page
 from portal.forms import id_or_raw, show_service_errors
 from portal.program import custom_field_values
-from portal.program.service import get_setting, taxonomy_choices, taxonomy_labels
+from portal.program.service import get_setting, taxonomy_choices, term_labeller
 from portal.recruiting import pipeline as recruiting
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SENIORITIES, label
 
@@ -40,12 +40,6 @@ CONFIRM = {
     "retired": "Retire this advocate? They will no longer be asked for references.",
     "declined": "Mark this advocate as declined? They said no to joining the program.",
 }
-
-
-def term_labeller():
-    """A template helper: the taxonomy label of a stored value (retired terms included)."""
-    labels = taxonomy_labels()
-    return lambda kind, value: labels.get((kind, value), value or "")
 
 
 def _advocate_or_404(advocate_id: int) -> Advocate:
@@ -183,8 +177,7 @@ def detail(advocate_id: int):
 @require("advocates.edit")
 def edit(advocate_id: int):
     advocate = _advocate_or_404(advocate_id)
-    if not service.can_edit_advocate(current_user, advocate):
-        abort(403)
+    allow_only(service.can_edit_advocate(current_user, advocate))
     form = _advocate_form(advocate, choose_status=False)
     if form.validate_on_submit():
         with committing(show=False) as attempt:

@@ -6,7 +6,6 @@ import json
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -33,12 +32,11 @@ from portal.advocates.forms import (
     ProfileForm,
     TermsForm,
 )
-from portal.advocates.models import Advocate
 from portal.asks import asks
 from portal.asks.models import Ask
-from portal.asks.slot_views import offer_on_accept
+from portal.asks.pages import offer_on_accept
 from portal.auth.links import LinkError
-from portal.auth.permissions import require
+from portal.auth.permissions import own_advocate, require
 from portal.boundary import committing
 from portal.dashboard.service import advocate_home as home_figures
 from portal.errors import DomainError
@@ -116,14 +114,6 @@ def answered(action: str):
 # The advocate's own pages ------------------------------------------------------------------
 
 
-def _me() -> Advocate:
-    """The signed-in advocate; a login without an advocate record gets 403."""
-    advocate = current_user.advocate
-    if advocate is None:
-        abort(403)
-    return advocate
-
-
 def _form_errors(form, error: DomainError) -> None:
     show_service_errors(form, error)
 
@@ -135,14 +125,14 @@ def _status(form) -> int:
 @bp.get("/")
 @require("advocate.self")
 def home():
-    advocate = _me()
+    advocate = own_advocate()
     return render_template("dashboard/advocate.html", advocate=advocate, **home_figures(advocate))
 
 
 @bp.route("/terms", methods=["GET", "POST"])
 @require("advocate.self")
 def terms():
-    advocate = _me()
+    advocate = own_advocate()
     version = get_setting("terms_version")
     form = TermsForm(version=version)
     if form.validate_on_submit():
@@ -171,7 +161,7 @@ def terms():
 @bp.route("/profile", methods=["GET", "POST"])
 @require("advocate.self")
 def profile():
-    advocate = _me()
+    advocate = own_advocate()
     form = ProfileForm(obj=advocate)
     if form.validate_on_submit():
         with committing(form=form) as attempt:
@@ -221,7 +211,7 @@ def _preferences_page(advocate, form=None, blackout_form=None, pause_form=None, 
 @bp.route("/preferences", methods=["GET", "POST"])
 @require("advocate.self")
 def preferences():
-    advocate = _me()
+    advocate = own_advocate()
     if request.method == "GET":
         return _preferences_page(advocate)
     form = PreferencesForm()
@@ -239,7 +229,7 @@ def preferences():
 @bp.post("/blackouts")
 @require("advocate.self")
 def add_blackout():
-    advocate = _me()
+    advocate = own_advocate()
     form = BlackoutForm()
     if form.validate_on_submit():
         with committing(form=form) as attempt:
@@ -253,7 +243,7 @@ def add_blackout():
 @bp.post("/blackouts/<int:blackout_id>/remove")
 @require("advocate.self")
 def remove_blackout(blackout_id: int):
-    advocate = _me()
+    advocate = own_advocate()
     with committing(raises=DomainError):
         advocate_preferences.remove_blackout(current_user, advocate, blackout_id)
     flash(_("Blackout period removed."), "success")
@@ -263,7 +253,7 @@ def remove_blackout(blackout_id: int):
 @bp.post("/pause")
 @require("advocate.self")
 def pause():
-    advocate = _me()
+    advocate = own_advocate()
     form = PauseForm()
     if form.validate_on_submit():
         with committing(show=False) as attempt:
@@ -285,7 +275,7 @@ def pause():
 @bp.post("/resume")
 @require("advocate.self")
 def resume():
-    advocate = _me()
+    advocate = own_advocate()
     with committing(raises=DomainError):
         resumed = advocate_preferences.unpause(current_user, advocate)
     if resumed:
@@ -312,7 +302,7 @@ def _ask_page(ask, accept_form=None, decline_form=None, withdraw_error=None, sta
 @bp.get("/asks/<int:ask_id>")
 @require("advocate.self")
 def ask(ask_id: int):
-    _me()
+    own_advocate()
     found = _my_ask(ask_id)
     asks.show_expiry([found])  # shown as of now; the expire-asks job saves it
     return _ask_page(found)
@@ -321,7 +311,7 @@ def ask(ask_id: int):
 @bp.post("/asks/<int:ask_id>/<any(accept, decline):action>")
 @require("advocate.self")
 def answer(ask_id: int, action: str):
-    advocate = _me()
+    advocate = own_advocate()
     found = _my_ask(ask_id)
     accept = action == "accept"
     form = AcceptAskForm() if accept else DeclineAskForm()
@@ -355,7 +345,7 @@ def answer(ask_id: int, action: str):
 @require("advocate.self")
 def withdraw(ask_id: int):
     """Back out of an accepted ask, saying why."""
-    _me()
+    own_advocate()
     found = _my_ask(ask_id)
     with committing(show=False) as attempt:
         asks.withdraw_acceptance(current_user, found, request.form.get("reason"))
@@ -374,7 +364,7 @@ def withdraw(ask_id: int):
 @bp.get("/history")
 @require("advocate.self")
 def history():
-    advocate = _me()
+    advocate = own_advocate()
     years = self_service.history_years(advocate)
     args = ListFilters(request.args)
     year = args.choice("year", [str(y) for y in years])
@@ -396,7 +386,7 @@ def history():
 @bp.route("/leave", methods=["GET", "POST"])
 @require("advocate.self")
 def leave():
-    advocate = _me()
+    advocate = own_advocate()
     form = LeaveForm()
     if form.validate_on_submit():
         with committing(show=False) as attempt:
@@ -426,7 +416,7 @@ def leave():
 @bp.get("/data.json")
 @require("advocate.self")
 def download_data():
-    advocate = _me()
+    advocate = own_advocate()
     with committing(raises=DomainError):
         data = privacy.export_data(current_user, advocate)
     response = current_app.response_class(
@@ -443,7 +433,7 @@ def download_data():
 @bp.post("/erasure")
 @require("advocate.self")
 def request_erasure():
-    advocate = _me()
+    advocate = own_advocate()
     with committing() as attempt:
         privacy.request_erasure(current_user, advocate)
     if not attempt.refused:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
+from portal.auth.permissions import demand
+from portal.errors import ValidationFailed
 from portal.program.service import DEFAULTS, get_setting, set_setting
 from portal.validation import PLAIN_TEXT, Checker, has_markup
 from portal.vocab import ACTIVITY_TYPES, label
@@ -154,8 +154,7 @@ def check_notice(
 
 def may_manage_lead_times(actor) -> None:
     """Only administrators read or change the program's lead times (as every setting)."""
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators manage the program's lead times.")
+    demand(actor, "users.manage", "Only administrators manage the program's lead times.")
 
 
 def update_lead_times(actor, data) -> dict:

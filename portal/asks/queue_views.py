@@ -7,7 +7,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.asks import queue
-from portal.asks.staff_views import bp, render_queue
+from portal.asks.pages import render_queue
+from portal.asks.staff_views import bp
 from portal.auth.models import User
 from portal.auth.permissions import require
 from portal.boundary import committing

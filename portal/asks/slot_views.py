@@ -6,13 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.advocates.forms import AcceptAskForm, DeclineAskForm
-from portal.asks import asks, slots
-from portal.asks import staff_views as program_pages
-from portal.asks import views as requester_pages
+from portal.asks import asks, pages, slots
 from portal.asks.models import Ask
 from portal.auth.permissions import require
 from portal.boundary import committing
@@ -25,11 +23,6 @@ from portal.templating import viewer_zone
 bp = Blueprint("slots", __name__)
 
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # a datetime-local input's value
-
-
-def _times() -> list[str]:
-    """The filled-in time fields of the form (three fields; blank ones are left out)."""
-    return [value for value in request.form.getlist("starts_at") if value.strip()]
 
 
 @bp.app_template_global()
@@ -63,50 +56,18 @@ def slot_fields(zone: str | None = None) -> dict:
     }
 
 
-# -- the accept form ---------------------------------------------------------------------------
-
-
-def offer_on_accept(ask: Ask) -> None:
-    """The times offered on the accept form, if any, in the advocate's own time zone; a refusal
-    is also kept for the form's time fields (`g.slot_error`) before it goes up."""
-    times = _times()
-    if not times:
-        return
-    try:
-        slots.offer_slots(current_user, ask, times, zone=slots.advocate_zone(ask))
-    except DomainError as error:
-        g.slot_error = error.message
-        raise
-    flash(
-        gettext("Your times went to %(name)s, who picks one.", name=ask.request.requester.name),
-        "success",
-    )
-
-
 # -- the requester's and the program team's request pages ---------------------------------------
 
 
 def _on_request_page(ask: Ask, change, success: str, program: bool):
-    def run():
-        try:
-            change()
-        except DomainError as error:
-            error.fields = {f"{k}-{ask.id}": v for k, v in error.fields.items()} or {
-                f"slot_id-{ask.id}": error.message
-            }
-            raise
-
-    if program:
-        endpoint, render = "queue.request_detail", program_pages.render_request
-    else:
-        endpoint, render = "requests.detail", requester_pages.render_request
+    page = pages.STAFF_PAGE if program else pages.REQUESTER_PAGE
     anchor = f"#slots-{ask.id}"
-    return program_pages.act_on_request(ask.request, run, success, anchor, endpoint, render)
+    return pages.act_on_ask(ask, change, success, anchor, page, fallback="slot_id")
 
 
 def _propose(ask_id: int, program: bool):
-    ask = program_pages.ask_or_404(ask_id)
-    times = _times()
+    ask = pages.ask_or_404(ask_id)
+    times = pages.offered_times()
     return _on_request_page(
         ask,
         lambda: slots.offer_slots(current_user, ask, times, zone=viewer_zone()),
@@ -116,7 +77,7 @@ def _propose(ask_id: int, program: bool):
 
 
 def _book(ask_id: int, slot_id: int, program: bool):
-    ask = program_pages.ask_or_404(ask_id)
+    ask = pages.ask_or_404(ask_id)
     return _on_request_page(
         ask,
         lambda: slots.pick_slot(current_user, ask, slot_id),
@@ -187,7 +148,7 @@ def offer(ask_id: int):
     """The advocate offers one to three times in their own time zone."""
     ask = _my_ask(ask_id)
     with committing(show=False) as attempt:
-        slots.offer_slots(current_user, ask, _times(), zone=slots.advocate_zone(ask))
+        slots.offer_slots(current_user, ask, pages.offered_times(), zone=slots.advocate_zone(ask))
     if error := attempt.error:
         return _refused(ask, error)
     flash(

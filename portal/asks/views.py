@@ -7,22 +7,29 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.accounts.staff_views import term_labeller
 from portal.asks import (
     completion,
     defaults,
     lead_time,
-    matching,
     placing,
     request_queries,
     requests,
 )
-from portal.asks.forms import RATING_CHOICES, RequestForm, outcome_choices
+from portal.asks.forms import RequestForm
 from portal.asks.models import ReferenceRequest
-from portal.asks.staff_views import act_on_request, ask_or_404, place_selected, request_or_404
-from portal.auth.permissions import require
+from portal.asks.pages import (
+    REQUESTER_PAGE,
+    act_on_ask,
+    act_on_request,
+    ask_or_404,
+    comment_on,
+    place_selected,
+    record_outcome_on,
+    render_requester_request,
+    request_or_404,
+)
+from portal.auth.permissions import allow_only, require
 from portal.boundary import committing
-from portal.content.views import stories_for
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
@@ -31,8 +38,6 @@ from portal.playbook import service as playbook
 from portal.vocab import REQUEST_STATUSES
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
-
-MATCH_LIMIT = 10
 
 
 @bp.get("/")
@@ -166,38 +171,14 @@ def edit(request_id: int):
     ), status
 
 
-def render_request(found: ReferenceRequest, errors: dict | None = None, status: int = 200):
-    may_ask = placing.may_place_ask(current_user, found)
-    result = None
-    if may_ask and found.status in requests.OPEN_REQUEST_STATUSES:
-        result = matching.match(found, MATCH_LIMIT, near_misses=0)
-    return (
-        render_template(
-            "asks/request.html",
-            req=found,
-            result=result,
-            may_ask=may_ask,
-            timeline=request_queries.request_timeline(found),
-            errors=errors or {},
-            form=request.form,
-            ratings=RATING_CHOICES,
-            outcomes=outcome_choices(),
-            default_respond_by=dt.date.today() + dt.timedelta(days=5),
-            term=term_labeller(),
-            stories=stories_for(found),
-        ),
-        status,
-    )
-
-
 @bp.get("/<int:request_id>")
 @require("requests.create")
 def detail(request_id: int):
-    return render_request(request_or_404(request_id))
+    return render_requester_request(request_or_404(request_id))
 
 
 def _act(found: ReferenceRequest, action, success: str, anchor: str = ""):
-    return act_on_request(found, action, success, anchor, "requests.detail", render_request)
+    return act_on_request(found, action, success, anchor, *REQUESTER_PAGE)
 
 
 @bp.post("/<int:request_id>/submit")
@@ -236,29 +217,16 @@ def cancel(request_id: int):
 @bp.post("/<int:request_id>/comments")
 @require("requests.create")
 def comment(request_id: int):
-    found = request_or_404(request_id)
-    body = request.form.get("body", "")
-    return _act(
-        found,
-        lambda: requests.comment_on_request(current_user, found, body),
-        "Comment added.",
-        "#comments",
-    )
+    return comment_on(request_or_404(request_id), "Comment added.", REQUESTER_PAGE)
 
 
 @bp.post("/<int:request_id>/outcome")
 @require("requests.create")
 def outcome(request_id: int):
-    found = request_or_404(request_id)
-    return _act(
-        found,
-        lambda: requests.record_outcome(
-            current_user,
-            found,
-            request.form.get("opportunity_outcome", ""),
-            request.form.get("opportunity_amount"),
-        ),
+    return record_outcome_on(
+        request_or_404(request_id),
         "Outcome recorded: thank you, this is what shows the program's worth.",
+        REQUESTER_PAGE,
     )
 
 
@@ -267,9 +235,8 @@ def outcome(request_id: int):
 def place_asks(request_id: int):
     """Self-service: a requester asks directly where the program allows the activity type."""
     found = request_or_404(request_id)
-    if not placing.may_place_ask(current_user, found):
-        abort(403)
-    return place_selected(found, "requests.detail", render_request)
+    allow_only(placing.may_place_ask(current_user, found))
+    return place_selected(found, *REQUESTER_PAGE)
 
 
 @bp.post("/asks/<int:ask_id>/rate")
@@ -279,17 +246,13 @@ def rate(ask_id: int):
     rating = request.form.get("rating") or None
     feedback = request.form.get("feedback")
 
-    def run():
-        try:
-            if ask.status == "accepted":
-                completion.complete_ask(current_user, ask, rating, feedback)
-            else:
-                completion.rate_ask(current_user, ask, rating, feedback)
-        except DomainError as error:
-            error.fields = {f"{k}-{ask.id}": v for k, v in error.fields.items()}
-            raise
+    def change():
+        if ask.status == "accepted":
+            completion.complete_ask(current_user, ask, rating, feedback)
+        else:
+            completion.rate_ask(current_user, ask, rating, feedback)
 
-    return _act(ask.request, run, "Thank you for rating the reference.", "#asks")
+    return act_on_ask(ask, change, "Thank you for rating the reference.", "#asks", REQUESTER_PAGE)
 
 
 from portal.asks import preview_views  # noqa: E402  (its route on this blueprint; the form uses it)

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
-from portal.auth.permissions import can
-from portal.errors import Forbidden
+from portal.auth.permissions import demand
 from portal.events import Event, publish
 from portal.extensions import db
 from portal.operations.logs import current_request_id
@@ -33,8 +32,7 @@ def events_query(actor, filters: dict, entity_id: int | None = None) -> sa.Selec
     """The audit log as its page filters it, newest first: by `action`, `entity` (and
     `entity_id`), the request's reference (`request`), the actor whose e-mail address contains
     `actor`, and the days `since` to `until` (UTC, both included)."""
-    if not can(actor, "audit.view"):
-        raise Forbidden("Only administrators read the audit log.")
+    demand(actor, "audit.view", "Only administrators read the audit log.")
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     for column, key in (
         (AuditEvent.action, "action"),

@@ -17,10 +17,11 @@ from wtforms.validators import DataRequired, Email, Length
 from portal.audit import service as audit
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
+from portal.auth.pages import begin_sign_in
 from portal.auth.service import find_user, normalize_email
 from portal.auth.session import end_session
-from portal.auth.views import begin_sign_in
-from portal.extensions import db, limiter
+from portal.boundary import committing
+from portal.extensions import limiter
 from portal.i18n import gettext
 from portal.notifications.service import queue_email
 from portal.urls import external_url
@@ -105,8 +106,8 @@ def ask():
         return redirect(url_for("dashboard.home"))
     form = MagicLinkForm()
     if form.validate_on_submit():
-        request_magic_link(form.email.data)
-        db.session.commit()
+        with committing():
+            request_magic_link(form.email.data)
         # The same answer whether or not the address exists.
         flash(
             gettext(
@@ -123,20 +124,16 @@ def ask():
 @bp.route("/<token>", methods=["GET", "POST"])
 def use(token: str):
     """Show the sign-in button (GET); sign in and spend the link (POST)."""
-    try:
-        user = check_magic_link(token)
-    except LinkError as error:
-        db.session.rollback()
-        return render_template("auth/link_problem.html", error=error, magic=True), 400
     form = UseMagicLinkForm()
-    if form.validate_on_submit():
-        try:
+    with committing(show=False, catches=LinkError) as attempt:
+        user = check_magic_link(token)
+        if form.validate_on_submit():
             user = use_magic_link(token)
-        except LinkError as error:
-            db.session.rollback()
-            return render_template("auth/link_problem.html", error=error, magic=True), 400
-        if current_user.is_authenticated:
-            end_session(current_user)
-            logout_user()
-        return begin_sign_in(user, "link")
+            if current_user.is_authenticated:
+                end_session(current_user)
+                logout_user()
+            return begin_sign_in(user, "link")  # commits the spent link with the sign-in
+        attempt.discard()  # showing the button changes nothing
+    if attempt.refused:
+        return render_template("auth/link_problem.html", error=attempt.error, magic=True), 400
     return render_template("auth/magic_use.html", form=form, user=user)

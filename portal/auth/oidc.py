@@ -26,7 +26,7 @@ from requests import RequestException
 
 from portal.auth import service, sso
 from portal.auth.session import start_session
-from portal.extensions import db
+from portal.boundary import committing
 from portal.urls import is_safe_next
 
 bp = Blueprint("sso", __name__, url_prefix="/auth/sso")
@@ -107,19 +107,18 @@ def callback():
     try:
         claims = _claims(client)
     except SsoFailed as error:
-        db.session.rollback()
         # The reason goes to the log, never to the page.
         current_app.logger.warning("single sign-on refused: %s", error)
         return render_template("auth/sso_problem.html", reason="failed"), 400
-    try:
+    # A provisioned user awaiting a role is kept for the admin, though refused.
+    with committing(show=False, catches=sso.SsoRefused, keep_refused=True) as attempt:
         user = sso.sign_in_with_sso(current_app.config["OIDC_ISSUER"], claims)
-    except sso.SsoRefused as error:
-        db.session.commit()  # a provisioned user awaiting a role is kept for the admin
+        # Single sign-on is exempt from the portal's two-step sign-in: the provider runs its own.
+        start_session(user, "sso")
+        service.record_sign_in(user, "sso")
+    if attempt.refused:
+        error = attempt.error
         return render_template("auth/sso_problem.html", reason="refused", error=error), 403
-    # Single sign-on is exempt from the portal's two-step sign-in: the provider runs its own.
-    start_session(user, "sso")
-    service.record_sign_in(user, "sso")
-    db.session.commit()
     flash(f"Signed in as {user.email}.", "success")
     target = session.pop(_NEXT, None)
     return redirect(target if is_safe_next(target) else url_for("dashboard.home"))

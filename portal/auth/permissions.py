@@ -7,6 +7,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from portal.errors import Forbidden
 from portal.extensions import login_manager
 
 STAFF = frozenset({"requester", "csm", "manager", "admin"})
@@ -55,6 +56,27 @@ def can(user, permission: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return user.role in PERMISSIONS[permission]
+
+
+def demand(actor, permission: str, refusal: str) -> None:
+    """The services' guard: raise Forbidden with `refusal` (for a person) unless `actor` holds
+    `permission`."""
+    if not can(actor, permission):
+        raise Forbidden(refusal)
+
+
+def allow_only(allowed: bool) -> None:
+    """A page's object-level check (a service's `may_...` answer): the 403 page unless allowed."""
+    if not allowed:
+        abort(403)
+
+
+def own_advocate():
+    """The signed-in advocate's record, on a page that requires `advocate.self`; a login
+    without one gets the 403 page."""
+    advocate = current_user.advocate
+    allow_only(advocate is not None)
+    return advocate
 
 
 def require(permission: str):

@@ -15,10 +15,10 @@ from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import ApiToken, User, hash_token, spend_password_check_time
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.auth.session import revoke_sessions
 from portal.database import now_utc
-from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.notifications.service import program_name, queue_email
 from portal.urls import external_url
@@ -166,8 +166,7 @@ def reset_password(token: str, password: str) -> User:
 def users_query(actor, *, q: str = "", role: str | None = None) -> sa.Select:
     """The users an administrator lists, by name: whose name or e-mail address contains `q`
     (any case), of `role` when given, with their single sign-on identities."""
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators manage users.")
+    demand(actor, "users.manage", "Only administrators manage users.")
     query = sa.select(User).options(selectinload(User.sso_identities)).order_by(User.name)
     if q:
         query = query.where(
@@ -312,8 +311,7 @@ def tokens_query(actor, *, everyone: bool = False) -> sa.Select:
     query = sa.select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     if everyone:
         query = query.options(selectinload(ApiToken.user))
-        if not can(actor, "tokens.manage"):
-            raise Forbidden("Only an administrator sees everyone's tokens.")
+        demand(actor, "tokens.manage", "Only an administrator sees everyone's tokens.")
         return query
     return query.where(ApiToken.user_id == actor.id)
 

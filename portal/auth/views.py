@@ -33,6 +33,7 @@ from portal.auth.forms import (
 )
 from portal.auth.links import LinkError
 from portal.auth.models import User, hash_token
+from portal.auth.pages import PENDING, begin_sign_in, finish_sign_in
 from portal.boundary import committing
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db, limiter
@@ -40,9 +41,6 @@ from portal.urls import is_safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-# The half-signed-in state between the password and the code: it grants nothing (no session
-# starts and Flask-Login knows no user) and lapses after MFA_PENDING_SECONDS.
-PENDING = "_sign_in_pending"
 SETUP = "_mfa_setup_secret"
 FAILURE = _l("That e-mail and password don't match an account.")
 
@@ -104,33 +102,6 @@ def sign_in():
         form.form_errors.append(str(FAILURE))
         return render_template("auth/sign_in.html", form=form), 200
     return render_template("auth/sign_in.html", form=form)
-
-
-def begin_sign_in(user: User, method: str, *, remember: bool = False, target: str | None = None):
-    """Sign `user` in after their first factor, or send them to the second step (or, when the
-    program requires it and they have none, to enrolment) first."""
-    must_enrol = method == "password" and not user.mfa_enabled and mfa.mfa_required(user)
-    if not (user.mfa_enabled or must_enrol):
-        return finish_sign_in(user, method, remember=remember, target=target)
-    pending = {
-        "uid": user.id,
-        "remember": bool(remember),
-        "next": target if is_safe_next(target) else None,
-        "at": int(time.time()),
-    }
-    if must_enrol:
-        pending["secret"] = mfa.new_secret()
-    with committing(raises=DomainError):  # what the first step spent (a link) stays spent
-        session[PENDING] = pending
-    return redirect(url_for("auth.enrol_to_sign_in" if must_enrol else "auth.second_step"))
-
-
-def finish_sign_in(user: User, method: str, *, remember: bool = False, target: str | None = None):
-    session.pop(PENDING, None)
-    with committing(raises=DomainError):
-        sessions.start_session(user, method, remember=remember)
-        service.record_sign_in(user, method)
-    return redirect(target if is_safe_next(target) else url_for("dashboard.home"))
 
 
 def _pending() -> tuple[User | None, dict]:

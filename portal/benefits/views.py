@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.permissions import require
+from portal.auth.permissions import own_advocate, require
 from portal.benefits.capacity import ClaimFigures
 from portal.benefits.catalog import benefit_for_advocate, offer
 from portal.benefits.catalog import catalog as catalog_page
@@ -29,17 +29,10 @@ from portal.forms import show_service_errors
 bp = Blueprint("benefits", __name__, url_prefix="/benefits")
 
 
-def _me():
-    advocate = current_user.advocate
-    if advocate is None:
-        abort(403)
-    return advocate
-
-
 @bp.get("/")
 @require("advocate.self")
 def catalog():
-    advocate = _me()
+    advocate = own_advocate()
     page, offers = catalog_page(advocate, current_page())
     return render_template(
         "benefits/catalog.html", page=page, offers=offers, balance=balance(advocate.id)
@@ -64,14 +57,14 @@ def _visible_benefit(advocate, benefit_id: int):
 @bp.get("/<int:benefit_id>")
 @require("advocate.self")
 def benefit(benefit_id: int):
-    advocate = _me()
+    advocate = own_advocate()
     return _benefit_page(advocate, _visible_benefit(advocate, benefit_id))
 
 
 @bp.post("/<int:benefit_id>/claim")
 @require("advocate.self")
 def claim(benefit_id: int):
-    advocate = _me()
+    advocate = own_advocate()
     found = _visible_benefit(advocate, benefit_id)
     form = ClaimForm()
     if form.validate_on_submit():
@@ -100,7 +93,7 @@ def claim(benefit_id: int):
 @bp.get("/claims")
 @require("advocate.self")
 def claims():
-    advocate = _me()
+    advocate = own_advocate()
     page = db.paginate(
         claim_query(current_user).order_by(None).order_by(Claim.id.desc()),
         page=current_page(),
@@ -120,7 +113,7 @@ def claims():
 @bp.post("/claims/<int:claim_id>/cancel")
 @require("advocate.self")
 def cancel(claim_id: int):
-    _me()
+    own_advocate()
     with committing(raises=NotFound) as attempt:
         found = get_claim(current_user, claim_id)
         cancel_claim(current_user, found)
@@ -132,7 +125,7 @@ def cancel(claim_id: int):
 @bp.get("/points")
 @require("advocate.self")
 def points():
-    advocate = _me()
+    advocate = own_advocate()
     page = db.paginate(
         ledger_query(advocate.id),
         page=current_page(),

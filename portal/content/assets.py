@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.content import storage
 from portal.content.approval import sees_all, today, visible_condition
 from portal.content.files import Upload, storage_key, store_upload
 from portal.content.models import ContentAsset, ContentTag
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.program.service import taxonomy_values
 from portal.validation import Checker
@@ -130,8 +130,7 @@ def _index(asset: ContentAsset) -> None:
 
 
 def _may_manage(actor) -> None:
-    if not can(actor, "content.manage"):
-        raise Forbidden("Only the program team manages the content library.")
+    demand(actor, "content.manage", "Only the program team manages the content library.")
 
 
 def create_asset(actor, data: dict, upload: Upload | None = None) -> ContentAsset:

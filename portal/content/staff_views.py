@@ -13,8 +13,8 @@ from portal.content.assets import create_asset, retire_asset, update_asset
 from portal.content.files import open_file, read_upload
 from portal.content.forms import ContentForm
 from portal.content.models import ContentAsset
+from portal.content.pages import attachment, render_search
 from portal.content.uses import unused_query
-from portal.content.views import attachment, render_search
 from portal.extensions import db
 from portal.filters import current_page
 from portal.http_security import accepts_uploads

@@ -24,6 +24,8 @@ def index():
 @bp.get("/home")
 @login_required
 def home():
+    # Not an access check: the role picks which home page shows (what each may see is its
+    # service's); every signed-in user has one.
     role = current_user.role
     if role == "advocate":
         return redirect(url_for("me.home"))

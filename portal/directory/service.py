@@ -30,11 +30,11 @@ from portal.advocates.models import Advocate
 from portal.asks.eligibility_row import ACTIVITY_BITS, MASK_COLUMNS, MULTI_KINDS, value_bit
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.asks.overuse import zone_of
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import PROGRAM, demand
 from portal.content.approval import visible_condition
 from portal.content.models import ContentAsset
 from portal.database import aware_utc, now_utc
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.paging import OneStatementPage
 from portal.program.service import get_setting, taxonomy, taxonomy_choices, taxonomy_labels
@@ -134,8 +134,9 @@ class Entry:
 
 def check_viewer(viewer) -> None:
     """Requesters, CSMs and the program team; never advocates."""
-    if not can(viewer, "requests.create"):
-        raise Forbidden("The reference directory is for the people who file requests.")
+    demand(
+        viewer, "requests.create", "The reference directory is for the people who file requests."
+    )
 
 
 def allowed_values(name: str) -> list[str]:

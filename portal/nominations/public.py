@@ -16,9 +16,9 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.database import lock_row, now_utc
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.nominations import service
 from portal.nominations.models import SelfNomination
@@ -149,36 +149,17 @@ def account_for_email(email: str) -> Account | None:
 
 def _make_advocate(actor, row: SelfNomination, account: Account) -> Advocate:
     wants = ", ".join(label(t).lower() for t in row.activity_types) or "not said yet"
-    advocate = Advocate(
-        account_id=account.id,
-        account=account,
+    advocate = service.add_nominee(
+        actor,
+        account,
         name=row.name,
         email=row.email,
         title=row.title,
-        status="nominated",
         nominated_by_id=None,
-        nomination_reason=f"Nominated themselves on the public page. Willing to: {wants}.",
-        nomination_source="self",
-        timezone="UTC",
-        preferred_contact="email",
-        products=[],
-        use_cases=[],
-        languages=[],
-        activity_types=list(row.activity_types),
-    )
-    db.session.add(advocate)
-    audit.record(
-        actor,
-        "advocate.created",
-        advocate,
-        {
-            "account_id": account.id,
-            "name": advocate.name,
-            "email": advocate.email,
-            "status": "nominated",
-            "nomination_source": "self",
-            "self_nomination_id": row.id,
-        },
+        reason=f"Nominated themselves on the public page. Willing to: {wants}.",
+        source="self",
+        activity_types=row.activity_types,
+        audited={"self_nomination_id": row.id},
     )
     row.status, row.account_id, row.advocate_id = "attached", account.id, advocate.id
     service.tell_csm(actor, advocate)
@@ -189,8 +170,7 @@ def _make_advocate(actor, row: SelfNomination, account: Account) -> Advocate:
 
 
 def _program_only(actor) -> None:
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team reviews self-nominations.")
+    demand(actor, "program.manage", "Only the program team reviews self-nominations.")
 
 
 def review_query(actor) -> sa.Select:

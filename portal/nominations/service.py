@@ -19,7 +19,7 @@ from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import PROGRAM, can, demand
 from portal.database import lock_row, now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -33,8 +33,6 @@ from portal.urls import external_url
 from portal.validation import Checker
 from portal.vocab import label
 
-# Who may nominate: every staff role (an executive only reads).
-NOMINATORS = frozenset({"requester", "csm", "manager", "admin"})
 # Accounts whose contacts may be nominated (paused, retired and do-not-contact accounts not).
 NOMINABLE_STATUSES = ("candidate", "active")
 REASON_MAX = 2000
@@ -51,7 +49,8 @@ SOURCE_WORDS = {
 
 
 def may_nominate(actor) -> bool:
-    return bool(actor is not None and actor.is_authenticated and actor.role in NOMINATORS)
+    """Every staff role nominates (`advocates.nominate`); an executive only reads."""
+    return can(actor, "advocates.nominate")
 
 
 def source_of(actor) -> str:
@@ -195,22 +194,51 @@ def nominate_contact(actor, data: dict) -> Advocate:
             "This person is already known to the program, so no second nomination is made.",
             field="email",
         )
-    advocate = Advocate(
-        account_id=account.id,
-        account=account,
+    advocate = add_nominee(
+        actor,
+        account,
         name=clean["name"],
         email=email,
         title=clean.get("title"),
-        status="nominated",
         nominated_by_id=actor.id,
-        nomination_reason=clean["nomination_reason"],
-        nomination_source=source_of(actor),
+        reason=clean["nomination_reason"],
+        source=source_of(actor),
+    )
+    tell_csm(actor, advocate)
+    return advocate
+
+
+def add_nominee(
+    actor,
+    account: Account,
+    *,
+    name: str,
+    email: str,
+    title: str | None,
+    nominated_by_id: int | None,
+    reason: str,
+    source: str,
+    activity_types: list[str] | None = None,
+    audited: dict | None = None,
+) -> Advocate:
+    """A new advocate in status nominated (by staff, or by themselves), with the program's
+    defaults, audited (with `audited` added to the record)."""
+    advocate = Advocate(
+        account_id=account.id,
+        account=account,
+        name=name,
+        email=email,
+        title=title,
+        status="nominated",
+        nominated_by_id=nominated_by_id,
+        nomination_reason=reason,
+        nomination_source=source,
         timezone="UTC",
         preferred_contact="email",
         products=[],
         use_cases=[],
         languages=[],
-        activity_types=[],
+        activity_types=list(activity_types or []),
     )
     db.session.add(advocate)
     audit.record(
@@ -222,10 +250,10 @@ def nominate_contact(actor, data: dict) -> Advocate:
             "name": advocate.name,
             "email": email,
             "status": "nominated",
-            "nomination_source": advocate.nomination_source,
+            "nomination_source": source,
+            **(audited or {}),
         },
     )
-    tell_csm(actor, advocate)
     return advocate
 
 
@@ -312,8 +340,7 @@ def get_objection(actor, objection_id: int) -> NominationObjection:
 
 
 def _decide(actor, objection: NominationObjection, resolution: str, note) -> str | None:
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team decides objections.")
+    demand(actor, "program.manage", "Only the program team decides objections.")
     c = Checker({"note": note}, allowed=("note",))
     c.text("note", max_length=REASON_MAX, required=resolution == "overruled")
     c.plain("note")

@@ -4,7 +4,7 @@ program team's decision on it, and the self-nominations to review."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.auth.permissions import can, require
 from portal.boundary import REFUSED, commit_or_show
@@ -28,16 +28,10 @@ bp = Blueprint("nominations", __name__, url_prefix="/nominations")
 PER_PAGE = 25
 
 
-def _nominator_only() -> None:
-    if not service.may_nominate(current_user):
-        abort(403)
-
-
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@require("advocates.nominate")
 def new():
     """Any staff member nominates a contact at a customer account."""
-    _nominator_only()
     form = NominateForm()
     form.account.render_kw = {
         **form.account.render_kw,
@@ -59,18 +53,16 @@ def new():
 
 
 @bp.get("/accounts")
-@login_required
+@require("advocates.nominate")
 def account_names():
     """The account picker's suggestions: names of accounts taking nominations, as JSON."""
-    _nominator_only()
     return jsonify(service.suggest_account_names(current_user, ListFilters(request.args).text("q")))
 
 
 @bp.get("/mine")
-@login_required
+@require("advocates.nominate")
 def mine():
     """The nominator's nominations and what became of each."""
-    _nominator_only()
     args = ListFilters(request.args)
     stage = args.choice("stage", service.STAGES)
     number = args.page()

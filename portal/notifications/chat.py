@@ -12,8 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from portal import outbound
-from portal.auth.permissions import can
-from portal.errors import Forbidden
+from portal.auth.permissions import demand
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
@@ -59,8 +58,7 @@ def _check_url(c: Checker) -> None:
 
 def update_chat_settings(actor, data: dict) -> dict:
     """Set the webhook URL (empty: off), flavour and events; returns {setting: [old, new]}."""
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators change program settings.")
+    demand(actor, "users.manage", "Only administrators change program settings.")
     c = Checker(data, allowed=("url", "flavour", "events"))
     c.text("url", max_length=URL_MAX)
     c.choice("flavour", FLAVOURS, required=True)

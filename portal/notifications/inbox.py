@@ -23,9 +23,9 @@ from pathlib import Path
 from flask import current_app
 
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.database import parse_id
-from portal.errors import Forbidden, NotFound
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 
@@ -107,8 +107,7 @@ def _check(actor) -> Path | None:
     """The folder, after the gate: 404 unless console delivery is in use, 403 for non-admins."""
     if not console_delivery():
         raise NotFound("No such page.")
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators may read the demo inbox.")
+    demand(actor, "users.manage", "Only administrators may read the demo inbox.")
     return mail_dir()
 
 

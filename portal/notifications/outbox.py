@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from portal.audit import service as audit
 from portal.auth.links import hide_link_refs
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.database import now_utc
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.vocab import OUTBOX_STATUSES
@@ -18,8 +18,7 @@ STATUS_ORDER = sa.case({"failed": 0, "queued": 1, "sent": 2}, value=OutboxMessag
 
 
 def _check(actor) -> None:
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team may manage outgoing messages.")
+    demand(actor, "program.manage", "Only the program team may manage outgoing messages.")
 
 
 def outbox_query(actor, status: str | None = None):

@@ -137,10 +137,11 @@ def set_timezone(actor, name) -> bool:
     """A staff user's own time zone, for the times in their messages and pages (an advocate's
     comes from their profile). True when it changed."""
     from portal.audit import service as audit
+    from portal.auth.permissions import can
     from portal.errors import DomainError, ValidationFailed
     from portal.validation import Checker
 
-    if actor.role == "advocate":
+    if can(actor, "advocate.self"):  # an advocate's zone is in their profile
         raise DomainError("Change your time zone in your profile.", field="timezone")
     checker = Checker({"timezone": (name or "").strip()}, allowed=("timezone",))
     checker.timezone("timezone")

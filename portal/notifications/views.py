@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from portal.auth.permissions import can
 from portal.boundary import committing
 from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
@@ -78,7 +79,7 @@ def settings():
         choices = {name: request.form.get(name, "") for name in current}
         with committing(show=False, catches=ValidationFailed) as attempt:
             changed = notification_settings.save_settings(current_user, choices)
-            if current_user.role != "advocate":
+            if not can(current_user, "advocate.self"):  # an advocate's is in the profile
                 changed = notification_settings.set_timezone(
                     current_user, request.form.get("timezone", "")
                 ) or bool(changed)

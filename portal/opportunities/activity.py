@@ -1,6 +1,7 @@
 """Reference activity for the CRM: one row per accepted or completed ask on a request that
 supports a CRM deal, in columns a CRM's activity (task) import accepts, so a deal shows which
-customers spoke for it. `flask --app portal export-activity` and the program team's download.
+customers spoke for it: what `flask --app portal export-activity` and the program team's download
+(opportunities/staff_views.py) write.
 
 The activity date is the ask's completed date, else its scheduled date, else the day it was
 accepted (else asked), as a UTC calendar date. Rows come by that date, then by ask id.
@@ -9,23 +10,17 @@ accepted (else asked), as a UTC calendar date. Rows come by that date, then by a
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
-import click
 import sqlalchemy as sa
-from flask import request
-from flask.cli import with_appcontext
-from flask_login import current_user
 
 from portal import csvio
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
-from portal.auth.permissions import can, require
-from portal.errors import DomainError, Forbidden
+from portal.auth.permissions import can
+from portal.errors import Forbidden
 from portal.extensions import db
 from portal.opportunities.models import Opportunity
-from portal.opportunities.views import bp
 from portal.validation import Checker
 from portal.vocab import label
 
@@ -140,46 +135,7 @@ def record_export(actor, rows: list, since, until, *, via: str) -> None:
     csvio.record_export(actor, "activity", rows=len(rows), filters=filters, via=via)
 
 
-def _filename(since, until) -> str:
+def filename(since, until) -> str:
+    """The download's name, with the period it covers."""
     period = "-".join(day.isoformat() for day in (since, until) if day)
     return f"reference-activity{'-' + period if period else ''}.csv"
-
-
-@bp.get("/activity.csv")
-@require("program.manage")
-def activity_csv():
-    """The reference activity as a CSV download; ?since= and ?until= (YYYY-MM-DD) narrow it."""
-    since, until = check_period(request.args.get("since"), request.args.get("until"))
-    rows = activity_rows(current_user, since, until)
-    record_export(current_user, rows, since, until, via="page")
-    db.session.commit()  # audited before a byte leaves
-    return csvio.download(csvio.lines(COLUMNS, rows), _filename(since, until))
-
-
-@click.command("export-activity")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
-@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
-@click.option(
-    "--output",
-    type=click.File("w", encoding="utf-8", lazy=True),
-    default="-",
-    help="The CSV file to write (default: standard output).",
-)
-@with_appcontext
-def export_activity_command(since, until, output):
-    """Write reference activity on CRM deals as CSV, one row per accepted or completed ask, for
-    the CRM's activity import."""
-    since = since.date() if since else None
-    until = until.date() if until else None
-    try:
-        rows = activity_rows(None, since, until)
-    except DomainError as error:
-        db.session.rollback()
-        click.echo(f"Error: {error.message}", err=True)
-        sys.exit(1)
-    record_export(None, rows, since, until, via="cli")
-    db.session.commit()  # audited before a byte is written
-    for chunk in csvio.lines(COLUMNS, rows):
-        output.write(chunk)
-    if output.name != "<stdout>":
-        click.echo(f"{len(rows)} activit{'y' if len(rows) == 1 else 'ies'} written.", err=True)

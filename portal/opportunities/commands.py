@@ -7,11 +7,12 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from portal import csvio
 from portal.auth import service as auth_service
+from portal.cli import finish_import
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.opportunities import csv_import
-from portal.opportunities.activity import export_activity_command
+from portal.opportunities import activity, csv_import
 from portal.opportunities.presets import CHOICES
 
 
@@ -63,14 +64,36 @@ def import_opportunities_command(file, preset, dry_run, as_email):
             click.echo(text, err=True)
         for text in _lines(outcome.line, outcome.warnings, " (warning)"):
             click.echo(text, err=True)
-    if report.ignored_columns:
-        click.echo(f"Ignored columns: {', '.join(report.ignored_columns)}.")
-    if dry_run:
+    finish_import(report, dry_run)
+
+
+@click.command("export-activity")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="The CSV file to write (default: standard output).",
+)
+@with_appcontext
+def export_activity_command(since, until, output):
+    """Write reference activity on CRM deals as CSV, one row per accepted or completed ask, for
+    the CRM's activity import."""
+    since = since.date() if since else None
+    until = until.date() if until else None
+    try:
+        rows = activity.activity_rows(None, since, until)
+    except DomainError as error:
         db.session.rollback()
-        click.echo("Dry run: nothing was written.")
-    else:
-        db.session.commit()
-    click.echo(report.summary())
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    activity.record_export(None, rows, since, until, via="cli")
+    db.session.commit()  # audited before a byte is written
+    for chunk in csvio.lines(activity.COLUMNS, rows):
+        output.write(chunk)
+    if output.name != "<stdout>":
+        click.echo(f"{len(rows)} activit{'y' if len(rows) == 1 else 'ies'} written.", err=True)
 
 
 COMMANDS: list = [

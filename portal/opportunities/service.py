@@ -21,9 +21,9 @@ from portal.accounts.models import Account
 from portal.asks.models import ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import PROGRAM, demand
 from portal.database import now_utc
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.opportunities.models import Opportunity
 from portal.validation import Checker
@@ -66,8 +66,7 @@ def is_program(actor) -> bool:
 
 
 def _program_only(actor) -> None:
-    if not is_program(actor):
-        raise Forbidden("Only the reference team manages opportunities.")
+    demand(actor, "program.manage", "Only the reference team manages opportunities.")
 
 
 def check_crm_id(value, field: str = "crm_id") -> str:

@@ -9,15 +9,17 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal import csvio
 from portal.asks import request_queries
 from portal.asks.forms import amount_text
 from portal.asks.models import ReferenceRequest
 from portal.audit.models import AuditEvent
 from portal.auth.permissions import can, require
 from portal.boundary import committing
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters
-from portal.opportunities import service
+from portal.opportunities import activity, service
 from portal.opportunities.forms import NewOpportunityForm, OpportunityForm
 from portal.opportunities.models import Opportunity
 from portal.opportunities.views import bp
@@ -192,3 +194,14 @@ def _shown(name: str, value) -> str:
     if name == "stage_group":
         return label(value)
     return str(value)
+
+
+@bp.get("/activity.csv")
+@require("program.manage")
+def activity_csv():
+    """The reference activity as a CSV download; ?since= and ?until= (YYYY-MM-DD) narrow it."""
+    since, until = activity.check_period(request.args.get("since"), request.args.get("until"))
+    with committing(raises=DomainError):  # audited before a byte leaves
+        rows = activity.activity_rows(current_user, since, until)
+        activity.record_export(current_user, rows, since, until, via="page")
+    return csvio.download(csvio.lines(activity.COLUMNS, rows), activity.filename(since, until))

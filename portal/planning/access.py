@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from portal.auth.permissions import can
-from portal.errors import Forbidden
+from portal.auth.permissions import can, demand
 from portal.planning.models import PlannedNeed
 
 
@@ -27,18 +26,15 @@ def may_edit(actor, need: PlannedNeed) -> bool:
 
 
 def viewer_only(actor) -> None:
-    if not may_view(actor):
-        raise Forbidden("You can't see the plan.")
+    demand(actor, "planning.view", "You can't see the plan.")
 
 
 def planner_only(actor) -> None:
-    if not may_plan(actor):
-        raise Forbidden("You can't change the plan.")
+    demand(actor, "planning.edit", "You can't change the plan.")
 
 
 def program_only(actor) -> None:
-    if not is_program(actor):
-        raise Forbidden("Only the program team manages initiatives.")
+    demand(actor, "program.manage", "Only the program team manages initiatives.")
 
 
 def team_of(user) -> str | None:

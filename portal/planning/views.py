@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal import csvio
-from portal.auth.permissions import require
+from portal.auth.permissions import allow_only, require
 from portal.boundary import REFUSED, commit_or_show, committing
 from portal.errors import DomainError
 from portal.filters import ListFilters
@@ -125,8 +125,7 @@ def _month_args(day: dt.date) -> dict:
 
 def _editable_need(need_id: int):
     need = needs.get_need(current_user, need_id)
-    if not access.may_edit(current_user, need):
-        abort(403)
+    allow_only(access.may_edit(current_user, need))
     return need
 
 
@@ -162,8 +161,7 @@ def delete_need(need_id: int):
 @require("planning.view")
 def initiatives():
     form = InitiativeForm()
-    if form.is_submitted() and not access.is_program(current_user):
-        abort(403)
+    allow_only(not form.is_submitted() or access.is_program(current_user))
     if form.validate_on_submit():
         saved = commit_or_show(
             initiative_rules.create_initiative, current_user, form.to_data(), form=form

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from portal.asks import lead_time
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.playbook.models import PlaybookEntry
@@ -97,8 +97,7 @@ def check_read(actor) -> None:
 
 def check_edit(actor) -> None:
     """The program team (managers and administrators) edits the playbook."""
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team changes the playbook.")
+    demand(actor, "program.manage", "Only the program team changes the playbook.")
 
 
 # Reading -------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from portal.auth.permissions import can
-from portal.errors import Forbidden, ValidationFailed
+from portal.auth.permissions import demand
+from portal.errors import ValidationFailed
 from portal.program.ask_template_texts import DEFAULT_ASK_TEMPLATES
 from portal.program.service import get_setting, set_setting
 from portal.program.translation_lookup import translated
@@ -96,8 +96,7 @@ def check_ask_templates(given) -> dict[str, str]:
 
 def may_manage_ask_templates(actor) -> None:
     """Only administrators change the program's ask templates (as every setting)."""
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators manage the program's ask templates.")
+    demand(actor, "users.manage", "Only administrators manage the program's ask templates.")
 
 
 def update_ask_templates(actor, data) -> dict[str, list]:

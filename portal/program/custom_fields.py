@@ -14,8 +14,8 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import ReferenceRequest
 from portal.audit import service as audit
-from portal.auth.permissions import can
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.auth.permissions import demand
+from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.program import taxonomy_merge
 from portal.program.models import CustomField, TaxonomyKind
@@ -45,8 +45,7 @@ _CACHE = "portal_custom_choice_fields"
 
 
 def require_admin(actor) -> None:
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators change custom fields.")
+    demand(actor, "users.manage", "Only administrators change custom fields.")
 
 
 # Definitions -----------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from email.utils import formataddr, parseaddr
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 
-from portal.auth.permissions import can
-from portal.errors import Forbidden
+from portal.auth.permissions import demand
 from portal.program import ask_templates
 from portal.program.models import ProgramSetting
 from portal.program.service import (
@@ -112,8 +111,7 @@ def ask_reminder_days() -> int:
 
 def require_admin(actor) -> None:
     """Only administrators see and change the program's policy."""
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators see and change the program's policy.")
+    demand(actor, "users.manage", "Only administrators see and change the program's policy.")
 
 
 def read_policy(actor) -> dict:

@@ -11,8 +11,8 @@ from portal.advocates.models import Advocate
 from portal.asks.matching import match
 from portal.asks.models import ReferenceRequest
 from portal.asks.placing import ASKABLE_REQUEST_STATUSES
-from portal.auth.permissions import can
-from portal.errors import Forbidden, NotFound
+from portal.auth.permissions import demand
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.program.policy import check_weights
 from portal.vocab import label
@@ -68,8 +68,7 @@ def sample_label(request: ReferenceRequest) -> str:
 def preview_weights(actor, request_id: int, weights: dict) -> Preview:
     """The top matches of an open request with candidate `weights` ({kind: weight}, checked as
     the policy checks them) and where each stood with the weights in force. Writes nothing."""
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators change the match weights.")
+    demand(actor, "users.manage", "Only administrators change the match weights.")
     candidate = check_weights(weights)
     valid_id = isinstance(request_id, int) and not isinstance(request_id, bool)
     request = (

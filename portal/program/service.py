@@ -408,6 +408,12 @@ def taxonomy_labels() -> dict[tuple[str, str], str]:
     return {(t.kind, t.value): t.label for t in _all_terms()[0]}
 
 
+def term_labeller():
+    """A template helper: the taxonomy label of a stored value (retired terms included)."""
+    labels = taxonomy_labels()
+    return lambda kind, value: labels.get((kind, value), value or "")
+
+
 POINTS_MAX = 10_000
 
 

@@ -13,10 +13,10 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import ReferenceRequest
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.content.models import ContentAsset
 from portal.database import parse_id
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.program.models import TaxonomyKind, TaxonomyTerm
 from portal.recruiting.models import Target
@@ -73,8 +73,7 @@ def held_values(record, kind: str) -> frozenset[str]:
 
 
 def _require_admin(actor) -> None:
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators change the taxonomy.")
+    demand(actor, "users.manage", "Only administrators change the taxonomy.")
 
 
 def slug(text: str, max_length: int) -> str:

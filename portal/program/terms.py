@@ -15,9 +15,9 @@ from markupsafe import Markup
 
 from portal.advocates.models import Advocate
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.database import now_utc
-from portal.errors import Forbidden, NotFound
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.notifications.service import Audience, queue_email
 from portal.program.service import get_setting, set_setting
@@ -66,8 +66,7 @@ def render_markdown(text: str) -> Markup:
 
 def check_admin(actor) -> None:
     """Only administrators read drafts and old versions, and change the terms."""
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators change the program terms.")
+    demand(actor, "users.manage", "Only administrators change the program terms.")
 
 
 def current_version() -> str:

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from portal import i18n
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.benefits.models import Benefit
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.program import ask_templates, terms
 from portal.program.terms_models import TermsVersion
@@ -63,8 +63,7 @@ def check_may_translate(actor, kind: str) -> None:
     elif kind == "ask_template":
         ask_templates.may_manage_ask_templates(actor)
     elif kind == "benefit_description":
-        if not can(actor, "program.manage"):
-            raise Forbidden("Only the program team edits benefits.")
+        demand(actor, "program.manage", "Only the program team edits benefits.")
     else:
         raise ValidationFailed(f"kind: Must be one of: {', '.join(TRANSLATION_KINDS)}.", "kind")
 

@@ -31,10 +31,10 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask
 from portal.auth.models import User
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.benefits.models import LedgerEntry
 from portal.database import now_utc
-from portal.errors import Forbidden, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.program.service import get_setting, set_setting
 
@@ -279,8 +279,7 @@ def sees_all(viewer) -> bool:
 
 def check_view(viewer) -> None:
     """Staff and executives see scorecards (their own, or everyone's); nobody else."""
-    if not can(viewer, "recognition.view"):
-        raise Forbidden("Only staff and executives see scorecards.")
+    demand(viewer, "recognition.view", "Only staff and executives see scorecards.")
 
 
 def leaderboard_enabled() -> bool:
@@ -368,8 +367,7 @@ def _leaderboard(period: Period) -> dict[str, list[Scorecard]]:
 def update_recognition_settings(actor, data: dict) -> dict:
     """Switch the leaderboard and set the executive summary's frequency; {key: [old, new]}.
     Nothing is written when a value is wrong."""
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team changes recognition settings.")
+    demand(actor, "program.manage", "Only the program team changes recognition settings.")
     errors = {}
     enabled = data.get(LEADERBOARD_SETTING)
     if not isinstance(enabled, bool):

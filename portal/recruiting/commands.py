@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from portal.cli import finish_import
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.recruiting import csv_export, csv_import, csv_rows
@@ -34,14 +35,7 @@ def _run(kind: str, file, dry_run: bool) -> None:
         sys.exit(1)
     for outcome in report.errors:
         click.echo(_line(outcome), err=True)
-    if report.ignored_columns:
-        click.echo(f"Ignored columns: {', '.join(report.ignored_columns)}.")
-    if dry_run:
-        db.session.rollback()
-        click.echo("Dry run: nothing was written.")
-    else:
-        db.session.commit()
-    click.echo(report.summary())
+    finish_import(report, dry_run)
 
 
 @click.command("import-accounts")

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from portal import csvio
+from portal.accounts import service as accounts
 from portal.accounts.models import Account
+from portal.advocates import service as advocates
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.auth.models import User
@@ -16,18 +18,11 @@ from portal.csvio import CsvFileError
 from portal.extensions import db
 from portal.program import custom_field_values
 
+# The files' columns are the services' fields (one list), in the order the files have always
+# had, with the account and the CSM by CRM id and e-mail instead of database ids.
 ACCOUNT_COLUMNS = (
     "crm_id",
-    "name",
-    "domain",
-    "industry",
-    "segment",
-    "region",
-    "country",
-    "employees",
-    "arr",
-    "status",
-    "products",
+    *(name for name in accounts.FIELDS if name not in ("crm_id", "csm_id", "notes")),
     "csm_email",
     "notes",
 )
@@ -35,16 +30,7 @@ ADVOCATE_COLUMNS = (
     "email",
     "name",
     "account_crm_id",
-    "title",
-    "seniority",
-    "products",
-    "use_cases",
-    "languages",
-    "timezone",
-    "status",
-    "nomination_reason",
-    "activity_types",
-    "preferred_contact",
+    *(name for name in advocates.FIELDS if name not in ("account_id", "name", "email", "bio")),
 )
 ASK_COLUMNS = (
     "id",

@@ -17,9 +17,9 @@ from portal.audit import service as audit
 from portal.auth import service as auth_service
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.database import now_utc
-from portal.errors import DomainError, Forbidden, ValidationFailed
+from portal.errors import DomainError, ValidationFailed
 from portal.extensions import db
 from portal.notifications.reminders import already_sent, reminder
 from portal.notifications.service import program_name, queue_email
@@ -36,8 +36,7 @@ PIPELINE_FILTERS = ("industry", "region", "segment", "product", "nominated_by")
 
 def program_only(actor) -> None:
     """The pipeline and the targets are the program team's."""
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team can do this.")
+    demand(actor, "program.manage", "Only the program team can do this.")
 
 
 def has_product(product: str):

@@ -12,7 +12,7 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.benefits.models import Claim
 from portal.database import aware_utc
 from portal.errors import Forbidden, NotFound
@@ -81,8 +81,7 @@ class AccountParticipation:
 
 def participation_query(actor, account_ids: list[int] | None = None) -> sa.Select:
     """The accounts whose participation `actor` sees (a CSM: their own), by name."""
-    if not can(actor, "accounts.edit"):
-        raise Forbidden("Only customer success and the program team see participation.")
+    demand(actor, "accounts.edit", "Only customer success and the program team see participation.")
     query = sa.select(Account).order_by(Account.name, Account.id)
     if not can(actor, "program.manage"):
         query = query.where(Account.csm_id == actor.id)

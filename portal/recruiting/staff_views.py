@@ -53,6 +53,7 @@ from portal.recruiting.forms import (
     TouchpointForm,
     VetoForm,
 )
+from portal.uploads import check_upload, confirm_upload, read_upload
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SEGMENTS, label
 
 DETAIL_ROWS = 25  # contacts shown on an account's page, with a link to all of them
@@ -402,24 +403,22 @@ def import_csv():
     report = None
     confirm = None
     if form.validate_on_submit():
-        file = form.file.data
-        # One byte past the importer's limit is enough for it to refuse a larger file.
-        data = file.read(csv_import.MAX_BYTES + 1) if file else b""
-        if not file:  # an empty file goes on, to be told it is empty
-            form.file.errors.append("Choose a CSV file.")
-        elif form.kind.data not in csv_import.KINDS:
+        kind = form.kind.data
+        data = read_upload(form.file)
+        if data is not None and kind not in csv_import.KINDS:
             form.kind.errors.append("Choose accounts or advocates.")
-        else:
-            with committing(form=form, fallback="file") as attempt:
-                report = csv_import.run_import(current_user, form.kind.data, data, dry_run=True)
-                attempt.discard()  # the dry run writes nothing; the preview is kept (below)
-            if not attempt.refused:
-                with committing(raises=DomainError):
-                    upload = csv_staging.stage_preview(current_user, form.kind.data, data)
-                confirm = ConfirmImportForm(upload=upload, kind=form.kind.data)
-                return render_template(
-                    "recruiting/import.html", form=form, report=report, confirm=confirm
-                )
+            data = None
+        checked = data is not None and check_upload(
+            form,
+            lambda: csv_import.run_import(current_user, kind, data, dry_run=True),
+            lambda _: csv_staging.stage_preview(current_user, kind, data),
+        )
+        if checked:
+            report, upload = checked
+            confirm = ConfirmImportForm(upload=upload, kind=kind)
+            return render_template(
+                "recruiting/import.html", form=form, report=report, confirm=confirm
+            )
     return render_template(
         "recruiting/import.html", form=form, report=report, confirm=confirm
     ), form_status(form)
@@ -428,23 +427,15 @@ def import_csv():
 @bp.post("/import/confirm")
 @require("program.manage")
 def confirm_import():
-    form = ConfirmImportForm()
-    # Taking the preview commits with the import, or not at all: a refused import keeps it,
-    # to confirm again.
-    with committing() as attempt:
-        preview = (
-            csv_staging.take_preview(current_user, form.upload.data)
-            if form.validate_on_submit()
-            else None
-        )
-        if preview is None:
-            attempt.discard()
-        else:
-            report = csv_import.run_import(current_user, preview.kind, preview.data)
+    preview, report = confirm_upload(
+        ConfirmImportForm(),
+        lambda token: csv_staging.take_preview(current_user, token),
+        lambda preview: csv_import.run_import(current_user, preview.kind, preview.data),
+    )
     if preview is None:
         flash("That preview is gone; please upload the file again.", "error")
         return redirect(url_for("recruiting.import_csv"))
-    if attempt.refused:
+    if report is None:
         return redirect(url_for("recruiting.import_csv"))
     flash(f"Imported {preview.kind}: {report.summary()}", "success")
     return redirect(url_for("recruiting.import_csv"))

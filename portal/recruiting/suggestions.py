@@ -27,9 +27,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.database import now_utc
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, NotFound
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.opportunities.models import Opportunity
@@ -208,8 +208,11 @@ def suggest_happy_account(event: Event) -> None:
 def visible_condition(actor):
     """SQL: the suggestions `actor` sees; Forbidden for whoever is not customer success or the
     program team."""
-    if not can(actor, "accounts.edit"):
-        raise Forbidden("Only customer success and the program team see suggested candidates.")
+    demand(
+        actor,
+        "accounts.edit",
+        "Only customer success and the program team see suggested candidates.",
+    )
     if can(actor, "program.manage"):
         return sa.true()
     own = sa.select(Account.id).where(Account.csm_id == actor.id)

@@ -17,11 +17,11 @@ from flask_babel import lazy_gettext
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.benefits import claims, ledger
 from portal.benefits.models import Benefit, BenefitAllowedAdvocate, Claim, LedgerEntry
 from portal.database import now_utc
-from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.notifications.chat import queue_chat
@@ -204,8 +204,9 @@ def set_deal_share(actor, opportunity: Opportunity, share) -> int:
     """The program team's switch on a deal: tell its advocates what their help achieved. Only
     while the program allows it; switched on for a deal already won, they are told at once.
     Returns how many advocates were told now."""
-    if not can(actor, "program.manage"):
-        raise Forbidden("Only the program team decides what advocates hear about a deal.")
+    demand(
+        actor, "program.manage", "Only the program team decides what advocates hear about a deal."
+    )
     if not sharing_allowed():
         raise DomainError(
             "The program does not share deal outcomes with advocates; an administrator can "
@@ -440,8 +441,7 @@ def update_settings(actor, data: dict) -> dict:
     {setting: [old, new]} for what changed (each change audited)."""
     from portal.program.service import set_setting
 
-    if not can(actor, "users.manage"):
-        raise Forbidden("Only administrators change program settings.")
+    demand(actor, "users.manage", "Only administrators change program settings.")
     changed = {}
     for key in (SHARE_SETTING, AMOUNTS_SETTING):
         if key not in data:

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from portal import outbound
 from portal.audit import service as audit
-from portal.auth.permissions import can
-from portal.errors import Forbidden, NotFound
+from portal.auth.permissions import demand
+from portal.errors import NotFound
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
@@ -22,8 +22,7 @@ SECRET_MIN = 16
 
 
 def _require(actor) -> None:
-    if not can(actor, "webhooks.manage"):
-        raise Forbidden("Only an administrator manages webhooks.")
+    demand(actor, "webhooks.manage", "Only an administrator manages webhooks.")
 
 
 def new_secret() -> str:

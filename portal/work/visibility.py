@@ -16,15 +16,13 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, can
-from portal.errors import Forbidden
+from portal.auth.permissions import PROGRAM, demand
 from portal.opportunities.models import Opportunity
 from portal.work.models import AskShare
 
 
 def check_viewer(viewer) -> None:
-    if not can(viewer, "work.view"):
-        raise Forbidden("Work in progress is for the staff of the program.")
+    demand(viewer, "work.view", "Work in progress is for the staff of the program.")
 
 
 def sees_everything(viewer) -> bool:

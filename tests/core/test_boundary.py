@@ -59,6 +59,19 @@ def test_a_discarded_block_rolls_back_without_a_refusal(app, db):
     assert "Dry run AG" not in _names(db)
 
 
+def test_a_refusal_kept_commits_what_came_before_it(app, db):
+    with app.test_request_context():
+        with committing(show=False, keep_refused=True) as attempt:
+            AccountFactory(name="Provisioned AG")
+            raise DomainError("No role yet.")
+        assert attempt.refused
+        with pytest.raises(NotFound), committing(raises=NotFound, keep_refused=True):
+            AccountFactory(name="Raised AG")
+            raise NotFound("No such thing.")
+    assert "Provisioned AG" in _names(db)
+    assert "Raised AG" not in _names(db)
+
+
 def test_commit_or_show_returns_the_result_or_refused(app, db):
     def refuse():
         raise DomainError("No.")

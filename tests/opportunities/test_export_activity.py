@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.errors import Forbidden, ValidationFailed
-from portal.opportunities import activity  # noqa: F401  (its download route, before any app)
 from portal.opportunities import service as opportunities
 from portal.opportunities.activity import activity_rows
 from tests.factories import (

@@ -385,3 +385,16 @@ def test_an_import_takes_off_the_quote_an_export_put_before_a_formula(db):
     assert (names["Q-1"], notes["Q-1"]) == ("=Quoted Bank", "+1 555")
     # A quote before text that starts no formula is the text's own.
     assert (names["Q-2"], notes["Q-2"]) == ("'Plain Bank", "'@twice")
+
+
+def test_the_files_columns_stay_as_published():
+    """The columns come from the services' field lists; the files' order must not move."""
+    assert csv_export.ACCOUNT_COLUMNS == (
+        "crm_id", "name", "domain", "industry", "segment", "region", "country", "employees",
+        "arr", "status", "products", "csm_email", "notes",
+    )  # fmt: skip
+    assert csv_export.ADVOCATE_COLUMNS == (
+        "email", "name", "account_crm_id", "title", "seniority", "products", "use_cases",
+        "languages", "timezone", "status", "nomination_reason", "activity_types",
+        "preferred_contact",
+    )  # fmt: skip
