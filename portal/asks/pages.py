@@ -15,8 +15,7 @@ from portal.asks import asks, matching, placing, queue, request_queries, request
 from portal.asks.forms import RATING_CHOICES, outcome_choices
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.queue import VIEWS
-from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import can
 from portal.boundary import committing
 from portal.content.pages import stories_for
 from portal.database import parse_id
@@ -73,12 +72,6 @@ def parse_local_date_end(value: str | None) -> dt.datetime | None:
     return end.astimezone(dt.UTC)
 
 
-def managers() -> list[User]:
-    return db.session.scalars(
-        sa.select(User).where(User.role.in_(PROGRAM), User.active.is_(True)).order_by(User.name)
-    ).all()
-
-
 def render_queue(source, *, errors: dict | None = None, refused=None, status: int = 200):
     """The queue for the filters in `source` (the query string, or a form sent from the page:
     bulk actions and saved filters), with that form's errors or refusals when it comes back."""
@@ -118,7 +111,7 @@ def render_queue(source, *, errors: dict | None = None, refused=None, status: in
             return_args=dict(filtered, page=number) if number > 1 else filtered,
             saved=saved,
             saved_max=queue.SAVED_FILTERS_MAX,
-            managers=managers(),
+            managers=requests.assignable_managers(),
             errors=errors or {},
             refused=refused or [],
             form=source if status != 200 else {},
@@ -136,9 +129,8 @@ def render_staff_request(found: ReferenceRequest, errors: dict | None = None, st
         if found.status in requests.OPEN_REQUEST_STATUSES
         else None
     )
-    page = _request_page(
-        "asks/staff/request.html", found, errors, result=result, managers=managers()
-    )
+    managers = requests.assignable_managers()
+    page = _request_page("asks/staff/request.html", found, errors, result=result, managers=managers)
     return page, status
 
 

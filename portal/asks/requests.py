@@ -15,6 +15,7 @@ from portal.asks import lead_time
 from portal.asks.asks import SHOWN_EXPIRED, _withdraw, expire_overdue_asks, show_expiry
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.audit import service as audit
+from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, can
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -303,6 +304,13 @@ def copy_request(actor, source: ReferenceRequest) -> ReferenceRequest:
     db.session.flush()
     audit.record(actor, "request.copied", request, {"from_request_id": source.id})
     return request
+
+
+def assignable_managers() -> list[User]:
+    """Whom a request may be given to (`assign_request`): the active reference team, by name."""
+    return db.session.scalars(
+        sa.select(User).where(User.role.in_(PROGRAM), User.active.is_(True)).order_by(User.name)
+    ).all()
 
 
 def assign_request(actor, request: ReferenceRequest, manager) -> ReferenceRequest:
