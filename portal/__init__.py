@@ -80,6 +80,13 @@ def register_languages(app: Flask) -> None:
     i18n.register(app)
 
 
+def add_routes_of_shared_blueprints() -> None:
+    """Blueprints whose routes several modules add: the module defining the blueprint imports
+    none of them; each adds its routes when imported, here, before the blueprint is registered."""
+    from portal.asks import preview_views, queue_views  # noqa: F401 (requests and queue)
+    from portal.opportunities import import_views, staff_views  # noqa: F401 (opportunities)
+
+
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.lookup_views import bp as lookup_bp
     from portal.accounts.staff_views import bp as accounts_bp
@@ -126,6 +133,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.thanks.views import bp as thanks_bp
     from portal.webhooks.admin_views import bp as webhooks_bp
     from portal.work.views import bp as work_bp
+
+    add_routes_of_shared_blueprints()
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(auth_bp)

@@ -56,9 +56,9 @@ def test_every_page_module_is_a_face_the_rules_forbid():
     )
 
 
-# What one module of pages may take from another: the blueprint they share (`bp`), or the
-# other module itself, imported for the routes it adds to that blueprint.
-SHARED_BLUEPRINT = re.compile(r"from portal\.[\w.]+ import (bp|[\w, ]+  # noqa: E402.*)")
+# What one module of pages may take from another: the blueprint they share (`bp`) and nothing
+# else (the factory imports the modules adding routes to it: `add_routes_of_shared_blueprints`).
+SHARED_BLUEPRINT = re.compile(r"from portal\.[\w.]+ import bp")
 
 
 def test_no_page_module_imports_a_helper_of_another():
@@ -74,6 +74,18 @@ def test_no_page_module_imports_a_helper_of_another():
         if not SHARED_BLUEPRINT.fullmatch(detail["line_contents"])
     )
     assert not found, f"Move what these take into a helper module of pages: {found}"
+
+
+def test_no_module_of_the_portal_imports_below_its_code():
+    """Wiring is explicit: no module imports another at its foot for what that import does
+    (routes added to a blueprint, hooks installed); the factory imports what it wires."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "portal").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "noqa: E402" in line
+    ]
+    assert not found, f"Import these at the top, or wire them in the factory: {found}"
 
 
 # Modules that are neither a rule module nor a face: the app's wiring and helpers of pages

@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from portal.advocates.models import Advocate
 from portal.asks import asks, matching, placing, queue, request_queries, requests, slots
-from portal.asks.forms import RATING_CHOICES, outcome_choices
+from portal.asks import preview as previews
+from portal.asks.forms import CRITERIA_FIELDS, RATING_CHOICES, outcome_choices
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.queue import VIEWS
 from portal.auth.permissions import can
@@ -290,3 +291,27 @@ def offer_on_accept(ask: Ask) -> None:
         gettext("Your times went to %(name)s, who picks one.", name=ask.request.requester.name),
         "success",
     )
+
+
+# The request form's live preview (`preview_views`), and the form's first render ------------------
+
+
+def preview_values(args) -> dict:
+    """The preview's input from a query string: single values and lists."""
+    values = {name: args.get(name) for name in ("activity_type", "prospect_company")}
+    values["opportunity_stage"] = args.get("opportunity_stage")
+    for name in CRITERIA_FIELDS:
+        values[name] = args.getlist(name)
+    return values
+
+
+def preview_of_form(form) -> previews.Preview:
+    """The preview of the request form as it stands (its first render, or a refused post)."""
+    values = {
+        "activity_type": form.activity_type.data,
+        "prospect_company": form.prospect_company.data,
+        "opportunity_stage": form.opportunity_stage.data,
+    }
+    for name in CRITERIA_FIELDS:
+        values[name] = list(form[name].data or [])
+    return previews.preview(current_user, values)

@@ -160,6 +160,3 @@ def calendar_index():
         following=start + dt.timedelta(weeks=weeks),
         total=sum(len(asks) for asks in by_week.values()),
     )
-
-
-from portal.asks import queue_views  # noqa: E402,F401 (its routes, on this blueprint)

@@ -24,6 +24,7 @@ from portal.asks.pages import (
     ask_or_404,
     comment_on,
     place_selected,
+    preview_of_form,
     record_outcome_on,
     render_requester_request,
     request_or_404,
@@ -135,7 +136,7 @@ def create():
         deal=deal,
         lead_times=times,
         activity_defaults=usual,
-        preview=preview_views.of_form(form),
+        preview=preview_of_form(form),
         playbook=_playbook_panel(form, deal),
     ), status
 
@@ -166,7 +167,7 @@ def edit(request_id: int):
         form=form,
         req=found,
         lead_times=lead_time.lead_times(),
-        preview=preview_views.of_form(form),
+        preview=preview_of_form(form),
         playbook=_playbook_panel(form, _visible_deal(_link_crm_id(form.opportunity_crm_id.data))),
     ), status
 
@@ -253,6 +254,3 @@ def rate(ask_id: int):
             completion.rate_ask(current_user, ask, rating, feedback)
 
     return act_on_ask(ask, change, "Thank you for rating the reference.", "#asks", REQUESTER_PAGE)
-
-
-from portal.asks import preview_views  # noqa: E402  (its route on this blueprint; the form uses it)

@@ -1,7 +1,6 @@
-"""The opportunities pages: the program team's list, deal pages and CRM import."""
+"""The opportunities pages' blueprint: its routes are in `staff_views` (the program team's
+list and deal pages) and `import_views` (the CRM import), which the factory imports."""
 
 from flask import Blueprint
 
 bp = Blueprint("opportunities", __name__, url_prefix="/program/opportunities")
-
-from portal.opportunities import import_views, staff_views  # noqa: E402,F401 (their routes)
