@@ -88,6 +88,25 @@ def test_no_module_of_the_portal_imports_below_its_code():
     assert not found, f"Import these at the top, or wire them in the factory: {found}"
 
 
+# A test of a role group beside the permission table (`portal.auth.permissions.PERMISSIONS`).
+ROLE_GROUP_TEST = re.compile(
+    r"\.role (not )?in (PROGRAM|STAFF|EXECUTIVE)\b|\.role in \(\"(manager|admin)\""
+)
+
+
+def test_who_may_do_what_is_asked_of_the_permission_table():
+    """Services and pages ask `can(actor, permission)` (or `demand`), never whether a role is in
+    a group: one table says which roles hold what."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "portal").rglob("*.py"))
+        if path != ROOT / "portal" / "auth" / "permissions.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if ROLE_GROUP_TEST.search(line)
+    ]
+    assert not found, f"Ask can(actor, permission) here: {found}"
+
+
 # Modules that are neither a rule module nor a face: the app's wiring and helpers of pages
 # (forms, commands, demo seeding, the factory, configuration, template helpers).
 WIRING = (

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PERMISSIONS, PROGRAM, can, demand
+from portal.auth.permissions import PERMISSIONS, can, demand
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.program import custom_field_values
@@ -78,7 +78,7 @@ def _check_unique_crm_id(clean: dict, account: Account | None = None) -> None:
 def can_edit_account(actor, account: Account) -> bool:
     if not can(actor, "accounts.edit"):
         return False
-    return actor.role in PROGRAM or account.csm_id == actor.id
+    return can(actor, "program.manage") or account.csm_id == actor.id
 
 
 def sees_advocates_of(actor, account: Account) -> bool:

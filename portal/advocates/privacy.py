@@ -11,7 +11,7 @@ from portal.advocates.service import _self_or_program
 from portal.asks import asks as asks_service
 from portal.asks.models import Ask
 from portal.audit import service as audit
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import demand
 from portal.benefits.models import Claim, LedgerEntry
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden
@@ -150,8 +150,7 @@ def request_erasure(actor, advocate: Advocate) -> None:
 def confirm_erasure(actor, advocate: Advocate) -> None:
     """A manager confirms an erasure request: the person is anonymized; their asks, claims
     and points entries stay (without their name) so program counts stay true."""
-    if actor is None or actor.role not in PROGRAM:
-        raise Forbidden(gettext("Only the program team confirms an erasure."))
+    demand(actor, "program.manage", gettext("Only the program team confirms an erasure."))
     if advocate.anonymized_at is not None:
         raise DomainError(gettext("This advocate was already anonymized."))
     if advocate.erasure_requested_at is None:

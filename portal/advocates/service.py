@@ -13,7 +13,7 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.overuse import has_current_consent
 from portal.audit import service as audit
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import can, demand
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.extensions import db
 from portal.i18n import gettext
@@ -145,7 +145,7 @@ def _check_unique_email(clean: dict, advocate: Advocate | None = None) -> None:
 
 
 def _may_manage_account(actor, account_id: int) -> bool:
-    if actor.role in PROGRAM:
+    if can(actor, "program.manage"):
         return True
     account = db.session.get(Account, account_id)
     return actor.role == "csm" and account is not None and account.csm_id == actor.id
@@ -156,7 +156,7 @@ def can_see_advocate(actor, advocate: Advocate) -> bool:
         return False
     if actor.role == "advocate":
         return advocate.user_id == actor.id
-    if actor.role in PROGRAM:
+    if can(actor, "program.manage"):
         return True
     return actor.role == "csm" and advocate.account.csm_id == actor.id
 
@@ -169,7 +169,7 @@ def _self_or_program(actor, advocate: Advocate) -> None:
     """The advocate themself or the program team; anyone else learns nothing (404)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotFound(gettext("No such advocate."))
-    if actor.role in PROGRAM:
+    if can(actor, "program.manage"):
         return
     if actor.role == "advocate" and advocate.user_id == actor.id:
         return
@@ -180,7 +180,7 @@ def create_advocate(actor, data: dict) -> Advocate:
     """Add an advocate. A CSM nominates contacts of the accounts they look after."""
     clean = custom_field_values.check_record("advocate", data, check_advocate_data, creating=True)
     _check_unique_email(clean)
-    if actor.role not in PROGRAM:
+    if not can(actor, "program.manage"):
         if not _may_manage_account(actor, clean["account_id"]):
             raise Forbidden(gettext("You can only nominate contacts at accounts you look after."))
         clean["status"] = "nominated"
@@ -190,7 +190,8 @@ def create_advocate(actor, data: dict) -> Advocate:
     clean["preferred_contact"] = clean.get("preferred_contact") or "email"
     for name in ("products", "use_cases", "languages", "activity_types"):
         clean[name] = clean.get(name) or []
-    source = "program" if actor.role in PROGRAM else "csm"  # portal/nominations: who nominated
+    # Who nominated them, as portal/nominations records it.
+    source = "program" if can(actor, "program.manage") else "csm"
     advocate = Advocate(**clean, nominated_by_id=actor.id, nomination_source=source)
     db.session.add(advocate)
     audit.record(actor, "advocate.created", advocate, clean)
@@ -235,8 +236,7 @@ def allowed_statuses(advocate: Advocate) -> tuple[str, ...]:
 
 def change_status(actor, advocate: Advocate, status: str, reason: str | None = None) -> None:
     """Move an advocate along the lifecycle; a move the lifecycle forbids is refused."""
-    if actor.role not in PROGRAM:
-        raise Forbidden(gettext("Only the program team changes an advocate's status."))
+    demand(actor, "program.manage", gettext("Only the program team changes an advocate's status."))
     move_status(actor, advocate, status, reason)
 
 
@@ -309,7 +309,7 @@ def advocate_query(
         query = query.where(Advocate.user_id == actor.id)
     elif actor.role == "csm":
         query = query.where(Account.csm_id == actor.id)
-    elif actor.role not in PROGRAM:
+    elif not can(actor, "program.manage"):
         raise Forbidden(gettext("You can't see advocates."))
     if q:
         text = q.strip()  # % and _ are letters of the search, not wildcards

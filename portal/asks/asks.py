@@ -17,7 +17,7 @@ from portal.asks.models import Ask, ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import can
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -157,7 +157,7 @@ def answer_by_link(token: str, action: str, **answer) -> Ask:
 
 def withdraw_ask(actor, ask: Ask, reason: str | None = None) -> Ask:
     """Take back a pending or accepted ask; it stops counting against the advocate's limits."""
-    if actor is None or (actor.role not in PROGRAM and ask.placed_by_id != actor.id):
+    if actor is None or (not can(actor, "program.manage") and ask.placed_by_id != actor.id):
         raise Forbidden(
             gettext("Only the reference team or whoever placed the ask can withdraw it.")
         )
@@ -329,7 +329,7 @@ def get_ask(actor, ask_id: int) -> Ask:
 def can_see_ask(actor, ask: Ask) -> bool:
     if actor is None:
         return False
-    if actor.role in PROGRAM:
+    if can(actor, "program.manage"):
         return True
     if actor.role == "advocate":  # not while the CSM may still veto it
         return ask.advocate.user_id == actor.id and not ask.is_held()
@@ -383,7 +383,7 @@ def asks_query(
     )
     if actor.role == "advocate":
         query = query.join(Ask.advocate).where(Advocate.user_id == actor.id, Ask.not_held())
-    elif actor.role not in PROGRAM:
+    elif not can(actor, "program.manage"):
         query = query.where(ReferenceRequest.requester_id == actor.id)
     for column, value in (
         (Ask.status, status),

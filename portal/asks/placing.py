@@ -15,7 +15,7 @@ from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.overuse import check_can_ask, lock_advocate
 from portal.asks.personal_note import check_personal_note
 from portal.audit import service as audit
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import can
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -35,7 +35,7 @@ def may_place_ask(actor, request: ReferenceRequest) -> bool:
     """Managers always; a requester only for their own request of a self-service type."""
     if actor is None:
         return False
-    if actor.role in PROGRAM:
+    if can(actor, "program.manage"):
         return True
     return (
         actor.role in ("requester", "csm")
@@ -49,7 +49,7 @@ NOT_OFFERED = "That advocate isn't one of this request's matches."
 
 def _self_service(actor) -> bool:
     """A requester (or CSM) placing asks themselves: only to the request's offered matches."""
-    return actor is not None and actor.role not in PROGRAM
+    return actor is not None and not can(actor, "program.manage")
 
 
 def check_offered(actor, request: ReferenceRequest, advocate_ids, at=None) -> None:
@@ -149,7 +149,7 @@ def place_ask(
     db.session.add(ask)
     if request.status == "submitted":
         request.status = "in_progress"
-    if request.manager_id is None and actor.role in PROGRAM:
+    if request.manager_id is None and can(actor, "program.manage"):
         request.manager_id = actor.id  # whoever starts asking runs the request from now on
         audit.record(actor, "request.assigned", request, {"from": None, "to": actor.id})
     db.session.flush()
@@ -242,7 +242,7 @@ def may_veto(actor, ask: Ask) -> bool:
     """The account's customer success manager, or the program team."""
     if actor is None:
         return False
-    return actor.role in PROGRAM or (
+    return can(actor, "program.manage") or (
         actor.role == "csm" and ask.advocate.account.csm_id == actor.id
     )
 

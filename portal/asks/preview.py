@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from portal.asks import match_results, matching
 from portal.asks.models import ReferenceRequest
 from portal.asks.requests import CRITERIA_ALLOWED
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import can
 from portal.content import suggestions
 from portal.errors import Forbidden
 from portal.vocab import ACTIVITY_TYPES
@@ -69,7 +69,7 @@ def preview(actor, data: dict) -> Preview:
     if actor is None or not can(actor, "requests.create"):
         raise Forbidden("You can't file reference requests.")
     draft = draft_of(actor, data)
-    found = Preview(draft.activity_type, names=actor.role in PROGRAM)
+    found = Preview(draft.activity_type, names=can(actor, "program.manage"))
     found.stories = suggestions.suggestions_with_reasons(draft, limit=STORIES).shown
     if draft.activity_type:
         vocabulary = matching.Vocabulary()

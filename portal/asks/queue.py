@@ -12,7 +12,7 @@ from portal.asks.models import ReferenceRequest
 from portal.asks.queue_models import SavedFilter
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import PROGRAM, can
 from portal.database import lock_row
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -116,7 +116,7 @@ def _chosen_manager(actor, action: str, manager_id) -> User | None:
         return None
     raw = str(manager_id or "").strip()
     manager = db.session.get(User, int(raw)) if raw.isdecimal() and len(raw) <= 10 else None
-    if manager is None or manager.role not in PROGRAM or not manager.active:
+    if not can(manager, "program.manage") or not manager.active:
         raise ValidationFailed("Choose a reference manager.", field="manager_id")
     return manager
 

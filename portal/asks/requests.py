@@ -122,7 +122,7 @@ def check_request_data(
 
 
 def _may_manage(actor) -> bool:
-    return actor is not None and actor.role in PROGRAM
+    return can(actor, "program.manage")
 
 
 def _owns(actor, request: ReferenceRequest) -> bool:
@@ -317,7 +317,7 @@ def assign_request(actor, request: ReferenceRequest, manager) -> ReferenceReques
     """Give the request to a reference manager (None: nobody)."""
     if not _may_manage(actor):
         raise Forbidden(gettext("Only the reference team assigns requests."))
-    if manager is not None and manager.role not in PROGRAM:
+    if manager is not None and not can(manager, "program.manage"):
         raise ValidationFailed(gettext("Choose a reference manager."), field="manager_id")
     old = request.manager_id
     request.manager_id = manager.id if manager else None

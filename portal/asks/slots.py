@@ -21,7 +21,7 @@ from portal.asks import completion
 from portal.asks.models import Ask
 from portal.asks.slot_models import AskSlot
 from portal.audit import service as audit
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import can
 from portal.database import lock_row, now_utc
 from portal.errors import DomainError, NotFound, ValidationFailed
 from portal.extensions import db
@@ -44,7 +44,7 @@ def proposer_of(actor, ask: Ask) -> str:
     """Who the actor is on this ask: 'advocate' (their own ask), 'requester' (an ask on their
     own request) or 'manager' (the program team); anyone else gets NotFound, as for the ask."""
     if actor is not None:
-        if actor.role in PROGRAM:
+        if can(actor, "program.manage"):
             return "manager"
         if actor.role == "advocate":
             if ask.advocate.user_id == actor.id and not ask.is_held():

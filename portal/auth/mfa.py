@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from portal.audit import service as audit
 from portal.auth.models import MfaRecoveryCode, User, UserSession, hash_token
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import PROGRAM, can
 from portal.auth.session import revoke_sessions
 from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
@@ -47,7 +47,7 @@ def qr_code_svg(uri: str) -> str:
 
 def mfa_required(user: User) -> bool:
     """Whether the program requires this user (a manager or admin) to use two-step sign-in."""
-    return user.role in PROGRAM and bool(get_setting(SETTING))
+    return can(user, "program.manage") and bool(get_setting(SETTING))
 
 
 def _clean(code: str | None) -> str:

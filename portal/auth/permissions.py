@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "planning.edit": STAFF,
     # Work in progress (portal.work): each team its accounts; program and executives all.
     "work.view": STAFF | EXECUTIVE,
+    "work.all": PROGRAM | EXECUTIVE,
 }
 
 

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 
 from portal.advocates.models import Advocate
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.benefits.capacity import ClaimFigures, lock_benefit, places_taken
 from portal.benefits.claims import LIVE_STATUSES, live_claim, promote_waitlisted
 from portal.benefits.eligibility import _claim_refusal, completed_activities
 from portal.benefits.ledger import balance
 from portal.benefits.models import ELIGIBILITY_RULES, Benefit, BenefitAllowedAdvocate, Claim
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.validation import Checker
@@ -124,8 +124,7 @@ def _apply(benefit: Benefit, clean: dict) -> dict:
 
 
 def create_benefit(actor, data: dict) -> Benefit:
-    if not can(actor, "program.manage"):
-        raise Forbidden(gettext("Only the program team adds benefits."))
+    demand(actor, "program.manage", gettext("Only the program team adds benefits."))
     clean = check_benefit_data(data)
     benefit = Benefit(status="open", requires_approval=False, eligibility="everyone")
     db.session.add(benefit)
@@ -137,8 +136,7 @@ def create_benefit(actor, data: dict) -> Benefit:
 
 def update_benefit(actor, benefit: Benefit, data: dict) -> dict:
     """Change the fields sent; more capacity promotes waiting claims at once."""
-    if not can(actor, "program.manage"):
-        raise Forbidden(gettext("Only the program team edits benefits."))
+    demand(actor, "program.manage", gettext("Only the program team edits benefits."))
     benefit = lock_benefit(benefit.id)
     clean = check_benefit_data(data, benefit=benefit, partial=True)
     changed = _apply(benefit, clean)
@@ -151,8 +149,7 @@ def update_benefit(actor, benefit: Benefit, data: dict) -> dict:
 
 def set_benefit_status(actor, benefit: Benefit, status: str) -> None:
     """Open or close the benefit for new claims; claims already made stay as they are."""
-    if not can(actor, "program.manage"):
-        raise Forbidden(gettext("Only the program team opens and closes benefits."))
+    demand(actor, "program.manage", gettext("Only the program team opens and closes benefits."))
     if status not in BENEFIT_STATUSES:
         raise ValidationFailed(gettext("status: Must be open or closed."), field="status")
     if benefit.status != status:

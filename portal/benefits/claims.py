@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from portal.advocates.models import Advocate
 from portal.asks.overuse import lock_advocate
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.benefits.capacity import approval_refusal, lock_benefit, places_taken
 from portal.benefits.eligibility import _claim_refusal, _day, _today, have_too_few_points
 from portal.benefits.ledger import _entry, balance, claim_holding
@@ -181,8 +181,7 @@ def _tell(claim: Claim, template: str, subject) -> None:
 
 
 def _may_decide(actor) -> None:
-    if not can(actor, "program.manage"):
-        raise Forbidden(gettext("Only the program team decides claims."))
+    demand(actor, "program.manage", gettext("Only the program team decides claims."))
 
 
 def _note(note) -> str | None:

@@ -16,7 +16,7 @@ from flask_babel import LazyString, ngettext
 from portal.advocates.models import Advocate
 from portal.asks.overuse import lock_advocate
 from portal.audit import service as audit
-from portal.auth.permissions import can
+from portal.auth.permissions import can, demand
 from portal.benefits.models import LedgerEntry
 from portal.database import now_utc
 from portal.errors import Forbidden, NotFound, ValidationFailed
@@ -76,8 +76,7 @@ def _points(n: int) -> str:
 
 def adjust_points(actor, advocate: Advocate, delta, memo) -> LedgerEntry:
     """A manager's adjustment with a memo; a balance never goes below zero."""
-    if not can(actor, "program.manage"):
-        raise Forbidden(gettext("Only the program team adjusts points."))
+    demand(actor, "program.manage", gettext("Only the program team adjusts points."))
     c = Checker({"delta": delta, "memo": memo}, allowed=("delta", "memo"))
     c.integer("delta", minimum=-1_000_000, maximum=1_000_000, required=True)
     c.text("memo", max_length=500, required=True)

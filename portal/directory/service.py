@@ -30,7 +30,7 @@ from portal.advocates.models import Advocate
 from portal.asks.eligibility_row import ACTIVITY_BITS, MASK_COLUMNS, MULTI_KINDS, value_bit
 from portal.asks.models import AdvocateEligibility, Ask, ReferenceRequest
 from portal.asks.overuse import zone_of
-from portal.auth.permissions import PROGRAM, demand
+from portal.auth.permissions import can, demand
 from portal.content.approval import visible_condition
 from portal.content.models import ContentAsset
 from portal.database import aware_utc, now_utc
@@ -210,7 +210,7 @@ def _criterion(name: str, value: str):
 
 def _revealed(viewer):
     """SQL: the viewer may see the advocate's contact details (for the few rows of a page)."""
-    if viewer.role in PROGRAM:
+    if can(viewer, "program.manage"):
         return sa.true()
     return (
         sa.select(Ask.id)

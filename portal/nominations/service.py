@@ -19,7 +19,7 @@ from portal.advocates.models import Advocate
 from portal.audit import service as audit
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, can, demand
+from portal.auth.permissions import can, demand
 from portal.database import lock_row, now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -55,7 +55,7 @@ def may_nominate(actor) -> bool:
 
 def source_of(actor) -> str:
     """The nomination source a nomination by `actor` carries."""
-    if actor.role in PROGRAM:
+    if can(actor, "program.manage"):
         return "program"
     return "csm" if actor.role == "csm" else "requester"
 

@@ -29,7 +29,7 @@ from portal import i18n
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.audit.models import AuditEvent
-from portal.auth.permissions import PROGRAM
+from portal.auth.permissions import can
 from portal.database import now_utc, parse_id
 from portal.events import Event, subscribe
 from portal.extensions import db
@@ -357,7 +357,7 @@ def feed_asks(user, at: dt.datetime | None = None) -> list[Ask]:
     )
     if user.role == "advocate":
         query = query.join(Ask.advocate).where(Advocate.user_id == user.id)
-    elif user.role not in PROGRAM:
+    elif not can(user, "program.manage"):
         query = query.where(ReferenceRequest.requester_id == user.id)
     return db.session.scalars(query).all()
 

@@ -41,7 +41,7 @@ def team_of(user) -> str | None:
     """The planning team a user plans for by default: theirs, customer success, or program."""
     if user is None:
         return None
-    if user.role in ("manager", "admin"):
+    if can(user, "program.manage"):
         return "program"
     if user.role == "csm":
         return "csm"

@@ -7,11 +7,18 @@ from sqlalchemy.orm import joinedload, load_only
 
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import STAFF
+from portal.auth.permissions import PERMISSIONS
 from portal.errors import Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.filters import MAX_DATE, MIN_DATE
-from portal.planning.access import is_program, may_edit, planner_only, team_of, viewer_only
+from portal.planning.access import (
+    is_program,
+    may_edit,
+    may_plan,
+    planner_only,
+    team_of,
+    viewer_only,
+)
 from portal.planning.models import PLANNING_TEAMS, Initiative, PlannedNeed
 from portal.planning.months import next_month
 from portal.program.service import taxonomy_values
@@ -42,7 +49,7 @@ def planners() -> list[User]:
         db.session.scalars(
             sa.select(User)
             .options(load_only(User.id, User.name, User.email, User.role, User.team))
-            .where(User.role.in_(STAFF), User.active.is_(True))
+            .where(User.role.in_(PERMISSIONS["planning.edit"]), User.active.is_(True))
             .order_by(User.name, User.id)
         )
     )
@@ -73,7 +80,7 @@ def _check_need(actor, data: dict, need: PlannedNeed | None = None) -> dict:
     owner_id = c.clean.get("owner_id")
     if owner_id is not None and "owner_id" not in c.errors:
         owner = db.session.get(User, owner_id)
-        if owner.role not in STAFF:
+        if not may_plan(owner):
             c.error("owner_id", "The owner must be a member of staff.")
         elif not is_program(actor) and owner_id != actor.id:
             c.error("owner_id", "You plan needs you own; the program team may plan for others.")

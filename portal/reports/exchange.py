@@ -18,10 +18,9 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
-from portal.auth.permissions import can
+from portal.auth.permissions import demand
 from portal.benefits.claims import LIVE_STATUSES
 from portal.benefits.models import Benefit, Claim, LedgerEntry
-from portal.errors import Forbidden
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.reports import charts
@@ -198,8 +197,7 @@ def give_and_get(actor) -> GiveGet:
     """Per advocate, what they gave against what they got; the advocates to thank first (gave
     the most activities beyond the benefits they received, at least one more); and the open
     benefits without a live claim. Advocates who neither gave nor got are left out."""
-    if not can(actor, "program.manage"):
-        raise Forbidden(gettext("Only the program team sees give and get."))
+    demand(actor, "program.manage", gettext("Only the program team sees give and get."))
     activities: dict[int, dict[str, int]] = {}
     for advocate_id, activity_type, n in db.session.execute(
         sa.select(Ask.advocate_id, ReferenceRequest.activity_type, sa.func.count())

@@ -16,7 +16,7 @@ from portal.accounts.models import Account
 from portal.advocates.models import Advocate
 from portal.asks.models import Ask, ReferenceRequest
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, demand
+from portal.auth.permissions import can, demand
 from portal.opportunities.models import Opportunity
 from portal.work.models import AskShare
 
@@ -27,7 +27,7 @@ def check_viewer(viewer) -> None:
 
 def sees_everything(viewer) -> bool:
     """The program team and executives see every account (and may filter by team)."""
-    return viewer.role in PROGRAM or viewer.role == "executive"
+    return can(viewer, "work.all")
 
 
 def _team_members(viewer) -> sa.Select:
@@ -79,7 +79,7 @@ def visible_accounts(viewer) -> sa.Select | None:
 
 def names_advocate(viewer, ask: Ask) -> bool:
     """Whether `viewer` may read the advocate's name on this ask (never contact details)."""
-    if viewer.role in PROGRAM:
+    if can(viewer, "program.manage"):
         return True
     if ask.request.requester_id == viewer.id:  # as can_see_ask: their own request's asks
         return True
