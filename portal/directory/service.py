@@ -38,19 +38,18 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.paging import OneStatementPage
 from portal.program.service import get_setting, taxonomy, taxonomy_choices, taxonomy_labels
-from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, SENIORITIES, choices, label
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    PROFILE_SIDES,
+    REGIONS,
+    SEGMENTS,
+    SENIORITIES,
+    choices,
+    label,
+)
 
 # The filters, in the order the page shows them, with their names in words.
-FILTERS = {
-    "industry": "Industry",
-    "product": "Product",
-    "use_case": "Use case",
-    "region": "Region",
-    "segment": "Segment",
-    "seniority": "Seniority",
-    "language": "Language",
-    "activity_type": "Will do",
-}
+FILTERS = {**PROFILE_SIDES, "activity_type": "Will do"}
 TAXONOMY_FILTERS = ("industry", "product", "use_case", "language")
 FIXED_FILTERS = {
     "region": REGIONS,
