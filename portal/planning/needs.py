@@ -19,10 +19,8 @@ from portal.recruiting.models import Target
 from portal.validation import Checker
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, label
 
-NEED_FIELDS = (
-    "initiative_id",
-    "target_id",
-    "title",
+# What a need asks for: the activity, how many, by when, and the criteria of whom.
+DEMAND_FIELDS = (
     "activity_type",
     "count_needed",
     "needed_by",
@@ -30,6 +28,12 @@ NEED_FIELDS = (
     "segment",
     "region",
     "product",
+)
+NEED_FIELDS = (
+    "initiative_id",
+    "target_id",
+    "title",
+    *DEMAND_FIELDS,
     "owner_id",
     "owner_team",
     "notes",
