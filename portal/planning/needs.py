@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, load_only
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.auth.permissions import STAFF
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.errors import Forbidden, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.filters import MAX_DATE, MIN_DATE
 from portal.planning.access import is_program, may_edit, planner_only, team_of, viewer_only
@@ -129,10 +129,7 @@ def delete_need(actor, need: PlannedNeed) -> None:
 
 def get_need(actor, need_id: int) -> PlannedNeed:
     viewer_only(actor)
-    need = db.session.get(PlannedNeed, need_id)
-    if need is None:
-        raise NotFound("No such planned need.")
-    return need
+    return get_or_not_found(PlannedNeed, need_id, "No such planned need.")
 
 
 def needs_query(actor, filters: dict) -> sa.Select:
