@@ -34,10 +34,10 @@ from portal.auth.permissions import PROGRAM, demand
 from portal.content.approval import visible_condition
 from portal.content.models import ContentAsset
 from portal.database import aware_utc, now_utc
-from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.paging import OneStatementPage
 from portal.program.service import get_setting, taxonomy, taxonomy_choices, taxonomy_labels
+from portal.validation import refuse_if_any, search_words
 from portal.vocab import (
     ACTIVITY_TYPES,
     PROFILE_SIDES,
@@ -156,11 +156,7 @@ def check_search(args) -> Search:
     """A Search from query arguments (`args.get`), strictly: every bad value is named (the
     API's; the page ignores a bad filter and says so instead)."""
     errors = {}
-    q = (args.get("q") or "").strip()
-    if len(q) > Q_MAX:
-        errors["q"] = f"At most {Q_MAX} characters."
-    elif "\x00" in q:  # PostgreSQL refuses NUL bytes in text
-        errors["q"] = "Remove the control character."
+    q = search_words(args, errors, maximum=Q_MAX)
     filters = {}
     for name in FILTERS:
         value = (args.get(name) or "").strip()
@@ -173,9 +169,7 @@ def check_search(args) -> Search:
     sort = (args.get("sort") or "").strip() or "best"
     if sort not in SORTS:
         errors["sort"] = f"One of {', '.join(SORTS)}."
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    refuse_if_any(errors)
     return Search(q=q, filters=filters, sort=sort)
 
 
