@@ -44,6 +44,15 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+def get_or_not_found(model, key, message: str):
+    """The `model` row with this primary key, else NotFound with the message: how a service
+    looks up the one row a request names."""
+    row = db.session.get(model, key)
+    if row is None:
+        raise NotFound(message)
+    return row
+
+
 log = logging.getLogger(__name__)
 
 # SQLSTATEs (PostgreSQL) and message starts (SQLite) of a write that lost a race: another

@@ -27,6 +27,24 @@ def has_markup(value: str | None) -> bool:
     return isinstance(value, str) and _MARKUP.search(value) is not None
 
 
+def refuse_if_any(errors: dict[str, str]) -> None:
+    """Raise ValidationFailed naming every bad field (the first in its message), if there is
+    one."""
+    if errors:
+        first = next(iter(errors.items()))
+        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+
+
+def search_words(args, errors: dict[str, str], maximum: int) -> str:
+    """The words a search asks for (the `q` argument), trimmed; a refusal goes into `errors`."""
+    q = (args.get("q") or "").strip()
+    if len(q) > maximum:
+        errors["q"] = f"At most {maximum} characters."
+    elif "\x00" in q:  # PostgreSQL refuses NUL bytes in text
+        errors["q"] = "Remove the control character."
+    return q
+
+
 MONEY_MAX = Decimal("999999999999.99")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -227,7 +245,5 @@ class Checker:
 
     def done(self) -> dict[str, Any]:
         """The cleaned values, or ValidationFailed naming every bad field."""
-        if self.errors:
-            first = next(iter(self.errors.items()))
-            raise ValidationFailed(f"{first[0]}: {first[1]}", fields=self.errors)
+        refuse_if_any(self.errors)
         return self.clean

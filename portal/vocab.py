@@ -72,6 +72,16 @@ OUTBOX_STATUSES = ("queued", "sent", "failed")
 OUTBOX_KINDS = ("email", "chat", "webhook")
 TOKEN_SCOPES = ("read", "read_write")
 TAXONOMY_KINDS = ("industry", "product", "use_case", "language")
+# The sides of an advocate's profile that the directory filters and matching weighs, in words.
+PROFILE_SIDES = {
+    "industry": "Industry",
+    "product": "Product",
+    "use_case": "Use case",
+    "region": "Region",
+    "segment": "Segment",
+    "seniority": "Seniority",
+    "language": "Language",
+}
 
 # Words shown to people where the stored key is not plain English.
 LABELS = {

@@ -13,23 +13,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal.accounts.service import csm_choices
+from portal.accounts.service import TEXT_FIELDS, csm_choices
 from portal.forms import Required, blank_to_none, id_or_raw, text_or_empty
 from portal.program.custom_field_forms import CustomValuesField
 from portal.program.service import taxonomy_choices
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS, choices
-
-TEXT_FIELDS = (
-    "name",
-    "domain",
-    "industry",
-    "segment",
-    "region",
-    "country",
-    "crm_id",
-    "status",
-    "notes",
-)
 
 
 class AccountForm(FlaskForm):

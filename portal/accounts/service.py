@@ -30,6 +30,10 @@ FIELDS = (
     "products",
     "notes",
 )
+# The fields given as one word or line of text (the rest: the size, the CSM, the products).
+TEXT_FIELDS = tuple(
+    name for name in FIELDS if name not in ("employees", "arr", "csm_id", "products")
+)
 
 
 def check_account_data(

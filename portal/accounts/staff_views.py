@@ -15,6 +15,7 @@ from portal.boundary import committing
 from portal.errors import Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters
+from portal.forms import form_status
 from portal.program import custom_field_values
 from portal.program.service import taxonomy_choices, term_labeller
 from portal.vocab import ACCOUNT_STATUSES, REGIONS, SEGMENTS
@@ -89,8 +90,7 @@ def create():
             flash(f"Account {account.name} added.", "success")
             return redirect(url_for("accounts.detail", account_id=account.id))
     # Reaching here after a POST means the input was refused.
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/form.html", form=form, account=None), status
+    return render_template("accounts/form.html", form=form, account=None), form_status(form)
 
 
 @bp.get("/<int:account_id>")
@@ -132,5 +132,4 @@ def edit(account_id: int):
             flash("Account saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("accounts.detail", account_id=account.id))
     # Reaching here after a POST means the input was refused.
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/form.html", form=form, account=account), status
+    return render_template("accounts/form.html", form=form, account=account), form_status(form)

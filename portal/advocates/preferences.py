@@ -232,16 +232,24 @@ def unpause(actor, advocate: Advocate) -> bool:
     return True
 
 
-def preferences_of(advocate: Advocate) -> dict:
-    """An advocate's preferences with the program defaults (for the API)."""
+def asking_preferences(advocate: Advocate) -> dict:
+    """How the advocate is willing to be asked: the activities, their limits, the days between
+    asks and the channel (the pause and blackouts apart)."""
     return {
-        "advocate_id": advocate.id,
         "activity_types": list(advocate.activity_types or []),
         "max_per_month": advocate.max_per_month,
         "max_per_quarter": advocate.max_per_quarter,
         "max_per_year": advocate.max_per_year,
         "min_days_between": advocate.min_days_between,
         "preferred_contact": advocate.preferred_contact,
+    }
+
+
+def preferences_of(advocate: Advocate) -> dict:
+    """An advocate's preferences with the program defaults (for the API)."""
+    return {
+        "advocate_id": advocate.id,
+        **asking_preferences(advocate),
         "paused_until": advocate.paused_until,
         "blackouts": current_blackouts(advocate),
         "defaults": {

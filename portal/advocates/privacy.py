@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.advocates.models import Advocate
+from portal.advocates.preferences import asking_preferences
 from portal.advocates.self_service import LIVE_ASKS, leave_program
 from portal.advocates.service import _self_or_program
 from portal.asks import asks as asks_service
@@ -65,12 +66,7 @@ def export_data(actor, advocate: Advocate) -> dict:
             "created_at": _iso(advocate.created_at),
         },
         "preferences": {
-            "activity_types": list(advocate.activity_types or []),
-            "max_per_month": advocate.max_per_month,
-            "max_per_quarter": advocate.max_per_quarter,
-            "max_per_year": advocate.max_per_year,
-            "min_days_between": advocate.min_days_between,
-            "preferred_contact": advocate.preferred_contact,
+            **asking_preferences(advocate),
             "paused_until": _iso(advocate.paused_until),
         },
         "blackouts": [

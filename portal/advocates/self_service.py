@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.advocates.models import Advocate
 from portal.advocates.preferences import local_today
-from portal.advocates.service import _self_or_program
+from portal.advocates.service import ABOUT_FIELDS, _self_or_program
 from portal.asks import asks as asks_service
 from portal.asks.models import Ask, ReferenceRequest
 from portal.asks.overuse import has_current_consent, zone_of
@@ -24,17 +24,7 @@ from portal.program.service import get_setting, taxonomy_values
 from portal.validation import Checker
 from portal.vocab import CONTACT_CHANNELS, DECLINE_REASONS, SENIORITIES
 
-PROFILE_FIELDS = (
-    "title",
-    "seniority",
-    "products",
-    "use_cases",
-    "languages",
-    "timezone",
-    "preferred_contact",
-    "bio",
-    "locale",
-)
+PROFILE_FIELDS = (*ABOUT_FIELDS, "preferred_contact", "bio", "locale")
 ANSWER_NOTE_MAX = 2000
 PROPOSED_TIMES_MAX = 500
 LEAVE_REASON_MAX = 1000

@@ -23,16 +23,20 @@ from portal.program.service import Vocabulary
 from portal.validation import Checker
 from portal.vocab import ACTIVITY_TYPES, ADVOCATE_STATUSES, CONTACT_CHANNELS, SENIORITIES
 
-FIELDS = (
-    "account_id",
-    "name",
-    "email",
+# What the advocate tells about themselves (and may change on their own profile page).
+ABOUT_FIELDS = (
     "title",
     "seniority",
     "products",
     "use_cases",
     "languages",
     "timezone",
+)
+FIELDS = (
+    "account_id",
+    "name",
+    "email",
+    *ABOUT_FIELDS,
     "bio",
     "status",
     "nomination_reason",

@@ -17,7 +17,7 @@ from portal.boundary import committing
 from portal.errors import Forbidden
 from portal.extensions import db
 from portal.filters import ListFilters, current_page
-from portal.forms import id_or_raw, show_service_errors
+from portal.forms import form_status, id_or_raw, show_service_errors
 from portal.program import custom_field_values
 from portal.program.service import get_setting, taxonomy_choices, term_labeller
 from portal.recruiting import pipeline as recruiting
@@ -121,11 +121,14 @@ def create():
             verb = "added" if program else "nominated"
             flash(f"{advocate.name} {verb}.", "success")
             return redirect(url_for("advocates.detail", advocate_id=advocate.id))
-    # Reaching here after a POST means the input was refused.
-    status = 422 if form.is_submitted() else 200
+    return _form_page(form, None)
+
+
+def _form_page(form, advocate: Advocate | None):
+    """The advocate form again; reaching it after a POST means the input was refused."""
     return render_template(
-        "advocates/form.html", form=form, advocate=None, timezones=COMMON_TIMEZONES
-    ), status
+        "advocates/form.html", form=form, advocate=advocate, timezones=COMMON_TIMEZONES
+    ), form_status(form)
 
 
 @bp.get("/<int:advocate_id>")
@@ -189,11 +192,7 @@ def edit(advocate_id: int):
         else:
             flash("Advocate saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("advocates.detail", advocate_id=advocate.id))
-    # Reaching here after a POST means the input was refused.
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "advocates/form.html", form=form, advocate=advocate, timezones=COMMON_TIMEZONES
-    ), status
+    return _form_page(form, advocate)
 
 
 @bp.post("/<int:advocate_id>/status")

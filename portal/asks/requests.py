@@ -24,7 +24,7 @@ from portal.i18n import gettext
 from portal.opportunities import service as opportunities
 from portal.program import custom_field_matching
 from portal.program.service import taxonomy_values
-from portal.validation import MONEY_MAX, Checker
+from portal.validation import MONEY_MAX, Checker, refuse_if_any
 from portal.vocab import (
     ACTIVITY_TYPES,
     OPPORTUNITY_OUTCOMES,
@@ -168,9 +168,7 @@ def _check_with_rush(data, **options) -> tuple[dict, dict]:
         clean = check_request_data(data, **options)
     except ValidationFailed as error:
         raise ValidationFailed(error.message, fields={**error.fields, **errors}) from None
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    refuse_if_any(errors)
     return clean, rush
 
 

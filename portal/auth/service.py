@@ -152,12 +152,19 @@ def check_reset_link(token: str) -> User:
     return peek_link_token(token, RESET, current_app.config["RESET_LINK_MAX_AGE"]).user
 
 
+def _set_password_by_link(token: str, purpose: str, max_age_setting: str, password: str) -> User:
+    """Check the link and the new password, then use the link (once) and set the password."""
+    max_age = current_app.config[max_age_setting]
+    user = peek_link_token(token, purpose, max_age).user
+    check_password_rules(password, email=user.email, name=user.name)
+    user = use_link_token(token, purpose, max_age).user
+    user.set_password(password)
+    return user
+
+
 def reset_password(token: str, password: str) -> User:
     """Set a new password from a reset link; every session of the user ends."""
-    user = check_reset_link(token)
-    check_password_rules(password, email=user.email, name=user.name)
-    user = use_link_token(token, RESET, current_app.config["RESET_LINK_MAX_AGE"]).user
-    user.set_password(password)
+    user = _set_password_by_link(token, RESET, "RESET_LINK_MAX_AGE", password)
     ended = revoke_sessions(user, "password_reset")
     audit.record(user, "user.password_reset", user, {"sessions_ended": ended})
     return user
@@ -255,10 +262,7 @@ def check_invitation_link(token: str) -> User:
 
 
 def accept_invitation(token: str, password: str) -> User:
-    user = check_invitation_link(token)
-    check_password_rules(password, email=user.email, name=user.name)
-    user = use_link_token(token, INVITATION, current_app.config["INVITATION_LINK_MAX_AGE"]).user
-    user.set_password(password)
+    user = _set_password_by_link(token, INVITATION, "INVITATION_LINK_MAX_AGE", password)
     audit.record(user, "user.invitation_accepted", user)
     return user
 

@@ -272,37 +272,37 @@ def mfa_settings():
 @bp.post("/mfa/disable")
 @login_required
 def disable_mfa():
-    form = ConfirmPresenceForm()
-    if form.validate_on_submit():
-        with committing(show=False) as attempt:
-            mfa.disable_mfa(
-                current_user._get_current_object(),
-                password=form.password.data,
-                code=form.code.data,
-            )
-        if error := attempt.error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Two-step sign-in is off."), "success")
+    done, _result = _with_presence(mfa.disable_mfa)
+    if done:
+        flash(_("Two-step sign-in is off."), "success")
     return redirect(url_for("auth.mfa_settings"))
 
 
 @bp.post("/mfa/recovery-codes")
 @login_required
 def renew_recovery_codes():
-    form = ConfirmPresenceForm()
-    if form.validate_on_submit():
-        with committing(show=False) as attempt:
-            codes = mfa.regenerate_recovery_codes(
-                current_user._get_current_object(),
-                password=form.password.data,
-                code=form.code.data,
-            )
-        if error := attempt.error:
-            flash(error.message, "danger")
-        else:
-            return render_template("auth/recovery_codes.html", codes=codes, target=None)
+    done, codes = _with_presence(mfa.regenerate_recovery_codes)
+    if done:
+        return render_template("auth/recovery_codes.html", codes=codes, target=None)
     return redirect(url_for("auth.mfa_settings"))
+
+
+def _with_presence(change):
+    """Make `change` to the signed-in user's two-step sign-in once they confirm they are there
+    (password and code): (True, what it returns), or (False, None) with the refusal flashed."""
+    form = ConfirmPresenceForm()
+    if not form.validate_on_submit():
+        return False, None
+    with committing(show=False) as attempt:
+        result = change(
+            current_user._get_current_object(),
+            password=form.password.data,
+            code=form.code.data,
+        )
+    if error := attempt.error:
+        flash(error.message, "danger")
+        return False, None
+    return True, result
 
 
 # Passwords ----------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from portal.content.approval import sees_all, today, visible_condition
 from portal.content.assets import FACETS
 from portal.content.models import ContentAsset, ContentTag
-from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.validation import refuse_if_any, search_words
 from portal.vocab import APPROVAL_STATUSES
 
 
@@ -32,11 +32,7 @@ def parse_search(args, managers: bool) -> Search:
     for name in args:
         if name not in allowed:
             errors[name] = "Unknown filter."
-    q = (args.get("q") or "").strip()
-    if len(q) > 200:
-        errors["q"] = "At most 200 characters."
-    elif "\x00" in q:  # PostgreSQL refuses NUL bytes in text
-        errors["q"] = "Remove the control character."
+    q = search_words(args, errors, maximum=200)
     facets = {}
     for facet in FACETS:
         value = (args.get(facet) or "").strip()
@@ -49,9 +45,7 @@ def parse_search(args, managers: bool) -> Search:
     status = (args.get("status") or "").strip() or None
     if status and status not in (*APPROVAL_STATUSES, "live", "lapsed"):
         errors["status"] = "Unknown status."
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    refuse_if_any(errors)
     return Search(q=q, facets=facets, status=status)
 
 

@@ -140,37 +140,31 @@ def advocate_home(advocate: Advocate, at: dt.datetime | None = None) -> dict:
     save it; nothing is written."""
     at = at or now_utc()
     with_request = sa.orm.joinedload(Ask.request).joinedload(ReferenceRequest.requester)
-    waiting = db.session.scalars(
-        sa.select(Ask)
-        .where(
-            Ask.advocate_id == advocate.id,
-            Ask.status == "pending",
-            Ask.respond_by > at,
-            Ask.not_held(at),
-        )
-        .options(with_request)
-        .order_by(Ask.respond_by, Ask.id)
-    ).all()
-    accepted = db.session.scalars(
-        sa.select(Ask)
-        .where(
-            Ask.advocate_id == advocate.id,
-            Ask.status == "accepted",
-            sa.or_(Ask.scheduled_at.is_(None), Ask.scheduled_at >= at),
-        )
-        .options(with_request)
-        .order_by(Ask.scheduled_at, Ask.id)
-    ).all()
-    missed = db.session.scalars(
-        sa.select(Ask)
-        .where(
-            Ask.advocate_id == advocate.id,
-            sa.or_(Ask.status == "expired", sa.and_(Ask.status == "pending", Ask.respond_by <= at)),
-            Ask.respond_by >= at - dt.timedelta(days=30),
-        )
-        .options(with_request)
-        .order_by(Ask.respond_by.desc())
-    ).all()
+
+    def own_asks(*conditions, order_by):
+        return db.session.scalars(
+            sa.select(Ask)
+            .where(Ask.advocate_id == advocate.id, *conditions)
+            .options(with_request)
+            .order_by(*order_by)
+        ).all()
+
+    waiting = own_asks(
+        Ask.status == "pending",
+        Ask.respond_by > at,
+        Ask.not_held(at),
+        order_by=(Ask.respond_by, Ask.id),
+    )
+    accepted = own_asks(
+        Ask.status == "accepted",
+        sa.or_(Ask.scheduled_at.is_(None), Ask.scheduled_at >= at),
+        order_by=(Ask.scheduled_at, Ask.id),
+    )
+    missed = own_asks(
+        sa.or_(Ask.status == "expired", sa.and_(Ask.status == "pending", Ask.respond_by <= at)),
+        Ask.respond_by >= at - dt.timedelta(days=30),
+        order_by=(Ask.respond_by.desc(),),
+    )
     show_expiry(missed, at)
     today = at.astimezone(zone_of(advocate)).date()
     benefits = db.session.scalars(

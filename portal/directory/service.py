@@ -34,23 +34,22 @@ from portal.auth.permissions import can, demand
 from portal.content.approval import visible_condition
 from portal.content.models import ContentAsset
 from portal.database import aware_utc, now_utc
-from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.paging import OneStatementPage
 from portal.program.service import get_setting, taxonomy, taxonomy_choices, taxonomy_labels
-from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, SENIORITIES, choices, label
+from portal.validation import refuse_if_any, search_words
+from portal.vocab import (
+    ACTIVITY_TYPES,
+    PROFILE_SIDES,
+    REGIONS,
+    SEGMENTS,
+    SENIORITIES,
+    choices,
+    label,
+)
 
 # The filters, in the order the page shows them, with their names in words.
-FILTERS = {
-    "industry": "Industry",
-    "product": "Product",
-    "use_case": "Use case",
-    "region": "Region",
-    "segment": "Segment",
-    "seniority": "Seniority",
-    "language": "Language",
-    "activity_type": "Will do",
-}
+FILTERS = {**PROFILE_SIDES, "activity_type": "Will do"}
 TAXONOMY_FILTERS = ("industry", "product", "use_case", "language")
 FIXED_FILTERS = {
     "region": REGIONS,
@@ -157,11 +156,7 @@ def check_search(args) -> Search:
     """A Search from query arguments (`args.get`), strictly: every bad value is named (the
     API's; the page ignores a bad filter and says so instead)."""
     errors = {}
-    q = (args.get("q") or "").strip()
-    if len(q) > Q_MAX:
-        errors["q"] = f"At most {Q_MAX} characters."
-    elif "\x00" in q:  # PostgreSQL refuses NUL bytes in text
-        errors["q"] = "Remove the control character."
+    q = search_words(args, errors, maximum=Q_MAX)
     filters = {}
     for name in FILTERS:
         value = (args.get(name) or "").strip()
@@ -174,9 +169,7 @@ def check_search(args) -> Search:
     sort = (args.get("sort") or "").strip() or "best"
     if sort not in SORTS:
         errors["sort"] = f"One of {', '.join(SORTS)}."
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    refuse_if_any(errors)
     return Search(q=q, filters=filters, sort=sort)
 
 

@@ -18,7 +18,7 @@ from portal.audit import service as audit
 from portal.auth.links import LinkError, issue_link_token, peek_link_token, use_link_token
 from portal.auth.permissions import demand
 from portal.database import lock_row, now_utc
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError, get_or_not_found
 from portal.extensions import db
 from portal.nominations import service
 from portal.nominations.models import SelfNomination
@@ -185,10 +185,7 @@ def review_query(actor) -> sa.Select:
 
 def get_to_review(actor, row_id: int) -> SelfNomination:
     _program_only(actor)
-    row = db.session.get(SelfNomination, row_id)
-    if row is None:
-        raise NotFound("No such self-nomination.")
-    return row
+    return get_or_not_found(SelfNomination, row_id, "No such self-nomination.")
 
 
 def _lock(row: SelfNomination) -> None:

@@ -21,7 +21,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.auth.permissions import can, demand
 from portal.database import lock_row, now_utc
-from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.filters import MAX_ID
 from portal.nominations.models import NominationObjection
@@ -333,10 +333,7 @@ def object_to_nomination(
 def get_objection(actor, objection_id: int) -> NominationObjection:
     if not can(actor, "program.manage"):
         raise NotFound("No such objection.")
-    objection = db.session.get(NominationObjection, objection_id)
-    if objection is None:
-        raise NotFound("No such objection.")
-    return objection
+    return get_or_not_found(NominationObjection, objection_id, "No such objection.")
 
 
 def _decide(actor, objection: NominationObjection, resolution: str, note) -> str | None:

@@ -8,7 +8,7 @@ from portal.audit import service as audit
 from portal.auth.links import hide_link_refs
 from portal.auth.permissions import demand
 from portal.database import now_utc
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError, get_or_not_found
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.vocab import OUTBOX_STATUSES
@@ -43,10 +43,7 @@ def status_counts(actor) -> dict[str, int]:
 
 def get_message(actor, message_id: int) -> OutboxMessage:
     _check(actor)
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        raise NotFound("No such message.")
-    return message
+    return get_or_not_found(OutboxMessage, message_id, "No such message.")
 
 
 def view_message(actor, message_id: int) -> tuple[OutboxMessage, str]:

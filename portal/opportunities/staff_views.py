@@ -19,6 +19,7 @@ from portal.boundary import committing
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.filters import ListFilters
+from portal.forms import form_status
 from portal.opportunities import activity, service
 from portal.opportunities.forms import NewOpportunityForm, OpportunityForm
 from portal.opportunities.models import Opportunity
@@ -92,8 +93,7 @@ def create():
             flash(f"Opportunity {deal.name} added.", "success")
             return redirect(url_for("opportunities.detail", crm_id=deal.crm_id))
     # Reaching here after a POST means the input was refused.
-    status = 422 if form.is_submitted() else 200
-    return render_template("opportunities/edit.html", form=form, deal=None), status
+    return render_template("opportunities/edit.html", form=form, deal=None), form_status(form)
 
 
 @bp.get("/<crm_id>")
@@ -141,8 +141,7 @@ def edit(crm_id: str):
             flash("Opportunity saved." if action == "updated" else "Nothing changed.", "success")
             return redirect(url_for("opportunities.detail", crm_id=deal.crm_id))
     # Reaching here after a POST means the input was refused.
-    status = 422 if form.is_submitted() else 200
-    return render_template("opportunities/edit.html", form=form, deal=deal), status
+    return render_template("opportunities/edit.html", form=form, deal=deal), form_status(form)
 
 
 def history(deal: Opportunity) -> list[dict]:

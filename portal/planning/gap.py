@@ -42,7 +42,7 @@ from portal.extensions import db
 from portal.planning.access import viewer_only
 from portal.planning.models import PlannedNeed
 from portal.planning.months import month_key, month_of, month_range, next_month
-from portal.planning.needs import needs_query
+from portal.planning.needs import DEMAND_FIELDS, needs_query
 from portal.program.service import get_setting
 from portal.vocab import label
 
@@ -317,13 +317,7 @@ EXPORT_COLUMNS = (
     "month",
     "title",
     "initiative",
-    "activity_type",
-    "count_needed",
-    "needed_by",
-    "industry",
-    "segment",
-    "region",
-    "product",
+    *DEMAND_FIELDS,
     "owner",
     "owner_team",
     "supply",
@@ -342,13 +336,7 @@ def export_rows(plan: Plan) -> list[list]:
             month_key(row.month),
             row.need.title,
             row.need.initiative.name if row.need.initiative else None,
-            row.need.activity_type,
-            row.need.count_needed,
-            row.need.needed_by,
-            row.need.industry,
-            row.need.segment,
-            row.need.region,
-            row.need.product,
+            *[getattr(row.need, name) for name in DEMAND_FIELDS],
             row.need.owner.name if row.need.owner else None,
             row.need.owner_team,
             row.figures.supply,

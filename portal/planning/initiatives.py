@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.audit import service as audit
-from portal.errors import NotFound
+from portal.errors import get_or_not_found
 from portal.extensions import db
 from portal.planning.access import program_only, viewer_only
 from portal.planning.models import INITIATIVE_KINDS, Initiative, PlannedNeed
@@ -28,10 +28,7 @@ def initiatives() -> list[Initiative]:
 
 def get_initiative(actor, initiative_id: int) -> Initiative:
     viewer_only(actor)
-    initiative = db.session.get(Initiative, initiative_id)
-    if initiative is None:
-        raise NotFound("No such initiative.")
-    return initiative
+    return get_or_not_found(Initiative, initiative_id, "No such initiative.")
 
 
 def _check_initiative(data: dict) -> dict:

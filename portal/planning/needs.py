@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, load_only
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.auth.permissions import PERMISSIONS
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.errors import Forbidden, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.filters import MAX_DATE, MIN_DATE
 from portal.planning.access import (
@@ -26,10 +26,8 @@ from portal.recruiting.models import Target
 from portal.validation import Checker
 from portal.vocab import ACTIVITY_TYPES, REGIONS, SEGMENTS, label
 
-NEED_FIELDS = (
-    "initiative_id",
-    "target_id",
-    "title",
+# What a need asks for: the activity, how many, by when, and the criteria of whom.
+DEMAND_FIELDS = (
     "activity_type",
     "count_needed",
     "needed_by",
@@ -37,6 +35,12 @@ NEED_FIELDS = (
     "segment",
     "region",
     "product",
+)
+NEED_FIELDS = (
+    "initiative_id",
+    "target_id",
+    "title",
+    *DEMAND_FIELDS,
     "owner_id",
     "owner_team",
     "notes",
@@ -132,10 +136,7 @@ def delete_need(actor, need: PlannedNeed) -> None:
 
 def get_need(actor, need_id: int) -> PlannedNeed:
     viewer_only(actor)
-    need = db.session.get(PlannedNeed, need_id)
-    if need is None:
-        raise NotFound("No such planned need.")
-    return need
+    return get_or_not_found(PlannedNeed, need_id, "No such planned need.")
 
 
 def needs_query(actor, filters: dict) -> sa.Select:

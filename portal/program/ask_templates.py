@@ -14,11 +14,10 @@ from __future__ import annotations
 import unicodedata
 
 from portal.auth.permissions import demand
-from portal.errors import ValidationFailed
 from portal.program.ask_template_texts import DEFAULT_ASK_TEMPLATES
 from portal.program.service import get_setting, set_setting
 from portal.program.translation_lookup import translated
-from portal.validation import PLAIN_TEXT, has_markup
+from portal.validation import PLAIN_TEXT, has_markup, refuse_if_any
 from portal.vocab import ACTIVITY_TYPES
 
 SETTING = "ask_templates"
@@ -88,9 +87,7 @@ def template_errors(given) -> tuple[dict[str, str], dict[str, str]]:
 def check_ask_templates(given) -> dict[str, str]:
     """Every type's text after the change `given`, or ValidationFailed naming each bad type."""
     templates, errors = template_errors(given)
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    refuse_if_any(errors)
     return templates
 
 

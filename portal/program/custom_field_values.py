@@ -18,7 +18,7 @@ from portal.errors import ValidationFailed
 from portal.program.custom_fields import definitions
 from portal.program.models import CustomField
 from portal.program.service import Vocabulary, taxonomy_labels
-from portal.validation import PLAIN_TEXT, has_markup
+from portal.validation import PLAIN_TEXT, has_markup, refuse_if_any
 
 PREFIX = "custom_fields."
 TEXT_MAX = 500
@@ -210,9 +210,7 @@ def check_values(
         for field in fs.active:
             if field.required and field.key not in result:
                 errors.setdefault(f"{PREFIX}{field.key}", "This field is required.")
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    refuse_if_any(errors)
     return result
 
 
@@ -235,9 +233,7 @@ def check_record(entity: str, data, check, existing: dict | None = None, *, crea
             custom = check_values(entity, given, existing, creating=creating)
         except ValidationFailed as error:
             errors.update(error.fields)
-    if errors:
-        first = next(iter(errors.items()))
-        raise ValidationFailed(f"{first[0]}: {first[1]}", fields=errors)
+    refuse_if_any(errors)
     if custom is not None:
         clean["custom_fields"] = custom
     return clean

@@ -80,18 +80,21 @@ def edit(field_id: int):
 @bp.post("/<int:field_id>/retire")
 @require("users.manage")
 def retire(field_id: int):
-    field = _field_or_404(field_id)
-    done = commit_or_show(custom_fields.update_field, current_user, field, {"active": False})
-    if done is not REFUSED:
-        flash(f"{field.label} retired: it left the forms; stored values stay readable.", "success")
-    return redirect(url_for("custom_fields.index"))
+    return _set_active(
+        field_id, False, "{} retired: it left the forms; stored values stay readable."
+    )
 
 
 @bp.post("/<int:field_id>/restore")
 @require("users.manage")
 def restore(field_id: int):
+    return _set_active(field_id, True, "{} is back on the forms.")
+
+
+def _set_active(field_id: int, active: bool, done_message: str):
+    """Take the field off the forms or put it back; `done_message` gets the field's label."""
     field = _field_or_404(field_id)
-    done = commit_or_show(custom_fields.update_field, current_user, field, {"active": True})
+    done = commit_or_show(custom_fields.update_field, current_user, field, {"active": active})
     if done is not REFUSED:
-        flash(f"{field.label} is back on the forms.", "success")
+        flash(done_message.format(field.label), "success")
     return redirect(url_for("custom_fields.index"))

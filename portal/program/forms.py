@@ -10,18 +10,9 @@ from wtforms.validators import InputRequired, NumberRange
 
 from portal.forms import MultiCheckboxField, Required, blank_to_none, id_or_raw
 from portal.program.policy import NAME_MAX, SENDER_MAX, WEIGHT_KINDS, WEIGHT_MAX
-from portal.vocab import ACTIVITY_TYPES, label
+from portal.vocab import ACTIVITY_TYPES, PROFILE_SIDES, label
 
-WEIGHT_LABELS = {
-    "industry": "Industry",
-    "product": "Product",
-    "use_case": "Use case",
-    "region": "Region",
-    "segment": "Segment",
-    "seniority": "Seniority",
-    "language": "Language",
-    "custom": "Custom field (each one asked for)",
-}
+WEIGHT_LABELS = {**PROFILE_SIDES, "custom": "Custom field (each one asked for)"}
 
 
 def per_activity_type_form(name: str, maximum: int) -> type[FlaskForm]:

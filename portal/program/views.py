@@ -78,38 +78,36 @@ PointsForm = per_activity_type_form("PointsForm", service.POINTS_MAX)
 LeadTimesForm = per_activity_type_form("LeadTimesForm", lead_time.LEAD_TIME_MAX)
 
 
-def _per_activity_type_page(form, update, saved: str, endpoint: str):
-    """Save one whole number per activity type with `update(actor, {type: n})`: each refusal
-    next to its field, else back to `endpoint` saying how many changed. None: show the form."""
-    if not form.validate_on_submit():
-        return None
-    with committing(show=False, catches=ValidationFailed) as attempt:
-        changed = update(current_user, {t: form[t].data for t in ACTIVITY_TYPES})
-    if error := attempt.error:
-        for name, message in error.fields.items():
-            if name in form:
-                form[name].errors.append(message)
-        return None
-    flash(saved.format(len(changed)) if changed else "Nothing changed.", "success")
-    return redirect(url_for(endpoint))
+def _per_activity_type_page(form, update, saved: str, endpoint: str, template: str, **context):
+    """A settings page of one value per activity type, saved with `update(actor, {type: value})`:
+    each refusal next to its field, else back to `endpoint` saying how many changed. `template`
+    shows the form, with `context`."""
+    if form.validate_on_submit():
+        with committing(show=False, catches=ValidationFailed) as attempt:
+            changed = update(current_user, {t: form[t].data for t in ACTIVITY_TYPES})
+        if error := attempt.error:
+            for name, message in error.fields.items():
+                if name in form:
+                    form[name].errors.append(message)
+        else:
+            flash(saved.format(len(changed)) if changed else "Nothing changed.", "success")
+            return redirect(url_for(endpoint))
+    status = 422 if form.errors else 200
+    return render_template(template, form=form, types=ACTIVITY_TYPES, **context), status
 
 
 @bp.route("/points", methods=["GET", "POST"])
 @require("users.manage")
 def points():
     form = PointsForm(data=service.get_setting("points_by_activity"))
-    done = _per_activity_type_page(
+    return _per_activity_type_page(
         form,
         service.update_points_by_activity,
         "Saved: {} activity type(s) changed.",
         "settings.points",
+        "admin/points.html",
+        defaults=service.DEFAULTS,
     )
-    if done:
-        return done
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/points.html", form=form, types=ACTIVITY_TYPES, defaults=service.DEFAULTS
-    ), status
 
 
 class SecurityForm(FlaskForm):
@@ -138,22 +136,15 @@ def security():
 def lead_times():
     """The minimum notice per activity type; a request inside it is filed only as a rush."""
     form = LeadTimesForm(data=lead_time.lead_times())
-    done = _per_activity_type_page(
+    return _per_activity_type_page(
         form,
         lead_time.update_lead_times,
         "Saved: {} activity type(s) changed; new requests follow them now.",
         "settings.lead_times",
-    )
-    if done:
-        return done
-    status = 422 if form.errors else 200
-    return render_template(
         "admin/lead_times.html",
-        form=form,
-        types=ACTIVITY_TYPES,
         defaults=service.DEFAULTS[lead_time.SETTING],
         maximum=lead_time.LEAD_TIME_MAX,
-    ), status
+    )
 
 
 @bp.route("/ask-templates", methods=["GET", "POST"], endpoint="ask_templates")
@@ -162,23 +153,16 @@ def ask_templates_page():
     """The program's text per activity type that goes with every ask (e-mail and ask page)."""
     current = ask_templates.ask_templates()
     form = AskTemplatesForm(data=current)
-    done = _per_activity_type_page(
+    return _per_activity_type_page(
         form,
         ask_templates.update_ask_templates,
         "Saved: {} ask template(s) changed; asks placed from now on carry them.",
         "settings.ask_templates",
-    )
-    if done:
-        return done
-    status = 422 if form.errors else 200
-    return render_template(
         "admin/ask_templates.html",
-        form=form,
-        types=ACTIVITY_TYPES,
         current=current,
         defaults=service.DEFAULTS[ask_templates.SETTING],
         maximum=ask_templates.TEMPLATE_MAX,
-    ), status
+    )
 
 
 @bp.get("/")

@@ -117,10 +117,14 @@ def run_import(
     report.ignored_columns = [k for k in keys if k and k not in columns and k not in custom.keys]
     present = [name for name in columns if name in keys]
     rows = list(rows)
-    if kind == "accounts":
-        _import_accounts(actor, rows, present, report, dry_run, progress, custom)
-    else:
-        _import_advocates(actor, rows, present, report, dry_run, progress, custom)
+    plan, write = (
+        (_plan_accounts, _write_accounts)
+        if kind == "accounts"
+        else (_plan_advocates, _write_advocates)
+    )
+    creates, updates = plan(rows, present, report, progress, custom)
+    if not dry_run:
+        write(actor, creates, updates, report)
     return report
 
 
@@ -221,7 +225,8 @@ def report_status_move(kind: str, current, status: str) -> None:
         advocates_service.check_move(current, status)
 
 
-def _import_accounts(actor, rows, present, report, dry_run, progress, custom=None):
+def _plan_accounts(rows, present, report, progress, custom=None):
+    """Check the account rows against the stored accounts (by CRM id): (creates, updates)."""
     spellings = Spellings(Vocabulary())
     if custom is not None:
         custom.fieldset.vocabulary = spellings.vocabulary  # read once per import
@@ -233,7 +238,7 @@ def _import_accounts(actor, rows, present, report, dry_run, progress, custom=Non
         )
     fields = set(present) | {"csm_id"} if "csm_email" in present else set(present)
     stored = [getattr(Account, name) for name in ACCOUNT_COLUMNS if name != "csm_email"]
-    creates, updates = _plan(
+    return _plan(
         rows,
         key_of=lambda r: (r.get("crm_id") or "").strip(),
         check=lambda r: check_account(r, spellings, users),
@@ -245,8 +250,10 @@ def _import_accounts(actor, rows, present, report, dry_run, progress, custom=Non
         present_fields=lambda r: fields,
         custom=custom,
     )
-    if dry_run:
-        return
+
+
+def _write_accounts(actor, creates, updates, report) -> None:
+    """Write the planned accounts; their advocates' matching rows follow."""
     now = now_utc()
     inserts = []
     for _, clean in creates:
@@ -283,7 +290,8 @@ def _refresh(advocate_ids: list[int]) -> None:
                     db.session.expunge(obj)
 
 
-def _import_advocates(actor, rows, present, report, dry_run, progress, custom=None):
+def _plan_advocates(rows, present, report, progress, custom=None):
+    """Check the advocate rows against the stored advocates (by e-mail): (creates, updates)."""
     spellings = Spellings(Vocabulary())
     if custom is not None:
         custom.fieldset.vocabulary = spellings.vocabulary  # read once per import
@@ -307,7 +315,7 @@ def _import_advocates(actor, rows, present, report, dry_run, progress, custom=No
     def key_of(row):
         return (row.get("email") or "").strip().lower()
 
-    creates, updates = _plan(
+    return _plan(
         rows,
         key_of=key_of,
         check=lambda r: check_advocate(r, spellings, accounts, account_ids),
@@ -317,8 +325,10 @@ def _import_advocates(actor, rows, present, report, dry_run, progress, custom=No
         present_fields=lambda r: fields,
         custom=custom,
     )
-    if dry_run:
-        return
+
+
+def _write_advocates(actor, creates, updates, report) -> None:
+    """Write the planned advocates, with an event for each status the file moved."""
     now = now_utc()
     inserts = []
     for _, clean in creates:

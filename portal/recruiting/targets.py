@@ -12,7 +12,7 @@ from portal.advocates.models import Advocate
 from portal.asks.eligibility_row import ACTIVITY_BITS
 from portal.asks.models import AdvocateEligibility
 from portal.audit import service as audit
-from portal.errors import NotFound
+from portal.errors import get_or_not_found
 from portal.extensions import db
 from portal.program.service import taxonomy_values
 from portal.recruiting.models import Target
@@ -61,10 +61,7 @@ def delete_target(actor, target: Target) -> None:
 
 def get_target(actor, target_id: int) -> Target:
     program_only(actor)
-    target = db.session.get(Target, target_id)
-    if target is None:
-        raise NotFound("No such target.")
-    return target
+    return get_or_not_found(Target, target_id, "No such target.")
 
 
 def _account_criteria(target: Target) -> list:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from portal.asks.models import Ask, ReferenceRequest
 from portal.database import listen_to_flushes, now_utc
 from portal.extensions import db
-from portal.reports.models import RequestFacts
+from portal.reports.models import ASK_FACTS, RequestFacts
 from portal.vocab import DECLINE_REASONS
 
 _PENDING = "portal.reports.facts.pending"
@@ -83,14 +83,7 @@ COLUMNS = [
     "amount",
     "closed_on",
     "industry",
-    "asks",
-    "accepted",
-    "completed",
-    "declined",
-    *[f"declined_{reason}" for reason in DECLINE_REASONS],
-    "first_accept_at",
-    "notice_days",
-    "rush",
+    *ASK_FACTS,
     "refreshed_at",
 ]
 

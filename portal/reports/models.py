@@ -13,12 +13,9 @@ from portal.database import now_utc
 from portal.extensions import db
 from portal.vocab import DECLINE_REASONS
 
-# What the reports read by range, in index order (the range column first).
-CREATED_COVER = (
-    "created_at",
-    "status",
-    "requester_id",
-    "activity_type",
+# A request's asks summed up: how many, accepted, completed, declined (by reason), the first
+# accept; then the notice it gave and whether it was a rush.
+ASK_FACTS = (
     "asks",
     "accepted",
     "completed",
@@ -28,6 +25,8 @@ CREATED_COVER = (
     "notice_days",
     "rush",
 )
+# What the reports read by range, in index order (the range column first).
+CREATED_COVER = ("created_at", "status", "requester_id", "activity_type", *ASK_FACTS)
 CLOSED_COVER = (
     "closed_on",
     "outcome",

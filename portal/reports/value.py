@@ -80,6 +80,19 @@ def _one_request(key):
     return key.startswith(ONE_REQUEST)
 
 
+def _grouped_facts(columns: list, team: bool, industry: bool) -> sa.Select:
+    """SQL: `columns` of the request facts (to be grouped) and, when asked for, the group's first
+    team (of its requesters) and industry."""
+    f = RequestFacts
+    query = sa.select().select_from(f)
+    if team:
+        query = query.outerjoin(User, User.id == f.requester_id)
+        columns = [*columns, sa.func.min(User.team).label("team")]
+    if industry:
+        columns = [*columns, sa.func.min(f.industry).label("industry")]
+    return query.add_columns(*columns)
+
+
 def _requests_per_deal(team: bool, industry: bool):
     """SQL: per CRM id that requests name, whether one has a reference (a completed ask), their
     latest close (else needed-by) date and, when asked for, their first team and industry."""
@@ -89,14 +102,8 @@ def _requests_per_deal(team: bool, industry: bool):
         _referenced(),
         sa.func.max(f.closed_on).label("closed_on"),
     ]
-    query = sa.select().select_from(f)
-    if team:
-        query = query.outerjoin(User, User.id == f.requester_id)
-        columns.append(sa.func.min(User.team).label("team"))
-    if industry:
-        columns.append(sa.func.min(f.industry).label("industry"))
     return (
-        query.add_columns(*columns)
+        _grouped_facts(columns, team, industry)
         .where(~_one_request(f.opportunity_key))
         .group_by(f.opportunity_key)
         .subquery("requested")
@@ -151,15 +158,9 @@ def _without_deal(params: Params, team: bool, industry: bool) -> sa.Select:
         sa.func.max(f.closed_on).label("closed_on"),
         sa.cast(sa.null(), sa.Integer).label("cycle"),
     ]
-    query = sa.select().select_from(f)
-    if team:
-        query = query.outerjoin(User, User.id == f.requester_id)
-        columns.append(sa.func.min(User.team).label("team"))
-    if industry:
-        columns.append(sa.func.min(f.industry).label("industry"))
     has_deal = sa.exists().where(Opportunity.crm_id == f.opportunity_key)
     return (
-        query.add_columns(*columns)
+        _grouped_facts(columns, team, industry)
         .where(
             f.outcome.in_(CLOSED),
             f.closed_on >= params.start,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal import outbound
 from portal.audit import service as audit
 from portal.auth.permissions import demand
-from portal.errors import NotFound
+from portal.errors import get_or_not_found
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
@@ -113,10 +113,7 @@ def delete_endpoint(actor, endpoint: WebhookEndpoint) -> None:
 
 def get_endpoint(actor, endpoint_id: int) -> WebhookEndpoint:
     _require(actor)
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
-    return endpoint
+    return get_or_not_found(WebhookEndpoint, endpoint_id, "No such webhook endpoint.")
 
 
 def endpoints_query(actor) -> sa.Select:
