@@ -91,6 +91,23 @@ def chunks(items: Sequence, size: int = 1000) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
+def where_text(query: sa.Select, text: str | None, columns) -> sa.Select:
+    """`query` narrowed to rows where one of `columns` contains `text` (any case; % and _ are
+    letters of the search, not wildcards); unchanged without text."""
+    text = (text or "").strip()
+    if not text:
+        return query
+    return query.where(sa.or_(*(column.icontains(text, autoescape=True) for column in columns)))
+
+
+def where_equal(query: sa.Select, pairs) -> sa.Select:
+    """`query` narrowed by each (column, value) pair whose value is given (not None or empty)."""
+    for column, value in pairs:
+        if value is not None and value != "":
+            query = query.where(column == value)
+    return query
+
+
 def without_jit(connection) -> None:
     """PostgreSQL: no JIT compilation for the rest of this transaction. Its planner guesses the
     cost of a statement that groups by computed values far too high (millions of rows for tens

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -44,11 +46,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
-def get_or_not_found(model, key, message: str):
+def get_or_not_found(model, key, message: str, visible: Callable[[Any], bool] | None = None):
     """The `model` row with this primary key, else NotFound with the message: how a service
-    looks up the one row a request names."""
+    looks up the one row a request names. `visible(row)`: whether the actor may see it; a row
+    they may not answers NotFound too, never its data (nor whether it exists)."""
     row = db.session.get(model, key)
-    if row is None:
+    if row is None or (visible is not None and not visible(row)):
         raise NotFound(message)
     return row
 

@@ -8,7 +8,8 @@ from portal.accounts.models import Account
 from portal.audit import service as audit
 from portal.auth.models import User
 from portal.auth.permissions import PERMISSIONS, can, demand
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.database import where_equal, where_text
+from portal.errors import DomainError, Forbidden, get_or_not_found
 from portal.extensions import db
 from portal.program import custom_field_values
 from portal.program.service import Vocabulary
@@ -153,10 +154,7 @@ def update_account(actor, account: Account, data: dict) -> dict:
 def get_account(actor, account_id: int) -> Account:
     """An account the actor may see, or NotFound/Forbidden."""
     demand(actor, "accounts.view", "You can't see accounts.")
-    account = db.session.get(Account, account_id)
-    if account is None:
-        raise NotFound("No such account.")
-    return account
+    return get_or_not_found(Account, account_id, "No such account.")
 
 
 def account_query(
@@ -173,25 +171,16 @@ def account_query(
 ) -> sa.Select:
     """Accounts matching the filters, for lists on pages and in the API."""
     demand(actor, "accounts.view", "You can't see accounts.")
-    query = sa.select(Account)
-    if q:
-        text = q.strip()  # % and _ are letters of the search, not wildcards
-        query = query.where(
-            sa.or_(
-                *(
-                    column.icontains(text, autoescape=True)
-                    for column in (Account.name, Account.domain, Account.crm_id)
-                )
-            )
-        )
-    for column, value in (
-        (Account.industry, industry),
-        (Account.region, region),
-        (Account.segment, segment),
-        (Account.status, status),
-    ):
-        if value:
-            query = query.where(column == value)
+    query = where_text(sa.select(Account), q, (Account.name, Account.domain, Account.crm_id))
+    query = where_equal(
+        query,
+        (
+            (Account.industry, industry),
+            (Account.region, region),
+            (Account.segment, segment),
+            (Account.status, status),
+        ),
+    )
     if mine:
         query = query.where(Account.csm_id == actor.id)
     if updated_since is not None:

@@ -11,7 +11,7 @@ from portal.advocates.service import _self_or_program
 from portal.asks.overuse import zone_of
 from portal.audit import service as audit
 from portal.database import now_utc
-from portal.errors import NotFound, ValidationFailed
+from portal.errors import ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.program.service import get_setting, limit_order_errors
@@ -199,9 +199,12 @@ def add_blackout(actor, advocate: Advocate, data: dict) -> Blackout:
 def remove_blackout(actor, advocate: Advocate, blackout_id: int) -> None:
     """Remove one of the advocate's blackout periods; another's is not found."""
     _self_or_program(actor, advocate)
-    blackout = db.session.get(Blackout, blackout_id)
-    if blackout is None or blackout.advocate_id != advocate.id:
-        raise NotFound(gettext("No such blackout period."))
+    blackout = get_or_not_found(
+        Blackout,
+        blackout_id,
+        gettext("No such blackout period."),
+        lambda blackout: blackout.advocate_id == advocate.id,
+    )
     data = _blackout_dict(blackout)
     advocate.blackouts.remove(blackout)
     db.session.delete(blackout)

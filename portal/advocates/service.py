@@ -14,7 +14,8 @@ from portal.advocates.models import Advocate
 from portal.asks.overuse import has_current_consent
 from portal.audit import service as audit
 from portal.auth.permissions import can, demand
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.database import where_equal, where_text
+from portal.errors import DomainError, Forbidden, NotFound, get_or_not_found
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.nominations.objections import refuse_while_objected
@@ -289,10 +290,12 @@ def move_status(actor, advocate: Advocate, status: str, reason: str | None = Non
 
 def get_advocate(actor, advocate_id: int) -> Advocate:
     """An advocate the actor may see; another's advocate answers NotFound, never its data."""
-    advocate = db.session.get(Advocate, advocate_id)
-    if advocate is None or not can_see_advocate(actor, advocate):
-        raise NotFound(gettext("No such advocate."))
-    return advocate
+    return get_or_not_found(
+        Advocate,
+        advocate_id,
+        gettext("No such advocate."),
+        lambda advocate: can_see_advocate(actor, advocate),
+    )
 
 
 def advocate_query(
@@ -315,25 +318,17 @@ def advocate_query(
         query = query.where(Account.csm_id == actor.id)
     elif not can(actor, "program.manage"):
         raise Forbidden(gettext("You can't see advocates."))
-    if q:
-        text = q.strip()  # % and _ are letters of the search, not wildcards
-        query = query.where(
-            sa.or_(
-                *(
-                    column.icontains(text, autoescape=True)
-                    for column in (Advocate.name, Advocate.email, Account.name)
-                )
-            )
-        )
-    for column, value in (
-        (Advocate.account_id, account_id),
-        (Advocate.status, status),
-        (Advocate.seniority, seniority),
-        (Account.industry, industry),
-        (Account.region, region),
-    ):
-        if value:
-            query = query.where(column == value)
+    query = where_text(query, q, (Advocate.name, Advocate.email, Account.name))
+    query = where_equal(
+        query,
+        (
+            (Advocate.account_id, account_id),
+            (Advocate.status, status),
+            (Advocate.seniority, seniority),
+            (Account.industry, industry),
+            (Account.region, region),
+        ),
+    )
     if updated_since is not None:
         query = query.where(Advocate.updated_at >= updated_since)
     order = {

@@ -18,8 +18,8 @@ from portal.audit import service as audit
 from portal.auth.links import issue_link_token, peek_link_token, use_link_token
 from portal.auth.models import User
 from portal.auth.permissions import can
-from portal.database import now_utc
-from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.database import now_utc, where_equal
+from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.i18n import N_, gettext, long_date
 from portal.notifications import calendar
@@ -320,10 +320,9 @@ def show_expiry(asks, at: dt.datetime | None = None) -> None:
 
 def get_ask(actor, ask_id: int) -> Ask:
     """An ask the actor may see: own (advocate), own request's (requester), any (program)."""
-    ask = db.session.get(Ask, ask_id)
-    if ask is None or not can_see_ask(actor, ask):
-        raise NotFound(gettext("No such ask."))
-    return ask
+    return get_or_not_found(
+        Ask, ask_id, gettext("No such ask."), lambda ask: can_see_ask(actor, ask)
+    )
 
 
 def can_see_ask(actor, ask: Ask) -> bool:
@@ -385,12 +384,13 @@ def asks_query(
         query = query.join(Ask.advocate).where(Advocate.user_id == actor.id, Ask.not_held())
     elif not can(actor, "program.manage"):
         query = query.where(ReferenceRequest.requester_id == actor.id)
-    for column, value in (
-        (Ask.status, status),
-        (ReferenceRequest.activity_type, activity_type),
-        (Ask.advocate_id, advocate_id),
-        (Ask.request_id, request_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    query = where_equal(
+        query,
+        (
+            (Ask.status, status),
+            (ReferenceRequest.activity_type, activity_type),
+            (Ask.advocate_id, advocate_id),
+            (Ask.request_id, request_id),
+        ),
+    )
     return query.order_by(Ask.asked_at.desc(), Ask.id.desc())

@@ -14,7 +14,7 @@ from portal.audit import service as audit
 from portal.auth.models import User
 from portal.auth.permissions import PROGRAM, can
 from portal.database import lock_row
-from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.errors import DomainError, Forbidden, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.filters import MAX_ID, MAX_TEXT, ListFilters
 from portal.validation import Checker
@@ -188,10 +188,12 @@ def saved_query(saved: SavedFilter) -> dict[str, str]:
 def get_saved_filter(actor, filter_id: int) -> SavedFilter:
     """One of the actor's own saved filters, else NotFound (another's is never shown)."""
     _require_program(actor)
-    saved = db.session.get(SavedFilter, filter_id)
-    if saved is None or saved.user_id != actor.id or saved.page != PAGE:
-        raise NotFound("No such saved filter.")
-    return saved
+    return get_or_not_found(
+        SavedFilter,
+        filter_id,
+        "No such saved filter.",
+        lambda saved: saved.user_id == actor.id and saved.page == PAGE,
+    )
 
 
 def save_filter(actor, name: str, args: Mapping) -> SavedFilter:

@@ -18,7 +18,7 @@ from portal.auth.models import ApiToken, User, hash_token, spend_password_check_
 from portal.auth.permissions import can, demand
 from portal.auth.session import revoke_sessions
 from portal.database import now_utc
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.notifications.service import program_name, queue_email
 from portal.urls import external_url
@@ -322,9 +322,12 @@ def tokens_query(actor, *, everyone: bool = False) -> sa.Select:
 
 def revoke_api_token(actor, token_id: int) -> ApiToken:
     """Revoke a token: its owner may, an administrator may revoke anyone's."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or (token.user_id != actor.id and not can(actor, "tokens.manage")):
-        raise NotFound("No such token.")
+    token = get_or_not_found(
+        ApiToken,
+        token_id,
+        "No such token.",
+        lambda token: token.user_id == actor.id or can(actor, "tokens.manage"),
+    )
     if token.revoked_at is None:
         token.revoked_at = now_utc()
         audit.record(actor, "api_token.revoked", token, {"user_id": token.user_id})
@@ -344,7 +347,4 @@ def token_user(plain: str) -> tuple[ApiToken, User] | None:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
+    return get_or_not_found(User, user_id, "No such user.")

@@ -25,7 +25,7 @@ from portal import layout
 from portal.audit import service as audit
 from portal.auth.models import User, UserSession, hash_token
 from portal.database import now_utc
-from portal.errors import NotFound
+from portal.errors import get_or_not_found
 from portal.extensions import db
 
 TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -114,9 +114,9 @@ def sign_out_everywhere(user: User) -> int:
 
 def revoke_session(actor: User, session_id: int) -> UserSession:
     """Revoke one of the actor's own sessions (another browser or device)."""
-    row = db.session.get(UserSession, session_id)
-    if row is None or row.user_id != actor.id:
-        raise NotFound("No such session.")
+    row = get_or_not_found(
+        UserSession, session_id, "No such session.", lambda row: row.user_id == actor.id
+    )
     if row.revoked_at is None:
         row.revoked_at = now_utc()
         row.revoked_reason = "revoked"

@@ -17,7 +17,7 @@ from portal.benefits.eligibility import _claim_refusal, _day, _today, have_too_f
 from portal.benefits.ledger import _entry, balance, claim_holding
 from portal.benefits.models import Benefit, Claim
 from portal.database import now_utc
-from portal.errors import DomainError, Forbidden, NotFound
+from portal.errors import DomainError, Forbidden, NotFound, get_or_not_found
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.notifications.service import queue_email
@@ -307,9 +307,7 @@ def approve_claims(actor, claim_ids: list[int], note=None) -> tuple[list[Claim],
 
 def get_claim(actor, claim_id: int) -> Claim:
     """A claim the actor may see: the program team any, an advocate only their own (404)."""
-    claim = db.session.get(Claim, claim_id)
-    if claim is None:
-        raise NotFound(gettext("No such claim."))
+    claim = get_or_not_found(Claim, claim_id, gettext("No such claim."))
     if can(actor, "program.manage"):
         return claim
     advocate = getattr(actor, "advocate", None) if actor.role == "advocate" else None

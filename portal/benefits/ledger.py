@@ -19,7 +19,7 @@ from portal.audit import service as audit
 from portal.auth.permissions import can, demand
 from portal.benefits.models import LedgerEntry
 from portal.database import now_utc
-from portal.errors import Forbidden, NotFound, ValidationFailed
+from portal.errors import Forbidden, NotFound, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.i18n import gettext
 from portal.notifications.service import queue_email
@@ -103,9 +103,7 @@ def ledger_advocate(actor, advocate_id: int) -> Advocate:
     Others are refused before the lookup, so the answer never tells which ids exist."""
     if not (can(actor, "program.manage") or can(actor, "advocate.self")):
         raise Forbidden(gettext("Only the advocate and the program team see a points ledger."))
-    advocate = db.session.get(Advocate, advocate_id)
-    if advocate is None:
-        raise NotFound(gettext("No such advocate."))
+    advocate = get_or_not_found(Advocate, advocate_id, gettext("No such advocate."))
     if can(actor, "program.manage"):
         return advocate
     own = getattr(actor, "advocate", None)

@@ -18,7 +18,7 @@ from portal.content.approval import (
 )
 from portal.content.models import USE_ACTIONS, ContentAsset, ContentUse
 from portal.database import lock_row
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.errors import DomainError, NotFound, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.validation import Checker
 
@@ -73,10 +73,12 @@ def may_use_for(user, request: ReferenceRequest) -> bool:
 
 def request_for(user, request_id: int) -> ReferenceRequest:
     """A request whose opportunity `user` may use content for: their own, or any for managers."""
-    request = db.session.get(ReferenceRequest, request_id)
-    if request is None or not may_use_for(user, request):
-        raise NotFound("No such request.")
-    return request
+    return get_or_not_found(
+        ReferenceRequest,
+        request_id,
+        "No such request.",
+        lambda request: may_use_for(user, request),
+    )
 
 
 def own_opportunities(user, limit: int = 50) -> list[ReferenceRequest]:

@@ -293,10 +293,9 @@ def may_object(actor, advocate: Advocate) -> bool:
 
 
 def get_objectable(actor, advocate_id: int) -> Advocate:
-    advocate = db.session.get(Advocate, advocate_id)
-    if advocate is None or not may_object(actor, advocate):
-        raise NotFound("No such nomination.")
-    return advocate
+    return get_or_not_found(
+        Advocate, advocate_id, "No such nomination.", lambda advocate: may_object(actor, advocate)
+    )
 
 
 def object_to_nomination(

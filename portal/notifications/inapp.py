@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from portal.database import now_utc
-from portal.errors import NotFound
+from portal.errors import NotFound, get_or_not_found
 from portal.events import Event, subscribe
 from portal.extensions import db
 from portal.notifications.models import Notification
@@ -54,10 +54,12 @@ def notifications_query(user, *, unread_only: bool = False) -> sa.Select:
 
 
 def get_notification(actor, notification_id: int) -> Notification:
-    note = db.session.get(Notification, notification_id)
-    if note is None or note.user_id != actor.id:
-        raise NotFound("No such notification.")
-    return note
+    return get_or_not_found(
+        Notification,
+        notification_id,
+        "No such notification.",
+        lambda note: note.user_id == actor.id,
+    )
 
 
 def mark_read(actor, note: Notification) -> Notification:

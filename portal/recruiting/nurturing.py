@@ -16,7 +16,7 @@ from portal.auth.models import User
 from portal.auth.permissions import can
 from portal.benefits.models import Claim
 from portal.database import aware_utc, now_utc
-from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from portal.errors import DomainError, Forbidden, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.notifications.reminders import already_sent, reminder
 from portal.notifications.service import queue_email
@@ -60,18 +60,19 @@ def may_nurture(actor, advocate: Advocate) -> bool:
 
 def get_nurtured_advocate(actor, advocate_id: int) -> Advocate:
     """An advocate whose nurturing the actor looks after; others answer NotFound."""
-    advocate = db.session.get(Advocate, advocate_id)
-    if advocate is None or not may_nurture(actor, advocate):
-        raise NotFound("No such advocate.")
-    return advocate
+    return get_or_not_found(
+        Advocate, advocate_id, "No such advocate.", lambda advocate: may_nurture(actor, advocate)
+    )
 
 
 def get_follow_up(actor, touchpoint_id: int) -> Touchpoint:
     """A touchpoint with an advocate the actor looks after; others answer NotFound."""
-    touchpoint = db.session.get(Touchpoint, touchpoint_id)
-    if touchpoint is None or not may_nurture(actor, touchpoint.advocate):
-        raise NotFound("No such touchpoint.")
-    return touchpoint
+    return get_or_not_found(
+        Touchpoint,
+        touchpoint_id,
+        "No such touchpoint.",
+        lambda touchpoint: may_nurture(actor, touchpoint.advocate),
+    )
 
 
 def _nurturer_only(actor, advocate: Advocate) -> None:

@@ -15,7 +15,7 @@ from portal.audit import service as audit
 from portal.auth.permissions import can, demand
 from portal.benefits.models import Claim
 from portal.database import aware_utc
-from portal.errors import Forbidden, NotFound
+from portal.errors import Forbidden, get_or_not_found
 from portal.extensions import db
 from portal.recruiting.models import Referenceability
 from portal.validation import Checker
@@ -33,10 +33,9 @@ def _may_look_after(actor, account: Account) -> bool:
 
 def get_own_account(actor, account_id: int) -> Account:
     """An account the CSM looks after (any for the program team); others answer NotFound."""
-    account = db.session.get(Account, account_id)
-    if account is None or not _may_look_after(actor, account):
-        raise NotFound("No such account.")
-    return account
+    return get_or_not_found(
+        Account, account_id, "No such account.", lambda account: _may_look_after(actor, account)
+    )
 
 
 def referenceability_of(account: Account) -> Referenceability | None:
