@@ -61,6 +61,18 @@ def chips(name: str) -> dict:
     return {"data-chips": True, "data-chips-name": name, "data-chips-help": CHIPS_HELP}
 
 
+def criteria_field(label: str, add: str, values: tuple[str, ...] = ()) -> SelectMultipleField:
+    """A criterion of the request: any number of values as searchable chips, named `add` in
+    the search box ("Add a region"); `values`, the fixed keys offered (else set per form)."""
+    return SelectMultipleField(
+        label,
+        choices=choices(values) if values else None,
+        validate_choice=False,
+        description=PICK_SEVERAL,
+        render_kw=chips(add),
+    )
+
+
 class RawDateField(DateField):
     """A date whose unreadable input reaches the service, which names the problem."""
 
@@ -96,51 +108,13 @@ class RequestForm(FlaskForm):
         "Stage", validators=[Optional()], description="As your CRM names it, such as Proposal."
     )
     opportunity_close_date = RawDateField("Expected close date", validators=[Optional()])
-    industries = SelectMultipleField(
-        "Industries",
-        validate_choice=False,
-        description=PICK_SEVERAL,
-        render_kw=chips("Add an industry"),
-    )
-    products = SelectMultipleField(
-        "Products",
-        validate_choice=False,
-        description=PICK_SEVERAL,
-        render_kw=chips("Add a product"),
-    )
-    use_cases = SelectMultipleField(
-        "Use cases",
-        validate_choice=False,
-        description=PICK_SEVERAL,
-        render_kw=chips("Add a use case"),
-    )
-    regions = SelectMultipleField(
-        "Regions",
-        choices=choices(REGIONS),
-        validate_choice=False,
-        description=PICK_SEVERAL,
-        render_kw=chips("Add a region"),
-    )
-    segments = SelectMultipleField(
-        "Segments",
-        choices=choices(SEGMENTS),
-        validate_choice=False,
-        description=PICK_SEVERAL,
-        render_kw=chips("Add a segment"),
-    )
-    seniorities = SelectMultipleField(
-        "Seniority",
-        choices=choices(SENIORITIES),
-        validate_choice=False,
-        description=PICK_SEVERAL,
-        render_kw=chips("Add a seniority"),
-    )
-    languages = SelectMultipleField(
-        "Languages",
-        validate_choice=False,
-        description=PICK_SEVERAL,
-        render_kw=chips("Add a language"),
-    )
+    industries = criteria_field("Industries", "Add an industry")
+    products = criteria_field("Products", "Add a product")
+    use_cases = criteria_field("Use cases", "Add a use case")
+    regions = criteria_field("Regions", "Add a region", REGIONS)
+    segments = criteria_field("Segments", "Add a segment", SEGMENTS)
+    seniorities = criteria_field("Seniority", "Add a seniority", SENIORITIES)
+    languages = criteria_field("Languages", "Add a language")
     custom = CustomCriteriaField("Custom criteria")
     needed_by = RawDateField(
         "Needed by", validators=[Required()], description="The last day the reference helps you."
