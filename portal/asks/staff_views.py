@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from portal.asks import asks, completion, requests
-from portal.asks.models import Ask, ReferenceRequest
+from portal.asks.models import ReferenceRequest
 from portal.asks.pages import (
     STAFF_PAGE,
     act_on_ask,
@@ -148,7 +148,7 @@ def calendar_index():
     zone = viewer_zone()
     begin = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(start + dt.timedelta(weeks=weeks), dt.time(), zone).astimezone(dt.UTC)
-    by_week: dict[dt.date, list[Ask]] = {start + dt.timedelta(weeks=n): [] for n in range(weeks)}
+    by_week: dict[dt.date, list] = {start + dt.timedelta(weeks=n): [] for n in range(weeks)}
     for ask in asks.scheduled_asks(begin, end):
         local = ask.scheduled_at.astimezone(zone).date()
         by_week[local - dt.timedelta(days=local.weekday())].append(ask)

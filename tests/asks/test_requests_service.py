@@ -208,7 +208,10 @@ def test_schedule_and_reschedule_an_accepted_ask(db, manager):
     completion.schedule_ask(manager, ask, first)
     completion.reschedule_ask(manager, ask, first + dt.timedelta(days=1))
     assert ask.scheduled_at == first + dt.timedelta(days=1)
-    assert asks.scheduled_asks(now(), now() + dt.timedelta(days=7)) == [ask]
+    shown = asks.scheduled_asks(now(), now() + dt.timedelta(days=7))
+    assert [(row.id, row.scheduled_at, row.advocate_name) for row in shown] == [
+        (ask.id, ask.scheduled_at, ask.advocate.name)
+    ]
 
 
 def test_completion_awards_the_activity_points_and_completes_the_request(db, manager):
