@@ -149,6 +149,11 @@ def _points_for(kind: str, values: list[str], weight: int, vocabulary: Vocabular
     return sa.case((bits == 0, 0), (_shares(kind, values), weight), else_=0)
 
 
+def _best(terms: dict[str, list[str]], weights: dict[str, int]) -> int:
+    """The most relevance there is for these terms (tenths): every positive weight shared."""
+    return sum(max(0, weights[kind]) for kind in terms)
+
+
 def _relevance(terms: dict[str, list[str]], weights: dict[str, int], vocabulary: Vocabulary):
     """The relevance in tenths: one weight per requested kind the advocate shares, however many
     of its values overlap; 0 without criteria."""
@@ -201,7 +206,7 @@ def _match(request, limit, near_misses, at, weights) -> MatchResult:
     weights = _weights(weights)
     relevance = _relevance(terms, weights, vocabulary).label("relevance")
     scanned = _scanned(terms, vocabulary)
-    best = sum(max(0, weights[kind]) for kind in terms)  # the most relevance there is
+    best = _best(terms, weights)
     top = _ranked(_top(request, limit, at, relevance, scanned), limit, best)
     scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
@@ -442,7 +447,7 @@ def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set
     weights = _weights()
     relevance = _relevance(terms, weights, vocabulary).label("relevance")
     top = _top(request, OFFER_LIMIT, at, relevance, _scanned(terms, vocabulary))
-    return {row[0] for row in _ranked(top, OFFER_LIMIT, sum(max(0, weights[k]) for k in terms))}
+    return {row[0] for row in _ranked(top, OFFER_LIMIT, _best(terms, weights))}
 
 
 def hard_rule_refusals(
