@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Account
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PERMISSIONS, can, demand
+from portal.auth.permissions import can, demand
 from portal.database import where_equal, where_text
 from portal.errors import DomainError, Forbidden, get_or_not_found
 from portal.extensions import db
@@ -66,7 +66,7 @@ def check_account_data(
         # The session's copy when loaded (an import loads its users first): no query per row.
         csm = db.session.get(User, c.clean["csm_id"])
         # Someone who may look after accounts: customer success or the program team.
-        if csm is None or csm.role not in PERMISSIONS["accounts.edit"]:
+        if not can(csm, "accounts.edit"):
             c.error("csm_id", "Must be a customer success manager.")
     return c.done()
 

@@ -38,7 +38,7 @@ def may_place_ask(actor, request: ReferenceRequest) -> bool:
     if can(actor, "program.manage"):
         return True
     return (
-        actor.role in ("requester", "csm")
+        can(actor, "requests.create")
         and request.requester_id == actor.id
         and request.activity_type in get_setting("self_service_activity_types")
     )
@@ -95,7 +95,7 @@ def place_ask(
     """Ask `advocate` to help with `request`, within program rule 1, and e-mail them the
     program's ask template for the activity type with the asker's `personal_note`, if any."""
     if not may_place_ask(actor, request):
-        if actor is not None and actor.role in ("requester", "csm"):
+        if can(actor, "requests.create"):  # a requester (the program team may place any)
             raise Forbidden(
                 f"{label(request.activity_type)} asks go through the reference team; "
                 "a manager places them."

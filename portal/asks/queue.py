@@ -12,9 +12,9 @@ from portal.asks.models import ReferenceRequest
 from portal.asks.queue_models import SavedFilter
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import can, demand
 from portal.database import lock_row
-from portal.errors import DomainError, Forbidden, ValidationFailed, get_or_not_found
+from portal.errors import DomainError, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.filters import MAX_ID, MAX_TEXT, ListFilters
 from portal.validation import Checker
@@ -38,8 +38,7 @@ BULK_MAX = 100
 
 
 def _require_program(actor) -> None:
-    if actor is None or getattr(actor, "role", None) not in PROGRAM:
-        raise Forbidden("Only the reference team works the request queue.")
+    demand(actor, "program.manage", "Only the reference team works the request queue.")
 
 
 # -- filters ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from portal.asks.asks import SHOWN_EXPIRED, _withdraw, expire_overdue_asks, show
 from portal.asks.models import Ask, ReferenceRequest, RequestComment
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import can, roles_holding
 from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db
@@ -307,7 +307,9 @@ def copy_request(actor, source: ReferenceRequest) -> ReferenceRequest:
 def assignable_managers() -> list[User]:
     """Whom a request may be given to (`assign_request`): the active reference team, by name."""
     return db.session.scalars(
-        sa.select(User).where(User.role.in_(PROGRAM), User.active.is_(True)).order_by(User.name)
+        sa.select(User)
+        .where(User.role.in_(roles_holding("program.manage")), User.active.is_(True))
+        .order_by(User.name)
     ).all()
 
 

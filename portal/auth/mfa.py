@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from portal.audit import service as audit
 from portal.auth.models import MfaRecoveryCode, User, UserSession, hash_token
-from portal.auth.permissions import PROGRAM, can
+from portal.auth.permissions import can, roles_holding
 from portal.auth.session import revoke_sessions
 from portal.database import now_utc
 from portal.errors import DomainError, ValidationFailed
@@ -184,7 +184,7 @@ def set_require_mfa_for_staff(actor, required: bool) -> int:
         sa.select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            User.role.in_(PROGRAM),
+            User.role.in_(roles_holding("program.manage")),
             User.mfa_secret.is_(None),
             UserSession.revoked_at.is_(None),
             UserSession.method == "password",

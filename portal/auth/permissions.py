@@ -52,6 +52,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+def roles_holding(permission: str) -> frozenset[str]:
+    """The roles that hold `permission`: for a query of the people who may do it."""
+    return PERMISSIONS[permission]
+
+
 def can(user, permission: str) -> bool:
     """True when `user` (possibly anonymous) holds `permission`."""
     if user is None or not getattr(user, "is_authenticated", False):

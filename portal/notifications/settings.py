@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal.auth.permissions import roles_holding
 from portal.extensions import db
 from portal.notifications.models import NotificationSetting
 
@@ -12,8 +13,9 @@ CHANNELS = ("email", "in_app", "digest")
 CHANNEL_LABELS = {"email": "E-mail", "in_app": "In the portal only", "digest": "Weekly digest"}
 
 # Event types a user may choose for, with the words on the settings page and who gets them.
-ADVOCATE = frozenset({"advocate"})
-STAFF = frozenset({"requester", "csm", "manager", "admin"})
+# (Roles by what they may do, from the permission table.)
+ADVOCATE = roles_holding("advocate.self")
+STAFF = roles_holding("requests.create")
 EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "ask_placed": ("Someone asks for your help", ADVOCATE),
     "ask_reminder": ("Reminders to answer an ask", ADVOCATE),
@@ -27,13 +29,13 @@ EVENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "ask_answered": ("An advocate answers your request", STAFF),
     "request_fulfilled": ("Your request has enough advocates", STAFF),
     "advocate_left": ("An advocate of your request leaves the program", STAFF),
-    "follow_ups_due": ("Follow-ups due with advocates", frozenset({"csm", "manager", "admin"})),
-    "content_expiring": ("Customer approval of content ends soon", frozenset({"manager", "admin"})),
+    "follow_ups_due": ("Follow-ups due with advocates", roles_holding("advocates.nurture")),
+    "content_expiring": ("Customer approval of content ends soon", roles_holding("content.manage")),
     "ask_scheduled": ("Calendar invitations for scheduled activities", ADVOCATE | STAFF),
     "contact_asked": ("A contact at an account you look after is asked", frozenset({"csm"})),
     "nomination_received": (
         "A contact at an account you look after is nominated",
-        frozenset({"csm", "manager", "admin"}),
+        roles_holding("accounts.edit"),
     ),
     "work_shared": ("An activity is shared with a request of yours", STAFF),
     "executive_summary": ("The program's summary of headline figures", frozenset({"executive"})),

@@ -21,7 +21,7 @@ from portal.accounts.models import Account
 from portal.asks.models import ReferenceRequest
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PROGRAM, demand
+from portal.auth.permissions import can, demand
 from portal.database import now_utc
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
@@ -62,7 +62,7 @@ CRM_ID_RULE = "Use the CRM's id: letters, digits, '.', '_', ':' or '-', at most 
 
 
 def is_program(actor) -> bool:
-    return actor is not None and getattr(actor, "role", None) in PROGRAM
+    return can(actor, "program.manage")
 
 
 def _program_only(actor) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from portal.audit import service as audit
 from portal.auth.models import User
-from portal.auth.permissions import PERMISSIONS
+from portal.auth.permissions import roles_holding
 from portal.errors import Forbidden, ValidationFailed, get_or_not_found
 from portal.extensions import db
 from portal.filters import MAX_DATE, MIN_DATE
@@ -53,7 +53,7 @@ def planners() -> list[User]:
         db.session.scalars(
             sa.select(User)
             .options(load_only(User.id, User.name, User.email, User.role, User.team))
-            .where(User.role.in_(PERMISSIONS["planning.edit"]), User.active.is_(True))
+            .where(User.role.in_(roles_holding("planning.edit")), User.active.is_(True))
             .order_by(User.name, User.id)
         )
     )
