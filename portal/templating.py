@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_skeleton
@@ -22,6 +22,7 @@ from portal.program.custom_field_matching import criteria_words
 from portal.program.policy import program_name
 from portal.program.taxonomy import fixed_labels
 from portal.vocab import label, use_fixed_labels
+from portal.zones import zone
 
 # One colour per state, the same on every page (STYLE: states are badges from one macro).
 STATE_COLOURS = {
@@ -67,11 +68,7 @@ STATE_COLOURS = {
 
 
 def viewer_zone() -> ZoneInfo:
-    name = getattr(current_user, "timezone", None) or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone(getattr(current_user, "timezone", None))
 
 
 DATETIME_FORMAT = "%d %b %Y, %H:%M"

@@ -15,13 +15,13 @@ notice is never a rush: `rush` and `rush_reason` sent with it are cleared (every
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.auth.permissions import demand
 from portal.errors import ValidationFailed
 from portal.program.service import DEFAULTS, get_setting, set_setting
 from portal.validation import PLAIN_TEXT, Checker, has_markup
 from portal.vocab import ACTIVITY_TYPES, label
+from portal.zones import zone
 
 SETTING = "lead_time_days"
 LEAD_TIME_MAX = 120
@@ -55,11 +55,7 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
 def requester_today(user, now: dt.datetime | None = None) -> dt.date:
     """Today in the user's time zone (UTC when it is unset or unknown)."""
     now = now or dt.datetime.now(dt.UTC)
-    try:
-        zone = ZoneInfo(getattr(user, "timezone", None) or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
-    return now.astimezone(zone).date()
+    return now.astimezone(zone(getattr(user, "timezone", None))).date()
 
 
 def lead_times() -> dict[str, int]:

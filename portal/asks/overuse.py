@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.program.service import get_setting
 from portal.recruiting.models import Referenceability
 from portal.vocab import label
+from portal.zones import zone as zone_named
 
 # An ask counts against the limits from the moment it is placed until it is declined,
 # expired or withdrawn.
@@ -58,10 +59,7 @@ class OveruseRefused(DomainError):
 
 
 def zone_of(advocate: Advocate) -> ZoneInfo:
-    try:
-        return ZoneInfo(advocate.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_named(advocate.timezone)
 
 
 def has_current_consent(advocate: Advocate) -> bool:

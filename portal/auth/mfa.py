@@ -9,6 +9,7 @@ Single sign-on is exempt: the identity provider is in charge of its own second f
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 import time
@@ -40,8 +41,11 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=program_name())
 
 
+@functools.lru_cache(maxsize=128)
 def qr_code_svg(uri: str) -> str:
-    """The URI as a QR code, an SVG data URI for an <img>."""
+    """The URI as a QR code, an SVG data URI for an <img>. Encoding one takes longer than the
+    rest of the page (choosing the best mask): a setup page shown again (a wrong code, a
+    reload) shows the one it made, while the secret waits in the user's session."""
     return segno.make(uri, error="m").svg_data_uri(scale=4, border=2)
 
 

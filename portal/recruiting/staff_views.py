@@ -55,6 +55,7 @@ from portal.recruiting.forms import (
 )
 from portal.uploads import check_upload, confirm_upload, read_upload
 from portal.vocab import ADVOCATE_STATUSES, REGIONS, SEGMENTS, label
+from portal.zones import zone
 
 DETAIL_ROWS = 25  # contacts shown on an account's page, with a link to all of them
 SUGGESTIONS_SHOWN = 5  # on the pipeline board, with a link to all of them
@@ -298,10 +299,7 @@ def dismiss_suggestion(suggestion_id: int):
 
 
 def _viewer_zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(current_user.timezone or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
+    return zone(current_user.timezone)
 
 
 @bp.route("/advocates/<int:advocate_id>", methods=["GET", "POST"])

@@ -86,7 +86,7 @@ def recent_since(at: dt.datetime) -> dt.datetime:
     return at - dt.timedelta(days=RECENT_DAYS)
 
 
-def _ask_conditions(viewer, filters: Filters, at: dt.datetime) -> list:
+def _ask_conditions(accounts, filters: Filters, at: dt.datetime) -> list:
     status = {
         None: sa.or_(
             Ask.status.in_(("pending", "accepted")),
@@ -98,13 +98,13 @@ def _ask_conditions(viewer, filters: Filters, at: dt.datetime) -> list:
         "completed": sa.and_(Ask.status == "completed", Ask.completed_at >= recent_since(at)),
         "open": sa.false(),
     }[filters.status]
-    return [status, *_shared_conditions(viewer, filters, Advocate.account_id)]
+    return [status, *_shared_conditions(accounts, filters, Advocate.account_id)]
 
 
-def _shared_conditions(viewer, filters: Filters, account_id) -> list:
-    """What the viewer may see and the filters ask, for rows whose account is `account_id`."""
+def _shared_conditions(accounts, filters: Filters, account_id) -> list:
+    """What the viewer may see (`accounts`: `_visible`) and the filters ask, for rows whose
+    account is `account_id`."""
     conditions = []
-    accounts = visible_accounts(viewer)
     if accounts is not None:
         conditions.append(account_id.in_(accounts))
     if filters.account_id:
@@ -118,6 +118,15 @@ def _shared_conditions(viewer, filters: Filters, account_id) -> list:
     return conditions
 
 
+def _visible(viewer) -> sa.Select | None:
+    """SQL: the ids of the accounts the viewer works with (None: all), worked out once for
+    the statement (a CTE) though both of its halves ask."""
+    accounts = visible_accounts(viewer)
+    if accounts is None:
+        return None
+    return sa.select(accounts.cte("visible_accounts").c.account_id)
+
+
 def _asks_from(select: sa.Select) -> sa.Select:
     return (
         select.select_from(Ask)
@@ -127,12 +136,12 @@ def _asks_from(select: sa.Select) -> sa.Select:
     )
 
 
-def _request_conditions(viewer, filters: Filters) -> list:
+def _request_conditions(accounts, filters: Filters) -> list:
     return [
         ReferenceRequest.status.in_(OPEN_REQUESTS),
         Opportunity.account_id.is_not(None),
         sa.false() if filters.status not in (None, "open") else sa.true(),
-        *_shared_conditions(viewer, filters, Opportunity.account_id),
+        *_shared_conditions(accounts, filters, Opportunity.account_id),
     ]
 
 
@@ -145,6 +154,7 @@ def _requests_from(select: sa.Select) -> sa.Select:
 def items_statement(viewer, filters: Filters, at: dt.datetime, limit: int, offset: int):
     """One page of items (asks and open requests) in account-name order, each with its kind,
     id and account, and the number of items in all (a window count): one statement."""
+    accounts = _visible(viewer)
     items = sa.union_all(
         _asks_from(
             sa.select(
@@ -152,14 +162,14 @@ def items_statement(viewer, filters: Filters, at: dt.datetime, limit: int, offse
                 Ask.id.label("id"),
                 Advocate.account_id.label("account_id"),
             )
-        ).where(*_ask_conditions(viewer, filters, at)),
+        ).where(*_ask_conditions(accounts, filters, at)),
         _requests_from(
             sa.select(
                 sa.literal("request").label("kind"),
                 ReferenceRequest.id.label("id"),
                 Opportunity.account_id.label("account_id"),
             ).select_from(ReferenceRequest)
-        ).where(*_request_conditions(viewer, filters)),
+        ).where(*_request_conditions(accounts, filters)),
     ).subquery()
     return (
         sa.select(

@@ -176,3 +176,15 @@ def test_requiring_it_ends_the_sessions_of_managers_who_have_not_enrolled(db, ap
     assert client.get("/home").status_code == 302  # the admin has not enrolled either
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "setting.changed"))
     assert event.data["key"] == "require_mfa_for_staff" and event.data["to"] is True
+
+
+def test_the_setup_page_shown_again_shows_its_qr_code_without_encoding_it_again(db, client, auth):
+    UserFactory(email="mia@example.com")
+    db.session.commit()
+    auth.login("mia@example.com")
+    qr = re.compile(r'src="(data:image/svg\+xml[^"]+)"')
+    first = qr.search(client.get("/auth/mfa").get_data(as_text=True)).group(1)
+    encoded = mfa.qr_code_svg.cache_info().misses
+    again = qr.search(client.get("/auth/mfa").get_data(as_text=True)).group(1)
+    assert again == first  # the same secret, kept in the session
+    assert mfa.qr_code_svg.cache_info().misses == encoded

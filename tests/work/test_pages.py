@@ -151,3 +151,13 @@ def test_statements_do_not_grow_with_accounts(world, client, auth, db):
     few = statements()
     grow(12)
     assert statements() == few
+
+
+def test_every_join_form_offers_the_viewers_open_requests(world, client, auth):
+    world.beta_ask.status = "accepted"
+    world.db.session.commit()
+    auth.login(world.pia.email)
+    body = text(client, "/work/")
+    selects = re.findall(r'<select[^>]*name="request_id">(.*?)</select>', body, re.S)
+    assert selects
+    assert all(f'<option value="{world.pia_quote.id}">Quote for ' in s for s in selects)

@@ -247,3 +247,12 @@ def test_demo_seed_links_the_pr_leads_open_request_to_the_sales_case_study(world
     db.session.commit()
     assert seed_demo_work() == 1
     assert sharing.shared_ask_ids(launch) == [world.interview.id]
+
+
+def test_the_page_works_out_the_viewers_accounts_once(world, db):
+    """Both halves of the page's statement (asks, open requests) keep to the accounts the viewer
+    works with: one CTE, not the same union twice."""
+    statement = progress.items_statement(world.pia, progress.Filters(), days(0), 20, 0)
+    sql = str(statement.compile(db.engine))
+    assert sql.count("JOIN ask_shares") == 1
+    assert seen(world.pia)  # and the page still finds the PR team's activity
