@@ -36,7 +36,9 @@ class Advocate(TimestampMixin, db.Model):
         sa.Index("ix_advocates_account_status", "account_id", "status"),
         # Lists by status, most recently changed first (the pipeline board's columns).
         sa.Index("ix_advocates_status_updated", "status", "updated_at", "id"),
-        sa.Index("ix_advocates_nominated_by_id", "nominated_by_id"),  # who has nominated anyone
+        # Who has nominated anyone; a person's nominations newest first (read in order, not
+        # sorted: a CSM may have nominated thousands).
+        sa.Index("ix_advocates_nominated_by_created", "nominated_by_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

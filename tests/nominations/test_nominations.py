@@ -272,3 +272,17 @@ def test_my_nominations_show_each_stage_and_only_my_own(db, setting):
     assert len(db.session.scalars(service.nominations_query(rep, everyone=True)).all()) == 3
     assert service.nominator_label(waiting) == "Sam Sales (Sales)"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NominationObjection)) == 1
+
+
+def test_a_persons_nominations_are_read_newest_first_from_an_index(db):
+    """A CSM may have nominated thousands: a page of theirs reads the index in order instead
+    of sorting them all."""
+    indexes = sa.inspect(db.engine).get_indexes("advocates")
+    assert ["nominated_by_id", "created_at", "id"] in [i["column_names"] for i in indexes]
+    if db.engine.dialect.name == "sqlite":
+        csm = UserFactory(role="csm")
+        db.session.commit()
+        statement = service.nominations_query(csm).limit(50)
+        sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(row[-1] for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")))
+        assert "ix_advocates_nominated_by_created" in plan and "TEMP B-TREE" not in plan
