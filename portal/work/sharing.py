@@ -207,26 +207,35 @@ def share_candidates(request: ReferenceRequest, limit: int = CANDIDATES_MAX) -> 
         sa.true() if team_accounts is None else sa.or_(same, Advocate.account_id.in_(team_accounts))
     )
     taken = sa.select(AskShare.ask_id).where(AskShare.request_id == request.id)
+    order = (Ask.scheduled_at.is_(None), Ask.scheduled_at, Ask.id.desc())
+    # The first `limit` by id alone (a narrow sort of every candidate), then their rows.
+    first = (
+        sa.select(Ask.id)
+        .join(ReferenceRequest, ReferenceRequest.id == Ask.request_id)
+        .join(Advocate, Advocate.id == Ask.advocate_id)
+        .where(
+            Ask.request_id != request.id,
+            Ask.id.not_in(taken),
+            sa.or_(
+                Ask.status == "accepted",
+                sa.and_(Ask.status == "completed", Ask.completed_at >= recent_since(now_utc())),
+            ),
+            same,
+        )
+        .order_by(*order)
+        .limit(limit)
+    )
     return list(
         db.session.scalars(
             sa.select(Ask)
             .join(ReferenceRequest, ReferenceRequest.id == Ask.request_id)
             .join(Advocate, Advocate.id == Ask.advocate_id)
-            .where(
-                Ask.request_id != request.id,
-                Ask.id.not_in(taken),
-                sa.or_(
-                    Ask.status == "accepted",
-                    sa.and_(Ask.status == "completed", Ask.completed_at >= recent_since(now_utc())),
-                ),
-                same,
-            )
+            .where(Ask.id.in_(first.scalar_subquery()))
             .options(
                 sa.orm.contains_eager(Ask.request),
                 sa.orm.contains_eager(Ask.advocate).joinedload(Advocate.account),
             )
-            .order_by(Ask.scheduled_at.is_(None), Ask.scheduled_at, Ask.id.desc())
-            .limit(limit)
+            .order_by(*order)
         )
     )
 

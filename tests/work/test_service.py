@@ -256,3 +256,24 @@ def test_the_page_works_out_the_viewers_accounts_once(world, db):
     sql = str(statement.compile(db.engine))
     assert sql.count("JOIN ask_shares") == 1
     assert seen(world.pia)  # and the page still finds the PR team's activity
+
+
+def test_share_candidates_come_soonest_first_unscheduled_last_and_at_most_the_limit(world, db):
+    """The first `limit` are ranked by id alone, then only their rows are read: the order and
+    the limit are the page's, whatever the number of candidates."""
+    quote = world.pia_quote.activity_type
+    made = []
+    for when in (days(9), None, days(3), None, days(6)):
+        ask = AskFactory(advocate=world.bob, status="accepted", scheduled_at=when)
+        ask.request.activity_type = quote
+        made.append(ask)
+    db.session.commit()
+    found = [a.id for a in sharing.share_candidates(world.pia_quote, limit=4)]
+    scheduled = sorted(
+        (a for a in [*made, world.interview] if a.scheduled_at is not None),
+        key=lambda a: a.scheduled_at,
+    )
+    unscheduled = sorted((a for a in made if a.scheduled_at is None), key=lambda a: -a.id)
+    assert found == [a.id for a in (*scheduled, *unscheduled)][:4]
+    page = sharing.share_candidates(world.pia_quote)
+    assert all(a.request is not None and a.advocate.account is not None for a in page)
