@@ -26,6 +26,8 @@ class Opportunity(TimestampMixin, db.Model):
         sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
         # Business value reads closed deals by close date, pipeline reads open ones.
         sa.Index("ix_opportunities_outcome_close_date", "outcome", "close_date"),
+        # The list and a CRM sync (`updated_since`) read by the last change, in that order.
+        sa.Index("ix_opportunities_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
