@@ -117,6 +117,19 @@ def share_ask(actor, request: ReferenceRequest, ask: Ask | None, note: str | Non
     return share
 
 
+def join_activity(actor, request_id, ask: Ask | None) -> AskShare:
+    """A requester joins one of their own requests (by id, as a form names it) to an activity
+    (`share_ask`'s rules); another's request, or none, is refused alike."""
+    try:
+        number = int(request_id)
+    except (TypeError, ValueError):
+        number = 0
+    request = db.session.get(ReferenceRequest, number) if 0 < number < 2**31 else None
+    if request is None or request.requester_id != getattr(actor, "id", None):
+        raise DomainError("Choose one of your own open requests.", field="request_id")
+    return share_ask(actor, request, ask)
+
+
 def _tell_about_share(actor, share: AskShare, program: bool) -> None:
     request, ask = share.request, share.ask
     context = {

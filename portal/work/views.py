@@ -10,7 +10,6 @@ from portal.asks.models import ReferenceRequest
 from portal.auth.permissions import can, require
 from portal.boundary import committing
 from portal.errors import NotFound
-from portal.extensions import db
 from portal.filters import ListFilters
 from portal.vocab import ACTIVITY_TYPES, TEAMS
 from portal.work import progress, sharing, visibility
@@ -61,16 +60,13 @@ def join(ask_id: int):
     target = url_for("work.index", **request.args)
     if not form.validate_on_submit():
         return _refused(first_error(form), target)
-    found = db.session.get(ReferenceRequest, form.request_id.data)
-    if found is None or found.requester_id != current_user.id:
-        return _refused("Choose one of your own open requests.", target)
     with committing(raises=NotFound) as attempt:  # the refusal as a flash message
-        sharing.share_ask(current_user, found, ask)
+        share = sharing.join_activity(current_user, form.request_id.data, ask)
     if attempt.refused:
         return redirect(target)
     return _done(
         "Your request joins this activity; the reference team is told.",
-        url_for("requests.detail", request_id=found.id) + "#shared",
+        url_for("requests.detail", request_id=share.request_id) + "#shared",
     )
 
 

@@ -277,3 +277,21 @@ def test_share_candidates_come_soonest_first_unscheduled_last_and_at_most_the_li
     assert found == [a.id for a in (*scheduled, *unscheduled)][:4]
     page = sharing.share_candidates(world.pia_quote)
     assert all(a.request is not None and a.advocate.account is not None for a in page)
+
+
+@pytest.mark.parametrize("which", ["another's", "missing", "out of range", "not a number"])
+def test_joining_names_ones_own_request_or_is_refused_alike(world, db, which):
+    world.interview.status = "accepted"
+    db.session.commit()
+    request_id = {
+        "another's": world.case_study.id,
+        "missing": 99_999,
+        "out of range": 10**20,
+        "not a number": "abc",
+    }[which]
+    with pytest.raises(DomainError, match="Choose one of your own open requests."):
+        sharing.join_activity(world.pia, request_id, world.interview)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AskShare)) == 0
+    share = sharing.join_activity(world.pia, world.pia_quote.id, world.interview)
+    assert share.request_id == world.pia_quote.id
