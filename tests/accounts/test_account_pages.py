@@ -178,9 +178,9 @@ def test_manager_creates_an_account_with_a_csm(db, client, auth):
     assert account.csm_id == csm.id
     assert account.products == ["payments", "analytics"]
     event = db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.entity == "accounts", AuditEvent.entity_id == account.id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity == "accounts", AuditEvent.entity_id == account.id)
+        .order_by(AuditEvent.id)
     )
     assert event.action == "account.created"
     assert event.actor_id == manager.id
@@ -272,9 +272,9 @@ def test_manager_edits_an_account_and_the_change_is_audited(db, client, auth):
     assert account.status == "active"
     assert audit_actions(db, account.id) == ["account.updated"]
     event = db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.entity == "accounts", AuditEvent.entity_id == account.id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity == "accounts", AuditEvent.entity_id == account.id)
+        .order_by(AuditEvent.id)
     )
     assert event.data["name"] == ["Old Name", "New Name"]
 

@@ -72,7 +72,9 @@ def test_create_account_by_a_csm_makes_them_its_csm_and_audits(db):
     account = service.create_account(csm, dict(GOOD, csm_id=other.id))
     assert account.csm_id == csm.id
     assert account.status == "candidate"
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.entity == "accounts"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.entity == "accounts").order_by(AuditEvent.id)
+    )
     assert (event.action, event.entity_id, event.actor_id) == (
         "account.created",
         account.id,

@@ -87,7 +87,9 @@ def test_change_status_is_audited_with_the_reason(db):
     manager = UserFactory(role="admin")
     service.change_status(manager, advocate, "invited", "Agreed on the phone")
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "advocate.status_changed")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.status_changed")
+        .order_by(AuditEvent.id)
     )
     assert event.entity_id == advocate.id and event.actor_id == manager.id
     assert event.data == {"from": "nominated", "to": "invited", "reason": "Agreed on the phone"}

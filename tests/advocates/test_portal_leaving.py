@@ -76,7 +76,7 @@ def test_leaving_retires_withdraws_live_asks_and_tells_requesters(db, client, me
         and "left the reference program" in messages[0].body_text
     )
     withdrawn = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "ask.withdrawn")
+        sa.select(AuditEvent).where(AuditEvent.action == "ask.withdrawn").order_by(AuditEvent.id)
     ).all()
     assert {e.entity_id for e in withdrawn} == {pending.id, accepted.id}
     assert all(e.actor_id == me.user_id for e in withdrawn)
@@ -195,7 +195,9 @@ def test_erasure_is_asked_then_confirmed_by_a_manager_who_anonymizes_keeping_cou
     assert count(db, Ask, Ask.advocate_id == me.id, Ask.id.in_([a.id for a in asks])) == 2
     assert count(db, LedgerEntry, LedgerEntry.advocate_id == me.id) == 1
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "advocate.anonymized")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.anonymized")
+        .order_by(AuditEvent.id)
     )
     assert event.actor_id == manager.id and "Avery" not in json.dumps(event.data)
     # Erasing twice is refused with a message.

@@ -39,11 +39,13 @@ def me(db, auth):
 def events(db, advocate_id, action) -> list[AuditEvent]:
     return list(
         db.session.scalars(
-            sa.select(AuditEvent).where(
+            sa.select(AuditEvent)
+            .where(
                 AuditEvent.entity == "advocates",
                 AuditEvent.entity_id == advocate_id,
                 AuditEvent.action == action,
             )
+            .order_by(AuditEvent.id)
         )
     )
 

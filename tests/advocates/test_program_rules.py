@@ -37,11 +37,13 @@ REFUSED = (
 def status_events(db, advocate) -> list[AuditEvent]:
     return list(
         db.session.scalars(
-            sa.select(AuditEvent).where(
+            sa.select(AuditEvent)
+            .where(
                 AuditEvent.entity == "advocates",
                 AuditEvent.entity_id == advocate.id,
                 AuditEvent.action.in_(("advocate.status_changed", "advocate.updated")),
             )
+            .order_by(AuditEvent.id)
         )
     )
 

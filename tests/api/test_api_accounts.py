@@ -218,9 +218,9 @@ def test_create_account_answers_201_with_location_and_writes_an_audit_event(db, 
     account = db.session.get(Account, body["id"])
     assert account is not None and account.domain == "nordbank.example"
     event = db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == "account.created", AuditEvent.entity_id == account.id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "account.created", AuditEvent.entity_id == account.id)
+        .order_by(AuditEvent.id)
     )
     assert event is not None and event.actor_id == user.id
     assert api.get(response.headers["Location"], plain).get_json() == body
@@ -278,9 +278,9 @@ def test_patch_changes_only_the_fields_sent(db, api, manager):
         "Keep",
     )
     event = db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == "account.updated", AuditEvent.entity_id == account.id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "account.updated", AuditEvent.entity_id == account.id)
+        .order_by(AuditEvent.id)
     )
     assert event.data == {"status": ["active", "paused"]}
 

@@ -204,9 +204,9 @@ def test_manager_creates_advocate_201_with_location_and_audit_event(db, api):
     assert body["nominated_by_id"] == user.id
     assert db.session.get(Advocate, body["id"]).email == "ada@nordbank.example"
     event = db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == "advocate.created", AuditEvent.entity_id == body["id"]
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.created", AuditEvent.entity_id == body["id"])
+        .order_by(AuditEvent.id)
     )
     assert event is not None and event.actor_id == user.id
 

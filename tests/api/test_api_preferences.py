@@ -80,7 +80,9 @@ def test_put_replaces_preferences_and_blackouts_and_audits(db, api, me):
     assert stored.preferred_contact == "video"
     assert [(b.start.isoformat(), b.reason) for b in stored.blackouts] == [(future(5), "On leave")]
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "advocate.preferences_updated")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.preferences_updated")
+        .order_by(AuditEvent.id)
     )
     assert event.actor_id == advocate.user_id and event.data["max_per_year"] == [9, None]
 

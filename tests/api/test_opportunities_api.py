@@ -107,7 +107,9 @@ def test_a_partial_put_changes_only_the_stage(db, api, manager):
     changed = {k for k in after if after[k] != before[k]}
     assert changed == {"stage", "updated_at"}
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "opportunity.updated")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "opportunity.updated")
+        .order_by(AuditEvent.id)
     ).one()
     assert event.data == {
         "source": "api",
@@ -139,7 +141,9 @@ def test_an_outcome_put_reaches_the_requests_that_support_the_deal(db, api, mana
     assert shown["opportunity_outcome"] == "won"
     assert shown["opportunity_amount"] == "275000.00"
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "opportunity.outcome_changed")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "opportunity.outcome_changed")
+        .order_by(AuditEvent.id)
     ).one()
     assert event.data == {"from": "open", "to": "won", "source": "api"}
 

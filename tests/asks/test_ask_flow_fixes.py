@@ -38,7 +38,9 @@ def outbox(db, template):
 
 
 def audits(db, action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 # -- 3. placing an ask assigns the manager ---------------------------------------------------

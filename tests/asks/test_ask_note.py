@@ -68,7 +68,9 @@ def test_the_note_is_kept_with_line_breaks_audited_and_mailed_after_the_template
     ask = placing.place_ask(manager, request, advocate, personal_note=NOTE)
     assert ask.personal_note == STORED
     assert ask.note is None  # the advocate's own note stays theirs
-    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "ask.placed")).one()
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "ask.placed").order_by(AuditEvent.id)
+    ).one()
     assert event.data["personal_note"] == STORED
     [mail] = placed_mails(db)
     text = mail.body_text

@@ -138,7 +138,9 @@ def test_the_csm_vetoes_in_the_window_and_the_advocate_never_hears(db, people, c
     ask = db.session.get(Ask, ask.id)
     assert ask.status == "withdrawn" and ask.note == "Renewal talks this week."
     assert messages_to(advocate.email) == []
-    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "ask.vetoed")).one()
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "ask.vetoed").order_by(AuditEvent.id)
+    ).one()
     assert event.actor_id == csm.id and event.entity_id == ask.id
     assert event.data["reason"] == "Renewal talks this week."
     assert event.data["deleted"]["id"] == mail_id

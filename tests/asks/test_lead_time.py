@@ -118,7 +118,9 @@ def test_a_rush_with_a_reason_is_filed_and_audited(db, requester):
         4,
     )
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "request.submitted")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "request.submitted")
+        .order_by(AuditEvent.id)
     ).one()
     assert event.data["rush"] is True and event.data["notice_days"] == 4
 
@@ -220,7 +222,7 @@ def test_a_changed_lead_time_applies_at_once_and_is_audited(db, requester, admin
     changed = lead_time.update_lead_times(admin, {**lead_time.lead_times(), "reference_call": 2})
     assert changed == {"reference_call": [5, 2]}
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed")
+        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed").order_by(AuditEvent.id)
     ).one()
     assert event.actor_id == admin.id and event.data["from"]["reference_call"] == 5
     assert event.data["to"]["reference_call"] == 2

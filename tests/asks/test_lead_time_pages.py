@@ -170,7 +170,7 @@ def test_the_settings_api_reads_and_changes_lead_times(api, db, admin):
     assert response.status_code == 200
     assert response.get_json()["case_study"] == 0 and response.get_json()["speaking"] == 30
     assert db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed")
+        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed").order_by(AuditEvent.id)
     ).one()
     # Applied at once: a case study due tomorrow is no longer a rush.
     filed = api.post("/api/v1/requests", api.token(admin), json=body())
@@ -222,7 +222,7 @@ def test_the_settings_page_saves_and_audits(client, auth, db, admin):
     db.session.expire_all()
     assert lead_time.lead_times()["reference_call"] == 3
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed")
+        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed").order_by(AuditEvent.id)
     ).one()
     assert event.actor_id == admin.id and event.data["key"] == "lead_time_days"
 

@@ -24,7 +24,9 @@ def manager(db, auth):
 
 
 def saved_events(db, action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 def make(user, name, **query):

@@ -73,7 +73,9 @@ def test_password_alone_grants_nothing_when_two_step_sign_in_is_on(db, app, clie
     wrong = client.post("/auth/sign-in/code", data={"code": "123456"})
     assert wrong.status_code == 200 and "doesn" in wrong.get_data(as_text=True)
     failed = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "user.sign_in_failed")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "user.sign_in_failed")
+        .order_by(AuditEvent.id)
     ).all()
     assert [event.data["reason"] for event in failed] == ["code"]
     code = next_code(secret)
@@ -115,7 +117,9 @@ def test_a_recovery_code_signs_in_once_and_is_audited(db, app, client, auth):
     password_step(again)
     assert again.post("/auth/sign-in/code", data={"code": codes[0]}).status_code == 200
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "user.mfa_recovery_code_used")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "user.mfa_recovery_code_used")
+        .order_by(AuditEvent.id)
     )
     assert event.data == {"left": 9}
 
@@ -174,7 +178,9 @@ def test_requiring_it_ends_the_sessions_of_managers_who_have_not_enrolled(db, ap
     assert response.status_code == 302
     assert manager.get("/home").status_code == 302
     assert client.get("/home").status_code == 302  # the admin has not enrolled either
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "setting.changed"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed").order_by(AuditEvent.id)
+    )
     assert event.data["key"] == "require_mfa_for_staff" and event.data["to"] is True
 
 

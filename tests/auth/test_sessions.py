@@ -77,7 +77,9 @@ def test_sign_out_is_audited_and_revokes_the_session_row(db, client):
     client.post("/auth/sign-out")
     row = only_session(db)
     assert row.revoked_at is not None and row.revoked_reason == "signed_out"
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.signed_out"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "user.signed_out").order_by(AuditEvent.id)
+    )
     assert event.entity_id == user.id and event.actor_id == user.id
 
 
@@ -137,7 +139,9 @@ def test_role_change_and_deactivation_end_the_users_sessions(db, app, client):
     assert not signed_in(client)
     actions = list(
         db.session.scalars(
-            sa.select(AuditEvent.data).where(AuditEvent.action == "user.sessions_revoked")
+            sa.select(AuditEvent.data)
+            .where(AuditEvent.action == "user.sessions_revoked")
+            .order_by(AuditEvent.id)
         )
     )
     assert [a["reason"] for a in actions] == ["role_changed", "deactivated"]
@@ -238,7 +242,9 @@ def test_sign_out_everywhere_ends_every_session_and_is_audited(db, app, client):
     assert not signed_in(client)
     assert not signed_in(phone)
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "user.signed_out_everywhere")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "user.signed_out_everywhere")
+        .order_by(AuditEvent.id)
     )
     assert event.data == {"sessions": 2}
 
@@ -257,7 +263,9 @@ def test_sessions_page_lists_sessions_and_signs_out_another_one(db, app, client)
     assert not signed_in(phone)
     assert signed_in(client)
     assert db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "user.session_revoked")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "user.session_revoked")
+        .order_by(AuditEvent.id)
     )
 
 

@@ -15,7 +15,9 @@ def test_sign_in_with_right_password_goes_home_and_is_audited(db, client, auth):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/home")
     assert client.get("/home").status_code == 200
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.signed_in"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "user.signed_in").order_by(AuditEvent.id)
+    )
     assert event.entity_id == user.id
 
 

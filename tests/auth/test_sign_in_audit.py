@@ -7,7 +7,11 @@ from tests.factories import UserFactory
 
 
 def events(db, action):
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_failed_sign_in_is_audited_for_the_user_without_the_password(db, client, auth):

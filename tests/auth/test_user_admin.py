@@ -66,7 +66,9 @@ def test_admin_changes_a_role_and_it_is_audited(db, client, auth):
     assert response.status_code == 302
     db.session.refresh(other)
     assert other.role == "manager"
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.updated"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "user.updated").order_by(AuditEvent.id)
+    )
     assert event.data["role"] == ["csm", "manager"]
 
 

@@ -139,7 +139,7 @@ def test_adjustment_needs_a_memo_and_never_drives_the_balance_below_zero(db):
     entry = adjust_points(manager, advocate, 25, "Thanks for the webinar")
     assert balance(advocate.id) == 65
     audit = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "ledger.adjusted")
+        sa.select(AuditEvent).where(AuditEvent.action == "ledger.adjusted").order_by(AuditEvent.id)
     ).one()
     assert audit.entity_id == entry.id
 

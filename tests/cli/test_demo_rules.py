@@ -157,7 +157,9 @@ def test_rule_5_every_row_holds_valid_values_and_the_seed_is_audited(db, seeded)
         if ask.status == "declined":
             assert ask.decline_reason in DECLINE_REASONS, ask.id
     assert {c.status for c in db.session.scalars(sa.select(Claim))} <= set(CLAIM_STATUSES)
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "program.seeded"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "program.seeded").order_by(AuditEvent.id)
+    )
     assert event is not None and event.data["asks"] == db.session.scalar(
         sa.select(sa.func.count()).select_from(Ask)
     )

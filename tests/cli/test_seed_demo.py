@@ -128,7 +128,9 @@ def test_advocate_emails_are_unique_and_at_their_account_domain(db, seeded):
 
 
 def test_audit_event_records_what_was_seeded(db, seeded):
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "program.seeded"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "program.seeded").order_by(AuditEvent.id)
+    )
     assert event.entity == "program"
     assert event.data["advocates"] == ADVOCATES
     assert event.data["asks"] == count(db, Ask)

@@ -67,7 +67,9 @@ def test_create_approved_asset_indexes_tags_and_audits(db, manager):
     assert ("stage", "middle") in tags and ("region", "emea") in tags
     assert asset.approved_on == dt.date.today()
     assert "fraud detection" in asset.search_text
-    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "content.created"))
+    assert db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "content.created").order_by(AuditEvent.id)
+    )
 
 
 @pytest.mark.parametrize(

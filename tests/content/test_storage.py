@@ -226,7 +226,9 @@ def test_upload_to_a_missing_bucket_is_refused_with_a_clear_message(
     from portal.extensions import db
 
     with app.app_context():
-        content_events = sa.select(AuditEvent).where(AuditEvent.action.like("content.%"))
+        content_events = (
+            sa.select(AuditEvent).where(AuditEvent.action.like("content.%")).order_by(AuditEvent.id)
+        )
         assert db.session.scalars(content_events).all() == []
 
 

@@ -132,7 +132,12 @@ def test_a_page_export_imports_back_through_the_import_page_unchanged(db, client
     db.session.expire_all()
     assert evil.name == EVIL_NAME
     assert (
-        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action.like("%.imported"))) is None
+        db.session.scalar(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action.like("%.imported"))
+            .order_by(AuditEvent.id)
+        )
+        is None
     )
 
 
@@ -241,7 +246,9 @@ def test_an_advocates_own_data_export_is_audited(db, client, auth):
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "advocate.data_exported")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.data_exported")
+        .order_by(AuditEvent.id)
     )
     assert (event.actor_id, event.entity_id) == (user.id, advocate.id)
 

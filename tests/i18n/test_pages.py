@@ -107,11 +107,13 @@ def test_choosing_a_language_is_saved_and_audited(db, client, advocate):
     db.session.refresh(me)
     assert me.locale == "ja"
     event = db.session.scalars(
-        sa.select(AuditEvent).where(
+        sa.select(AuditEvent)
+        .where(
             AuditEvent.entity == "advocates",
             AuditEvent.entity_id == me.id,
             AuditEvent.action == "advocate.profile_updated",
         )
+        .order_by(AuditEvent.id)
     ).one()
     assert event.data["locale"] == [None, "ja"]
     assert html_lang(client.get("/me/profile")) == "ja"

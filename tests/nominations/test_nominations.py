@@ -65,9 +65,9 @@ def test_a_requester_nominates_a_contact_and_the_csm_is_told(db, setting):
     assert note.title == "New nomination at Nordbank AG: Petra Payments"
     assert note.link == f"/nominations/{advocate.id}/object"
     event = db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == "advocate.created", AuditEvent.entity_id == advocate.id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.created", AuditEvent.entity_id == advocate.id)
+        .order_by(AuditEvent.id)
     )
     assert event.actor_id == rep.id
     assert event.data["nomination_source"] == "requester"
@@ -199,9 +199,9 @@ def test_upholding_an_objection_declines_the_nominee_with_the_reason(db, setting
     assert advocate.status == "declined"
     assert objection.resolution == "upheld"
     moved = db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == "advocate.status_changed", AuditEvent.entity_id == advocate.id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.status_changed", AuditEvent.entity_id == advocate.id)
+        .order_by(AuditEvent.id)
     )
     assert moved.data == {
         "from": "nominated",

@@ -274,7 +274,9 @@ def test_the_program_team_discards_a_self_nomination(app, client, on):
         assert row.decided_by_id == manager_id
         assert _count(Advocate) == 0
         event = _db.session.scalar(
-            sa.select(AuditEvent).where(AuditEvent.action == "self_nomination.discarded")
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "self_nomination.discarded")
+            .order_by(AuditEvent.id)
         )
         assert event.entity_id == row_id
 

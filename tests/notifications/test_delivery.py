@@ -352,7 +352,9 @@ def test_retry_a_failed_message_is_audited_and_queued_again(client, auth, db, fa
     db.session.expire_all()
     message = db.session.get(OutboxMessage, failed_id)
     assert (message.status, message.attempts) == ("queued", 0)
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "outbox.retried"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "outbox.retried").order_by(AuditEvent.id)
+    )
     assert event.entity_id == failed_id and event.actor_id == manager.id
     assert event.data == {"attempts": 8, "last_error": "550 No such user here"}
     # A sent message cannot be "retried".

@@ -68,7 +68,11 @@ def _kept(folder) -> list[str]:
 
 def _audits(action: str) -> list[AuditEvent]:
     _db.session.expire_all()
-    return list(_db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        _db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_console_delivery_keeps_each_message_as_a_private_eml_file(inbox_app, folder, capsys):

@@ -168,7 +168,9 @@ def test_viewing_an_outbox_message_is_audited(mail_app):
     manager = _sign_in(mail_app, "mgr@example.com")
     assert manager.get(f"/admin/outbox/{message_id}").status_code == 200
     viewed = _db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "outbox.message_viewed")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "outbox.message_viewed")
+        .order_by(AuditEvent.id)
     ).all()
     assert [(e.entity_id, e.actor_id) for e in viewed] == [(message_id, viewed[0].actor_id)]
     assert viewed[0].actor_id is not None

@@ -69,7 +69,7 @@ def test_the_request_id_is_stored_on_the_audit_events_of_the_request(db, client)
     )
     assert response.status_code == 302
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "user.signed_in")
+        sa.select(AuditEvent).where(AuditEvent.action == "user.signed_in").order_by(AuditEvent.id)
     ).one()
     assert event.actor_id == user.id
     assert event.request_id == "sign-in-0001"

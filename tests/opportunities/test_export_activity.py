@@ -140,7 +140,11 @@ def test_the_command_writes_the_output_file_and_audits_it(world, runner, db, tmp
     assert result.exit_code == 0, result.output
     assert path.read_bytes().decode() == expected_lines(world, "completed", "scheduled")
     assert "2 activities written." in result.stderr
-    audit = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export.downloaded"))
+    audit = db.session.scalar(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "export.downloaded")
+        .order_by(AuditEvent.id)
+    )
     assert audit.data == {
         "kind": "activity",
         "filters": {"since": "2026-11-06"},

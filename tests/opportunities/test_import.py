@@ -287,7 +287,9 @@ def test_an_imported_outcome_reaches_the_requests_supporting_the_deal(db, manage
     )
     assert request.opportunity_stage == "Closed Won"
     event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "opportunity.outcome_changed")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "opportunity.outcome_changed")
+        .order_by(AuditEvent.id)
     )
     assert event.data == {"from": "open", "to": "won", "source": "csv"}
 

@@ -298,7 +298,9 @@ def test_edit_saves_the_deal_audits_it_and_its_requests_follow(client, auth, db,
     deal = service.find("006E")
     assert (deal.amount, deal.stage, deal.outcome) == (Decimal("250000.00"), "Closed Won", "won")
     [updated] = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "opportunity.updated")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "opportunity.updated")
+        .order_by(AuditEvent.id)
     ).all()
     assert updated.actor_id == manager.id and updated.data["source"] == "form"
     assert updated.data["amount"] == ["1000.00", "250000.00"]

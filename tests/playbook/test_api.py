@@ -43,7 +43,9 @@ def test_manager_replaces_an_entry(db, client, token_of):
     assert body["stages"] == ["early", "middle"] and body["brief"] == GOOD["brief"]
     assert body["dos"] == ["Share the questions", "Thank them"]
     assert service.entry("case_study").brief == GOOD["brief"]
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "playbook.updated"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "playbook.updated").order_by(AuditEvent.id)
+    )
     assert event.actor_id == manager.id
 
 

@@ -55,7 +55,9 @@ def test_manager_edits_one_entry_on_the_page(db, client, auth):
     db.session.expire_all()
     found = service.entry("case_study")
     assert found.stages == ("late",) and found.brief == "Say who reads it and **by when**."
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "playbook.updated"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "playbook.updated").order_by(AuditEvent.id)
+    )
     assert event.actor_id == manager.id
     assert service.entry("quote").stages == ("early", "middle")  # the other entries stay
 

@@ -18,7 +18,9 @@ from tests.playbook.conftest import GOOD
 
 
 def _audits(db, action="playbook.updated"):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 def test_every_activity_type_has_a_useful_default_entry(db):

@@ -183,7 +183,7 @@ def test_saving_the_page_changes_what_changed_and_audits_it(db, client, auth):
     [audit] = setting_audits(db)
     assert audit["from"]["case_study"] == DEFAULT_ASK_TEMPLATES["case_study"]
     event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed")
+        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed").order_by(AuditEvent.id)
     ).one()
     assert event.actor_id == admin.id
     # A changed text offers the shipped one to copy back.

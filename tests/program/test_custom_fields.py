@@ -39,7 +39,11 @@ def manager(db):
 
 
 def events(db, action):
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
 
 
 def new_advocate(account, **extra) -> dict:

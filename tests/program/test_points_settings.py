@@ -22,7 +22,9 @@ def test_admin_changes_points_and_it_is_audited(db, client, auth):
     assert response.status_code == 302
     db.session.expire_all()
     assert get_setting("points_by_activity")["reference_call"] == 75
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "setting.changed"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed").order_by(AuditEvent.id)
+    )
     assert event.data["key"] == "points_by_activity"
     assert event.data["to"]["reference_call"] == 75
 

@@ -11,7 +11,11 @@ from tests.factories import UserFactory
 
 
 def events(db, action):
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_builtin_kinds_are_seeded_with_region_and_seniority_labels(db):

@@ -101,7 +101,9 @@ def test_merge_moves_every_record_and_leaves_nothing_on_the_old_value(db, world)
 
     old = term("industry", "banking")
     assert old.active is False and old.merged_into_id == insurance.id
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "taxonomy.merged"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "taxonomy.merged").order_by(AuditEvent.id)
+    )
     assert event.entity_id == old.id and event.actor_id == admin.id
     assert event.data["from"] == "banking" and event.data["into"] == "insurance"
     assert event.data["rows"]["accounts"] == 1 and event.data["rows"]["targets"] == 1

@@ -126,7 +126,9 @@ def test_publishing_is_audited_and_e_mails_each_active_or_paused_advocate_once(d
     assert published.action == "terms.published" and published.actor_id == admin.id
     assert published.entity_id == row.id
     assert published.data == {"version": "2027-01", "previous": "2026-01", "notified": 2}
-    setting = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "setting.changed"))
+    setting = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "setting.changed").order_by(AuditEvent.id)
+    )
     assert setting.data == {"key": "terms_version", "from": "2026-01", "to": "2027-01"}
     assert (row.status, row.published_by, row.version) == ("published", admin.id, "2027-01")
     assert row.published_at is not None

@@ -60,9 +60,9 @@ def test_csm_sees_and_completes_a_follow_up_of_their_own_accounts_advocate(db, c
     db.session.expire_all()
     assert db.session.get(Touchpoint, own_follow_up.id).follow_up_done_at is not None
     assert db.session.scalar(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == "touchpoint.follow_up_done", AuditEvent.actor_id == csm.id
-        )
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "touchpoint.follow_up_done", AuditEvent.actor_id == csm.id)
+        .order_by(AuditEvent.id)
     )
     assert "Renewal chat" not in client.get("/recruiting/follow-ups").get_data(as_text=True)
 

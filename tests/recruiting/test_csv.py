@@ -51,7 +51,11 @@ def test_accounts_import_creates_then_re_import_changes_nothing(db):
         ["payments"],
     )
     assert alpha.csm.email == "csm@example.com"
-    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "accounts.imported"))
+    assert db.session.scalar(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "accounts.imported")
+        .order_by(AuditEvent.id)
+    )
     again = _import("accounts", ACCOUNTS)
     assert again.counts == {"unchanged": 2}
     changed = _import(
@@ -337,7 +341,11 @@ def _no_trace(db):
     assert _count(Account) == 0
     assert _count(ImportPreview) == 0
     assert (
-        _db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "accounts.imported"))
+        _db.session.scalar(
+            sa.select(AuditEvent)
+            .where(AuditEvent.action == "accounts.imported")
+            .order_by(AuditEvent.id)
+        )
         is None
     )
 

@@ -27,7 +27,11 @@ def all_suggestions(db) -> list[CandidateSuggestion]:
 
 
 def audit_rows(db, action) -> list[AuditEvent]:
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
 
 
 def won_deal(manager, crm_id="006W", **values):

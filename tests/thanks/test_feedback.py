@@ -31,7 +31,9 @@ def test_feedback_from_the_ask_page_reaches_the_request_page(app, client, auth, 
     db.session.refresh(ask)
     assert ask.advocate_feedback == "Lovely people, sharp questions."
     [event] = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "ask.advocate_feedback")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "ask.advocate_feedback")
+        .order_by(AuditEvent.id)
     )
     assert event.actor_id == user.id and event.data["to"] == ask.advocate_feedback
     assert "Edit your feedback" in client.get("/me/history").get_data(as_text=True)

@@ -47,7 +47,7 @@ def test_completion_thanks_the_advocate_by_email_with_points_and_balance(mail_ap
     assert touch.advocate_id == advocate.id and touch.created_by_id == requester.id
     assert "50 points earned, balance 150" in touch.summary
     audited = _db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "advocate.thanked")
+        sa.select(AuditEvent).where(AuditEvent.action == "advocate.thanked").order_by(AuditEvent.id)
     ).all()
     assert [a.data["points"] for a in audited] == [50]
 

@@ -140,7 +140,9 @@ def test_a_status_move_by_csv_import_sends_advocate_status_changed_too(db, admin
     assert body["object"]["id"] == moved.id and body["object"]["status"] == "invited"
     # The audit trail has the move itself, beside the import's summary event.
     [event] = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "advocate.status_changed")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "advocate.status_changed")
+        .order_by(AuditEvent.id)
     ).all()
     assert (event.entity_id, event.actor_id) == (moved.id, manager.id)
     # The same file again moves nothing and sends nothing.

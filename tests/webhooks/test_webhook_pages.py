@@ -36,7 +36,9 @@ def test_add_an_endpoint(db, client, auth):
     endpoint = db.session.scalar(sa.select(WebhookEndpoint))
     assert endpoint.events == ["ask.placed", "claim.approved"]
     assert endpoint.secret.startswith("whsec_")
-    audit = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "webhook.created"))
+    audit = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "webhook.created").order_by(AuditEvent.id)
+    )
     assert endpoint.secret not in str(audit.data)
 
 
@@ -95,7 +97,9 @@ def test_the_secret_is_revealed_only_by_an_audited_post_never_by_a_link(db, clie
     assert secret in revealed.get_data(as_text=True)
     assert revealed.headers["Cache-Control"] == "no-store"
     (event,) = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "webhook.secret_revealed")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "webhook.secret_revealed")
+        .order_by(AuditEvent.id)
     ).all()
     assert (event.entity, event.entity_id) == ("webhook_endpoints", endpoint.id)
     assert event.actor_id is not None

@@ -135,7 +135,9 @@ def test_manager_shares_an_activity_without_touching_the_advocates_limits(world,
     db.session.commit()
     assert counts(db, world.ada.id) == before
     assert sharing.shared_ask_ids(world.pia_quote) == [world.interview.id]
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.entity == "ask_shares"))
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.entity == "ask_shares").order_by(AuditEvent.id)
+    )
     assert (event.action, event.actor_id, event.entity_id, event.data["ask_id"]) == (
         "request.activity_shared",
         world.manager.id,
