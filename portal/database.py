@@ -116,6 +116,13 @@ def without_jit(connection) -> None:
         connection.execute(sa.text("SET LOCAL jit = off"))
 
 
+def sort_in_memory(connection, megabytes: int = 32) -> None:
+    """PostgreSQL: let each sort and hash of the rest of this transaction take `megabytes` of
+    memory (the server's default, 4 MB, writes a statement grouping 100,000 advocates to disk)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
+
+
 def enum_column(*values: str, name: str) -> sa.Enum:
     """A string enum stored as VARCHAR with a CHECK constraint, the same on every database."""
     return sa.Enum(

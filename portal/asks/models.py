@@ -118,6 +118,8 @@ class Ask(TimestampMixin, db.Model):
             postgresql_where=sa.text("status = 'completed'"),
             sqlite_where=sa.text("status = 'completed'"),
         ),
+        # Planning counts every advocate's live asks in its months, quarters and years.
+        sa.Index("ix_asks_status_asked_at", "status", "asked_at", "advocate_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -37,7 +37,7 @@ from portal.advocates.models import Advocate, Blackout
 from portal.asks.eligibility_row import ACTIVITY_BITS
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
-from portal.database import greatest, least, without_jit
+from portal.database import greatest, least, sort_in_memory, without_jit
 from portal.extensions import db
 from portal.planning.access import viewer_only
 from portal.planning.models import PlannedNeed
@@ -143,14 +143,44 @@ def _periods(months: list[dt.date]) -> dict[str, dict[dt.date, tuple[dt.date, dt
 
 
 def _live_counts(spans) -> list:
-    """Aggregates over the live asks joined to an advocate: those placed in each of `spans`
-    (the plan's months, quarters and years), named after it."""
+    """Aggregates over an advocate's live asks: those placed in each of `spans` (the plan's
+    months, quarters and years), named after it. `count(*)`, the index has all it reads: an
+    outer join's row without an ask has no date, so no filter counts it."""
     return [
-        sa.func.count(Ask.id)
+        sa.func.count()
         .filter(Ask.asked_at >= _utc(a), Ask.asked_at < _utc(b))
         .label(f"p{a:%Y%m%d}_{b:%Y%m%d}")
         for a, b in spans
     ]
+
+
+def _with_live_counts(chosen: sa.Select, spans) -> tuple:
+    """(`chosen` as a subquery, the subquery with their live asks in `spans`: `_live_counts`
+    by advocate id). The fastest shape differs by database:
+
+    - PostgreSQL counts every advocate's asks of the plan's window from the index of asks by
+      status and date alone, before they meet the advocates (a hash join of the counts; joining
+      the asks themselves read the whole table in each parallel worker);
+    - SQLite looks each chosen advocate's asks up in the index of asks by advocate (a nested
+      loop; counting the window's asks first and joining them is slower there), and the counts
+      come with the advocates in one subquery."""
+    first, last = _utc(spans[0][0]), _utc(max(b for _, b in spans))
+    live = (Ask.status.in_(LIVE_ASK_STATUSES), Ask.asked_at >= first, Ask.asked_at < last)
+    if db.session.connection().dialect.name != "postgresql":
+        candidates = (
+            chosen.add_columns(*_live_counts(spans))
+            .outerjoin(Ask, sa.and_(Ask.advocate_id == Advocate.id, *live))
+            .group_by(Advocate.id, AdvocateEligibility.advocate_id)
+            .subquery("candidates")
+        )
+        return candidates, candidates
+    used = (
+        sa.select(Ask.advocate_id.label("id"), *_live_counts(spans))
+        .where(*live)
+        .group_by(Ask.advocate_id)
+        .subquery("used")
+    )
+    return chosen.subquery("candidates"), used
 
 
 def _supplies(need: PlannedNeed):
@@ -181,10 +211,8 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
         which = which + sa.case((condition, "1"), else_="0")
     periods = _periods(months)
     spans = sorted({span for kind in periods.values() for span in kind.values()})
-    first, last = _utc(spans[0][0]), _utc(max(b for _, b in spans))
-    # Active advocates at active accounts who can supply one of the needs at least, each with
-    # their live asks in the plan's periods (from the index on the advocate's asks).
-    candidates = (
+    # Active advocates at active accounts who can supply one of the needs at least.
+    chosen = (
         sa.select(
             Advocate.id.label("id"),
             which.label("able"),
@@ -193,40 +221,40 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
                 sa.func.coalesce(column, default).label(f"limit_{kind}")
                 for column, default, kind in zip(own, defaults, "mqy", strict=True)
             ),
-            *_live_counts(spans),
         )
         .join(AdvocateEligibility, AdvocateEligibility.advocate_id == Advocate.id)
         .join(Account, Advocate.account_id == Account.id)
-        .outerjoin(
-            Ask,
-            sa.and_(
-                Ask.advocate_id == Advocate.id,
-                Ask.status.in_(LIVE_ASK_STATUSES),
-                Ask.asked_at >= first,
-                Ask.asked_at < last,
+        .where(Advocate.status == "active", Account.status == "active", sa.or_(*able))
+    )
+    candidates, used = _with_live_counts(chosen, spans)
+
+    # For each advocate with a blackout in the plan: 1 in each month one of them covers whole.
+    # One join, not a lookup per advocate and month.
+    covered = (
+        sa.select(
+            Blackout.advocate_id.label("id"),
+            *(
+                sa.func.max(
+                    sa.case(
+                        (sa.and_(Blackout.start <= m, Blackout.end >= _month_end(m)), 1), else_=0
+                    )
+                ).label(f"covers_{n}")
+                for n, m in enumerate(months)
             ),
         )
-        .where(Advocate.status == "active", Account.status == "active", sa.or_(*able))
-        .group_by(Advocate.id, AdvocateEligibility.advocate_id)
-        .subquery("candidates")
+        .where(Blackout.start <= _month_end(months[-1]), Blackout.end >= months[0])
+        .group_by(Blackout.advocate_id)
+        .subquery("covered")
     )
 
-    def room(month: dt.date):
+    def room(n: int, month: dt.date):
         end = _month_end(month)
-        blacked_out = (
-            sa.select(Blackout.id)
-            .where(
-                Blackout.advocate_id == candidates.c.id,
-                Blackout.start <= month,
-                Blackout.end >= end,
-            )
-            .exists()
-        )
+        blacked_out = covered.c[f"covers_{n}"] == 1
         left = []
         for kind in "mqy":
             a, b = periods[kind][month]
-            used = candidates.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"]
-            left.append(candidates.c[f"limit_{kind}"] - used)
+            counted = sa.func.coalesce(used.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"], 0)  # none: NULL
+            left.append(candidates.c[f"limit_{kind}"] - counted)
         return sa.case(
             (sa.or_(candidates.c.paused_until >= end, blacked_out), 0),
             else_=greatest(least(*left), 0),
@@ -234,10 +262,15 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
 
     per_advocate = sa.select(
         candidates.c.able,
-        *(room(month).label(f"room_{n}") for n, month in enumerate(months)),
-    ).subquery()
+        *(room(n, month).label(f"room_{n}") for n, month in enumerate(months)),
+    )
+    if used is not candidates:
+        per_advocate = per_advocate.outerjoin(used, used.c.id == candidates.c.id)
+    per_advocate = per_advocate.outerjoin(covered, covered.c.id == candidates.c.id).subquery()
     columns = list(per_advocate.c)
-    without_jit(db.session.connection())  # compiling it took PostgreSQL longer than running it
+    connection = db.session.connection()
+    without_jit(connection)  # compiling it took PostgreSQL longer than running it
+    sort_in_memory(connection)  # it sorts and hashes tens of thousands of advocates
     rows = db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))
     return [
         _Supply(
@@ -271,12 +304,15 @@ def plan_gap(actor, filters: dict, start: dt.date, end: dt.date) -> Plan:
     )
     groups = _supply(needs, months) if needs else []
     by_month_needs: dict[dt.date, list[PlannedNeed]] = {m: [] for m in months}
-    able: dict[int, set[int]] = {}  # need id -> the groups of advocates who can supply it
+    # Need id -> the groups of advocates who can supply it (each group read once).
+    able: dict[int, set[int]] = {need.id: set() for need in needs}
+    for i, group in enumerate(groups):
+        for need_id in group.needs:
+            able[need_id].add(i)
     rows = []
     for need in needs:
         month = month_of(need.needed_by)
         by_month_needs[month].append(need)
-        able[need.id] = {i for i, group in enumerate(groups) if need.id in group.needs}
         supplying = [groups[i] for i in able[need.id]]
         figures = Figures.of(need.count_needed, sum(g.advocates * g.room[month] for g in supplying))
         rows.append(
