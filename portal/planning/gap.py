@@ -37,7 +37,7 @@ from portal.advocates.models import Advocate, Blackout
 from portal.asks.eligibility_row import ACTIVITY_BITS
 from portal.asks.models import AdvocateEligibility, Ask
 from portal.asks.overuse import LIVE_ASK_STATUSES
-from portal.database import greatest, least, sort_in_memory, without_jit
+from portal.database import aware_utc, greatest, least, sort_in_memory, without_jit
 from portal.extensions import db
 from portal.planning.access import viewer_only
 from portal.planning.models import PlannedNeed
@@ -142,14 +142,28 @@ def _periods(months: list[dt.date]) -> dict[str, dict[dt.date, tuple[dt.date, dt
     return found
 
 
-def _live_counts(spans) -> list:
+def _latest_live_ask() -> dt.datetime | None:
+    """When the latest live ask was placed (None: there is none): one step back in the index
+    of asks by status and date for each live status."""
+    latest = [
+        sa.select(sa.func.max(Ask.asked_at)).where(Ask.status == status).scalar_subquery()
+        for status in LIVE_ASK_STATUSES
+    ]
+    found = [aware_utc(day) for day in db.session.execute(sa.select(*latest)).one() if day]
+    return max(found, default=None)
+
+
+def _live_counts(spans, latest: dt.datetime | None) -> list:
     """Aggregates over an advocate's live asks: those placed in each of `spans` (the plan's
-    months, quarters and years), named after it. `count(*)`, the index has all it reads: an
-    outer join's row without an ask has no date, so no filter counts it."""
+    months, quarters and years), named after it; a span that begins after the `latest` live
+    ask holds none (a plan's months ahead), 0 without counting. `count(*)`, the index has all
+    it reads: an outer join's row without an ask has no date, so no filter counts it."""
     return [
-        sa.func.count()
-        .filter(Ask.asked_at >= _utc(a), Ask.asked_at < _utc(b))
-        .label(f"p{a:%Y%m%d}_{b:%Y%m%d}")
+        (
+            sa.func.count().filter(Ask.asked_at >= _utc(a), Ask.asked_at < _utc(b))
+            if latest is not None and _utc(a) <= latest
+            else sa.literal(0)
+        ).label(f"p{a:%Y%m%d}_{b:%Y%m%d}")
         for a, b in spans
     ]
 
@@ -164,18 +178,20 @@ def _with_live_counts(chosen: sa.Select, spans) -> tuple:
     - SQLite looks each chosen advocate's asks up in the index of asks by advocate (a nested
       loop; counting the window's asks first and joining them is slower there), and the counts
       come with the advocates in one subquery."""
-    first, last = _utc(spans[0][0]), _utc(max(b for _, b in spans))
+    latest = _latest_live_ask()
+    first = _utc(spans[0][0])
+    last = min(_utc(max(b for _, b in spans)), (latest or first) + dt.timedelta(microseconds=1))
     live = (Ask.status.in_(LIVE_ASK_STATUSES), Ask.asked_at >= first, Ask.asked_at < last)
     if db.session.connection().dialect.name != "postgresql":
         candidates = (
-            chosen.add_columns(*_live_counts(spans))
+            chosen.add_columns(*_live_counts(spans, latest))
             .outerjoin(Ask, sa.and_(Ask.advocate_id == Advocate.id, *live))
             .group_by(Advocate.id, AdvocateEligibility.advocate_id)
             .subquery("candidates")
         )
         return candidates, candidates
     used = (
-        sa.select(Ask.advocate_id.label("id"), *_live_counts(spans))
+        sa.select(Ask.advocate_id.label("id"), *_live_counts(spans, latest))
         .where(*live)
         .group_by(Ask.advocate_id)
         .subquery("used")
@@ -253,7 +269,8 @@ def _supply(needs: list[PlannedNeed], months: list[dt.date]) -> list[_Supply]:
         left = []
         for kind in "mqy":
             a, b = periods[kind][month]
-            counted = sa.func.coalesce(used.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"], 0)  # none: NULL
+            # An advocate without live asks in the window has none (NULL in `used`).
+            counted = sa.func.coalesce(used.c[f"p{a:%Y%m%d}_{b:%Y%m%d}"], 0)
             left.append(candidates.c[f"limit_{kind}"] - counted)
         return sa.case(
             (sa.or_(candidates.c.paused_until >= end, blacked_out), 0),

@@ -445,3 +445,12 @@ def test_the_plan_reads_live_asks_from_an_index_never_the_asks_table(program, db
     plan = " | ".join(row[-1] for row in rows)
     assert "SEARCH asks USING COVERING INDEX ix_asks_advocate_status_asked_at" in plan, plan
     assert "SCAN asks" not in plan, plan
+
+
+def test_the_plan_counts_no_asks_in_periods_that_begin_after_the_latest_live_ask(program):
+    """January to March 2030, the latest live ask on 20 February: March holds none, so only
+    January, February, the quarter and the year are counted (the months of a plan ahead cost
+    nothing), and the figures stay those worked out by hand."""
+    statement, _ = _supply_statement(program)
+    assert statement.count("FILTER (WHERE") == 4
+    assert _f(_plan(program).by_month[MAR]) == (2, 4, 0, 2)  # as worked out by hand above
