@@ -89,7 +89,9 @@ def test_publishing_makes_advocates_on_the_old_version_unaskable_until_they_acce
     assert ask.id is not None and ask.status == "pending"
     # Both acceptances stay on record, with who accepted.
     rows = db.session.scalars(
-        sa.select(TermsAcceptance).where(TermsAcceptance.advocate_id == ada.id)
+        sa.select(TermsAcceptance)
+        .where(TermsAcceptance.advocate_id == ada.id)
+        .order_by(TermsAcceptance.id)
     ).all()
     assert [(r.version, r.user_id) for r in rows] == [("2026-01", user.id), ("2027-01", user.id)]
     assert terms.acceptance_counts() == {"2026-01": 1, "2027-01": 1}
