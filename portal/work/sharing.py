@@ -22,6 +22,7 @@ from portal.database import now_utc
 from portal.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from portal.events import subscribe
 from portal.extensions import db
+from portal.filters import MAX_ID
 from portal.notifications.service import notify
 from portal.urls import external_url
 from portal.validation import Checker
@@ -124,7 +125,7 @@ def join_activity(actor, request_id, ask: Ask | None) -> AskShare:
         number = int(request_id)
     except (TypeError, ValueError):
         number = 0
-    request = db.session.get(ReferenceRequest, number) if 0 < number < 2**31 else None
+    request = db.session.get(ReferenceRequest, number) if 0 < number <= MAX_ID else None
     if request is None or request.requester_id != getattr(actor, "id", None):
         raise DomainError("Choose one of your own open requests.", field="request_id")
     return share_ask(actor, request, ask)
