@@ -475,7 +475,7 @@ def explain(request: ReferenceRequest, took: float) -> None:
         f"{len(seen)} SELECT statements"
     )
     for number, (statement, parameters) in enumerate(seen, start=1):
-        if "advocate_eligibility" not in statement:
+        if "match_rows" not in statement and "advocate_eligibility" not in statement:
             print(f"-- statement {number}: {' '.join(statement.split())[:160]}")
             continue
         prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgresql else "EXPLAIN QUERY PLAN "

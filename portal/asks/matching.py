@@ -45,6 +45,7 @@ from portal.asks.match_results import (
 )
 from portal.asks.match_vocabulary import Vocabulary
 from portal.asks.models import AdvocateEligibility, Ask, MatchRow, ReferenceRequest
+from portal.asks.ranking import Bound, ranked
 from portal.database import now_utc
 from portal.extensions import db
 from portal.program import custom_field_matching
@@ -149,6 +150,25 @@ def _points_for(kind: str, values: list[str], weight: int, vocabulary: Vocabular
     return sa.case((bits == 0, 0), (_shares(kind, values), weight), else_=0)
 
 
+def _shared(kind: str, values: list[str], vocabulary: Vocabulary):
+    """SQL truth of "the advocate shares one of `values` of `kind`", as `_points_for` decides
+    it (the mask first for a multi-valued kind, the text only where the mask can't tell)."""
+    if kind not in MULTI_KINDS:
+        return _shares(kind, values)
+    mask, alone = vocabulary.mask(kind, values)
+    bits = getattr(MatchRow, MASK_COLUMNS[kind]).bitwise_and(mask) != 0
+    return bits if alone else sa.and_(bits, _shares(kind, values))
+
+
+def _bound(terms: dict[str, list[str]], weights: dict[str, int], vocabulary) -> Bound:
+    kinds = tuple(
+        (weights[kind], _shared(kind, values, vocabulary))
+        for kind, values in terms.items()
+        if weights[kind] > 0
+    )
+    return Bound(_best(terms, weights), kinds)
+
+
 def _best(terms: dict[str, list[str]], weights: dict[str, int]) -> int:
     """The most relevance there is for these terms (tenths): every positive weight shared."""
     return sum(max(0, weights[kind]) for kind in terms)
@@ -206,8 +226,9 @@ def _match(request, limit, near_misses, at, weights) -> MatchResult:
     weights = _weights(weights)
     relevance = _relevance(terms, weights, vocabulary).label("relevance")
     scanned = _scanned(terms, vocabulary)
-    best = _best(terms, weights)
-    top = _ranked(_top(request, limit, at, relevance, scanned), limit, best)
+    bound = _bound(terms, weights, vocabulary)
+    best = bound.best
+    top = ranked(functools.partial(_top, request, limit, at, relevance, scanned), limit, bound)
     scale = (sum(weights[kind] for kind in terms) + NEVER_ASKED + STANDING_MAX) / 10
     missed = []
     if terms and near_misses:
@@ -382,61 +403,21 @@ def _candidates(request: ReferenceRequest):
     return sa.and_(e.status.in_(NEAR_MISS_STATUSES), _not_asked_for(request, e.advocate_id))
 
 
-def _top(request: ReferenceRequest, limit: int, at: dt.datetime, relevance, scanned) -> sa.Select:
-    """The askable advocates not yet asked for `request`, best score first, at most `limit`."""
+def _top(
+    request: ReferenceRequest, limit: int, at: dt.datetime, relevance, scanned, *first
+) -> sa.Select:
+    """The askable advocates not yet asked for `request`, best score first, at most `limit`;
+    `first`: conditions the database tests before the rest (cheap ones that rule most out)."""
     e = MatchRow
     score = (relevance + e.fairness + e.standing).label("score")
     return (
         sa.select(e.advocate_id, score, e.fairness, e.standing)
         .select_from(scanned)
         # Askable rows are active ones (status active): no need to test the status as well.
-        .where(_not_asked_for(request, e.advocate_id), _askable(request, at))
+        .where(*first, _not_asked_for(request, e.advocate_id), _askable(request, at))
         .order_by(score.desc(), e.advocate_id)  # by its name: the expression written once
         .limit(limit)
     )
-
-
-# How many advocates with the most points a ranking reads first (see `_ranked`), in programs
-# whose advocates' ids span SMALL_PROGRAM or more (in smaller ones everyone is read at once).
-HIGH_POINTS = 2_000
-SMALL_PROGRAM = 20_000
-
-
-def _ranked(top: sa.Select, limit: int, best: int) -> list:
-    """The rows of `top` (`_top`), reading the advocates with the most points first.
-
-    A score is relevance (at most `best`) plus points (fairness + standing, integers, indexed),
-    so an advocate below some points p scores at most p - 1 + best. The `floor` is the points
-    of the advocate HIGH_POINTS places from the top (one index lookup; in a small program
-    everyone is ranked at once). `top` is first run over the advocates at or above it
-    (the floor a literal, so the database plans for how few they are). When that finds `limit`
-    rows, the last scoring S, nobody below S - best can reach S or tie with it: when S is at
-    least floor + best these are the top rows of everyone; else `top` is run once more over
-    those at or above S - best (exact too). Only when the best-standing advocates hold fewer
-    than `limit` askable ones is everyone ranked. Usually a ranking reads a small share of the
-    rows instead of all.
-    """
-    points, ids = MatchRow.points, MatchRow.advocate_id
-    floor, span = db.session.execute(
-        sa.select(
-            sa.select(points)
-            .order_by(points.desc())
-            .offset(HIGH_POINTS)
-            .limit(1)
-            .scalar_subquery(),
-            sa.select(sa.func.max(ids) - sa.func.min(ids)).scalar_subquery(),
-        )
-    ).one()
-    if floor is None or span < SMALL_PROGRAM:  # reading everyone costs less than two reads
-        return db.session.execute(top).all()
-    first = db.session.execute(top.where(points >= sa.literal(floor, literal_execute=True)))
-    first = first.all()
-    if len(first) < limit:
-        return db.session.execute(top).all()
-    lowest = first[-1].score - best  # nobody below it can reach the last row found
-    if lowest >= floor:
-        return first
-    return db.session.execute(top.where(points >= sa.literal(lowest, literal_execute=True))).all()
 
 
 def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set[int]:
@@ -446,8 +427,8 @@ def offered_ids(request: ReferenceRequest, at: dt.datetime | None = None) -> set
     terms = requested_terms(request.criteria, vocabulary)
     weights = _weights()
     relevance = _relevance(terms, weights, vocabulary).label("relevance")
-    top = _top(request, OFFER_LIMIT, at, relevance, _scanned(terms, vocabulary))
-    return {row[0] for row in _ranked(top, OFFER_LIMIT, _best(terms, weights))}
+    top = functools.partial(_top, request, OFFER_LIMIT, at, relevance, _scanned(terms, vocabulary))
+    return {row[0] for row in ranked(top, OFFER_LIMIT, _bound(terms, weights, vocabulary))}
 
 
 def hard_rule_refusals(

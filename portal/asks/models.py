@@ -225,6 +225,9 @@ class AdvocateEligibility(db.Model):
     refreshed_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
 
 
+SINGLE_VALUED = ("industry", "region", "segment", "seniority")  # criteria matching indexes
+
+
 class MatchRow(db.Model):
     """The narrow part of each advocate's eligibility row that matching scans, kept equal to it.
 
@@ -238,7 +241,12 @@ class MatchRow(db.Model):
     """
 
     __tablename__ = "match_rows"
-    __table_args__ = (sa.Index("ix_match_rows_points", "points"),)
+    __table_args__ = (
+        sa.Index("ix_match_rows_points", "points"),
+        # The single-valued criteria: a ranking's second read finds below the best-standing
+        # advocates only those sharing the kinds no one can miss (`ranking.ranked`).
+        *(sa.Index(f"ix_match_rows_{kind}", kind) for kind in SINGLE_VALUED),
+    )
 
     advocate_id: Mapped[int] = mapped_column(
         sa.ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True
@@ -253,7 +261,7 @@ class MatchRow(db.Model):
     fairness: Mapped[int] = mapped_column(default=0)
     standing: Mapped[int] = mapped_column(default=0)
     # fairness + standing: the score without relevance, indexed so a ranking can read the
-    # advocates with the most points first (see `matching._ranked`).
+    # advocates with the most points first (see `ranking.ranked`).
     points: Mapped[int] = mapped_column(default=0)
     industry: Mapped[str | None] = mapped_column(sa.String(64))
     region: Mapped[str | None] = mapped_column(sa.String(16))

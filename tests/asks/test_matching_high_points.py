@@ -1,5 +1,5 @@
 """Ranking reads the advocates with the most points (fairness + standing) first and stops there
-when nobody below can reach the top (`matching._ranked`): it must give exactly what ranking
+when nobody below can reach the top (`ranking.ranked`): it must give exactly what ranking
 everyone gives, ties and their order included, whatever the cut."""
 
 import datetime as dt
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from portal.asks import matching
+from portal.asks import matching, ranking
 from portal.extensions import db as _db
 from portal.recruiting.models import Referenceability
 from tests.factories import (
@@ -66,19 +66,31 @@ def _shown(result) -> list:
 def test_reading_the_best_standing_first_ranks_as_reading_everyone(db, monkeypatch, seed):
     requests = _program(seed)
     quick = 0
+    required = ranking.Bound.required
+    pruned = []  # the second reads that skipped, below the cut, who misses a kind (see below)
+
+    def noting(bound, relevance):
+        found = required(bound, relevance)
+        pruned.append(len(found))
+        return found
+
+    monkeypatch.setattr(ranking.Bound, "required", noting)
     for request in requests:
-        monkeypatch.setattr(matching, "HIGH_POINTS", 10**6)  # no cut: everyone is read
+        monkeypatch.setattr(ranking, "HIGH_POINTS", 10**6)  # no cut: everyone is read
         everyone = {limit: _shown(matching.match(request, limit)) for limit in (1, 5, 10)}
-        monkeypatch.setattr(matching, "SMALL_PROGRAM", 0)
+        monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
         for cut in (3, 8, 15, 40):
-            monkeypatch.setattr(matching, "HIGH_POINTS", cut)
+            monkeypatch.setattr(ranking, "HIGH_POINTS", cut)
             for limit in (1, 5, 10):
                 with QueryCounter(_db.engine) as queries:
                     found = _shown(matching.match(request, limit, near_misses=0))
                 assert found == everyone[limit], (request.criteria, cut, limit)
-                ranking = [s for s in queries.statements if "ORDER BY score DESC" in s]
-                quick += len(ranking) == 1
+                reads = [s for s in queries.statements if "ORDER BY score DESC" in s]
+                quick += len(reads) == 1
     assert quick  # the cut answered alone at least sometimes (else this tests nothing)
+    # Below the cut, the second read kept only those sharing the kinds no one reaching the
+    # last score found can miss, sometimes (else the exactness above would test nothing).
+    assert any(pruned)
 
 
 def test_a_tie_just_below_the_cut_is_not_lost(db, monkeypatch):
@@ -100,13 +112,52 @@ def test_a_tie_just_below_the_cut_is_not_lost(db, monkeypatch):
     asked(at_the_cut, 4)  # fairness 0.6: the second most points, the cut with HIGH_POINTS 1
     request = ReferenceRequestFactory(criteria={"industries": ["banking"]})
     _db.session.commit()
-    monkeypatch.setattr(matching, "HIGH_POINTS", 1)
-    monkeypatch.setattr(matching, "SMALL_PROGRAM", 0)
+    monkeypatch.setattr(ranking, "HIGH_POINTS", 1)
+    monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
     top = matching.match(request, 1).matches
     assert [(m.advocate, m.score) for m in top] == [(tied, 3.5)]
-    monkeypatch.setattr(matching, "HIGH_POINTS", 10**6)
+    monkeypatch.setattr(ranking, "HIGH_POINTS", 10**6)
     assert [m.advocate for m in matching.match(request, 3).matches] == [
         tied,
         best_standing,
         at_the_cut,
     ]
+
+
+def test_below_the_cut_a_tie_that_misses_a_light_kind_is_kept(db, monkeypatch):
+    """The second read skips, below the cut, whoever misses a requested kind too heavy to miss
+    and still reach the last score found. Here the language (weight 1) is exactly light enough:
+    the advocate just below the cut who shares the industry but not the language ties with the
+    best-standing one and comes first by id. Requiring the language too would lose them."""
+    now = dt.datetime.now(dt.UTC)
+
+    def asked(advocate, times):  # old enough to count for fairness in the 12 months only
+        for n in range(times):
+            AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(200 + n))
+
+    # Relevance 3 (the industry, not the language) + fairness 0.8: score 3.8, the lowest id.
+    tied = AdvocateFactory(account=AccountFactory(industry="banking"), languages=["de"])
+    asked(tied, 2)
+    # Fairness 0.8, standing 3 (a healthy promoter), relevance 0: score 3.8.
+    best_standing = AdvocateFactory(account=AccountFactory(industry="retail"), languages=["fr"])
+    asked(best_standing, 2)
+    _db.session.add(
+        Referenceability(
+            account=best_standing.account, status="referenceable", health="healthy", nps=70
+        )
+    )
+    # Fairness 0.9: the second most points, the cut with HIGH_POINTS 1.
+    at_the_cut = AdvocateFactory(account=AccountFactory(industry="retail"), languages=["fr"])
+    asked(at_the_cut, 1)
+    request = ReferenceRequestFactory(criteria={"industries": ["banking"], "languages": ["en"]})
+    _db.session.commit()
+    monkeypatch.setattr(ranking, "HIGH_POINTS", 1)
+    monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
+    with QueryCounter(_db.engine) as queries:
+        top = matching.match(request, 1, near_misses=0).matches
+    assert [(m.advocate, m.score) for m in top] == [(tied, 3.8)]
+    # The second read required the industry below the cut, and not the language.
+    conditions = [s for s in queries.statements if "ORDER BY score DESC" in s][-1]
+    conditions = conditions.split("WHERE", 1)[1]  # the score is worked out before its WHERE
+    assert "industry IN" in conditions
+    assert "language" not in conditions

@@ -27,7 +27,7 @@ from tests.program.custom_field_helpers import add_fields
 from tests.queries import QueryCounter
 
 # The program's settings (`program.service.settings_in_memory`), the taxonomy (labels, bits and
-# groups), the points of the best-standing advocates (`matching._ranked`: none in a program this
+# groups), the points of the best-standing advocates (`ranking.ranked`: none in a program this
 # small), the ranked candidates, the near misses, what is shown of both (advocates, accounts,
 # customer success's word, ratings, window counts), the near misses' blackouts. It was 10.
 STATEMENTS = 7
