@@ -161,6 +161,8 @@ def _shared(kind: str, values: list[str], vocabulary: Vocabulary):
 
 
 def _bound(terms: dict[str, list[str]], weights: dict[str, int], vocabulary) -> Bound:
+    """What bounds the scores of these terms (`ranking.Bound`): the most relevance there is,
+    and each requested kind of positive weight with the SQL truth of sharing it."""
     kinds = tuple(
         (weights[kind], _shared(kind, values, vocabulary))
         for kind, values in terms.items()
@@ -407,7 +409,7 @@ def _top(
     request: ReferenceRequest, limit: int, at: dt.datetime, relevance, scanned, *first
 ) -> sa.Select:
     """The askable advocates not yet asked for `request`, best score first, at most `limit`;
-    `first`: conditions the database tests before the rest (cheap ones that rule most out)."""
+    `first`: more conditions (which advocates `ranking.ranked` reads)."""
     e = MatchRow
     score = (relevance + e.fairness + e.standing).label("score")
     return (
