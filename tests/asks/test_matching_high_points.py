@@ -93,6 +93,76 @@ def test_reading_the_best_standing_first_ranks_as_reading_everyone(db, monkeypat
     assert any(pruned)
 
 
+PRODUCTS = ("payments", "analytics", "identity")
+SENIORITIES = ("director", "manager", "executive")
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_any_weights_and_kinds_rank_as_reading_everyone(db, monkeypatch, seed):
+    """Random weights (0 to 10, one decimal, as the policy allows) over every kind of
+    criterion: single values, products (a bit mask, the text where it can't tell) and
+    languages. The kinds the second read requires change with the weights: whatever they are,
+    reading the best-standing first ranks as reading everyone."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(60):
+        account = AccountFactory(
+            industry=rng.choice(INDUSTRIES),
+            region=rng.choice(REGIONS),
+            products=rng.sample(PRODUCTS, rng.randint(0, 1)),
+        )
+        if rng.random() < 0.4:
+            _db.session.add(
+                Referenceability(account=account, status="referenceable", health="healthy")
+            )
+        advocate = AdvocateFactory(
+            account=account,
+            seniority=rng.choice(SENIORITIES),
+            products=rng.sample(PRODUCTS, rng.randint(0, 2)),
+            languages=rng.sample(["en", "de", "fr"], rng.randint(1, 2)),
+        )
+        for _ in range(rng.choice((0, 0, 1, 3))):
+            days = rng.randint(30, 400)
+            AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(days))
+    requests = [
+        ReferenceRequestFactory(
+            criteria={
+                "industries": rng.sample(INDUSTRIES, rng.randint(0, 2)),
+                "regions": rng.sample(REGIONS, rng.randint(0, 1)),
+                "products": rng.sample(PRODUCTS, rng.randint(1, 2)),
+                "seniorities": rng.sample(SENIORITIES, rng.randint(0, 1)),
+                "languages": rng.sample(["en", "de", "fr"], rng.randint(0, 1)),
+            }
+        )
+        for _ in range(6)
+    ]
+    _db.session.commit()
+    kinds = ("industry", "product", "use_case", "region", "segment", "seniority", "language")
+    required = ranking.Bound.required
+    pruned = []
+
+    def noting(bound, relevance):
+        found = required(bound, relevance)
+        pruned.append(len(found))
+        return found
+
+    monkeypatch.setattr(ranking.Bound, "required", noting)
+    for request in requests:
+        weights = {kind: rng.randint(0, 100) / 10 for kind in kinds}
+        monkeypatch.setattr(ranking, "HIGH_POINTS", 10**6)
+        monkeypatch.setattr(ranking, "SMALL_PROGRAM", 20_000)
+        everyone = {
+            limit: _shown(matching.match(request, limit, weights=weights)) for limit in (1, 4, 9)
+        }
+        monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
+        for cut in (2, 6, 20):
+            monkeypatch.setattr(ranking, "HIGH_POINTS", cut)
+            for limit in (1, 4, 9):
+                found = _shown(matching.match(request, limit, near_misses=0, weights=weights))
+                assert found == everyone[limit], (request.criteria, weights, cut, limit)
+    assert any(pruned)
+
+
 def test_a_tie_just_below_the_cut_is_not_lost(db, monkeypatch):
     """The advocate just below the cut reaches the best score read (a tie) and comes first by
     id: reading the best-standing advocates alone can't answer; ranking everyone does."""
