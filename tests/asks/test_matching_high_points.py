@@ -15,7 +15,9 @@ from tests.factories import (
     AdvocateFactory,
     AskFactory,
     ReferenceRequestFactory,
+    UserFactory,
 )
+from tests.program.custom_field_helpers import add_fields
 from tests.queries import QueryCounter
 
 INDUSTRIES = ("banking", "insurance", "retail")
@@ -231,3 +233,41 @@ def test_below_the_cut_a_tie_that_misses_a_light_kind_is_kept(db, monkeypatch):
     conditions = conditions.split("WHERE", 1)[1]  # the score is worked out before its WHERE
     assert "industry IN" in conditions
     assert "language" not in conditions
+
+
+def test_a_custom_field_criterion_ranks_as_reading_everyone(db, monkeypatch):
+    """A requested custom field (read on the wide eligibility row) heavy enough that the second
+    read requires it below the cut: the ranking is still everyone's."""
+    add_fields(UserFactory(role="admin"))
+    rng = random.Random(9)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(40):
+        advocate = AdvocateFactory(
+            account=AccountFactory(industry=rng.choice(INDUSTRIES)),
+            custom_fields={"job_function": rng.choice(("cio", "cto", "ciso"))},
+        )
+        for _ in range(rng.choice((0, 1, 3))):
+            days = rng.randint(30, 400)
+            AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(days))
+    request = ReferenceRequestFactory(
+        criteria={"industries": ["banking"], "custom": {"job_function": ["cio"]}}
+    )
+    _db.session.commit()
+    weights = {"industry": 1, "custom": 9}
+    required = ranking.Bound.required
+    pruned = []
+
+    def noting(bound, relevance):
+        found = required(bound, relevance)
+        pruned.append(len(found))
+        return found
+
+    monkeypatch.setattr(ranking.Bound, "required", noting)
+    everyone = {limit: _shown(matching.match(request, limit, weights=weights)) for limit in (1, 5)}
+    monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
+    for cut in (2, 5, 12):
+        monkeypatch.setattr(ranking, "HIGH_POINTS", cut)
+        for limit in (1, 5):
+            found = _shown(matching.match(request, limit, near_misses=0, weights=weights))
+            assert found == everyone[limit], (cut, limit)
+    assert any(pruned)
