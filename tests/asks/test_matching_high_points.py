@@ -196,22 +196,45 @@ def test_a_tie_just_below_the_cut_is_not_lost(db, monkeypatch):
     ]
 
 
-def test_below_the_cut_a_tie_that_misses_a_light_kind_is_kept(db, monkeypatch):
+# The light kind each case requests beside the industry (weight 3): the language, or a custom
+# field (weighed 1 here, read on the wide row), and what the tied advocate, the others and the
+# request hold of it.
+LIGHT = {
+    "language": (
+        {"languages": ["de"]},
+        {"languages": ["fr"]},
+        {"languages": ["en"]},
+        "language",
+    ),
+    "custom": (
+        {"custom_fields": {"job_function": "cto"}},
+        {"custom_fields": {"job_function": "ciso"}},
+        {"custom": {"job_function": ["cio"]}},
+        "crit_custom",
+    ),
+}
+
+
+@pytest.mark.parametrize("light", list(LIGHT))
+def test_below_the_cut_a_tie_that_misses_a_light_kind_is_kept(db, monkeypatch, light):
     """The second read skips, below the cut, whoever misses a requested kind too heavy to miss
-    and still reach the last score found. Here the language (weight 1) is exactly light enough:
-    the advocate just below the cut who shares the industry but not the language ties with the
-    best-standing one and comes first by id. Requiring the language too would lose them."""
+    and still reach the last score found. Here the light kind (weight 1) is exactly light
+    enough: the advocate just below the cut who shares the industry but not the light kind
+    ties with the best-standing one and comes first by id. Requiring it too would lose them."""
+    tied_has, others_have, wanted, column = LIGHT[light]
+    if light == "custom":
+        add_fields(UserFactory(role="admin"))
     now = dt.datetime.now(dt.UTC)
 
     def asked(advocate, times):  # old enough to count for fairness in the 12 months only
         for n in range(times):
             AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(200 + n))
 
-    # Relevance 3 (the industry, not the language) + fairness 0.8: score 3.8, the lowest id.
-    tied = AdvocateFactory(account=AccountFactory(industry="banking"), languages=["de"])
+    # Relevance 3 (the industry, not the light kind) + fairness 0.8: score 3.8, the lowest id.
+    tied = AdvocateFactory(account=AccountFactory(industry="banking"), **tied_has)
     asked(tied, 2)
     # Fairness 0.8, standing 3 (a healthy promoter), relevance 0: score 3.8.
-    best_standing = AdvocateFactory(account=AccountFactory(industry="retail"), languages=["fr"])
+    best_standing = AdvocateFactory(account=AccountFactory(industry="retail"), **others_have)
     asked(best_standing, 2)
     _db.session.add(
         Referenceability(
@@ -219,20 +242,21 @@ def test_below_the_cut_a_tie_that_misses_a_light_kind_is_kept(db, monkeypatch):
         )
     )
     # Fairness 0.9: the second most points, the cut with HIGH_POINTS 1.
-    at_the_cut = AdvocateFactory(account=AccountFactory(industry="retail"), languages=["fr"])
+    at_the_cut = AdvocateFactory(account=AccountFactory(industry="retail"), **others_have)
     asked(at_the_cut, 1)
-    request = ReferenceRequestFactory(criteria={"industries": ["banking"], "languages": ["en"]})
+    request = ReferenceRequestFactory(criteria={"industries": ["banking"], **wanted})
     _db.session.commit()
     monkeypatch.setattr(ranking, "HIGH_POINTS", 1)
     monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
+    weights = {"industry": 3, light: 1}
     with QueryCounter(_db.engine) as queries:
-        top = matching.match(request, 1, near_misses=0).matches
+        top = matching.match(request, 1, near_misses=0, weights=weights).matches
     assert [(m.advocate, m.score) for m in top] == [(tied, 3.8)]
-    # The second read required the industry below the cut, and not the language.
+    # The second read required the industry below the cut, and not the light kind.
     conditions = [s for s in queries.statements if "ORDER BY score DESC" in s][-1]
     conditions = conditions.split("WHERE", 1)[1]  # the score is worked out before its WHERE
     assert "industry IN" in conditions
-    assert "language" not in conditions
+    assert column not in conditions
 
 
 def test_a_custom_field_criterion_ranks_as_reading_everyone(db, monkeypatch):
