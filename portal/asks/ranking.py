@@ -35,7 +35,7 @@ SMALL_PROGRAM = 20_000
 
 def ranked(top, limit: int, bound: Bound) -> list:
     """The rows of `top(*conditions)` (`matching._top`: the askable advocates by score, at most
-    `limit`, the `conditions` tested first), reading the advocates with the most points first.
+    `limit`, who also meet the `conditions`), reading the advocates with the most points first.
 
     A score is relevance (at most `bound.best`) plus points (fairness + standing, integers,
     indexed). The `floor` is the points of the advocate HIGH_POINTS places from the top (one
