@@ -44,7 +44,7 @@ from portal.asks.match_results import (
     relevance_reasons,
 )
 from portal.asks.match_vocabulary import Vocabulary
-from portal.asks.models import AdvocateEligibility, Ask, MatchRow, ReferenceRequest
+from portal.asks.models import SINGLE_VALUED, AdvocateEligibility, Ask, MatchRow, ReferenceRequest
 from portal.asks.ranking import Bound, ranked
 from portal.database import now_utc
 from portal.extensions import db
@@ -162,13 +162,19 @@ def _shared(kind: str, values: list[str], vocabulary: Vocabulary):
 
 def _bound(terms: dict[str, list[str]], weights: dict[str, int], vocabulary) -> Bound:
     """What bounds the scores of these terms (`ranking.Bound`): the most relevance there is,
-    and each requested kind of positive weight with the SQL truth of sharing it."""
+    each requested kind of positive weight with the SQL truth of sharing it, and the heaviest
+    kind when one of the heaviest is indexed (a single value)."""
     kinds = tuple(
         (weights[kind], _shared(kind, values, vocabulary))
         for kind, values in terms.items()
         if weights[kind] > 0
     )
-    return Bound(_best(terms, weights), kinds)
+    most = max((weights[kind] for kind in terms), default=0)
+    indexed = [kind for kind in terms if kind in SINGLE_VALUED and weights[kind] == most]
+    heaviest = (
+        (most, _shared(indexed[0], terms[indexed[0]], vocabulary)) if most > 0 and indexed else None
+    )
+    return Bound(_best(terms, weights), kinds, heaviest)
 
 
 def _best(terms: dict[str, list[str]], weights: dict[str, int]) -> int:

@@ -295,3 +295,45 @@ def test_a_custom_field_criterion_ranks_as_reading_everyone(db, monkeypatch):
             found = _shown(matching.match(request, limit, near_misses=0, weights=weights))
             assert found == everyone[limit], (cut, limit)
     assert any(pruned)
+
+
+def test_when_the_most_points_are_shared_by_many_the_first_read_takes_the_heaviest_kind(
+    db, monkeypatch
+):
+    """Never asked and without customer success's word, every advocate has the same (most)
+    points: all are at the floor. The first read then takes those who share the heaviest
+    requested kind (the industry, through its index) and keeps them when nobody missing it can
+    reach them; the second read takes, at or above the floor, only the rows already found.
+    Either way the ranking is everyone's; when the heaviest kind's sharers can't settle it
+    (as heavy as the others, and nobody shares all three), everyone at the floor is read."""
+    rng = random.Random(12)
+    for _ in range(30):
+        AdvocateFactory(
+            account=AccountFactory(industry=rng.choice(INDUSTRIES), region=rng.choice(REGIONS)),
+            languages=rng.sample(["en", "fr"], rng.randint(1, 2)),
+        )
+    # Nobody speaks German: with equal weights, the industry's sharers score at most 2 of 3.
+    request = ReferenceRequestFactory(
+        criteria={"industries": ["banking"], "regions": ["emea"], "languages": ["de"]}
+    )
+    _db.session.commit()
+    for weights, settled in (({"industry": 6, "region": 2, "language": 1}, True),
+                             ({"industry": 3, "region": 3, "language": 3}, False)):  # fmt: skip
+        monkeypatch.setattr(ranking, "HIGH_POINTS", 10**6)
+        monkeypatch.setattr(ranking, "SMALL_PROGRAM", 20_000)
+        everyone = {
+            limit: _shown(matching.match(request, limit, weights=weights)) for limit in (1, 3)
+        }
+        monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
+        monkeypatch.setattr(ranking, "HIGH_POINTS", 5)
+        for limit in (1, 3):
+            with QueryCounter(_db.engine) as queries:
+                found = _shown(matching.match(request, limit, near_misses=0, weights=weights))
+            assert found == everyone[limit], (weights, limit)
+            reads = [s.split("WHERE", 1)[1] for s in queries.statements if "ORDER BY score" in s]
+            # The first read is of the floor's sharers of the industry (everyone is at the
+            # floor: never asked, 1.5 points); when it can't settle the top, everyone at the
+            # floor is read next.
+            assert "points >= 15 AND" in reads[0] and "industry IN" in reads[0], reads
+            whole_floor = [r for r in reads[1:] if "points >= 15 AND" in r and "industry" not in r]
+            assert bool(whole_floor) is not settled, reads
