@@ -64,19 +64,33 @@ def _shown(result) -> list:
     return [(m.advocate.id, m.score, m.relevance) for m in result.matches]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_reading_the_best_standing_first_ranks_as_reading_everyone(db, monkeypatch, seed):
-    requests = _program(seed)
-    quick = 0
+def asked(advocate, times: int) -> None:
+    """`times` completed asks, old enough to count for fairness in the 12 months only."""
+    now = dt.datetime.now(dt.UTC)
+    for n in range(times):
+        AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(200 + n))
+
+
+@pytest.fixture
+def pruned(monkeypatch) -> list[int]:
+    """How many kinds each second read required below the cut (`ranking.Bound.required`), as
+    rankings run: a test of exactness asserts some were, else it tests nothing."""
     required = ranking.Bound.required
-    pruned = []  # the second reads that skipped, below the cut, who misses a kind (see below)
+    found: list[int] = []
 
     def noting(bound, relevance):
-        found = required(bound, relevance)
-        pruned.append(len(found))
-        return found
+        kinds = required(bound, relevance)
+        found.append(len(kinds))
+        return kinds
 
     monkeypatch.setattr(ranking.Bound, "required", noting)
+    return found
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_reading_the_best_standing_first_ranks_as_reading_everyone(db, monkeypatch, seed, pruned):
+    requests = _program(seed)
+    quick = 0
     for request in requests:
         monkeypatch.setattr(ranking, "HIGH_POINTS", 10**6)  # no cut: everyone is read
         everyone = {limit: _shown(matching.match(request, limit)) for limit in (1, 5, 10)}
@@ -100,7 +114,7 @@ SENIORITIES = ("director", "manager", "executive")
 
 
 @pytest.mark.parametrize("seed", [4, 5])
-def test_any_weights_and_kinds_rank_as_reading_everyone(db, monkeypatch, seed):
+def test_any_weights_and_kinds_rank_as_reading_everyone(db, monkeypatch, seed, pruned):
     """Random weights (0 to 10, one decimal, as the policy allows) over every kind of
     criterion: single values, products (a bit mask, the text where it can't tell) and
     languages. The kinds the second read requires change with the weights: whatever they are,
@@ -140,15 +154,6 @@ def test_any_weights_and_kinds_rank_as_reading_everyone(db, monkeypatch, seed):
     ]
     _db.session.commit()
     kinds = ("industry", "product", "use_case", "region", "segment", "seniority", "language")
-    required = ranking.Bound.required
-    pruned = []
-
-    def noting(bound, relevance):
-        found = required(bound, relevance)
-        pruned.append(len(found))
-        return found
-
-    monkeypatch.setattr(ranking.Bound, "required", noting)
     for request in requests:
         weights = {kind: rng.randint(0, 100) / 10 for kind in kinds}
         monkeypatch.setattr(ranking, "HIGH_POINTS", 10**6)
@@ -168,12 +173,6 @@ def test_any_weights_and_kinds_rank_as_reading_everyone(db, monkeypatch, seed):
 def test_a_tie_just_below_the_cut_is_not_lost(db, monkeypatch):
     """The advocate just below the cut reaches the best score read (a tie) and comes first by
     id: reading the best-standing advocates alone can't answer; ranking everyone does."""
-    now = dt.datetime.now(dt.UTC)
-
-    def asked(advocate, times):  # old enough to count for fairness in the 12 months only
-        for n in range(times):
-            AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(200 + n))
-
     tied = AdvocateFactory(account=AccountFactory(industry="banking"))  # the lowest id
     asked(tied, 5)  # fairness 5, relevance 3: score 3.5
     best_standing = AdvocateFactory(account=AccountFactory(industry="retail"))
@@ -224,12 +223,6 @@ def test_below_the_cut_a_tie_that_misses_a_light_kind_is_kept(db, monkeypatch, l
     tied_has, others_have, wanted, column = LIGHT[light]
     if light == "custom":
         add_fields(UserFactory(role="admin"))
-    now = dt.datetime.now(dt.UTC)
-
-    def asked(advocate, times):  # old enough to count for fairness in the 12 months only
-        for n in range(times):
-            AskFactory(advocate=advocate, status="completed", asked_at=now - dt.timedelta(200 + n))
-
     # Relevance 3 (the industry, not the light kind) + fairness 0.8: score 3.8, the lowest id.
     tied = AdvocateFactory(account=AccountFactory(industry="banking"), **tied_has)
     asked(tied, 2)
@@ -259,7 +252,7 @@ def test_below_the_cut_a_tie_that_misses_a_light_kind_is_kept(db, monkeypatch, l
     assert column not in conditions
 
 
-def test_a_custom_field_criterion_ranks_as_reading_everyone(db, monkeypatch):
+def test_a_custom_field_criterion_ranks_as_reading_everyone(db, monkeypatch, pruned):
     """A requested custom field (read on the wide eligibility row) heavy enough that the second
     read requires it below the cut: the ranking is still everyone's."""
     add_fields(UserFactory(role="admin"))
@@ -278,15 +271,6 @@ def test_a_custom_field_criterion_ranks_as_reading_everyone(db, monkeypatch):
     )
     _db.session.commit()
     weights = {"industry": 1, "custom": 9}
-    required = ranking.Bound.required
-    pruned = []
-
-    def noting(bound, relevance):
-        found = required(bound, relevance)
-        pruned.append(len(found))
-        return found
-
-    monkeypatch.setattr(ranking.Bound, "required", noting)
     everyone = {limit: _shown(matching.match(request, limit, weights=weights)) for limit in (1, 5)}
     monkeypatch.setattr(ranking, "SMALL_PROGRAM", 0)
     for cut in (2, 5, 12):
