@@ -73,7 +73,8 @@ def ranked(top, limit: int, bound: Bound) -> list:
     ).one()
     if floor is None or span < SMALL_PROGRAM:  # reading everyone costs less than two reads
         return db.session.execute(top()).all()
-    at_floor = points >= sa.literal(floor, literal_execute=True)
+    floor_literal = sa.literal(floor, literal_execute=True)
+    at_floor = points >= floor_literal
     first = _first(top, at_floor, limit, bound, floor == most, most)
     if len(first) < limit:
         return db.session.execute(top()).all()
@@ -81,11 +82,9 @@ def ranked(top, limit: int, bound: Bound) -> list:
     if last - bound.best >= floor:
         return first
     reach = points >= sa.literal(last - bound.best, literal_execute=True)
-    required = bound.required(last - (floor - 1))
-    if not required:
-        return db.session.execute(top(reach)).all()
     found = ids.in_([row.advocate_id for row in first])
-    return db.session.execute(top(sa.or_(found, sa.and_(*required)), reach)).all()
+    below = sa.and_(points < floor_literal, *bound.required(last - (floor - 1)))
+    return db.session.execute(top(sa.or_(found, below), reach)).all()
 
 
 def _first(top, at_floor, limit: int, bound: Bound, tied: bool, most: int) -> list:
