@@ -65,7 +65,8 @@ def show_quarter(page, team=None):
     page.get_by_label("To month").fill("2030-03")
     if team:
         page.get_by_label("Team").select_option(team)
-    page.get_by_role("button", name="Show").click()
+    # Exact: "Show navigation" (the menu button, shown until the stylesheet hides it) holds it.
+    page.get_by_role("button", name="Show", exact=True).click()
     expect(page.get_by_role("heading", name="Monthly plan")).to_be_visible()
 
 
